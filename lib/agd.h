@@ -1,0 +1,26 @@
+/* agentd: definitions shared by the daemon, the holder and the FastCGI handlers. */
+#ifndef AGD_H
+#define AGD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AGD_VERSION		"0.1.0"
+
+/* Return codes: 0 on success, one of these on an expected failure (libgit2 model). */
+#define AGD_OK			0
+#define AGD_ERROR		-1	/* generic */
+#define AGD_ENOTFOUND		-2
+#define AGD_EEXISTS		-3
+#define AGD_EINVAL		-4
+#define AGD_ETOOBIG		-5
+#define AGD_EBUSY		-6
+#define AGD_EPERM		-7
+#define AGD_EUNAVAIL		-8
+
+#define AGD_NAME_MAX		64		/* ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ */
+#define AGD_BODY_MAX		(1024 * 1024)	/* REST request body */
+#define AGD_COMMENT_MAX		(16 * 1024)	/* completion comment */
+#define AGD_MESSAGE_MAX		(256 * 1024)	/* message / prompt text */
+
+#endif

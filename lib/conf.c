@@ -1,0 +1,390 @@
+/*
+ * The daemon configuration: "key = value" lines, "# comments", "[agent TYPE]" sections.
+ * Both agentd and agentd-fcgi load it; everything has an embedded default.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "xmalloc.h"
+
+static const char *mode_names[AGD_MODE_COUNT] = {
+	"default", "acceptEdits", "bypassPermissions"
+};
+
+static const struct {
+	const char	*type;
+	const char	*argv[AGD_MODE_COUNT];
+} builtin_agents[] = {
+	{ "claude", {
+	    "claude --permission-mode default",
+	    "claude --permission-mode acceptEdits",
+	    "claude --permission-mode bypassPermissions" } },
+	{ "codex", {
+	    "codex --no-daemon -a on-request -s workspace-write",
+	    "codex --no-daemon -a on-request -s workspace-write",
+	    "codex --no-daemon --dangerously-bypass-approvals-and-sandbox" } },
+	{ "openclaw", {
+	    "openclaw tui --local",
+	    "openclaw tui --local",
+	    "openclaw tui --local" } },
+};
+
+int
+agd_mode_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < AGD_MODE_COUNT; i++) {
+		if (strcmp(s, mode_names[i]) == 0)
+			return (i);
+	}
+	if (strcmp(s, "dangerouslySkipPermissions") == 0)
+		return (AGD_MODE_BYPASS);
+	return (-1);
+}
+
+const char *
+agd_mode_name(int mode)
+{
+	if (mode < 0 || mode >= AGD_MODE_COUNT)
+		return ("default");
+	return (mode_names[mode]);
+}
+
+static struct agd_agent *
+conf_agent_get(struct agd_conf *conf, const char *type, int replace)
+{
+	struct agd_agent	*a;
+	int			 i;
+
+	for (a = conf->agents; a != NULL; a = a->next) {
+		if (strcmp(a->type, type) != 0)
+			continue;
+		if (replace) {
+			for (i = 0; i < AGD_MODE_COUNT; i++) {
+				free(a->argv[i]);
+				a->argv[i] = NULL;
+			}
+		}
+		return (a);
+	}
+	a = xcalloc(1, sizeof *a);
+	a->type = xstrdup(type);
+	a->next = conf->agents;
+	conf->agents = a;
+	return (a);
+}
+
+const struct agd_agent *
+agd_conf_agent(const struct agd_conf *conf, const char *type)
+{
+	const struct agd_agent	*a;
+
+	for (a = conf->agents; a != NULL; a = a->next) {
+		if (strcmp(a->type, type) == 0)
+			return (a);
+	}
+	return (NULL);
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return (s);
+}
+
+static int
+conf_int(const char *v, long min, long max, long *out)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *v == '\0' || *end != '\0' || n < min || n > max)
+		return (-1);
+	*out = n;
+	return (0);
+}
+
+static int
+conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
+    const char *v, char **cause)
+{
+	long	n;
+	int	mode;
+
+	if (agent != NULL) {
+		if ((mode = agd_mode_parse(k)) == -1) {
+			xasprintf(cause, "unknown permission mode: %s", k);
+			return (-1);
+		}
+		free(agent->argv[mode]);
+		agent->argv[mode] = xstrdup(v);
+		return (0);
+	}
+	if (strcmp(k, "max_sessions") == 0) {
+		if (conf_int(v, 1, 100000, &n) == -1)
+			goto bad;
+		conf->max_sessions = (int)n;
+	} else if (strcmp(k, "kill_grace_ms") == 0) {
+		if (conf_int(v, 0, 600000, &n) == -1)
+			goto bad;
+		conf->kill_grace_ms = (int)n;
+	} else if (strcmp(k, "log_max_bytes") == 0) {
+		if (conf_int(v, 65536, LONG_MAX, &n) == -1)
+			goto bad;
+		conf->log_max_bytes = (uint64_t)n;
+	} else if (strcmp(k, "default_cols") == 0) {
+		if (conf_int(v, 1, 1000, &n) == -1)
+			goto bad;
+		conf->default_cols = (int)n;
+	} else if (strcmp(k, "default_rows") == 0) {
+		if (conf_int(v, 1, 1000, &n) == -1)
+			goto bad;
+		conf->default_rows = (int)n;
+	} else if (strcmp(k, "allowed_hosts") == 0) {
+		free(conf->allowed_hosts);
+		conf->allowed_hosts = xstrdup(v);
+	} else if (strcmp(k, "env_deny") == 0) {
+		free(conf->env_deny);
+		conf->env_deny = xstrdup(v);
+	} else if (strcmp(k, "holder_path") == 0) {
+		free(conf->holder_path);
+		conf->holder_path = xstrdup(v);
+	} else {
+		xasprintf(cause, "unknown setting: %s", k);
+		return (-1);
+	}
+	return (0);
+bad:
+	xasprintf(cause, "bad value for %s: %s", k, v);
+	return (-1);
+}
+
+struct agd_conf *
+agd_conf_load(const char *path, char **cause)
+{
+	struct agd_conf		*conf;
+	struct agd_agent	*agent = NULL, *a;
+	FILE			*f = NULL;
+	char			*line = NULL, *s, *eq, *k, *v, *msg;
+	size_t			 cap = 0, i;
+	int			 lineno = 0, m;
+
+	conf = xcalloc(1, sizeof *conf);
+	conf->max_sessions = 64;
+	conf->kill_grace_ms = 5000;
+	conf->log_max_bytes = 64ULL * 1024 * 1024;
+	conf->allowed_hosts = xstrdup("localhost 127.0.0.1 ::1");
+	conf->env_deny = xstrdup("AGENTD_* NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES");
+	conf->default_cols = 120;
+	conf->default_rows = 40;
+	for (i = 0; i < sizeof builtin_agents / sizeof builtin_agents[0]; i++) {
+		a = conf_agent_get(conf, builtin_agents[i].type, 0);
+		for (m = 0; m < AGD_MODE_COUNT; m++)
+			a->argv[m] = xstrdup(builtin_agents[i].argv[m]);
+	}
+	if (path == NULL)
+		return (conf);
+
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		lineno++;
+		if ((s = strchr(line, '#')) != NULL)
+			*s = '\0';
+		s = trim(line);
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			if (strncmp(s, "[agent ", 7) != 0 || s[strlen(s) - 1] != ']') {
+				xasprintf(cause, "%s:%d: unknown section", path, lineno);
+				goto fail;
+			}
+			s[strlen(s) - 1] = '\0';
+			k = trim(s + 7);
+			if (*k == '\0' || strlen(k) > 32) {
+				xasprintf(cause, "%s:%d: bad agent name", path, lineno);
+				goto fail;
+			}
+			agent = conf_agent_get(conf, k, 1);
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL) {
+			xasprintf(cause, "%s:%d: expected key = value", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		k = trim(s);
+		v = trim(eq + 1);
+		if (conf_set(conf, agent, k, v, &msg) == -1) {
+			xasprintf(cause, "%s:%d: %s", path, lineno, msg);
+			free(msg);
+			goto fail;
+		}
+	}
+	/* A replaced agent section must define every mode; fill gaps from "default". */
+	for (a = conf->agents; a != NULL; a = a->next) {
+		if (a->argv[AGD_MODE_DEFAULT] == NULL) {
+			xasprintf(cause, "%s: [agent %s] has no default command", path, a->type);
+			goto fail;
+		}
+		for (m = 1; m < AGD_MODE_COUNT; m++) {
+			if (a->argv[m] == NULL)
+				a->argv[m] = xstrdup(a->argv[AGD_MODE_DEFAULT]);
+		}
+	}
+	free(line);
+	fclose(f);
+	return (conf);
+fail:
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	agd_conf_free(conf);
+	return (NULL);
+}
+
+void
+agd_conf_free(struct agd_conf *conf)
+{
+	struct agd_agent	*a, *next;
+	int			 m;
+
+	if (conf == NULL)
+		return;
+	for (a = conf->agents; a != NULL; a = next) {
+		next = a->next;
+		for (m = 0; m < AGD_MODE_COUNT; m++)
+			free(a->argv[m]);
+		free(a->type);
+		free(a);
+	}
+	free(conf->allowed_hosts);
+	free(conf->env_deny);
+	free(conf->holder_path);
+	free(conf);
+}
+
+char **
+agd_argv_split(const char *s, int *argcp, char **cause)
+{
+	char	**argv = NULL, *word;
+	size_t	 len;
+	int	 argc = 0;
+	char	 q;
+
+	word = xmalloc(strlen(s) + 1);
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			break;
+		len = 0;
+		while (*s != '\0' && *s != ' ' && *s != '\t') {
+			if (*s == '\'' || *s == '"') {
+				q = *s++;
+				while (*s != '\0' && *s != q)
+					word[len++] = *s++;
+				if (*s != q) {
+					xasprintf(cause, "unterminated quote");
+					free(word);
+					agd_argv_free(argv);
+					return (NULL);
+				}
+				s++;
+			} else
+				word[len++] = *s++;
+		}
+		word[len] = '\0';
+		argv = xreallocarray(argv, argc + 2, sizeof *argv);
+		argv[argc++] = xstrdup(word);
+		argv[argc] = NULL;
+	}
+	free(word);
+	if (argc == 0) {
+		xasprintf(cause, "empty command");
+		return (NULL);
+	}
+	if (argcp != NULL)
+		*argcp = argc;
+	return (argv);
+}
+
+void
+agd_argv_free(char **argv)
+{
+	char	**p;
+
+	if (argv == NULL)
+		return;
+	for (p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+/* 1 if word (len bytes) appears in the blank separated list; a trailing '*' in the list matches a prefix. */
+static int
+list_match(const char *list, const char *word, size_t len)
+{
+	const char	*p = list, *e;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		n = (size_t)(e - p);
+		if (n > 0 && p[n - 1] == '*') {
+			if (len >= n - 1 && strncmp(p, word, n - 1) == 0)
+				return (1);
+		} else if (n == len && n > 0 && strncasecmp(p, word, n) == 0)
+			return (1);
+		p = e;
+	}
+	return (0);
+}
+
+int
+agd_conf_host_allowed(const struct agd_conf *conf, const char *host, size_t len)
+{
+	const char	*l, *colon;
+
+	if (list_match(conf->allowed_hosts, host, len))
+		return (1);
+	/* The host part of AGENTD_LISTEN (address:port, [v6]:port). */
+	if ((l = getenv("AGENTD_LISTEN")) != NULL && *l != '\0') {
+		if (*l == '[') {
+			colon = strchr(l, ']');
+			if (colon != NULL && (size_t)(colon - l - 1) == len &&
+			    strncasecmp(l + 1, host, len) == 0)
+				return (1);
+		} else if ((colon = strrchr(l, ':')) != NULL) {
+			if ((size_t)(colon - l) == len && strncasecmp(l, host, len) == 0)
+				return (1);
+		}
+	}
+	return (0);
+}
+
+int
+agd_conf_env_denied(const struct agd_conf *conf, const char *name, size_t len)
+{
+	return (list_match(conf->env_deny, name, len));
+}

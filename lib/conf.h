@@ -1,0 +1,46 @@
+#ifndef AGD_CONF_H
+#define AGD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Permission modes, in the order of the seed's table. */
+#define AGD_MODE_DEFAULT	0
+#define AGD_MODE_ACCEPT_EDITS	1
+#define AGD_MODE_BYPASS		2
+#define AGD_MODE_COUNT		3
+
+struct agd_agent {
+	char	*type;				/* agentType */
+	char	*argv[AGD_MODE_COUNT];		/* argv template per mode (unsplit) */
+	struct agd_agent *next;
+};
+
+struct agd_conf {
+	int		 max_sessions;
+	int		 kill_grace_ms;
+	uint64_t	 log_max_bytes;
+	char		*allowed_hosts;		/* blank separated */
+	char		*env_deny;		/* blank separated, trailing * matches a prefix */
+	int		 default_cols;
+	int		 default_rows;
+	char		*holder_path;		/* NULL: next to /proc/self/exe */
+	struct agd_agent *agents;
+};
+
+/* Load path (NULL: embedded defaults only). On failure set *cause, return NULL. */
+struct agd_conf		*agd_conf_load(const char *path, char **cause);
+void			 agd_conf_free(struct agd_conf *);
+const struct agd_agent	*agd_conf_agent(const struct agd_conf *, const char *type);
+/* Mode name -> AGD_MODE_*, accepting the older alias dangerouslySkipPermissions; -1 if unknown. */
+int			 agd_mode_parse(const char *);
+const char		*agd_mode_name(int);
+/* Split an argv template on blanks with '...' and "..." quoting. Caller frees each and the array. */
+char			**agd_argv_split(const char *, int *argc, char **cause);
+void			 agd_argv_free(char **);
+/* 1 if host (no port; IPv6 without brackets) is allowed by the config or $AGENTD_LISTEN. */
+int			 agd_conf_host_allowed(const struct agd_conf *, const char *host, size_t len);
+/* 1 if the environment variable name is on the deny-list. */
+int			 agd_conf_env_denied(const struct agd_conf *, const char *name, size_t len);
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef AGD_SEQLOG_H
+#define AGD_SEQLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The bounded on-disk log of one session (doc/DESIGN.md "Output log"): records of
+ * terminal output and json events in one sequence space, in DIR/output.log and the
+ * rotated DIR/output.log.1.
+ */
+#define AGD_REC_TTY	1
+#define AGD_REC_EVENT	2
+
+struct agd_rec {
+	uint64_t	seq;
+	uint64_t	hoff;		/* holder offset after this tty chunk; 0 for events */
+	uint32_t	len;
+	uint8_t		type;
+	uint8_t		pad[3];
+};
+
+struct agd_seqlog {
+	int		 fd;
+	char		*path;
+	char		*path1;
+	uint64_t	 size;
+	uint64_t	 half;		/* rotate when size would pass this */
+};
+
+/*
+ * Open (creating) the log in dir, cutting a torn record at the tail. Returns the last
+ * seq and the last tty hoff found (0 if none). -1 with *cause on error.
+ */
+int	agd_seqlog_open(struct agd_seqlog *, const char *dir, uint64_t max_bytes,
+	    uint64_t *last_seq, uint64_t *last_hoff, char **cause);
+/* Append one record; rotates as needed. 0 or -1 (errno). */
+int	agd_seqlog_append(struct agd_seqlog *, uint64_t seq, uint64_t hoff,
+	    int type, const void *data, size_t len);
+void	agd_seqlog_close(struct agd_seqlog *);
+
+/*
+ * Call cb for every complete record with seq > since, in order (the rotated file first).
+ * cb returns 0 to go on, non-zero to stop. Returns 0, or -1 with *cause.
+ * data is only valid during the call.
+ */
+typedef int (*agd_seqlog_cb)(void *arg, const struct agd_rec *, const void *data);
+int	agd_seqlog_read(const char *dir, uint64_t since, agd_seqlog_cb cb, void *arg,
+	    char **cause);
+
+#endif

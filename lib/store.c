@@ -1,0 +1,60 @@
+/* Session rows -> the JSON shape every endpoint returns (doc/DESIGN.md). */
+#include <string.h>
+
+#include "store.h"
+
+static struct json_object *
+col_string(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return (NULL);
+	s = sqlite3_column_text(st, i);
+	return (json_object_new_string_len((const char *)s, sqlite3_column_bytes(st, i)));
+}
+
+static struct json_object *
+col_int(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return (NULL);
+	return (json_object_new_int64(sqlite3_column_int64(st, i)));
+}
+
+struct json_object *
+agd_session_json(sqlite3_stmt *st)
+{
+	struct json_object	*o, *c;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "name", col_string(st, 1));
+	json_object_object_add(o, "pid", col_int(st, 6));
+	json_object_object_add(o, "agentType", col_string(st, 2));
+	json_object_object_add(o, "created", col_string(st, 8));
+	json_object_object_add(o, "workingDirectory", col_string(st, 3));
+	json_object_object_add(o, "permissionMode", col_string(st, 4));
+	json_object_object_add(o, "status", col_string(st, 7));
+	json_object_object_add(o, "prompt", col_string(st, 5));
+	json_object_object_add(o, "role", col_string(st, 16));
+	json_object_object_add(o, "parent", col_string(st, 17));
+	json_object_object_add(o, "creator", col_string(st, 19));
+	json_object_object_add(o, "lastSeq", col_int(st, 18));
+	json_object_object_add(o, "lastActivity", col_string(st, 20));
+	json_object_object_add(o, "cols", col_int(st, 21));
+	json_object_object_add(o, "rows", col_int(st, 22));
+	json_object_object_add(o, "ended", col_string(st, 9));
+	json_object_object_add(o, "exitCode", col_int(st, 10));
+	json_object_object_add(o, "exitSignal", col_int(st, 11));
+	json_object_object_add(o, "endReason", col_string(st, 12));
+	if (sqlite3_column_type(st, 13) == SQLITE_NULL)
+		c = NULL;
+	else {
+		c = json_object_new_object();
+		json_object_object_add(c, "status", col_string(st, 13));
+		json_object_object_add(c, "comment", col_string(st, 14));
+		json_object_object_add(c, "at", col_string(st, 15));
+	}
+	json_object_object_add(o, "completion", c);
+	return (o);
+}

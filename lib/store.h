@@ -1,0 +1,24 @@
+#ifndef AGD_STORE_H
+#define AGD_STORE_H
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+/*
+ * The one SELECT that every session reply is built from; append WHERE/ORDER.
+ * agd_session_json() reads its columns in this order, from column 0.
+ */
+#define AGD_SESSION_SELECT \
+	"SELECT id, name, agent_type, working_directory, permission_mode, prompt," \
+	" pid, status, created, ended, exit_code, exit_signal, end_reason," \
+	" completion_status, completion_comment, completed_at, role," \
+	" (SELECT p.name FROM sessions AS p WHERE p.id = sessions.parent_id)," \
+	" last_seq, creator, last_activity, cols, rows FROM sessions"
+
+/* Column index of the id in AGD_SESSION_SELECT. */
+#define AGD_SESSION_COL_ID	0
+
+/* The session object of doc/DESIGN.md from the current row. Caller puts. */
+struct json_object *agd_session_json(sqlite3_stmt *);
+
+#endif

@@ -1,0 +1,189 @@
+/* Small helpers shared by every program. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xmalloc.h"
+
+void
+agd_iso8601(time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+uint64_t
+agd_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+int
+agd_mkdirs(const char *path, int mode)
+{
+	char	*p, *s;
+	int	 rc = 0;
+
+	p = xstrdup(path);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) == -1 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return (rc);
+}
+
+char *
+agd_home(const char *opt)
+{
+	const char	*e;
+	char		*p;
+
+	if (opt != NULL && *opt != '\0')
+		return (xstrdup(opt));
+	if ((e = getenv("AGENTD_HOME")) != NULL && *e != '\0')
+		return (xstrdup(e));
+	if ((e = getenv("XDG_STATE_HOME")) != NULL && *e == '/') {
+		xasprintf(&p, "%s/agentd", e);
+		return (p);
+	}
+	if ((e = getenv("HOME")) == NULL || *e == '\0')
+		e = "/tmp";
+	xasprintf(&p, "%s/.local/state/agentd", e);
+	return (p);
+}
+
+char *
+agd_conf_path(const char *opt, const char *home)
+{
+	const char	*e;
+	char		*p;
+
+	if (opt != NULL && *opt != '\0')
+		return (xstrdup(opt));
+	if ((e = getenv("AGENTD_CONF")) != NULL && *e != '\0')
+		return (xstrdup(e));
+	xasprintf(&p, "%s/agentd.conf", home);
+	if (access(p, R_OK) == 0)
+		return (p);
+	free(p);
+	return (NULL);
+}
+
+int
+agd_set_nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+agd_write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* Length of the UTF-8 sequence that starts with c, 0 if c cannot start one. */
+static int
+utf8_seqlen(unsigned char c)
+{
+	if (c < 0x80)
+		return (1);
+	if (c >= 0xc2 && c <= 0xdf)
+		return (2);
+	if (c >= 0xe0 && c <= 0xef)
+		return (3);
+	if (c >= 0xf0 && c <= 0xf4)
+		return (4);
+	return (0);
+}
+
+int
+agd_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0;
+	int			 n, k;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_seqlen(p[i])) == 0 || i + (size_t)n > len)
+			return (0);
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (0);
+		}
+		/* Overlongs, surrogates and > U+10FFFF. */
+		if (n == 3 && p[i] == 0xe0 && p[i + 1] < 0xa0)
+			return (0);
+		if (n == 3 && p[i] == 0xed && p[i + 1] > 0x9f)
+			return (0);
+		if (n == 4 && p[i] == 0xf0 && p[i + 1] < 0x90)
+			return (0);
+		if (n == 4 && p[i] == 0xf4 && p[i + 1] > 0x8f)
+			return (0);
+		i += (size_t)n;
+	}
+	return (1);
+}
+
+size_t
+agd_utf8_cut(const unsigned char *buf, size_t len)
+{
+	size_t	i, back;
+	int	n;
+
+	/* Look at most 3 bytes back for the start of an unfinished sequence. */
+	for (back = 1; back <= 3 && back <= len; back++) {
+		i = len - back;
+		if ((buf[i] & 0xc0) == 0x80)
+			continue;		/* continuation byte: keep looking */
+		n = utf8_seqlen(buf[i]);
+		if (n > 1 && (size_t)n > back)
+			return (i);		/* incomplete: hold it back */
+		return (len);
+	}
+	return (len);
+}

@@ -1,0 +1,30 @@
+#ifndef AGD_UTIL_H
+#define AGD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* "2026-03-18T10:00:00Z" into buf (at least 21 bytes). */
+void		 agd_iso8601(time_t, char *buf, size_t len);
+/* Milliseconds on the monotonic clock. */
+uint64_t	 agd_now_ms(void);
+/* mkdir -p with mode; 0 or -1 with errno. */
+int		 agd_mkdirs(const char *path, int mode);
+/* The state directory: -H value if given, else $AGENTD_HOME, else the XDG default. Caller frees. */
+char		*agd_home(const char *opt);
+/* Resolve the config path (may return NULL: embedded defaults). Caller frees. */
+char		*agd_conf_path(const char *opt, const char *home);
+/* Set O_NONBLOCK and FD_CLOEXEC; 0 or -1. */
+int		 agd_set_nonblock(int fd);
+/* Write all of buf, retrying EINTR; blocking fds only. 0 or -1. */
+int		 agd_write_all(int fd, const void *buf, size_t len);
+/* 1 if s is valid UTF-8 of len bytes. */
+int		 agd_utf8_valid(const char *s, size_t len);
+/*
+ * Length of the longest prefix of buf[0..len) that does not end inside a UTF-8 sequence
+ * that could still be completed by later bytes (at most 3 bytes are held back).
+ */
+size_t		 agd_utf8_cut(const unsigned char *buf, size_t len);
+
+#endif
