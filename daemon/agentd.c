@@ -1,0 +1,177 @@
+/*
+ * agentd: the session daemon. One process, one libevent loop: the control socket,
+ * the WebSocket socket, the connections to every session's holder, timers and
+ * signals. It is the only writer of the SQLite store. Stopping it (SIGTERM, a
+ * crash, an upgrade) never stops an agent: the holders keep them, and the next
+ * agentd takes them back.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agentd.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct event_base	*agentd_base;
+struct agd_conf		*agentd_conf;
+sqlite3			*agentd_db;
+char			*agentd_home;
+int			 agentd_exiting;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home] [shutdown]\n");
+	exit(1);
+}
+
+static void
+agentd_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	pid_t	pid;
+	int	status;
+
+	(void)what;
+	(void)arg;
+	switch (sig) {
+	case SIGCHLD:
+		/* Holders we started; their agents' ends come over their sockets. */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			log_debug("holder %d ended", (int)pid);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d: exiting, agents keep running", (int)sig);
+		agentd_exiting = 1;
+		event_base_loopexit(agentd_base, NULL);
+		break;
+	}
+}
+
+/* `agentd shutdown`: ask the running daemon to end every agent and exit. */
+static int
+agentd_shutdown_client(const char *home)
+{
+	struct json_object	*args, *body = NULL;
+	char			*path, *cause;
+	int			 fd, status, rc;
+
+	xasprintf(&path, "%s/run/ctl.sock", home);
+	if ((fd = agd_proto_connect(path, &cause)) == -1) {
+		fprintf(stderr, "agentd: %s\n", cause);
+		return (1);
+	}
+	args = json_object_new_object();
+	json_object_object_add(args, "terminate", json_object_new_boolean(1));
+	rc = agd_proto_call(fd, "daemon.shutdown", args, NULL, 60000, &status, &body,
+	    &cause);
+	json_object_put(args);
+	close(fd);
+	free(path);
+	if (rc == -1) {
+		/* The daemon closes as it exits: that is an answer too. */
+		free(cause);
+		return (0);
+	}
+	json_object_put(body);
+	return (status == 200 ? 0 : 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event	*ev_chld, *ev_term, *ev_int;
+	const char	*opt_home = NULL, *opt_conf = NULL;
+	char		*conf_path, *path, *cause;
+	int		 ch, debug = 0;
+
+	while ((ch = getopt(argc, argv, "df:H:")) != -1) {
+		switch (ch) {
+		case 'd': debug = 1; break;
+		case 'f': opt_conf = optarg; break;
+		case 'H': opt_home = optarg; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	log_init("agentd", debug || getenv("AGENTD_DEBUG") != NULL);
+	agentd_home = agd_home(opt_home);
+	if (argc == 1 && strcmp(argv[0], "shutdown") == 0)
+		return (agentd_shutdown_client(agentd_home));
+	if (argc != 0)
+		usage();
+
+	conf_path = agd_conf_path(opt_conf, agentd_home);
+	if ((agentd_conf = agd_conf_load(conf_path, &cause)) == NULL)
+		fatalx("config: %s", cause);
+	free(conf_path);
+
+	umask(077);
+	xasprintf(&path, "%s/run/h", agentd_home);
+	if (agd_mkdirs(path, 0700) == -1)
+		fatal("mkdir %s", path);
+	free(path);
+	xasprintf(&path, "%s/sessions", agentd_home);
+	if (agd_mkdirs(path, 0700) == -1)
+		fatal("mkdir %s", path);
+	free(path);
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((agentd_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+
+	xasprintf(&path, "%s/run/ctl.sock", agentd_home);
+	server_init(path);
+	free(path);
+
+	xasprintf(&path, "%s/agentd.db", agentd_home);
+	if ((agentd_db = agd_db_open(path, 1, &cause)) == NULL)
+		fatalx("%s", cause);
+	free(path);
+
+	xasprintf(&path, "%s/run/ws.sock", agentd_home);
+	ws_init(path);
+	free(path);
+
+	ev_chld = evsignal_new(agentd_base, SIGCHLD, agentd_signal_cb, NULL);
+	ev_term = evsignal_new(agentd_base, SIGTERM, agentd_signal_cb, NULL);
+	ev_int = evsignal_new(agentd_base, SIGINT, agentd_signal_cb, NULL);
+	evsignal_add(ev_chld, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+
+	session_adopt_all();
+	log_info("agentd %s ready in %s (%d sessions)", AGD_VERSION, agentd_home,
+	    session_count());
+	event_base_dispatch(agentd_base);
+
+	session_flush_all();
+	server_close();
+	ws_close_all();
+	while (!TAILQ_EMPTY(&sessions)) {
+		struct session *s = TAILQ_FIRST(&sessions);
+
+		TAILQ_REMOVE(&sessions, s, entry);
+		session_free(s);
+	}
+	event_free(ev_chld);
+	event_free(ev_term);
+	event_free(ev_int);
+	sqlite3_close(agentd_db);
+	event_base_free(agentd_base);
+	agd_conf_free(agentd_conf);
+	free(agentd_home);
+	return (0);
+}

@@ -1,0 +1,140 @@
+/* agentd: the session daemon's private definitions. */
+#ifndef AGENTD_H
+#define AGENTD_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/buffer.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "agd.h"
+#include "conf.h"
+#include "seqlog.h"
+
+struct ctl_client;
+struct ws_client;
+
+/* Globals of the one daemon process (agentd.c). */
+extern struct event_base	*agentd_base;
+extern struct agd_conf		*agentd_conf;
+extern sqlite3			*agentd_db;
+extern char			*agentd_home;
+extern int			 agentd_exiting;
+
+struct session {
+	int64_t			 id;
+	char			*name;
+	char			*agent_type;
+	char			*cwd;
+	char			*dir;		/* HOME/sessions/<id> */
+	char			*sock;		/* holder socket */
+	char			*prompt;	/* initial prompt, until delivered */
+	char			*creator;
+	int			 mode;		/* AGD_MODE_* */
+	int			 cols;
+	int			 rows;
+
+	int			 state;
+#define SESSION_STARTING	0		/* holder not heard from yet */
+#define SESSION_RUNNING		1
+#define SESSION_ENDED		2
+	int			 flags;
+#define SESSION_KILLING		0x1		/* DELETE asked for it */
+#define SESSION_DIRTY		0x2		/* last_seq not yet in SQLite */
+#define SESSION_ADOPTED		0x4		/* from a previous daemon */
+
+	pid_t			 pid;		/* the agent; its pgid too */
+	uint64_t		 seq;		/* last seq given out */
+	uint64_t		 hoff;		/* holder offset recorded so far */
+	uint64_t		 reset_seq;
+	struct agd_seqlog	 log;
+
+	struct bufferevent	*hbev;		/* connection to the holder */
+	int			 resumed;
+	struct evbuffer		*pending;	/* input held until the holder is up */
+	struct event		*connect_ev;	/* retry connecting to an adopted holder */
+	int			 connect_tries;
+
+	struct ctl_client	*create_waiter;
+	TAILQ_HEAD(, ctl_client) waiters;	/* DELETE callers waiting for the end */
+
+	/* Live viewers (ws.c). */
+	TAILQ_HEAD(, ws_client)	 viewers;
+	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
+	size_t			 utf8_tail_len;
+
+	TAILQ_ENTRY(session)	 entry;
+};
+TAILQ_HEAD(sessions, session);
+extern struct sessions		 sessions;
+
+/* server.c: control socket */
+struct ctl_client {
+	struct bufferevent	*bev;
+	struct json_object	*actor;
+	int			 busy;		/* a reply is outstanding */
+	struct session		*waiting;	/* on this session's waiters list */
+	int			 shutdown_wait;
+	TAILQ_ENTRY(ctl_client)	 wentry;
+	TAILQ_ENTRY(ctl_client)	 entry;
+};
+int	 server_bind(const char *path);
+void	 server_init(const char *path);
+void	 server_close(void);
+void	 ctl_reply(struct ctl_client *, int status, struct json_object *body);
+void	 ctl_error(struct ctl_client *, const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 server_shutdown_check(void);
+
+/* cmd.c: the control commands */
+void	 cmd_dispatch(struct ctl_client *, const char *op, struct json_object *args);
+
+/* session.c */
+struct session	*session_find(const char *name);
+int		 session_count(void);
+struct session	*session_create(const char *name, const char *type, const char *cwd,
+		    int mode, const char *prompt, const char *creator, char **code,
+		    char **cause);
+void		 session_adopt_all(void);
+void		 session_input(struct session *, const void *, size_t);
+void		 session_resize(struct session *, int cols, int rows);
+void		 session_kill(struct session *);
+void		 session_kill_all(void);
+uint64_t	 session_event(struct session *, const char *type, struct json_object *fields);
+void		 session_flush_all(void);
+void		 session_free(struct session *);
+
+/* spawn.c */
+char		*spawn_resolve(const char *prog);
+int		 spawn_holder(struct session *, char **argv, pid_t *holder, char **cause);
+
+/* persist.c: every SQLite write of the daemon */
+int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
+		    const char *mode, const char *prompt, const char *creator, int cols,
+		    int rows, char **cause);
+void		 persist_delete(int64_t id);
+void		 persist_running(struct session *);
+void		 persist_ended(int64_t id, const char *status, int status_raw, int has_status,
+		    const char *reason);
+void		 persist_event(int64_t id, uint64_t seq, const char *ts, const char *type,
+		    const char *json, size_t len);
+void		 persist_progress(struct session *);
+void		 persist_reset(struct session *);
+void		 persist_resize(struct session *);
+int		 persist_complete(int64_t id, const char *status, const char *comment, int *changed);
+struct json_object *persist_session_json(int64_t id);
+int64_t		 persist_lookup(const char *name, int *ended);
+
+/* ws.c: WebSocket viewers */
+void		 ws_init(const char *path);
+void		 ws_close_all(void);
+void		 ws_session_output(struct session *, uint64_t seq, const void *, size_t);
+void		 ws_session_event(struct session *, uint64_t seq, const char *json, size_t);
+void		 ws_session_ended(struct session *);
+void		 ws_session_reset(struct session *);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * The control commands: one table, one function each. Every argument is checked
+ * again here, whatever agentd-fcgi checked: the daemon trusts no client.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentd.h"
+#include "json.h"
+#include "log.h"
+#include "valid.h"
+#include "xmalloc.h"
+
+struct cmd_entry {
+	const char	*op;
+	void		(*exec)(struct ctl_client *, struct json_object *);
+};
+
+/* A string argument; reply 400 and return -1 if it has the wrong type or is missing. */
+static int
+cmd_string(struct ctl_client *c, struct json_object *args, const char *key,
+    int required, const char **out)
+{
+	*out = NULL;
+	if (args == NULL || agd_json_get_string(args, key, out) == -1) {
+		ctl_error(c, "invalid_field", "%s: must be a string", key);
+		return (-1);
+	}
+	if (*out == NULL && required) {
+		ctl_error(c, "invalid_field", "%s: missing", key);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Who asked: the "user" of the actor, or "local". */
+static const char *
+cmd_actor(struct ctl_client *c)
+{
+	const char	*user = NULL;
+
+	if (c->actor != NULL && agd_json_get_string(c->actor, "user", &user) == 0 &&
+	    user != NULL && *user != '\0')
+		return (user);
+	return ("local");
+}
+
+/*
+ * The live session named by args.name. Replies (404, 409 or 400) and returns NULL if
+ * there is none.
+ */
+static struct session *
+cmd_live(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*name;
+	int		 ended = 0;
+
+	if (cmd_string(c, args, "name", 1, &name) == -1)
+		return (NULL);
+	if (!agd_valid_name(name)) {
+		ctl_error(c, "invalid_name", "invalid session name");
+		return (NULL);
+	}
+	if ((s = session_find(name)) != NULL && s->state != SESSION_ENDED)
+		return (s);
+	if (persist_lookup(name, &ended) != 0)
+		ctl_error(c, "session_ended", "session has ended: %s", name);
+	else
+		ctl_error(c, "not_found", "no such session: %s", name);
+	return (NULL);
+}
+
+static void
+cmd_ping(struct ctl_client *c, struct json_object *args)
+{
+	struct json_object	*o;
+
+	(void)args;
+	o = json_object_new_object();
+	json_object_object_add(o, "version", json_object_new_string(AGD_VERSION));
+	json_object_object_add(o, "sessions", json_object_new_int(session_count()));
+	ctl_reply(c, 200, o);
+}
+
+static void
+cmd_session_create(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*name, *type, *cwd, *mode = NULL, *prompt = NULL;
+	char		*code, *cause;
+	int		 m = AGD_MODE_DEFAULT;
+
+	if (cmd_string(c, args, "name", 1, &name) == -1 ||
+	    cmd_string(c, args, "agentType", 1, &type) == -1 ||
+	    cmd_string(c, args, "workingDirectory", 1, &cwd) == -1 ||
+	    cmd_string(c, args, "permissionMode", 0, &mode) == -1 ||
+	    cmd_string(c, args, "prompt", 0, &prompt) == -1)
+		return;
+	if (!agd_valid_name(name)) {
+		ctl_error(c, "invalid_name", "invalid session name: must match"
+		    " ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+		return;
+	}
+	if (mode != NULL && (m = agd_mode_parse(mode)) == -1) {
+		ctl_error(c, "invalid_permission_mode", "unknown permission mode");
+		return;
+	}
+	if (cwd[0] != '/') {
+		ctl_error(c, "relative_path", "working directory not absolute");
+		return;
+	}
+	if (prompt != NULL && strlen(prompt) > AGD_MESSAGE_MAX) {
+		ctl_error(c, "too_large", "prompt longer than %d bytes", AGD_MESSAGE_MAX);
+		return;
+	}
+	s = session_create(name, type, cwd, m, prompt, cmd_actor(c), &code, &cause);
+	if (s == NULL) {
+		ctl_error(c, code, "%s", cause);
+		free(cause);
+		return;
+	}
+	/* The reply (201, with the pid) goes out when the holder says hello. */
+	s->create_waiter = c;
+	c->waiting = s;
+}
+
+static void
+cmd_session_message(struct ctl_client *c, struct json_object *args)
+{
+	struct json_object	*o;
+	struct session		*s;
+	const char		*text;
+	uint64_t		 seq;
+
+	if ((s = cmd_live(c, args)) == NULL ||
+	    cmd_string(c, args, "message", 1, &text) == -1)
+		return;
+	if (*text == '\0' || strlen(text) > AGD_MESSAGE_MAX) {
+		ctl_error(c, "invalid_field", "message: must be 1 to %d bytes",
+		    AGD_MESSAGE_MAX);
+		return;
+	}
+	session_input(s, text, strlen(text));
+	session_input(s, "\r", 1);
+	o = json_object_new_object();
+	json_object_object_add(o, "text", json_object_new_string(text));
+	json_object_object_add(o, "from", json_object_new_string(cmd_actor(c)));
+	seq = session_event(s, "message", o);
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
+	json_object_object_add(o, "delivered", json_object_new_boolean(1));
+	ctl_reply(c, 200, o);
+}
+
+static void
+cmd_session_input(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*data;
+
+	if ((s = cmd_live(c, args)) == NULL ||
+	    cmd_string(c, args, "data", 1, &data) == -1)
+		return;
+	if (strlen(data) > AGD_MESSAGE_MAX) {
+		ctl_error(c, "too_large", "input longer than %d bytes", AGD_MESSAGE_MAX);
+		return;
+	}
+	session_input(s, data, strlen(data));
+	ctl_reply(c, 200, json_object_new_object());
+}
+
+static void
+cmd_session_resize(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	long long	 cols = 0, rows = 0;
+
+	if ((s = cmd_live(c, args)) == NULL)
+		return;
+	if (agd_json_get_int(args, "cols", &cols) == -1 ||
+	    agd_json_get_int(args, "rows", &rows) == -1 ||
+	    cols < 1 || cols > 1000 || rows < 1 || rows > 1000) {
+		ctl_error(c, "invalid_field", "cols and rows: integers from 1 to 1000");
+		return;
+	}
+	session_resize(s, (int)cols, (int)rows);
+	ctl_reply(c, 200, json_object_new_object());
+}
+
+static void
+cmd_session_reset(struct ctl_client *c, struct json_object *args)
+{
+	struct json_object	*o;
+	struct session		*s;
+
+	if ((s = cmd_live(c, args)) == NULL)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(cmd_actor(c)));
+	/* New viewers start drawing after this point: the old screen is gone. */
+	s->reset_seq = session_event(s, "reset", o);
+	persist_reset(s);
+	ws_session_reset(s);
+	ctl_reply(c, 200, persist_session_json(s->id));
+}
+
+static void
+cmd_session_delete(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*name;
+	int64_t		 id;
+	int		 ended = 0;
+
+	if (cmd_string(c, args, "name", 1, &name) == -1)
+		return;
+	if (!agd_valid_name(name)) {
+		ctl_error(c, "invalid_name", "invalid session name");
+		return;
+	}
+	if ((s = session_find(name)) == NULL || s->state == SESSION_ENDED) {
+		/* Deleting what has already ended changes nothing and says so. */
+		if ((id = persist_lookup(name, &ended)) != 0)
+			ctl_reply(c, 200, persist_session_json(id));
+		else
+			ctl_error(c, "not_found", "no such session: %s", name);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&s->waiters, c, wentry);
+	c->waiting = s;
+	session_kill(s);
+}
+
+static void
+cmd_session_complete(struct ctl_client *c, struct json_object *args)
+{
+	struct json_object	*o;
+	struct session		*s;
+	const char		*name, *status, *comment = NULL;
+	int64_t			 id;
+	int			 ended = 0, changed = 0;
+
+	if (cmd_string(c, args, "name", 1, &name) == -1 ||
+	    cmd_string(c, args, "status", 1, &status) == -1 ||
+	    cmd_string(c, args, "comment", 0, &comment) == -1)
+		return;
+	if (!agd_valid_name(name)) {
+		ctl_error(c, "invalid_name", "invalid session name");
+		return;
+	}
+	if (!agd_valid_completion(status)) {
+		ctl_error(c, "invalid_field",
+		    "status: one of success, failure, partial, cancelled");
+		return;
+	}
+	if (comment != NULL && strlen(comment) > AGD_COMMENT_MAX) {
+		ctl_error(c, "invalid_field", "comment: at most %d bytes", AGD_COMMENT_MAX);
+		return;
+	}
+	if ((id = persist_lookup(name, &ended)) == 0) {
+		ctl_error(c, "not_found", "no such session: %s", name);
+		return;
+	}
+	if (persist_complete(id, status, comment, &changed) == -1) {
+		ctl_error(c, "internal", "cannot store the completion");
+		return;
+	}
+	s = session_find(name);
+	if (changed && s != NULL && s->id == id) {
+		o = json_object_new_object();
+		json_object_object_add(o, "status", json_object_new_string(status));
+		json_object_object_add(o, "comment",
+		    comment != NULL ? json_object_new_string(comment) : NULL);
+		json_object_object_add(o, "from", json_object_new_string(cmd_actor(c)));
+		session_event(s, "completed", o);
+	}
+	ctl_reply(c, 200, persist_session_json(id));
+}
+
+static void
+cmd_daemon_shutdown(struct ctl_client *c, struct json_object *args)
+{
+	int	terminate = 1;
+
+	if (args != NULL && agd_json_get_bool(args, "terminate", &terminate) == -1) {
+		ctl_error(c, "invalid_field", "terminate: must be a boolean");
+		return;
+	}
+	log_info("shutdown requested (%s agents)", terminate ? "terminating" : "keeping");
+	agentd_exiting = 1;
+	c->shutdown_wait = 1;
+	if (terminate) {
+		session_kill_all();
+		server_shutdown_check();
+		return;
+	}
+	c->shutdown_wait = 0;
+	ctl_reply(c, 200, json_object_new_object());
+	event_base_loopexit(agentd_base, NULL);
+}
+
+static const struct cmd_entry cmd_table[] = {
+	{ "ping",		cmd_ping },
+	{ "session.create",	cmd_session_create },
+	{ "session.message",	cmd_session_message },
+	{ "session.input",	cmd_session_input },
+	{ "session.resize",	cmd_session_resize },
+	{ "session.reset",	cmd_session_reset },
+	{ "session.delete",	cmd_session_delete },
+	{ "session.complete",	cmd_session_complete },
+	{ "daemon.shutdown",	cmd_daemon_shutdown },
+};
+
+void
+cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
+{
+	size_t	i;
+
+	if (agentd_exiting && strcmp(op, "ping") != 0) {
+		ctl_error(c, "daemon_unavailable", "agentd is shutting down");
+		return;
+	}
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
+		if (strcmp(cmd_table[i].op, op) == 0) {
+			cmd_table[i].exec(c, args);
+			return;
+		}
+	}
+	ctl_error(c, "bad_request", "unknown operation: %.64s", op);
+}

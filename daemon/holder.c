@@ -1,0 +1,554 @@
+/*
+ * agentd-holder: the small process that keeps one agent alive while agentd comes
+ * and goes (as containerd-shim or dtach do). It owns the PTY master and the agent's
+ * process group, reads the terminal all the time, and keeps every byte until the
+ * daemon says it has recorded it, so a daemon restart loses nothing. It is a child
+ * subreaper, so whatever the agent leaves behind is reaped here.
+ *
+ * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX -- ARGV...
+ * fd 3, if open, is the first connection to the daemon.
+ */
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hproto.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define HOLDER_DRAIN_MS		300	/* after the agent exits, wait this long for the terminal to close */
+#define HOLDER_INPUT_MAX	(4 * 1024 * 1024)
+
+struct hbuf {
+	uint8_t	*data;
+	size_t	 start;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static int		 pty_fd = -1;
+static int		 listen_fd = -1;
+static int		 conn_fd = -1;
+static int		 sig_pipe[2];
+static pid_t		 child;
+static int		 child_status;
+static int		 child_exited;
+static int		 pty_done;
+static uint64_t		 drain_deadline;
+static int		 drain_forced;
+static uint64_t		 kill_deadline;
+
+static struct hbuf	 out;		/* terminal output not yet acknowledged */
+static uint64_t		 out_base;	/* offset of out.data[out.start] */
+static uint64_t		 out_sent;	/* next offset to send */
+static size_t		 out_max;
+static int		 resumed;	/* the daemon said where to start */
+static int		 exit_sent;
+
+static struct hbuf	 wq;		/* bytes queued for the daemon */
+static struct hbuf	 rq;		/* bytes read from the daemon */
+static struct hbuf	 iq;		/* input queued for the terminal */
+
+static void
+hbuf_reserve(struct hbuf *b, size_t n)
+{
+	if (b->start > 0 && b->start + b->len + n > b->cap) {
+		memmove(b->data, b->data + b->start, b->len);
+		b->start = 0;
+	}
+	if (b->start + b->len + n > b->cap) {
+		b->cap = (b->start + b->len + n) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+}
+
+static void
+hbuf_add(struct hbuf *b, const void *p, size_t n)
+{
+	hbuf_reserve(b, n);
+	memcpy(b->data + b->start + b->len, p, n);
+	b->len += n;
+}
+
+static void
+hbuf_drop(struct hbuf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->start = b->len = 0;
+		return;
+	}
+	b->start += n;
+	b->len -= n;
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	hp_put32(p, (uint32_t)(v >> 32));
+	hp_put32(p + 4, (uint32_t)v);
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return ((uint64_t)hp_get32(p) << 32 | hp_get32(p + 4));
+}
+
+static void
+queue_msg(int type, const void *p, size_t n)
+{
+	uint8_t	hdr[HP_HDR];
+
+	hp_put32(hdr, (uint32_t)(n + 1));
+	hdr[4] = (uint8_t)type;
+	hbuf_add(&wq, hdr, sizeof hdr);
+	if (n > 0)
+		hbuf_add(&wq, p, n);
+}
+
+static void
+sig_handler(int sig)
+{
+	int	saved = errno;
+	char	c = (char)sig;
+
+	if (write(sig_pipe[1], &c, 1) == -1) {
+		/* the pipe is full: a wakeup is already pending */
+	}
+	errno = saved;
+}
+
+static void
+conn_close(void)
+{
+	if (conn_fd != -1)
+		close(conn_fd);
+	conn_fd = -1;
+	wq.start = wq.len = 0;
+	rq.start = rq.len = 0;
+	resumed = 0;
+	exit_sent = 0;
+}
+
+static void
+conn_hello(void)
+{
+	struct hp_hello	h;
+
+	memset(&h, 0, sizeof h);
+	h.version = HP_VERSION;
+	h.pid = child;
+	h.pgid = child;
+	h.exited = child_exited && pty_done;
+	h.base = out_base;
+	h.end = out_base + out.len;
+	queue_msg(HP_HELLO, &h, sizeof h);
+}
+
+static void
+conn_adopt(int fd)
+{
+	conn_close();
+	conn_fd = fd;
+	agd_set_nonblock(conn_fd);
+	conn_hello();
+}
+
+/* Forget output below off: the daemon has it. */
+static void
+out_ack(uint64_t off)
+{
+	if (off <= out_base)
+		return;
+	if (off > out_base + out.len)
+		off = out_base + out.len;
+	hbuf_drop(&out, (size_t)(off - out_base));
+	out_base = off;
+	if (out_sent < out_base)
+		out_sent = out_base;
+}
+
+static void
+group_kill(int sig)
+{
+	if (child > 0)
+		kill(-child, sig);
+}
+
+/* Handle one complete message from the daemon. */
+static void
+conn_message(int type, const uint8_t *p, size_t n)
+{
+	struct winsize	ws;
+	uint64_t	off;
+	uint32_t	grace;
+
+	switch (type) {
+	case HP_RESUME:
+		if (n != 8)
+			break;
+		off = get64(p);
+		out_ack(off);
+		out_sent = off > out_base ? off : out_base;
+		resumed = 1;
+		break;
+	case HP_ACK:
+		if (n == 8)
+			out_ack(get64(p));
+		break;
+	case HP_INPUT:
+		if (!pty_done)
+			hbuf_add(&iq, p, n);
+		break;
+	case HP_RESIZE:
+		if (n != 4 || pty_done)
+			break;
+		memset(&ws, 0, sizeof ws);
+		ws.ws_col = (unsigned short)(p[0] << 8 | p[1]);
+		ws.ws_row = (unsigned short)(p[2] << 8 | p[3]);
+		ioctl(pty_fd, TIOCSWINSZ, &ws);
+		break;
+	case HP_KILL:
+		if (n != 4)
+			break;
+		grace = hp_get32(p);
+		group_kill(SIGTERM);
+		if (!child_exited || kill_deadline == 0)
+			kill_deadline = agd_now_ms() + grace;
+		break;
+	case HP_EXITACK:
+		if (child_exited && pty_done && exit_sent)
+			exit(0);
+		break;
+	}
+}
+
+static void
+conn_read(void)
+{
+	ssize_t		n;
+	uint32_t	len;
+
+	hbuf_reserve(&rq, 65536);
+	n = read(conn_fd, rq.data + rq.start + rq.len, 65536);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		conn_close();
+		return;
+	}
+	if (n < 0)
+		return;
+	rq.len += (size_t)n;
+	while (rq.len >= HP_HDR) {
+		len = hp_get32(rq.data + rq.start);
+		if (len == 0 || len > HP_MAX) {
+			conn_close();
+			return;
+		}
+		if (rq.len < 4 + (size_t)len)
+			break;
+		conn_message(rq.data[rq.start + 4], rq.data + rq.start + HP_HDR,
+		    len - 1);
+		if (conn_fd == -1)
+			return;
+		hbuf_drop(&rq, 4 + (size_t)len);
+	}
+}
+
+/* Queue the next DATA message, or EXIT once everything is out. */
+static void
+conn_fill(void)
+{
+	struct hp_exit	 e;
+	uint8_t		 hdr[HP_HDR + 8];
+	size_t		 n, skip;
+
+	if (conn_fd == -1 || !resumed || wq.len > 0)
+		return;
+	if (out_sent < out_base + out.len) {
+		skip = (size_t)(out_sent - out_base);
+		n = out.len - skip;
+		if (n > HP_DATA_MAX)
+			n = HP_DATA_MAX;
+		hp_put32(hdr, (uint32_t)(n + 9));
+		hdr[4] = HP_DATA;
+		put64(hdr + HP_HDR, out_sent);
+		hbuf_add(&wq, hdr, sizeof hdr);
+		hbuf_add(&wq, out.data + out.start + skip, n);
+		out_sent += n;
+		return;
+	}
+	if (child_exited && pty_done && !exit_sent) {
+		memset(&e, 0, sizeof e);
+		e.status = child_status;
+		e.end = out_base + out.len;
+		queue_msg(HP_EXIT, &e, sizeof e);
+		exit_sent = 1;
+	}
+}
+
+static void
+conn_write(void)
+{
+	ssize_t	n;
+
+	n = write(conn_fd, wq.data + wq.start, wq.len);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close();
+		return;
+	}
+	hbuf_drop(&wq, (size_t)n);
+}
+
+static void
+pty_read(void)
+{
+	ssize_t	n;
+
+	hbuf_reserve(&out, 65536);
+	n = read(pty_fd, out.data + out.start + out.len, 65536);
+	if (n > 0) {
+		out.len += (size_t)n;
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* EIO: every slave is closed; the terminal is done. */
+	pty_done = 1;
+}
+
+static void
+pty_write(void)
+{
+	ssize_t	n;
+
+	n = write(pty_fd, iq.data + iq.start, iq.len);
+	if (n > 0)
+		hbuf_drop(&iq, (size_t)n);
+	else if (n == -1 && errno != EAGAIN && errno != EINTR)
+		iq.start = iq.len = 0;
+}
+
+static void
+reap(void)
+{
+	pid_t	pid;
+	int	status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == child && !child_exited) {
+			child_exited = 1;
+			child_status = status;
+			drain_deadline = agd_now_ms() + HOLDER_DRAIN_MS;
+		}
+	}
+}
+
+static int
+listen_on(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path)
+		fatalx("socket path too long: %s", path);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		fatal("socket");
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		fatal("bind %s", path);
+	if (chmod(path, 0600) == -1 || listen(fd, 4) == -1)
+		fatal("listen %s", path);
+	return (fd);
+}
+
+/* In the child: become the agent, or say why not on the terminal and exit 127. */
+static void __attribute__((noreturn))
+exec_agent(const char *dir, char **argv)
+{
+	struct sigaction	sa;
+	int			i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (i = 1; i < NSIG; i++)
+		sigaction(i, &sa, NULL);
+	if (getenv("TERM") == NULL)
+		setenv("TERM", "xterm-256color", 1);
+	if (chdir(dir) == -1) {
+		dprintf(1, "agentd: cannot enter %s: %s\r\n", dir, strerror(errno));
+		_exit(127);
+	}
+	execvp(argv[0], argv);
+	dprintf(1, "agentd: cannot run %s: %s\r\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pollfd		 pfd[4];
+	struct winsize		 ws;
+	struct sigaction	 sa;
+	const char		*sock = NULL, *dir = NULL;
+	uint64_t		 now, wake;
+	char			 c;
+	int			 ch, n, timeout, fd, i;
+
+	log_init("agentd-holder", 0);
+	memset(&ws, 0, sizeof ws);
+	ws.ws_col = 120;
+	ws.ws_row = 40;
+	out_max = 8 * 1024 * 1024;
+	while ((ch = getopt(argc, argv, "b:c:d:r:s:")) != -1) {
+		switch (ch) {
+		case 'b': out_max = strtoul(optarg, NULL, 10); break;
+		case 'c': ws.ws_col = (unsigned short)atoi(optarg); break;
+		case 'd': dir = optarg; break;
+		case 'r': ws.ws_row = (unsigned short)atoi(optarg); break;
+		case 's': sock = optarg; break;
+		default: fatalx("usage: agentd-holder -s SOCK -d DIR -- ARGV");
+		}
+	}
+	argv += optind;
+	if (sock == NULL || dir == NULL || argv[0] == NULL)
+		fatalx("usage: agentd-holder -s SOCK -d DIR -- ARGV");
+	if (out_max < HP_DATA_MAX)
+		out_max = HP_DATA_MAX;
+
+	/* Out of the daemon's session: a Ctrl-C on its terminal is not for us. */
+	setsid();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = sig_handler;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	listen_fd = listen_on(sock);
+	if (fcntl(3, F_GETFD) != -1)
+		conn_adopt(3);
+
+	child = forkpty(&pty_fd, NULL, NULL, &ws);
+	if (child == -1)
+		fatal("forkpty");
+	if (child == 0) {
+		/* forkpty made us a session leader: the agent's pgid is its pid. */
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		exec_agent(dir, argv);
+	}
+	agd_set_nonblock(pty_fd);
+	if (conn_fd != -1) {
+		/* The first hello went out before the fork: say the pid now. */
+		wq.start = wq.len = 0;
+		conn_hello();
+	}
+
+	for (;;) {
+		n = 0;
+		pfd[n].fd = sig_pipe[0];
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = listen_fd;
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = pty_done ? -1 : pty_fd;
+		pfd[n].events = (out.len < out_max ? POLLIN : 0) |
+		    (iq.len > 0 ? POLLOUT : 0);
+		n++;
+		conn_fill();
+		pfd[n].fd = conn_fd;
+		pfd[n].events = (iq.len < HOLDER_INPUT_MAX ? POLLIN : 0) |
+		    (wq.len > 0 ? POLLOUT : 0);
+		n++;
+
+		now = agd_now_ms();
+		wake = 0;
+		if (kill_deadline != 0)
+			wake = kill_deadline;
+		if (child_exited && !pty_done && (wake == 0 || drain_deadline < wake))
+			wake = drain_deadline;
+		timeout = -1;
+		if (wake != 0)
+			timeout = wake > now ? (int)(wake - now) : 0;
+
+		if (poll(pfd, (nfds_t)n, timeout) == -1 && errno != EINTR)
+			fatal("poll");
+
+		if (pfd[0].revents & POLLIN) {
+			while (read(sig_pipe[0], &c, 1) == 1)
+				;
+			reap();
+		}
+		if (pfd[1].revents & POLLIN) {
+			fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd != -1)
+				conn_adopt(fd);
+		}
+		if (!pty_done && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			/* Read until EAGAIN: after a hang-up the tail must not be lost. */
+			for (i = 0; i < 16 && !pty_done && out.len < out_max; i++) {
+				size_t before = out.len;
+				pty_read();
+				if (out.len == before)
+					break;
+			}
+		}
+		if (!pty_done && iq.len > 0 && (pfd[2].revents & POLLOUT))
+			pty_write();
+		if (conn_fd != -1 && pfd[3].fd == conn_fd) {
+			if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
+				conn_read();
+			if (conn_fd != -1 && wq.len > 0 && (pfd[3].revents & POLLOUT))
+				conn_write();
+		}
+
+		now = agd_now_ms();
+		if (kill_deadline != 0 && now >= kill_deadline) {
+			group_kill(SIGKILL);
+			kill_deadline = 0;
+		}
+		if (child_exited && !pty_done && now >= drain_deadline) {
+			/*
+			 * The agent is gone but something in its group still holds the
+			 * terminal: end it, then give the terminal one more drain period.
+			 */
+			if (!drain_forced) {
+				group_kill(SIGKILL);
+				drain_forced = 1;
+				drain_deadline = now + HOLDER_DRAIN_MS;
+			} else
+				pty_done = 1;
+		}
+		if (pty_done && pty_fd != -1 && child_exited) {
+			/* Reap whatever the group left; then the terminal can go. */
+			reap();
+			close(pty_fd);
+			pty_fd = -1;
+		}
+	}
+}

@@ -1,0 +1,61 @@
+/*
+ * The protocol between agentd and a session's holder (agentd-holder), over a Unix
+ * stream socket. A message is a 4-byte big-endian length (of type + payload), a type
+ * byte and the payload. Offsets count the bytes the agent wrote to its terminal since
+ * it started; they let a restarted daemon continue exactly where the log ends.
+ */
+#ifndef AGD_HPROTO_H
+#define AGD_HPROTO_H
+
+#include <stdint.h>
+
+#define HP_HDR		5
+#define HP_MAX		(1024 * 1024 + 64)	/* largest message, header excluded */
+#define HP_DATA_MAX	(64 * 1024)		/* largest DATA payload */
+
+/* holder -> daemon */
+#define HP_HELLO	1	/* struct hp_hello */
+#define HP_DATA		2	/* u64 offset of the first byte, then the bytes */
+#define HP_EXIT		3	/* struct hp_exit: the agent has ended, all DATA sent */
+
+/* daemon -> holder */
+#define HP_RESUME	10	/* u64: the daemon has recorded everything before this */
+#define HP_ACK		11	/* u64: recorded up to here, the holder may drop it */
+#define HP_INPUT	12	/* bytes for the terminal */
+#define HP_RESIZE	13	/* u16 cols, u16 rows */
+#define HP_KILL		14	/* u32 grace ms: SIGTERM the group, SIGKILL after grace */
+#define HP_EXITACK	15	/* the exit is recorded: the holder may go */
+
+struct hp_hello {
+	uint32_t	version;	/* HP_VERSION */
+	int32_t		pid;		/* the agent */
+	int32_t		pgid;
+	int32_t		exited;		/* 1 once the agent has ended */
+	uint64_t	base;		/* lowest offset still held */
+	uint64_t	end;		/* offset after the last byte read */
+};
+#define HP_VERSION	1
+
+struct hp_exit {
+	int32_t		status;		/* waitpid() status */
+	int32_t		pad;
+	uint64_t	end;		/* total bytes the agent wrote */
+};
+
+static inline void
+hp_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t
+hp_get32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]);
+}
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * Every write agentd makes to SQLite. The daemon is the only writer; each change is
+ * one short statement (autocommit) so readers never wait long.
+ */
+#include <sys/wait.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agentd.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static sqlite3_stmt *
+persist_prepare(const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(agentd_db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatalx("sqlite prepare: %s: %s", sqlite3_errmsg(agentd_db), sql);
+	return (st);
+}
+
+/* Run a prepared write; log (not fatal) on failure. */
+static int
+persist_step(sqlite3_stmt *st, const char *what)
+{
+	int	rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("%s: sqlite: %s", what, sqlite3_errmsg(agentd_db));
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+now_iso(char *buf, size_t len)
+{
+	agd_iso8601(time(NULL), buf, len);
+}
+
+int64_t
+persist_insert(const char *name, const char *type, const char *cwd, const char *mode,
+    const char *prompt, const char *creator, int cols, int rows, char **cause)
+{
+	static sqlite3_stmt	*st;
+	char			 ts[32];
+
+	if (st == NULL)
+		st = persist_prepare("INSERT INTO sessions (name, agent_type,"
+		    " working_directory, permission_mode, prompt, status, created,"
+		    " creator, cols, rows, last_activity)"
+		    " VALUES (?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?)");
+	now_iso(ts, sizeof ts);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cwd, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC);
+	if (prompt != NULL)
+		sqlite3_bind_text(st, 5, prompt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, creator, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, cols);
+	sqlite3_bind_int(st, 9, rows);
+	sqlite3_bind_text(st, 10, ts, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		xasprintf(cause, "cannot record session: %s", sqlite3_errmsg(agentd_db));
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return (-1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (sqlite3_last_insert_rowid(agentd_db));
+}
+
+/* Undo an insert whose session never started. */
+void
+persist_delete(int64_t id)
+{
+	static sqlite3_stmt	*st, *ev;
+
+	if (st == NULL) {
+		ev = persist_prepare("DELETE FROM events WHERE session_id = ?");
+		st = persist_prepare("DELETE FROM sessions WHERE id = ?");
+	}
+	sqlite3_bind_int64(ev, 1, id);
+	persist_step(ev, __func__);
+	sqlite3_bind_int64(st, 1, id);
+	persist_step(st, __func__);
+}
+
+void
+persist_running(struct session *s)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET status = 'running', pid = ?,"
+		    " pgid = ? WHERE id = ?");
+	sqlite3_bind_int(st, 1, s->pid);
+	sqlite3_bind_int(st, 2, s->pid);
+	sqlite3_bind_int64(st, 3, s->id);
+	persist_step(st, __func__);
+}
+
+void
+persist_ended(int64_t id, const char *status, int raw, int has_status, const char *reason)
+{
+	static sqlite3_stmt	*st;
+	char			 ts[32];
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET status = ?, ended = ?,"
+		    " exit_code = ?, exit_signal = ?, end_reason = ?, last_activity = ?"
+		    " WHERE id = ?");
+	now_iso(ts, sizeof ts);
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+	if (has_status && WIFEXITED(raw))
+		sqlite3_bind_int(st, 3, WEXITSTATUS(raw));
+	if (has_status && WIFSIGNALED(raw))
+		sqlite3_bind_int(st, 4, WTERMSIG(raw));
+	if (reason != NULL)
+		sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, id);
+	persist_step(st, __func__);
+}
+
+void
+persist_event(int64_t id, uint64_t seq, const char *ts, const char *type,
+    const char *json, size_t len)
+{
+	static sqlite3_stmt	*st, *up;
+
+	if (st == NULL) {
+		st = persist_prepare("INSERT OR REPLACE INTO events (session_id, seq, ts,"
+		    " type, data) VALUES (?, ?, ?, ?, ?)");
+		up = persist_prepare("UPDATE sessions SET last_seq = ?, last_activity = ?"
+		    " WHERE id = ?");
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_text(st, 3, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, json, (int)len, SQLITE_STATIC);
+	persist_step(st, __func__);
+	sqlite3_bind_int64(up, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(up, 2, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 3, id);
+	persist_step(up, __func__);
+}
+
+/* Record how far the output has come (batched by the caller: not per chunk). */
+void
+persist_progress(struct session *s)
+{
+	static sqlite3_stmt	*st;
+	char			 ts[32];
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET last_seq = ?, last_activity = ?"
+		    " WHERE id = ?");
+	now_iso(ts, sizeof ts);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->seq);
+	sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, s->id);
+	persist_step(st, __func__);
+	s->flags &= ~SESSION_DIRTY;
+}
+
+void
+persist_reset(struct session *s)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET reset_seq = ? WHERE id = ?");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->reset_seq);
+	sqlite3_bind_int64(st, 2, s->id);
+	persist_step(st, __func__);
+}
+
+void
+persist_resize(struct session *s)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET cols = ?, rows = ? WHERE id = ?");
+	sqlite3_bind_int(st, 1, s->cols);
+	sqlite3_bind_int(st, 2, s->rows);
+	sqlite3_bind_int64(st, 3, s->id);
+	persist_step(st, __func__);
+}
+
+/* Store a completion; *changed says whether it differs from the stored one. */
+int
+persist_complete(int64_t id, const char *status, const char *comment, int *changed)
+{
+	static sqlite3_stmt	*st, *up;
+	char			 ts[32];
+	int			 rc;
+
+	if (st == NULL) {
+		st = persist_prepare("SELECT 1 FROM sessions WHERE id = ? AND"
+		    " completion_status IS ? AND completion_comment IS ?");
+		up = persist_prepare("UPDATE sessions SET completion_status = ?,"
+		    " completion_comment = ?, completed_at = ? WHERE id = ?");
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	if (comment != NULL)
+		sqlite3_bind_text(st, 3, comment, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW) {
+		*changed = 0;
+		return (0);
+	}
+	*changed = 1;
+	now_iso(ts, sizeof ts);
+	sqlite3_bind_text(up, 1, status, -1, SQLITE_STATIC);
+	if (comment != NULL)
+		sqlite3_bind_text(up, 2, comment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 4, id);
+	return (persist_step(up, __func__));
+}
+
+/* The session object of doc/DESIGN.md, read back from SQLite. Caller puts. */
+struct json_object *
+persist_session_json(int64_t id)
+{
+	static sqlite3_stmt	*st;
+	struct json_object	*o = NULL;
+
+	if (st == NULL)
+		st = persist_prepare(AGD_SESSION_SELECT " WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = agd_session_json(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (o);
+}
+
+/* The newest session of that name: its id, or 0 if none; *ended tells which kind. */
+int64_t
+persist_lookup(const char *name, int *ended)
+{
+	static sqlite3_stmt	*st;
+	int64_t			 id = 0;
+
+	if (st == NULL)
+		st = persist_prepare("SELECT id, ended IS NOT NULL FROM sessions"
+		    " WHERE name = ? ORDER BY id DESC LIMIT 1");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		*ended = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (id);
+}

@@ -1,0 +1,727 @@
+/*
+ * Sessions: one agent each, run by its holder. The daemon records every byte the
+ * holder sends into the session's log (giving it a seq), acknowledges it so the
+ * holder can forget it, and hands it to the viewers. Lifecycle changes are events in
+ * the same seq space, kept in the log and in SQLite.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentd.h"
+#include "hproto.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+static int		 session_total;
+static struct event	*session_flush_ev;
+
+static void	session_holder_read_cb(struct bufferevent *, void *);
+static void	session_holder_event_cb(struct bufferevent *, short, void *);
+static void	session_end(struct session *, int has_status, int status, const char *reason);
+
+struct session *
+session_find(const char *name)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (strcmp(s->name, name) == 0)
+			return (s);
+	}
+	return (NULL);
+}
+
+int
+session_count(void)
+{
+	return (session_total);
+}
+
+static struct session *
+session_alloc(int64_t id, const char *name, const char *type, const char *cwd, int mode)
+{
+	struct session	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->id = id;
+	s->name = xstrdup(name);
+	s->agent_type = xstrdup(type);
+	s->cwd = xstrdup(cwd);
+	s->mode = mode;
+	s->cols = agentd_conf->default_cols;
+	s->rows = agentd_conf->default_rows;
+	s->log.fd = -1;
+	xasprintf(&s->dir, "%s/sessions/%lld", agentd_home, (long long)id);
+	xasprintf(&s->sock, "%s/run/h/%lld.sock", agentd_home, (long long)id);
+	s->pending = evbuffer_new();
+	TAILQ_INIT(&s->waiters);
+	TAILQ_INIT(&s->viewers);
+	return (s);
+}
+
+void
+session_free(struct session *s)
+{
+	if (s->hbev != NULL)
+		bufferevent_free(s->hbev);
+	if (s->connect_ev != NULL)
+		event_free(s->connect_ev);
+	if (s->log.fd != -1)
+		agd_seqlog_close(&s->log);
+	evbuffer_free(s->pending);
+	free(s->name);
+	free(s->agent_type);
+	free(s->cwd);
+	free(s->dir);
+	free(s->sock);
+	free(s->prompt);
+	free(s->creator);
+	free(s);
+}
+
+static void
+session_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	session_free(arg);
+}
+
+static void
+session_drained_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, arg, NULL);
+}
+
+/*
+ * Take s off the live list and free it once the loop is out of its callbacks and
+ * the last words to the holder (the exit acknowledgement) have left.
+ */
+static void
+session_retire(struct session *s)
+{
+	TAILQ_REMOVE(&sessions, s, entry);
+	session_total--;
+	if (s->hbev != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(s->hbev)) > 0) {
+		bufferevent_disable(s->hbev, EV_READ);
+		bufferevent_setcb(s->hbev, NULL, session_drained_cb,
+		    session_holder_event_cb, s);
+		return;
+	}
+	if (s->hbev != NULL)
+		bufferevent_disable(s->hbev, EV_READ | EV_WRITE);
+	event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, s, NULL);
+}
+
+static void
+session_send(struct session *s, int type, const void *p, size_t n)
+{
+	uint8_t	hdr[HP_HDR];
+
+	if (s->hbev == NULL)
+		return;
+	hp_put32(hdr, (uint32_t)(n + 1));
+	hdr[4] = (uint8_t)type;
+	bufferevent_write(s->hbev, hdr, sizeof hdr);
+	if (n > 0)
+		bufferevent_write(s->hbev, p, n);
+}
+
+static void
+session_send64(struct session *s, int type, uint64_t v)
+{
+	uint8_t	b[8];
+
+	hp_put32(b, (uint32_t)(v >> 32));
+	hp_put32(b + 4, (uint32_t)v);
+	session_send(s, type, b, sizeof b);
+}
+
+uint64_t
+session_event(struct session *s, const char *type, struct json_object *fields)
+{
+	const char	*text;
+	size_t		 len;
+	char		 ts[32];
+
+	if (fields == NULL)
+		fields = json_object_new_object();
+	agd_iso8601(time(NULL), ts, sizeof ts);
+	json_object_object_add(fields, "type", json_object_new_string(type));
+	json_object_object_add(fields, "ts", json_object_new_string(ts));
+	text = agd_json_text(fields, &len);
+	s->seq++;
+	if (agd_seqlog_append(&s->log, s->seq, 0, AGD_REC_EVENT, text, len) == -1)
+		log_warn("%s: session %s: log append", __func__, s->name);
+	persist_event(s->id, s->seq, ts, type, text, len);
+	ws_session_event(s, s->seq, text, len);
+	json_object_put(fields);
+	return (s->seq);
+}
+
+/* Record terminal output [data, data+len) which ends at holder offset end. */
+static void
+session_record(struct session *s, const void *data, size_t len, uint64_t end)
+{
+	if (len == 0)
+		return;
+	s->seq++;
+	if (agd_seqlog_append(&s->log, s->seq, end, AGD_REC_TTY, data, len) == -1)
+		log_warn("%s: session %s: log append", __func__, s->name);
+	s->hoff = end;
+	s->flags |= SESSION_DIRTY;
+	ws_session_output(s, s->seq, data, len);
+}
+
+/*
+ * Output from the holder at offset off. UTF-8 sequences split between two chunks
+ * are held back (at most 3 bytes) so that every record starts and ends on a
+ * character boundary.
+ */
+static void
+session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
+{
+	uint8_t		 buf[HP_DATA_MAX + 4];
+	uint64_t	 have = s->hoff + s->utf8_tail_len;
+	size_t		 total, cut;
+
+	if (off + n <= have)
+		return;				/* a resend of what we have */
+	if (off < have) {
+		p += have - off;
+		n -= (size_t)(have - off);
+		off = have;
+	} else if (off > have) {
+		log_warnx("%s: session %s: output gap %llu..%llu", __func__, s->name,
+		    (unsigned long long)have, (unsigned long long)off);
+		s->utf8_tail_len = 0;
+		s->hoff = off;
+	}
+	memcpy(buf, s->utf8_tail, s->utf8_tail_len);
+	memcpy(buf + s->utf8_tail_len, p, n);
+	total = s->utf8_tail_len + n;
+	cut = agd_utf8_cut(buf, total);
+	s->utf8_tail_len = total - cut;
+	memcpy(s->utf8_tail, buf + cut, s->utf8_tail_len);
+	session_record(s, buf, cut, off + n - s->utf8_tail_len);
+	session_send64(s, HP_ACK, s->hoff);
+}
+
+static void
+session_flush_tail(struct session *s)
+{
+	if (s->utf8_tail_len > 0) {
+		session_record(s, s->utf8_tail, s->utf8_tail_len,
+		    s->hoff + s->utf8_tail_len);
+		s->utf8_tail_len = 0;
+	}
+}
+
+static void
+session_reply_waiters(struct session *s)
+{
+	struct ctl_client	*c;
+	struct json_object	*o;
+
+	if (s->create_waiter != NULL) {
+		c = s->create_waiter;
+		s->create_waiter = NULL;
+		c->waiting = NULL;
+		if ((o = persist_session_json(s->id)) != NULL)
+			ctl_reply(c, 201, o);
+		else
+			ctl_error(c, "internal", "session vanished");
+	}
+	while ((c = TAILQ_FIRST(&s->waiters)) != NULL) {
+		TAILQ_REMOVE(&s->waiters, c, wentry);
+		c->waiting = NULL;
+		if ((o = persist_session_json(s->id)) != NULL)
+			ctl_reply(c, 200, o);
+		else
+			ctl_error(c, "internal", "session vanished");
+	}
+}
+
+static void
+session_hello(struct session *s, const struct hp_hello *h)
+{
+	struct json_object	*o;
+	size_t			 n;
+
+	if (h->version != HP_VERSION) {
+		log_warnx("%s: session %s: holder speaks version %u", __func__,
+		    s->name, h->version);
+		session_end(s, 0, 0, "holder_version");
+		return;
+	}
+	if (h->base > s->hoff)
+		log_warnx("%s: session %s: holder lost output %llu..%llu", __func__,
+		    s->name, (unsigned long long)s->hoff, (unsigned long long)h->base);
+	s->utf8_tail_len = 0;
+	session_send64(s, HP_RESUME, s->hoff);
+	s->resumed = 1;
+	if (s->state == SESSION_STARTING) {
+		s->pid = h->pid;
+		s->state = SESSION_RUNNING;
+		persist_running(s);
+		o = json_object_new_object();
+		json_object_object_add(o, "pid", json_object_new_int(s->pid));
+		json_object_object_add(o, "agentType", json_object_new_string(s->agent_type));
+		json_object_object_add(o, "workingDirectory", json_object_new_string(s->cwd));
+		json_object_object_add(o, "permissionMode",
+		    json_object_new_string(agd_mode_name(s->mode)));
+		session_event(s, "created", o);
+		if (s->prompt != NULL) {
+			o = json_object_new_object();
+			json_object_object_add(o, "text", json_object_new_string(s->prompt));
+			json_object_object_add(o, "source", json_object_new_string("prompt"));
+			json_object_object_add(o, "from", json_object_new_string(s->creator != NULL ? s->creator : "local"));
+			session_event(s, "message", o);
+			free(s->prompt);
+			s->prompt = NULL;
+		}
+		if (s->create_waiter != NULL) {
+			struct ctl_client *c = s->create_waiter;
+
+			s->create_waiter = NULL;
+			c->waiting = NULL;
+			ctl_reply(c, 201, persist_session_json(s->id));
+		}
+	} else {
+		if (s->pid != h->pid)
+			log_warnx("%s: session %s: pid %d, holder says %d", __func__,
+			    s->name, s->pid, h->pid);
+		s->state = SESSION_RUNNING;
+		log_info("session %s: re-adopted pid %d at offset %llu", s->name,
+		    s->pid, (unsigned long long)s->hoff);
+	}
+	if ((n = evbuffer_get_length(s->pending)) > 0) {
+		session_send(s, HP_INPUT, evbuffer_pullup(s->pending, -1), n);
+		evbuffer_drain(s->pending, n);
+	}
+	if (s->flags & SESSION_KILLING) {
+		uint8_t	g[4];
+
+		hp_put32(g, (uint32_t)agentd_conf->kill_grace_ms);
+		session_send(s, HP_KILL, g, sizeof g);
+	}
+}
+
+static void
+session_end(struct session *s, int has_status, int status, const char *reason)
+{
+	struct json_object	*o;
+	const char		*what;
+
+	if (s->state == SESSION_ENDED)
+		return;
+	session_flush_tail(s);
+	s->state = SESSION_ENDED;
+	what = (s->flags & SESSION_KILLING) ? "terminated" : "exited";
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(what));
+	if (has_status && WIFEXITED(status))
+		json_object_object_add(o, "exitCode",
+		    json_object_new_int(WEXITSTATUS(status)));
+	else
+		json_object_object_add(o, "exitCode", NULL);
+	if (has_status && WIFSIGNALED(status))
+		json_object_object_add(o, "exitSignal",
+		    json_object_new_int(WTERMSIG(status)));
+	else
+		json_object_object_add(o, "exitSignal", NULL);
+	if (reason != NULL)
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+	session_event(s, "exit", o);
+	persist_progress(s);
+	persist_ended(s->id, what, status, has_status, reason);
+	ws_session_ended(s);
+	session_reply_waiters(s);
+	session_retire(s);
+	server_shutdown_check();
+}
+
+static void
+session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
+{
+	struct hp_hello	h;
+	struct hp_exit	e;
+	uint64_t	off;
+
+	switch (type) {
+	case HP_HELLO:
+		if (n != sizeof h)
+			goto bad;
+		memcpy(&h, p, sizeof h);
+		session_hello(s, &h);
+		break;
+	case HP_DATA:
+		if (n < 8 || !s->resumed)
+			goto bad;
+		off = (uint64_t)hp_get32(p) << 32 | hp_get32(p + 4);
+		session_output(s, off, p + 8, n - 8);
+		break;
+	case HP_EXIT:
+		if (n != sizeof e)
+			goto bad;
+		memcpy(&e, p, sizeof e);
+		session_send(s, HP_EXITACK, NULL, 0);
+		session_end(s, 1, e.status, NULL);
+		break;
+	default:
+		goto bad;
+	}
+	return;
+bad:
+	log_warnx("%s: session %s: bad message %d from holder", __func__, s->name, type);
+}
+
+static void
+session_holder_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	uint8_t		 hdr[HP_HDR], *p;
+	uint32_t	 len;
+
+	while (s->state != SESSION_ENDED && evbuffer_get_length(in) >= HP_HDR) {
+		evbuffer_copyout(in, hdr, sizeof hdr);
+		len = hp_get32(hdr);
+		if (len == 0 || len > HP_MAX) {
+			log_warnx("%s: session %s: bad frame from holder", __func__, s->name);
+			bufferevent_free(s->hbev);
+			s->hbev = NULL;
+			session_end(s, 0, 0, "holder_protocol");
+			return;
+		}
+		if (evbuffer_get_length(in) < 4 + (size_t)len)
+			break;
+		p = evbuffer_pullup(in, 4 + (ssize_t)len);
+		session_holder_message(s, p[4], p + HP_HDR, len - 1);
+		evbuffer_drain(in, 4 + (size_t)len);
+	}
+}
+
+static void
+session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	bufferevent_free(s->hbev);
+	s->hbev = NULL;
+	s->resumed = 0;
+	if (s->state == SESSION_ENDED) {
+		/* Retired, waiting for its output to drain: the holder is gone anyway. */
+		event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, s, NULL);
+		return;
+	}
+	log_warnx("session %s: holder went away", s->name);
+	if (s->state == SESSION_STARTING) {
+		if (s->create_waiter != NULL) {
+			struct ctl_client *c = s->create_waiter;
+
+			s->create_waiter = NULL;
+			c->waiting = NULL;
+			ctl_error(c, "internal", "agent holder failed to start");
+		}
+	}
+	session_end(s, 0, 0, "holder_lost");
+}
+
+static void
+session_attach(struct session *s, int fd)
+{
+	agd_set_nonblock(fd);
+	s->hbev = bufferevent_socket_new(agentd_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(s->hbev, session_holder_read_cb, NULL,
+	    session_holder_event_cb, s);
+	bufferevent_setwatermark(s->hbev, EV_READ, 0, 4 * 1024 * 1024);
+	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
+}
+
+/* Create, start and list a session. On failure set *code (static) and *cause. */
+struct session *
+session_create(const char *name, const char *type, const char *cwd, int mode,
+    const char *prompt, const char *creator, char **code, char **cause)
+{
+	const struct agd_agent	*agent;
+	struct session		*s;
+	struct stat		 sb;
+	char			**argv, *prog, *msg;
+	uint64_t		 last_seq, last_hoff;
+	int64_t			 id;
+	pid_t			 holder;
+	int			 fd;
+
+	if (session_find(name) != NULL) {
+		*code = (char *)"exists";
+		xasprintf(cause, "duplicate session: %s", name);
+		return (NULL);
+	}
+	if ((agent = agd_conf_agent(agentd_conf, type)) == NULL) {
+		*code = (char *)"invalid_agent_type";
+		xasprintf(cause, "unknown agent type: %s", type);
+		return (NULL);
+	}
+	if (stat(cwd, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		*code = (char *)"bad_directory";
+		xasprintf(cause, "working directory %s: %s", cwd,
+		    errno == 0 || S_ISDIR(sb.st_mode) ? "not a directory" :
+		    strerror(errno));
+		if (stat(cwd, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+			free(*cause);
+			xasprintf(cause, "working directory %s: not a directory", cwd);
+		}
+		return (NULL);
+	}
+	if (session_total >= agentd_conf->max_sessions) {
+		*code = (char *)"too_many_sessions";
+		xasprintf(cause, "too many sessions: the limit is %d",
+		    agentd_conf->max_sessions);
+		return (NULL);
+	}
+	if ((argv = agd_argv_split(agent->argv[mode], NULL, &msg)) == NULL) {
+		*code = (char *)"internal";
+		xasprintf(cause, "agent %s command: %s", type, msg);
+		free(msg);
+		return (NULL);
+	}
+	if ((prog = spawn_resolve(argv[0])) == NULL) {
+		*code = (char *)"agent_not_found";
+		if (strcmp(argv[0], "claude") == 0)
+			xasprintf(cause, "agent program not found: claude (install it with"
+			    " npm install -g @anthropic-ai/claude-code)");
+		else if (strcmp(argv[0], "codex") == 0)
+			xasprintf(cause, "agent program not found: codex (install it with"
+			    " npm install -g @openai/codex)");
+		else if (strcmp(argv[0], "openclaw") == 0)
+			xasprintf(cause, "agent program not found: openclaw (install it with"
+			    " npm install -g openclaw, which needs Node.js 24)");
+		else
+			xasprintf(cause, "agent program not found: %s (not on PATH)",
+			    argv[0]);
+		agd_argv_free(argv);
+		return (NULL);
+	}
+	free(prog);
+
+	id = persist_insert(name, type, cwd, agd_mode_name(mode), prompt, creator,
+	    agentd_conf->default_cols, agentd_conf->default_rows, cause);
+	if (id == -1) {
+		*code = (char *)"internal";
+		agd_argv_free(argv);
+		return (NULL);
+	}
+	s = session_alloc(id, name, type, cwd, mode);
+	if (agd_mkdirs(s->dir, 0700) == -1 ||
+	    agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes, &last_seq,
+	    &last_hoff, &msg) == -1) {
+		if (errno != 0 && s->log.fd == -1)
+			xasprintf(cause, "session directory %s: %s", s->dir, strerror(errno));
+		*code = (char *)"internal";
+		goto fail;
+	}
+	if ((fd = spawn_holder(s, argv, &holder, cause)) == -1) {
+		*code = (char *)"internal";
+		goto fail;
+	}
+	agd_argv_free(argv);
+	session_attach(s, fd);
+	TAILQ_INSERT_TAIL(&sessions, s, entry);
+	session_total++;
+	s->creator = xstrdup(creator);
+	if (prompt != NULL && *prompt != '\0') {
+		s->prompt = xstrdup(prompt);
+		evbuffer_add(s->pending, prompt, strlen(prompt));
+		evbuffer_add(s->pending, "\r", 1);
+	}
+	log_debug("%s: session %s: holder %d", __func__, name, (int)holder);
+	return (s);
+fail:
+	agd_argv_free(argv);
+	persist_delete(id);
+	session_free(s);
+	return (NULL);
+}
+
+void
+session_input(struct session *s, const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	size_t		 chunk;
+
+	if (s->hbev == NULL || !s->resumed) {
+		evbuffer_add(s->pending, p, n);
+		return;
+	}
+	while (n > 0) {
+		chunk = n > HP_DATA_MAX ? HP_DATA_MAX : n;
+		session_send(s, HP_INPUT, b, chunk);
+		b += chunk;
+		n -= chunk;
+	}
+}
+
+void
+session_resize(struct session *s, int cols, int rows)
+{
+	uint8_t	b[4];
+
+	s->cols = cols;
+	s->rows = rows;
+	b[0] = (uint8_t)(cols >> 8);
+	b[1] = (uint8_t)cols;
+	b[2] = (uint8_t)(rows >> 8);
+	b[3] = (uint8_t)rows;
+	session_send(s, HP_RESIZE, b, sizeof b);
+	persist_resize(s);
+}
+
+void
+session_kill(struct session *s)
+{
+	uint8_t	g[4];
+
+	if (s->flags & SESSION_KILLING)
+		return;
+	s->flags |= SESSION_KILLING;
+	if (s->hbev != NULL && s->resumed) {
+		hp_put32(g, (uint32_t)agentd_conf->kill_grace_ms);
+		session_send(s, HP_KILL, g, sizeof g);
+		return;
+	}
+	if (s->hbev != NULL)
+		return;			/* sent after the holder's hello */
+	/* No holder to ask: end the group ourselves. */
+	if (s->pid > 0)
+		kill(-s->pid, SIGKILL);
+	session_end(s, 0, 0, "killed_without_holder");
+}
+
+void
+session_kill_all(void)
+{
+	struct session	*s, *next;
+
+	for (s = TAILQ_FIRST(&sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		session_kill(s);
+	}
+}
+
+void
+session_flush_all(void)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s->flags & SESSION_DIRTY)
+			persist_progress(s);
+	}
+}
+
+static void
+session_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	session_flush_all();
+}
+
+/* Connect to an adopted session's holder. */
+static void
+session_connect_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct session		*s = arg;
+	struct sockaddr_un	 sun;
+	struct timeval		 tv = { 0, 200000 };
+	int			 fd;
+
+	(void)unused;
+	(void)what;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", s->sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd != -1 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+		session_attach(s, fd);
+		return;
+	}
+	if (fd != -1)
+		close(fd);
+	/* A holder that is alive always listens; retry briefly for a busy one. */
+	if (++s->connect_tries < 5 && errno == EAGAIN) {
+		event_add(s->connect_ev, &tv);
+		return;
+	}
+	log_warnx("session %s: holder unreachable (%s): the agent is lost",
+	    s->name, strerror(errno));
+	session_end(s, 0, 0, "holder_lost");
+}
+
+/* After a restart: take back every session the store says is live. */
+void
+session_adopt_all(void)
+{
+	sqlite3_stmt	*st;
+	struct session	*s;
+	uint64_t	 last_seq, last_hoff;
+	char		*cause;
+	struct timeval	 tv = { 1, 0 };
+	int		 mode;
+
+	if (sqlite3_prepare_v2(agentd_db, "SELECT id, name, agent_type,"
+	    " working_directory, permission_mode, pid, cols, rows, reset_seq"
+	    " FROM sessions WHERE ended IS NULL ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		fatalx("sqlite: %s", sqlite3_errmsg(agentd_db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		mode = agd_mode_parse((const char *)sqlite3_column_text(st, 4));
+		s = session_alloc(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), mode < 0 ? 0 : mode);
+		s->pid = sqlite3_column_int(st, 5);
+		s->cols = sqlite3_column_int(st, 6);
+		s->rows = sqlite3_column_int(st, 7);
+		s->reset_seq = (uint64_t)sqlite3_column_int64(st, 8);
+		s->state = s->pid > 0 ? SESSION_RUNNING : SESSION_STARTING;
+		s->flags |= SESSION_ADOPTED;
+		if (agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes,
+		    &last_seq, &last_hoff, &cause) == -1) {
+			log_warnx("session %s: %s", s->name, cause);
+			free(cause);
+			persist_ended(s->id, "exited", 0, 0, "log_unreadable");
+			session_free(s);
+			continue;
+		}
+		s->seq = last_seq;
+		s->hoff = last_hoff;
+		TAILQ_INSERT_TAIL(&sessions, s, entry);
+		session_total++;
+		s->connect_ev = evtimer_new(agentd_base, session_connect_cb, s);
+		session_connect_cb(-1, 0, s);
+	}
+	sqlite3_finalize(st);
+
+	session_flush_ev = event_new(agentd_base, -1, EV_PERSIST, session_flush_cb, NULL);
+	event_add(session_flush_ev, &tv);
+}
