@@ -17,6 +17,7 @@
 
 struct ctl_client;
 struct ws_client;
+struct ws_ring;
 
 /* Globals of the one daemon process (agentd.c). */
 extern struct event_base	*agentd_base;
@@ -62,8 +63,9 @@ struct session {
 	struct ctl_client	*create_waiter;
 	TAILQ_HEAD(, ctl_client) waiters;	/* DELETE callers waiting for the end */
 
-	/* Live viewers (ws.c). */
+	/* Live viewers and the recent output they read from (ws.c). */
 	TAILQ_HEAD(, ws_client)	 viewers;
+	struct ws_ring		*ring;
 	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
 	size_t			 utf8_tail_len;
 
@@ -101,6 +103,7 @@ struct session	*session_create(const char *name, const char *type, const char *c
 		    char **cause);
 void		 session_adopt_all(void);
 void		 session_input(struct session *, const void *, size_t);
+uint64_t	 session_message(struct session *, const char *text, const char *from);
 void		 session_resize(struct session *, int cols, int rows);
 void		 session_kill(struct session *);
 void		 session_kill_all(void);

@@ -141,12 +141,7 @@ cmd_session_message(struct ctl_client *c, struct json_object *args)
 		    AGD_MESSAGE_MAX);
 		return;
 	}
-	session_input(s, text, strlen(text));
-	session_input(s, "\r", 1);
-	o = json_object_new_object();
-	json_object_object_add(o, "text", json_object_new_string(text));
-	json_object_object_add(o, "from", json_object_new_string(cmd_actor(c)));
-	seq = session_event(s, "message", o);
+	seq = session_message(s, text, cmd_actor(c));
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));

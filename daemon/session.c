@@ -580,6 +580,20 @@ session_input(struct session *s, const void *p, size_t n)
 	}
 }
 
+/* Type text into the agent's terminal and submit it; recorded as a message event. */
+uint64_t
+session_message(struct session *s, const char *text, const char *from)
+{
+	struct json_object	*o;
+
+	session_input(s, text, strlen(text));
+	session_input(s, "\r", 1);
+	o = json_object_new_object();
+	json_object_object_add(o, "text", json_object_new_string(text));
+	json_object_object_add(o, "from", json_object_new_string(from));
+	return (session_event(s, "message", o));
+}
+
 void
 session_resize(struct session *s, int cols, int rows)
 {

@@ -1,33 +1,1033 @@
-/* WebSocket viewers: placeholder until the streams land. */
+/*
+ * WebSocket viewers. nginx proxies upgrades of /api/agents/sessions/<name>
+ * (also .../terminal and .../ws) to HOME/run/ws.sock; this file does the HTTP
+ * upgrade and uses wslay for the framing.
+ *
+ * Every viewer has a cursor (the last seq it was sent) and pulls: when its socket
+ * can take more, the next records come from the session's in-memory ring of recent
+ * output, or from the on-disk log if it has fallen behind the ring. So the agent's
+ * output is always read and recorded at full speed, a slow viewer costs no memory
+ * beyond its small queue, and nothing is skipped unless the log itself has rotated
+ * it away (then the viewer is told with a resync message).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <wslay/wslay.h>
+
 #include "agentd.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+#include "valid.h"
+#include "xmalloc.h"
+
+#define WS_REQUEST_MAX		8192		/* the whole upgrade request */
+#define WS_HANDSHAKE_MS		10000
+#define WS_MSG_MAX		(1024 * 1024)	/* largest client message */
+#define WS_GUID			"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+/* One record of recent output or one event, as every viewer will send it. */
+struct ws_rec {
+	uint64_t		 seq;
+	int			 type;		/* AGD_REC_TTY or AGD_REC_EVENT */
+	size_t			 len;
+	char			*json;		/* the text frame, built on first use */
+	size_t			 json_len;
+	TAILQ_ENTRY(ws_rec)	 entry;
+	uint8_t			 bin[];		/* 8-byte seq (binary frames) + data */
+};
+
+struct ws_ring {
+	TAILQ_HEAD(ws_rec_list, ws_rec) recs;
+	size_t			 bytes;
+};
+
+struct ws_client {
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct event		*tev;		/* handshake deadline */
+	int			 state;
+#define WS_HANDSHAKE		0
+#define WS_OPEN			1
+	char			*req;		/* the upgrade request as it arrives */
+	size_t			 req_len;
+
+	wslay_event_context_ptr	 ctx;
+	struct session		*s;		/* NULL once the session has ended */
+	char			*dir;		/* its log directory */
+	char			*name;
+	int			 binary;
+	int			 can_write;
+	char			*user;
+	uint64_t		 cursor;	/* last seq queued */
+	uint64_t		 end_seq;	/* when ended: the last seq there is */
+	int			 ended;
+	int			 closing;
+	int			 on_disk;	/* reading the log, not the ring */
+	struct agd_seqlog_cur	 cur;
+	char			*rbuf;
+	size_t			 rcap;
+	int			 pings;		/* sent and not answered */
+
+	TAILQ_ENTRY(ws_client)	 sentry;	/* on its session's viewers */
+	TAILQ_ENTRY(ws_client)	 entry;		/* on ws_clients */
+};
+
+static TAILQ_HEAD(, ws_client)	 ws_clients = TAILQ_HEAD_INITIALIZER(ws_clients);
+static int			 ws_count;
+static int			 ws_listen_fd = -1;
+static struct event		*ws_listen_ev;
+static struct event		*ws_ping_ev;
+
+static void	ws_client_free(struct ws_client *);
+static void	ws_pump(struct ws_client *);
+
+/* Ring of recent output, per session. */
+
+static struct ws_ring *
+ws_ring_get(struct session *s)
+{
+	if (s->ring == NULL) {
+		s->ring = xcalloc(1, sizeof *s->ring);
+		TAILQ_INIT(&s->ring->recs);
+	}
+	return (s->ring);
+}
+
+static void
+ws_rec_free(struct ws_rec *r)
+{
+	free(r->json);
+	free(r);
+}
+
+static void
+ws_ring_add(struct session *s, uint64_t seq, int type, const void *p, size_t n)
+{
+	struct ws_ring	*ring = ws_ring_get(s);
+	struct ws_rec	*r, *old;
+	int		 i;
+
+	r = xmalloc(sizeof *r + 8 + n);
+	r->seq = seq;
+	r->type = type;
+	r->len = n;
+	r->json = NULL;
+	r->json_len = 0;
+	for (i = 0; i < 8; i++)
+		r->bin[i] = (uint8_t)(seq >> (56 - 8 * i));
+	memcpy(r->bin + 8, p, n);
+	TAILQ_INSERT_TAIL(&ring->recs, r, entry);
+	ring->bytes += sizeof *r + n;
+	while (ring->bytes > agentd_conf->ws_ring_bytes &&
+	    (old = TAILQ_FIRST(&ring->recs)) != r) {
+		TAILQ_REMOVE(&ring->recs, old, entry);
+		ring->bytes -= sizeof *old + old->len + old->json_len;
+		ws_rec_free(old);
+	}
+}
+
+static void
+ws_ring_free(struct session *s)
+{
+	struct ws_rec	*r;
+
+	if (s->ring == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&s->ring->recs)) != NULL) {
+		TAILQ_REMOVE(&s->ring->recs, r, entry);
+		ws_rec_free(r);
+	}
+	free(s->ring);
+	s->ring = NULL;
+}
+
+/* The ring record with this seq, or NULL. Viewers are mostly near the tail. */
+static struct ws_rec *
+ws_ring_find(struct session *s, uint64_t seq)
+{
+	struct ws_rec	*r;
+
+	if (s == NULL || s->ring == NULL)
+		return (NULL);
+	r = TAILQ_FIRST(&s->ring->recs);
+	if (r == NULL || seq < r->seq)
+		return (NULL);
+	TAILQ_FOREACH_REVERSE(r, &s->ring->recs, ws_rec_list, entry) {
+		if (r->seq == seq)
+			return (r);
+		if (r->seq < seq)
+			break;
+	}
+	return (NULL);
+}
+
+/* Encoding of messages. */
+
+/* JSON string body of p (no quotes) into out, which has room for 6 * n bytes. */
+static size_t
+ws_escape(char *out, const uint8_t *p, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			*o = out;
+	size_t			 i;
+	uint8_t			 c;
+
+	for (i = 0; i < n; i++) {
+		c = p[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0xf];
+			break;
+		}
+	}
+	return ((size_t)(o - out));
+}
+
+/*
+ * The text frame of a record. Terminal output is sent as a JSON string when it is
+ * valid UTF-8 (records are cut on character boundaries), else as base64 so that no
+ * byte is lost. Caller frees.
+ */
+static char *
+ws_encode(uint64_t seq, int type, const uint8_t *p, size_t n, size_t *len)
+{
+	char	*buf, *o;
+	int	 k;
+
+	if (type == AGD_REC_EVENT) {
+		buf = xmalloc(n + 64);
+		k = snprintf(buf, 64, "{\"type\":\"json_event\",\"seq\":%llu,\"event\":",
+		    (unsigned long long)seq);
+		memcpy(buf + k, p, n);
+		buf[k + n] = '}';
+		*len = (size_t)k + n + 1;
+		return (buf);
+	}
+	if (agd_utf8_valid((const char *)p, n)) {
+		buf = xreallocarray(NULL, n + 11, 6);
+		k = sprintf(buf, "{\"type\":\"tty_data\",\"seq\":%llu,\"data\":\"",
+		    (unsigned long long)seq);
+		o = buf + k;
+		o += ws_escape(o, p, n);
+		memcpy(o, "\"}", 2);
+		*len = (size_t)(o - buf) + 2;
+		return (buf);
+	}
+	buf = xmalloc(4 * (n / 3 + 1) + 128);
+	k = sprintf(buf, "{\"type\":\"tty_data\",\"seq\":%llu,\"encoding\":\"base64\","
+	    "\"data\":\"", (unsigned long long)seq);
+	o = buf + k;
+	o += EVP_EncodeBlock((unsigned char *)o, p, (int)n);
+	memcpy(o, "\"}", 2);
+	*len = (size_t)(o - buf) + 2;
+	return (buf);
+}
+
+static void
+ws_queue(struct ws_client *v, int opcode, const void *p, size_t n)
+{
+	struct wslay_event_msg	m;
+
+	m.opcode = (uint8_t)opcode;
+	m.msg = p;
+	m.msg_length = n;
+	if (wslay_event_queue_msg(v->ctx, &m) != 0)
+		v->closing = 1;
+}
+
+static void
+ws_queue_json(struct ws_client *v, struct json_object *o)
+{
+	const char	*text;
+	size_t		 len;
+
+	text = agd_json_text(o, &len);
+	ws_queue(v, WSLAY_TEXT_FRAME, text, len);
+	json_object_put(o);
+}
+
+static void
+ws_queue_error(struct ws_client *v, const char *code, const char *msg)
+{
+	struct json_object	*o = agd_json_error(code, msg);
+
+	json_object_object_add(o, "type", json_object_new_string("error"));
+	ws_queue_json(v, o);
+}
+
+static void
+ws_close_with(struct ws_client *v, uint16_t code, const char *reason)
+{
+	if (v->closing)
+		return;
+	v->closing = 1;
+	wslay_event_queue_close(v->ctx, code, (const uint8_t *)reason,
+	    reason != NULL ? strlen(reason) : 0);
+}
+
+/* I/O. */
+
+static void
+ws_flush(struct ws_client *v)
+{
+	struct timeval	tv = { 2, 0 };
+
+	if (wslay_event_want_write(v->ctx) && wslay_event_send(v->ctx) != 0) {
+		ws_client_free(v);
+		return;
+	}
+	if (wslay_event_want_write(v->ctx)) {
+		event_add(v->wev, NULL);
+		return;
+	}
+	if (!wslay_event_want_read(v->ctx) ||
+	    (wslay_event_get_close_sent(v->ctx) && wslay_event_get_close_received(v->ctx))) {
+		ws_client_free(v);
+		return;
+	}
+	/* Our close is out: give the peer a moment to answer it, then hang up. */
+	if (wslay_event_get_close_sent(v->ctx) && !event_pending(v->tev, EV_TIMEOUT, NULL))
+		event_add(v->tev, &tv);
+}
+
+static ssize_t
+ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+    void *arg)
+{
+	struct ws_client	*v = arg;
+	ssize_t			 n;
+
+	(void)flags;
+	n = read(v->fd, buf, len);
+	if (n > 0)
+		return (n);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+	else
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	return (-1);
+}
+
+static ssize_t
+ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+    void *arg)
+{
+	struct ws_client	*v = arg;
+	ssize_t			 n;
+
+	(void)flags;
+	n = send(v->fd, data, len, MSG_NOSIGNAL);
+	if (n >= 0)
+		return (n);
+	if (errno == EAGAIN || errno == EINTR)
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+	else
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	return (-1);
+}
+
+/* A message from the viewer: input, resize or message. */
+static void
+ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
+{
+	struct json_object	*o;
+	const char		*type = NULL, *data = NULL;
+	long long		 cols = 0, rows = 0;
+	char			*cause;
+
+	if ((o = agd_json_parse((const char *)p, n, &cause)) == NULL) {
+		ws_queue_error(v, "bad_json", cause);
+		free(cause);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object) ||
+	    agd_json_get_string(o, "type", &type) == -1 || type == NULL) {
+		ws_queue_error(v, "invalid_field", "a message is an object with a type");
+		goto out;
+	}
+	if (strcmp(type, "input") != 0 && strcmp(type, "resize") != 0 &&
+	    strcmp(type, "message") != 0) {
+		ws_queue_error(v, "invalid_field", "unknown message type");
+		goto out;
+	}
+	if (!v->can_write) {
+		ws_queue_error(v, "forbidden", "this viewer may not write: needs the"
+		    " operator role");
+		goto out;
+	}
+	if (v->s == NULL || v->s->state == SESSION_ENDED) {
+		ws_queue_error(v, "session_ended", "session has ended");
+		goto out;
+	}
+	if (strcmp(type, "input") == 0) {
+		if (agd_json_get_string(o, "data", &data) == -1 || data == NULL) {
+			ws_queue_error(v, "invalid_field", "input: data must be a string");
+			goto out;
+		}
+		session_input(v->s, data, strlen(data));
+	} else if (strcmp(type, "resize") == 0) {
+		if (agd_json_get_int(o, "cols", &cols) == -1 ||
+		    agd_json_get_int(o, "rows", &rows) == -1 ||
+		    cols < 1 || cols > 1000 || rows < 1 || rows > 1000) {
+			ws_queue_error(v, "invalid_field",
+			    "resize: cols and rows are integers from 1 to 1000");
+			goto out;
+		}
+		session_resize(v->s, (int)cols, (int)rows);
+	} else {
+		if (agd_json_get_string(o, "text", &data) == -1 || data == NULL ||
+		    *data == '\0' || strlen(data) > AGD_MESSAGE_MAX) {
+			ws_queue_error(v, "invalid_field",
+			    "message: text must be a non-empty string");
+			goto out;
+		}
+		session_message(v->s, data, v->user);
+	}
+out:
+	json_object_put(o);
+}
+
+static void
+ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *m,
+    void *arg)
+{
+	struct ws_client	*v = arg;
+
+	(void)ctx;
+	switch (m->opcode) {
+	case WSLAY_TEXT_FRAME:
+		if (!agd_utf8_valid((const char *)m->msg, m->msg_length)) {
+			ws_close_with(v, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA,
+			    "invalid UTF-8");
+			return;
+		}
+		ws_client_message(v, m->msg, m->msg_length);
+		break;
+	case WSLAY_BINARY_FRAME:
+		ws_queue_error(v, "invalid_field", "binary messages are not accepted");
+		break;
+	case WSLAY_PONG:
+		v->pings = 0;
+		break;
+	}
+}
+
+static void
+ws_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws_client	*v = arg;
+
+	(void)fd;
+	(void)what;
+	if (wslay_event_send(v->ctx) != 0) {
+		ws_client_free(v);
+		return;
+	}
+	ws_pump(v);
+}
+
+static void
+ws_ws_read(struct ws_client *v)
+{
+	if (wslay_event_recv(v->ctx) != 0) {
+		ws_client_free(v);
+		return;
+	}
+	if (!wslay_event_want_read(v->ctx))
+		event_del(v->rev);
+	ws_pump(v);
+}
+
+/* Sending: pull the next records after the cursor while the queue is short. */
+
+static int
+ws_next_disk(struct ws_client *v)
+{
+	struct json_object	*o;
+	struct agd_rec		 r;
+	char			*text;
+	size_t			 len;
+
+	if (!v->on_disk) {
+		agd_seqlog_cur_open(&v->cur, v->dir, v->cursor);
+		v->on_disk = 1;
+	}
+	if (agd_seqlog_cur_next(&v->cur, &r, &v->rbuf, &v->rcap) != 1)
+		return (0);
+	if (r.seq != v->cursor + 1) {
+		/* The log rotated away what this viewer had not read. */
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("resync"));
+		json_object_object_add(o, "seq", json_object_new_int64((int64_t)r.seq - 1));
+		json_object_object_add(o, "lost", json_object_new_boolean(1));
+		ws_queue_json(v, o);
+	}
+	v->cursor = r.seq;
+	if (v->binary && r.type == AGD_REC_TTY) {
+		uint8_t	*b = xmalloc(8 + r.len);
+		int	 i;
+
+		for (i = 0; i < 8; i++)
+			b[i] = (uint8_t)(r.seq >> (56 - 8 * i));
+		memcpy(b + 8, v->rbuf, r.len);
+		ws_queue(v, WSLAY_BINARY_FRAME, b, 8 + r.len);
+		free(b);
+		return (1);
+	}
+	text = ws_encode(r.seq, r.type, (uint8_t *)v->rbuf, r.len, &len);
+	ws_queue(v, WSLAY_TEXT_FRAME, text, len);
+	free(text);
+	return (1);
+}
+
+static int
+ws_next(struct ws_client *v)
+{
+	struct ws_rec	*r;
+
+	if ((r = ws_ring_find(v->s, v->cursor + 1)) == NULL) {
+		if (v->s != NULL && v->cursor >= v->s->seq)
+			return (0);		/* caught up */
+		return (ws_next_disk(v));
+	}
+	if (v->on_disk) {
+		agd_seqlog_cur_close(&v->cur);
+		v->on_disk = 0;
+	}
+	v->cursor = r->seq;
+	if (v->binary && r->type == AGD_REC_TTY) {
+		ws_queue(v, WSLAY_BINARY_FRAME, r->bin, 8 + r->len);
+		return (1);
+	}
+	if (r->json == NULL) {
+		r->json = ws_encode(r->seq, r->type, r->bin + 8, r->len, &r->json_len);
+		v->s->ring->bytes += r->json_len;
+	}
+	ws_queue(v, WSLAY_TEXT_FRAME, r->json, r->json_len);
+	return (1);
+}
+
+static void
+ws_pump(struct ws_client *v)
+{
+	int	more = 1;
+
+	if (v->state != WS_OPEN)
+		return;
+	while (!v->closing) {
+		if (wslay_event_get_queued_msg_length(v->ctx) >=
+		    agentd_conf->ws_queue_bytes)
+			break;
+		if (!ws_next(v)) {
+			more = 0;
+			break;
+		}
+	}
+	/* An ended session's viewer that has everything gets a normal close. */
+	if (!more && v->ended && v->cursor >= v->end_seq)
+		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE, "session ended");
+	else if (!more && v->ended && v->end_seq == UINT64_MAX)
+		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE, "session ended");
+	ws_flush(v);
+}
+
+/* The HTTP upgrade. */
+
+static void
+ws_http_error(struct ws_client *v, int status, const char *code, const char *msg)
+{
+	struct json_object	*o = agd_json_error(code, msg);
+	const char		*body;
+	char			 head[256];
+	size_t			 len;
+	int			 n;
+
+	body = agd_json_text(o, &len);
+	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: application/json"
+	    "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
+	    agd_err_reason(status), len);
+	if (send(v->fd, head, (size_t)n, MSG_NOSIGNAL) == n)
+		send(v->fd, body, len, MSG_NOSIGNAL);
+	json_object_put(o);
+	ws_client_free(v);
+}
+
+/* Value of header name in the request (case-insensitive), copied to out. */
+static int
+ws_header(const char *req, const char *name, char *out, size_t outlen)
+{
+	const char	*p, *e;
+	size_t		 nlen = strlen(name), n;
+
+	for (p = strstr(req, "\r\n"); p != NULL && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
+		if (strncasecmp(p + 2, name, nlen) != 0 || p[2 + nlen] != ':')
+			continue;
+		p += 3 + nlen;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = strstr(p, "\r\n");
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		n = (size_t)(e - p);
+		if (n >= outlen)
+			return (-1);
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return (0);
+	}
+	return (-1);
+}
+
+/* 1 if the comma separated header value contains token (case-insensitive). */
+static int
+ws_has_token(const char *value, const char *token)
+{
+	const char	*p = value;
+	size_t		 n = strlen(token);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, token, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return (1);
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return (0);
+}
+
+/* Host part of "host:port", "[v6]:port" or a URL's authority, in place. */
+static const char *
+ws_hostpart(char *s, size_t *len)
+{
+	char	*e;
+
+	if (*s == '[') {
+		if ((e = strchr(s, ']')) == NULL)
+			return (NULL);
+		*len = (size_t)(e - s - 1);
+		return (s + 1);
+	}
+	e = strchr(s, ':');
+	*len = e != NULL ? (size_t)(e - s) : strlen(s);
+	return (s);
+}
+
+static uint64_t
+ws_query_u64(const char *q, const char *key, int *found)
+{
+	const char	*p;
+	size_t		 n = strlen(key);
+	char		*end;
+	uint64_t	 v;
+
+	*found = 0;
+	for (p = q; p != NULL && *p != '\0'; p = strchr(p, '&')) {
+		if (*p == '&')
+			p++;
+		if (strncmp(p, key, n) == 0 && p[n] == '=') {
+			errno = 0;
+			v = strtoull(p + n + 1, &end, 10);
+			if (errno != 0 || end == p + n + 1 || (*end != '\0' && *end != '&')) {
+				*found = -1;
+				return (0);
+			}
+			*found = 1;
+			return (v);
+		}
+	}
+	return (0);
+}
+
+static void
+ws_upgrade(struct ws_client *v)
+{
+	struct wslay_event_callbacks	 cb;
+	struct json_object		*o;
+	unsigned char			 sha[SHA_DIGEST_LENGTH];
+	char				 key[128], accept[64], hdr[512], path[512];
+	char				*q, *name, *sp, *e, keyguid[256];
+	const char			*host;
+	uint64_t			 since = 0;
+	size_t				 hlen;
+	int64_t				 id = 0;
+	int				 n, found, ended = 0;
+
+	/* Request line: GET <path> HTTP/1.1 */
+	if (strncmp(v->req, "GET ", 4) != 0) {
+		ws_http_error(v, 405, "method_not_allowed", "WebSocket upgrades use GET");
+		return;
+	}
+	sp = strchr(v->req + 4, ' ');
+	if (sp == NULL || (size_t)(sp - v->req - 4) >= sizeof path) {
+		ws_http_error(v, 400, "bad_request", "bad request line");
+		return;
+	}
+	memcpy(path, v->req + 4, (size_t)(sp - v->req - 4));
+	path[sp - v->req - 4] = '\0';
+	if ((q = strchr(path, '?')) != NULL)
+		*q++ = '\0';
+
+	if (ws_header(v->req, "Host", hdr, sizeof hdr) == -1 ||
+	    (host = ws_hostpart(hdr, &hlen)) == NULL ||
+	    !agd_conf_host_allowed(agentd_conf, host, hlen)) {
+		ws_http_error(v, 400, "bad_host", "host not allowed");
+		return;
+	}
+	if (ws_header(v->req, "Origin", hdr, sizeof hdr) == 0) {
+		e = strstr(hdr, "://");
+		if (e == NULL || (strncmp(hdr, "http://", 7) != 0 &&
+		    strncmp(hdr, "https://", 8) != 0) ||
+		    (host = ws_hostpart(e + 3, &hlen)) == NULL ||
+		    !agd_conf_host_allowed(agentd_conf, host, hlen)) {
+			ws_http_error(v, 403, "forbidden_origin", "foreign origin");
+			return;
+		}
+	}
+	if (ws_header(v->req, "Upgrade", hdr, sizeof hdr) == -1 ||
+	    !ws_has_token(hdr, "websocket") ||
+	    ws_header(v->req, "Sec-WebSocket-Version", hdr, sizeof hdr) == -1 ||
+	    strcmp(hdr, "13") != 0 ||
+	    ws_header(v->req, "Sec-WebSocket-Key", key, sizeof key) == -1 ||
+	    strlen(key) != 24) {
+		ws_http_error(v, 400, "bad_request", "not a WebSocket upgrade");
+		return;
+	}
+
+	/* /api/agents/sessions/<name>[/terminal|/ws] */
+	if (strncmp(path, "/api/agents/sessions/", 21) != 0) {
+		ws_http_error(v, 404, "not_found", "no such stream");
+		return;
+	}
+	name = path + 21;
+	if ((e = strchr(name, '/')) != NULL) {
+		if (strcmp(e, "/terminal") != 0 && strcmp(e, "/ws") != 0) {
+			ws_http_error(v, 404, "not_found", "no such stream");
+			return;
+		}
+		*e = '\0';
+	}
+	if (!agd_valid_name(name)) {
+		ws_http_error(v, 400, "invalid_name", "invalid session name");
+		return;
+	}
+	if (q != NULL) {
+		since = ws_query_u64(q, "since", &found);
+		if (found == -1) {
+			ws_http_error(v, 400, "invalid_field", "since: not a number");
+			return;
+		}
+		v->binary = strstr(q, "format=binary") != NULL;
+	} else
+		found = 0;
+
+	v->s = session_find(name);
+	if (v->s == NULL || v->s->state == SESSION_ENDED) {
+		v->s = NULL;
+		if ((id = persist_lookup(name, &ended)) == 0) {
+			ws_http_error(v, 404, "not_found", "no such session");
+			return;
+		}
+		xasprintf(&v->dir, "%s/sessions/%lld", agentd_home, (long long)id);
+		v->ended = 1;
+		v->end_seq = UINT64_MAX;
+	} else
+		v->dir = xstrdup(v->s->dir);
+	v->name = xstrdup(name);
+
+	/* Identity, as nginx established it (it overwrites the header). */
+	if (ws_header(v->req, "X-Agentd-User", hdr, sizeof hdr) == 0 && *hdr != '\0')
+		v->user = xstrdup(hdr);
+	else
+		v->user = xstrdup("local");
+	v->can_write = 1;
+
+	/* Where this viewer starts. */
+	if (found == 1)
+		v->cursor = since;
+	else if (v->s != NULL)
+		v->cursor = agd_seqlog_tail_start(v->dir, v->s->reset_seq,
+		    agentd_conf->ws_replay_bytes);
+	else
+		v->cursor = agd_seqlog_tail_start(v->dir, 0, agentd_conf->ws_replay_bytes);
+
+	snprintf(keyguid, sizeof keyguid, "%s%s", key, WS_GUID);
+	SHA1((unsigned char *)keyguid, strlen(keyguid), sha);
+	EVP_EncodeBlock((unsigned char *)accept, sha, sizeof sha);
+	n = snprintf(hdr, sizeof hdr, "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+	if (send(v->fd, hdr, (size_t)n, MSG_NOSIGNAL) != n) {
+		ws_client_free(v);
+		return;
+	}
+
+	memset(&cb, 0, sizeof cb);
+	cb.recv_callback = ws_recv_cb;
+	cb.send_callback = ws_send_cb;
+	cb.on_msg_recv_callback = ws_msg_cb;
+	if (wslay_event_context_server_init(&v->ctx, &cb, v) != 0)
+		fatalx("wslay_event_context_server_init failed");
+	wslay_event_config_set_max_recv_msg_length(v->ctx, WS_MSG_MAX);
+	v->state = WS_OPEN;
+	free(v->req);
+	v->req = NULL;
+	event_del(v->tev);
+	if (v->s != NULL)
+		TAILQ_INSERT_TAIL(&v->s->viewers, v, sentry);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("hello"));
+	json_object_object_add(o, "name", json_object_new_string(v->name));
+	json_object_object_add(o, "seq", json_object_new_int64(
+	    v->s != NULL ? (int64_t)v->s->seq : 0));
+	json_object_object_add(o, "since", json_object_new_int64((int64_t)v->cursor));
+	json_object_object_add(o, "status", json_object_new_string(
+	    v->s != NULL ? "running" : "ended"));
+	if (v->s != NULL) {
+		json_object_object_add(o, "cols", json_object_new_int(v->s->cols));
+		json_object_object_add(o, "rows", json_object_new_int(v->s->rows));
+	}
+	json_object_object_add(o, "format",
+	    json_object_new_string(v->binary ? "binary" : "json"));
+	ws_queue_json(v, o);
+	ws_pump(v);
+}
+
+static void
+ws_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws_client	*v = arg;
+	ssize_t			 n;
+
+	(void)fd;
+	(void)what;
+	if (v->state == WS_OPEN) {
+		ws_ws_read(v);
+		return;
+	}
+	n = read(v->fd, v->req + v->req_len, WS_REQUEST_MAX - v->req_len);
+	if (n <= 0) {
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		ws_client_free(v);
+		return;
+	}
+	v->req_len += (size_t)n;
+	v->req[v->req_len] = '\0';
+	if (strstr(v->req, "\r\n\r\n") != NULL) {
+		if (memchr(v->req, '\0', v->req_len) != NULL) {
+			ws_http_error(v, 400, "bad_request", "NUL in request");
+			return;
+		}
+		ws_upgrade(v);
+		return;
+	}
+	if (v->req_len == WS_REQUEST_MAX)
+		ws_http_error(v, 431, "too_large", "request headers too large");
+}
+
+static void
+ws_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ws_client_free(arg);
+}
+
+static void
+ws_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct ws_client	*v;
+	struct timeval		 tv = { WS_HANDSHAKE_MS / 1000, 0 };
+	int			 fd;
+
+	(void)what;
+	(void)arg;
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+		return;
+	if (ws_count >= agentd_conf->ws_max_viewers) {
+		close(fd);
+		return;
+	}
+	v = xcalloc(1, sizeof *v);
+	v->fd = fd;
+	v->req = xmalloc(WS_REQUEST_MAX + 1);
+	v->rev = event_new(agentd_base, fd, EV_READ | EV_PERSIST, ws_read_cb, v);
+	v->wev = event_new(agentd_base, fd, EV_WRITE, ws_write_cb, v);
+	v->tev = evtimer_new(agentd_base, ws_timeout_cb, v);
+	event_add(v->rev, NULL);
+	event_add(v->tev, &tv);
+	TAILQ_INSERT_TAIL(&ws_clients, v, entry);
+	ws_count++;
+}
+
+static void
+ws_client_free(struct ws_client *v)
+{
+	if (v->state == WS_OPEN && v->s != NULL)
+		TAILQ_REMOVE(&v->s->viewers, v, sentry);
+	TAILQ_REMOVE(&ws_clients, v, entry);
+	ws_count--;
+	event_free(v->rev);
+	event_free(v->wev);
+	event_free(v->tev);
+	if (v->ctx != NULL)
+		wslay_event_context_free(v->ctx);
+	if (v->on_disk)
+		agd_seqlog_cur_close(&v->cur);
+	close(v->fd);
+	free(v->req);
+	free(v->rbuf);
+	free(v->dir);
+	free(v->name);
+	free(v->user);
+	free(v);
+}
+
+/*
+ * Pings: a JSON ping for the application and a WebSocket ping for the connection;
+ * a viewer that has not answered two pings is gone.
+ */
+static void
+ws_ping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws_client	*v, *next;
+	struct json_object	*o;
+	struct wslay_event_msg	 m;
+	struct timespec		 ts;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (v = TAILQ_FIRST(&ws_clients); v != NULL; v = next) {
+		next = TAILQ_NEXT(v, entry);
+		if (v->state != WS_OPEN || v->closing)
+			continue;
+		if (v->pings >= 2) {
+			ws_client_free(v);
+			continue;
+		}
+		v->pings++;
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("ping"));
+		json_object_object_add(o, "ts", json_object_new_int64(
+		    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+		ws_queue_json(v, o);
+		m.opcode = WSLAY_PING;
+		m.msg = (const uint8_t *)"agentd";
+		m.msg_length = 6;
+		wslay_event_queue_msg(v->ctx, &m);
+		ws_flush(v);
+	}
+}
 
 void
 ws_init(const char *path)
 {
-	(void)path;
+	struct timeval	tv;
+
+	ws_listen_fd = server_bind(path);
+	if (listen(ws_listen_fd, 128) == -1)
+		fatal("listen %s", path);
+	ws_listen_ev = event_new(agentd_base, ws_listen_fd, EV_READ | EV_PERSIST,
+	    ws_accept_cb, NULL);
+	event_add(ws_listen_ev, NULL);
+	tv.tv_sec = agentd_conf->ws_ping_ms / 1000;
+	tv.tv_usec = (agentd_conf->ws_ping_ms % 1000) * 1000;
+	ws_ping_ev = event_new(agentd_base, -1, EV_PERSIST, ws_ping_cb, NULL);
+	event_add(ws_ping_ev, &tv);
 }
 
 void
 ws_close_all(void)
 {
+	struct ws_client	*v;
+
+	while ((v = TAILQ_FIRST(&ws_clients)) != NULL)
+		ws_client_free(v);
+	if (ws_listen_ev != NULL) {
+		event_free(ws_listen_ev);
+		event_free(ws_ping_ev);
+		close(ws_listen_fd);
+	}
+	ws_listen_ev = NULL;
+}
+
+/* A new record of s: keep it in the ring and let every viewer pull it. */
+static void
+ws_session_add(struct session *s, uint64_t seq, int type, const void *p, size_t n)
+{
+	struct ws_client	*v, *next;
+
+	ws_ring_add(s, seq, type, p, n);
+	for (v = TAILQ_FIRST(&s->viewers); v != NULL; v = next) {
+		next = TAILQ_NEXT(v, sentry);
+		ws_pump(v);
+	}
 }
 
 void
 ws_session_output(struct session *s, uint64_t seq, const void *p, size_t n)
 {
-	(void)s; (void)seq; (void)p; (void)n;
+	ws_session_add(s, seq, AGD_REC_TTY, p, n);
 }
 
 void
 ws_session_event(struct session *s, uint64_t seq, const char *json, size_t n)
 {
-	(void)s; (void)seq; (void)json; (void)n;
+	ws_session_add(s, seq, AGD_REC_EVENT, json, n);
 }
 
+/* The session is ending: viewers finish from the log, then get a normal close. */
 void
 ws_session_ended(struct session *s)
 {
-	(void)s;
+	struct ws_client	*v, *next;
+
+	for (v = TAILQ_FIRST(&s->viewers); v != NULL; v = next) {
+		next = TAILQ_NEXT(v, sentry);
+		TAILQ_REMOVE(&s->viewers, v, sentry);
+		v->s = NULL;
+		v->ended = 1;
+		v->end_seq = s->seq;
+		ws_pump(v);
+	}
+	ws_ring_free(s);
 }
 
 void

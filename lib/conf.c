@@ -155,6 +155,26 @@ conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
 		if (conf_int(v, 1, 1000, &n) == -1)
 			goto bad;
 		conf->default_rows = (int)n;
+	} else if (strcmp(k, "ws_ring_bytes") == 0) {
+		if (conf_int(v, 65536, 1L << 32, &n) == -1)
+			goto bad;
+		conf->ws_ring_bytes = (uint64_t)n;
+	} else if (strcmp(k, "ws_replay_bytes") == 0) {
+		if (conf_int(v, 0, 1L << 30, &n) == -1)
+			goto bad;
+		conf->ws_replay_bytes = (uint64_t)n;
+	} else if (strcmp(k, "ws_queue_bytes") == 0) {
+		if (conf_int(v, 65536, 1L << 30, &n) == -1)
+			goto bad;
+		conf->ws_queue_bytes = (uint64_t)n;
+	} else if (strcmp(k, "ws_ping_ms") == 0) {
+		if (conf_int(v, 100, 3600000, &n) == -1)
+			goto bad;
+		conf->ws_ping_ms = (int)n;
+	} else if (strcmp(k, "ws_max_viewers") == 0) {
+		if (conf_int(v, 1, 100000, &n) == -1)
+			goto bad;
+		conf->ws_max_viewers = (int)n;
 	} else if (strcmp(k, "allowed_hosts") == 0) {
 		free(conf->allowed_hosts);
 		conf->allowed_hosts = xstrdup(v);
@@ -192,6 +212,11 @@ agd_conf_load(const char *path, char **cause)
 	conf->env_deny = xstrdup("AGENTD_* NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES");
 	conf->default_cols = 120;
 	conf->default_rows = 40;
+	conf->ws_ring_bytes = 4 * 1024 * 1024;
+	conf->ws_replay_bytes = 256 * 1024;
+	conf->ws_queue_bytes = 256 * 1024;
+	conf->ws_ping_ms = 30000;
+	conf->ws_max_viewers = 1024;
 	for (i = 0; i < sizeof builtin_agents / sizeof builtin_agents[0]; i++) {
 		a = conf_agent_get(conf, builtin_agents[i].type, 0);
 		for (m = 0; m < AGD_MODE_COUNT; m++)

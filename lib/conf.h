@@ -25,6 +25,11 @@ struct agd_conf {
 	int		 default_cols;
 	int		 default_rows;
 	char		*holder_path;		/* NULL: next to /proc/self/exe */
+	uint64_t	 ws_ring_bytes;		/* recent output kept in memory per session */
+	uint64_t	 ws_replay_bytes;	/* scrollback a new viewer gets without since */
+	uint64_t	 ws_queue_bytes;	/* per viewer: queued beyond this, it reads the log */
+	int		 ws_ping_ms;		/* ping interval; two missed pongs close */
+	int		 ws_max_viewers;
 	struct agd_agent *agents;
 };
 

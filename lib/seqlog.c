@@ -14,29 +14,86 @@
 
 #define SEQLOG_REC_MAX	(16 * 1024 * 1024)	/* sanity bound on one record */
 
+/*
+ * Walk the record headers of fd from offset 0 with large reads (a log of tiny
+ * records must not cost a syscall per record). cb sees each complete record's header
+ * and offset. Returns the end of the last complete record.
+ */
+typedef void (*seqlog_walk_cb)(void *, const struct agd_rec *, off_t);
+
+static off_t
+seqlog_walk(int fd, seqlog_walk_cb cb, void *arg)
+{
+	struct agd_rec	 r;
+	struct stat	 sb;
+	char		*buf;
+	size_t		 cap = 1024 * 1024, have = 0, pos = 0;
+	off_t		 off = 0, boff = 0;	/* file offset of buf[0] */
+	ssize_t		 n;
+
+	if (fstat(fd, &sb) == -1)
+		return (0);
+	buf = xmalloc(cap);
+	for (;;) {
+		if (have - pos < sizeof r) {
+			/* Refill from the current record onwards. */
+			boff += (off_t)pos;
+			memmove(buf, buf + pos, have - pos);
+			have -= pos;
+			pos = 0;
+			n = pread(fd, buf + have, cap - have, boff + (off_t)have);
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+			continue;
+		}
+		memcpy(&r, buf + pos, sizeof r);
+		if (r.len > SEQLOG_REC_MAX || r.seq == 0 ||
+		    off + (off_t)sizeof r + (off_t)r.len > sb.st_size)
+			break;
+		if (cb != NULL)
+			cb(arg, &r, off);
+		off += (off_t)sizeof r + r.len;
+		if (pos + sizeof r + r.len <= have)
+			pos += sizeof r + r.len;
+		else {
+			/* The payload runs past the buffer: skip it. */
+			boff = off;
+			have = pos = 0;
+		}
+	}
+	free(buf);
+	return (off);
+}
+
+struct seqlog_last {
+	uint64_t	seq;
+	uint64_t	hoff;
+};
+
+static void
+seqlog_last_cb(void *arg, const struct agd_rec *r, off_t off)
+{
+	struct seqlog_last	*l = arg;
+
+	(void)off;
+	if (r->seq > l->seq)
+		l->seq = r->seq;
+	if (r->type == AGD_REC_TTY && r->hoff > l->hoff)
+		l->hoff = r->hoff;
+}
+
 /* Scan fd for complete records; return the end of the last complete one. */
 static off_t
 seqlog_scan(int fd, uint64_t *last_seq, uint64_t *last_hoff)
 {
-	struct agd_rec	r;
-	struct stat	sb;
-	off_t		off = 0;
+	struct seqlog_last	l = { *last_seq, *last_hoff };
+	off_t			end;
 
-	if (fstat(fd, &sb) == -1)
-		return (0);
-	while (off + (off_t)sizeof r <= sb.st_size) {
-		if (pread(fd, &r, sizeof r, off) != (ssize_t)sizeof r)
-			break;
-		if (r.len > SEQLOG_REC_MAX || r.seq == 0 ||
-		    off + (off_t)sizeof r + (off_t)r.len > sb.st_size)
-			break;
-		if (r.seq > *last_seq)
-			*last_seq = r.seq;
-		if (r.type == AGD_REC_TTY && r.hoff > *last_hoff)
-			*last_hoff = r.hoff;
-		off += (off_t)sizeof r + r.len;
-	}
-	return (off);
+	end = seqlog_walk(fd, seqlog_last_cb, &l);
+	*last_seq = l.seq;
+	*last_hoff = l.hoff;
+	return (end);
 }
 
 int
@@ -211,4 +268,159 @@ agd_seqlog_read(const char *dir, uint64_t since, agd_seqlog_cb cb, void *arg,
 	free(path);
 	free(path1);
 	return (0);
+}
+
+/* Cursor: read records one at a time, following rotations. */
+
+static int
+seqlog_cur_openfile(struct agd_seqlog_cur *c, int rotated)
+{
+	char	*path;
+
+	if (c->fd != -1)
+		close(c->fd);
+	xasprintf(&path, "%s/output.log%s", c->dir, rotated ? ".1" : "");
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	c->rotated = rotated;
+	c->off = 0;
+	return (c->fd);
+}
+
+void
+agd_seqlog_cur_open(struct agd_seqlog_cur *c, const char *dir, uint64_t since)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->dir = xstrdup(dir);
+	c->last = since;
+	if (seqlog_cur_openfile(c, 1) == -1)
+		seqlog_cur_openfile(c, 0);
+}
+
+/* 1 if the file now at output.log is not the one c->fd reads. */
+static int
+seqlog_cur_stale(struct agd_seqlog_cur *c)
+{
+	struct stat	a, b;
+	char		*path;
+	int		 stale;
+
+	if (c->fd == -1)
+		return (1);
+	xasprintf(&path, "%s/output.log", c->dir);
+	stale = stat(path, &b) == 0 && fstat(c->fd, &a) == 0 &&
+	    (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+	free(path);
+	return (stale);
+}
+
+int
+agd_seqlog_cur_next(struct agd_seqlog_cur *c, struct agd_rec *r, char **buf,
+    size_t *cap)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if (c->fd == -1) {
+			if (seqlog_cur_openfile(c, 0) == -1)
+				return (0);
+		}
+		n = pread(c->fd, r, sizeof *r, c->off);
+		if (n != (ssize_t)sizeof *r || r->len > SEQLOG_REC_MAX || r->seq == 0) {
+			/* End of this file: go on in the current one if there is a newer. */
+			if (c->rotated || seqlog_cur_stale(c)) {
+				seqlog_cur_openfile(c, 0);
+				if (c->fd == -1)
+					return (0);
+				continue;
+			}
+			return (0);
+		}
+		if (r->seq <= c->last) {
+			c->off += (off_t)sizeof *r + r->len;
+			continue;
+		}
+		if (r->len > *cap) {
+			*cap = r->len;
+			*buf = xrealloc(*buf, *cap);
+		}
+		if (r->len > 0 && pread(c->fd, *buf, r->len, c->off + (off_t)sizeof *r) !=
+		    (ssize_t)r->len)
+			return (0);		/* torn tail: not written yet */
+		c->off += (off_t)sizeof *r + r->len;
+		c->last = r->seq;
+		return (1);
+	}
+}
+
+void
+agd_seqlog_cur_close(struct agd_seqlog_cur *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	free(c->dir);
+	c->dir = NULL;
+}
+
+struct seqlog_tail {
+	uint64_t	 min_seq;
+	uint64_t	*seqs;		/* tty records after min_seq, with sizes */
+	uint32_t	*lens;
+	size_t		 n;
+	size_t		 cap;
+	uint64_t	 first;		/* first seq seen at all */
+};
+
+static void
+seqlog_tail_cb(void *arg, const struct agd_rec *r, off_t off)
+{
+	struct seqlog_tail	*t = arg;
+
+	(void)off;
+	if (t->first == 0 || r->seq < t->first)
+		t->first = r->seq;
+	if (r->seq <= t->min_seq)
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap == 0 ? 1024 : t->cap * 2;
+		t->seqs = xreallocarray(t->seqs, t->cap, sizeof *t->seqs);
+		t->lens = xreallocarray(t->lens, t->cap, sizeof *t->lens);
+	}
+	t->seqs[t->n] = r->seq;
+	t->lens[t->n] = r->type == AGD_REC_TTY ? r->len : 0;
+	t->n++;
+}
+
+uint64_t
+agd_seqlog_tail_start(const char *dir, uint64_t min_seq, uint64_t bytes)
+{
+	struct seqlog_tail	 t;
+	char			*path;
+	uint64_t		 sum = 0, start;
+	size_t			 i;
+	int			 fd, k;
+
+	memset(&t, 0, sizeof t);
+	t.min_seq = min_seq;
+	for (k = 1; k >= 0; k--) {
+		xasprintf(&path, "%s/output.log%s", dir, k ? ".1" : "");
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+			seqlog_walk(fd, seqlog_tail_cb, &t);
+			close(fd);
+		}
+		free(path);
+	}
+	start = min_seq;
+	for (i = t.n; i > 0; i--) {
+		sum += t.lens[i - 1];
+		if (sum > bytes) {
+			start = t.seqs[i - 1];
+			break;
+		}
+	}
+	free(t.seqs);
+	free(t.lens);
+	return (start);
 }

@@ -2,6 +2,8 @@
 #define AGD_SEQLOG_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
 #include <stdint.h>
 
 /*
@@ -47,5 +49,24 @@ void	agd_seqlog_close(struct agd_seqlog *);
 typedef int (*agd_seqlog_cb)(void *arg, const struct agd_rec *, const void *data);
 int	agd_seqlog_read(const char *dir, uint64_t since, agd_seqlog_cb cb, void *arg,
 	    char **cause);
+
+/* A reader that follows one log forward, across rotations (WebSocket replay). */
+struct agd_seqlog_cur {
+	char		*dir;
+	int		 fd;
+	int		 rotated;	/* reading output.log.1 */
+	off_t		 off;
+	uint64_t	 last;		/* last seq returned (or the start point) */
+};
+void	agd_seqlog_cur_open(struct agd_seqlog_cur *, const char *dir, uint64_t since);
+/* 1 and the next record after c->last (payload in *buf, grown as needed), 0 at the end. */
+int	agd_seqlog_cur_next(struct agd_seqlog_cur *, struct agd_rec *, char **buf,
+	    size_t *cap);
+void	agd_seqlog_cur_close(struct agd_seqlog_cur *);
+/*
+ * The seq to replay after so that a new viewer gets at most `bytes` of recent terminal
+ * output, never from before min_seq (the last reset).
+ */
+uint64_t agd_seqlog_tail_start(const char *dir, uint64_t min_seq, uint64_t bytes);
 
 #endif
