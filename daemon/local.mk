@@ -8,7 +8,8 @@ daemon_agentd_SOURCES = \
 	daemon/server.c \
 	daemon/session.c \
 	daemon/spawn.c \
-	daemon/ws.c
+	daemon/ws.c \
+	daemon/ws-parse.c daemon/ws-parse.h
 daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS)
 daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS)
 

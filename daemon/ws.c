@@ -33,6 +33,7 @@
 #include "log.h"
 #include "util.h"
 #include "valid.h"
+#include "ws-parse.h"
 #include "xmalloc.h"
 
 #define WS_REQUEST_MAX		8192		/* the whole upgrade request */
@@ -362,24 +363,11 @@ ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int fla
 static void
 ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 {
-	struct json_object	*o;
-	const char		*type = NULL, *data = NULL;
-	long long		 cols = 0, rows = 0;
-	char			*cause;
+	struct ws_msg	m;
+	struct ws_fail	f;
 
-	if ((o = agd_json_parse((const char *)p, n, &cause)) == NULL) {
-		ws_queue_error(v, "bad_json", cause);
-		free(cause);
-		return;
-	}
-	if (!json_object_is_type(o, json_type_object) ||
-	    agd_json_get_string(o, "type", &type) == -1 || type == NULL) {
-		ws_queue_error(v, "invalid_field", "a message is an object with a type");
-		goto out;
-	}
-	if (strcmp(type, "input") != 0 && strcmp(type, "resize") != 0 &&
-	    strcmp(type, "message") != 0) {
-		ws_queue_error(v, "invalid_field", "unknown message type");
+	if (ws_parse_msg(p, n, &m, &f) == -1) {
+		ws_queue_error(v, f.code, f.msg);
 		goto out;
 	}
 	if (!v->can_write) {
@@ -391,32 +379,19 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 		ws_queue_error(v, "session_ended", "session has ended");
 		goto out;
 	}
-	if (strcmp(type, "input") == 0) {
-		if (agd_json_get_string(o, "data", &data) == -1 || data == NULL) {
-			ws_queue_error(v, "invalid_field", "input: data must be a string");
-			goto out;
-		}
-		session_input(v->s, data, strlen(data));
-	} else if (strcmp(type, "resize") == 0) {
-		if (agd_json_get_int(o, "cols", &cols) == -1 ||
-		    agd_json_get_int(o, "rows", &rows) == -1 ||
-		    cols < 1 || cols > 1000 || rows < 1 || rows > 1000) {
-			ws_queue_error(v, "invalid_field",
-			    "resize: cols and rows are integers from 1 to 1000");
-			goto out;
-		}
-		session_resize(v->s, (int)cols, (int)rows);
-	} else {
-		if (agd_json_get_string(o, "text", &data) == -1 || data == NULL ||
-		    *data == '\0' || strlen(data) > AGD_MESSAGE_MAX) {
-			ws_queue_error(v, "invalid_field",
-			    "message: text must be a non-empty string");
-			goto out;
-		}
-		session_message(v->s, data, v->user);
+	switch (m.type) {
+	case WS_MSG_INPUT:
+		session_input(v->s, m.data, m.len);
+		break;
+	case WS_MSG_RESIZE:
+		session_resize(v->s, m.cols, m.rows);
+		break;
+	case WS_MSG_MESSAGE:
+		session_message(v->s, m.data, v->user);
+		break;
 	}
 out:
-	json_object_put(o);
+	ws_msg_free(&m);
 }
 
 static void
@@ -584,180 +559,31 @@ ws_http_error(struct ws_client *v, int status, const char *code, const char *msg
 	ws_client_free(v);
 }
 
-/* Value of header name in the request (case-insensitive), copied to out. */
-static int
-ws_header(const char *req, const char *name, char *out, size_t outlen)
-{
-	const char	*p, *e;
-	size_t		 nlen = strlen(name), n;
-
-	for (p = strstr(req, "\r\n"); p != NULL && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
-		if (strncasecmp(p + 2, name, nlen) != 0 || p[2 + nlen] != ':')
-			continue;
-		p += 3 + nlen;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		e = strstr(p, "\r\n");
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		n = (size_t)(e - p);
-		if (n >= outlen)
-			return (-1);
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return (0);
-	}
-	return (-1);
-}
-
-/* 1 if the comma separated header value contains token (case-insensitive). */
-static int
-ws_has_token(const char *value, const char *token)
-{
-	const char	*p = value;
-	size_t		 n = strlen(token);
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (strncasecmp(p, token, n) == 0 &&
-		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return (1);
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return (0);
-}
-
-/* Host part of "host:port", "[v6]:port" or a URL's authority, in place. */
-static const char *
-ws_hostpart(char *s, size_t *len)
-{
-	char	*e;
-
-	if (*s == '[') {
-		if ((e = strchr(s, ']')) == NULL)
-			return (NULL);
-		*len = (size_t)(e - s - 1);
-		return (s + 1);
-	}
-	e = strchr(s, ':');
-	*len = e != NULL ? (size_t)(e - s) : strlen(s);
-	return (s);
-}
-
-static uint64_t
-ws_query_u64(const char *q, const char *key, int *found)
-{
-	const char	*p;
-	size_t		 n = strlen(key);
-	char		*end;
-	uint64_t	 v;
-
-	*found = 0;
-	for (p = q; p != NULL && *p != '\0'; p = strchr(p, '&')) {
-		if (*p == '&')
-			p++;
-		if (strncmp(p, key, n) == 0 && p[n] == '=') {
-			errno = 0;
-			v = strtoull(p + n + 1, &end, 10);
-			if (errno != 0 || end == p + n + 1 || (*end != '\0' && *end != '&')) {
-				*found = -1;
-				return (0);
-			}
-			*found = 1;
-			return (v);
-		}
-	}
-	return (0);
-}
-
 static void
 ws_upgrade(struct ws_client *v)
 {
 	struct wslay_event_callbacks	 cb;
 	struct json_object		*o;
+	struct ws_upgrade		 u;
+	struct ws_fail			 f;
 	unsigned char			 sha[SHA_DIGEST_LENGTH];
-	char				 key[128], accept[64], hdr[512], path[512];
-	char				*q, *name, *sp, *e, keyguid[256];
-	const char			*host;
-	uint64_t			 since = 0;
-	size_t				 hlen;
-	int64_t				 id = 0;
-	int				 n, found, ended = 0;
+	char				 accept[64], hdr[256], keyguid[128];
+	int64_t				 id;
+	int				 n, ended = 0;
 
-	/* Request line: GET <path> HTTP/1.1 */
-	if (strncmp(v->req, "GET ", 4) != 0) {
-		ws_http_error(v, 405, "method_not_allowed", "WebSocket upgrades use GET");
+	if (ws_parse_upgrade(v->req, agentd_conf, &u, &f) == -1) {
+		ws_http_error(v, f.status, f.code, f.msg);
 		return;
 	}
-	sp = strchr(v->req + 4, ' ');
-	if (sp == NULL || (size_t)(sp - v->req - 4) >= sizeof path) {
-		ws_http_error(v, 400, "bad_request", "bad request line");
-		return;
-	}
-	memcpy(path, v->req + 4, (size_t)(sp - v->req - 4));
-	path[sp - v->req - 4] = '\0';
-	if ((q = strchr(path, '?')) != NULL)
-		*q++ = '\0';
-
-	if (ws_header(v->req, "Host", hdr, sizeof hdr) == -1 ||
-	    (host = ws_hostpart(hdr, &hlen)) == NULL ||
-	    !agd_conf_host_allowed(agentd_conf, host, hlen)) {
-		ws_http_error(v, 400, "bad_host", "host not allowed");
-		return;
-	}
-	if (ws_header(v->req, "Origin", hdr, sizeof hdr) == 0) {
-		e = strstr(hdr, "://");
-		if (e == NULL || (strncmp(hdr, "http://", 7) != 0 &&
-		    strncmp(hdr, "https://", 8) != 0) ||
-		    (host = ws_hostpart(e + 3, &hlen)) == NULL ||
-		    !agd_conf_host_allowed(agentd_conf, host, hlen)) {
-			ws_http_error(v, 403, "forbidden_origin", "foreign origin");
-			return;
-		}
-	}
-	if (ws_header(v->req, "Upgrade", hdr, sizeof hdr) == -1 ||
-	    !ws_has_token(hdr, "websocket") ||
-	    ws_header(v->req, "Sec-WebSocket-Version", hdr, sizeof hdr) == -1 ||
-	    strcmp(hdr, "13") != 0 ||
-	    ws_header(v->req, "Sec-WebSocket-Key", key, sizeof key) == -1 ||
-	    strlen(key) != 24) {
-		ws_http_error(v, 400, "bad_request", "not a WebSocket upgrade");
-		return;
-	}
-
-	/* /api/agents/sessions/<name>[/terminal|/ws] */
-	if (strncmp(path, "/api/agents/sessions/", 21) != 0) {
+	if (u.world) {
 		ws_http_error(v, 404, "not_found", "no such stream");
 		return;
 	}
-	name = path + 21;
-	if ((e = strchr(name, '/')) != NULL) {
-		if (strcmp(e, "/terminal") != 0 && strcmp(e, "/ws") != 0) {
-			ws_http_error(v, 404, "not_found", "no such stream");
-			return;
-		}
-		*e = '\0';
-	}
-	if (!agd_valid_name(name)) {
-		ws_http_error(v, 400, "invalid_name", "invalid session name");
-		return;
-	}
-	if (q != NULL) {
-		since = ws_query_u64(q, "since", &found);
-		if (found == -1) {
-			ws_http_error(v, 400, "invalid_field", "since: not a number");
-			return;
-		}
-		v->binary = strstr(q, "format=binary") != NULL;
-	} else
-		found = 0;
-
-	v->s = session_find(name);
+	v->binary = u.binary;
+	v->s = session_find(u.name);
 	if (v->s == NULL || v->s->state == SESSION_ENDED) {
 		v->s = NULL;
-		if ((id = persist_lookup(name, &ended)) == 0) {
+		if ((id = persist_lookup(u.name, &ended)) == 0) {
 			ws_http_error(v, 404, "not_found", "no such session");
 			return;
 		}
@@ -766,25 +592,19 @@ ws_upgrade(struct ws_client *v)
 		v->end_seq = UINT64_MAX;
 	} else
 		v->dir = xstrdup(v->s->dir);
-	v->name = xstrdup(name);
-
-	/* Identity, as nginx established it (it overwrites the header). */
-	if (ws_header(v->req, "X-Agentd-User", hdr, sizeof hdr) == 0 && *hdr != '\0')
-		v->user = xstrdup(hdr);
-	else
-		v->user = xstrdup("local");
+	v->name = xstrdup(u.name);
+	/* Identity, as nginx established it (nginx overwrites the header). */
+	v->user = xstrdup(u.user[0] != '\0' ? u.user : "local");
 	v->can_write = 1;
 
 	/* Where this viewer starts. */
-	if (found == 1)
-		v->cursor = since;
-	else if (v->s != NULL)
-		v->cursor = agd_seqlog_tail_start(v->dir, v->s->reset_seq,
-		    agentd_conf->ws_replay_bytes);
+	if (u.has_since)
+		v->cursor = u.since;
 	else
-		v->cursor = agd_seqlog_tail_start(v->dir, 0, agentd_conf->ws_replay_bytes);
+		v->cursor = agd_seqlog_tail_start(v->dir, v->s != NULL ? v->s->reset_seq : 0,
+		    agentd_conf->ws_replay_bytes);
 
-	snprintf(keyguid, sizeof keyguid, "%s%s", key, WS_GUID);
+	snprintf(keyguid, sizeof keyguid, "%s%s", u.key, WS_GUID);
 	SHA1((unsigned char *)keyguid, strlen(keyguid), sha);
 	EVP_EncodeBlock((unsigned char *)accept, sha, sizeof sha);
 	n = snprintf(hdr, sizeof hdr, "HTTP/1.1 101 Switching Protocols\r\n"

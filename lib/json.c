@@ -41,6 +41,9 @@ agd_json_parse(const char *buf, size_t len, char **cause)
 	} else if (err != json_tokener_success) {
 		xasprintf(cause, "%s at offset %zu", json_tokener_error_desc(err), off);
 		o = NULL;
+	} else if (o == NULL) {
+		/* The document "null" parses to NULL: no caller wants it. */
+		xasprintf(cause, "null is not accepted here");
 	} else {
 		/* Only whitespace may follow the value. */
 		for (; off < len; off++) {

@@ -1,0 +1,256 @@
+/* Parsing what a WebSocket peer sends; see ws-parse.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "json.h"
+#include "valid.h"
+#include "ws-parse.h"
+
+static int
+fail(struct ws_fail *f, int status, const char *code, const char *msg)
+{
+	f->status = status;
+	f->code = code;
+	f->msg = msg;
+	return (-1);
+}
+
+/*
+ * Value of header name in req (case-insensitive) copied to out. -1 if absent or too
+ * long for out.
+ */
+static int
+header(const char *req, const char *name, char *out, size_t outlen)
+{
+	const char	*p, *e;
+	size_t		 nlen = strlen(name), n;
+
+	for (p = strstr(req, "\r\n"); p != NULL && p[2] != '\r' && p[2] != '\0';
+	    p = strstr(p + 2, "\r\n")) {
+		if (strncasecmp(p + 2, name, nlen) != 0 || p[2 + nlen] != ':')
+			continue;
+		p += 3 + nlen;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((e = strstr(p, "\r\n")) == NULL)
+			return (-1);
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		n = (size_t)(e - p);
+		if (n >= outlen)
+			return (-1);
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return (0);
+	}
+	return (-1);
+}
+
+/* 1 if the comma separated value contains token (case-insensitive). */
+static int
+has_token(const char *value, const char *token)
+{
+	const char	*p = value;
+	size_t		 n = strlen(token);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, token, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return (1);
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return (0);
+}
+
+/* 1 if "host[:port]" or "[v6][:port]" names an allowed host. */
+static int
+host_ok(const struct agd_conf *conf, const char *s)
+{
+	const char	*e;
+	size_t		 len;
+
+	if (*s == '[') {
+		if ((e = strchr(s, ']')) == NULL || (e[1] != '\0' && e[1] != ':'))
+			return (0);
+		return (agd_conf_host_allowed(conf, s + 1, (size_t)(e - s - 1)));
+	}
+	e = strchr(s, ':');
+	len = e != NULL ? (size_t)(e - s) : strlen(s);
+	if (len == 0 || memchr(s, '/', len) != NULL)
+		return (0);
+	return (agd_conf_host_allowed(conf, s, len));
+}
+
+/* Query parameter key as a decimal uint64: 1 found, 0 absent, -1 malformed. */
+static int
+query_u64(const char *q, const char *key, uint64_t *out)
+{
+	const char	*p;
+	size_t		 n = strlen(key);
+	char		*end;
+
+	for (p = q; p != NULL && *p != '\0'; p = strchr(p, '&')) {
+		if (*p == '&')
+			p++;
+		if (strncmp(p, key, n) != 0 || p[n] != '=')
+			continue;
+		if (p[n + 1] < '0' || p[n + 1] > '9')
+			return (-1);
+		errno = 0;
+		*out = strtoull(p + n + 1, &end, 10);
+		if (errno != 0 || (*end != '\0' && *end != '&'))
+			return (-1);
+		return (1);
+	}
+	return (0);
+}
+
+static int
+query_has(const char *q, const char *pair)
+{
+	const char	*p;
+	size_t		 n = strlen(pair);
+
+	for (p = q; p != NULL && *p != '\0'; p = strchr(p, '&')) {
+		if (*p == '&')
+			p++;
+		if (strncmp(p, pair, n) == 0 && (p[n] == '\0' || p[n] == '&'))
+			return (1);
+	}
+	return (0);
+}
+
+int
+ws_parse_upgrade(const char *req, const struct agd_conf *conf, struct ws_upgrade *u,
+    struct ws_fail *f)
+{
+	char		 path[1024], hdr[1024], *q, *name, *e;
+	const char	*sp;
+	size_t		 n;
+	int		 rc;
+
+	memset(u, 0, sizeof *u);
+	if (strncmp(req, "GET ", 4) != 0)
+		return (fail(f, 405, "method_not_allowed", "WebSocket upgrades use GET"));
+	if ((sp = strchr(req + 4, ' ')) == NULL || strncmp(sp, " HTTP/1.1\r\n", 11) != 0)
+		return (fail(f, 400, "bad_request", "bad request line"));
+	if ((n = (size_t)(sp - req - 4)) >= sizeof path)
+		return (fail(f, 414, "too_large", "request target too long"));
+	memcpy(path, req + 4, n);
+	path[n] = '\0';
+	if ((q = strchr(path, '?')) != NULL)
+		*q++ = '\0';
+
+	if (header(req, "Host", hdr, sizeof hdr) == -1 || !host_ok(conf, hdr))
+		return (fail(f, 400, "bad_host", "host not allowed"));
+	if (header(req, "Origin", hdr, sizeof hdr) == 0) {
+		if (strncmp(hdr, "http://", 7) == 0)
+			e = hdr + 7;
+		else if (strncmp(hdr, "https://", 8) == 0)
+			e = hdr + 8;
+		else
+			e = NULL;
+		if (e != NULL && (name = strchr(e, '/')) != NULL)
+			*name = '\0';
+		if (e == NULL || !host_ok(conf, e))
+			return (fail(f, 403, "forbidden_origin", "foreign origin"));
+	}
+	if (header(req, "Upgrade", hdr, sizeof hdr) == -1 || !has_token(hdr, "websocket") ||
+	    header(req, "Sec-WebSocket-Version", hdr, sizeof hdr) == -1 ||
+	    strcmp(hdr, "13") != 0 ||
+	    header(req, "Sec-WebSocket-Key", u->key, sizeof u->key) == -1 ||
+	    strlen(u->key) != WS_KEY_LEN)
+		return (fail(f, 400, "bad_request", "not a WebSocket upgrade"));
+	if (header(req, "X-Agentd-User", u->user, sizeof u->user) == -1)
+		u->user[0] = '\0';
+	if (header(req, "X-Agentd-Groups", u->groups, sizeof u->groups) == -1)
+		u->groups[0] = '\0';
+
+	if (strcmp(path, "/api/agents/world") == 0)
+		u->world = 1;
+	else {
+		if (strncmp(path, "/api/agents/sessions/", 21) != 0)
+			return (fail(f, 404, "not_found", "no such stream"));
+		name = path + 21;
+		if ((e = strchr(name, '/')) != NULL) {
+			if (strcmp(e, "/terminal") != 0 && strcmp(e, "/ws") != 0)
+				return (fail(f, 404, "not_found", "no such stream"));
+			*e = '\0';
+		}
+		if (!agd_valid_name(name))
+			return (fail(f, 400, "invalid_name", "invalid session name"));
+		strcpy(u->name, name);
+	}
+	if (q != NULL) {
+		if ((rc = query_u64(q, "since", &u->since)) == -1)
+			return (fail(f, 400, "invalid_field", "since: not a number"));
+		u->has_since = rc;
+		u->binary = query_has(q, "format=binary");
+	}
+	return (0);
+}
+
+int
+ws_parse_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f)
+{
+	struct json_object	*o, *v;
+	const char		*type = NULL;
+	long long		 cols = 0, rows = 0;
+	char			*cause;
+
+	memset(m, 0, sizeof *m);
+	f->status = 400;
+	if ((o = agd_json_parse((const char *)p, n, &cause)) == NULL) {
+		free(cause);
+		return (fail(f, 400, "bad_json", "malformed JSON"));
+	}
+	m->obj = o;
+	if (!json_object_is_type(o, json_type_object) ||
+	    agd_json_get_string(o, "type", &type) == -1 || type == NULL)
+		return (fail(f, 400, "invalid_field", "a message is an object with a type"));
+	if (strcmp(type, "input") == 0) {
+		m->type = WS_MSG_INPUT;
+		if (!json_object_object_get_ex(o, "data", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			return (fail(f, 400, "invalid_field", "input: data must be a string"));
+	} else if (strcmp(type, "message") == 0) {
+		m->type = WS_MSG_MESSAGE;
+		if (!json_object_object_get_ex(o, "text", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0)
+			return (fail(f, 400, "invalid_field",
+			    "message: text must be a non-empty string"));
+	} else if (strcmp(type, "resize") == 0) {
+		m->type = WS_MSG_RESIZE;
+		if (agd_json_get_int(o, "cols", &cols) == -1 ||
+		    agd_json_get_int(o, "rows", &rows) == -1 ||
+		    cols < 1 || cols > 1000 || rows < 1 || rows > 1000)
+			return (fail(f, 400, "invalid_field",
+			    "resize: cols and rows are integers from 1 to 1000"));
+		m->cols = (int)cols;
+		m->rows = (int)rows;
+		return (0);
+	} else
+		return (fail(f, 400, "invalid_field", "unknown message type"));
+	m->data = json_object_get_string(v);
+	m->len = (size_t)json_object_get_string_len(v);
+	if (m->len > AGD_MESSAGE_MAX)
+		return (fail(f, 413, "too_large", "text too long"));
+	if (memchr(m->data, '\0', m->len) != NULL)
+		return (fail(f, 400, "invalid_field", "NUL in text"));
+	return (0);
+}
+
+void
+ws_msg_free(struct ws_msg *m)
+{
+	json_object_put(m->obj);
+	m->obj = NULL;
+}

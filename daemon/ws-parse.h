@@ -1,0 +1,58 @@
+/*
+ * The parsers of what a WebSocket peer sends: the HTTP upgrade request and the
+ * JSON messages. Pure functions, so the fuzzers (fuzz/) can drive them directly.
+ */
+#ifndef AGD_WS_PARSE_H
+#define AGD_WS_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agd.h"
+#include "conf.h"
+
+#define WS_KEY_LEN	24
+
+struct ws_upgrade {
+	char		name[AGD_NAME_MAX + 1];	/* session name */
+	char		key[WS_KEY_LEN + 1];	/* Sec-WebSocket-Key */
+	char		user[256];		/* X-Agentd-User, "" if none */
+	char		groups[1024];		/* X-Agentd-Groups, "" if none */
+	int		world;			/* /api/agents/world */
+	int		has_since;
+	uint64_t	since;
+	int		binary;			/* format=binary */
+};
+
+/* The failure of a parse: HTTP status (upgrade only), error word and text. */
+struct ws_fail {
+	int		 status;
+	const char	*code;
+	const char	*msg;
+};
+
+/*
+ * Parse a whole upgrade request (NUL-terminated, ends with an empty line). Host and
+ * Origin are checked against conf. 0, or -1 with *f filled.
+ */
+int	ws_parse_upgrade(const char *req, const struct agd_conf *conf,
+	    struct ws_upgrade *u, struct ws_fail *f);
+
+#define WS_MSG_INPUT	1
+#define WS_MSG_RESIZE	2
+#define WS_MSG_MESSAGE	3
+
+struct ws_msg {
+	int		 type;
+	const char	*data;		/* input data or message text; borrowed from obj */
+	size_t		 len;
+	int		 cols;
+	int		 rows;
+	void		*obj;		/* the parsed JSON, put with ws_msg_free */
+};
+
+/* Parse a client text message. 0, or -1 with *f (msg may be *owned: see ws_msg_free). */
+int	ws_parse_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f);
+void	ws_msg_free(struct ws_msg *m);
+
+#endif
