@@ -1,0 +1,226 @@
+/* Unit tests of lib/: validation, UTF-8, config, framing, the output log. */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "json.h"
+#include "proto.h"
+#include "seqlog.h"
+#include "util.h"
+#include "valid.h"
+#include "xmalloc.h"
+#include "tap.h"
+
+static void
+test_names(void)
+{
+	char	long64[65], long65[66];
+
+	memset(long64, 'a', 64);
+	long64[64] = '\0';
+	memset(long65, 'a', 65);
+	long65[65] = '\0';
+	ok(agd_valid_name("a"), "one letter name");
+	ok(agd_valid_name("my-session_1.2"), "name with . _ -");
+	ok(agd_valid_name(long64), "64 characters");
+	ok(!agd_valid_name(long65), "65 characters refused");
+	ok(!agd_valid_name(""), "empty refused");
+	ok(!agd_valid_name("-a"), "leading dash refused");
+	ok(!agd_valid_name(".."), "dots refused");
+	ok(!agd_valid_name("a/b"), "slash refused");
+	ok(!agd_valid_name("a b"), "space refused");
+	ok(!agd_valid_name("\xc3\xa9t\xc3\xa9"), "non-ASCII refused");
+	ok(agd_valid_completion("partial") && !agd_valid_completion("done"),
+	    "completion statuses");
+}
+
+static void
+test_utf8(void)
+{
+	const unsigned char	e_acute[] = "caf\xc3\xa9";
+	const unsigned char	euro[] = "\xe2\x82\xac";
+	const unsigned char	emoji[] = "\xf0\x9f\x98\x80";
+
+	ok(agd_utf8_valid("plain", 5), "ASCII is UTF-8");
+	ok(agd_utf8_valid((const char *)e_acute, 5), "2-byte sequence");
+	ok(!agd_utf8_valid("\xc3", 1), "truncated sequence is invalid");
+	ok(!agd_utf8_valid("\xc0\xaf", 2), "overlong is invalid");
+	ok(!agd_utf8_valid("\xed\xa0\x80", 3), "surrogate is invalid");
+	ok(!agd_utf8_valid("\xff", 1), "0xff is invalid");
+	is_int(agd_utf8_cut(e_acute, 4), 3, "cut before a split 2-byte sequence");
+	is_int(agd_utf8_cut(e_acute, 5), 5, "whole sequence kept");
+	is_int(agd_utf8_cut(euro, 2), 0, "cut a 3-byte sequence after 2 bytes");
+	is_int(agd_utf8_cut(emoji, 3), 0, "cut a 4-byte sequence after 3 bytes");
+	is_int(agd_utf8_cut(emoji, 4), 4, "4-byte sequence complete");
+	is_int(agd_utf8_cut((const unsigned char *)"ab\xff", 3), 3,
+	    "invalid byte is not held back");
+	is_int(agd_utf8_cut((const unsigned char *)"\x80\x80\x80\x80", 4), 4,
+	    "stray continuation bytes are not held back");
+}
+
+static void
+test_conf(void)
+{
+	struct agd_conf		*c;
+	const struct agd_agent	*a;
+	char			 path[] = "/tmp/agd-conf-XXXXXX", **argv, *cause = NULL;
+	int			 fd, argc;
+	const char		*text =
+	    "# comment\nmax_sessions = 7\nkill_grace_ms=100\n"
+	    "[agent fake]\ndefault = sh -c 'echo \"hi there\"'\n"
+	    "bypassPermissions = fake --yolo\n";
+
+	c = agd_conf_load(NULL, &cause);
+	ok(c != NULL && c->max_sessions == 64 && agd_conf_agent(c, "claude") != NULL,
+	    "embedded defaults");
+	agd_conf_free(c);
+
+	fd = mkstemp(path);
+	ok(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write config");
+	close(fd);
+	c = agd_conf_load(path, &cause);
+	ok(c != NULL, "config loads");
+	is_int(c->max_sessions, 7, "max_sessions read");
+	is_int(c->kill_grace_ms, 100, "kill_grace_ms read");
+	a = agd_conf_agent(c, "fake");
+	ok(a != NULL, "custom agent type");
+	is_str(a->argv[AGD_MODE_ACCEPT_EDITS], a->argv[AGD_MODE_DEFAULT],
+	    "missing mode falls back to default");
+	is_str(a->argv[AGD_MODE_BYPASS], "fake --yolo", "mode command read");
+	argv = agd_argv_split(a->argv[AGD_MODE_DEFAULT], &argc, &cause);
+	is_int(argc, 3, "argv split in three");
+	is_str(argv[2], "echo \"hi there\"", "single quotes keep double quotes");
+	agd_argv_free(argv);
+	agd_conf_free(c);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ok(write(fd, "bogus = 1\n", 10) == 10, "write bad config");
+	close(fd);
+	c = agd_conf_load(path, &cause);
+	ok(c == NULL && cause != NULL && strstr(cause, "unknown setting") != NULL,
+	    "unknown setting refused: %s", cause ? cause : "");
+	free(cause);
+	unlink(path);
+
+	is_int(agd_mode_parse("dangerouslySkipPermissions"), AGD_MODE_BYPASS,
+	    "older alias of bypassPermissions");
+	is_int(agd_mode_parse("yolo"), -1, "unknown mode");
+	ok(agd_argv_split("a 'b", NULL, &cause) == NULL, "unterminated quote refused");
+	free(cause);
+}
+
+static void
+test_proto(void)
+{
+	uint8_t		 h[AGD_PROTO_HDR];
+	uint32_t	 len;
+	char		*cause = NULL;
+
+	agd_proto_header(h, 1234);
+	ok(agd_proto_parse_header(h, &len, &cause) == 0 && len == 1234, "header round trip");
+	h[3] = 2;
+	ok(agd_proto_parse_header(h, &len, &cause) == -1, "wrong version refused");
+	free(cause);
+	agd_proto_header(h, AGD_PROTO_MAX + 1);
+	ok(agd_proto_parse_header(h, &len, &cause) == -1, "oversized frame refused");
+	free(cause);
+	memcpy(h, "GET ", 4);
+	ok(agd_proto_parse_header(h, &len, &cause) == -1, "garbage refused");
+	free(cause);
+	ok(agd_json_parse("null", 4, &cause) == NULL && cause != NULL, "null document refused");
+	free(cause);
+	ok(agd_json_parse("{}x", 3, &cause) == NULL, "trailing data refused");
+	free(cause);
+}
+
+struct collect {
+	uint64_t	first;
+	uint64_t	last;
+	size_t		count;
+	size_t		bytes;
+};
+
+static int
+collect_cb(void *arg, const struct agd_rec *r, const void *data)
+{
+	struct collect	*c = arg;
+
+	(void)data;
+	if (c->count == 0)
+		c->first = r->seq;
+	c->last = r->seq;
+	c->count++;
+	c->bytes += r->len;
+	return (0);
+}
+
+static void
+test_seqlog(void)
+{
+	struct agd_seqlog	 l;
+	struct agd_seqlog_cur	 cur;
+	struct agd_rec		 r;
+	struct collect		 c;
+	char			 dir[] = "/tmp/agd-log-XXXXXX", chunk[1000], *cause;
+	char			*buf = NULL, *path;
+	size_t			 cap = 0;
+	uint64_t		 seq, hoff, i, ok_seq = 1, n = 0;
+	int			 fd;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	ok(agd_seqlog_open(&l, dir, 65536, &seq, &hoff, &cause) == 0 && seq == 0,
+	    "new log");
+	memset(chunk, 'x', sizeof chunk);
+	for (i = 1; i <= 200; i++)
+		agd_seqlog_append(&l, i, i * 1000, AGD_REC_TTY, chunk, sizeof chunk);
+	agd_seqlog_append(&l, 201, 0, AGD_REC_EVENT, "{}", 2);
+	agd_seqlog_close(&l);
+
+	memset(&c, 0, sizeof c);
+	agd_seqlog_read(dir, 0, collect_cb, &c, &cause);
+	ok(c.last == 201 && c.count < 201 && c.count > 40,
+	    "rotation keeps the newest records (%zu, %llu..%llu)", c.count,
+	    (unsigned long long)c.first, (unsigned long long)c.last);
+
+	agd_seqlog_cur_open(&cur, dir, 170);
+	while (agd_seqlog_cur_next(&cur, &r, &buf, &cap) == 1) {
+		if (r.seq != 170 + ++n)
+			ok_seq = 0;
+	}
+	ok(ok_seq && n == 31, "cursor reads 171..201 in order, across the rotation");
+	agd_seqlog_cur_close(&cur);
+
+	/* A torn record at the tail is cut when the writer opens the log again. */
+	xasprintf(&path, "%s/output.log", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	ok(write(fd, "torn", 4) == 4, "tear the tail");
+	close(fd);
+	ok(agd_seqlog_open(&l, dir, 65536, &seq, &hoff, &cause) == 0, "reopen");
+	is_int(seq, 201, "last seq found");
+	is_int(hoff, 200000, "last holder offset found");
+	agd_seqlog_append(&l, 202, 201000, AGD_REC_TTY, "y", 1);
+	agd_seqlog_close(&l);
+	memset(&c, 0, sizeof c);
+	agd_seqlog_read(dir, 200, collect_cb, &c, &cause);
+	ok(c.count == 2 && c.last == 202, "append after the cut reads back");
+
+	is_int(agd_seqlog_tail_start(dir, 0, 2500), 198, "replay after 198 fits 2500 bytes");
+	is_int(agd_seqlog_tail_start(dir, 200, 1 << 20), 200, "tail never before reset");
+	free(buf);
+	free(path);
+}
+
+int
+main(void)
+{
+	test_names();
+	test_utf8();
+	test_conf();
+	test_proto();
+	test_seqlog();
+	return (tap_done());
+}
