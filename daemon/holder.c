@@ -52,6 +52,7 @@ static int		 child_exited;
 static int		 pty_done;
 static uint64_t		 drain_deadline;
 static int		 drain_forced;
+static int		 finished;	/* agent, its group and its terminal are done */
 static uint64_t		 kill_deadline;
 
 static struct hbuf	 out;		/* terminal output not yet acknowledged */
@@ -155,7 +156,7 @@ conn_hello(void)
 	h.version = HP_VERSION;
 	h.pid = child;
 	h.pgid = child;
-	h.exited = child_exited && pty_done;
+	h.exited = finished;
 	h.base = out_base;
 	h.end = out_base + out.len;
 	queue_msg(HP_HELLO, &h, sizeof h);
@@ -233,7 +234,7 @@ conn_message(int type, const uint8_t *p, size_t n)
 			kill_deadline = agd_now_ms() + grace;
 		break;
 	case HP_EXITACK:
-		if (child_exited && pty_done && exit_sent)
+		if (finished && exit_sent)
 			exit(0);
 		break;
 	}
@@ -293,7 +294,7 @@ conn_fill(void)
 		out_sent += n;
 		return;
 	}
-	if (child_exited && pty_done && !exit_sent) {
+	if (finished && !exit_sent) {
 		memset(&e, 0, sizeof e);
 		e.status = child_status;
 		e.end = out_base + out.len;
@@ -343,6 +344,13 @@ pty_write(void)
 		hbuf_drop(&iq, (size_t)n);
 	else if (n == -1 && errno != EAGAIN && errno != EINTR)
 		iq.start = iq.len = 0;
+}
+
+/* 1 once no process of the agent's group is left (zombies are reaped by reap()). */
+static int
+group_gone(void)
+{
+	return (child > 0 && kill(-child, 0) == -1 && errno == ESRCH);
 }
 
 static void
@@ -490,7 +498,7 @@ main(int argc, char **argv)
 		wake = 0;
 		if (kill_deadline != 0)
 			wake = kill_deadline;
-		if (child_exited && !pty_done && (wake == 0 || drain_deadline < wake))
+		if (child_exited && !finished && (wake == 0 || drain_deadline < wake))
 			wake = drain_deadline;
 		timeout = -1;
 		if (wake != 0)
@@ -532,17 +540,22 @@ main(int argc, char **argv)
 			group_kill(SIGKILL);
 			kill_deadline = 0;
 		}
-		if (child_exited && !pty_done && now >= drain_deadline) {
-			/*
-			 * The agent is gone but something in its group still holds the
-			 * terminal: end it, then give the terminal one more drain period.
-			 */
-			if (!drain_forced) {
-				group_kill(SIGKILL);
-				drain_forced = 1;
-				drain_deadline = now + HOLDER_DRAIN_MS;
-			} else
-				pty_done = 1;
+		if (child_exited && !finished) {
+			reap();
+			if (pty_done && group_gone())
+				finished = 1;
+			else if (now >= drain_deadline) {
+				/*
+				 * The agent is gone but something of its group lives on or
+				 * holds the terminal: end it, then allow one more period.
+				 */
+				if (!drain_forced) {
+					group_kill(SIGKILL);
+					drain_forced = 1;
+					drain_deadline = now + HOLDER_DRAIN_MS;
+				} else
+					pty_done = finished = 1;
+			}
 		}
 		if (pty_done && pty_fd != -1 && child_exited) {
 			/* Reap whatever the group left; then the terminal can go. */

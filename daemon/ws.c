@@ -300,27 +300,29 @@ ws_close_with(struct ws_client *v, uint16_t code, const char *reason)
 
 /* I/O. */
 
-static void
+/* Send what can be sent; 1 if v is gone (closed or failed), else 0. */
+static int
 ws_flush(struct ws_client *v)
 {
 	struct timeval	tv = { 2, 0 };
 
 	if (wslay_event_want_write(v->ctx) && wslay_event_send(v->ctx) != 0) {
 		ws_client_free(v);
-		return;
+		return (1);
 	}
 	if (wslay_event_want_write(v->ctx)) {
 		event_add(v->wev, NULL);
-		return;
+		return (0);
 	}
 	if (!wslay_event_want_read(v->ctx) ||
 	    (wslay_event_get_close_sent(v->ctx) && wslay_event_get_close_received(v->ctx))) {
 		ws_client_free(v);
-		return;
+		return (1);
 	}
 	/* Our close is out: give the peer a moment to answer it, then hang up. */
 	if (wslay_event_get_close_sent(v->ctx) && !event_pending(v->tev, EV_TIMEOUT, NULL))
 		event_add(v->tev, &tv);
+	return (0);
 }
 
 static ssize_t
@@ -437,6 +439,9 @@ static void
 ws_ws_read(struct ws_client *v)
 {
 	if (wslay_event_recv(v->ctx) != 0) {
+		/* A broken frame: send the close wslay queued, if it can go, and hang up. */
+		if (wslay_event_want_write(v->ctx))
+			wslay_event_send(v->ctx);
 		ws_client_free(v);
 		return;
 	}
@@ -514,28 +519,60 @@ ws_next(struct ws_client *v)
 	return (1);
 }
 
+/*
+ * Flush; when done, close normally once everything queued has left (wslay sends
+ * control frames ahead of queued messages, so the close must wait for them).
+ */
+static void
+ws_finish(struct ws_client *v, int done)
+{
+	if (ws_flush(v))
+		return;
+	if (done && !v->closing && wslay_event_get_queued_msg_count(v->ctx) == 0) {
+		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE, "session ended");
+		ws_flush(v);
+	}
+}
+
+/*
+ * Queue records after the cursor while the queue is short, and send. A viewer
+ * catching up from the log gets a few rounds, then yields to the loop and comes
+ * back through its write callback.
+ */
 static void
 ws_pump(struct ws_client *v)
 {
-	int	more = 1;
+	int	more = 1, rounds = 0;
 
 	if (v->state != WS_OPEN)
 		return;
-	while (!v->closing) {
-		if (wslay_event_get_queued_msg_length(v->ctx) >=
-		    agentd_conf->ws_queue_bytes)
+	for (;;) {
+		while (!v->closing) {
+			if (wslay_event_get_queued_msg_length(v->ctx) >=
+			    agentd_conf->ws_queue_bytes)
+				break;
+			if (!ws_next(v)) {
+				more = 0;
+				break;
+			}
+		}
+		if (!more || v->closing)
 			break;
-		if (!ws_next(v)) {
-			more = 0;
-			break;
+		if (ws_flush(v))
+			return;
+		if (wslay_event_want_write(v->ctx))
+			return;		/* the socket is full: the write callback resumes */
+		if (++rounds == 8) {
+			event_active(v->wev, EV_WRITE, 0);
+			return;
 		}
 	}
-	/* An ended session's viewer that has everything gets a normal close. */
-	if (!more && v->ended && v->cursor >= v->end_seq)
-		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE, "session ended");
-	else if (!more && v->ended && v->end_seq == UINT64_MAX)
-		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE, "session ended");
-	ws_flush(v);
+	/*
+	 * An ended session's viewer that has everything gets a normal close, once the
+	 * data has left.
+	 */
+	ws_finish(v, !more && v->ended &&
+	    (v->cursor >= v->end_seq || v->end_seq == UINT64_MAX));
 }
 
 /* The HTTP upgrade. */
@@ -715,6 +752,22 @@ ws_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	ws_count++;
 }
 
+/*
+ * Close without a reset: a close() with unread input makes the kernel send RST,
+ * and nginx may then drop the close frame we just sent.
+ */
+static void
+ws_hangup(int fd)
+{
+	char	buf[4096];
+	int	i;
+
+	shutdown(fd, SHUT_WR);
+	for (i = 0; i < 256 && read(fd, buf, sizeof buf) > 0; i++)
+		;
+	close(fd);
+}
+
 static void
 ws_client_free(struct ws_client *v)
 {
@@ -729,7 +782,7 @@ ws_client_free(struct ws_client *v)
 		wslay_event_context_free(v->ctx);
 	if (v->on_disk)
 		agd_seqlog_cur_close(&v->cur);
-	close(v->fd);
+	ws_hangup(v->fd);
 	free(v->req);
 	free(v->rbuf);
 	free(v->dir);

@@ -31,6 +31,7 @@ agd_json_parse(const char *buf, size_t len, char **cause)
 		return (NULL);
 	}
 	tok = json_tokener_new_ex(64);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	err = json_tokener_get_error(tok);
 	off = json_tokener_get_parse_end(tok);

@@ -1,0 +1,81 @@
+/*
+ * Client side of agentd's control socket (DESIGN.md "Control socket protocol").
+ *
+ * Every state change goes through here: one connection per request (the
+ * daemon may restart between two requests, and a connection cannot be left
+ * half-used by an interrupted call), the daemon's status and body relayed
+ * unchanged. A daemon that cannot be reached is 503 daemon_unavailable.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "log.h"
+#include "proto.h"
+
+/*
+ * How long to wait for the daemon. DELETE waits for the agent's process group
+ * to go, up to kill_grace_ms (5 s by default) plus the SIGKILL: 30 s leaves
+ * room for a raised grace period without letting a stuck daemon hold a worker
+ * forever.
+ */
+#define CTL_TIMEOUT_MS	30000
+
+/* The actor of the request for the daemon's records. Caller puts. */
+struct json_object *
+ctl_actor(struct req *req)
+{
+	struct json_object	*o;
+	const char		*user, *addr;
+
+	if ((user = request_param(req, "REMOTE_USER")) == NULL || *user == '\0')
+		user = "local";
+	addr = request_param(req, "REMOTE_ADDR");
+	o = json_object_new_object();
+	json_object_object_add(o, "user", json_object_new_string(user));
+	json_object_object_add(o, "addr",
+	    addr != NULL ? json_object_new_string(addr) : NULL);
+	return (o);
+}
+
+/* Send op with args (borrowed) to the daemon and relay its reply. */
+void
+ctl_relay(struct req *req, const char *op, struct json_object *args)
+{
+	struct json_object	*actor, *body = NULL;
+	struct timeval		 tv;
+	char			*cause = NULL;
+	int			 fd, status;
+
+	if ((fd = agd_proto_connect(api.ctl_path, &cause)) == -1) {
+		log_debug("%s: %s", __func__, cause);
+		free(cause);
+		reply_error(req, "daemon_unavailable", "agentd is not running");
+		return;
+	}
+	/* Bound the blocking writes too (a large prompt fills the socket). */
+	tv.tv_sec = CTL_TIMEOUT_MS / 1000;
+	tv.tv_usec = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
+		log_warn("%s: setsockopt SO_SNDTIMEO", __func__);
+
+	actor = ctl_actor(req);
+	if (agd_proto_call(fd, op, args, actor, CTL_TIMEOUT_MS, &status, &body,
+	    &cause) == -1) {
+		log_warnx("%s: %s: %s", __func__, op, cause);
+		free(cause);
+		reply_error(req, "daemon_unavailable",
+		    "agentd did not answer");
+	} else if (status < 200 || status > 599) {
+		log_warnx("%s: %s: bad status %d from agentd", __func__, op,
+		    status);
+		reply_error(req, "internal", "bad reply from agentd");
+	} else
+		reply_json(req, status, body);
+	json_object_put(body);
+	json_object_put(actor);
+	close(fd);
+}

@@ -1,0 +1,21 @@
+bin_PROGRAMS += fcgi/agentd-fcgi
+fcgi_agentd_fcgi_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+fcgi_agentd_fcgi_LDADD = $(AGD_LIBS) $(FCGI_LIBS)
+fcgi_agentd_fcgi_SOURCES = \
+	fcgi/api.h \
+	fcgi/api.c \
+	fcgi/ctl.c \
+	fcgi/query.c \
+	fcgi/reply.c \
+	fcgi/request.c \
+	fcgi/route.c \
+	fcgi/api-session-complete.c \
+	fcgi/api-session-create.c \
+	fcgi/api-session-delete.c \
+	fcgi/api-session-get.c \
+	fcgi/api-session-input.c \
+	fcgi/api-session-list.c \
+	fcgi/api-session-message.c \
+	fcgi/api-session-output.c \
+	fcgi/api-session-reset.c \
+	fcgi/api-session-resize.c

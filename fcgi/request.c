@@ -1,0 +1,484 @@
+/*
+ * The request side: FastCGI parameters, the safety checks made before routing
+ * (Host, Origin), the body (bounded, JSON only) and the query string.
+ *
+ * Everything read from the client is bounded here: the body by AGD_BODY_MAX
+ * (a larger CONTENT_LENGTH is refused before a byte is read), the query by
+ * API_QUERY_MAX and API_QPARAMS_MAX, the Host by API_HOST_MAX.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agd.h"
+#include "api.h"
+#include "conf.h"
+#include "json.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define REQUEST_READ_CHUNK	(64 * 1024)	/* read size without a length */
+
+static int	request_is_json(const char *);
+static int	request_parse_u64(const char *, uint64_t max, uint64_t *);
+
+/* Set up req for the accepted request fr. */
+void
+request_init(struct req *req, FCGX_Request *fr)
+{
+	const char	*s;
+
+	memset(req, 0, sizeof *req);
+	req->fr = fr;
+	if ((s = request_param(req, "REQUEST_METHOD")) == NULL)
+		s = "";
+	req->method = s;
+	if ((s = request_param(req, "QUERY_STRING")) == NULL) {
+		if ((s = request_param(req, "REQUEST_URI")) != NULL &&
+		    (s = strchr(s, '?')) != NULL)
+			s++;
+		else
+			s = "";
+	}
+	req->query = s;
+}
+
+/* Release what req owns. */
+void
+request_free(struct req *req)
+{
+	int	i;
+
+	for (i = 0; i < req->nparams; i++) {
+		free(req->params[i].key);
+		free(req->params[i].value);
+	}
+	json_object_put(req->json);
+	free(req->body);
+	free(req->name);
+}
+
+/* A FastCGI parameter, or NULL. Borrowed: valid until the request ends. */
+const char *
+request_param(struct req *req, const char *name)
+{
+	return (FCGX_GetParam(name, req->fr->envp));
+}
+
+/*
+ * Split an HTTP host ("name", "name:port", "[v6]", "[v6]:port") into the host
+ * part, without the brackets. Returns 0, or -1 if it is not of that shape.
+ */
+int
+request_host_split(const char *s, size_t len, const char **host,
+    size_t *hostlen)
+{
+	const char	*p, *end = s + len;
+	size_t		 i;
+
+	if (len == 0 || len > API_HOST_MAX)
+		return (-1);
+	if (*s == '[') {
+		if ((p = memchr(s, ']', len)) == NULL)
+			return (-1);
+		*host = s + 1;
+		*hostlen = (size_t)(p - s - 1);
+		p++;
+	} else {
+		p = memchr(s, ':', len);
+		/* Two colons and no brackets: a bare IPv6 address, no port. */
+		if (p != NULL &&
+		    memchr(p + 1, ':', (size_t)(end - p - 1)) != NULL)
+			p = end;
+		if (p == NULL)
+			p = end;
+		*host = s;
+		*hostlen = (size_t)(p - s);
+	}
+	if (*hostlen == 0)
+		return (-1);
+	for (i = 0; i < *hostlen; i++) {
+		if (!isgraph((unsigned char)(*host)[i]))
+			return (-1);
+	}
+	if (p == end)
+		return (0);
+	if (*p++ != ':' || end - p > 5)
+		return (-1);
+	for (; p < end; p++) {
+		if (!isdigit((unsigned char)*p))
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The Host must be one the configuration allows (DNS rebinding): 0 if it is,
+ * else reply 400 bad_host and return -1.
+ */
+int
+request_check_host(struct req *req)
+{
+	const char	*s, *host;
+	size_t		 hostlen;
+
+	if ((s = request_param(req, "HTTP_HOST")) == NULL || *s == '\0') {
+		reply_error(req, "bad_host", "missing Host header");
+		return (-1);
+	}
+	if (request_host_split(s, strlen(s), &host, &hostlen) == -1 ||
+	    !agd_conf_host_allowed(api.conf, host, hostlen)) {
+		reply_error(req, "bad_host", "host not allowed");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A state-changing request that names an Origin must come from a page served
+ * by an allowed host (cross-site request forgery); the opaque "null" origin
+ * never does. 0 if allowed, else reply 403 forbidden_origin and return -1.
+ */
+int
+request_check_origin(struct req *req)
+{
+	const char	*o, *p, *host;
+	size_t		 hostlen;
+
+	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+		return (0);
+	if ((o = request_param(req, "HTTP_ORIGIN")) == NULL)
+		return (0);
+	if (strncasecmp(o, "http://", 7) == 0)
+		p = o + 7;
+	else if (strncasecmp(o, "https://", 8) == 0)
+		p = o + 8;
+	else
+		p = NULL;
+	if (p == NULL ||
+	    request_host_split(p, strlen(p), &host, &hostlen) == -1 ||
+	    !agd_conf_host_allowed(api.conf, host, hostlen)) {
+		reply_error(req, "forbidden_origin", "origin not allowed");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * 1 if the Content-Type is application/json, with no charset other than
+ * UTF-8 (the only one JSON allows, RFC 8259).
+ */
+static int
+request_is_json(const char *ct)
+{
+	const char	*p, *name, *val;
+	size_t		 namelen, vallen;
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, "application/json", 16) != 0)
+		return (0);
+	p = ct + 16;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return (1);
+		if (*p++ != ';')
+			return (0);
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return (1);
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';' && *p != ' ' &&
+		    *p != '\t')
+			p++;
+		namelen = (size_t)(p - name);
+		if (*p != '=')
+			return (0);
+		p++;
+		if (*p == '"') {
+			val = ++p;
+			while (*p != '\0' && *p != '"')
+				p++;
+			if (*p != '"')
+				return (0);
+			vallen = (size_t)(p - val);
+			p++;
+		} else {
+			val = p;
+			while (*p != '\0' && *p != ';' && *p != ' ' &&
+			    *p != '\t')
+				p++;
+			vallen = (size_t)(p - val);
+		}
+		if (namelen == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    !(vallen == 5 && strncasecmp(val, "utf-8", 5) == 0) &&
+		    !(vallen == 4 && strncasecmp(val, "utf8", 4) == 0))
+			return (0);
+	}
+}
+
+/* Parse decimal digits only, clamping at max. 0, or -1 if not a number. */
+static int
+request_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t	v = 0;
+
+	if (*s == '\0')
+		return (-1);
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return (-1);
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			v = max;
+		else
+			v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return (0);
+}
+
+/*
+ * Read the body into req->body and parse it into req->json, which must be an
+ * object. With optional, an empty body is fine (req->json stays NULL).
+ * Returns 0, or replies 413, 415 or 400 and returns -1.
+ */
+int
+request_read_body(struct req *req, int optional)
+{
+	const char	*s, *ct;
+	char		*cause;
+	uint64_t	 want = 0;
+	size_t		 cap, len = 0;
+	int		 known = 0, n;
+
+	if ((s = request_param(req, "CONTENT_LENGTH")) != NULL && *s != '\0') {
+		if (request_parse_u64(s, UINT64_MAX, &want) == -1) {
+			reply_error(req, "bad_json", "bad content length");
+			return (-1);
+		}
+		if (want > AGD_BODY_MAX) {
+			reply_error(req, "too_large",
+			    "request body larger than %d bytes", AGD_BODY_MAX);
+			return (-1);
+		}
+		known = 1;
+	}
+	if (optional && known && want == 0)
+		return (0);
+	ct = request_param(req, "CONTENT_TYPE");
+	if (!optional && (ct == NULL || !request_is_json(ct))) {
+		reply_error(req, "unsupported_media_type",
+		    "content type must be application/json");
+		return (-1);
+	}
+
+	/* Without a length, read chunks; a byte past the cap is too much. */
+	cap = known ? (size_t)want : REQUEST_READ_CHUNK;
+	req->body = xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (known || cap > AGD_BODY_MAX)
+				break;
+			cap += REQUEST_READ_CHUNK;
+			if (cap > AGD_BODY_MAX)
+				cap = AGD_BODY_MAX + 1;
+			req->body = xrealloc(req->body, cap + 1);
+		}
+		n = FCGX_GetStr(req->body + len, (int)(cap - len), req->fr->in);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	req->body[len] = '\0';
+	req->bodylen = len;
+	if (len > AGD_BODY_MAX) {
+		reply_error(req, "too_large",
+		    "request body larger than %d bytes", AGD_BODY_MAX);
+		return (-1);
+	}
+	if (optional && len == 0)
+		return (0);
+	if (optional && (ct == NULL || !request_is_json(ct))) {
+		reply_error(req, "unsupported_media_type",
+		    "content type must be application/json");
+		return (-1);
+	}
+	if (!agd_utf8_valid(req->body, len)) {
+		reply_error(req, "bad_json", "body is not valid UTF-8");
+		return (-1);
+	}
+	if ((req->json = agd_json_parse(req->body, len, &cause)) == NULL) {
+		reply_error(req, "bad_json", "invalid JSON: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	if (!json_object_is_type(req->json, json_type_object)) {
+		reply_error(req, "bad_json", "body must be a JSON object");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Percent-decode len bytes of s into *out (caller frees); with plus, '+' is a
+ * space (query strings). -1 on a bad escape or a decoded NUL byte.
+ */
+int
+request_pct_decode(const char *s, size_t len, int plus, char **out)
+{
+	char	*d, *p;
+	size_t	 i;
+	int	 hi, lo;
+
+	d = p = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= len)
+				goto bad;
+			hi = (unsigned char)s[i + 1];
+			lo = (unsigned char)s[i + 2];
+			if (!isxdigit(hi) || !isxdigit(lo))
+				goto bad;
+			hi = isdigit(hi) ? hi - '0' : (tolower(hi) - 'a' + 10);
+			lo = isdigit(lo) ? lo - '0' : (tolower(lo) - 'a' + 10);
+			if (hi == 0 && lo == 0)
+				goto bad;
+			*p++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '\0')
+			goto bad;
+		else if (plus && s[i] == '+')
+			*p++ = ' ';
+		else
+			*p++ = s[i];
+	}
+	*p = '\0';
+	*out = d;
+	return (0);
+bad:
+	free(d);
+	return (-1);
+}
+
+/*
+ * Parse the query string into req->params. Returns 0, or replies 400
+ * invalid_field and returns -1 if it is too long or badly escaped.
+ */
+int
+request_parse_query(struct req *req)
+{
+	const char	*p = req->query, *amp, *eq;
+	size_t		 len;
+	char		*k, *v;
+
+	req->nparams = 0;
+	if (strlen(p) > API_QUERY_MAX) {
+		reply_error(req, "invalid_field", "query string too long");
+		return (-1);
+	}
+	while (*p != '\0') {
+		if ((amp = strchr(p, '&')) == NULL)
+			amp = p + strlen(p);
+		len = (size_t)(amp - p);
+		if (len > 0) {
+			if (req->nparams == API_QPARAMS_MAX) {
+				reply_error(req, "invalid_field",
+				    "too many query parameters");
+				return (-1);
+			}
+			if ((eq = memchr(p, '=', len)) == NULL)
+				eq = amp;
+			if (request_pct_decode(p, (size_t)(eq - p), 1,
+			    &k) == -1) {
+				reply_error(req, "invalid_field",
+				    "bad escape in query string");
+				return (-1);
+			}
+			if (eq == amp)
+				v = xstrdup("");
+			else if (request_pct_decode(eq + 1,
+			    (size_t)(amp - eq - 1), 1, &v) == -1) {
+				free(k);
+				reply_error(req, "invalid_field",
+				    "bad escape in query string");
+				return (-1);
+			}
+			req->params[req->nparams].key = k;
+			req->params[req->nparams].value = v;
+			req->nparams++;
+		}
+		p = *amp == '&' ? amp + 1 : amp;
+	}
+	return (0);
+}
+
+/*
+ * The decoded value of query parameter key (the first if repeated), or NULL.
+ * Borrowed from req. route_dispatch parsed the query before the handler ran.
+ */
+const char *
+request_query(struct req *req, const char *key)
+{
+	int	i;
+
+	for (i = 0; i < req->nparams; i++) {
+		if (strcmp(req->params[i].key, key) == 0)
+			return (req->params[i].value);
+	}
+	return (NULL);
+}
+
+/*
+ * Query parameter key as an unsigned number: def if absent, clamped at max.
+ * Returns 0, or replies 400 invalid_field and returns -1.
+ */
+int
+request_query_u64(struct req *req, const char *key, uint64_t def, uint64_t max,
+    uint64_t *out)
+{
+	const char	*v;
+
+	if ((v = request_query(req, key)) == NULL) {
+		*out = def > max ? max : def;
+		return (0);
+	}
+	if (request_parse_u64(v, max, out) == -1) {
+		reply_error(req, "invalid_field", "%s: not a number", key);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Member key (or, if key is absent or null, alias) of object o as a string.
+ * Returns 1 with *out and *len if present, 0 if absent (*out = NULL), -1 if it
+ * is not a string or holds a NUL byte. *out is borrowed from o.
+ */
+int
+request_string(struct json_object *o, const char *key, const char *alias,
+    const char **out, size_t *len)
+{
+	struct json_object	*v = NULL;
+
+	*out = NULL;
+	*len = 0;
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
+		v = NULL;
+		if (alias != NULL &&
+		    (!json_object_object_get_ex(o, alias, &v) || v == NULL))
+			v = NULL;
+		if (v == NULL)
+			return (0);
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return (-1);
+	*out = json_object_get_string(v);
+	*len = (size_t)json_object_get_string_len(v);
+	if (memchr(*out, '\0', *len) != NULL)
+		return (-1);
+	return (1);
+}
