@@ -157,15 +157,9 @@ main(int argc, char **argv)
 	    session_count());
 	event_base_dispatch(agentd_base);
 
-	session_flush_all();
 	server_close();
 	ws_close_all();
-	while (!TAILQ_EMPTY(&sessions)) {
-		struct session *s = TAILQ_FIRST(&sessions);
-
-		TAILQ_REMOVE(&sessions, s, entry);
-		session_free(s);
-	}
+	session_shutdown();
 	event_free(ev_chld);
 	event_free(ev_term);
 	event_free(ev_int);

@@ -110,6 +110,7 @@ void		 session_kill_all(void);
 uint64_t	 session_event(struct session *, const char *type, struct json_object *fields);
 void		 session_flush_all(void);
 void		 session_free(struct session *);
+void		 session_shutdown(void);
 
 /* spawn.c */
 char		*spawn_resolve(const char *prog);
@@ -139,5 +140,6 @@ void		 ws_session_output(struct session *, uint64_t seq, const void *, size_t);
 void		 ws_session_event(struct session *, uint64_t seq, const char *json, size_t);
 void		 ws_session_ended(struct session *);
 void		 ws_session_reset(struct session *);
+void		 ws_session_free(struct session *);
 
 #endif

@@ -25,6 +25,8 @@
 #include "xmalloc.h"
 
 struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+/* Ended sessions waiting for the loop to free them. */
+static struct sessions	 retired = TAILQ_HEAD_INITIALIZER(retired);
 static int		 session_total;
 static struct event	*session_flush_ev;
 
@@ -81,6 +83,7 @@ session_free(struct session *s)
 		event_free(s->connect_ev);
 	if (s->log.fd != -1)
 		agd_seqlog_close(&s->log);
+	ws_session_free(s);
 	evbuffer_free(s->pending);
 	free(s->name);
 	free(s->agent_type);
@@ -95,15 +98,20 @@ session_free(struct session *s)
 static void
 session_free_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct session	*s = arg;
+
 	(void)fd;
 	(void)what;
-	session_free(arg);
+	TAILQ_REMOVE(&retired, s, entry);
+	session_free(s);
 }
 
 static void
 session_drained_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
+	/* No more callbacks: the free below is the last thing to happen to it. */
+	bufferevent_disable(bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
 	event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, arg, NULL);
 }
 
@@ -115,6 +123,7 @@ static void
 session_retire(struct session *s)
 {
 	TAILQ_REMOVE(&sessions, s, entry);
+	TAILQ_INSERT_TAIL(&retired, s, entry);
 	session_total--;
 	if (s->hbev != NULL &&
 	    evbuffer_get_length(bufferevent_get_output(s->hbev)) > 0) {
@@ -738,4 +747,24 @@ session_adopt_all(void)
 
 	session_flush_ev = event_new(agentd_base, -1, EV_PERSIST, session_flush_cb, NULL);
 	event_add(session_flush_ev, &tv);
+}
+
+/* At daemon exit: free every session object (the agents keep running). */
+void
+session_shutdown(void)
+{
+	struct session	*s;
+
+	session_flush_all();
+	while ((s = TAILQ_FIRST(&sessions)) != NULL) {
+		TAILQ_REMOVE(&sessions, s, entry);
+		session_free(s);
+	}
+	while ((s = TAILQ_FIRST(&retired)) != NULL) {
+		TAILQ_REMOVE(&retired, s, entry);
+		session_free(s);
+	}
+	if (session_flush_ev != NULL)
+		event_free(session_flush_ev);
+	session_flush_ev = NULL;
 }

@@ -908,3 +908,10 @@ ws_session_reset(struct session *s)
 {
 	(void)s;
 }
+
+/* The session is being freed (daemon exit): drop its ring. */
+void
+ws_session_free(struct session *s)
+{
+	ws_ring_free(s);
+}

@@ -1,0 +1,774 @@
+package AgentdTest;
+
+# Test harness: a whole agentd stack (agentd + agentd-fcgi + a real nginx) in a
+# throwaway HOME, driven over HTTP through nginx like a client would.
+#
+#	use FindBin; use lib "$FindBin::Bin/lib";
+#	use AgentdTest;
+#	my $t = AgentdTest->new(conf => { max_sessions => 2 });
+#	my ($status, $json, $headers, $raw) = $t->req(POST => '/api/agents/sessions',
+#	    { name => 'a', agentType => 'fake', workingDirectory => $t->workdir });
+#	...
+#	$t->done;		# stops the stack, runs the teardown checks, done_testing
+#
+# new() options:
+#	conf => { key => value }	top-level agentd.conf settings (over the test defaults)
+#	agents => { TYPE => 'argv template' | { MODE => 'argv template' } }
+#					extra or replacing [agent TYPE] sections; by default
+#					claude, codex, openclaw and fake all run t/bin/fake-agent
+#					with the permission mode as its argument
+#	backend => 'real' | 'fake'	fake: t/bin/fake-backend on fcgi.sock and ws.sock
+#					instead of agentd and agentd-fcgi (nginx tests)
+#	user => NAME			run the stack as NAME (the harness must be root)
+#	expect_log => [qr/.../]		daemon/fcgi log lines that may contain
+#					"warning:" or "fatal:", nginx [crit]/[alert]
+#					lines that are expected
+#	fcgi_workers => N		agentd-fcgi -n N (default 2)
+#
+# Teardown checks (done/stop): "agentd -H HOME shutdown", then SIGTERM to every
+# stack process; no process of the stack may be left (cmdline, cwd or
+# environment pointing into HOME, or a process group of a created session);
+# no "warning:"/"fatal:" line in the daemon/fcgi logs unless expected, no
+# sanitizer report, no [alert]/[crit]/[emerg] from nginx; every error reply
+# seen was {"error": STRING, "code": STRING} JSON and no reply carried an
+# Access-Control-* header.  The logs are printed with diag when a test failed
+# (always with TEST_AGENTD_CATLOG=1); TEST_AGENTD_LEAVE=1 keeps HOME.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Errno qw(EINTR);
+use Exporter qw(import);
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use IO::Select;
+use IO::Socket::INET;
+use IO::Socket::UNIX;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Socket qw(SOCK_STREAM);
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+our @EXPORT_OK = qw(wait_until);
+
+my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
+my @LIVE;		# stacks not stopped yet, for END
+
+my $SRCDIR = $ENV{AGENTD_TOP_SRCDIR} || abs_path(dirname(__FILE__) . '/../..');
+my $BUILDDIR = $ENV{AGENTD_TOP_BUILDDIR} || $SRCDIR;
+
+sub srcdir { $SRCDIR }
+sub builddir { $BUILDDIR }
+
+# The nginx binary, or undef.
+sub nginx_path {
+	return $ENV{NGINX} if $ENV{NGINX} && -x $ENV{NGINX};
+	for my $d (split(/:/, $ENV{PATH} // ''), '/usr/sbin', '/sbin') {
+		return "$d/nginx" if $d ne '' && -x "$d/nginx";
+	}
+	return undef;
+}
+
+# Call before the plan: skip the file if the stack cannot run here.
+sub require_stack {
+	my ($class, %o) = @_;
+	plan skip_all => 'nginx not found' unless nginx_path();
+	return if ($o{backend} // 'real') eq 'fake';
+	for my $b ("$BUILDDIR/daemon/agentd", "$BUILDDIR/fcgi/agentd-fcgi") {
+		# Not a skip: under "make check" the binaries are built first, so a
+		# missing one is a build problem that must show up as a failure.
+		BAIL_OUT("$b is missing: build first (make, or ./bootstrap check)") unless -x $b;
+	}
+}
+
+sub new {
+	my ($class, %o) = @_;
+	my $self = bless {
+		backend => $o{backend} // 'real',
+		conf => $o{conf} // {},
+		agents => $o{agents} // {},
+		expect_log => $o{expect_log} // [],
+		fcgi_workers => $o{fcgi_workers} // 2,
+		procs => {},		# name -> pid
+		agent_pids => [],
+		violations => [],
+		stopped => 0,
+		timeout => 60,
+		no_error_check => $o{no_error_check},
+	}, $class;
+	$class->require_stack(%o);
+	$self->{nginx} = nginx_path();
+
+	if (defined $o{user}) {
+		my @pw = getpwnam($o{user}) or die "AgentdTest: no user $o{user}\n";
+		die "AgentdTest: user => $o{user} needs root\n" if $> != 0;
+		@$self{qw(user uid gid)} = ($o{user}, $pw[2], $pw[3]);
+	}
+
+	# sun_path is 108 bytes: keep HOME short whatever TMPDIR is.
+	my $tmp = $ENV{TMPDIR} && length($ENV{TMPDIR}) < 40 ? $ENV{TMPDIR} : '/tmp';
+	$self->{home} = tempdir('agentd-t-XXXXXX', DIR => $tmp,
+	    CLEANUP => !$ENV{TEST_AGENTD_LEAVE});
+	chmod(0755, $self->{home});
+	for my $d (qw(logs work)) {
+		make_path("$self->{home}/$d");
+	}
+	if (defined $self->{uid}) {
+		chown($self->{uid}, $self->{gid}, map { "$self->{home}/$_" } '', 'logs', 'work');
+	}
+	$self->_write_conf() if $self->{backend} eq 'real';
+	push @LIVE, $self;
+	$self->start;
+	return $self;
+}
+
+sub home { $_[0]{home} }
+sub port { $_[0]{port} }
+sub workdir { "$_[0]{home}/work" }
+sub ctl_path { "$_[0]{home}/run/ctl.sock" }
+sub daemon_pid { $_[0]{procs}{daemon} }
+sub fcgi_pid { $_[0]{procs}{fcgi} }
+sub nginx_pid { $_[0]{procs}{nginx} }
+sub log_path { "$_[0]{home}/logs/$_[1].log" }
+sub fake_agent { "$SRCDIR/t/bin/fake-agent" }
+
+# Allow daemon/fcgi log lines matching re from now on.
+sub expect_log {
+	my ($self, $re) = @_;
+	push @{$self->{expect_log}}, $re;
+}
+
+sub _quote_argv {
+	my ($s) = @_;
+	return $s =~ /[\s'"]/ ? "'$s'" : $s;
+}
+
+sub _write_conf {
+	my ($self) = @_;
+	my $fake = -x fake_agent() ? _quote_argv(fake_agent())
+	    : _quote_argv($^X) . ' ' . _quote_argv(fake_agent());
+	my %conf = (kill_grace_ms => 1000, %{$self->{conf}});
+	my $text = "# written by t/lib/AgentdTest.pm\n";
+	$text .= "$_ = $conf{$_}\n" for sort keys %conf;
+	my %agents = map { $_ => { map { $_ => "$fake $_" }
+	    qw(default acceptEdits bypassPermissions) } } qw(claude codex openclaw fake);
+	while (my ($type, $v) = each %{$self->{agents}}) {
+		$agents{$type} = ref $v ? $v : { default => $v };
+	}
+	for my $type (sort keys %agents) {
+		$text .= "\n[agent $type]\n";
+		for my $mode (sort keys %{$agents{$type}}) {
+			$text .= "$mode = $agents{$type}{$mode}\n";
+		}
+	}
+	my $f = "$self->{home}/agentd.conf";
+	open(my $fh, '>', $f) or die "AgentdTest: $f: $!\n";
+	print $fh $text;
+	close($fh) or die "AgentdTest: $f: $!\n";
+	chown($self->{uid}, $self->{gid}, $f) if defined $self->{uid};
+}
+
+sub _free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Proto => 'tcp', Listen => 1, ReuseAddr => 0) or die "AgentdTest: no free port: $!\n";
+	my $p = $s->sockport;
+	close $s;
+	return $p;
+}
+
+# Become the stack user (in a child).
+sub _drop_privs {
+	my ($self) = @_;
+	return unless defined $self->{uid};
+	$) = "$self->{gid} $self->{gid}";
+	POSIX::setgid($self->{gid}) or die "setgid: $!\n";
+	POSIX::setuid($self->{uid}) or die "setuid: $!\n";
+	die "setuid did not stick\n" if $> != $self->{uid} || $< != $self->{uid};
+}
+
+sub _child_env {
+	my ($self) = @_;
+	delete $ENV{$_} for grep { /^AGENTD_/ && !/^AGENTD_TOP_/ } keys %ENV;
+	# make check exports NGINX (the binary); nginx itself reads $NGINX as
+	# inherited listening sockets and logs an [emerg] about it.
+	delete $ENV{NGINX};
+	$ENV{AGENTD_HOME} = $self->{home};
+	$ENV{AGENTD_LISTEN} = "127.0.0.1:$self->{port}";
+	$ENV{AGENTD_TEST_HOME} = $self->{home};	# marks our processes (leftover check)
+	$ENV{HOME} = $self->{home};
+	if (defined $self->{user}) {
+		$ENV{USER} = $ENV{LOGNAME} = $self->{user};
+	}
+}
+
+# Fork and exec argv as the stack user in its own session, output appended to log.
+sub _spawn {
+	my ($self, $log, @argv) = @_;
+	my $pid = fork;
+	die "AgentdTest: fork: $!\n" unless defined $pid;
+	if ($pid == 0) {
+		eval {
+			POSIX::setsid();
+			$self->_drop_privs;
+			$self->_child_env;
+			open(STDIN, '<', '/dev/null') or die "stdin: $!\n";
+			open(STDOUT, '>>', $log) or die "$log: $!\n";
+			open(STDERR, '>&', \*STDOUT) or die "stderr: $!\n";
+			exec { $argv[0] } @argv or die "exec $argv[0]: $!\n";
+		};
+		print STDERR "AgentdTest: $@";
+		POSIX::_exit(127);
+	}
+	return $pid;
+}
+
+# Run argv as the stack user and wait (at most $timeout s); exit status, or -1 on timeout.
+sub _run {
+	my ($self, $timeout, $log, @argv) = @_;
+	my $pid = $self->_spawn($log, @argv);
+	my $deadline = time + $timeout;
+	while (time < $deadline) {
+		return $? if waitpid($pid, WNOHANG) == $pid;
+		sleep 0.02;
+	}
+	kill 'KILL', -$pid;
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	return -1;
+}
+
+sub _start_proc {
+	my ($self, $name) = @_;
+	my $home = $self->{home};
+	my @argv;
+	if ($name eq 'daemon') {
+		@argv = ("$BUILDDIR/daemon/agentd", '-H', $home);
+	} elsif ($name eq 'fcgi') {
+		@argv = ("$BUILDDIR/fcgi/agentd-fcgi", '-H', $home, '-n', $self->{fcgi_workers});
+	} elsif ($name eq 'backend') {
+		@argv = ($^X, "$SRCDIR/t/bin/fake-backend", '--fcgi', "$home/run/fcgi.sock",
+		    '--ws', "$home/run/ws.sock");
+	} elsif ($name eq 'nginx') {
+		@argv = ($self->{nginx}, '-p', "$home/nginx", '-c', "$home/nginx/nginx.conf",
+		    '-e', "$home/nginx/error.log", '-g', 'daemon off;');
+	} else {
+		die "AgentdTest: unknown process $name\n";
+	}
+	$self->{procs}{$name} = $self->_spawn($self->log_path($name), @argv);
+	return $self->{procs}{$name};
+}
+
+# 1 if the stack process name is running; once it has exited, its wait status
+# is in $self->{status}{$name}.
+sub _alive {
+	my ($self, $name) = @_;
+	my $pid = $self->{procs}{$name} or return 0;
+	my $r = waitpid($pid, WNOHANG);
+	return 1 if $r == 0;
+	$self->{status}{$name} = $r == $pid ? $? : -1;
+	delete $self->{procs}{$name};
+	push @{$self->{died}}, "$name ($pid) exited by itself, wait status $self->{status}{$name}"
+	    unless $self->{expect_exit}{$name};
+	return 0;
+}
+
+# Poll $code every 20 ms until it returns true (returned) or $timeout seconds
+# pass (die "timeout waiting for $what").
+sub wait_until {
+	my ($code, $timeout, $what) = @_;
+	my $deadline = time + ($timeout // 10);
+	for (;;) {
+		my $r = $code->();
+		return $r if $r;
+		die "timeout (${\ ($timeout // 10)} s) waiting for " . ($what // 'condition') . "\n"
+		    if time > $deadline;
+		sleep 0.02;
+	}
+}
+
+sub wait_for {
+	my ($self, $code, $timeout, $what) = @_;
+	return wait_until($code, $timeout, $what);
+}
+
+sub start {
+	my ($self) = @_;
+	my $home = $self->{home};
+	make_path("$home/run");
+	chown($self->{uid}, $self->{gid}, "$home/run") if defined $self->{uid};
+	for my $try (1 .. 5) {
+		$self->{port} = _free_port();
+		if ($self->{backend} eq 'fake') {
+			$self->_start_proc('backend') unless $self->_alive('backend');
+			$self->wait_for(sub { -S "$home/run/fcgi.sock" && -S "$home/run/ws.sock" },
+			    10, 'fake-backend sockets');
+		} else {
+			$self->start_daemon unless $self->_alive('daemon');
+			$self->start_fcgi unless $self->_alive('fcgi');
+		}
+		my @gen = ($^X, "$SRCDIR/conf/gen-nginx");
+		push @gen, defined $self->{uid} ? '--no-user' : ();
+		my $rc = $self->_run(20, $self->log_path('gen-nginx'), @gen, $home,
+		    "127.0.0.1:$self->{port}");
+		die "AgentdTest: gen-nginx failed:\n" . _slurp($self->log_path('gen-nginx')) if $rc != 0;
+		unlink "$home/nginx/nginx.pid";
+		my $pid = $self->_start_proc('nginx');
+		# nginx writes its pid file after binding the port: a connect alone
+		# could reach whoever else holds the port.
+		my $up = eval {
+			$self->wait_for(sub {
+				die "nginx exited\n" unless $self->_alive('nginx');
+				my $p = _slurp("$home/nginx/nginx.pid");
+				return $p =~ /^\Q$pid\E\s*$/;
+			}, 20, 'nginx to listen');
+		};
+		last if $up;
+		my $err = _slurp("$home/nginx/error.log");
+		if ($err =~ /Address already in use/ && $try < 5) {
+			unlink "$home/nginx/error.log";
+			$self->{died} = [grep { !/^nginx / } @{$self->{died} // []}];
+			next;	# lost the race for the port
+		}
+		$self->_show_logs;
+		die "AgentdTest: nginx did not start: $@";
+	}
+	if ($self->{backend} eq 'real') {
+		$self->wait_for(sub {
+			my ($s) = $self->req(GET => '/api/agents/sessions');
+			return $s == 200;
+		}, 30, 'GET /api/agents/sessions to answer 200');
+	}
+	return $self;
+}
+
+# Start agentd and wait until it answers a ping on ctl.sock.
+sub start_daemon {
+	my ($self) = @_;
+	$self->_start_proc('daemon');
+	$self->wait_for(sub {
+		die "agentd exited\n" . $self->_tail('daemon') unless $self->_alive('daemon');
+		my $r = eval { $self->ctl_call({ op => 'ping' }) };
+		return $r && $r->{status} == 200;
+	}, 30, 'agentd to answer a ping on ctl.sock');
+	return $self->{procs}{daemon};
+}
+
+sub start_fcgi {
+	my ($self) = @_;
+	$self->_start_proc('fcgi');
+	$self->wait_for(sub {
+		die "agentd-fcgi exited\n" . $self->_tail('fcgi') unless $self->_alive('fcgi');
+		return -S "$self->{home}/run/fcgi.sock";
+	}, 30, 'agentd-fcgi to create fcgi.sock');
+	return $self->{procs}{fcgi};
+}
+
+# Send sig to a stack process and reap it (SIGKILL after 10 s); its wait status.
+sub kill_proc {
+	my ($self, $name, $sig) = @_;
+	return $self->{status}{$name} unless $self->_alive($name);
+	my $pid = delete $self->{procs}{$name};
+	kill $sig // 'TERM', $pid;
+	my $deadline = time + 10;
+	while (time < $deadline) {
+		return $self->{status}{$name} = $? if waitpid($pid, WNOHANG) == $pid;
+		sleep 0.02;
+	}
+	diag("$name ($pid) ignored SIG" . ($sig // 'TERM') . ", killing it");
+	push @{$self->{died}}, "$name did not exit on SIG" . ($sig // 'TERM');
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	return $self->{status}{$name} = $?;
+}
+
+sub kill_daemon { my ($self, $sig) = @_; return $self->kill_proc('daemon', $sig) }
+sub kill_fcgi { my ($self, $sig) = @_; return $self->kill_proc('fcgi', $sig) }
+
+# ---------------------------------------------------------------------------
+# HTTP through nginx
+
+# req(METHOD, PATH, BODY, HEADERS...) -> (status, json or undef, {lc name => value}, raw body)
+# BODY: undef (none), a reference (sent as JSON with Content-Type:
+# application/json unless given) or a string (sent as is).  Host defaults to
+# 127.0.0.1:PORT and can be overridden; Content-Length is always set for a body.
+sub req {
+	my ($self, $method, $path, $body, @h) = @_;
+	my %hdr;
+	my @order;
+	while (my ($k, $v) = splice(@h, 0, 2)) {
+		push @order, $k unless exists $hdr{lc $k};
+		$hdr{lc $k} = [$k, $v];
+	}
+	if (ref $body) {
+		$body = $JSON->encode($body);
+		unless ($hdr{'content-type'}) {
+			push @order, 'Content-Type';
+			$hdr{'content-type'} = ['Content-Type', 'application/json'];
+		}
+	}
+	my $host = $hdr{host} ? $hdr{host}[1] : "127.0.0.1:$self->{port}";
+	my $head = "$method $path HTTP/1.1\r\nHost: $host\r\nConnection: close\r\n";
+	for my $k (@order) {
+		next if lc $k eq 'host' || lc $k eq 'connection';
+		$head .= "$hdr{lc $k}[0]: $hdr{lc $k}[1]\r\n";
+	}
+	$head .= "Content-Length: " . length($body) . "\r\n"
+	    if defined $body && !$hdr{'content-length'};
+	$head .= "\r\n";
+
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+	    Proto => 'tcp', Timeout => 10);
+	return (0, undef, {}, "connect: $!") unless $s;
+	local $SIG{PIPE} = 'IGNORE';
+	my $out = $head . ($body // '');
+	while (length $out) {
+		my $n = syswrite($s, $out);
+		last unless $n;		# the server may answer (413) and close early
+		substr($out, 0, $n, '');
+	}
+	my $resp = '';
+	my $sel = IO::Select->new($s);
+	my $deadline = time + $self->{timeout};
+	for (;;) {
+		my $left = $deadline - time;
+		if ($left <= 0) {
+			close $s;
+			die "AgentdTest: $method $path: no complete reply in $self->{timeout} s\n";
+		}
+		next unless $sel->can_read($left);
+		my $n = sysread($s, $resp, 65536, length $resp);
+		next if !defined $n && $! == EINTR;
+		last unless $n;
+	}
+	close $s;
+	return $self->_parse_reply($method, $path, $resp);
+}
+
+sub _parse_reply {
+	my ($self, $method, $path, $resp) = @_;
+	my ($head, $raw) = split(/\r\n\r\n/, $resp, 2);
+	$raw //= '';
+	my ($status_line, @lines) = split(/\r\n/, $head // '');
+	my ($status) = ($status_line // '') =~ m{^HTTP/1\.[01] (\d{3})};
+	return (0, undef, {}, $resp) unless $status;
+	my %h;
+	for (@lines) {
+		my ($k, $v) = /^([^:]+):\s*(.*?)\s*$/ or next;
+		$h{lc $k} = exists $h{lc $k} ? "$h{lc $k}, $v" : $v;
+	}
+	if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
+		my $body = '';
+		while ($raw =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+			my $n = hex $1;
+			last if $n == 0;
+			$body .= substr($raw, 0, $n, '');
+			$raw =~ s/^\r\n//;
+		}
+		$raw = $body;
+	}
+	my $json;
+	if ($status != 101 && $raw =~ /^\s*[\[\{"]/) {
+		$json = eval { $JSON->decode($raw) };
+	}
+	$self->_record($method, $path, $status, $json, \%h, $raw);
+	return ($status, $json, \%h, $raw);
+}
+
+# Global reply checks, reported by stop().
+sub _record {
+	my ($self, $method, $path, $status, $json, $h, $raw) = @_;
+	for my $k (grep { /^access-control-/ } keys %$h) {
+		push @{$self->{violations}}, "$method $path: $status carries $k";
+	}
+	if ($status >= 400 && !$self->{no_error_check}) {
+		unless (ref $json eq 'HASH' && defined $json->{error} && !ref $json->{error}
+		    && defined $json->{code} && !ref $json->{code}) {
+			push @{$self->{violations}}, "$method $path: $status body is not "
+			    . "{\"error\": STRING, \"code\": STRING}: " . substr($raw, 0, 200);
+		}
+	}
+	if ($method eq 'POST' && $path =~ m{^/api/agents/sessions/?(?:\?.*)?$} && $status == 201
+	    && ref $json eq 'HASH' && ($json->{pid} // '') =~ /^\d+$/ && $json->{pid} > 1) {
+		push @{$self->{agent_pids}}, $json->{pid};
+	}
+}
+
+# Shortcuts.
+sub get { my ($self, $path, @h) = @_; return $self->req(GET => $path, undef, @h) }
+sub post { my ($self, $path, $body, @h) = @_; return $self->req(POST => $path, $body, @h) }
+sub del { my ($self, $path, @h) = @_; return $self->req(DELETE => $path, undef, @h) }
+
+# Create a session of agentType fake in workdir; args override. (status, json).
+sub create {
+	my ($self, %args) = @_;
+	my %body = (agentType => 'fake', workingDirectory => $self->workdir, %args);
+	delete $body{$_} for grep { !defined $body{$_} } keys %body;
+	return $self->post('/api/agents/sessions', \%body);
+}
+
+sub session {
+	my ($self, $name) = @_;
+	my ($s, $j) = $self->get("/api/agents/sessions/$name");
+	return $s == 200 ? $j : undef;
+}
+
+sub message {
+	my ($self, $name, $text) = @_;
+	return $self->post("/api/agents/sessions/$name/message", { message => $text });
+}
+
+# All terminal output of a session: (bytes, last seq), following the pages.
+sub output {
+	my ($self, $name, $since) = @_;
+	my ($all, $seq) = ('', $since // 0);
+	for (1 .. 10000) {
+		my ($s, undef, $h, $raw) = $self->get("/api/agents/sessions/$name/output?since=$seq");
+		die "AgentdTest: GET output of $name: $s $raw\n" unless $s == 200;
+		my $next = $h->{'x-agentd-seq'};
+		$all .= $raw;
+		last if !length($raw) || !defined $next || $next <= $seq;
+		$seq = $next;
+	}
+	return wantarray ? ($all, $seq) : $all;
+}
+
+# Wait until the output of name matches re; the output.
+sub wait_output {
+	my ($self, $name, $re, $timeout) = @_;
+	my $out;
+	$self->wait_for(sub { $out = $self->output($name); $out =~ $re }, $timeout // 10,
+	    "output of $name to match $re");
+	return $out;
+}
+
+# Wait until the session's status matches re; the session.
+sub wait_status {
+	my ($self, $name, $re, $timeout) = @_;
+	my $j;
+	$self->wait_for(sub { $j = $self->session($name); $j && ($j->{status} // '') =~ $re },
+	    $timeout // 10, "session $name status to match $re");
+	return $j;
+}
+
+# is_err(status, json, want_status, want_code, what): two checks.
+sub is_err {
+	my ($self, $s, $j, $want, $code, $what) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	is($s, $want, "$what: $want");
+	is(ref $j eq 'HASH' ? $j->{code} : undef, $code, "$what: code $code")
+	    if defined $code;
+}
+
+# ---------------------------------------------------------------------------
+# Control socket
+
+sub ctl_connect {
+	my ($self) = @_;
+	return IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $self->ctl_path);
+}
+
+# A frame: 'A' 'G' 'D' version, u32 BE length, payload.
+sub ctl_frame {
+	my ($self, $payload, $version, $len) = @_;
+	return 'AGD' . chr($version // 1) . pack('N', $len // length $payload) . $payload;
+}
+
+# Read one reply frame within timeout; the decoded JSON, or undef if the
+# connection was closed or the reply was not a well-formed frame.
+sub ctl_read {
+	my ($self, $sock, $timeout) = @_;
+	my $buf = '';
+	my $need = 8;
+	my $deadline = time + ($timeout // 10);
+	my $sel = IO::Select->new($sock);
+	while (length $buf < $need) {
+		my $left = $deadline - time;
+		return undef if $left <= 0 || !$sel->can_read($left);
+		my $n = sysread($sock, $buf, $need - length $buf, length $buf);
+		next if !defined $n && $! == EINTR;
+		return undef unless $n;
+		if ($need == 8 && length $buf == 8) {
+			return undef unless substr($buf, 0, 4) eq "AGD\x01";
+			$need = 8 + unpack('N', substr($buf, 4, 4));
+		}
+	}
+	return eval { $JSON->decode(substr($buf, 8)) };
+}
+
+# One request/reply on a fresh connection (or on $sock).
+sub ctl_call {
+	my ($self, $req, $sock) = @_;
+	$sock //= $self->ctl_connect or return undef;
+	local $SIG{PIPE} = 'IGNORE';
+	syswrite($sock, $self->ctl_frame($JSON->encode($req))) or return undef;
+	return $self->ctl_read($sock);
+}
+
+# 1 if the peer closes the connection (EOF or reset) within timeout seconds.
+sub ctl_closed {
+	my ($self, $sock, $timeout) = @_;
+	my $sel = IO::Select->new($sock);
+	my $deadline = time + ($timeout // 5);
+	for (;;) {
+		my $left = $deadline - time;
+		return 0 if $left <= 0;
+		next unless $sel->can_read($left);
+		my $n = sysread($sock, my $junk, 65536);
+		next if !defined $n && $! == EINTR;
+		return 1 if !$n;
+	}
+}
+
+# ---------------------------------------------------------------------------
+# Teardown
+
+sub _slurp {
+	my ($f) = @_;
+	open(my $fh, '<', $f) or return '';
+	local $/;
+	return scalar <$fh>;
+}
+
+sub _tail {
+	my ($self, $name, $lines) = @_;
+	my @l = split /\n/, _slurp($self->log_path($name));
+	@l = @l[-($lines // 40) .. -1] if @l > ($lines // 40);
+	return join('', map { "  $name: $_\n" } @l);
+}
+
+sub _show_logs {
+	my ($self) = @_;
+	return if $self->{shown}++;
+	diag("stack HOME $self->{home} (port " . ($self->{port} // '?') . ")");
+	for my $name (qw(daemon fcgi backend)) {
+		my $f = $self->log_path($name);
+		next unless -s $f;
+		diag("--- $f ---\n" . $self->_tail($name, 200));
+	}
+	my $e = "$self->{home}/nginx/error.log";
+	diag("--- $e ---\n" . join('', map { "  nginx: $_\n" }
+	    grep { !/\[notice\]/ } split /\n/, _slurp($e))) if -s $e;
+}
+
+# Processes that belong to this stack: cmdline, cwd or environment into HOME.
+sub _stack_procs {
+	my ($self) = @_;
+	my $home = $self->{home};
+	my @found;
+	opendir(my $d, '/proc') or return ();
+	for my $pid (grep { /^\d+$/ } readdir $d) {
+		next if $pid == $$;
+		my $stat = _slurp("/proc/$pid/stat");
+		next if $stat =~ /^\d+ \(.*\) Z /s;	# zombies: checked by the tests
+		my $cmd = _slurp("/proc/$pid/cmdline");
+		my $cwd = readlink("/proc/$pid/cwd") // '';
+		my $env = _slurp("/proc/$pid/environ");
+		if (index($cmd, $home) >= 0 || $cwd eq $home || index($cwd, "$home/") == 0
+		    || index($env, "AGENTD_TEST_HOME=$home\0") >= 0) {
+			$cmd =~ tr/\0/ /;
+			push @found, [$pid, $cmd];
+		}
+	}
+	closedir $d;
+	return @found;
+}
+
+# Stop the stack.  With checks (the default), report the teardown checks as tests.
+sub stop {
+	my ($self, %o) = @_;
+	return if $self->{stopped}++;
+	@LIVE = grep { $_ != $self } @LIVE;
+	my $checks = $o{checks} // 1;
+	my @problems;
+
+	$self->_alive($_) for keys %{$self->{procs}};	# notice crashes
+	push @problems, @{$self->{died} // []};
+	$self->{expect_exit}{daemon} = 1;
+
+	if ($self->{backend} eq 'real' && -x "$BUILDDIR/daemon/agentd" && $self->_alive('daemon')) {
+		my $rc = $self->_run(30, $self->log_path('shutdown'), "$BUILDDIR/daemon/agentd",
+		    '-H', $self->{home}, 'shutdown');
+		push @problems, "agentd shutdown: " . ($rc == -1 ? 'timed out' : "exit status $rc")
+		    if $rc != 0;
+		# The daemon exits after a shutdown; give it the time to do so itself.
+		eval { $self->wait_for(sub { !$self->_alive('daemon') }, 15, 'agentd to exit') };
+		if ($@) {
+			push @problems, "agentd still running 15 s after shutdown";
+		} elsif ($self->{status}{daemon} != 0) {
+			push @problems, "agentd exited with status $self->{status}{daemon} after shutdown";
+		}
+	}
+	for my $name (qw(nginx fcgi backend daemon)) {
+		next unless $self->{procs}{$name};
+		my $st = $self->kill_proc($name, 'TERM');
+		# With ASan an error aborts: a non-zero exit on SIGTERM is a finding.
+		push @problems, "$name exited with status $st on SIGTERM"
+		    if $name ne 'nginx' && defined $st && $st != 0 && ($st & 127) != 15;
+	}
+
+	my @left;
+	eval { $self->wait_for(sub { !(@left = $self->_stack_procs) }, 10, 'stack processes to exit') };
+	for (@left) {
+		push @problems, "process left behind: $_->[0] $_->[1]";
+		kill 'KILL', $_->[0];
+	}
+	for my $pid (@{$self->{agent_pids}}) {
+		if (kill(0, -$pid)) {
+			push @problems, "process group $pid of a session is still alive";
+			kill 'KILL', -$pid;
+		}
+	}
+
+	my @bad;
+	for my $name (qw(daemon fcgi shutdown)) {
+		for my $line (split /\n/, _slurp($self->log_path($name))) {
+			if ($line =~ /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/
+			    || ($line =~ /warning:|fatal:/ && !grep { $line =~ $_ } @{$self->{expect_log}})) {
+				push @bad, "$name: $line";
+			}
+		}
+	}
+	for my $line (split /\n/, _slurp("$self->{home}/nginx/error.log")) {
+		push @bad, "nginx: $line" if $line =~ /\[(?:alert|crit|emerg)\]/
+		    && !grep { $line =~ $_ } @{$self->{expect_log}};
+	}
+
+	if ($checks) {
+		ok(!@problems, 'teardown: clean shutdown, no process left behind')
+		    or diag(join("\n", @problems));
+		ok(!@bad, 'teardown: no unexpected warning/fatal/sanitizer line in the logs')
+		    or diag(join("\n", @bad));
+		ok(!@{$self->{violations}}, 'teardown: every error reply was {error, code} JSON, '
+		    . 'no Access-Control-* header') or diag(join("\n", @{$self->{violations}}));
+	}
+	my $failed = @problems || @bad || @{$self->{violations}}
+	    || !Test::More->builder->is_passing;
+	$self->_show_logs if $failed || $ENV{TEST_AGENTD_CATLOG};
+	if (!$checks && (@problems || @bad)) {
+		diag(join("\n", @problems, @bad));
+	}
+}
+
+# stop() with checks, then done_testing.
+sub done {
+	my ($self) = @_;
+	$self->stop;
+	done_testing();
+}
+
+sub DESTROY {
+	my ($self) = @_;
+	local ($?, $@, $!);
+	$self->stop(checks => 0) unless $self->{stopped};
+}
+
+END {
+	local ($?, $@, $!);
+	my @l = @LIVE;
+	$_->stop(checks => 0) for @l;
+}
+
+1;

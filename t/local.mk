@@ -1,0 +1,30 @@
+# Integration tests: Perl TAP scripts driving the real binaries through nginx
+# (t/lib/AgentdTest.pm).  Run by "make check" through tap-driver.sh, or
+# directly: prove -v t/ (after a build, from the top of the source tree).
+AGD_T_TESTS = \
+	t/00-build.t \
+	t/05-nginx.t \
+	t/10-sessions.t \
+	t/11-session-io.t \
+	t/12-complete.t \
+	t/13-delete.t \
+	t/20-errors.t \
+	t/21-limits.t \
+	t/22-host-origin.t \
+	t/30-restart.t \
+	t/40-ctl.t \
+	t/50-two-stacks.t
+
+TESTS += $(AGD_T_TESTS)
+AM_T_LOG_FLAGS = -I$(srcdir)/t/lib
+
+EXTRA_DIST += \
+	$(AGD_T_TESTS) \
+	t/lib/AgentdTest.pm \
+	t/bin/fake-agent \
+	t/bin/fake-backend \
+	conf/gen-nginx \
+	conf/nginx.conf.in \
+	conf/agentd-locations.conf.in \
+	conf/agentd.conf.example \
+	.ci/run
