@@ -56,6 +56,7 @@ struct session {
 
 	struct bufferevent	*hbev;		/* connection to the holder */
 	int			 resumed;
+	int			 ack_due;	/* recorded output not yet acknowledged */
 	struct evbuffer		*pending;	/* input held until the holder is up */
 	struct event		*connect_ev;	/* retry connecting to an adopted holder */
 	int			 connect_tries;

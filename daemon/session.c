@@ -228,7 +228,7 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 	s->utf8_tail_len = total - cut;
 	memcpy(s->utf8_tail, buf + cut, s->utf8_tail_len);
 	session_record(s, buf, cut, off + n - s->utf8_tail_len);
-	session_send64(s, HP_ACK, s->hoff);
+	s->ack_due = 1;
 }
 
 static void
@@ -423,6 +423,11 @@ session_holder_read_cb(struct bufferevent *bev, void *arg)
 		p = evbuffer_pullup(in, 4 + (ssize_t)len);
 		session_holder_message(s, p[4], p + HP_HDR, len - 1);
 		evbuffer_drain(in, 4 + (size_t)len);
+	}
+	/* One acknowledgement for everything this read brought. */
+	if (s->ack_due && s->state != SESSION_ENDED) {
+		session_send64(s, HP_ACK, s->hoff);
+		s->ack_due = 0;
 	}
 }
 

@@ -1,0 +1,1 @@
+# Directories, skills, files and upload tests (issue: utility endpoints).
