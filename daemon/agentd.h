@@ -35,6 +35,8 @@ struct session {
 	char			*sock;		/* holder socket */
 	char			*prompt;	/* initial prompt, until delivered */
 	char			*creator;
+	char			*last_input_from;	/* coalesces input events */
+	uint64_t		 last_input_ms;
 	int			 mode;		/* AGD_MODE_* */
 	int			 cols;
 	int			 rows;
@@ -79,6 +81,12 @@ extern struct sessions		 sessions;
 struct ctl_client {
 	struct bufferevent	*bev;
 	struct json_object	*actor;
+	/* Who asks (from the actor; no actor: the local admin) and the audit note. */
+	char			*user;
+	char			*addr;
+	int			 role;
+	char			*audit_op;	/* set: the reply is audited */
+	char			*audit_session;
 	int			 busy;		/* a reply is outstanding */
 	struct session		*waiting;	/* on this session's waiters list */
 	int			 shutdown_wait;
@@ -105,6 +113,7 @@ struct session	*session_create(const char *name, const char *type, const char *c
 void		 session_adopt_all(void);
 void		 session_input(struct session *, const void *, size_t);
 uint64_t	 session_message(struct session *, const char *text, const char *from);
+void		 session_note_input(struct session *, const char *from, size_t);
 void		 session_resize(struct session *, int cols, int rows);
 void		 session_kill(struct session *);
 void		 session_kill_all(void);
@@ -133,6 +142,9 @@ void		 persist_resize(struct session *);
 int		 persist_complete(int64_t id, const char *status, const char *comment, int *changed);
 struct json_object *persist_session_json(int64_t id);
 int64_t		 persist_lookup(const char *name, int *ended);
+char		*persist_creator(int64_t id);
+void		 persist_audit(const char *user, const char *role, const char *action,
+		    const char *session, const char *addr, int status, const char *detail);
 
 /* ws.c: WebSocket viewers */
 void		 ws_init(const char *path);

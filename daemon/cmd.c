@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agentd.h"
+#include "auth.h"
 #include "json.h"
 #include "log.h"
 #include "valid.h"
@@ -14,6 +15,10 @@
 struct cmd_entry {
 	const char	*op;
 	void		(*exec)(struct ctl_client *, struct json_object *);
+	int		 role;		/* the least role that may run it */
+	int		 flags;
+#define CMD_AUDIT	0x1		/* a change: recorded in the audit table */
+#define CMD_MANAGE	0x2		/* changes the named session: creator or admin */
 };
 
 /* A string argument; reply 400 and return -1 if it has the wrong type or is missing. */
@@ -33,16 +38,11 @@ cmd_string(struct ctl_client *c, struct json_object *args, const char *key,
 	return (0);
 }
 
-/* Who asked: the "user" of the actor, or "local". */
+/* Who asked (set by cmd_dispatch from the actor). */
 static const char *
 cmd_actor(struct ctl_client *c)
 {
-	const char	*user = NULL;
-
-	if (c->actor != NULL && agd_json_get_string(c->actor, "user", &user) == 0 &&
-	    user != NULL && *user != '\0')
-		return (user);
-	return ("local");
+	return (c->user);
 }
 
 /*
@@ -106,6 +106,11 @@ cmd_session_create(struct ctl_client *c, struct json_object *args)
 		ctl_error(c, "invalid_permission_mode", "unknown permission mode");
 		return;
 	}
+	if (m == AGD_MODE_BYPASS && c->role < AGD_ROLE_ADMIN) {
+		ctl_error(c, "forbidden", "forbidden: permissionMode bypassPermissions"
+		    " needs the admin role");
+		return;
+	}
 	if (cwd[0] != '/') {
 		ctl_error(c, "relative_path", "working directory not absolute");
 		return;
@@ -163,6 +168,7 @@ cmd_session_input(struct ctl_client *c, struct json_object *args)
 		return;
 	}
 	session_input(s, data, strlen(data));
+	session_note_input(s, cmd_actor(c), strlen(data));
 	ctl_reply(c, 200, json_object_new_object());
 }
 
@@ -297,31 +303,124 @@ cmd_daemon_shutdown(struct ctl_client *c, struct json_object *args)
 }
 
 static const struct cmd_entry cmd_table[] = {
-	{ "ping",		cmd_ping },
-	{ "session.create",	cmd_session_create },
-	{ "session.message",	cmd_session_message },
-	{ "session.input",	cmd_session_input },
-	{ "session.resize",	cmd_session_resize },
-	{ "session.reset",	cmd_session_reset },
-	{ "session.delete",	cmd_session_delete },
-	{ "session.complete",	cmd_session_complete },
-	{ "daemon.shutdown",	cmd_daemon_shutdown },
+	{ "ping",		cmd_ping,		AGD_ROLE_NONE,	   0 },
+	{ "session.create",	cmd_session_create,	AGD_ROLE_OPERATOR, CMD_AUDIT },
+	{ "session.message",	cmd_session_message,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.input",	cmd_session_input,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.resize",	cmd_session_resize,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.reset",	cmd_session_reset,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.delete",	cmd_session_delete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.complete",	cmd_session_complete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "daemon.shutdown",	cmd_daemon_shutdown,	AGD_ROLE_ADMIN,	   CMD_AUDIT },
 };
+
+/*
+ * Who asks. Without an actor the request comes from this machine's own user over
+ * the 0600 socket (agentd shutdown): the local admin. With one, the role comes from
+ * the config's lists, as for every request that nginx authenticated.
+ */
+static int
+cmd_identify(struct ctl_client *c)
+{
+	const char	*user = NULL, *groups = NULL, *addr = NULL;
+
+	free(c->user);
+	free(c->addr);
+	c->user = c->addr = NULL;
+	if (c->actor == NULL) {
+		c->user = xstrdup("local");
+		c->role = AGD_ROLE_ADMIN;
+		return (0);
+	}
+	if (!json_object_is_type(c->actor, json_type_object) ||
+	    agd_json_get_string(c->actor, "user", &user) == -1 ||
+	    agd_json_get_string(c->actor, "groups", &groups) == -1 ||
+	    agd_json_get_string(c->actor, "addr", &addr) == -1)
+		return (-1);
+	if (user != NULL && *user != '\0' && !agd_auth_valid_user(user))
+		return (-1);
+	if (addr != NULL)
+		c->addr = xstrndup(addr, 64);
+	if (agentd_conf->auth == AGD_AUTH_NONE) {
+		c->user = xstrdup(user != NULL && *user != '\0' ? user : "local");
+		c->role = AGD_ROLE_ADMIN;
+		return (0);
+	}
+	if (user == NULL || *user == '\0') {
+		c->user = xstrdup("-");
+		c->role = AGD_ROLE_NONE;
+		return (0);
+	}
+	c->user = xstrdup(user);
+	c->role = agd_auth_role(agentd_conf, user, groups);
+	return (0);
+}
+
+/* 1 if c may change the session named by args (its creator, or a manager). */
+static int
+cmd_may_manage(struct ctl_client *c, struct json_object *args)
+{
+	const char	*name = NULL;
+	char		*creator;
+	int64_t		 id;
+	int		 ended, ok;
+
+	if (args == NULL || agd_json_get_string(args, "name", &name) == -1 ||
+	    name == NULL || !agd_valid_name(name))
+		return (1);		/* the command itself answers the bad name */
+	if ((id = persist_lookup(name, &ended)) == 0)
+		return (1);		/* and the unknown session */
+	creator = persist_creator(id);
+	ok = agd_auth_may_manage(agentd_conf, c->role, c->user, creator);
+	free(creator);
+	return (ok);
+}
 
 void
 cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 {
-	size_t	i;
+	const struct cmd_entry	*e = NULL;
+	const char		*name = NULL;
+	size_t			 i;
 
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
+		if (strcmp(cmd_table[i].op, op) == 0) {
+			e = &cmd_table[i];
+			break;
+		}
+	}
+	if (cmd_identify(c) == -1) {
+		ctl_error(c, "bad_request", "malformed actor");
+		return;
+	}
+	if (e == NULL) {
+		ctl_error(c, "bad_request", "unknown operation: %.64s", op);
+		return;
+	}
+	if (e->flags & CMD_AUDIT) {
+		c->audit_op = xstrdup(op);
+		if (args != NULL && agd_json_get_string(args, "name", &name) == 0 &&
+		    name != NULL)
+			c->audit_session = xstrndup(name, AGD_NAME_MAX + 8);
+	}
 	if (agentd_exiting && strcmp(op, "ping") != 0) {
 		ctl_error(c, "daemon_unavailable", "agentd is shutting down");
 		return;
 	}
-	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
-		if (strcmp(cmd_table[i].op, op) == 0) {
-			cmd_table[i].exec(c, args);
-			return;
-		}
+	if (agentd_conf->auth == AGD_AUTH_PROXY && c->role == AGD_ROLE_NONE &&
+	    strcmp(c->user, "-") == 0 && e->role > AGD_ROLE_NONE) {
+		ctl_error(c, "unauthenticated", "authentication required");
+		return;
 	}
-	ctl_error(c, "bad_request", "unknown operation: %.64s", op);
+	if (c->role < e->role) {
+		ctl_error(c, "forbidden", "forbidden: needs the %s role",
+		    agd_role_name(e->role));
+		return;
+	}
+	if ((e->flags & CMD_MANAGE) && !cmd_may_manage(c, args)) {
+		ctl_error(c, "forbidden", "forbidden: needs the admin role to change"
+		    " another user's session");
+		return;
+	}
+	e->exec(c, args);
 }

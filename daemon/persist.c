@@ -273,3 +273,45 @@ persist_lookup(const char *name, int *ended)
 	sqlite3_clear_bindings(st);
 	return (id);
 }
+
+/* The creator of session id. Caller frees; NULL if unknown. */
+char *
+persist_creator(int64_t id)
+{
+	static sqlite3_stmt	*st;
+	char			*c = NULL;
+
+	if (st == NULL)
+		st = persist_prepare("SELECT creator FROM sessions WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		c = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (c);
+}
+
+void
+persist_audit(const char *user, const char *role, const char *action,
+    const char *session, const char *addr, int status, const char *detail)
+{
+	static sqlite3_stmt	*st;
+	char			 ts[32];
+
+	if (st == NULL)
+		st = persist_prepare("INSERT INTO audit (ts, user, role, action, session,"
+		    " addr, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	now_iso(ts, sizeof ts);
+	sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+	if (session != NULL)
+		sqlite3_bind_text(st, 5, session, -1, SQLITE_STATIC);
+	if (addr != NULL)
+		sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, status);
+	if (detail != NULL)
+		sqlite3_bind_text(st, 8, detail, -1, SQLITE_STATIC);
+	persist_step(st, __func__);
+}

@@ -18,6 +18,7 @@
 #include <event2/listener.h>
 
 #include "agentd.h"
+#include "auth.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
@@ -50,6 +51,17 @@ ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 	agd_proto_header(hdr, (uint32_t)len);
 	bufferevent_write(c->bev, hdr, sizeof hdr);
 	bufferevent_write(c->bev, text, len);
+	if (c->audit_op != NULL) {
+		const char	*detail = NULL;
+
+		if (status >= 400)
+			agd_json_get_string(body, "error", &detail);
+		persist_audit(c->user, agd_role_name(c->role), c->audit_op,
+		    c->audit_session, c->addr, status, detail);
+		free(c->audit_op);
+		free(c->audit_session);
+		c->audit_op = c->audit_session = NULL;
+	}
 	json_object_put(o);
 	c->busy = 0;
 	bufferevent_enable(c->bev, EV_READ);
@@ -138,6 +150,10 @@ server_client_free(struct ctl_client *c)
 	}
 	TAILQ_REMOVE(&server_clients, c, entry);
 	json_object_put(c->actor);
+	free(c->user);
+	free(c->addr);
+	free(c->audit_op);
+	free(c->audit_session);
 	bufferevent_free(c->bev);
 	free(c);
 }

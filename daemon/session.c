@@ -92,6 +92,7 @@ session_free(struct session *s)
 	free(s->sock);
 	free(s->prompt);
 	free(s->creator);
+	free(s->last_input_from);
 	free(s);
 }
 
@@ -606,6 +607,30 @@ session_message(struct session *s, const char *text, const char *from)
 	json_object_object_add(o, "text", json_object_new_string(text));
 	json_object_object_add(o, "from", json_object_new_string(from));
 	return (session_event(s, "message", o));
+}
+
+/*
+ * Record who typed into the terminal: one input event per burst of one user (the
+ * keystrokes themselves are in the output, not in the history).
+ */
+void
+session_note_input(struct session *s, const char *from, size_t n)
+{
+	struct json_object	*o;
+	uint64_t		 now = agd_now_ms();
+
+	if (s->last_input_from != NULL && strcmp(s->last_input_from, from) == 0 &&
+	    now - s->last_input_ms < 2000) {
+		s->last_input_ms = now;
+		return;
+	}
+	free(s->last_input_from);
+	s->last_input_from = xstrdup(from);
+	s->last_input_ms = now;
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(from));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)n));
+	session_event(s, "input", o);
 }
 
 void

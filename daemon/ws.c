@@ -28,6 +28,7 @@
 #include <wslay/wslay.h>
 
 #include "agentd.h"
+#include "auth.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
@@ -373,8 +374,8 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 		goto out;
 	}
 	if (!v->can_write) {
-		ws_queue_error(v, "forbidden", "this viewer may not write: needs the"
-		    " operator role");
+		ws_queue_error(v, "forbidden", "forbidden: input needs the operator role"
+		    " (and, for another user's session, the admin role)");
 		goto out;
 	}
 	if (v->s == NULL || v->s->state == SESSION_ENDED) {
@@ -384,6 +385,7 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 	switch (m.type) {
 	case WS_MSG_INPUT:
 		session_input(v->s, m.data, m.len);
+		session_note_input(v->s, v->user, m.len);
 		break;
 	case WS_MSG_RESIZE:
 		session_resize(v->s, m.cols, m.rows);
@@ -605,8 +607,9 @@ ws_upgrade(struct ws_client *v)
 	struct ws_fail			 f;
 	unsigned char			 sha[SHA_DIGEST_LENGTH];
 	char				 accept[64], hdr[256], keyguid[128];
-	int64_t				 id;
-	int				 n, ended = 0;
+	char				*creator;
+	int64_t				 id = 0;
+	int				 n, ended = 0, role;
 
 	if (ws_parse_upgrade(v->req, agentd_conf, &u, &f) == -1) {
 		ws_http_error(v, f.status, f.code, f.msg);
@@ -630,9 +633,27 @@ ws_upgrade(struct ws_client *v)
 	} else
 		v->dir = xstrdup(v->s->dir);
 	v->name = xstrdup(u.name);
-	/* Identity, as nginx established it (nginx overwrites the header). */
+	/*
+	 * Identity, as nginx established it: it sets these headers itself, and only
+	 * nginx can reach this socket.
+	 */
+	if (agentd_conf->auth == AGD_AUTH_PROXY && u.user[0] == '\0') {
+		ws_http_error(v, 401, "unauthenticated", "authentication required");
+		return;
+	}
+	if (u.user[0] != '\0' && !agd_auth_valid_user(u.user)) {
+		ws_http_error(v, 400, "bad_request", "malformed user");
+		return;
+	}
 	v->user = xstrdup(u.user[0] != '\0' ? u.user : "local");
-	v->can_write = 1;
+	role = agd_auth_role(agentd_conf, v->user, u.groups);
+	if (role < AGD_ROLE_VIEWER) {
+		ws_http_error(v, 403, "forbidden", "forbidden: needs the viewer role");
+		return;
+	}
+	creator = persist_creator(v->s != NULL ? v->s->id : id);
+	v->can_write = agd_auth_may_manage(agentd_conf, role, v->user, creator);
+	free(creator);
 
 	/* Where this viewer starts. */
 	if (u.has_since)

@@ -83,7 +83,8 @@ api_handle(FCGX_Request *fr)
 	struct req	req;
 
 	request_init(&req, fr);
-	if (request_check_host(&req) == 0 && request_check_origin(&req) == 0)
+	if (request_check_host(&req) == 0 && request_check_origin(&req) == 0 &&
+	    request_identify(&req) == 0)
 		route_dispatch(&req);
 	if (req.status == 0) {
 		log_warnx("%s: %.16s: handler sent no reply", __func__,

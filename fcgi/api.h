@@ -55,6 +55,9 @@ struct req {
 	struct req_param	 params[API_QPARAMS_MAX];
 	int			 nparams;	/* query parameters parsed */
 	int			 status;	/* sent; 0 before the reply */
+	const char		*user;		/* identity nginx established, or "local" */
+	const char		*groups;	/* its groups, "" if none */
+	int			 role;		/* AGD_ROLE_* */
 };
 
 /* One REST route (route.c owns the table). */
@@ -65,6 +68,7 @@ struct api_entry {
 #define API_BODY	0x1	/* a JSON object body is required */
 #define API_BODY_OPT	0x2	/* optional; if present, a JSON object */
 	int		(*exec)(struct req *);
+	int		 role;		/* least AGD_ROLE_*; 0: viewer for GET, else operator */
 };
 
 extern const struct api_entry api_session_create_entry;
@@ -77,6 +81,7 @@ extern const struct api_entry api_session_delete_entry;
 extern const struct api_entry api_session_complete_entry;
 extern const struct api_entry api_session_input_entry;
 extern const struct api_entry api_session_resize_entry;
+extern const struct api_entry api_audit_entry;
 
 /* route.c */
 void	route_dispatch(struct req *);
@@ -89,6 +94,7 @@ void	request_free(struct req *);
 const char *request_param(struct req *, const char *name);
 int	request_check_host(struct req *);
 int	request_check_origin(struct req *);
+int	request_identify(struct req *);
 int	request_read_body(struct req *, int optional);
 int	request_parse_query(struct req *);
 const char *request_query(struct req *, const char *key);
@@ -123,6 +129,7 @@ enum query_id {
 	Q_SESSION_ID,
 	Q_EVENTS,
 	Q_WORKERS,
+	Q_AUDIT,
 	Q__COUNT
 };
 sqlite3_stmt *query_stmt(enum query_id, char **cause);

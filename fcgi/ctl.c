@@ -24,18 +24,17 @@
  */
 #define CTL_TIMEOUT_MS	30000
 
-/* The actor of the request for the daemon's records. Caller puts. */
+/* The actor of the request, for the daemon's checks and records. Caller puts. */
 struct json_object *
 ctl_actor(struct req *req)
 {
 	struct json_object	*o;
-	const char		*user, *addr;
+	const char		*addr;
 
-	if ((user = request_param(req, "REMOTE_USER")) == NULL || *user == '\0')
-		user = "local";
 	addr = request_param(req, "REMOTE_ADDR");
 	o = json_object_new_object();
-	json_object_object_add(o, "user", json_object_new_string(user));
+	json_object_object_add(o, "user", json_object_new_string(req->user));
+	json_object_object_add(o, "groups", json_object_new_string(req->groups));
 	json_object_object_add(o, "addr",
 	    addr != NULL ? json_object_new_string(addr) : NULL);
 	return (o);

@@ -9,6 +9,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/reply.c \
 	fcgi/request.c \
 	fcgi/route.c \
+	fcgi/api-audit.c \
 	fcgi/api-session-complete.c \
 	fcgi/api-session-create.c \
 	fcgi/api-session-delete.c \

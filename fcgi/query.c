@@ -30,6 +30,8 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
 	[Q_WORKERS] = "SELECT ended IS NULL, count(*) FROM sessions"
 	    " WHERE parent_id = ? GROUP BY ended IS NULL",
+	[Q_AUDIT] = "SELECT id, ts, user, role, action, session, addr, status, detail"
+	    " FROM audit WHERE id > ? ORDER BY id LIMIT ?"
 };
 
 static sqlite3		*query_db;

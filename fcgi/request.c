@@ -13,6 +13,7 @@
 
 #include "agd.h"
 #include "api.h"
+#include "auth.h"
 #include "conf.h"
 #include "json.h"
 #include "util.h"
@@ -481,4 +482,36 @@ request_string(struct json_object *o, const char *key, const char *alias,
 	if (memchr(*out, '\0', *len) != NULL)
 		return (-1);
 	return (1);
+}
+
+/*
+ * Who is asking: AGENTD_USER and AGENTD_GROUPS, FastCGI parameters that only
+ * nginx sets (a client's headers arrive as HTTP_*, so they cannot forge them).
+ * In auth = proxy a request without a user is 401. 0, or reply and return -1.
+ */
+int
+request_identify(struct req *req)
+{
+	const char	*user, *groups;
+
+	user = request_param(req, "AGENTD_USER");
+	groups = request_param(req, "AGENTD_GROUPS");
+	if (groups == NULL || strlen(groups) >= AGD_GROUPS_MAX)
+		groups = "";
+	req->groups = groups;
+	if (user != NULL && *user != '\0' && !agd_auth_valid_user(user)) {
+		reply_error(req, "bad_request", "malformed user");
+		return (-1);
+	}
+	if (user == NULL || *user == '\0') {
+		if (api.conf->auth == AGD_AUTH_PROXY) {
+			req->user = "-";
+			reply_error(req, "unauthenticated", "authentication required");
+			return (-1);
+		}
+		user = "local";
+	}
+	req->user = user;
+	req->role = agd_auth_role(api.conf, user, groups);
+	return (0);
 }

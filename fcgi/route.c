@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "valid.h"
 #include "xmalloc.h"
 
@@ -42,6 +43,7 @@ static const struct api_entry *const route_entries[] = {
 	&api_session_complete_entry,
 	&api_session_input_entry,
 	&api_session_resize_entry,
+	&api_audit_entry,
 	NULL
 };
 
@@ -144,6 +146,29 @@ route_allow_add(char *allow, size_t size, const char *method)
 	    method);
 }
 
+/*
+ * The role a route needs. Reading needs viewer; a change sent to the daemon is
+ * decided there (operator, whose session, bypassPermissions...) so that refusals
+ * are audited too; a route may ask for a role itself (e.g. admin for the audit).
+ * 0, or reply 403 naming the role and return -1.
+ */
+static int
+route_role_check(struct req *req, const struct api_entry *e)
+{
+	int	need = e->role;
+
+	if (need == 0 && strcmp(e->method, "GET") != 0)
+		return (0);
+	if (need == 0)
+		need = AGD_ROLE_VIEWER;
+	if (req->role >= need)
+		return (0);
+	reply_error(req, "forbidden", need == AGD_ROLE_VIEWER ?
+	    "forbidden: needs the viewer role" : need == AGD_ROLE_OPERATOR ?
+	    "forbidden: needs the operator role" : "forbidden: needs the admin role");
+	return (-1);
+}
+
 /* Route req to its handler, or reply 404/405/400 itself. */
 void
 route_dispatch(struct req *req)
@@ -187,6 +212,8 @@ route_dispatch(struct req *req)
 			reply_not_allowed(req, allow);
 		goto out;
 	}
+	if (route_role_check(req, found) == -1)
+		goto out;
 	if (name_at != -1) {
 		if (rp.seg[name_at] == NULL ||
 		    !agd_valid_name(rp.seg[name_at])) {

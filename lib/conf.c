@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "xmalloc.h"
 
@@ -175,6 +176,30 @@ conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
 		if (conf_int(v, 1, 100000, &n) == -1)
 			goto bad;
 		conf->ws_max_viewers = (int)n;
+	} else if (strcmp(k, "auth") == 0) {
+		if (strcmp(v, "none") == 0)
+			conf->auth = AGD_AUTH_NONE;
+		else if (strcmp(v, "proxy") == 0)
+			conf->auth = AGD_AUTH_PROXY;
+		else
+			goto bad;
+	} else if (strcmp(k, "viewers") == 0 || strcmp(k, "operators") == 0 ||
+	    strcmp(k, "admins") == 0) {
+		char **list = k[0] == 'v' ? &conf->viewers :
+		    k[0] == 'o' ? &conf->operators : &conf->admins;
+
+		free(*list);
+		*list = xstrdup(v);
+	} else if (strcmp(k, "default_role") == 0) {
+		if ((conf->default_role = agd_role_parse(v)) == -1)
+			goto bad;
+	} else if (strcmp(k, "operators_manage_all") == 0) {
+		if (strcmp(v, "yes") == 0)
+			conf->operators_manage_all = 1;
+		else if (strcmp(v, "no") == 0)
+			conf->operators_manage_all = 0;
+		else
+			goto bad;
 	} else if (strcmp(k, "allowed_hosts") == 0) {
 		free(conf->allowed_hosts);
 		conf->allowed_hosts = xstrdup(v);
@@ -303,6 +328,9 @@ agd_conf_free(struct agd_conf *conf)
 	free(conf->allowed_hosts);
 	free(conf->env_deny);
 	free(conf->holder_path);
+	free(conf->viewers);
+	free(conf->operators);
+	free(conf->admins);
 	free(conf);
 }
 

@@ -30,6 +30,12 @@ struct agd_conf {
 	uint64_t	 ws_queue_bytes;	/* per viewer: queued beyond this, it reads the log */
 	int		 ws_ping_ms;		/* ping interval; two missed pongs close */
 	int		 ws_max_viewers;
+	int		 auth;			/* AGD_AUTH_NONE or AGD_AUTH_PROXY */
+	char		*viewers;		/* users and @groups, blank separated */
+	char		*operators;
+	char		*admins;
+	int		 default_role;		/* of an authenticated user not listed */
+	int		 operators_manage_all;	/* operators may change others' sessions */
 	struct agd_agent *agents;
 };
 

@@ -2,6 +2,7 @@ noinst_LIBRARIES += lib/libagd.a
 lib_libagd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 lib_libagd_a_SOURCES = \
 	lib/agd.h \
+	lib/auth.c lib/auth.h \
 	lib/conf.c lib/conf.h \
 	lib/db.c lib/db.h \
 	lib/err.c lib/err.h \
@@ -17,7 +18,7 @@ nodist_lib_libagd_a_SOURCES = lib/migrations.c
 BUILT_SOURCES += lib/migrations.c
 CLEANFILES += lib/migrations.c
 
-AGD_MIGRATIONS = sql/0001-init.sql
+AGD_MIGRATIONS = sql/0001-init.sql sql/0002-audit.sql
 EXTRA_DIST += $(AGD_MIGRATIONS) lib/mkmigrations.pl
 
 # The schema files become a C array, so the binaries carry their own migrations.

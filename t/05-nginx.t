@@ -28,7 +28,9 @@ is($p->{REMOTE_ADDR}, '127.0.0.1', 'REMOTE_ADDR');
 is($p->{SERVER_PROTOCOL}, 'HTTP/1.1', 'SERVER_PROTOCOL');
 is($p->{HTTP_HOST}, "127.0.0.1:$port", 'HTTP_HOST');
 ok(exists $p->{REMOTE_USER}, 'REMOTE_USER is passed');
-is($p->{HTTP_X_AGENTD_USER}, '', "the client's X-Agentd-User does not reach FastCGI");
+ok(exists $p->{AGENTD_USER} && $p->{AGENTD_USER} eq '', 'AGENTD_USER is set by nginx (empty: no authentication)');
+ok(!defined $p->{HTTP_X_AGENTD_USER} || $p->{HTTP_X_AGENTD_USER} eq '',
+    "the client's X-Agentd-User does not reach FastCGI");
 ok(!$p->{HTTP_PROXY}, "the client's Proxy header does not become HTTP_PROXY");
 
 ($s, $j, $h) = $t->post('/api/agents/sessions', { name => 'x' });

@@ -98,6 +98,8 @@ sub new {
 		stopped => 0,
 		timeout => 60,
 		no_error_check => $o{no_error_check},
+		auth => $o{auth},		# conf/auth/NAME for nginx (default none)
+		auth_url => $o{auth_url},	# auth_request target
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -198,6 +200,7 @@ sub _child_env {
 	$ENV{AGENTD_HOME} = $self->{home};
 	$ENV{AGENTD_LISTEN} = "127.0.0.1:$self->{port}";
 	$ENV{AGENTD_TEST_HOME} = $self->{home};	# marks our processes (leftover check)
+	$ENV{AGENTD_AUTH_URL} = $self->{auth_url} if defined $self->{auth_url};
 	$ENV{HOME} = $self->{home};
 	if (defined $self->{user}) {
 		$ENV{USER} = $ENV{LOGNAME} = $self->{user};
@@ -311,6 +314,7 @@ sub start {
 		}
 		my @gen = ($^X, "$SRCDIR/conf/gen-nginx");
 		push @gen, defined $self->{uid} ? '--no-user' : ();
+		push @gen, '--auth', $self->{auth} if defined $self->{auth};
 		my $rc = $self->_run(20, $self->log_path('gen-nginx'), @gen, $home,
 		    "127.0.0.1:$self->{port}");
 		die "AgentdTest: gen-nginx failed:\n" . _slurp($self->log_path('gen-nginx')) if $rc != 0;
@@ -338,8 +342,9 @@ sub start {
 	if ($self->{backend} eq 'real') {
 		$self->wait_for(sub {
 			my ($s) = $self->req(GET => '/api/agents/sessions');
-			return $s == 200;
-		}, 30, 'GET /api/agents/sessions to answer 200');
+			# 401: up, behind nginx authentication (auth tests).
+			return $s == 200 || (defined $self->{auth} && $s == 401);
+		}, 30, 'GET /api/agents/sessions to answer');
 	}
 	return $self;
 }
