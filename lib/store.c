@@ -22,10 +22,19 @@ col_int(sqlite3_stmt *st, int i)
 	return (json_object_new_int64(sqlite3_column_int64(st, i)));
 }
 
+/* A column holding JSON text, parsed; NULL if NULL or not JSON. */
+static struct json_object *
+col_json(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return (NULL);
+	return (json_tokener_parse((const char *)sqlite3_column_text(st, i)));
+}
+
 struct json_object *
 agd_session_json(sqlite3_stmt *st)
 {
-	struct json_object	*o, *c;
+	struct json_object	*o, *c, *u;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "name", col_string(st, 1));
@@ -56,5 +65,18 @@ agd_session_json(sqlite3_stmt *st)
 		json_object_object_add(c, "at", col_string(st, 15));
 	}
 	json_object_object_add(o, "completion", c);
+	/* What the agent says about itself (sql/0003). */
+	json_object_object_add(o, "statusSource", col_string(st, 23));
+	json_object_object_add(o, "statusSince", col_string(st, 24));
+	json_object_object_add(o, "phase", col_string(st, 25));
+	json_object_object_add(o, "pendingApproval", col_json(st, 26));
+	json_object_object_add(o, "lastToolUse", col_json(st, 27));
+	u = json_object_new_object();
+	json_object_object_add(u, "inputTokens", col_int(st, 28));
+	json_object_object_add(u, "outputTokens", col_int(st, 29));
+	json_object_object_add(u, "cacheReadTokens", col_int(st, 30));
+	json_object_object_add(u, "cacheWriteTokens", col_int(st, 31));
+	json_object_object_add(u, "costUsd", json_object_new_double(sqlite3_column_double(st, 32)));
+	json_object_object_add(o, "usage", u);
 	return (o);
 }

@@ -13,7 +13,10 @@
 	" pid, status, created, ended, exit_code, exit_signal, end_reason," \
 	" completion_status, completion_comment, completed_at, role," \
 	" (SELECT p.name FROM sessions AS p WHERE p.id = sessions.parent_id)," \
-	" last_seq, creator, last_activity, cols, rows FROM sessions"
+	" last_seq, creator, last_activity, cols, rows," \
+	" status_source, status_since, phase, pending_approval, last_tool," \
+	" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd" \
+	" FROM sessions"
 
 /* Column index of the id in AGD_SESSION_SELECT. */
 #define AGD_SESSION_COL_ID	0
