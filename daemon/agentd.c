@@ -32,7 +32,7 @@ int			 agentd_exiting;
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home] [shutdown]\n");
+	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home] [shutdown | hook NAME]\n");
 	exit(1);
 }
 
@@ -88,6 +88,49 @@ agentd_shutdown_client(const char *home)
 	return (status == 200 ? 0 : 1);
 }
 
+/*
+ * `agentd hook NAME`: run by an agent's hooks (claude --settings) with one JSON
+ * object on stdin; passes it to the daemon. Quiet and quick whatever happens: a
+ * hook must never hold up or change the agent.
+ */
+static int
+agentd_hook_client(const char *home, const char *name)
+{
+	struct json_object	*args, *ev, *body = NULL;
+	char			*path, *cause, *buf;
+	size_t			 len = 0, cap = 1024 * 1024;
+	ssize_t			 n;
+	int			 fd, status;
+
+	buf = xmalloc(cap);
+	while (len < cap && (n = read(0, buf + len, cap - len)) > 0)
+		len += (size_t)n;
+	if ((ev = agd_json_parse(buf, len, &cause)) == NULL) {
+		free(cause);
+		free(buf);
+		return (0);
+	}
+	free(buf);
+	xasprintf(&path, "%s/run/ctl.sock", home);
+	if ((fd = agd_proto_connect(path, &cause)) == -1) {
+		free(cause);
+		free(path);
+		json_object_put(ev);
+		return (0);
+	}
+	free(path);
+	args = json_object_new_object();
+	json_object_object_add(args, "name", json_object_new_string(name));
+	json_object_object_add(args, "event", ev);
+	if (agd_proto_call(fd, "agent.hook", args, NULL, 5000, &status, &body,
+	    &cause) == -1)
+		free(cause);
+	json_object_put(body);
+	json_object_put(args);
+	close(fd);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -110,6 +153,8 @@ main(int argc, char **argv)
 	agentd_home = agd_home(opt_home);
 	if (argc == 1 && strcmp(argv[0], "shutdown") == 0)
 		return (agentd_shutdown_client(agentd_home));
+	if (argc == 2 && strcmp(argv[0], "hook") == 0)
+		return (agentd_hook_client(agentd_home, argv[1]));
 	if (argc != 0)
 		usage();
 

@@ -18,6 +18,7 @@
 struct ctl_client;
 struct ws_client;
 struct ws_ring;
+struct agent;
 
 /* Globals of the one daemon process (agentd.c). */
 extern struct event_base	*agentd_base;
@@ -69,6 +70,7 @@ struct session {
 	/* Live viewers and the recent output they read from (ws.c). */
 	TAILQ_HEAD(, ws_client)	 viewers;
 	struct ws_ring		*ring;
+	struct agent		*agent;		/* a real agent program's adapter */
 	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
 	size_t			 utf8_tail_len;
 
@@ -143,6 +145,12 @@ int		 persist_complete(int64_t id, const char *status, const char *comment, int 
 struct json_object *persist_session_json(int64_t id);
 int64_t		 persist_lookup(const char *name, int *ended);
 char		*persist_creator(int64_t id);
+void		 persist_agent(int64_t id, const char *status, const char *source,
+		    const char *since, const char *phase, const char *pending,
+		    const char *last_tool, const char *uuid, const char *tpath, int64_t toff,
+		    int64_t in, int64_t out, int64_t cread, int64_t cwrite, double cost);
+void		 persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff,
+		    int64_t *in, int64_t *out, int64_t *cread, int64_t *cwrite, double *cost);
 void		 persist_audit(const char *user, const char *role, const char *action,
 		    const char *session, const char *addr, int status, const char *detail);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "agentd.h"
 #include "auth.h"
 #include "json.h"
@@ -204,6 +205,7 @@ cmd_session_reset(struct ctl_client *c, struct json_object *args)
 	s->reset_seq = session_event(s, "reset", o);
 	persist_reset(s);
 	ws_session_reset(s);
+	agent_reset(s);
 	ctl_reply(c, 200, persist_session_json(s->id));
 }
 
@@ -280,6 +282,49 @@ cmd_session_complete(struct ctl_client *c, struct json_object *args)
 	ctl_reply(c, 200, persist_session_json(id));
 }
 
+/* POST approval: answer the agent's pending permission prompt. */
+static void
+cmd_session_approval(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*decision, *code;
+	char		*cause;
+
+	if ((s = cmd_live(c, args)) == NULL ||
+	    cmd_string(c, args, "decision", 1, &decision) == -1)
+		return;
+	if (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0) {
+		ctl_error(c, "invalid_field", "decision: allow or deny");
+		return;
+	}
+	if (agent_approve(s, strcmp(decision, "allow") == 0, &code, &cause) == -1) {
+		ctl_error(c, code, "%s", cause);
+		free(cause);
+		return;
+	}
+	ctl_reply(c, 200, persist_session_json(s->id));
+}
+
+/* A hook of the agent reports (agentd hook NAME, run by claude). */
+static void
+cmd_agent_hook(struct ctl_client *c, struct json_object *args)
+{
+	struct json_object	*ev;
+	struct session		*s;
+	const char		*name;
+
+	if (cmd_string(c, args, "name", 1, &name) == -1)
+		return;
+	if (!json_object_object_get_ex(args, "event", &ev) ||
+	    !json_object_is_type(ev, json_type_object)) {
+		ctl_error(c, "invalid_field", "event: must be an object");
+		return;
+	}
+	if ((s = session_find(name)) != NULL && s->state != SESSION_ENDED)
+		agent_hook(s, ev);
+	ctl_reply(c, 200, json_object_new_object());
+}
+
 static void
 cmd_daemon_shutdown(struct ctl_client *c, struct json_object *args)
 {
@@ -311,6 +356,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "session.reset",	cmd_session_reset,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.delete",	cmd_session_delete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.complete",	cmd_session_complete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.approval",	cmd_session_approval,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "agent.hook",		cmd_agent_hook,		AGD_ROLE_ADMIN,	   0 },
 	{ "daemon.shutdown",	cmd_daemon_shutdown,	AGD_ROLE_ADMIN,	   CMD_AUDIT },
 };
 

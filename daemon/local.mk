@@ -8,10 +8,12 @@ daemon_agentd_SOURCES = \
 	daemon/server.c \
 	daemon/session.c \
 	daemon/spawn.c \
+	daemon/screen.c daemon/screen.h \
+	daemon/agent.c daemon/agent.h \
 	daemon/ws.c \
 	daemon/ws-parse.c daemon/ws-parse.h
-daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS)
-daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS)
+daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(VTERM_CFLAGS)
+daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS)
 
 # The holder is small on purpose: no event library, no SQLite.
 daemon_agentd_holder_SOURCES = daemon/holder.c daemon/hproto.h

@@ -103,11 +103,14 @@ persist_running(struct session *s)
 	static sqlite3_stmt	*st;
 
 	if (st == NULL)
-		st = persist_prepare("UPDATE sessions SET status = 'running', pid = ?,"
+		st = persist_prepare("UPDATE sessions SET status = ?, pid = ?,"
 		    " pgid = ? WHERE id = ?");
-	sqlite3_bind_int(st, 1, s->pid);
+	/* An agent's adapter says when it is ready; a plain program runs. */
+	sqlite3_bind_text(st, 1, s->agent != NULL ? "starting" : "running", -1,
+	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, s->pid);
-	sqlite3_bind_int64(st, 3, s->id);
+	sqlite3_bind_int(st, 3, s->pid);
+	sqlite3_bind_int64(st, 4, s->id);
 	persist_step(st, __func__);
 }
 
@@ -314,4 +317,69 @@ persist_audit(const char *user, const char *role, const char *action,
 	if (detail != NULL)
 		sqlite3_bind_text(st, 8, detail, -1, SQLITE_STATIC);
 	persist_step(st, __func__);
+}
+
+/* What an agent adapter knows (daemon/agent.c). */
+void
+persist_agent(int64_t id, const char *status, const char *source, const char *since,
+    const char *phase, const char *pending, const char *last_tool, const char *uuid,
+    const char *tpath, int64_t toff, int64_t in, int64_t out, int64_t cread,
+    int64_t cwrite, double cost)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET status = ?, status_source = ?,"
+		    " status_since = ?, phase = ?, pending_approval = ?, last_tool = ?,"
+		    " agent_session = ?, transcript_path = ?, transcript_offset = ?,"
+		    " input_tokens = ?, output_tokens = ?, cache_read_tokens = ?,"
+		    " cache_write_tokens = ?, cost_usd = ? WHERE id = ? AND ended IS NULL");
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, phase, -1, SQLITE_STATIC);
+	if (pending != NULL)
+		sqlite3_bind_text(st, 5, pending, -1, SQLITE_STATIC);
+	if (last_tool != NULL)
+		sqlite3_bind_text(st, 6, last_tool, -1, SQLITE_STATIC);
+	if (uuid != NULL)
+		sqlite3_bind_text(st, 7, uuid, -1, SQLITE_STATIC);
+	if (tpath != NULL)
+		sqlite3_bind_text(st, 8, tpath, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, toff);
+	sqlite3_bind_int64(st, 10, in);
+	sqlite3_bind_int64(st, 11, out);
+	sqlite3_bind_int64(st, 12, cread);
+	sqlite3_bind_int64(st, 13, cwrite);
+	sqlite3_bind_double(st, 14, cost);
+	sqlite3_bind_int64(st, 15, id);
+	persist_step(st, __func__);
+}
+
+/* Back after a restart: what the adapter had. Strings are the caller's. */
+void
+persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff, int64_t *in,
+    int64_t *out, int64_t *cread, int64_t *cwrite, double *cost)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("SELECT agent_session, transcript_path,"
+		    " transcript_offset, input_tokens, output_tokens, cache_read_tokens,"
+		    " cache_write_tokens, cost_usd FROM sessions WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*uuid = xstrdup((const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			*tpath = xstrdup((const char *)sqlite3_column_text(st, 1));
+		*toff = (off_t)sqlite3_column_int64(st, 2);
+		*in = sqlite3_column_int64(st, 3);
+		*out = sqlite3_column_int64(st, 4);
+		*cread = sqlite3_column_int64(st, 5);
+		*cwrite = sqlite3_column_int64(st, 6);
+		*cost = sqlite3_column_double(st, 7);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "agentd.h"
 #include "hproto.h"
 #include "json.h"
@@ -84,6 +85,7 @@ session_free(struct session *s)
 	if (s->log.fd != -1)
 		agd_seqlog_close(&s->log);
 	ws_session_free(s);
+	agent_detach(s);
 	evbuffer_free(s->pending);
 	free(s->name);
 	free(s->agent_type);
@@ -196,6 +198,7 @@ session_record(struct session *s, const void *data, size_t len, uint64_t end)
 	s->hoff = end;
 	s->flags |= SESSION_DIRTY;
 	ws_session_output(s, s->seq, data, len);
+	agent_output(s, data, len);
 }
 
 /*
@@ -301,7 +304,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 			json_object_object_add(o, "text", json_object_new_string(s->prompt));
 			json_object_object_add(o, "source", json_object_new_string("prompt"));
 			json_object_object_add(o, "from", json_object_new_string(s->creator != NULL ? s->creator : "local"));
-			session_event(s, "message", o);
+			agent_submit(s, s->prompt, session_event(s, "message", o));
 			free(s->prompt);
 			s->prompt = NULL;
 		}
@@ -341,6 +344,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	if (s->state == SESSION_ENDED)
 		return;
 	session_flush_tail(s);
+	agent_ended(s);
 	s->state = SESSION_ENDED;
 	what = (s->flags & SESSION_KILLING) ? "terminated" : "exited";
 	o = json_object_new_object();
@@ -554,6 +558,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		*code = (char *)"internal";
 		goto fail;
 	}
+	agent_attach(s, &argv, 0);
 	if ((fd = spawn_holder(s, argv, &holder, cause)) == -1) {
 		*code = (char *)"internal";
 		goto fail;
@@ -565,8 +570,11 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	s->creator = xstrdup(creator);
 	if (prompt != NULL && *prompt != '\0') {
 		s->prompt = xstrdup(prompt);
-		evbuffer_add(s->pending, prompt, strlen(prompt));
-		evbuffer_add(s->pending, "\r", 1);
+		/* An agent gets it when it is ready; a plain program at once. */
+		if (s->agent == NULL) {
+			evbuffer_add(s->pending, prompt, strlen(prompt));
+			evbuffer_add(s->pending, "\r", 1);
+		}
 	}
 	log_debug("%s: session %s: holder %d", __func__, name, (int)holder);
 	return (s);
@@ -600,13 +608,18 @@ uint64_t
 session_message(struct session *s, const char *text, const char *from)
 {
 	struct json_object	*o;
+	uint64_t		 seq;
 
-	session_input(s, text, strlen(text));
-	session_input(s, "\r", 1);
 	o = json_object_new_object();
 	json_object_object_add(o, "text", json_object_new_string(text));
 	json_object_object_add(o, "from", json_object_new_string(from));
-	return (session_event(s, "message", o));
+	seq = session_event(s, "message", o);
+	/* An agent's TUI gets it when idle, in order; a plain program at once. */
+	if (!agent_submit(s, text, seq)) {
+		session_input(s, text, strlen(text));
+		session_input(s, "\r", 1);
+	}
+	return (seq);
 }
 
 /*
@@ -646,6 +659,7 @@ session_resize(struct session *s, int cols, int rows)
 	b[3] = (uint8_t)rows;
 	session_send(s, HP_RESIZE, b, sizeof b);
 	persist_resize(s);
+	agent_resize(s, cols, rows);
 }
 
 void
@@ -768,6 +782,7 @@ session_adopt_all(void)
 		}
 		s->seq = last_seq;
 		s->hoff = last_hoff;
+		agent_attach(s, NULL, 1);
 		TAILQ_INSERT_TAIL(&sessions, s, entry);
 		session_total++;
 		s->connect_ev = evtimer_new(agentd_base, session_connect_cb, s);

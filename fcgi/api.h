@@ -82,6 +82,7 @@ extern const struct api_entry api_session_complete_entry;
 extern const struct api_entry api_session_input_entry;
 extern const struct api_entry api_session_resize_entry;
 extern const struct api_entry api_audit_entry;
+extern const struct api_entry api_session_approval_entry;
 
 /* route.c */
 void	route_dispatch(struct req *);

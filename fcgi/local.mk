@@ -10,6 +10,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/request.c \
 	fcgi/route.c \
 	fcgi/api-audit.c \
+	fcgi/api-session-approval.c \
 	fcgi/api-session-complete.c \
 	fcgi/api-session-create.c \
 	fcgi/api-session-delete.c \

@@ -44,6 +44,7 @@ static const struct api_entry *const route_entries[] = {
 	&api_session_input_entry,
 	&api_session_resize_entry,
 	&api_audit_entry,
+	&api_session_approval_entry,
 	NULL
 };
 

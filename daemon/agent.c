@@ -1,0 +1,1115 @@
+/*
+ * Agent adapters (see agent.h). Each real agent program reports what it does in
+ * its own way; this file turns that into one normalized event schema and one
+ * status:
+ *
+ *   claude    hooks (--settings with command hooks that call `agentd hook`) for
+ *             status and approvals; its live transcript JSONL for messages, tool
+ *             use and usage.
+ *   codex     its rollout JSONL for messages, tool use, turns and usage; the screen
+ *             for approvals (the rollout does not record a pending one).
+ *   openclaw  its session store (SQLite transcript_events) for messages and tool
+ *             use; the screen for readiness and working/idle.
+ *
+ * Screen rules run on a libvterm model of the terminal and are the fallback: they
+ * decide only what the agent does not report itself (readiness, dialogs, codex
+ * approvals, openclaw's state). They are versioned with the CLI versions they were
+ * written against.
+ *
+ * Messages are queued and typed into the TUI only when it is idle, in order; the
+ * history records when each was delivered.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "agentd.h"
+#include "json.h"
+#include "log.h"
+#include "screen.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define AGENT_POLL_MS		200
+#define AGENT_ENTER_MS		150		/* typed text, then Enter */
+#define AGENT_LINE_MAX		(4 * 1024 * 1024)
+#define AGENT_RAW_MAX		(64 * 1024)	/* larger records are summarized */
+
+#define AGENT_STARTING		0
+#define AGENT_IDLE		1
+#define AGENT_WORKING		2
+#define AGENT_WAITING		3
+
+static const char *agent_status_names[] = {
+	"starting", "idle", "working", "waiting_approval"
+};
+
+struct agent;
+
+struct agent_kind {
+	const char	*prog;
+	const char	*rules;		/* screen rules version */
+	const char	*reset_cmd;
+	const char	*allow_keys;
+	const char	*deny_keys;
+	void		(*prepare)(struct session *, struct agent *, char ***);
+	void		(*find)(struct session *, struct agent *);
+	void		(*line)(struct session *, struct agent *, struct json_object *);
+	void		(*screen)(struct session *, struct agent *, const char *);
+};
+
+struct qmsg {
+	char			*text;
+	uint64_t		 seq;		/* its message event; 0 for commands */
+	TAILQ_ENTRY(qmsg)	 entry;
+};
+
+struct agent {
+	const struct agent_kind	*kind;
+	struct screen		*screen;
+	int			 screen_dirty;
+	struct event		*poll_ev;
+	struct event		*enter_ev;
+	time_t			 started;
+
+	int			 status;
+	const char		*source;
+	const char		*phase;
+	char			 since[32];
+	struct json_object	*pending;	/* the approval asked for */
+	struct json_object	*last_tool;
+
+	TAILQ_HEAD(, qmsg)	 queue;
+	int			 delivering;
+
+	char			*uuid;		/* the agent's own session id */
+	char			*settings;
+	char			*transcript;
+	off_t			 toff;
+	char			*last_msg_id;	/* usage is counted once per message */
+	int64_t			 in, out, cread, cwrite;
+	double			 cost;
+	int			 answered;	/* dialogs answered (bits) */
+#define AGENT_ANSWERED_TRUST	0x1
+#define AGENT_ANSWERED_BYPASS	0x2
+};
+
+static void	agent_deliver_next(struct session *);
+static void	agent_persist(struct session *);
+
+/* Helpers. */
+
+static char *
+agent_home_path(const char *rel)
+{
+	const char	*home = getenv("HOME");
+	char		*p;
+
+	xasprintf(&p, "%s/%s", home != NULL ? home : "/", rel);
+	return (p);
+}
+
+static char *
+agent_uuid(void)
+{
+	unsigned char	b[16];
+	char		*s;
+	int		 fd;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    read(fd, b, sizeof b) != (ssize_t)sizeof b)
+		fatal("urandom");
+	close(fd);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	xasprintf(&s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+	    b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return (s);
+}
+
+/* The agent's original record, or a summary of it when it is large. */
+static struct json_object *
+agent_raw(struct json_object *rec)
+{
+	struct json_object	*o;
+	size_t			 len;
+
+	agd_json_text(rec, &len);
+	if (len <= AGENT_RAW_MAX)
+		return (json_object_get(rec));
+	o = json_object_new_object();
+	json_object_object_add(o, "truncated", json_object_new_boolean(1));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)len));
+	return (o);
+}
+
+static const char *
+agent_str(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return (NULL);
+	return (json_object_get_string(v));
+}
+
+static struct json_object *
+agent_obj(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return (NULL);
+	return (v);
+}
+
+static int64_t
+agent_int(struct json_object *o, const char *key)
+{
+	struct json_object	*v = agent_obj(o, key);
+
+	if (v == NULL || !(json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)))
+		return (0);
+	return (json_object_get_int64(v));
+}
+
+/* A normalized event with the agent's record under "raw". Takes fields. */
+static void
+agent_event(struct session *s, const char *type, struct json_object *fields,
+    struct json_object *raw, const char *via)
+{
+	if (fields == NULL)
+		fields = json_object_new_object();
+	json_object_object_add(fields, "agent",
+	    json_object_new_string(s->agent->kind->prog));
+	json_object_object_add(fields, "via", json_object_new_string(via));
+	if (raw != NULL)
+		json_object_object_add(fields, "raw", agent_raw(raw));
+	session_event(s, type, fields);
+}
+
+/* A dialog of the agent that agentd answered the way the API call asked. */
+static void
+agent_dialog(struct session *s, const char *which)
+{
+	struct json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "dialog", json_object_new_string(which));
+	json_object_object_add(o, "answer", json_object_new_string("accepted"));
+	agent_event(s, "dialog", o, NULL, "screen");
+}
+
+/* Status. */
+
+static void
+agent_set(struct session *s, int status, const char *source, const char *phase,
+    struct json_object *pending)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+
+	if (status != AGENT_WAITING && pending == NULL && a->pending != NULL) {
+		json_object_put(a->pending);
+		a->pending = NULL;
+	}
+	if (pending != NULL) {
+		json_object_put(a->pending);
+		a->pending = pending;
+	}
+	if (a->status == status && strcmp(a->phase, phase) == 0 && pending == NULL)
+		return;
+	if (a->status != status)
+		agd_iso8601(time(NULL), a->since, sizeof a->since);
+	a->status = status;
+	a->source = source;
+	a->phase = phase;
+	o = json_object_new_object();
+	json_object_object_add(o, "status",
+	    json_object_new_string(agent_status_names[status]));
+	json_object_object_add(o, "statusSource", json_object_new_string(source));
+	json_object_object_add(o, "phase", json_object_new_string(phase));
+	if (a->pending != NULL)
+		json_object_object_add(o, "pendingApproval", json_object_get(a->pending));
+	session_event(s, "status", o);
+	agent_persist(s);
+	if (status == AGENT_IDLE)
+		agent_deliver_next(s);
+}
+
+static void
+agent_persist(struct session *s)
+{
+	struct agent	*a = s->agent;
+	const char	*pending = NULL, *tool = NULL;
+
+	if (a->pending != NULL)
+		pending = agd_json_text(a->pending, NULL);
+	if (a->last_tool != NULL)
+		tool = agd_json_text(a->last_tool, NULL);
+	persist_agent(s->id, agent_status_names[a->status], a->source, a->since,
+	    a->phase, pending, tool, a->uuid, a->transcript, (int64_t)a->toff,
+	    a->in, a->out, a->cread, a->cwrite, a->cost);
+}
+
+static void
+agent_usage(struct session *s, int64_t in, int64_t out, int64_t cread, int64_t cwrite,
+    double cost, struct json_object *raw)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o, *t;
+
+	if (in == 0 && out == 0 && cread == 0 && cwrite == 0 && cost == 0)
+		return;
+	a->in += in;
+	a->out += out;
+	a->cread += cread;
+	a->cwrite += cwrite;
+	a->cost += cost;
+	o = json_object_new_object();
+	json_object_object_add(o, "inputTokens", json_object_new_int64(in));
+	json_object_object_add(o, "outputTokens", json_object_new_int64(out));
+	json_object_object_add(o, "cacheReadTokens", json_object_new_int64(cread));
+	json_object_object_add(o, "cacheWriteTokens", json_object_new_int64(cwrite));
+	json_object_object_add(o, "costUsd", json_object_new_double(cost));
+	t = json_object_new_object();
+	json_object_object_add(t, "inputTokens", json_object_new_int64(a->in));
+	json_object_object_add(t, "outputTokens", json_object_new_int64(a->out));
+	json_object_object_add(t, "cacheReadTokens", json_object_new_int64(a->cread));
+	json_object_object_add(t, "cacheWriteTokens", json_object_new_int64(a->cwrite));
+	json_object_object_add(t, "costUsd", json_object_new_double(a->cost));
+	json_object_object_add(o, "total", t);
+	agent_event(s, "usage", o, raw, "transcript");
+	agent_persist(s);
+}
+
+static void
+agent_tool_use(struct session *s, const char *tool, struct json_object *input,
+    const char *id, struct json_object *raw, const char *via)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "tool", json_object_new_string(tool));
+	json_object_object_add(o, "input", input != NULL ? json_object_get(input) : NULL);
+	json_object_object_add(o, "id", id != NULL ? json_object_new_string(id) : NULL);
+	json_object_put(a->last_tool);
+	a->last_tool = json_object_new_object();
+	json_object_object_add(a->last_tool, "tool", json_object_new_string(tool));
+	json_object_object_add(a->last_tool, "input",
+	    input != NULL ? json_object_get(input) : NULL);
+	agent_event(s, "tool_use", o, raw, via);
+}
+
+static void
+agent_text_event(struct session *s, const char *type, const char *text,
+    struct json_object *raw, const char *via)
+{
+	struct json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "text", json_object_new_string(text));
+	agent_event(s, type, o, raw, via);
+}
+
+/* Delivery of queued messages. */
+
+static void
+agent_enter_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->agent == NULL)
+		return;
+	session_input(s, "\r", 1);
+	s->agent->delivering = 0;
+}
+
+static void
+agent_deliver_next(struct session *s)
+{
+	struct agent		*a = s->agent;
+	struct qmsg		*m;
+	struct json_object	*o;
+	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
+
+	if (a->status != AGENT_IDLE || a->delivering ||
+	    (m = TAILQ_FIRST(&a->queue)) == NULL || s->state != SESSION_RUNNING)
+		return;
+	TAILQ_REMOVE(&a->queue, m, entry);
+	a->delivering = 1;
+	session_input(s, m->text, strlen(m->text));
+	evtimer_add(a->enter_ev, &tv);
+	o = json_object_new_object();
+	if (m->seq != 0)
+		json_object_object_add(o, "messageSeq", json_object_new_int64((int64_t)m->seq));
+	else
+		json_object_object_add(o, "command", json_object_new_string(m->text));
+	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
+	session_event(s, "delivered", o);
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+	free(m->text);
+	free(m);
+}
+
+static void
+agent_queue(struct session *s, const char *text, uint64_t seq)
+{
+	struct qmsg	*m;
+
+	m = xcalloc(1, sizeof *m);
+	m->text = xstrdup(text);
+	m->seq = seq;
+	TAILQ_INSERT_TAIL(&s->agent->queue, m, entry);
+	agent_deliver_next(s);
+}
+
+/* Transcripts: read new complete lines. */
+
+static void
+agent_read_lines(struct session *s)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*rec;
+	char			*buf, *p, *nl, *cause;
+	ssize_t			 n;
+	size_t			 have = 0, cap = 256 * 1024;
+	int			 fd, rounds;
+
+	if (a->transcript == NULL)
+		return;
+	if ((fd = open(a->transcript, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	buf = xmalloc(cap + 1);
+	for (rounds = 0; rounds < 64; rounds++) {
+		n = pread(fd, buf + have, cap - have, a->toff + (off_t)have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		for (p = buf; (nl = memchr(p, '\n', have - (size_t)(p - buf))) != NULL;
+		    p = nl + 1) {
+			*nl = '\0';
+			if (nl > p && (rec = agd_json_parse(p, (size_t)(nl - p), &cause)) != NULL) {
+				if (json_object_is_type(rec, json_type_object))
+					a->kind->line(s, a, rec);
+				json_object_put(rec);
+			} else if (nl > p)
+				free(cause);
+			if (s->agent == NULL)
+				break;
+		}
+		a->toff += p - buf;
+		have -= (size_t)(p - buf);
+		memmove(buf, p, have);
+		if (have == cap) {
+			/* A line longer than we keep: skip it. */
+			if (cap >= AGENT_LINE_MAX) {
+				a->toff += (off_t)have;
+				have = 0;
+			} else {
+				cap *= 2;
+				buf = xrealloc(buf, cap + 1);
+			}
+		}
+	}
+	free(buf);
+	close(fd);
+	agent_persist(s);
+}
+
+/* Claude Code (rules for 2.1.x). */
+
+static void
+claude_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	struct json_object	*set, *hooks, *arr, *ent, *hl, *h;
+	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
+	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop", "SessionEnd" };
+	char			 self[PATH_MAX], *cmd, **argv = *argvp;
+	ssize_t			 n;
+	size_t			 i;
+	int			 argc = 0;
+	FILE			*f;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		fatal("readlink /proc/self/exe");
+	self[n] = '\0';
+	xasprintf(&cmd, "'%s' -H '%s' hook '%s'", self, agentd_home, s->name);
+	set = json_object_new_object();
+	hooks = json_object_new_object();
+	for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+		arr = json_object_new_array();
+		ent = json_object_new_object();
+		json_object_object_add(ent, "matcher", json_object_new_string(""));
+		hl = json_object_new_array();
+		h = json_object_new_object();
+		json_object_object_add(h, "type", json_object_new_string("command"));
+		json_object_object_add(h, "command", json_object_new_string(cmd));
+		json_object_object_add(h, "timeout", json_object_new_int(10));
+		json_object_array_add(hl, h);
+		json_object_object_add(ent, "hooks", hl);
+		json_object_array_add(arr, ent);
+		json_object_object_add(hooks, events[i], arr);
+	}
+	json_object_object_add(set, "hooks", hooks);
+	/* The caller chose bypassPermissions: no second confirmation. */
+	json_object_object_add(set, "skipDangerousModePermissionPrompt",
+	    json_object_new_boolean(1));
+	free(cmd);
+	xasprintf(&a->settings, "%s/claude-settings.json", s->dir);
+	if ((f = fopen(a->settings, "w")) != NULL) {
+		fputs(agd_json_text(set, NULL), f);
+		fclose(f);
+	}
+	json_object_put(set);
+
+	a->uuid = agent_uuid();
+	while (argv[argc] != NULL)
+		argc++;
+	argv = xreallocarray(argv, (size_t)argc + 5, sizeof *argv);
+	argv[argc++] = xstrdup("--session-id");
+	argv[argc++] = xstrdup(a->uuid);
+	argv[argc++] = xstrdup("--settings");
+	argv[argc++] = xstrdup(a->settings);
+	argv[argc] = NULL;
+	*argvp = argv;
+}
+
+static void
+claude_find(struct session *s, struct agent *a)
+{
+	glob_t	 g;
+	char	*pat, *base;
+
+	(void)s;
+	if (a->transcript != NULL || a->uuid == NULL)
+		return;
+	base = agent_home_path(".claude/projects");
+	xasprintf(&pat, "%s/*/%s.jsonl", base, a->uuid);
+	if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+		a->transcript = xstrdup(g.gl_pathv[0]);
+	globfree(&g);
+	free(pat);
+	free(base);
+}
+
+/* The text of a message content (a string, or an array of {type:text,text}). */
+static char *
+agent_content_text(struct json_object *content, const char *want)
+{
+	struct json_object	*it;
+	const char		*t;
+	char			*out = NULL, *tmp;
+	size_t			 i;
+
+	if (content == NULL)
+		return (NULL);
+	if (json_object_is_type(content, json_type_string))
+		return (xstrdup(json_object_get_string(content)));
+	if (!json_object_is_type(content, json_type_array))
+		return (NULL);
+	for (i = 0; i < json_object_array_length(content); i++) {
+		it = json_object_array_get_idx(content, i);
+		if ((t = agent_str(it, "type")) == NULL || strcmp(t, want) != 0 ||
+		    (t = agent_str(it, "text")) == NULL)
+			continue;
+		if (out == NULL)
+			out = xstrdup(t);
+		else {
+			xasprintf(&tmp, "%s\n%s", out, t);
+			free(out);
+			out = tmp;
+		}
+	}
+	return (out);
+}
+
+static void
+claude_line(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct json_object	*msg, *content, *it, *usage, *o;
+	const char		*type, *t, *id;
+	size_t			 i;
+
+	if ((type = agent_str(rec, "type")) == NULL)
+		return;
+	msg = agent_obj(rec, "message");
+	content = agent_obj(msg, "content");
+	if (strcmp(type, "user") == 0 && msg != NULL) {
+		if (json_object_is_type(content, json_type_string)) {
+			agent_text_event(s, "user_message", json_object_get_string(content),
+			    rec, "transcript");
+			return;
+		}
+		for (i = 0; content != NULL && json_object_is_type(content,
+		    json_type_array) && i < json_object_array_length(content); i++) {
+			it = json_object_array_get_idx(content, i);
+			if ((t = agent_str(it, "type")) == NULL)
+				continue;
+			if (strcmp(t, "tool_result") == 0) {
+				o = json_object_new_object();
+				json_object_object_add(o, "id", json_object_new_string(
+				    agent_str(it, "tool_use_id") != NULL ?
+				    agent_str(it, "tool_use_id") : ""));
+				json_object_object_add(o, "output",
+				    json_object_get(agent_obj(it, "content")));
+				json_object_object_add(o, "isError", json_object_new_boolean(
+				    agent_obj(it, "is_error") != NULL &&
+				    json_object_get_boolean(agent_obj(it, "is_error"))));
+				agent_event(s, "tool_result", o, rec, "transcript");
+			} else if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
+				agent_text_event(s, "user_message", agent_str(it, "text"),
+				    rec, "transcript");
+		}
+		return;
+	}
+	if (strcmp(type, "assistant") == 0 && msg != NULL) {
+		for (i = 0; content != NULL && json_object_is_type(content,
+		    json_type_array) && i < json_object_array_length(content); i++) {
+			it = json_object_array_get_idx(content, i);
+			if ((t = agent_str(it, "type")) == NULL)
+				continue;
+			if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
+				agent_text_event(s, "assistant_text", agent_str(it, "text"),
+				    rec, "transcript");
+			else if (strcmp(t, "tool_use") == 0)
+				agent_tool_use(s, agent_str(it, "name") != NULL ?
+				    agent_str(it, "name") : "?", agent_obj(it, "input"),
+				    agent_str(it, "id"), rec, "transcript");
+		}
+		/* One content block per line, the same message: count usage once. */
+		id = agent_str(msg, "id");
+		usage = agent_obj(msg, "usage");
+		if (usage != NULL && (id == NULL || a->last_msg_id == NULL ||
+		    strcmp(id, a->last_msg_id) != 0)) {
+			free(a->last_msg_id);
+			a->last_msg_id = id != NULL ? xstrdup(id) : NULL;
+			agent_usage(s, agent_int(usage, "input_tokens"),
+			    agent_int(usage, "output_tokens"),
+			    agent_int(usage, "cache_read_input_tokens"),
+			    agent_int(usage, "cache_creation_input_tokens"),
+			    json_object_get_double(agent_obj(rec, "costUSD")), rec);
+		}
+		return;
+	}
+	if (strcmp(type, "system") == 0 && (t = agent_str(rec, "subtype")) != NULL &&
+	    strcmp(t, "turn_duration") == 0) {
+		agent_event(s, "turn_end", NULL, rec, "transcript");
+		/* The hooks say so first; this is for a session without them. */
+		if (a->status == AGENT_WORKING && strcmp(a->source, "hook") != 0)
+			agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+		return;
+	}
+	if (strcmp(type, "error") == 0)
+		agent_text_event(s, "error", agent_str(rec, "message") != NULL ?
+		    agent_str(rec, "message") : "error", rec, "transcript");
+}
+
+static void
+claude_screen(struct session *s, struct agent *a, const char *text)
+{
+	int	busy = strstr(text, "esc to interrupt") != NULL;
+
+	/* Dialogs the API call already answered: the folder and the mode were chosen. */
+	if (!(a->answered & AGENT_ANSWERED_TRUST) && strstr(text, "trust") != NULL &&
+	    (strstr(text, "Yes, I trust") != NULL || strstr(text, "Yes, proceed") != NULL)) {
+		a->answered |= AGENT_ANSWERED_TRUST;
+		session_input(s, "\r", 1);
+		agent_dialog(s, "trust");
+		return;
+	}
+	if (!(a->answered & AGENT_ANSWERED_BYPASS) && strstr(text, "Bypass Permissions mode") &&
+	    strstr(text, "Yes, I accept") != NULL) {
+		a->answered |= AGENT_ANSWERED_BYPASS;
+		session_input(s, "2", 1);
+		agent_dialog(s, "bypass_permissions");
+		return;
+	}
+	if (a->status == AGENT_STARTING && !busy && strstr(text, "for shortcuts") != NULL)
+		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	/* Approval box without a hook report (hooks off or late): the screen says so. */
+	if (a->status == AGENT_WORKING && strstr(text, "Do you want to proceed?") != NULL &&
+	    strcmp(a->source, "hook") != 0)
+		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", NULL);
+}
+
+static void
+claude_hook(struct session *s, struct agent *a, struct json_object *ev)
+{
+	struct json_object	*p, *o;
+	const char		*name = agent_str(ev, "hook_event_name"), *tool;
+
+	if (name == NULL)
+		return;
+	tool = agent_str(ev, "tool_name");
+	if (strcmp(name, "SessionStart") == 0) {
+		agent_event(s, "agent_started", NULL, ev, "hook");
+	} else if (strcmp(name, "UserPromptSubmit") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	} else if (strcmp(name, "PreToolUse") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "tool_use", NULL);
+	} else if (strcmp(name, "PermissionRequest") == 0) {
+		p = json_object_new_object();
+		json_object_object_add(p, "tool", json_object_new_string(tool != NULL ?
+		    tool : "?"));
+		json_object_object_add(p, "input",
+		    json_object_get(agent_obj(ev, "tool_input")));
+		o = json_object_new_object();
+		json_object_object_add(o, "tool", json_object_new_string(tool != NULL ?
+		    tool : "?"));
+		json_object_object_add(o, "input",
+		    json_object_get(agent_obj(ev, "tool_input")));
+		agent_event(s, "permission_request", o, ev, "hook");
+		agent_set(s, AGENT_WAITING, "hook", "waiting_approval", p);
+	} else if (strcmp(name, "PostToolUse") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	} else if (strcmp(name, "Stop") == 0) {
+		/* Read the transcript first, so the events come before the idle status. */
+		agent_read_lines(s);
+		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+	} else if (strcmp(name, "SessionEnd") == 0) {
+		agent_event(s, "agent_ended", NULL, ev, "hook");
+	}
+	(void)a;
+}
+
+/* Codex CLI (rules for 0.171). */
+
+static void
+codex_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char	**argv = *argvp, *trust;
+	int	  argc = 0;
+
+	(void)a;
+	/* The caller chose the folder: trust it for this run only (-c, no file). */
+	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
+	while (argv[argc] != NULL)
+		argc++;
+	argv = xreallocarray(argv, (size_t)argc + 3, sizeof *argv);
+	argv[argc++] = xstrdup("-c");
+	argv[argc++] = trust;
+	argv[argc] = NULL;
+	*argvp = argv;
+}
+
+/* 1 if some other live session already reads this transcript. */
+static int
+agent_transcript_taken(struct session *self, const char *path)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (s != self && s->agent != NULL && s->agent->transcript != NULL &&
+		    strcmp(s->agent->transcript, path) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+codex_find(struct session *s, struct agent *a)
+{
+	struct json_object	*rec, *payload;
+	struct stat		 sb;
+	glob_t			 g;
+	const char		*ch, *cwd;
+	char			*pat, *base = NULL, line[65536], *cause;
+	size_t			 i;
+	FILE			*f;
+
+	if (a->transcript != NULL)
+		return;
+	if ((ch = getenv("CODEX_HOME")) != NULL && *ch != '\0')
+		base = xstrdup(ch);
+	else
+		base = agent_home_path(".codex");
+	xasprintf(&pat, "%s/sessions/*/*/*/rollout-*.jsonl", base);
+	free(base);
+	if (glob(pat, 0, NULL, &g) != 0) {
+		free(pat);
+		return;
+	}
+	free(pat);
+	for (i = g.gl_pathc; i > 0 && a->transcript == NULL; i--) {
+		const char *p = g.gl_pathv[i - 1];
+
+		if (stat(p, &sb) == -1 || sb.st_mtime < a->started - 2 ||
+		    agent_transcript_taken(s, p) || (f = fopen(p, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof line, f) != NULL) {
+			rec = agd_json_parse(line, strcspn(line, "\n"), &cause);
+			if (rec == NULL)
+				free(cause);
+			else {
+				payload = agent_obj(rec, "payload");
+				if ((cwd = agent_str(payload, "cwd")) != NULL &&
+				    strcmp(cwd, s->cwd) == 0)
+					a->transcript = xstrdup(p);
+				json_object_put(rec);
+			}
+		}
+		fclose(f);
+	}
+	globfree(&g);
+}
+
+static void
+codex_line(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct json_object	*p, *args, *info, *tot;
+	const char		*type, *pt, *role;
+	char			*text, *cause;
+	int64_t			 in, out, cread;
+
+	if ((type = agent_str(rec, "type")) == NULL ||
+	    (p = agent_obj(rec, "payload")) == NULL || (pt = agent_str(p, "type")) == NULL)
+		return;
+	if (strcmp(type, "response_item") == 0) {
+		if (strcmp(pt, "message") == 0 && (role = agent_str(p, "role")) != NULL) {
+			if (strcmp(role, "user") == 0 &&
+			    (text = agent_content_text(agent_obj(p, "content"), "input_text"))
+			    != NULL) {
+				/* Codex adds its own context as user messages: keep the user's. */
+				if (strncmp(text, "<", 1) != 0)
+					agent_text_event(s, "user_message", text, rec, "transcript");
+				free(text);
+			} else if (strcmp(role, "assistant") == 0 &&
+			    (text = agent_content_text(agent_obj(p, "content"), "output_text"))
+			    != NULL) {
+				agent_text_event(s, "assistant_text", text, rec, "transcript");
+				free(text);
+			}
+		} else if (strcmp(pt, "function_call") == 0 ||
+		    strcmp(pt, "custom_tool_call") == 0) {
+			args = NULL;
+			if (agent_str(p, "arguments") != NULL)
+				args = agd_json_parse(agent_str(p, "arguments"),
+				    strlen(agent_str(p, "arguments")), &cause);
+			if (args == NULL && agent_str(p, "arguments") != NULL) {
+				free(cause);
+				args = json_object_new_string(agent_str(p, "arguments"));
+			}
+			agent_tool_use(s, agent_str(p, "name") != NULL ? agent_str(p, "name") :
+			    "?", args, agent_str(p, "call_id"), rec, "transcript");
+			json_object_put(args);
+		} else if (strcmp(pt, "function_call_output") == 0 ||
+		    strcmp(pt, "custom_tool_call_output") == 0) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "id", json_object_new_string(
+			    agent_str(p, "call_id") != NULL ? agent_str(p, "call_id") : ""));
+			json_object_object_add(o, "output",
+			    json_object_get(agent_obj(p, "output")));
+			json_object_object_add(o, "isError", json_object_new_boolean(0));
+			agent_event(s, "tool_result", o, rec, "transcript");
+			if (a->status == AGENT_WAITING)
+				agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
+		}
+		return;
+	}
+	if (strcmp(type, "event_msg") != 0)
+		return;
+	if (strcmp(pt, "task_started") == 0)
+		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
+	else if (strcmp(pt, "task_complete") == 0) {
+		agent_event(s, "turn_end", NULL, rec, "transcript");
+		agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+	} else if (strcmp(pt, "token_count") == 0 &&
+	    (info = agent_obj(p, "info")) != NULL &&
+	    (tot = agent_obj(info, "total_token_usage")) != NULL) {
+		/* Codex reports running totals: count the growth. */
+		in = agent_int(tot, "input_tokens");
+		cread = agent_int(tot, "cached_input_tokens");
+		out = agent_int(tot, "output_tokens");
+		agent_usage(s, in - cread - (a->in), out - a->out, cread - a->cread,
+		    0, 0, rec);
+	} else if (strcmp(pt, "error") == 0) {
+		agent_text_event(s, "error", agent_str(p, "message") != NULL ?
+		    agent_str(p, "message") : "error", rec, "transcript");
+	}
+}
+
+static void
+codex_screen(struct session *s, struct agent *a, const char *text)
+{
+	struct json_object	*p, *in;
+	const char		*cmd;
+	char			*line;
+	int			 busy = strstr(text, "esc to interrupt") != NULL;
+
+	if (!(a->answered & AGENT_ANSWERED_TRUST) && strstr(text, "Trust this folder") != NULL) {
+		a->answered |= AGENT_ANSWERED_TRUST;
+		session_input(s, "\r", 1);
+		agent_dialog(s, "trust");
+		return;
+	}
+	if (a->status == AGENT_STARTING && !busy &&
+	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
+		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	if (a->status != AGENT_WAITING &&
+	    strstr(text, "Would you like to run the following command?") != NULL) {
+		p = json_object_new_object();
+		json_object_object_add(p, "tool", json_object_new_string("exec_command"));
+		in = json_object_new_object();
+		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {
+			cmd += cmd[0] == '\n' ? 5 : 2;
+			line = xstrndup(cmd, strcspn(cmd, "\n"));
+			json_object_object_add(in, "command", json_object_new_string(line));
+			free(line);
+		}
+		json_object_object_add(p, "input", in);
+		agent_event(s, "permission_request", json_object_new_object(), NULL, "screen");
+		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", p);
+	} else if (a->status == AGENT_WAITING && strcmp(a->source, "screen") == 0 &&
+	    strstr(text, "Would you like to run the following command?") == NULL)
+		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
+}
+
+/* OpenClaw (rules for 2026.9). */
+
+static void
+openclaw_find(struct session *s, struct agent *a)
+{
+	(void)s;
+	(void)a;
+}
+
+static void
+openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
+{
+	(void)s;
+	(void)a;
+	(void)rec;
+}
+
+static void
+openclaw_screen(struct session *s, struct agent *a, const char *text)
+{
+	int	idle = strstr(text, "local ready | idle") != NULL;
+
+	if (idle && a->status != AGENT_IDLE)
+		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	else if (!idle && a->status == AGENT_IDLE && !a->delivering &&
+	    (strstr(text, "streaming") != NULL || strstr(text, "| local ready") != NULL))
+		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
+}
+
+static const struct agent_kind agent_kinds[] = {
+	{ "claude", "claude-2.1", "/clear", "\r", "\x1b",
+	    claude_prepare, claude_find, claude_line, claude_screen },
+	{ "codex", "codex-0.171", "/new", "y", "\x1b",
+	    codex_prepare, codex_find, codex_line, codex_screen },
+	{ "openclaw", "openclaw-2026.9", "/new", NULL, NULL,
+	    NULL, openclaw_find, openclaw_line, openclaw_screen },
+};
+
+/* The loop's part: find and read transcripts, run screen rules. */
+
+static void
+agent_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	struct agent	*a = s->agent;
+	char		*text;
+
+	(void)fd;
+	(void)what;
+	if (a == NULL)
+		return;
+	if (a->transcript == NULL && a->kind->find != NULL)
+		a->kind->find(s, a);
+	agent_read_lines(s);
+	if (s->agent != NULL && a->screen_dirty && a->kind->screen != NULL) {
+		a->screen_dirty = 0;
+		text = screen_text(a->screen, NULL);
+		a->kind->screen(s, a, text);
+		free(text);
+	}
+}
+
+static const struct agent_kind *
+agent_kind_of(const char *prog)
+{
+	const char	*base = strrchr(prog, '/');
+	size_t		 i;
+
+	base = base != NULL ? base + 1 : prog;
+	for (i = 0; i < sizeof agent_kinds / sizeof agent_kinds[0]; i++) {
+		if (strcmp(agent_kinds[i].prog, base) == 0)
+			return (&agent_kinds[i]);
+	}
+	return (NULL);
+}
+
+void
+agent_attach(struct session *s, char ***argvp, int adopted)
+{
+	const struct agd_agent	*cfg;
+	const struct agent_kind	*k;
+	struct agent		*a;
+	struct timeval		 tv = { 0, AGENT_POLL_MS * 1000 };
+	char			**tmpl = NULL, *cause;
+
+	if (argvp != NULL)
+		k = agent_kind_of((*argvp)[0]);
+	else {
+		/* Re-adoption: the program of the configured command. */
+		if ((cfg = agd_conf_agent(agentd_conf, s->agent_type)) == NULL ||
+		    (tmpl = agd_argv_split(cfg->argv[s->mode], NULL, &cause)) == NULL)
+			return;
+		k = agent_kind_of(tmpl[0]);
+		agd_argv_free(tmpl);
+	}
+	if (k == NULL)
+		return;
+	a = xcalloc(1, sizeof *a);
+	a->kind = k;
+	a->status = AGENT_STARTING;
+	a->source = "daemon";
+	a->phase = "starting";
+	agd_iso8601(time(NULL), a->since, sizeof a->since);
+	a->started = time(NULL);
+	a->screen = screen_new(s->rows, s->cols);
+	TAILQ_INIT(&a->queue);
+	a->poll_ev = event_new(agentd_base, -1, EV_PERSIST, agent_poll_cb, s);
+	a->enter_ev = evtimer_new(agentd_base, agent_enter_cb, s);
+	s->agent = a;
+	if (!adopted && k->prepare != NULL)
+		k->prepare(s, a, argvp);
+	if (adopted)
+		persist_agent_load(s->id, &a->uuid, &a->transcript, &a->toff, &a->in,
+		    &a->out, &a->cread, &a->cwrite, &a->cost);
+	event_add(a->poll_ev, &tv);
+	if (!adopted)
+		agent_persist(s);
+}
+
+void
+agent_detach(struct session *s)
+{
+	struct agent	*a = s->agent;
+	struct qmsg	*m;
+
+	if (a == NULL)
+		return;
+	while ((m = TAILQ_FIRST(&a->queue)) != NULL) {
+		TAILQ_REMOVE(&a->queue, m, entry);
+		free(m->text);
+		free(m);
+	}
+	event_free(a->poll_ev);
+	event_free(a->enter_ev);
+	screen_free(a->screen);
+	json_object_put(a->pending);
+	json_object_put(a->last_tool);
+	free(a->uuid);
+	free(a->settings);
+	free(a->transcript);
+	free(a->last_msg_id);
+	free(a);
+	s->agent = NULL;
+}
+
+void
+agent_running(struct session *s)
+{
+	(void)s;
+}
+
+void
+agent_output(struct session *s, const void *p, size_t n)
+{
+	if (s->agent == NULL)
+		return;
+	screen_feed(s->agent->screen, p, n);
+	s->agent->screen_dirty = 1;
+}
+
+int
+agent_submit(struct session *s, const char *text, uint64_t seq)
+{
+	if (s->agent == NULL)
+		return (0);
+	agent_queue(s, text, seq);
+	return (1);
+}
+
+void
+agent_reset(struct session *s)
+{
+	struct agent	*a = s->agent;
+
+	if (a == NULL)
+		return;
+	screen_clear(a->screen);
+	if (a->kind->reset_cmd != NULL)
+		agent_queue(s, a->kind->reset_cmd, 0);
+}
+
+int
+agent_approve(struct session *s, int allow, const char **code, char **cause)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+	const char		*keys;
+
+	if (a == NULL || a->status != AGENT_WAITING) {
+		*code = "nothing_pending";
+		xasprintf(cause, "no approval is pending for %s", s->name);
+		return (-1);
+	}
+	keys = allow ? a->kind->allow_keys : a->kind->deny_keys;
+	if (keys == NULL) {
+		*code = "nothing_pending";
+		xasprintf(cause, "%s has no approvals in its terminal UI", a->kind->prog);
+		return (-1);
+	}
+	session_input(s, keys, strlen(keys));
+	o = json_object_new_object();
+	json_object_object_add(o, "decision", json_object_new_string(allow ? "allow" : "deny"));
+	if (a->pending != NULL)
+		json_object_object_add(o, "request", json_object_get(a->pending));
+	session_event(s, "approval", o);
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+	return (0);
+}
+
+void
+agent_hook(struct session *s, struct json_object *ev)
+{
+	if (s->agent == NULL || strcmp(s->agent->kind->prog, "claude") != 0)
+		return;
+	claude_hook(s, s->agent, ev);
+}
+
+void
+agent_resize(struct session *s, int cols, int rows)
+{
+	if (s->agent != NULL)
+		screen_resize(s->agent->screen, rows, cols);
+}
+
+void
+agent_ended(struct session *s)
+{
+	if (s->agent == NULL)
+		return;
+	if (s->agent->transcript == NULL && s->agent->kind->find != NULL)
+		s->agent->kind->find(s, s->agent);
+	agent_read_lines(s);
+}

@@ -1,0 +1,41 @@
+/*
+ * Agent adapters: what agentd knows about the real agent programs (claude, codex,
+ * openclaw) beyond their terminal - how to launch them, when they are ready, their
+ * own records (hooks, transcripts), their status, approvals and usage.
+ *
+ * An adapter is attached when the session's command runs one of those programs
+ * (by the basename of argv[0]); any other program is a plain terminal session.
+ */
+#ifndef AGENTD_AGENT_H
+#define AGENTD_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+struct session;
+
+/* At create (adopted = 0) or re-adoption: attach an adapter; may append to *argv. */
+void	agent_attach(struct session *, char ***argv, int adopted);
+void	agent_detach(struct session *);
+/* The holder says the agent runs. */
+void	agent_running(struct session *);
+/* Every chunk of terminal output, as recorded. */
+void	agent_output(struct session *, const void *, size_t);
+/*
+ * A message for the agent (recorded as event seq). 1 if the adapter took it (it is
+ * delivered when the agent is ready), 0 if the caller should type it directly.
+ */
+int	agent_submit(struct session *, const char *text, uint64_t seq);
+/* Reset: the agent's own "new conversation" command. */
+void	agent_reset(struct session *);
+/* Answer a pending approval. 0, or -1 with *code (static) and *cause. */
+int	agent_approve(struct session *, int allow, const char **code, char **cause);
+/* A hook report from the agent (claude --settings hooks). Borrowed. */
+void	agent_hook(struct session *, struct json_object *);
+void	agent_resize(struct session *, int cols, int rows);
+/* The session ended: read the last of its records. */
+void	agent_ended(struct session *);
+
+#endif
