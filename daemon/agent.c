@@ -77,6 +77,8 @@ struct agent {
 	const struct agent_kind	*kind;
 	struct screen		*screen;
 	int			 screen_dirty;
+	int			 hooks;		/* the agent's hooks report */
+	uint64_t		 screen_ms;	/* last run of the screen rules */
 	struct event		*poll_ev;
 	struct event		*enter_ev;
 	time_t			 started;
@@ -98,9 +100,9 @@ struct agent {
 	char			*last_msg_id;	/* usage is counted once per message */
 	int64_t			 in, out, cread, cwrite;
 	double			 cost;
-	int			 answered;	/* dialogs answered (bits) */
-#define AGENT_ANSWERED_TRUST	0x1
-#define AGENT_ANSWERED_BYPASS	0x2
+	uint64_t		 answered_ms;	/* last keys sent to a dialog */
+	struct event		*keys_ev;	/* keys to send a moment later */
+	char			*keys_later;
 };
 
 static void	agent_deliver_next(struct session *);
@@ -198,6 +200,92 @@ agent_event(struct session *s, const char *type, struct json_object *fields,
 	if (raw != NULL)
 		json_object_object_add(fields, "raw", agent_raw(raw));
 	session_event(s, type, fields);
+}
+
+static void
+agent_keys_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->agent == NULL || s->agent->keys_later == NULL)
+		return;
+	session_input(s, s->agent->keys_later, strlen(s->agent->keys_later));
+	free(s->agent->keys_later);
+	s->agent->keys_later = NULL;
+}
+
+/*
+ * Answer a dialog of the agent the way the API call asked: first keys now (e.g.
+ * move to the option), then keys a moment later (Enter), as a person would.
+ * 0 if a recent answer is still being processed.
+ */
+static int
+agent_answer(struct session *s, const char *now, const char *later)
+{
+	struct agent	*a = s->agent;
+	struct timeval	 tv = { 0, AGENT_ENTER_MS * 1000 };
+	uint64_t	 ms = agd_now_ms();
+
+	if (a->answered_ms != 0 && ms - a->answered_ms < 500)
+		return (0);
+	a->answered_ms = ms;
+	session_input(s, now, strlen(now));
+	if (later != NULL) {
+		free(a->keys_later);
+		a->keys_later = xstrdup(later);
+		evtimer_add(a->keys_ev, &tv);
+	}
+	return (1);
+}
+
+/* The screen line that holds option, or NULL. */
+static const char *
+agent_line_of(const char *text, const char *option, size_t *len)
+{
+	const char	*p, *b, *e;
+
+	if ((p = strstr(text, option)) == NULL)
+		return (NULL);
+	for (b = p; b > text && b[-1] != '\n'; b--)
+		;
+	e = strchr(p, '\n');
+	*len = e != NULL ? (size_t)(e - b) : strlen(b);
+	return (b);
+}
+
+/* 1 if the selection marker stands on the line of option. */
+static int
+agent_selected(const char *text, const char *option)
+{
+	const char	*b;
+	size_t		 len;
+
+	if ((b = agent_line_of(text, option, &len)) == NULL)
+		return (0);
+	return (memmem(b, len, "\xe2\x9d\xaf", 3) != NULL ||	/* ❯ */
+	    memmem(b, len, "\xe2\x80\xba", 3) != NULL);		/* › */
+}
+
+static void	agent_dialog(struct session *, const char *);
+
+/*
+ * A selection dialog showing both options: walk the cursor to want and confirm it.
+ * 1 if the dialog is on screen (and handled), 0 if not.
+ */
+static int
+agent_choose(struct session *s, const char *text, const char *other,
+    const char *want, const char *which)
+{
+	if (strstr(text, other) == NULL || strstr(text, want) == NULL)
+		return (0);
+	if (agent_selected(text, want)) {
+		if (agent_answer(s, "\r", NULL))
+			agent_dialog(s, which);
+	} else
+		agent_answer(s, "\x1b[B", NULL);
+	return (1);
 }
 
 /* A dialog of the agent that agentd answered the way the API call asked. */
@@ -624,26 +712,19 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 {
 	int	busy = strstr(text, "esc to interrupt") != NULL;
 
-	/* Dialogs the API call already answered: the folder and the mode were chosen. */
-	if (!(a->answered & AGENT_ANSWERED_TRUST) && strstr(text, "trust") != NULL &&
-	    (strstr(text, "Yes, I trust") != NULL || strstr(text, "Yes, proceed") != NULL)) {
-		a->answered |= AGENT_ANSWERED_TRUST;
-		session_input(s, "\r", 1);
-		agent_dialog(s, "trust");
+	/*
+	 * Dialogs the API call already answered: the caller chose the folder (trust
+	 * it) and the mode (accept bypass). Move the cursor to that option, and
+	 * confirm once the screen shows it selected (the TUI may redraw in between).
+	 */
+	if (agent_choose(s, text, "No, exit", "Yes, I trust this folder", "trust") ||
+	    agent_choose(s, text, "No, exit", "Yes, I accept", "bypass_permissions"))
 		return;
-	}
-	if (!(a->answered & AGENT_ANSWERED_BYPASS) && strstr(text, "Bypass Permissions mode") &&
-	    strstr(text, "Yes, I accept") != NULL) {
-		a->answered |= AGENT_ANSWERED_BYPASS;
-		session_input(s, "2", 1);
-		agent_dialog(s, "bypass_permissions");
-		return;
-	}
 	if (a->status == AGENT_STARTING && !busy && strstr(text, "for shortcuts") != NULL)
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
-	/* Approval box without a hook report (hooks off or late): the screen says so. */
-	if (a->status == AGENT_WORKING && strstr(text, "Do you want to proceed?") != NULL &&
-	    strcmp(a->source, "hook") != 0)
+	/* Approval box in a session whose hooks never reported: the screen says so. */
+	if (!a->hooks && a->status == AGENT_WORKING &&
+	    strstr(text, "Do you want to proceed?") != NULL)
 		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", NULL);
 }
 
@@ -655,6 +736,7 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 
 	if (name == NULL)
 		return;
+	a->hooks = 1;
 	tool = agent_str(ev, "tool_name");
 	if (strcmp(name, "SessionStart") == 0) {
 		agent_event(s, "agent_started", NULL, ev, "hook");
@@ -684,7 +766,6 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	} else if (strcmp(name, "SessionEnd") == 0) {
 		agent_event(s, "agent_ended", NULL, ev, "hook");
 	}
-	(void)a;
 }
 
 /* Codex CLI (rules for 0.171). */
@@ -837,7 +918,7 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 		cread = agent_int(tot, "cached_input_tokens");
 		out = agent_int(tot, "output_tokens");
 		agent_usage(s, in - cread - (a->in), out - a->out, cread - a->cread,
-		    0, 0, rec);
+		    agent_int(tot, "cache_write_input_tokens") - a->cwrite, 0, rec);
 	} else if (strcmp(pt, "error") == 0) {
 		agent_text_event(s, "error", agent_str(p, "message") != NULL ?
 		    agent_str(p, "message") : "error", rec, "transcript");
@@ -847,15 +928,14 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 static void
 codex_screen(struct session *s, struct agent *a, const char *text)
 {
-	struct json_object	*p, *in;
+	struct json_object	*p, *in, *o;
 	const char		*cmd;
 	char			*line;
 	int			 busy = strstr(text, "esc to interrupt") != NULL;
 
-	if (!(a->answered & AGENT_ANSWERED_TRUST) && strstr(text, "Trust this folder") != NULL) {
-		a->answered |= AGENT_ANSWERED_TRUST;
-		session_input(s, "\r", 1);
-		agent_dialog(s, "trust");
+	if (strstr(text, "Trust this folder") != NULL && strstr(text, "Trust and continue") != NULL) {
+		if (agent_answer(s, "\r", NULL))
+			agent_dialog(s, "trust");
 		return;
 	}
 	if (a->status == AGENT_STARTING && !busy &&
@@ -873,7 +953,10 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 			free(line);
 		}
 		json_object_object_add(p, "input", in);
-		agent_event(s, "permission_request", json_object_new_object(), NULL, "screen");
+		o = json_object_new_object();
+		json_object_object_add(o, "tool", json_object_new_string("exec_command"));
+		json_object_object_add(o, "input", json_object_get(in));
+		agent_event(s, "permission_request", o, NULL, "screen");
 		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", p);
 	} else if (a->status == AGENT_WAITING && strcmp(a->source, "screen") == 0 &&
 	    strstr(text, "Would you like to run the following command?") == NULL)
@@ -934,8 +1017,14 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (a->transcript == NULL && a->kind->find != NULL)
 		a->kind->find(s, a);
 	agent_read_lines(s);
-	if (s->agent != NULL && a->screen_dirty && a->kind->screen != NULL) {
+	/*
+	 * The screen rules run when the screen changed, and twice a second while
+	 * the agent starts (a dialog waits for keys without drawing anything).
+	 */
+	if (s->agent != NULL && a->kind->screen != NULL && (a->screen_dirty ||
+	    (a->status == AGENT_STARTING && agd_now_ms() - a->screen_ms >= 500))) {
 		a->screen_dirty = 0;
+		a->screen_ms = agd_now_ms();
 		text = screen_text(a->screen, NULL);
 		a->kind->screen(s, a, text);
 		free(text);
@@ -988,6 +1077,7 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	TAILQ_INIT(&a->queue);
 	a->poll_ev = event_new(agentd_base, -1, EV_PERSIST, agent_poll_cb, s);
 	a->enter_ev = evtimer_new(agentd_base, agent_enter_cb, s);
+	a->keys_ev = evtimer_new(agentd_base, agent_keys_cb, s);
 	s->agent = a;
 	if (!adopted && k->prepare != NULL)
 		k->prepare(s, a, argvp);
@@ -1014,6 +1104,8 @@ agent_detach(struct session *s)
 	}
 	event_free(a->poll_ev);
 	event_free(a->enter_ev);
+	event_free(a->keys_ev);
+	free(a->keys_later);
 	screen_free(a->screen);
 	json_object_put(a->pending);
 	json_object_put(a->last_tool);
