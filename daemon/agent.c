@@ -92,6 +92,7 @@ struct agent {
 
 	TAILQ_HEAD(, qmsg)	 queue;
 	int			 delivering;
+	uint64_t		 delivered_ms;
 
 	char			*uuid;		/* the agent's own session id */
 	char			*settings;
@@ -107,6 +108,7 @@ struct agent {
 
 static void	agent_deliver_next(struct session *);
 static void	agent_persist(struct session *);
+static void	openclaw_read_rows(struct session *);
 
 /* Helpers. */
 
@@ -439,6 +441,7 @@ agent_deliver_next(struct session *s)
 		return;
 	TAILQ_REMOVE(&a->queue, m, entry);
 	a->delivering = 1;
+	a->delivered_ms = agd_now_ms();
 	session_input(s, m->text, strlen(m->text));
 	evtimer_add(a->enter_ev, &tv);
 	o = json_object_new_object();
@@ -479,6 +482,10 @@ agent_read_lines(struct session *s)
 
 	if (a->transcript == NULL)
 		return;
+	if (strcmp(a->kind->prog, "openclaw") == 0) {
+		openclaw_read_rows(s);
+		return;
+	}
 	if ((fd = open(a->transcript, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
 	buf = xmalloc(cap + 1);
@@ -965,19 +972,146 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 
 /* OpenClaw (rules for 2026.9). */
 
+/*
+ * Each session gets its own state directory (the local TUI wants to own one
+ * exclusively), reads the user's own config file, and works in the session's
+ * directory (OPENCLAW_WORKSPACE_DIR).
+ */
+static void
+openclaw_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char		**argv = *argvp, **nargv, *state, *conf, *base;
+	const char	*e;
+	int		  argc = 0, k = 0, i;
+
+	(void)a;
+	xasprintf(&state, "%s/openclaw", s->dir);
+	agd_mkdirs(state, 0700);
+	if ((e = getenv("OPENCLAW_CONFIG_PATH")) != NULL && *e != '\0')
+		conf = xstrdup(e);
+	else if ((e = getenv("OPENCLAW_STATE_DIR")) != NULL && *e != '\0')
+		xasprintf(&conf, "%s/openclaw.json", e);
+	else {
+		base = agent_home_path(".openclaw");
+		xasprintf(&conf, "%s/openclaw.json", base);
+		free(base);
+	}
+	while (argv[argc] != NULL)
+		argc++;
+	nargv = xcalloc((size_t)argc + 5, sizeof *nargv);
+	nargv[k++] = xstrdup("env");
+	xasprintf(&nargv[k++], "OPENCLAW_STATE_DIR=%s", state);
+	xasprintf(&nargv[k++], "OPENCLAW_CONFIG_PATH=%s", conf);
+	xasprintf(&nargv[k++], "OPENCLAW_WORKSPACE_DIR=%s", s->cwd);
+	for (i = 0; i < argc; i++)
+		nargv[k++] = argv[i];
+	nargv[k] = NULL;
+	free(argv);
+	*argvp = nargv;
+	a->transcript = NULL;
+	xasprintf(&a->settings, "%s/agents/main/agent/openclaw-agent.sqlite", state);
+	free(state);
+	free(conf);
+}
+
 static void
 openclaw_find(struct session *s, struct agent *a)
 {
 	(void)s;
-	(void)a;
+	if (a->transcript == NULL && a->settings != NULL && access(a->settings, R_OK) == 0)
+		a->transcript = xstrdup(a->settings);
 }
 
 static void
 openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 {
-	(void)s;
+	struct json_object	*msg, *content, *it, *usage, *o;
+	const char		*type, *role, *t;
+	char			*text;
+	size_t			 i;
+
 	(void)a;
-	(void)rec;
+	if ((type = agent_str(rec, "type")) == NULL || strcmp(type, "message") != 0 ||
+	    (msg = agent_obj(rec, "message")) == NULL ||
+	    (role = agent_str(msg, "role")) == NULL)
+		return;
+	content = agent_obj(msg, "content");
+	if (strcmp(role, "user") == 0) {
+		if ((text = agent_content_text(content, "text")) != NULL) {
+			if (strstr(text, "<<<BEGIN_OPENCLAW_INTERNAL") == NULL)
+				agent_text_event(s, "user_message", text, rec, "transcript");
+			free(text);
+		}
+	} else if (strcmp(role, "assistant") == 0) {
+		for (i = 0; content != NULL && json_object_is_type(content,
+		    json_type_array) && i < json_object_array_length(content); i++) {
+			it = json_object_array_get_idx(content, i);
+			if ((t = agent_str(it, "type")) == NULL)
+				continue;
+			if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
+				agent_text_event(s, "assistant_text", agent_str(it, "text"),
+				    rec, "transcript");
+			else if (strcmp(t, "toolCall") == 0)
+				agent_tool_use(s, agent_str(it, "name") != NULL ?
+				    agent_str(it, "name") : "?", agent_obj(it, "arguments"),
+				    agent_str(it, "id"), rec, "transcript");
+		}
+		if ((usage = agent_obj(msg, "usage")) != NULL)
+			agent_usage(s, agent_int(usage, "input"), agent_int(usage, "output"),
+			    agent_int(usage, "cacheRead"), agent_int(usage, "cacheWrite"),
+			    agent_obj(usage, "cost") != NULL ? json_object_get_double(
+			    agent_obj(agent_obj(usage, "cost"), "total")) : 0, rec);
+	} else if (strcmp(role, "toolResult") == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(
+		    agent_str(msg, "toolCallId") != NULL ? agent_str(msg, "toolCallId") : ""));
+		json_object_object_add(o, "output", json_object_get(content));
+		json_object_object_add(o, "isError", json_object_new_boolean(
+		    agent_obj(msg, "isError") != NULL &&
+		    json_object_get_boolean(agent_obj(msg, "isError"))));
+		agent_event(s, "tool_result", o, rec, "transcript");
+	}
+}
+
+/* OpenClaw keeps its transcript in SQLite: read the rows after the last one seen. */
+static void
+openclaw_read_rows(struct session *s)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*rec;
+	sqlite3			*db;
+	sqlite3_stmt		*st;
+	const char		*text;
+	char			*cause;
+	int			 n = 0;
+
+	if (sqlite3_open_v2(a->transcript, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return;
+	}
+	sqlite3_busy_timeout(db, 200);
+	if (sqlite3_prepare_v2(db, "SELECT rowid, event_json FROM transcript_events"
+	    " WHERE rowid > ? ORDER BY rowid LIMIT 500", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)a->toff);
+		while (sqlite3_step(st) == SQLITE_ROW && s->agent != NULL) {
+			a->toff = (off_t)sqlite3_column_int64(st, 0);
+			text = (const char *)sqlite3_column_text(st, 1);
+			n++;
+			if (text == NULL ||
+			    (rec = agd_json_parse(text, strlen(text), &cause)) == NULL) {
+				if (text != NULL)
+					free(cause);
+				continue;
+			}
+			if (json_object_is_type(rec, json_type_object))
+				openclaw_line(s, a, rec);
+			json_object_put(rec);
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	if (n > 0 && s->agent != NULL)
+		agent_persist(s);
 }
 
 static void
@@ -985,6 +1119,9 @@ openclaw_screen(struct session *s, struct agent *a, const char *text)
 {
 	int	idle = strstr(text, "local ready | idle") != NULL;
 
+	/* Just typed: the old "idle" may still be on screen for a moment. */
+	if (agd_now_ms() - a->delivered_ms < 1500)
+		return;
 	if (idle && a->status != AGENT_IDLE)
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	else if (!idle && a->status == AGENT_IDLE && !a->delivering &&
@@ -997,8 +1134,8 @@ static const struct agent_kind agent_kinds[] = {
 	    claude_prepare, claude_find, claude_line, claude_screen },
 	{ "codex", "codex-0.171", "/new", "y", "\x1b",
 	    codex_prepare, codex_find, codex_line, codex_screen },
-	{ "openclaw", "openclaw-2026.9", "/new", NULL, NULL,
-	    NULL, openclaw_find, openclaw_line, openclaw_screen },
+	{ "openclaw", "openclaw-2026.9", "/reset", NULL, NULL,
+	    openclaw_prepare, openclaw_find, openclaw_line, openclaw_screen },
 };
 
 /* The loop's part: find and read transcripts, run screen rules. */
