@@ -70,6 +70,7 @@ struct agent_kind {
 struct qmsg {
 	char			*text;
 	uint64_t		 seq;		/* its message event; 0 for commands */
+	int			 debrief;	/* the pre-kill debrief prompt */
 	TAILQ_ENTRY(qmsg)	 entry;
 };
 
@@ -334,8 +335,11 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		json_object_object_add(o, "pendingApproval", json_object_get(a->pending));
 	session_event(s, "status", o);
 	agent_persist(s);
-	if (status == AGENT_IDLE)
+	if (status == AGENT_IDLE) {
 		agent_deliver_next(s);
+		if (s->agent != NULL && !s->agent->delivering)
+			debrief_idle(s);
+	}
 }
 
 static void
@@ -451,19 +455,22 @@ agent_deliver_next(struct session *s)
 		json_object_object_add(o, "command", json_object_new_string(m->text));
 	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
 	session_event(s, "delivered", o);
+	if (m->debrief)
+		debrief_delivered(s);
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 	free(m->text);
 	free(m);
 }
 
 static void
-agent_queue(struct session *s, const char *text, uint64_t seq)
+agent_queue(struct session *s, const char *text, uint64_t seq, int debrief)
 {
 	struct qmsg	*m;
 
 	m = xcalloc(1, sizeof *m);
 	m->text = xstrdup(text);
 	m->seq = seq;
+	m->debrief = debrief;
 	TAILQ_INSERT_TAIL(&s->agent->queue, m, entry);
 	agent_deliver_next(s);
 }
@@ -1274,8 +1281,15 @@ agent_submit(struct session *s, const char *text, uint64_t seq)
 {
 	if (s->agent == NULL)
 		return (0);
-	agent_queue(s, text, seq);
+	agent_queue(s, text, seq, 0);
 	return (1);
+}
+
+void
+agent_submit_command(struct session *s, const char *text, int debrief)
+{
+	if (s->agent != NULL)
+		agent_queue(s, text, 0, debrief);
 }
 
 void
@@ -1287,7 +1301,7 @@ agent_reset(struct session *s)
 		return;
 	screen_clear(a->screen);
 	if (a->kind->reset_cmd != NULL)
-		agent_queue(s, a->kind->reset_cmd, 0);
+		agent_queue(s, a->kind->reset_cmd, 0, 0);
 }
 
 int

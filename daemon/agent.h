@@ -28,6 +28,8 @@ void	agent_output(struct session *, const void *, size_t);
  * delivered when the agent is ready), 0 if the caller should type it directly.
  */
 int	agent_submit(struct session *, const char *text, uint64_t seq);
+/* Queue a command (not a message); debrief: tell debrief.c when it is delivered. */
+void	agent_submit_command(struct session *, const char *text, int debrief);
 /* Reset: the agent's own "new conversation" command. */
 void	agent_reset(struct session *);
 /* Answer a pending approval. 0, or -1 with *code (static) and *cause. */

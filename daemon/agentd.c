@@ -15,12 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "agentd.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
 #include "proto.h"
 #include "util.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 struct event_base	*agentd_base;
@@ -32,7 +35,8 @@ int			 agentd_exiting;
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home] [shutdown | hook NAME]\n");
+	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home]"
+	    " [shutdown | hook NAME | link NAME up|down [REASON]]\n");
 	exit(1);
 }
 
@@ -47,8 +51,11 @@ agentd_signal_cb(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGCHLD:
 		/* Holders we started; their agents' ends come over their sockets. */
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (job_reaped(pid, status))
+				continue;	/* ssh or git of a worker */
 			log_debug("holder %d ended", (int)pid);
+		}
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -155,6 +162,12 @@ main(int argc, char **argv)
 		return (agentd_shutdown_client(agentd_home));
 	if (argc == 2 && strcmp(argv[0], "hook") == 0)
 		return (agentd_hook_client(agentd_home, argv[1]));
+	if (argc >= 1 && strcmp(argv[0], "link") == 0) {
+		/* A remote worker's loop: its SSH link dropped or is back. */
+		if ((ch = worker_link_client(agentd_home, argc, argv)) == 2)
+			usage();
+		return (ch);
+	}
 	if (argc != 0)
 		usage();
 
@@ -174,6 +187,7 @@ main(int argc, char **argv)
 	free(path);
 
 	signal(SIGPIPE, SIG_IGN);
+	git_libgit2_init();
 	if ((agentd_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 
@@ -203,6 +217,7 @@ main(int argc, char **argv)
 	event_base_dispatch(agentd_base);
 
 	server_close();
+	worker_shutdown();
 	ws_close_all();
 	session_shutdown();
 	event_free(ev_chld);

@@ -19,6 +19,7 @@ struct ctl_client;
 struct ws_client;
 struct ws_ring;
 struct agent;
+struct debrief;
 
 /* Globals of the one daemon process (agentd.c). */
 extern struct event_base	*agentd_base;
@@ -71,6 +72,7 @@ struct session {
 	TAILQ_HEAD(, ws_client)	 viewers;
 	struct ws_ring		*ring;
 	struct agent		*agent;		/* a real agent program's adapter */
+	struct debrief		*debrief;	/* a pre-kill debrief running */
 	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
 	size_t			 utf8_tail_len;
 
@@ -92,6 +94,10 @@ struct ctl_client {
 	int			 busy;		/* a reply is outstanding */
 	struct session		*waiting;	/* on this session's waiters list */
 	int			 shutdown_wait;
+	int			 debrief_wait;	/* on its session's debrief waiters */
+	/* Held by a job of cmd-worker.c/machine.c: told if the client goes away. */
+	void			(*abandon)(struct ctl_client *);
+	void			*job;
 	TAILQ_ENTRY(ctl_client)	 wentry;
 	TAILQ_ENTRY(ctl_client)	 entry;
 };
@@ -109,9 +115,14 @@ void	 cmd_dispatch(struct ctl_client *, const char *op, struct json_object *args
 /* session.c */
 struct session	*session_find(const char *name);
 int		 session_count(void);
+/* What session_create() is told beyond a plain session (remote workers). */
+struct session_opts {
+	char		**argv;		/* run this instead of the agentType's command */
+	int		  prompt_sent;	/* the prompt reaches the agent another way */
+};
 struct session	*session_create(const char *name, const char *type, const char *cwd,
-		    int mode, const char *prompt, const char *creator, char **code,
-		    char **cause);
+		    int mode, const char *prompt, const char *creator,
+		    const struct session_opts *, char **code, char **cause);
 void		 session_adopt_all(void);
 void		 session_input(struct session *, const void *, size_t);
 uint64_t	 session_message(struct session *, const char *text, const char *from);
@@ -149,10 +160,19 @@ void		 persist_agent(int64_t id, const char *status, const char *source,
 		    const char *since, const char *phase, const char *pending,
 		    const char *last_tool, const char *uuid, const char *tpath, int64_t toff,
 		    int64_t in, int64_t out, int64_t cread, int64_t cwrite, double cost);
+void		 persist_debriefing(int64_t id, int on);
 void		 persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff,
 		    int64_t *in, int64_t *out, int64_t *cread, int64_t *cwrite, double *cost);
 void		 persist_audit(const char *user, const char *role, const char *action,
 		    const char *session, const char *addr, int status, const char *detail);
+
+/* debrief.c */
+void		 debrief_start(struct ctl_client *, struct session *, int64_t id, int async);
+void		 debrief_delivered(struct session *);
+void		 debrief_idle(struct session *);
+void		 debrief_session_ended(struct session *);
+void		 debrief_forget(struct session *, struct ctl_client *);
+void		 debrief_free(struct session *);
 
 /* ws.c: WebSocket viewers */
 void		 ws_init(const char *path);

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "log.h"
 #include "valid.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 struct cmd_entry {
@@ -120,7 +121,8 @@ cmd_session_create(struct ctl_client *c, struct json_object *args)
 		ctl_error(c, "too_large", "prompt longer than %d bytes", AGD_MESSAGE_MAX);
 		return;
 	}
-	s = session_create(name, type, cwd, m, prompt, cmd_actor(c), &code, &cause);
+	s = session_create(name, type, cwd, m, prompt, cmd_actor(c), NULL, &code,
+	    &cause);
 	if (s == NULL) {
 		ctl_error(c, code, "%s", cause);
 		free(cause);
@@ -223,6 +225,9 @@ cmd_session_delete(struct ctl_client *c, struct json_object *args)
 		ctl_error(c, "invalid_name", "invalid session name");
 		return;
 	}
+	/* A worker's worktree, a parent's workers: cmd-worker.c. */
+	if (worker_delete(c, name, args))
+		return;
 	if ((s = session_find(name)) == NULL || s->state == SESSION_ENDED) {
 		/* Deleting what has already ended changes nothing and says so. */
 		if ((id = persist_lookup(name, &ended)) != 0)
@@ -280,6 +285,35 @@ cmd_session_complete(struct ctl_client *c, struct json_object *args)
 		session_event(s, "completed", o);
 	}
 	ctl_reply(c, 200, persist_session_json(id));
+}
+
+/* POST pre-kill-debrief: the agent's own report, or agentd's. */
+static void
+cmd_session_debrief(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*name;
+	int64_t		 id;
+	int		 ended = 0, async = 0;
+
+	if (cmd_string(c, args, "name", 1, &name) == -1)
+		return;
+	if (!agd_valid_name(name)) {
+		ctl_error(c, "invalid_name", "invalid session name");
+		return;
+	}
+	if (agd_json_get_bool(args, "async", &async) == -1) {
+		ctl_error(c, "invalid_field", "async: must be a boolean");
+		return;
+	}
+	if ((id = persist_lookup(name, &ended)) == 0) {
+		ctl_error(c, "not_found", "no such session: %s", name);
+		return;
+	}
+	s = session_find(name);
+	if (s != NULL && s->id != id)
+		s = NULL;
+	debrief_start(c, s, id, async);
 }
 
 /* POST approval: answer the agent's pending permission prompt. */
@@ -355,8 +389,12 @@ static const struct cmd_entry cmd_table[] = {
 	{ "session.resize",	cmd_session_resize,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.reset",	cmd_session_reset,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.delete",	cmd_session_delete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "worker.dispatch",	cmd_worker_dispatch,	AGD_ROLE_OPERATOR, CMD_AUDIT },
+	{ "worker.link",	cmd_worker_link,	AGD_ROLE_ADMIN,	   0 },
+	{ "machine.list",	cmd_machine_list,	AGD_ROLE_VIEWER,   0 },
 	{ "session.complete",	cmd_session_complete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.approval",	cmd_session_approval,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "session.debrief",	cmd_session_debrief,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "agent.hook",		cmd_agent_hook,		AGD_ROLE_ADMIN,	   0 },
 	{ "daemon.shutdown",	cmd_daemon_shutdown,	AGD_ROLE_ADMIN,	   CMD_AUDIT },
 };

@@ -10,10 +10,17 @@ daemon_agentd_SOURCES = \
 	daemon/spawn.c \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h \
+	daemon/debrief.c \
 	daemon/ws.c \
-	daemon/ws-parse.c daemon/ws-parse.h
-daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(VTERM_CFLAGS)
-daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS)
+	daemon/ws-parse.c daemon/ws-parse.h \
+	daemon/worker.h \
+	daemon/cmd-worker.c \
+	daemon/job.c \
+	daemon/machine.c \
+	daemon/persist-worker.c \
+	daemon/worktree.c
+daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(VTERM_CFLAGS) $(LIBGIT2_CFLAGS) $(LIBGIT2_CFLAGS)
+daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS) $(LIBGIT2_LIBS) $(LIBGIT2_LIBS)
 
 # The holder is small on purpose: no event library, no SQLite.
 daemon_agentd_holder_SOURCES = daemon/holder.c daemon/hproto.h

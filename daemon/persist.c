@@ -319,6 +319,18 @@ persist_audit(const char *user, const char *role, const char *action,
 	persist_step(st, __func__);
 }
 
+void
+persist_debriefing(int64_t id, int on)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("UPDATE sessions SET debriefing = ? WHERE id = ?");
+	sqlite3_bind_int(st, 1, on);
+	sqlite3_bind_int64(st, 2, id);
+	persist_step(st, __func__);
+}
+
 /* What an agent adapter knows (daemon/agent.c). */
 void
 persist_agent(int64_t id, const char *status, const char *source, const char *since,

@@ -142,9 +142,13 @@ server_client_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 server_client_free(struct ctl_client *c)
 {
+	if (c->abandon != NULL)
+		c->abandon(c);
 	if (c->waiting != NULL) {
 		if (c->waiting->create_waiter == c)
 			c->waiting->create_waiter = NULL;
+		else if (c->debrief_wait)
+			debrief_forget(c->waiting, c);
 		else
 			TAILQ_REMOVE(&c->waiting->waiters, c, wentry);
 	}

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
@@ -85,6 +86,7 @@ session_free(struct session *s)
 	if (s->log.fd != -1)
 		agd_seqlog_close(&s->log);
 	ws_session_free(s);
+	debrief_free(s);
 	agent_detach(s);
 	evbuffer_free(s->pending);
 	free(s->name);
@@ -345,6 +347,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 		return;
 	session_flush_tail(s);
 	agent_ended(s);
+	debrief_session_ended(s);
 	s->state = SESSION_ENDED;
 	what = (s->flags & SESSION_KILLING) ? "terminated" : "exited";
 	o = json_object_new_object();
@@ -364,6 +367,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	session_event(s, "exit", o);
 	persist_progress(s);
 	persist_ended(s->id, what, status, has_status, reason);
+	worker_session_ended(s);
 	ws_session_ended(s);
 	session_reply_waiters(s);
 	session_retire(s);
@@ -479,7 +483,8 @@ session_attach(struct session *s, int fd)
 /* Create, start and list a session. On failure set *code (static) and *cause. */
 struct session *
 session_create(const char *name, const char *type, const char *cwd, int mode,
-    const char *prompt, const char *creator, char **code, char **cause)
+    const char *prompt, const char *creator, const struct session_opts *opts,
+    char **code, char **cause)
 {
 	const struct agd_agent	*agent;
 	struct session		*s;
@@ -517,7 +522,12 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		    agentd_conf->max_sessions);
 		return (NULL);
 	}
-	if ((argv = agd_argv_split(agent->argv[mode], NULL, &msg)) == NULL) {
+	if (opts != NULL && opts->argv != NULL) {
+		struct argv_buf	copy = { NULL, 0 };
+
+		argv_addv(&copy, opts->argv);	/* freed like a split one */
+		argv = copy.v;
+	} else if ((argv = agd_argv_split(agent->argv[mode], NULL, &msg)) == NULL) {
 		*code = (char *)"internal";
 		xasprintf(cause, "agent %s command: %s", type, msg);
 		free(msg);
@@ -571,7 +581,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	if (prompt != NULL && *prompt != '\0') {
 		s->prompt = xstrdup(prompt);
 		/* An agent gets it when it is ready; a plain program at once. */
-		if (s->agent == NULL) {
+		if (s->agent == NULL && (opts == NULL || !opts->prompt_sent)) {
 			evbuffer_add(s->pending, prompt, strlen(prompt));
 			evbuffer_add(s->pending, "\r", 1);
 		}

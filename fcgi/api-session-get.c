@@ -78,6 +78,35 @@ api_session_get_events(struct json_object *o, sqlite3_int64 id, uint64_t since,
 	return (0);
 }
 
+/* Add "debrief": the last pre-kill debrief, or null. 0 or -1 with *cause. */
+static int
+api_session_get_debrief(struct json_object *o, sqlite3_int64 id, char **cause)
+{
+	struct json_object	*d = NULL;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = query_stmt(Q_DEBRIEF_ID, cause)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = query_step(st, cause)) == 1) {
+		d = json_object_new_object();
+		json_object_object_add(d, "kind", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 0)));
+		json_object_object_add(d, "source", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 1)));
+		json_object_object_add(d, "report", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 2)));
+		json_object_object_add(d, "createdAt", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 3)));
+	}
+	query_done(st);
+	if (rc == -1)
+		return (-1);
+	json_object_object_add(o, "debrief", d);
+	return (0);
+}
+
 /* Add "workers": {total, running, ended} to o. 0 or -1 with *cause. */
 static int
 api_session_get_workers(struct json_object *o, sqlite3_int64 id, char **cause)
@@ -140,7 +169,8 @@ api_session_get_exec(struct req *req)
 	id = sqlite3_column_int64(st, AGD_SESSION_COL_ID);
 	query_done(st);
 	if (api_session_get_events(o, id, since, limit, &cause) == -1 ||
-	    api_session_get_workers(o, id, &cause) == -1) {
+	    api_session_get_workers(o, id, &cause) == -1 ||
+	    api_session_get_debrief(o, id, &cause) == -1) {
 		json_object_put(o);
 		goto fail;
 	}

@@ -83,6 +83,11 @@ extern const struct api_entry api_session_input_entry;
 extern const struct api_entry api_session_resize_entry;
 extern const struct api_entry api_audit_entry;
 extern const struct api_entry api_session_approval_entry;
+extern const struct api_entry api_session_debrief_entry;
+extern const struct api_entry api_session_debrief_get_entry;
+extern const struct api_entry api_worker_dispatch_entry;
+extern const struct api_entry api_worker_list_entry;
+extern const struct api_entry api_machines_entry;
 
 /* route.c */
 void	route_dispatch(struct req *);
@@ -118,6 +123,8 @@ void	reply_not_allowed(struct req *, const char *allow);
 /* ctl.c */
 struct json_object *ctl_actor(struct req *);
 void	ctl_relay(struct req *, const char *op, struct json_object *args);
+void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
+	    int ms);
 
 /* query.c */
 enum query_id {
@@ -131,6 +138,9 @@ enum query_id {
 	Q_EVENTS,
 	Q_WORKERS,
 	Q_AUDIT,
+	Q_DEBRIEF,
+	Q_DEBRIEF_ID,
+	Q_WORKER_LIST,
 	Q__COUNT
 };
 sqlite3_stmt *query_stmt(enum query_id, char **cause);

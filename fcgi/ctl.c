@@ -44,6 +44,13 @@ ctl_actor(struct req *req)
 void
 ctl_relay(struct req *req, const char *op, struct json_object *args)
 {
+	ctl_relay_timeout(req, op, args, CTL_TIMEOUT_MS);
+}
+
+/* ctl_relay for an operation that may take up to ms (a synchronous debrief). */
+void
+ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int ms)
+{
 	struct json_object	*actor, *body = NULL;
 	struct timeval		 tv;
 	char			*cause = NULL;
@@ -56,13 +63,13 @@ ctl_relay(struct req *req, const char *op, struct json_object *args)
 		return;
 	}
 	/* Bound the blocking writes too (a large prompt fills the socket). */
-	tv.tv_sec = CTL_TIMEOUT_MS / 1000;
+	tv.tv_sec = ms / 1000;
 	tv.tv_usec = 0;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
 		log_warn("%s: setsockopt SO_SNDTIMEO", __func__);
 
 	actor = ctl_actor(req);
-	if (agd_proto_call(fd, op, args, actor, CTL_TIMEOUT_MS, &status, &body,
+	if (agd_proto_call(fd, op, args, actor, ms, &status, &body,
 	    &cause) == -1) {
 		log_warnx("%s: %s: %s", __func__, op, cause);
 		free(cause);

@@ -11,6 +11,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/route.c \
 	fcgi/api-audit.c \
 	fcgi/api-session-approval.c \
+	fcgi/api-session-debrief.c \
 	fcgi/api-session-complete.c \
 	fcgi/api-session-create.c \
 	fcgi/api-session-delete.c \
@@ -20,4 +21,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api-session-message.c \
 	fcgi/api-session-output.c \
 	fcgi/api-session-reset.c \
-	fcgi/api-session-resize.c
+	fcgi/api-session-resize.c \
+	fcgi/api-machines.c \
+	fcgi/api-worker-dispatch.c \
+	fcgi/api-worker-list.c

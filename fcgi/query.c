@@ -31,7 +31,14 @@ static const char *query_sql[Q__COUNT] = {
 	[Q_WORKERS] = "SELECT ended IS NULL, count(*) FROM sessions"
 	    " WHERE parent_id = ? GROUP BY ended IS NULL",
 	[Q_AUDIT] = "SELECT id, ts, user, role, action, session, addr, status, detail"
-	    " FROM audit WHERE id > ? ORDER BY id LIMIT ?"
+	    " FROM audit WHERE id > ? ORDER BY id LIMIT ?",
+	[Q_DEBRIEF] = "SELECT kind, source, report, created, path FROM debriefs"
+	    " WHERE session_id = (SELECT id FROM sessions WHERE name = ?"
+	    " ORDER BY id DESC LIMIT 1) ORDER BY id DESC LIMIT 1",
+	[Q_DEBRIEF_ID] = "SELECT kind, source, report, created FROM debriefs"
+	    " WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+	[Q_WORKER_LIST] = AGD_SESSION_SELECT
+	    " WHERE parent_id = ? AND role = 'worker' ORDER BY id"
 };
 
 static sqlite3		*query_db;

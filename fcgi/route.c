@@ -45,6 +45,11 @@ static const struct api_entry *const route_entries[] = {
 	&api_session_resize_entry,
 	&api_audit_entry,
 	&api_session_approval_entry,
+	&api_session_debrief_entry,
+	&api_session_debrief_get_entry,
+	&api_worker_dispatch_entry,
+	&api_worker_list_entry,
+	&api_machines_entry,
 	NULL
 };
 

@@ -1,5 +1,6 @@
 /*
- * The daemon configuration: "key = value" lines, "# comments", "[agent TYPE]" sections.
+ * The daemon configuration: "key = value" lines, "# comments", "[agent TYPE]" and
+ * "[machine ID]" sections.
  * Both agentd and agentd-fcgi load it; everything has an embedded default.
  */
 #include <ctype.h>
@@ -11,7 +12,21 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "valid.h"
 #include "xmalloc.h"
+
+static int	conf_int(const char *, long, long, long *);
+
+/* The built-in debrief prompts (one line each: they are typed into a TUI). */
+#define DEBRIEF_HOTWASH_PROMPT \
+	"DEBRIEF (hotwash): this session is about to end. Reply in markdown with a" \
+	" short hotwash, a few lines under these headings: What was done; What went" \
+	" well; What did not; What is left. Do not run tools."
+#define DEBRIEF_AAR_PROMPT \
+	"DEBRIEF (after-action review): this long session is about to end. Reply in" \
+	" markdown with these headings: Intended outcome vs actual outcome; Why they" \
+	" differ; What to sustain; What to improve; Open work (branch, last commit," \
+	" files changed, what is unfinished). Do not run tools."
 
 static const char *mode_names[AGD_MODE_COUNT] = {
 	"default", "acceptEdits", "bypassPermissions"
@@ -93,6 +108,106 @@ agd_conf_agent(const struct agd_conf *conf, const char *type)
 	return (NULL);
 }
 
+const struct agd_machine *
+agd_conf_machine(const struct agd_conf *conf, const char *id)
+{
+	const struct agd_machine	*m;
+
+	for (m = conf->machines; m != NULL; m = m->next) {
+		if (strcmp(m->id, id) == 0)
+			return (m);
+	}
+	return (NULL);
+}
+
+/* A new [machine ID] section, appended so the list keeps the file's order. */
+static struct agd_machine *
+conf_machine_new(struct agd_conf *conf, const char *id, char **cause)
+{
+	struct agd_machine	*m, **tail;
+
+	if (!agd_valid_name(id) || strcmp(id, "local") == 0) {
+		xasprintf(cause, "bad machine id: %s", id);
+		return (NULL);
+	}
+	if (agd_conf_machine(conf, id) != NULL) {
+		xasprintf(cause, "machine %s defined twice", id);
+		return (NULL);
+	}
+	m = xcalloc(1, sizeof *m);
+	m->id = xstrdup(id);
+	for (tail = &conf->machines; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = m;
+	return (m);
+}
+
+/*
+ * 1 if every byte of v is in the set allowed for an ssh host or user name. Both
+ * end up on ssh's command line: nothing may look like an option or need quoting.
+ */
+static int
+conf_ssh_word(const char *v, const char *extra, size_t max)
+{
+	size_t	i;
+
+	if (*v == '\0' || *v == '-' || strlen(v) > max)
+		return (0);
+	for (i = 0; v[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)v[i]) && strchr(extra, v[i]) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+static int
+conf_machine_set(struct agd_machine *m, const char *k, const char *v, char **cause)
+{
+	const char	*p;
+	long		 n;
+
+	if (strcmp(k, "host") == 0) {
+		if (!conf_ssh_word(v, ".-_:", 255))
+			goto bad;
+		free(m->host);
+		m->host = xstrdup(v);
+	} else if (strcmp(k, "user") == 0) {
+		if (!conf_ssh_word(v, ".-_", 64))
+			goto bad;
+		free(m->user);
+		m->user = xstrdup(v);
+	} else if (strcmp(k, "port") == 0) {
+		if (conf_int(v, 1, 65535, &n) == -1)
+			goto bad;
+		m->port = (int)n;
+	} else if (strcmp(k, "work_root") == 0) {
+		if (v[0] != '/')
+			goto bad;
+		free(m->work_root);
+		m->work_root = xstrdup(v);
+	} else if (strcmp(k, "identity") == 0) {
+		if (*v == '\0')
+			goto bad;
+		free(m->identity);
+		m->identity = xstrdup(v);
+	} else if (strcmp(k, "ssh_options") == 0) {
+		/* Words of KEY=VALUE, each given to ssh as -o WORD. */
+		for (p = v; *p != '\0'; p++) {
+			if (*p == '\'' || *p == '"' || *p == '\\')
+				goto bad;
+		}
+		free(m->ssh_options);
+		m->ssh_options = xstrdup(v);
+	} else {
+		xasprintf(cause, "unknown machine setting: %s", k);
+		return (-1);
+	}
+	return (0);
+bad:
+	xasprintf(cause, "bad value for %s: %s", k, v);
+	return (-1);
+}
+
 static char *
 trim(char *s)
 {
@@ -156,6 +271,30 @@ conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
 		if (conf_int(v, 1, 1000, &n) == -1)
 			goto bad;
 		conf->default_rows = (int)n;
+	} else if (strcmp(k, "debrief_long_minutes") == 0 ||
+	    strcmp(k, "debrief_long_turns") == 0 || strcmp(k, "debrief_long_events") == 0 ||
+	    strcmp(k, "debrief_short_secs") == 0 || strcmp(k, "debrief_long_secs") == 0) {
+		if (conf_int(v, 0, 1000000, &n) == -1)
+			goto bad;
+		if (strcmp(k, "debrief_long_minutes") == 0)
+			conf->debrief_long_minutes = (int)n;
+		else if (strcmp(k, "debrief_long_turns") == 0)
+			conf->debrief_long_turns = (int)n;
+		else if (strcmp(k, "debrief_long_events") == 0)
+			conf->debrief_long_events = (int)n;
+		else if (strcmp(k, "debrief_short_secs") == 0)
+			conf->debrief_short_secs = (int)n;
+		else
+			conf->debrief_long_secs = (int)n;
+	} else if (strcmp(k, "debrief_prompt_hotwash") == 0 ||
+	    strcmp(k, "debrief_prompt_aar") == 0) {
+		char **pp = strcmp(k, "debrief_prompt_aar") == 0 ?
+		    &conf->debrief_prompt_aar : &conf->debrief_prompt_hotwash;
+
+		if (*v == '\0' || strlen(v) > 8192)
+			goto bad;
+		free(*pp);
+		*pp = xstrdup(v);
 	} else if (strcmp(k, "ws_ring_bytes") == 0) {
 		if (conf_int(v, 65536, 1L << 32, &n) == -1)
 			goto bad;
@@ -209,6 +348,11 @@ conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
 	} else if (strcmp(k, "holder_path") == 0) {
 		free(conf->holder_path);
 		conf->holder_path = xstrdup(v);
+	} else if (strcmp(k, "worktree_root") == 0) {
+		if (*v != '\0' && *v != '/')
+			goto bad;
+		free(conf->worktree_root);
+		conf->worktree_root = *v == '\0' ? NULL : xstrdup(v);
 	} else {
 		xasprintf(cause, "unknown setting: %s", k);
 		return (-1);
@@ -224,10 +368,11 @@ agd_conf_load(const char *path, char **cause)
 {
 	struct agd_conf		*conf;
 	struct agd_agent	*agent = NULL, *a;
+	struct agd_machine	*machine = NULL, *mc;
 	FILE			*f = NULL;
 	char			*line = NULL, *s, *eq, *k, *v, *msg;
 	size_t			 cap = 0, i;
-	int			 lineno = 0, m;
+	int			 lineno = 0, m, rc;
 
 	conf = xcalloc(1, sizeof *conf);
 	conf->max_sessions = 64;
@@ -237,6 +382,13 @@ agd_conf_load(const char *path, char **cause)
 	conf->env_deny = xstrdup("AGENTD_* NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES");
 	conf->default_cols = 120;
 	conf->default_rows = 40;
+	conf->debrief_long_minutes = 45;
+	conf->debrief_long_turns = 10;
+	conf->debrief_long_events = 120;
+	conf->debrief_short_secs = 60;
+	conf->debrief_long_secs = 180;
+	conf->debrief_prompt_hotwash = xstrdup(DEBRIEF_HOTWASH_PROMPT);
+	conf->debrief_prompt_aar = xstrdup(DEBRIEF_AAR_PROMPT);
 	conf->ws_ring_bytes = 4 * 1024 * 1024;
 	conf->ws_replay_bytes = 256 * 1024;
 	conf->ws_queue_bytes = 256 * 1024;
@@ -261,6 +413,16 @@ agd_conf_load(const char *path, char **cause)
 		s = trim(line);
 		if (*s == '\0')
 			continue;
+		if (strncmp(s, "[machine ", 9) == 0 && s[strlen(s) - 1] == ']') {
+			s[strlen(s) - 1] = '\0';
+			agent = NULL;
+			if ((machine = conf_machine_new(conf, trim(s + 9), &msg)) == NULL) {
+				xasprintf(cause, "%s:%d: %s", path, lineno, msg);
+				free(msg);
+				goto fail;
+			}
+			continue;
+		}
 		if (*s == '[') {
 			if (strncmp(s, "[agent ", 7) != 0 || s[strlen(s) - 1] != ']') {
 				xasprintf(cause, "%s:%d: unknown section", path, lineno);
@@ -273,6 +435,7 @@ agd_conf_load(const char *path, char **cause)
 				goto fail;
 			}
 			agent = conf_agent_get(conf, k, 1);
+			machine = NULL;
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL) {
@@ -282,7 +445,11 @@ agd_conf_load(const char *path, char **cause)
 		*eq = '\0';
 		k = trim(s);
 		v = trim(eq + 1);
-		if (conf_set(conf, agent, k, v, &msg) == -1) {
+		if (machine != NULL)
+			rc = conf_machine_set(machine, k, v, &msg);
+		else
+			rc = conf_set(conf, agent, k, v, &msg);
+		if (rc == -1) {
 			xasprintf(cause, "%s:%d: %s", path, lineno, msg);
 			free(msg);
 			goto fail;
@@ -297,6 +464,13 @@ agd_conf_load(const char *path, char **cause)
 		for (m = 1; m < AGD_MODE_COUNT; m++) {
 			if (a->argv[m] == NULL)
 				a->argv[m] = xstrdup(a->argv[AGD_MODE_DEFAULT]);
+		}
+	}
+	for (mc = conf->machines; mc != NULL; mc = mc->next) {
+		if (mc->host == NULL || mc->work_root == NULL) {
+			xasprintf(cause, "%s: [machine %s] needs host and work_root", path,
+			    mc->id);
+			goto fail;
 		}
 	}
 	free(line);
@@ -314,10 +488,22 @@ void
 agd_conf_free(struct agd_conf *conf)
 {
 	struct agd_agent	*a, *next;
+	struct agd_machine	*mc, *mnext;
 	int			 m;
 
 	if (conf == NULL)
 		return;
+	for (mc = conf->machines; mc != NULL; mc = mnext) {
+		mnext = mc->next;
+		free(mc->id);
+		free(mc->host);
+		free(mc->user);
+		free(mc->work_root);
+		free(mc->identity);
+		free(mc->ssh_options);
+		free(mc);
+	}
+	free(conf->worktree_root);
 	for (a = conf->agents; a != NULL; a = next) {
 		next = a->next;
 		for (m = 0; m < AGD_MODE_COUNT; m++)
@@ -328,6 +514,8 @@ agd_conf_free(struct agd_conf *conf)
 	free(conf->allowed_hosts);
 	free(conf->env_deny);
 	free(conf->holder_path);
+	free(conf->debrief_prompt_hotwash);
+	free(conf->debrief_prompt_aar);
 	free(conf->viewers);
 	free(conf->operators);
 	free(conf->admins);

@@ -16,6 +16,18 @@ struct agd_agent {
 	struct agd_agent *next;
 };
 
+/* A machine workers can run on ([machine ID] sections; reached with OpenSSH). */
+struct agd_machine {
+	char	*id;
+	char	*host;				/* ssh host name or address */
+	char	*user;				/* NULL: ssh's default */
+	int	 port;				/* 0: ssh's default */
+	char	*work_root;			/* absolute; holds clones named like the local repos */
+	char	*identity;			/* ssh -i, or NULL */
+	char	*ssh_options;			/* extra -o KEY=VALUE words, blank separated */
+	struct agd_machine *next;
+};
+
 struct agd_conf {
 	int		 max_sessions;
 	int		 kill_grace_ms;
@@ -30,6 +42,13 @@ struct agd_conf {
 	uint64_t	 ws_queue_bytes;	/* per viewer: queued beyond this, it reads the log */
 	int		 ws_ping_ms;		/* ping interval; two missed pongs close */
 	int		 ws_max_viewers;
+	int		 debrief_long_minutes;	/* a session this long gets an AAR */
+	int		 debrief_long_turns;
+	int		 debrief_long_events;
+	int		 debrief_short_secs;	/* deadline for the agent's hotwash */
+	int		 debrief_long_secs;	/* and for its AAR */
+	char		*debrief_prompt_hotwash;
+	char		*debrief_prompt_aar;
 	int		 auth;			/* AGD_AUTH_NONE or AGD_AUTH_PROXY */
 	char		*viewers;		/* users and @groups, blank separated */
 	char		*operators;
@@ -37,12 +56,16 @@ struct agd_conf {
 	int		 default_role;		/* of an authenticated user not listed */
 	int		 operators_manage_all;	/* operators may change others' sessions */
 	struct agd_agent *agents;
+	char		*worktree_root;		/* NULL: <repo>/.worktrees */
+	struct agd_machine *machines;		/* in the order of the file */
 };
 
 /* Load path (NULL: embedded defaults only). On failure set *cause, return NULL. */
 struct agd_conf		*agd_conf_load(const char *path, char **cause);
 void			 agd_conf_free(struct agd_conf *);
 const struct agd_agent	*agd_conf_agent(const struct agd_conf *, const char *type);
+/* The machine of that id, or NULL ("local" is never a configured machine). */
+const struct agd_machine *agd_conf_machine(const struct agd_conf *, const char *id);
 /* Mode name -> AGD_MODE_*, accepting the older alias dangerouslySkipPermissions; -1 if unknown. */
 int			 agd_mode_parse(const char *);
 const char		*agd_mode_name(int);

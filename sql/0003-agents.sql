@@ -12,3 +12,16 @@ ALTER TABLE sessions ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN transcript_offset INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN transcript_path TEXT;
+ALTER TABLE sessions ADD COLUMN debriefing INTEGER NOT NULL DEFAULT 0;
+
+-- Pre-kill debriefs: the agent's own report, or agentd's fallback.
+CREATE TABLE debriefs (
+	id		INTEGER PRIMARY KEY,
+	session_id	INTEGER NOT NULL REFERENCES sessions(id),
+	kind		TEXT NOT NULL,		-- hotwash|aar
+	source		TEXT NOT NULL,		-- agent|fallback
+	report		TEXT NOT NULL,		-- markdown
+	created		TEXT NOT NULL,
+	path		TEXT			-- the markdown file in the session's directory
+);
+CREATE INDEX debriefs_session ON debriefs(session_id, id);

@@ -30,7 +30,6 @@ sub drain {
 		$acc->{exit} = 1 if $m->{type} eq 'json_event' && $m->{event}{type} eq 'exit';
 		return 1 if $stop && $stop->($acc);
 	}
-	diag("drain ended at seq $acc->{seq}: closed=" . ($ws->closed // 0) . " eof=" . ($ws->{eof} // 0) . " code=" . ($ws->close_code // 'none'));
 	return 0;
 }
 

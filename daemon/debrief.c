@@ -1,0 +1,454 @@
+/*
+ * Pre-kill debrief: before a session is terminated, ask the agent what it did.
+ *
+ * A session is "long" past the config's thresholds (duration, user turns, events)
+ * and gets an After-Action Review, else a hotwash. An AI agent gets the built-in
+ * prompt of that kind (queued like a message) and agentd takes the report from the
+ * agent's own answer - the assistant_text events after the prompt - once its turn
+ * ends. When it cannot answer (not an AI agent, ended, busy past the deadline, no
+ * answer), agentd writes the report itself from what it recorded. Either way the
+ * report is stored (SQLite and a markdown file in the session's directory) and is a
+ * json_event. The session keeps running: the caller DELETEs it after.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <git2.h>
+
+#include "agent.h"
+#include "agentd.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define DEBRIEF_HOTWASH	0
+#define DEBRIEF_AAR	1
+
+static const char *debrief_kinds[] = { "hotwash", "aar" };
+
+struct debrief {
+	struct session		*s;
+	int			 kind;
+	int			 delivered;	/* the prompt reached the agent */
+	uint64_t		 after_seq;	/* its answer is after this */
+	struct event		*deadline_ev;
+	int			 deadline_s;
+	TAILQ_HEAD(, ctl_client) waiters;
+};
+
+/* Facts for classification and the fallback report. */
+struct debrief_facts {
+	int64_t		 id;
+	char		 name[AGD_NAME_MAX + 1];
+	char		 agent_type[64];
+	char		 cwd[4096];
+	char		 created[32];
+	char		 status[32];
+	char		 completion[64];
+	time_t		 created_t;
+	int64_t		 turns;
+	int64_t		 events;
+};
+
+static time_t
+debrief_parse_time(const char *iso)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return (time(NULL));
+	return (timegm(&tm));
+}
+
+static int
+debrief_facts(int64_t id, struct debrief_facts *f)
+{
+	sqlite3_stmt	*st;
+	const char	*v;
+	int		 rc = -1;
+
+	memset(f, 0, sizeof *f);
+	f->id = id;
+	if (sqlite3_prepare_v2(agentd_db, "SELECT name, agent_type, working_directory,"
+	    " created, status, completion_status,"
+	    " (SELECT count(*) FROM events WHERE session_id = s.id),"
+	    " (SELECT count(*) FROM events WHERE session_id = s.id AND type = 'message')"
+	    " FROM sessions AS s WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(f->name, sizeof f->name, "%s", sqlite3_column_text(st, 0));
+		snprintf(f->agent_type, sizeof f->agent_type, "%s",
+		    sqlite3_column_text(st, 1));
+		snprintf(f->cwd, sizeof f->cwd, "%s", sqlite3_column_text(st, 2));
+		snprintf(f->created, sizeof f->created, "%s", sqlite3_column_text(st, 3));
+		snprintf(f->status, sizeof f->status, "%s", sqlite3_column_text(st, 4));
+		v = (const char *)sqlite3_column_text(st, 5);
+		snprintf(f->completion, sizeof f->completion, "%s", v != NULL ? v : "none");
+		f->events = sqlite3_column_int64(st, 6);
+		f->turns = sqlite3_column_int64(st, 7);
+		f->created_t = debrief_parse_time(f->created);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return (rc);
+}
+
+static int
+debrief_classify(const struct debrief_facts *f)
+{
+	const struct agd_conf	*c = agentd_conf;
+
+	if (time(NULL) - f->created_t >= (time_t)c->debrief_long_minutes * 60 ||
+	    f->turns >= c->debrief_long_turns || f->events >= c->debrief_long_events)
+		return (DEBRIEF_AAR);
+	return (DEBRIEF_HOTWASH);
+}
+
+/* `git diff --stat` of the working directory, with libgit2. Caller frees. */
+static char *
+debrief_diffstat(const char *cwd)
+{
+	git_repository		*repo = NULL;
+	git_diff		*diff = NULL;
+	git_diff_stats		*stats = NULL;
+	git_buf			 buf = { NULL, 0, 0 };
+	char			*out = NULL;
+
+	if (git_repository_open_ext(&repo, cwd, 0, NULL) != 0)
+		return (xstrdup("(not a git repository)"));
+	if (git_diff_index_to_workdir(&diff, repo, NULL, NULL) == 0 &&
+	    git_diff_get_stats(&stats, diff) == 0 &&
+	    git_diff_stats_to_buf(&buf, stats, GIT_DIFF_STATS_FULL, 80) == 0)
+		out = xstrdup(buf.size > 0 ? buf.ptr : "(no changes)");
+	else
+		out = xstrdup("(git diff failed)");
+	git_buf_dispose(&buf);
+	git_diff_stats_free(stats);
+	git_diff_free(diff);
+	git_repository_free(repo);
+	return (out);
+}
+
+/* The branch and commit of the working directory, for open work. Caller frees. */
+static char *
+debrief_head(const char *cwd)
+{
+	git_repository	*repo = NULL;
+	git_reference	*head = NULL;
+	char		*out, oid[GIT_OID_HEXSZ + 1];
+
+	if (git_repository_open_ext(&repo, cwd, 0, NULL) != 0)
+		return (xstrdup("none (not a git repository)"));
+	if (git_repository_head(&head, repo) != 0) {
+		git_repository_free(repo);
+		return (xstrdup("none (no commit yet)"));
+	}
+	git_oid_tostr(oid, sizeof oid, git_reference_target(head) != NULL ?
+	    git_reference_target(head) : &(git_oid){ { 0 } });
+	xasprintf(&out, "branch `%s` at %.12s", git_reference_shorthand(head), oid);
+	git_reference_free(head);
+	git_repository_free(repo);
+	return (out);
+}
+
+/* Append one line per row of sql (text of column 0..n-1 joined by sep). */
+static void
+debrief_rows(char **md, const char *sql, int64_t id, const char *prefix)
+{
+	sqlite3_stmt	*st;
+	char		*tmp;
+
+	if (sqlite3_prepare_v2(agentd_db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		xasprintf(&tmp, "%s%s%s\n", *md, prefix, sqlite3_column_text(st, 0));
+		free(*md);
+		*md = tmp;
+	}
+	sqlite3_finalize(st);
+}
+
+/* agentd's own report, from what it recorded. Caller frees. */
+static char *
+debrief_fallback(const struct debrief_facts *f, int kind, const char *why)
+{
+	char	*md, *tmp, *diff, *head;
+	long	 mins = (long)((time(NULL) - f->created_t) / 60);
+
+	diff = debrief_diffstat(f->cwd);
+	head = debrief_head(f->cwd);
+	xasprintf(&md, "# %s: %s\n\n_Written by agentd: %s._\n\n"
+	    "- Agent: %s in `%s`\n- Ran: %ld min (since %s), status %s\n"
+	    "- Turns: %lld user messages, %lld events\n- Completion: %s\n\n"
+	    "## Tools used\n",
+	    kind == DEBRIEF_AAR ? "After-Action Review" : "Hotwash", f->name, why,
+	    f->agent_type, f->cwd, mins, f->created, f->status, (long long)f->turns,
+	    (long long)f->events, f->completion);
+	debrief_rows(&md, "SELECT json_extract(data, '$.tool') || ' x' || count(*)"
+	    " FROM events WHERE session_id = ? AND type = 'tool_use'"
+	    " GROUP BY json_extract(data, '$.tool') ORDER BY count(*) DESC", f->id, "- ");
+	xasprintf(&tmp, "%s\n## Files changed (git diff --stat)\n```\n%s```\n\n"
+	    "## Last messages\n", md, diff);
+	free(md);
+	md = tmp;
+	debrief_rows(&md, "SELECT * FROM (SELECT type || ': ' ||"
+	    " substr(replace(json_extract(data, '$.text'), char(10), ' '), 1, 300)"
+	    " FROM events WHERE session_id = ? AND type IN ('message', 'user_message',"
+	    " 'assistant_text') ORDER BY seq DESC LIMIT 6) ", f->id, "> ");
+	if (kind == DEBRIEF_AAR) {
+		xasprintf(&tmp, "%s\n## Intended vs actual outcome\nIntended: the"
+		    " session's prompt and messages above. Actual: completion %s,"
+		    " status %s.\n\n## Why they differ\nThe agent gave no account of its"
+		    " own (%s).\n\n## Sustain\n- (the agent did not say)\n\n## Improve\n"
+		    "- (the agent did not say)\n\n## Open work\n- %s\n- uncommitted: see"
+		    " the files changed above\n", md, f->completion, f->status, why, head);
+		free(md);
+		md = tmp;
+	} else {
+		xasprintf(&tmp, "%s\n## What is left\n- %s; uncommitted changes as"
+		    " listed above\n", md, head);
+		free(md);
+		md = tmp;
+	}
+	free(diff);
+	free(head);
+	return (md);
+}
+
+/* The agent's answer: its assistant text after the prompt. Caller frees, or NULL. */
+static char *
+debrief_answer(int64_t id, uint64_t after)
+{
+	sqlite3_stmt	*st;
+	char		*out = NULL, *tmp;
+
+	if (sqlite3_prepare_v2(agentd_db, "SELECT json_extract(data, '$.text') FROM"
+	    " events WHERE session_id = ? AND seq > ? AND type = 'assistant_text'"
+	    " ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return (NULL);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
+		if (out == NULL)
+			out = xstrdup((const char *)sqlite3_column_text(st, 0));
+		else {
+			xasprintf(&tmp, "%s\n\n%s", out, sqlite3_column_text(st, 0));
+			free(out);
+			out = tmp;
+		}
+	}
+	sqlite3_finalize(st);
+	return (out);
+}
+
+/* Store and announce a report; the reply body. Caller puts. */
+static struct json_object *
+debrief_store(struct session *s, const struct debrief_facts *f, int kind,
+    const char *source, const char *report)
+{
+	struct json_object	*o, *e;
+	sqlite3_stmt		*st;
+	char			 ts[32], *path;
+	FILE			*fp;
+
+	agd_iso8601(time(NULL), ts, sizeof ts);
+	xasprintf(&path, "%s/sessions/%lld/debrief-%lld.md", agentd_home,
+	    (long long)f->id, (long long)time(NULL));
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs(report, fp);
+		fclose(fp);
+	} else
+		log_warn("%s: %s", __func__, path);
+	if (sqlite3_prepare_v2(agentd_db, "INSERT INTO debriefs (session_id, kind,"
+	    " source, report, created, path) VALUES (?, ?, ?, ?, ?, ?)", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, f->id);
+		sqlite3_bind_text(st, 2, debrief_kinds[kind], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, report, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, ts, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warnx("%s: sqlite: %s", __func__, sqlite3_errmsg(agentd_db));
+		sqlite3_finalize(st);
+	}
+	persist_debriefing(f->id, 0);
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
+	json_object_object_add(o, "source", json_object_new_string(source));
+	json_object_object_add(o, "report", json_object_new_string(report));
+	json_object_object_add(o, "createdAt", json_object_new_string(ts));
+	json_object_object_add(o, "path", json_object_new_string(path));
+	free(path);
+	if (s != NULL && s->state != SESSION_ENDED) {
+		e = json_object_get(o);
+		session_event(s, "debrief", e);
+	}
+	return (o);
+}
+
+static void
+debrief_finish(struct session *s, const char *why)
+{
+	struct debrief		*d = s->debrief;
+	struct debrief_facts	 f;
+	struct json_object	*body;
+	struct ctl_client	*c;
+	char			*report, *answer = NULL;
+	const char		*source = "agent";
+
+	if (d == NULL)
+		return;
+	s->debrief = NULL;
+	debrief_facts(s->id, &f);
+	if (why == NULL && (answer = debrief_answer(s->id, d->after_seq)) != NULL)
+		report = answer;
+	else {
+		source = "fallback";
+		report = debrief_fallback(&f, d->kind, why != NULL ? why :
+		    "the agent's turn ended without an answer");
+	}
+	body = debrief_store(s, &f, d->kind, source, report);
+	while ((c = TAILQ_FIRST(&d->waiters)) != NULL) {
+		TAILQ_REMOVE(&d->waiters, c, wentry);
+		c->waiting = NULL;
+		ctl_reply(c, 200, json_object_get(body));
+	}
+	json_object_put(body);
+	free(report);
+	event_free(d->deadline_ev);
+	free(d);
+}
+
+static void
+debrief_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	char		*why;
+
+	(void)fd;
+	(void)what;
+	if (s->debrief == NULL)
+		return;
+	xasprintf(&why, "the agent did not finish within %d s", s->debrief->deadline_s);
+	debrief_finish(s, why);
+	free(why);
+}
+
+/* The debrief prompt reached the agent (agent.c). */
+void
+debrief_delivered(struct session *s)
+{
+	if (s->debrief != NULL && !s->debrief->delivered) {
+		s->debrief->delivered = 1;
+		s->debrief->after_seq = s->seq;
+	}
+}
+
+/* The agent is idle with nothing queued (agent.c): was that the debrief's turn? */
+void
+debrief_idle(struct session *s)
+{
+	if (s->debrief != NULL && s->debrief->delivered)
+		debrief_finish(s, NULL);
+}
+
+/* The session ends (session.c): a debrief still waiting gets the fallback. */
+void
+debrief_session_ended(struct session *s)
+{
+	if (s->debrief != NULL)
+		debrief_finish(s, "the agent exited before it answered");
+}
+
+/* A DELETE-like waiter left (server.c). */
+void
+debrief_forget(struct session *s, struct ctl_client *c)
+{
+	if (s->debrief != NULL)
+		TAILQ_REMOVE(&s->debrief->waiters, c, wentry);
+}
+
+/*
+ * session.debrief {name, async}: reply now (async: 202; not an agent or ended:
+ * the fallback at once) or when the agent's turn ends or the deadline passes.
+ */
+void
+debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
+{
+	struct debrief_facts	 f;
+	struct debrief		*d;
+	struct json_object	*o, *body;
+	struct timeval		 tv;
+	char			*report;
+	int			 kind;
+
+	if (debrief_facts(id, &f) == -1) {
+		ctl_error(c, "not_found", "no such session");
+		return;
+	}
+	kind = debrief_classify(&f);
+	if (s == NULL || s->state == SESSION_ENDED || s->agent == NULL) {
+		report = debrief_fallback(&f, kind, s == NULL || s->state == SESSION_ENDED ?
+		    "the session has ended" : "this session does not run an AI agent");
+		body = debrief_store(s, &f, kind, "fallback", report);
+		free(report);
+		ctl_reply(c, 200, body);
+		return;
+	}
+	if (s->debrief != NULL) {
+		ctl_error(c, "busy", "a debrief of %s is already running", s->name);
+		return;
+	}
+	d = xcalloc(1, sizeof *d);
+	d->s = s;
+	d->kind = kind;
+	d->after_seq = s->seq;
+	d->deadline_s = kind == DEBRIEF_AAR ? agentd_conf->debrief_long_secs :
+	    agentd_conf->debrief_short_secs;
+	TAILQ_INIT(&d->waiters);
+	d->deadline_ev = evtimer_new(agentd_base, debrief_deadline_cb, s);
+	tv.tv_sec = d->deadline_s;
+	tv.tv_usec = 0;
+	evtimer_add(d->deadline_ev, &tv);
+	s->debrief = d;
+	persist_debriefing(s->id, 1);
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
+	json_object_object_add(o, "deadlineSeconds", json_object_new_int(d->deadline_s));
+	session_event(s, "debrief_started", o);
+	agent_submit_command(s, kind == DEBRIEF_AAR ? agentd_conf->debrief_prompt_aar :
+	    agentd_conf->debrief_prompt_hotwash, 1);
+	if (async) {
+		o = json_object_new_object();
+		json_object_object_add(o, "status", json_object_new_string("running"));
+		json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
+		json_object_object_add(o, "deadlineSeconds", json_object_new_int(d->deadline_s));
+		ctl_reply(c, 202, o);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&d->waiters, c, wentry);
+	c->waiting = s;
+	c->debrief_wait = 1;
+}
+
+/* The daemon exits with a debrief running: drop it (it is not answered). */
+void
+debrief_free(struct session *s)
+{
+	struct debrief	*d = s->debrief;
+
+	if (d == NULL)
+		return;
+	event_free(d->deadline_ev);
+	free(d);
+	s->debrief = NULL;
+}

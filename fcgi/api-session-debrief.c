@@ -1,0 +1,91 @@
+/*
+ * POST /api/agents/sessions/:name/pre-kill-debrief[?async=1]: the debrief (the
+ * daemon waits for the agent's answer, up to its deadline; async: 202 at once and
+ * the report appears on GET and as a json_event).
+ * GET .../pre-kill-debrief: the last one, from SQLite.
+ */
+#include <string.h>
+
+#include "api.h"
+
+/* The longest deadline (180 s by default) plus room: nginx allows 300 s. */
+#define DEBRIEF_TIMEOUT_MS	(280 * 1000)
+
+static int	api_session_debrief_exec(struct req *);
+static int	api_session_debrief_get_exec(struct req *);
+
+const struct api_entry api_session_debrief_entry = {
+	.method = "POST",
+	.path = "/api/agents/sessions/:name/pre-kill-debrief",
+	.flags = API_BODY_OPT,
+	.exec = api_session_debrief_exec
+};
+
+const struct api_entry api_session_debrief_get_entry = {
+	.method = "GET",
+	.path = "/api/agents/sessions/:name/pre-kill-debrief",
+	.flags = 0,
+	.exec = api_session_debrief_get_exec
+};
+
+static int
+api_session_debrief_exec(struct req *req)
+{
+	struct json_object	*args;
+	const char		*v;
+	int			 async = 0;
+
+	if ((v = request_query(req, "async")) != NULL) {
+		if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
+			async = 1;
+		else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
+			reply_error(req, "invalid_field", "async: must be 1 or 0");
+			return (0);
+		}
+	}
+	args = json_object_new_object();
+	json_object_object_add(args, "name", json_object_new_string(req->name));
+	json_object_object_add(args, "async", json_object_new_boolean(async));
+	ctl_relay_timeout(req, "session.debrief", args, DEBRIEF_TIMEOUT_MS);
+	json_object_put(args);
+	return (0);
+}
+
+static int
+api_session_debrief_get_exec(struct req *req)
+{
+	struct json_object	*o;
+	sqlite3_stmt		*st;
+	char			*cause;
+	int			 rc;
+
+	if ((st = query_stmt(Q_DEBRIEF, &cause)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
+	if ((rc = query_step(st, &cause)) != 1) {
+		query_done(st);
+		if (rc == -1)
+			goto fail;
+		reply_error(req, "not_found", "no debrief of %s", req->name);
+		return (0);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 0)));
+	json_object_object_add(o, "source", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 1)));
+	json_object_object_add(o, "report", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 2)));
+	json_object_object_add(o, "createdAt", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 3)));
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_object_add(o, "path", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 4)));
+	query_done(st);
+	reply_json(req, 200, o);
+	json_object_put(o);
+	return (0);
+fail:
+	query_reply_error(req, cause);
+	return (0);
+}
