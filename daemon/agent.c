@@ -65,6 +65,7 @@ struct agent_kind {
 	void		(*find)(struct session *, struct agent *);
 	void		(*line)(struct session *, struct agent *, struct json_object *);
 	void		(*screen)(struct session *, struct agent *, const char *);
+	int		(*ready)(const char *);	/* the composer takes input */
 };
 
 struct qmsg {
@@ -93,6 +94,9 @@ struct agent {
 
 	TAILQ_HEAD(, qmsg)	 queue;
 	int			 delivering;
+	int			 turn_seen;	/* the agent started a turn since the last delivery */
+	char			*last_text;	/* the last text typed, to check it went in */
+	int			 enter_retried;
 	uint64_t		 delivered_ms;
 
 	char			*uuid;		/* the agent's own session id */
@@ -440,12 +444,27 @@ agent_deliver_next(struct session *s)
 	struct json_object	*o;
 	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
 
+	char			*text;
+	int			 ready = 1;
+
 	if (a->status != AGENT_IDLE || a->delivering ||
 	    (m = TAILQ_FIRST(&a->queue)) == NULL || s->state != SESSION_RUNNING)
 		return;
+	/* Idle by its own report is not enough: the composer must show it takes input. */
+	if (a->kind->ready != NULL) {
+		text = screen_text(a->screen, NULL);
+		ready = a->kind->ready(text);
+		free(text);
+	}
+	if (!ready)
+		return;			/* the poll comes back */
 	TAILQ_REMOVE(&a->queue, m, entry);
 	a->delivering = 1;
 	a->delivered_ms = agd_now_ms();
+	a->turn_seen = 0;
+	a->enter_retried = 0;
+	free(a->last_text);
+	a->last_text = xstrndup(m->text, 24);
 	session_input(s, m->text, strlen(m->text));
 	evtimer_add(a->enter_ev, &tv);
 	o = json_object_new_object();
@@ -711,8 +730,11 @@ claude_line(struct session *s, struct agent *a, struct json_object *rec)
 	if (strcmp(type, "system") == 0 && (t = agent_str(rec, "subtype")) != NULL &&
 	    strcmp(t, "turn_duration") == 0) {
 		agent_event(s, "turn_end", NULL, rec, "transcript");
-		/* The hooks say so first; this is for a session without them. */
-		if (a->status == AGENT_WORKING && strcmp(a->source, "hook") != 0)
+		/*
+		 * The hooks say so first; this is for a session without them (and never
+		 * for the end of a turn before the last delivery).
+		 */
+		if (!a->hooks && a->turn_seen && a->status == AGENT_WORKING)
 			agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
 		return;
 	}
@@ -755,6 +777,7 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	if (strcmp(name, "SessionStart") == 0) {
 		agent_event(s, "agent_started", NULL, ev, "hook");
 	} else if (strcmp(name, "UserPromptSubmit") == 0) {
+		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
 	} else if (strcmp(name, "PreToolUse") == 0) {
 		agent_set(s, AGENT_WORKING, "hook", "tool_use", NULL);
@@ -919,11 +942,14 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 	}
 	if (strcmp(type, "event_msg") != 0)
 		return;
-	if (strcmp(pt, "task_started") == 0)
+	if (strcmp(pt, "task_started") == 0) {
+		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
-	else if (strcmp(pt, "task_complete") == 0) {
+	} else if (strcmp(pt, "task_complete") == 0) {
 		agent_event(s, "turn_end", NULL, rec, "transcript");
-		agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+		/* Not the end of a turn that began before the last delivery. */
+		if (a->turn_seen || a->delivered_ms == 0)
+			agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
 	} else if (strcmp(pt, "token_count") == 0 &&
 	    (info = agent_obj(p, "info")) != NULL &&
 	    (tot = agent_obj(info, "total_token_usage")) != NULL) {
@@ -1136,13 +1162,35 @@ openclaw_screen(struct session *s, struct agent *a, const char *text)
 		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
 }
 
+static int
+claude_ready(const char *text)
+{
+	return (strstr(text, "for shortcuts") != NULL &&
+	    strstr(text, "esc to interrupt") == NULL &&
+	    strstr(text, "Do you want to proceed?") == NULL);
+}
+
+static int
+codex_ready(const char *text)
+{
+	return ((strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL) &&
+	    strstr(text, "esc to interrupt") == NULL &&
+	    strstr(text, "Would you like to run") == NULL);
+}
+
+static int
+openclaw_ready(const char *text)
+{
+	return (strstr(text, "local ready | idle") != NULL);
+}
+
 static const struct agent_kind agent_kinds[] = {
 	{ "claude", "claude-2.1", "/clear", "\r", "\x1b",
-	    claude_prepare, claude_find, claude_line, claude_screen },
+	    claude_prepare, claude_find, claude_line, claude_screen, claude_ready },
 	{ "codex", "codex-0.171", "/new", "y", "\x1b",
-	    codex_prepare, codex_find, codex_line, codex_screen },
+	    codex_prepare, codex_find, codex_line, codex_screen, codex_ready },
 	{ "openclaw", "openclaw-2026.9", "/reset", NULL, NULL,
-	    openclaw_prepare, openclaw_find, openclaw_line, openclaw_screen },
+	    openclaw_prepare, openclaw_find, openclaw_line, openclaw_screen, openclaw_ready },
 };
 
 /* The loop's part: find and read transcripts, run screen rules. */
@@ -1161,6 +1209,25 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (a->transcript == NULL && a->kind->find != NULL)
 		a->kind->find(s, a);
 	agent_read_lines(s);
+	if (s->agent == NULL)
+		return;
+	agent_deliver_next(s);
+	/*
+	 * Typed, but the turn did not start and the text still sits in the composer:
+	 * the Enter was lost (the TUI was busy for a moment). Press it once more.
+	 */
+	if (a->delivered_ms != 0 && !a->delivering && !a->turn_seen && !a->enter_retried &&
+	    a->status == AGENT_WORKING && agd_now_ms() - a->delivered_ms > 2500 &&
+	    a->last_text != NULL) {
+		text = screen_text(a->screen, NULL);
+		if (strstr(text, a->last_text) != NULL && a->kind->ready != NULL &&
+		    a->kind->ready(text)) {
+			a->enter_retried = 1;
+			session_input(s, "\r", 1);
+			agent_event(s, "enter_retried", NULL, NULL, "screen");
+		}
+		free(text);
+	}
 	/*
 	 * The screen rules run when the screen changed, and twice a second while
 	 * the agent starts (a dialog waits for keys without drawing anything).
@@ -1250,6 +1317,7 @@ agent_detach(struct session *s)
 	event_free(a->enter_ev);
 	event_free(a->keys_ev);
 	free(a->keys_later);
+	free(a->last_text);
 	screen_free(a->screen);
 	json_object_put(a->pending);
 	json_object_put(a->last_tool);

@@ -35,6 +35,8 @@ struct debrief {
 	int			 delivered;	/* the prompt reached the agent */
 	uint64_t		 after_seq;	/* its answer is after this */
 	struct event		*deadline_ev;
+	struct event		*settle_ev;	/* after the turn: wait for the answer */
+	uint64_t		 idle_ms;
 	int			 deadline_s;
 	TAILQ_HEAD(, ctl_client) waiters;
 };
@@ -52,6 +54,13 @@ struct debrief_facts {
 	int64_t		 turns;
 	int64_t		 events;
 };
+
+static const char *
+debrief_prompt(int kind)
+{
+	return (kind == DEBRIEF_AAR ? agentd_conf->debrief_prompt_aar :
+	    agentd_conf->debrief_prompt_hotwash);
+}
 
 static time_t
 debrief_parse_time(const char *iso)
@@ -221,19 +230,26 @@ debrief_fallback(const struct debrief_facts *f, int kind, const char *why)
 	return (md);
 }
 
-/* The agent's answer: its assistant text after the prompt. Caller frees, or NULL. */
+/*
+ * The agent's answer: its assistant text after the debrief prompt as the agent
+ * recorded it (its user_message), not text of an earlier turn that reached the
+ * transcript late. Caller frees, or NULL.
+ */
 static char *
-debrief_answer(int64_t id, uint64_t after)
+debrief_answer(int64_t id, uint64_t after, const char *prompt)
 {
 	sqlite3_stmt	*st;
 	char		*out = NULL, *tmp;
 
 	if (sqlite3_prepare_v2(agentd_db, "SELECT json_extract(data, '$.text') FROM"
-	    " events WHERE session_id = ? AND seq > ? AND type = 'assistant_text'"
-	    " ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+	    " events WHERE session_id = ?1 AND type = 'assistant_text' AND seq >"
+	    " (SELECT min(seq) FROM events WHERE session_id = ?1 AND seq > ?2 AND"
+	    " type = 'user_message' AND substr(json_extract(data, '$.text'), 1, 32) ="
+	    " substr(?3, 1, 32)) ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		return (NULL);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+	sqlite3_bind_text(st, 3, prompt, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
 			continue;
@@ -289,7 +305,8 @@ debrief_store(struct session *s, const struct debrief_facts *f, int kind,
 	json_object_object_add(o, "path", json_object_new_string(path));
 	free(path);
 	if (s != NULL && s->state != SESSION_ENDED) {
-		e = json_object_get(o);
+		e = NULL;
+		json_object_deep_copy(o, &e, NULL);
 		session_event(s, "debrief", e);
 	}
 	return (o);
@@ -309,7 +326,8 @@ debrief_finish(struct session *s, const char *why)
 		return;
 	s->debrief = NULL;
 	debrief_facts(s->id, &f);
-	if (why == NULL && (answer = debrief_answer(s->id, d->after_seq)) != NULL)
+	if (why == NULL && (answer = debrief_answer(s->id, d->after_seq,
+	    debrief_prompt(d->kind))) != NULL)
 		report = answer;
 	else {
 		source = "fallback";
@@ -325,6 +343,7 @@ debrief_finish(struct session *s, const char *why)
 	json_object_put(body);
 	free(report);
 	event_free(d->deadline_ev);
+	event_free(d->settle_ev);
 	free(d);
 }
 
@@ -353,12 +372,44 @@ debrief_delivered(struct session *s)
 	}
 }
 
+/*
+ * The turn has ended; its last lines may reach the transcript a moment after the
+ * agent says so. Take the answer as soon as it is recorded, or give up after 3 s.
+ */
+static void
+debrief_settle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	struct debrief	*d = s->debrief;
+	struct timeval	 tv = { 0, 200000 };
+	char		*answer;
+
+	(void)fd;
+	(void)what;
+	if (d == NULL)
+		return;
+	if ((answer = debrief_answer(s->id, d->after_seq, debrief_prompt(d->kind))) != NULL) {
+		free(answer);
+		debrief_finish(s, NULL);
+		return;
+	}
+	if (agd_now_ms() - d->idle_ms >= 3000) {
+		debrief_finish(s, "the agent's turn ended without an answer");
+		return;
+	}
+	evtimer_add(d->settle_ev, &tv);
+}
+
 /* The agent is idle with nothing queued (agent.c): was that the debrief's turn? */
 void
 debrief_idle(struct session *s)
 {
-	if (s->debrief != NULL && s->debrief->delivered)
-		debrief_finish(s, NULL);
+	struct debrief	*d = s->debrief;
+
+	if (d == NULL || !d->delivered || d->idle_ms != 0)
+		return;
+	d->idle_ms = agd_now_ms();
+	debrief_settle_cb(-1, 0, s);
 }
 
 /* The session ends (session.c): a debrief still waiting gets the fallback. */
@@ -416,6 +467,7 @@ debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
 	    agentd_conf->debrief_short_secs;
 	TAILQ_INIT(&d->waiters);
 	d->deadline_ev = evtimer_new(agentd_base, debrief_deadline_cb, s);
+	d->settle_ev = evtimer_new(agentd_base, debrief_settle_cb, s);
 	tv.tv_sec = d->deadline_s;
 	tv.tv_usec = 0;
 	evtimer_add(d->deadline_ev, &tv);
@@ -425,8 +477,7 @@ debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
 	json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
 	json_object_object_add(o, "deadlineSeconds", json_object_new_int(d->deadline_s));
 	session_event(s, "debrief_started", o);
-	agent_submit_command(s, kind == DEBRIEF_AAR ? agentd_conf->debrief_prompt_aar :
-	    agentd_conf->debrief_prompt_hotwash, 1);
+	agent_submit_command(s, debrief_prompt(kind), 1);
 	if (async) {
 		o = json_object_new_object();
 		json_object_object_add(o, "status", json_object_new_string("running"));
@@ -449,6 +500,7 @@ debrief_free(struct session *s)
 	if (d == NULL)
 		return;
 	event_free(d->deadline_ev);
+	event_free(d->settle_ev);
 	free(d);
 	s->debrief = NULL;
 }
