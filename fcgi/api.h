@@ -67,6 +67,7 @@ struct api_entry {
 	int		 flags;
 #define API_BODY	0x1	/* a JSON object body is required */
 #define API_BODY_OPT	0x2	/* optional; if present, a JSON object */
+#define API_BODY_STREAM	0x4	/* the handler reads the body itself, unbounded */
 	int		(*exec)(struct req *);
 	int		 role;		/* least AGD_ROLE_*; 0: viewer for GET, else operator */
 };
@@ -85,9 +86,14 @@ extern const struct api_entry api_audit_entry;
 extern const struct api_entry api_session_approval_entry;
 extern const struct api_entry api_session_debrief_entry;
 extern const struct api_entry api_session_debrief_get_entry;
+extern const struct api_entry api_world_entry;
 extern const struct api_entry api_worker_dispatch_entry;
 extern const struct api_entry api_worker_list_entry;
 extern const struct api_entry api_machines_entry;
+extern const struct api_entry api_directories_entry;
+extern const struct api_entry api_skills_entry;
+extern const struct api_entry api_files_entry;
+extern const struct api_entry api_upload_entry;
 
 /* route.c */
 void	route_dispatch(struct req *);
@@ -102,6 +108,7 @@ int	request_check_host(struct req *);
 int	request_check_origin(struct req *);
 int	request_identify(struct req *);
 int	request_read_body(struct req *, int optional);
+void	request_drain_body(struct req *, uint64_t max);
 int	request_parse_query(struct req *);
 const char *request_query(struct req *, const char *key);
 int	request_query_u64(struct req *, const char *key, uint64_t def,
@@ -140,7 +147,9 @@ enum query_id {
 	Q_AUDIT,
 	Q_DEBRIEF,
 	Q_DEBRIEF_ID,
+	Q_WORLD,
 	Q_WORKER_LIST,
+	Q_LIVE_DIRS,
 	Q__COUNT
 };
 sqlite3_stmt *query_stmt(enum query_id, char **cause);
@@ -151,6 +160,60 @@ void	query_end(void);
 uint64_t query_generation(void);
 void	query_close(void);
 void	query_reply_error(struct req *, char *);
+
+/*
+ * path.c: client paths confined beneath a root directory fd (no FastCGI, so
+ * the fuzz target links it alone). Errors are errno values.
+ */
+#define PATH_LEN_MAX	4096	/* a client path is shorter (PATH_MAX, with NUL) */
+#define PATH_NOSYMLINKS	0x1	/* follow no symlink at all */
+#define PATH_WALK	0x2	/* the component walk even with openat2 */
+extern int	path_no_openat2;
+int	path_check(const char *path, size_t len);
+const char *path_below(const char *path, const char *root);
+char	*path_join(const char *root, const char *rel);
+int	path_root_open(const char *root, char **canon);
+int	path_open_abs(const char *path, int flags);
+int	path_open(int rootfd, const char *rel, int flags);
+int	path_valid_filename(const char *name, size_t len);
+const char *path_errcode(int err);
+
+/* home.c: the home and project roots of the API, and client paths in them. */
+struct home_dir {
+	int	 fd;		/* the directory, O_PATH */
+	char	*path;		/* its canonical path */
+	int	 root;		/* 1 if it is the root itself */
+};
+const char *home_root(void);
+int	home_resolve(struct req *, const char *root, const char *path,
+	    struct home_dir *);
+int	home_open(struct req *, const char *path, struct home_dir *);
+int	home_session_dir(struct req *, const char *path, struct home_dir *);
+int	home_reply_errno(struct req *, int err, const char *path);
+void	home_dir_close(struct home_dir *);
+
+/*
+ * multipart.c: incremental multipart/form-data parser (no FastCGI either).
+ * Callbacks return 0 to go on, non-zero to stop the parse.
+ */
+#define MULTIPART_HEADERS_MAX	(8 * 1024)	/* one part's header block */
+#define MULTIPART_PARTS_MAX	16
+struct multipart_part {
+	const char	*name;		/* Content-Disposition name */
+	const char	*filename;	/* its filename, or NULL for a field */
+};
+struct multipart_cb {
+	int	(*part_begin)(void *, const struct multipart_part *);
+	int	(*part_data)(void *, const char *, size_t);
+	int	(*part_end)(void *);
+};
+struct multipart;
+struct multipart *multipart_create(const char *ctype,
+	    const struct multipart_cb *, void *, char **cause);
+int	multipart_feed(struct multipart *, const char *, size_t,
+	    const char **cause);
+int	multipart_finish(struct multipart *, const char **cause);
+void	multipart_free(struct multipart *);
 
 /* api.c */
 void	api_handle(FCGX_Request *);

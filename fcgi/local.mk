@@ -1,6 +1,7 @@
 bin_PROGRAMS += fcgi/agentd-fcgi
-fcgi_agentd_fcgi_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
-fcgi_agentd_fcgi_LDADD = $(AGD_LIBS) $(FCGI_LIBS)
+fcgi_agentd_fcgi_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
+	$(LIBGIT2_CFLAGS) $(YAML_CFLAGS)
+fcgi_agentd_fcgi_LDADD = $(AGD_LIBS) $(FCGI_LIBS) $(LIBGIT2_LIBS) $(YAML_LIBS)
 fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api.h \
 	fcgi/api.c \
@@ -9,9 +10,17 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/reply.c \
 	fcgi/request.c \
 	fcgi/route.c \
+	fcgi/home.c \
+	fcgi/multipart.c \
+	fcgi/path.c \
+	fcgi/api-directories.c \
+	fcgi/api-files.c \
+	fcgi/api-skills.c \
+	fcgi/api-upload.c \
 	fcgi/api-audit.c \
 	fcgi/api-session-approval.c \
 	fcgi/api-session-debrief.c \
+	fcgi/api-world.c \
 	fcgi/api-session-complete.c \
 	fcgi/api-session-create.c \
 	fcgi/api-session-delete.c \

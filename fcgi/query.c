@@ -30,6 +30,8 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
 	[Q_WORKERS] = "SELECT ended IS NULL, count(*) FROM sessions"
 	    " WHERE parent_id = ? GROUP BY ended IS NULL",
+	[Q_LIVE_DIRS] = "SELECT working_directory FROM sessions"
+	    " WHERE ended IS NULL",
 	[Q_AUDIT] = "SELECT id, ts, user, role, action, session, addr, status, detail"
 	    " FROM audit WHERE id > ? ORDER BY id LIMIT ?",
 	[Q_DEBRIEF] = "SELECT kind, source, report, created, path FROM debriefs"
@@ -37,6 +39,13 @@ static const char *query_sql[Q__COUNT] = {
 	    " ORDER BY id DESC LIMIT 1) ORDER BY id DESC LIMIT 1",
 	[Q_DEBRIEF_ID] = "SELECT kind, source, report, created FROM debriefs"
 	    " WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+	[Q_WORLD] = "SELECT name, agent_type, role,"
+	    " (SELECT p.name FROM sessions AS p WHERE p.id = s.parent_id),"
+	    " coalesce(machine, 'local'), status, status_source, status_since, phase,"
+	    " debriefing, completion_status, completion_comment, completed_at,"
+	    " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
+	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid"
+	    " FROM sessions AS s WHERE ended IS NULL ORDER BY id",
 	[Q_WORKER_LIST] = AGD_SESSION_SELECT
 	    " WHERE parent_id = ? AND role = 'worker' ORDER BY id"
 };

@@ -47,9 +47,14 @@ static const struct api_entry *const route_entries[] = {
 	&api_session_approval_entry,
 	&api_session_debrief_entry,
 	&api_session_debrief_get_entry,
+	&api_world_entry,
 	&api_worker_dispatch_entry,
 	&api_worker_list_entry,
 	&api_machines_entry,
+	&api_directories_entry,
+	&api_skills_entry,
+	&api_files_entry,
+	&api_upload_entry,
 	NULL
 };
 
