@@ -24,6 +24,36 @@ package AgentdTest;
 #					"warning:" or "fatal:", nginx [crit]/[alert]
 #					lines that are expected
 #	fcgi_workers => N		agentd-fcgi -n N (default 2)
+#	real_agents => 1		run the real claude/codex/openclaw (t/agents/install)
+#					against t/bin/fake-model, see below
+#	fake_cmd => 'CMD'		the command the fake model's tool calls run
+#
+# real_agents => 1 (call AgentdTest::require_agent(NAME) first):
+#	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
+#	  JSON line per model request in HOME/logs/fake-model.requests.log, see
+#	  model_requests/wait_model_request); it is stopped at teardown;
+#	* the daemon (so every agent) gets PATH=AGENTS_DIR/bin:$PATH, no TERM (so
+#	  agentd's xterm-256color) and, after dropping any ANTHROPIC_* OPENAI_*
+#	  CLAUDE* CODEX_* OPENCLAW_* of ours:
+#	  ANTHROPIC_BASE_URL=http://127.0.0.1:PORT ANTHROPIC_API_KEY=sk-ant-fake-key-...
+#	  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1
+#	  DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 IS_SANDBOX=1 (as root only)
+#	  FAKE_OPENAI_API_KEY=sk-fake-openai CODEX_HOME=HOME/.codex DO_NOT_TRACK=1
+#	  OPENCLAW_STATE_DIR=HOME/.openclaw;
+#	* HOME (the stack's $HOME) holds what a user has after setting each CLI up
+#	  once, and nothing per folder (trusting a folder is agentd's job):
+#	    HOME/.claude.json            hasCompletedOnboarding, the API key approved
+#	                                 (customApiKeyResponses); no "projects"
+#	    HOME/.codex/config.toml      model "gpt-5" (not in Codex's catalog: plain
+#	                                 function tools), provider "fake" (wire_api
+#	                                 responses, env_key FAKE_OPENAI_API_KEY),
+#	                                 check_for_update_on_startup = false,
+#	                                 [analytics] enabled = false; no [projects]
+#	    HOME/.openclaw/openclaw.json provider "fake" (openai-completions), model
+#	                                 fake/fake-model, telemetry and the update
+#	                                 check off, logging.file HOME/logs/openclaw.log
+#	* agentd.conf has no [agent claude|codex|openclaw] section (the daemon's
+#	  built-in commands run), only fake and what agents => gives.
 #
 # Teardown checks (done/stop): "agentd -H HOME shutdown", then SIGTERM to every
 # stack process; no process of the stack may be left (cmdline, cwd or
@@ -100,6 +130,9 @@ sub new {
 		no_error_check => $o{no_error_check},
 		auth => $o{auth},		# conf/auth/NAME for nginx (default none)
 		auth_url => $o{auth_url},	# auth_request target
+		real_agents => $o{real_agents},	# the real CLIs against t/bin/fake-model
+		agents_dir => $o{real_agents} ? scalar agents_dir() : undef,
+		fake_cmd => $o{fake_cmd},
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -156,7 +189,8 @@ sub _write_conf {
 	my $text = "# written by t/lib/AgentdTest.pm\n";
 	$text .= "$_ = $conf{$_}\n" for sort keys %conf;
 	my %agents = map { $_ => { map { $_ => "$fake $_" }
-	    qw(default acceptEdits bypassPermissions) } } qw(claude codex openclaw fake);
+	    qw(default acceptEdits bypassPermissions) } }
+	    $self->{real_agents} ? qw(fake) : qw(claude codex openclaw fake);
 	while (my ($type, $v) = each %{$self->{agents}}) {
 		$agents{$type} = ref $v ? $v : { default => $v };
 	}
@@ -205,6 +239,7 @@ sub _child_env {
 	if (defined $self->{user}) {
 		$ENV{USER} = $ENV{LOGNAME} = $self->{user};
 	}
+	$self->_real_agents_env if $self->{real_agents};
 }
 
 # Fork and exec argv as the stack user in its own session, output appended to log.
@@ -249,11 +284,22 @@ sub _start_proc {
 	my @argv;
 	if ($name eq 'daemon') {
 		@argv = ("$BUILDDIR/daemon/agentd", '-H', $home);
+		# TEST_AGENTD_VALGRIND=1: the daemon under memcheck; any error or leak
+		# is a "fatal:" line in its log (checked at teardown).
+		unshift @argv, 'valgrind', '-q', '--leak-check=full', '--show-leak-kinds=definite',
+		    '--errors-for-leak-kinds=definite', '--error-exitcode=99',
+		    '--log-file=' . $self->log_path('valgrind'), '--trace-children=no'
+		    if $ENV{TEST_AGENTD_VALGRIND};
 	} elsif ($name eq 'fcgi') {
 		@argv = ("$BUILDDIR/fcgi/agentd-fcgi", '-H', $home, '-n', $self->{fcgi_workers});
 	} elsif ($name eq 'backend') {
 		@argv = ($^X, "$SRCDIR/t/bin/fake-backend", '--fcgi', "$home/run/fcgi.sock",
 		    '--ws', "$home/run/ws.sock");
+	} elsif ($name eq 'fake-model') {
+		unlink "$home/fake-model.port";
+		@argv = ($^X, "$SRCDIR/t/bin/fake-model", '--port', $self->{model_port} // 0,
+		    '--port-file', "$home/fake-model.port", '--log', $self->model_log,
+		    defined $self->{fake_cmd} ? ('--cmd', $self->{fake_cmd}) : ());
 	} elsif ($name eq 'nginx') {
 		@argv = ($self->{nginx}, '-p', "$home/nginx", '-c', "$home/nginx/nginx.conf",
 		    '-e', "$home/nginx/error.log", '-g', 'daemon off;');
@@ -302,6 +348,7 @@ sub start {
 	my $home = $self->{home};
 	make_path("$home/run");
 	chown($self->{uid}, $self->{gid}, "$home/run") if defined $self->{uid};
+	$self->start_model if $self->{real_agents} && !$self->_alive('fake-model');
 	for my $try (1 .. 5) {
 		$self->{port} = _free_port();
 		if ($self->{backend} eq 'fake') {
@@ -628,6 +675,179 @@ sub ctl_closed {
 }
 
 # ---------------------------------------------------------------------------
+# Real agent CLIs (real_agents => 1), installed by t/agents/install
+
+my @REAL_AGENTS = qw(claude codex openclaw);
+my $FAKE_ANTHROPIC_KEY = 'sk-ant-fake-key-0123456789abcdef';
+my $FAKE_OPENAI_KEY = 'sk-fake-openai';
+
+# The install directory of the real CLIs, or undef (and, in list context, why not).
+sub agents_dir {
+	my $home = $ENV{HOME} // (getpwuid($<))[7] // '/nonexistent';
+	my $dir = $ENV{AGENTD_AGENTS_DIR} || "$home/.cache/agentd-agents";
+	return wantarray ? ($dir, undef) : $dir if grep { -x "$dir/bin/$_" } @REAL_AGENTS;
+	my $why = "no agent CLI in $dir/bin (run t/agents/install; needs npm and the npm registry)";
+	return wantarray ? (undef, $why) : undef;
+}
+
+# Why the CLI name cannot run here, or undef.
+sub agent_missing {
+	shift if @_ > 1;
+	my ($name) = @_;
+	my ($dir, $why) = agents_dir();
+	return $why unless defined $dir;
+	return "$name is not installed in $dir/bin (run t/agents/install)" unless -x "$dir/bin/$name";
+	return undef;
+}
+
+# Call before the plan: skip the test file unless the real CLI name is installed.
+sub require_agent {
+	shift if @_ > 1;
+	my ($name) = @_;
+	my $why = agent_missing($name);
+	plan skip_all => $why if defined $why;
+}
+
+sub model_log { "$_[0]{home}/logs/fake-model.requests.log" }
+sub model_port { $_[0]{model_port} }
+
+# Start t/bin/fake-model (on the same port as before after a restart) and
+# write the CLIs' user configuration the first time.
+sub start_model {
+	my ($self) = @_;
+	my $home = $self->{home};
+	local $self->{port} = $self->{port} // 0;	# AGENTD_LISTEN of the child, unused
+	$self->_start_proc('fake-model');
+	my $port;
+	$self->wait_for(sub {
+		die "fake-model exited\n" . $self->_tail('fake-model') unless $self->_alive('fake-model');
+		($port) = _slurp("$home/fake-model.port") =~ /^(\d+)\n/;
+		return $port;
+	}, 20, 'fake-model to listen');
+	$self->{model_port} = $port;
+	$self->_write_agent_configs unless $self->{agent_configs}++;
+	return $self->{procs}{'fake-model'};
+}
+
+# The requests the fake model has seen: a list of hashes (see t/bin/fake-model).
+sub model_requests {
+	my ($self) = @_;
+	return map { my $r = eval { $JSON->decode($_) }; $r ? $r : () }
+	    split /\n/, _slurp($self->model_log);
+}
+
+# Wait until a request matching $code (called with the request hash) has been
+# seen; that request.
+sub wait_model_request {
+	my ($self, $code, $timeout, $what) = @_;
+	my $found;
+	$self->wait_for(sub { ($found) = grep { $code->($_) } $self->model_requests; $found },
+	    $timeout // 30, $what // 'a fake-model request');
+	return $found;
+}
+
+# In the child that becomes a stack process: what the CLIs need to reach
+# only the fake model.
+sub _real_agents_env {
+	my ($self) = @_;
+	my $home = $self->{home};
+	my $port = $self->{model_port} // 0;
+	delete $ENV{$_} for grep { /^(?:ANTHROPIC_|OPENAI_|CLAUDE|CODEX_|OPENCLAW_)/ } keys %ENV;
+	# The agents get the daemon's TERM; ours may be "dumb" (CI, editors), on
+	# which codex stops at "Continue anyway? [y/N]".  Unset, agentd gives
+	# them xterm-256color, what its clients (xterm.js) emulate.
+	delete $ENV{TERM};
+	my $dir = $self->{agents_dir};
+	$ENV{PATH} = "$dir/bin:" . ($ENV{PATH} // '/usr/local/bin:/usr/bin:/bin') if defined $dir;
+	%ENV = (%ENV,
+	    ANTHROPIC_BASE_URL => "http://127.0.0.1:$port",
+	    ANTHROPIC_API_KEY => $FAKE_ANTHROPIC_KEY,
+	    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC => 1,
+	    DISABLE_AUTOUPDATER => 1,
+	    DISABLE_TELEMETRY => 1,
+	    DISABLE_ERROR_REPORTING => 1,
+	    FAKE_OPENAI_API_KEY => $FAKE_OPENAI_KEY,
+	    CODEX_HOME => "$home/.codex",
+	    DO_NOT_TRACK => 1,
+	    OPENCLAW_STATE_DIR => "$home/.openclaw",
+	);
+	# Claude refuses bypassPermissions as root unless it is told it is sandboxed.
+	if ($> == 0) { $ENV{IS_SANDBOX} = 1 } else { delete $ENV{IS_SANDBOX} }
+}
+
+sub _write_file {
+	my ($self, $f, $text) = @_;
+	make_path(dirname($f));
+	open(my $fh, '>', $f) or die "AgentdTest: $f: $!\n";
+	print $fh $text;
+	close($fh) or die "AgentdTest: $f: $!\n";
+}
+
+# The user-level configuration of each CLI after a first set-up (no per-folder trust).
+sub _write_agent_configs {
+	my ($self) = @_;
+	my $home = $self->{home};
+	my $url = "http://127.0.0.1:$self->{model_port}";
+	my $pretty = JSON::PP->new->utf8->canonical->pretty;
+
+	$self->_write_file("$home/.claude.json", $pretty->encode({
+	    hasCompletedOnboarding => JSON::PP::true,
+	    customApiKeyResponses => { approved => [substr($FAKE_ANTHROPIC_KEY, -20)], rejected => [] },
+	}));
+
+	$self->_write_file("$home/.codex/config.toml", <<"EOT");
+# written by t/lib/AgentdTest.pm (real_agents): Codex against t/bin/fake-model
+model = "gpt-5"
+model_provider = "fake"
+check_for_update_on_startup = false
+
+[model_providers.fake]
+name = "Fake"
+base_url = "$url/v1"
+env_key = "FAKE_OPENAI_API_KEY"
+wire_api = "responses"
+
+[analytics]
+enabled = false
+EOT
+
+	$self->_write_file("$home/.openclaw/openclaw.json", $pretty->encode({
+	    models => { mode => 'merge', providers => { fake => {
+		baseUrl => "$url/v1", apiKey => 'sk-fake-openclaw', api => 'openai-completions',
+		models => [{ id => 'fake-model', name => 'Fake Model', reasoning => JSON::PP::false,
+		    input => ['text'], cost => { input => 0, output => 0, cacheRead => 0, cacheWrite => 0 },
+		    contextWindow => 128000, maxTokens => 8000 }] } } },
+	    agents => { defaults => { model => { primary => 'fake/fake-model' } } },
+	    telemetry => { enabled => JSON::PP::false },
+	    update => { checkOnStart => JSON::PP::false },
+	    # Its log goes to /tmp/openclaw/ (shared) otherwise.
+	    logging => { file => "$home/logs/openclaw.log" },
+	}));
+
+	if (defined $self->{uid}) {
+		chown($self->{uid}, $self->{gid}, "$home/.claude.json", "$home/.codex",
+		    "$home/.codex/config.toml", "$home/.openclaw", "$home/.openclaw/openclaw.json");
+	}
+}
+
+# Terminal output as text to match on: escape sequences removed, except
+# that a cursor move right becomes that many spaces and any other cursor
+# positioning a newline (TUIs that redraw only the changed cells skip the
+# blanks between words); \r\n as \n.  Match with \s* between words.
+sub strip_ansi {
+	my ($s) = @_;
+	$s =~ s/\e\[(\d*)C/' ' x ($1 || 1)/ge;		# cursor forward
+	$s =~ s/\e\[[0-9;]*[HfABEFGd]/\n/g;		# cursor position, up, down
+	$s =~ s/\e\[[0-?]*[ -\/]*[@-~]//g;		# CSI
+	$s =~ s/\e\][^\a\e]*(?:\a|\e\\)//g;		# OSC
+	$s =~ s/\e[P^_X][^\e]*\e\\//g;			# DCS, PM, APC, SOS
+	$s =~ s/\e[()*+][0-9A-Za-z]//g;			# charset
+	$s =~ s/\e[ -\/]*[0-~]//g;			# any other escape
+	$s =~ s/\r\n?/\n/g;
+	return $s;
+}
+
+# ---------------------------------------------------------------------------
 # Teardown
 
 sub _slurp {
@@ -648,7 +868,7 @@ sub _show_logs {
 	my ($self) = @_;
 	return if $self->{shown}++;
 	diag("stack HOME $self->{home} (port " . ($self->{port} // '?') . ")");
-	for my $name (qw(daemon fcgi backend)) {
+	for my $name (qw(daemon fcgi backend fake-model)) {
 		my $f = $self->log_path($name);
 		next unless -s $f;
 		diag("--- $f ---\n" . $self->_tail($name, 200));
@@ -706,7 +926,7 @@ sub stop {
 			push @problems, "agentd exited with status $self->{status}{daemon} after shutdown";
 		}
 	}
-	for my $name (qw(nginx fcgi backend daemon)) {
+	for my $name (qw(nginx fcgi backend daemon fake-model)) {
 		next unless $self->{procs}{$name};
 		my $st = $self->kill_proc($name, 'TERM');
 		# With ASan an error aborts: a non-zero exit on SIGTERM is a finding.
@@ -735,6 +955,10 @@ sub stop {
 				push @bad, "$name: $line";
 			}
 		}
+	}
+	# valgrind -q writes only errors and leaks.
+	for my $line (split /\n/, _slurp($self->log_path('valgrind'))) {
+		push @bad, "valgrind: $line" if $line =~ /\S/;
 	}
 	for my $line (split /\n/, _slurp("$self->{home}/nginx/error.log")) {
 		push @bad, "nginx: $line" if $line =~ /\[(?:alert|crit|emerg)\]/
