@@ -400,8 +400,8 @@ exec_agent(const char *dir, char **argv)
 	sa.sa_handler = SIG_DFL;
 	for (i = 1; i < NSIG; i++)
 		sigaction(i, &sa, NULL);
-	if (getenv("TERM") == NULL)
-		setenv("TERM", "xterm-256color", 1);
+	/* The agent draws on our PTY, whatever terminal the daemon was started from. */
+	setenv("TERM", "xterm-256color", 1);
 	if (chdir(dir) == -1) {
 		dprintf(1, "agentd: cannot enter %s: %s\r\n", dir, strerror(errno));
 		_exit(127);

@@ -683,6 +683,11 @@ my $FAKE_OPENAI_KEY = 'sk-fake-openai';
 
 # The install directory of the real CLIs, or undef (and, in list context, why not).
 sub agents_dir {
+	# AGENTD_NO_AGENTS=1: the real-agent tests skip (e.g. the sanitizer pass of CI).
+	if ($ENV{AGENTD_NO_AGENTS}) {
+		my $why = 'AGENTD_NO_AGENTS is set';
+		return wantarray ? (undef, $why) : undef;
+	}
 	my $home = $ENV{HOME} // (getpwuid($<))[7] // '/nonexistent';
 	my $dir = $ENV{AGENTD_AGENTS_DIR} || "$home/.cache/agentd-agents";
 	return wantarray ? ($dir, undef) : $dir if grep { -x "$dir/bin/$_" } @REAL_AGENTS;
@@ -695,9 +700,12 @@ sub agent_missing {
 	shift if @_ > 1;
 	my ($name) = @_;
 	my ($dir, $why) = agents_dir();
-	return $why unless defined $dir;
-	return "$name is not installed in $dir/bin (run t/agents/install)" unless -x "$dir/bin/$name";
-	return undef;
+	$why = "$name is not installed in $dir/bin (run t/agents/install)"
+	    if defined $dir && !-x "$dir/bin/$name";
+	# AGENTD_REQUIRE_AGENTS=1 (CI): a missing CLI is a failure, not a skip.
+	die "AgentdTest: $why\n" if defined $why && $ENV{AGENTD_REQUIRE_AGENTS} &&
+	    !$ENV{AGENTD_NO_AGENTS};
+	return $why;
 }
 
 # Call before the plan: skip the test file unless the real CLI name is installed.

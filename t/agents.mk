@@ -1,0 +1,6 @@
+# The real agent CLIs (claude, codex, openclaw) inside agentd's PTY, offline,
+# against the scripted model server t/bin/fake-model.  The CLIs come from npm
+# (t/agents/install, run by ./bootstrap check); without them the tests skip.
+AGD_T_AGENTS_TESTS = t/95-agents-smoke.t
+TESTS += $(AGD_T_AGENTS_TESTS)
+EXTRA_DIST += $(AGD_T_AGENTS_TESTS) t/agents/install t/bin/fake-model
