@@ -66,6 +66,7 @@ struct agent_kind {
 	void		(*line)(struct session *, struct agent *, struct json_object *);
 	void		(*screen)(struct session *, struct agent *, const char *);
 	int		(*ready)(const char *);	/* the composer takes input */
+	const char	*approval_box;		/* on screen while a prompt waits */
 };
 
 struct qmsg {
@@ -97,6 +98,9 @@ struct agent {
 	int			 turn_seen;	/* the agent started a turn since the last delivery */
 	char			*last_text;	/* the last text typed, to check it went in */
 	int			 enter_retried;
+	const char		*approve_keys;	/* an answer waiting for its box */
+	int			 approve_allow;
+	uint64_t		 approve_ms;
 	uint64_t		 delivered_ms;
 
 	char			*uuid;		/* the agent's own session id */
@@ -114,6 +118,7 @@ struct agent {
 static void	agent_deliver_next(struct session *);
 static void	agent_persist(struct session *);
 static void	openclaw_read_rows(struct session *);
+static void	agent_approve_send(struct session *);
 
 /* Helpers. */
 
@@ -1186,11 +1191,14 @@ openclaw_ready(const char *text)
 
 static const struct agent_kind agent_kinds[] = {
 	{ "claude", "claude-2.1", "/clear", "\r", "\x1b",
-	    claude_prepare, claude_find, claude_line, claude_screen, claude_ready },
+	    claude_prepare, claude_find, claude_line, claude_screen, claude_ready,
+	    "Do you want to proceed?" },
 	{ "codex", "codex-0.171", "/new", "y", "\x1b",
-	    codex_prepare, codex_find, codex_line, codex_screen, codex_ready },
+	    codex_prepare, codex_find, codex_line, codex_screen, codex_ready,
+	    "Would you like to run the following command?" },
 	{ "openclaw", "openclaw-2026.9", "/reset", NULL, NULL,
-	    openclaw_prepare, openclaw_find, openclaw_line, openclaw_screen, openclaw_ready },
+	    openclaw_prepare, openclaw_find, openclaw_line, openclaw_screen, openclaw_ready,
+	    NULL },
 };
 
 /* The loop's part: find and read transcripts, run screen rules. */
@@ -1211,6 +1219,7 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	agent_read_lines(s);
 	if (s->agent == NULL)
 		return;
+	agent_approve_send(s);
 	agent_deliver_next(s);
 	/*
 	 * Typed, but the turn did not start and the text still sits in the composer:
@@ -1267,6 +1276,8 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 
 	if (argvp != NULL)
 		k = agent_kind_of((*argvp)[0]);
+	else if (persist_is_remote(s->id))
+		return;			/* a worker on another machine: a plain terminal */
 	else {
 		/* Re-adoption: the program of the configured command. */
 		if ((cfg = agd_conf_agent(agentd_conf, s->agent_type)) == NULL ||
@@ -1376,7 +1387,6 @@ int
 agent_approve(struct session *s, int allow, const char **code, char **cause)
 {
 	struct agent		*a = s->agent;
-	struct json_object	*o;
 	const char		*keys;
 
 	if (a == NULL || a->status != AGENT_WAITING) {
@@ -1390,14 +1400,47 @@ agent_approve(struct session *s, int allow, const char **code, char **cause)
 		xasprintf(cause, "%s has no approvals in its terminal UI", a->kind->prog);
 		return (-1);
 	}
-	session_input(s, keys, strlen(keys));
+	if (a->approve_keys != NULL) {
+		*code = "busy";
+		xasprintf(cause, "an answer to this approval is being sent");
+		return (-1);
+	}
+	/*
+	 * The hook can report the request before the TUI draws its box: keys sent
+	 * then would be lost. The poll sends them once the box is on screen.
+	 */
+	a->approve_keys = keys;
+	a->approve_allow = allow;
+	a->approve_ms = agd_now_ms();
+	agent_approve_send(s);
+	return (0);
+}
+
+/* Send the queued approval keys if the TUI shows its box (or after 10 s). */
+static void
+agent_approve_send(struct session *s)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+	char			*text;
+	int			 shown;
+
+	if (a->approve_keys == NULL)
+		return;
+	text = screen_text(a->screen, NULL);
+	shown = a->kind->approval_box == NULL || strstr(text, a->kind->approval_box) != NULL;
+	free(text);
+	if (!shown && agd_now_ms() - a->approve_ms < 10000)
+		return;
+	session_input(s, a->approve_keys, strlen(a->approve_keys));
+	a->approve_keys = NULL;
 	o = json_object_new_object();
-	json_object_object_add(o, "decision", json_object_new_string(allow ? "allow" : "deny"));
+	json_object_object_add(o, "decision",
+	    json_object_new_string(a->approve_allow ? "allow" : "deny"));
 	if (a->pending != NULL)
 		json_object_object_add(o, "request", json_object_get(a->pending));
 	session_event(s, "approval", o);
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
-	return (0);
 }
 
 void

@@ -156,6 +156,7 @@ int		 persist_complete(int64_t id, const char *status, const char *comment, int 
 struct json_object *persist_session_json(int64_t id);
 int64_t		 persist_lookup(const char *name, int *ended);
 char		*persist_creator(int64_t id);
+int		 persist_is_remote(int64_t id);
 void		 persist_agent(int64_t id, const char *status, const char *source,
 		    const char *since, const char *phase, const char *pending,
 		    const char *last_tool, const char *uuid, const char *tpath, int64_t toff,

@@ -277,6 +277,24 @@ persist_lookup(const char *name, int *ended)
 	return (id);
 }
 
+/* 1 if session id runs on another machine (a remote worker). */
+int
+persist_is_remote(int64_t id)
+{
+	static sqlite3_stmt	*st;
+	int			 remote = 0;
+
+	if (st == NULL)
+		st = persist_prepare("SELECT machine IS NOT NULL AND machine != 'local'"
+		    " FROM sessions WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		remote = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (remote);
+}
+
 /* The creator of session id. Caller frees; NULL if unknown. */
 char *
 persist_creator(int64_t id)

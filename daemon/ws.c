@@ -777,16 +777,66 @@ ws_accept_cb(evutil_socket_t lfd, short what, void *arg)
  * Close without a reset: a close() with unread input makes the kernel send RST,
  * and nginx may then drop the close frame we just sent.
  */
+struct ws_linger {
+	int				 fd;
+	struct event			*ev;
+	struct event			*tev;
+	TAILQ_ENTRY(ws_linger)		 entry;
+};
+static TAILQ_HEAD(, ws_linger)	 ws_lingers = TAILQ_HEAD_INITIALIZER(ws_lingers);
+
+static void
+ws_linger_free(struct ws_linger *l)
+{
+	TAILQ_REMOVE(&ws_lingers, l, entry);
+	event_free(l->ev);
+	event_free(l->tev);
+	close(l->fd);
+	free(l);
+}
+
+static void
+ws_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws_linger	*l = arg;
+	char			 buf[16384];
+	ssize_t			 n;
+	int			 i;
+
+	if (what & EV_TIMEOUT) {
+		ws_linger_free(l);
+		return;
+	}
+	for (i = 0; i < 64; i++) {
+		n = read(fd, buf, sizeof buf);
+		if (n > 0)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		ws_linger_free(l);		/* EOF or error: the peer is done */
+		return;
+	}
+}
+
+/*
+ * Hang up without a reset: our side is shut, and what the peer still sends (the
+ * rest of an oversized frame, say) is read and dropped for up to 2 s, so that the
+ * close frame we sent is not lost to an RST on the way through nginx.
+ */
 static void
 ws_hangup(int fd)
 {
-	char	buf[4096];
-	int	i;
+	struct ws_linger	*l;
+	struct timeval		 tv = { 2, 0 };
 
 	shutdown(fd, SHUT_WR);
-	for (i = 0; i < 256 && read(fd, buf, sizeof buf) > 0; i++)
-		;
-	close(fd);
+	l = xcalloc(1, sizeof *l);
+	l->fd = fd;
+	l->ev = event_new(agentd_base, fd, EV_READ | EV_PERSIST, ws_linger_cb, l);
+	l->tev = evtimer_new(agentd_base, ws_linger_cb, l);
+	event_add(l->ev, NULL);
+	event_add(l->tev, &tv);
+	TAILQ_INSERT_TAIL(&ws_lingers, l, entry);
 }
 
 static void
@@ -874,6 +924,8 @@ ws_close_all(void)
 
 	while ((v = TAILQ_FIRST(&ws_clients)) != NULL)
 		ws_client_free(v);
+	while (!TAILQ_EMPTY(&ws_lingers))
+		ws_linger_free(TAILQ_FIRST(&ws_lingers));
 	if (ws_listen_ev != NULL) {
 		event_free(ws_listen_ev);
 		event_free(ws_ping_ev);

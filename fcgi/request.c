@@ -325,6 +325,26 @@ request_read_body(struct req *req, int optional)
 }
 
 /*
+ * Read and drop up to max bytes of the body: a handler that reads the body
+ * itself (API_BODY_STREAM) and stops early calls this after its reply, which
+ * is still buffered, so that nginx is not cut off while it sends the rest.
+ */
+void
+request_drain_body(struct req *req, uint64_t max)
+{
+	char	buf[REQUEST_READ_CHUNK];
+	int	n;
+
+	while (max > 0) {
+		n = FCGX_GetStr(buf, max < sizeof buf ? (int)max :
+		    (int)sizeof buf, req->fr->in);
+		if (n <= 0)
+			break;
+		max -= (uint64_t)n;
+	}
+}
+
+/*
  * Percent-decode len bytes of s into *out (caller frees); with plus, '+' is a
  * space (query strings). -1 on a bad escape or a decoded NUL byte.
  */

@@ -235,6 +235,27 @@ conf_int(const char *v, long min, long max, long *out)
 	return (0);
 }
 
+/* 0 if v is a non-empty blank separated list of absolute paths, else -1. */
+static int
+conf_abs_list(const char *v)
+{
+	const char	*p = v;
+	int		 n = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != '/')
+			return (-1);
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		n++;
+	}
+	return (n > 0 ? 0 : -1);
+}
+
 static int
 conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
     const char *v, char **cause)
@@ -339,6 +360,16 @@ conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
 			conf->operators_manage_all = 0;
 		else
 			goto bad;
+	} else if (strcmp(k, "home_root") == 0) {
+		if (v[0] != '/' || strpbrk(v, " \t") != NULL)
+			goto bad;
+		free(conf->home_root);
+		conf->home_root = xstrdup(v);
+	} else if (strcmp(k, "project_roots") == 0) {
+		if (conf_abs_list(v) == -1)
+			goto bad;
+		free(conf->project_roots);
+		conf->project_roots = xstrdup(v);
 	} else if (strcmp(k, "allowed_hosts") == 0) {
 		free(conf->allowed_hosts);
 		conf->allowed_hosts = xstrdup(v);
@@ -519,6 +550,8 @@ agd_conf_free(struct agd_conf *conf)
 	free(conf->viewers);
 	free(conf->operators);
 	free(conf->admins);
+	free(conf->home_root);
+	free(conf->project_roots);
 	free(conf);
 }
 

@@ -42,6 +42,8 @@ struct agd_conf {
 	uint64_t	 ws_queue_bytes;	/* per viewer: queued beyond this, it reads the log */
 	int		 ws_ping_ms;		/* ping interval; two missed pongs close */
 	int		 ws_max_viewers;
+	char		*home_root;		/* NULL: the home of the uid we run as */
+	char		*project_roots;		/* blank separated; NULL: the home */
 	int		 debrief_long_minutes;	/* a session this long gets an AAR */
 	int		 debrief_long_turns;
 	int		 debrief_long_events;

@@ -18,7 +18,8 @@ nodist_lib_libagd_a_SOURCES = lib/migrations.c
 BUILT_SOURCES += lib/migrations.c
 CLEANFILES += lib/migrations.c
 
-AGD_MIGRATIONS = sql/0001-init.sql sql/0002-audit.sql sql/0003-agents.sql
+AGD_MIGRATIONS = sql/0001-init.sql sql/0002-audit.sql sql/0003-agents.sql \
+	sql/0004-workers.sql
 EXTRA_DIST += $(AGD_MIGRATIONS) lib/mkmigrations.pl
 
 # The schema files become a C array, so the binaries carry their own migrations.

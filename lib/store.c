@@ -78,5 +78,18 @@ agd_session_json(sqlite3_stmt *st)
 	json_object_object_add(u, "cacheWriteTokens", col_int(st, 31));
 	json_object_object_add(u, "costUsd", json_object_new_double(sqlite3_column_double(st, 32)));
 	json_object_object_add(o, "usage", u);
+	/* Workers (sql/0004; null for other sessions). */
+	json_object_object_add(o, "branch", col_string(st, AGD_SESSION_COL_BRANCH));
+	json_object_object_add(o, "worktree",
+	    col_string(st, AGD_SESSION_COL_BRANCH + 1));
+	json_object_object_add(o, "machine",
+	    col_string(st, AGD_SESSION_COL_BRANCH + 2));
+	json_object_object_add(o, "issue", col_string(st, AGD_SESSION_COL_BRANCH + 3));
+	json_object_object_add(o, "issueNumber",
+	    col_int(st, AGD_SESSION_COL_BRANCH + 4));
+	json_object_object_add(o, "keepReason",
+	    col_string(st, AGD_SESSION_COL_BRANCH + 5));
+	json_object_object_add(o, "worktreeState",
+	    col_string(st, AGD_SESSION_COL_BRANCH + 6));
 	return (o);
 }

@@ -15,11 +15,14 @@
 	" (SELECT p.name FROM sessions AS p WHERE p.id = sessions.parent_id)," \
 	" last_seq, creator, last_activity, cols, rows," \
 	" status_source, status_since, phase, pending_approval, last_tool," \
-	" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd" \
-	" FROM sessions"
+	" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd," \
+	" branch, worktree, machine, issue_url, issue_number, keep_reason," \
+	" worktree_state FROM sessions"
 
 /* Column index of the id in AGD_SESSION_SELECT. */
 #define AGD_SESSION_COL_ID	0
+/* The first of the worker columns (sql/0004-workers.sql), in the order above. */
+#define AGD_SESSION_COL_BRANCH	33
 
 /* The session object of doc/DESIGN.md from the current row. Caller puts. */
 struct json_object *agd_session_json(sqlite3_stmt *);

@@ -4,3 +4,6 @@
 AGD_T_AGENTS_TESTS = t/95-agents-smoke.t
 TESTS += $(AGD_T_AGENTS_TESTS)
 EXTRA_DIST += $(AGD_T_AGENTS_TESTS) t/agents/install t/bin/fake-model
+AGD_T_AGENT_TESTS2 = t/96-agents.t
+TESTS += $(AGD_T_AGENT_TESTS2)
+EXTRA_DIST += $(AGD_T_AGENT_TESTS2)

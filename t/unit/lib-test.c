@@ -214,6 +214,87 @@ test_seqlog(void)
 	free(path);
 }
 
+/* Workers: issue URLs, and [machine ID] sections. */
+static void
+test_workers(void)
+{
+	struct agd_conf			*c;
+	const struct agd_machine	*m;
+	char				 path[] = "/tmp/agd-conf-XXXXXX", *cause = NULL;
+	int				 fd;
+	size_t				 i;
+	const char			*text =
+	    "worktree_root = /srv/wt\n"
+	    "[machine box1]\nhost = 10.0.0.1\nuser = dev\nport = 2222\n"
+	    "work_root = /srv/work\nidentity = /k/id\n"
+	    "ssh_options = StrictHostKeyChecking=no LogLevel=ERROR\n"
+	    "[machine box2]\nhost = b2.example\nwork_root = /w\n";
+	static const struct {
+		const char	*text;
+		const char	*why;
+	} bad[] = {
+		{ "[machine local]\nhost = h\nwork_root = /w\n", "machine id local" },
+		{ "[machine a]\nwork_root = /w\n", "no host" },
+		{ "[machine a]\nhost = h\n", "no work_root" },
+		{ "[machine a]\nhost = -oProxyCommand=x\nwork_root = /w\n", "host like an option" },
+		{ "[machine a]\nhost = h\nwork_root = rel\n", "relative work_root" },
+		{ "[machine a]\nhost = h\nwork_root = /w\nport = 70000\n", "bad port" },
+		{ "[machine a]\nhost = h\nwork_root = /w\nuser = a b\n", "bad user" },
+		{ "[machine a]\nhost = h\nwork_root = /w\n[machine a]\n", "twice" },
+		{ "[machine a]\nhost = h\nwork_root = /w\nbogus = 1\n", "unknown key" },
+		{ "worktree_root = relative\n", "relative worktree_root" },
+	};
+
+	ok(agd_valid_issue_url("https://github.com/o/r/issues/42"), "https issue URL");
+	ok(agd_valid_issue_url("http://h/x"), "http URL");
+	ok(!agd_valid_issue_url("ftp://h/issues/1"), "ftp refused");
+	ok(!agd_valid_issue_url("github.com/o/r/issues/1"), "no scheme refused");
+	ok(!agd_valid_issue_url("https://"), "no host refused");
+	ok(!agd_valid_issue_url("https://h/a b"), "blank refused");
+	is_int(agd_issue_number("https://github.com/o/r/issues/42"), 42, "GitHub issue");
+	is_int(agd_issue_number("https://github.com/o/r/issues/42#issuecomment-7"), 42,
+	    "fragment ignored");
+	is_int(agd_issue_number("https://gitlab.com/g/r/-/issues/7?x=1"), 7, "GitLab issue");
+	is_int(agd_issue_number("https://github.com/o/r/pull/9"), 9, "last number segment");
+	is_int(agd_issue_number("https://jira.example/browse/PROJ-123"), 123, "Jira key");
+	is_int(agd_issue_number("https://example.com/o/r"), 0, "no number");
+	is_int(agd_issue_number("https://bitbucket.org/o/r/issues/5/title-2"), 5,
+	    "the number after issues wins");
+
+	fd = mkstemp(path);
+	ok(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write config");
+	close(fd);
+	c = agd_conf_load(path, &cause);
+	ok(c != NULL, "machines config loads: %s", c == NULL ? cause : "");
+	if (c != NULL) {
+		is_str(c->worktree_root, "/srv/wt", "worktree_root");
+		m = agd_conf_machine(c, "box1");
+		ok(m != NULL, "box1 defined");
+		is_str(m != NULL ? m->host : NULL, "10.0.0.1", "box1 host");
+		is_str(m != NULL ? m->user : NULL, "dev", "box1 user");
+		is_int(m != NULL ? m->port : 0, 2222, "box1 port");
+		is_str(m != NULL ? m->work_root : NULL, "/srv/work", "box1 work_root");
+		is_str(m != NULL ? m->identity : NULL, "/k/id", "box1 identity");
+		ok(c->machines != NULL && strcmp(c->machines->id, "box1") == 0 &&
+		    c->machines->next != NULL && strcmp(c->machines->next->id, "box2") == 0,
+		    "machines in the file's order");
+		ok(agd_conf_machine(c, "local") == NULL, "local is not a configured machine");
+		agd_conf_free(c);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		fd = open(path, O_WRONLY | O_TRUNC);
+		ok(write(fd, bad[i].text, strlen(bad[i].text)) ==
+		    (ssize_t)strlen(bad[i].text), "write config");
+		close(fd);
+		cause = NULL;
+		c = agd_conf_load(path, &cause);
+		ok(c == NULL && cause != NULL, "refused: %s", bad[i].why);
+		agd_conf_free(c);
+		free(cause);
+	}
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -222,5 +303,6 @@ main(void)
 	test_conf();
 	test_proto();
 	test_seqlog();
+	test_workers();
 	return (tap_done());
 }

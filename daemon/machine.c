@@ -1,0 +1,368 @@
+/*
+ * Machines: the [machine ID] sections of the config, reached with the system's
+ * OpenSSH. Every connection to a machine shares one ControlMaster (socket
+ * HOME/run/ssh-%C, kept 60 s after its last use), never asks anything (BatchMode)
+ * and notices a dead link within 15 s (ServerAliveInterval 5, 3 misses). The
+ * master forks itself away from whoever started it (its own session, stdio on
+ * /dev/null), so neither a job nor a worker's process group waits for it.
+ *
+ * Nothing here blocks the loop: ssh runs as a job (job.c). The one exception is
+ * the exit, which asks the masters to go if no session needs them any more.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentd.h"
+#include "auth.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#define MACHINE_CHECK_TIMEOUT	5	/* s: reachability probe of machine.list */
+#define MACHINE_EXIT_WAIT_MS	3000	/* at exit, per master */
+
+/* One machine.list request: a probe per machine, one reply when all are back. */
+struct machine_probe {
+	struct machine_list_req	*req;
+	const struct agd_machine *m;
+	struct job		*job;
+	uint64_t		 started;
+	struct json_object	*entry;		/* in req->arr */
+};
+struct machine_list_req {
+	struct ctl_client	*c;		/* NULL once the client is gone */
+	struct json_object	*arr;
+	struct machine_probe	*probes;
+	int			 n;
+	int			 pending;
+	LIST_ENTRY(machine_list_req) entry;
+};
+static LIST_HEAD(, machine_list_req) machine_reqs = LIST_HEAD_INITIALIZER(machine_reqs);
+
+const struct agd_machine *
+machine_find(const char *id)
+{
+	return (agd_conf_machine(agentd_conf, id));
+}
+
+/*
+ * ssh and the options of every connection to m, without the host. The user's
+ * ssh_options come first: for ssh the first value of an option wins.
+ */
+void
+machine_ssh_argv(struct argv_buf *a, const struct agd_machine *m, int connect_timeout)
+{
+	char	*opts, *w, *save = NULL;
+
+	argv_add(a, "ssh");
+	if (m->ssh_options != NULL) {
+		opts = xstrdup(m->ssh_options);
+		for (w = strtok_r(opts, " \t", &save); w != NULL;
+		    w = strtok_r(NULL, " \t", &save)) {
+			argv_add(a, "-o");
+			argv_add(a, "%s", w);
+		}
+		free(opts);
+	}
+	argv_add(a, "-o");
+	argv_add(a, "BatchMode=yes");
+	argv_add(a, "-o");
+	argv_add(a, "ControlMaster=auto");
+	argv_add(a, "-o");
+	argv_add(a, "ControlPath=%s/run/ssh-%%C", agentd_home);
+	argv_add(a, "-o");
+	argv_add(a, "ControlPersist=60");
+	argv_add(a, "-o");
+	argv_add(a, "ServerAliveInterval=5");
+	argv_add(a, "-o");
+	argv_add(a, "ServerAliveCountMax=3");
+	argv_add(a, "-o");
+	argv_add(a, "ConnectTimeout=%d", connect_timeout);
+	if (m->port != 0) {
+		argv_add(a, "-p");
+		argv_add(a, "%d", m->port);
+	}
+	if (m->user != NULL) {
+		argv_add(a, "-l");
+		argv_add(a, "%s", m->user);
+	}
+	if (m->identity != NULL) {
+		argv_add(a, "-i");
+		argv_add(a, "%s", m->identity);
+	}
+}
+
+/* The same as one shell command (GIT_SSH_COMMAND). Caller frees. */
+char *
+machine_ssh_command(const struct agd_machine *m)
+{
+	struct argv_buf	 a = { NULL, 0 };
+	char		*s;
+
+	machine_ssh_argv(&a, m, 10);
+	s = sh_join(a.v);
+	argv_clear(&a);
+	return (s);
+}
+
+/*
+ * Run script with sh on m, with args as $1...: ssh gives the remote login shell
+ * one command line, so every word is quoted for it.
+ */
+struct job *
+machine_run(const struct agd_machine *m, const char *script, char *const *args,
+    int timeout_ms, job_cb cb, void *arg, char **cause)
+{
+	struct argv_buf	 a = { NULL, 0 }, r = { NULL, 0 };
+	struct job	*j;
+	char		*cmd;
+
+	argv_add(&r, "sh");
+	argv_add(&r, "-c");
+	argv_add(&r, "%s", script);
+	argv_add(&r, "agentd");
+	argv_addv(&r, args);
+	cmd = sh_join(r.v);
+	argv_clear(&r);
+
+	machine_ssh_argv(&a, m, 10);
+	argv_add(&a, "-T");
+	argv_add(&a, "%s", m->host);
+	argv_add(&a, "%s", cmd);
+	free(cmd);
+	j = job_run(a.v, NULL, timeout_ms, cb, arg, cause);
+	argv_clear(&a);
+	return (j);
+}
+
+/* What ssh or git said, on one line, for an error reply. Caller frees. */
+char *
+machine_message(const char *out)
+{
+	char	*msg, *p;
+	size_t	 n;
+
+	while (*out == ' ' || *out == '\n' || *out == '\r' || *out == '\t')
+		out++;
+	msg = xstrndup(out, 600);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' ||
+	    msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	for (p = msg; *p != '\0'; p++) {
+		if (*p == '\n')
+			*p = ';';
+		else if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	}
+	if (*msg == '\0') {
+		free(msg);
+		msg = xstrdup("no message");
+	}
+	return (msg);
+}
+
+static void
+machine_list_reply(struct machine_list_req *r)
+{
+	struct json_object	*o;
+
+	LIST_REMOVE(r, entry);
+	if (r->c != NULL) {
+		r->c->abandon = NULL;
+		r->c->job = NULL;
+		o = json_object_new_object();
+		json_object_object_add(o, "machines", r->arr);
+		ctl_reply(r->c, 200, o);
+	} else
+		json_object_put(r->arr);
+	free(r->probes);
+	free(r);
+}
+
+static void
+machine_probe_cb(struct job *j, int status, const char *out, size_t len, void *arg)
+{
+	struct machine_probe	*p = arg;
+	struct machine_list_req	*r = p->req;
+	char			*msg;
+
+	(void)j;
+	(void)len;
+	p->job = NULL;
+	json_object_object_add(p->entry, "checkedMs",
+	    json_object_new_int64((int64_t)(agd_now_ms() - p->started)));
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		json_object_object_add(p->entry, "reachable", json_object_new_boolean(1));
+		json_object_object_add(p->entry, "error", NULL);
+	} else {
+		msg = status == -1 ? xstrdup("timed out") : machine_message(out);
+		json_object_object_add(p->entry, "reachable", json_object_new_boolean(0));
+		json_object_object_add(p->entry, "error", json_object_new_string(msg));
+		free(msg);
+	}
+	if (--r->pending == 0)
+		machine_list_reply(r);
+}
+
+static void
+machine_list_abandon(struct ctl_client *c)
+{
+	struct machine_list_req	*r = c->job;
+
+	r->c = NULL;
+}
+
+static struct json_object *
+machine_entry(const char *id, const struct agd_machine *m)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "host", m != NULL ?
+	    json_object_new_string(m->host) : NULL);
+	json_object_object_add(o, "user", m != NULL && m->user != NULL ?
+	    json_object_new_string(m->user) : NULL);
+	json_object_object_add(o, "port", m != NULL && m->port != 0 ?
+	    json_object_new_int(m->port) : NULL);
+	json_object_object_add(o, "workRoot", m != NULL ?
+	    json_object_new_string(m->work_root) : NULL);
+	return (o);
+}
+
+/*
+ * machine.list: "local" and every configured machine, each probed with
+ * "ssh HOST true" (through the master if there is one), all at once.
+ */
+void
+machine_list(struct ctl_client *c)
+{
+	struct machine_list_req		*r;
+	struct machine_probe		*p;
+	const struct agd_machine	*m;
+	struct argv_buf			 a;
+	struct json_object		*o;
+	char				*cause;
+	int				 n = 0;
+
+	for (m = agentd_conf->machines; m != NULL; m = m->next)
+		n++;
+	r = xcalloc(1, sizeof *r);
+	r->arr = json_object_new_array();
+	o = machine_entry("local", NULL);
+	json_object_object_add(o, "reachable", json_object_new_boolean(1));
+	json_object_object_add(o, "error", NULL);
+	json_object_array_add(r->arr, o);
+	r->probes = xcalloc((size_t)n + 1, sizeof *r->probes);
+	LIST_INSERT_HEAD(&machine_reqs, r, entry);
+	r->c = c;
+	c->abandon = machine_list_abandon;
+	c->job = r;
+	r->pending = 1;		/* until every probe is started */
+	for (m = agentd_conf->machines; m != NULL; m = m->next) {
+		p = &r->probes[r->n++];
+		p->req = r;
+		p->m = m;
+		p->entry = machine_entry(m->id, m);
+		json_object_array_add(r->arr, p->entry);
+		p->started = agd_now_ms();
+		memset(&a, 0, sizeof a);
+		machine_ssh_argv(&a, m, MACHINE_CHECK_TIMEOUT);
+		argv_add(&a, "-T");
+		argv_add(&a, "%s", m->host);
+		argv_add(&a, "true");
+		p->job = job_run(a.v, NULL, (MACHINE_CHECK_TIMEOUT + 5) * 1000,
+		    machine_probe_cb, p, &cause);
+		argv_clear(&a);
+		if (p->job == NULL) {
+			json_object_object_add(p->entry, "reachable",
+			    json_object_new_boolean(0));
+			json_object_object_add(p->entry, "error",
+			    json_object_new_string(cause));
+			free(cause);
+			continue;
+		}
+		r->pending++;
+	}
+	if (--r->pending == 0)
+		machine_list_reply(r);
+}
+
+/* Run argv and wait for it, at most ms; for the exit only (the loop is gone). */
+static void
+machine_run_sync(char **argv, int ms)
+{
+	pid_t	pid;
+	int	fd, status, waited = 0;
+
+	if ((pid = fork()) == -1)
+		return;
+	if (pid == 0) {
+		setsid();
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		closefrom(STDERR_FILENO + 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (waited >= ms) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		usleep(20000);
+		waited += 20;
+	}
+}
+
+/*
+ * At exit: drop every pending probe, and ask the masters to go if no session is
+ * left that needs them (a restart with workers running keeps their links).
+ */
+void
+machine_shutdown(void)
+{
+	struct machine_list_req		*r;
+	const struct agd_machine	*m;
+	struct argv_buf			 a;
+	int				 i;
+
+	while ((r = LIST_FIRST(&machine_reqs)) != NULL) {
+		for (i = 0; i < r->n; i++) {
+			if (r->probes[i].job != NULL)
+				job_cancel(r->probes[i].job);
+		}
+		if (r->c != NULL) {
+			r->c->abandon = NULL;
+			r->c->job = NULL;
+		}
+		r->c = NULL;
+		machine_list_reply(r);
+	}
+	if (session_count() > 0)
+		return;
+	for (m = agentd_conf->machines; m != NULL; m = m->next) {
+		memset(&a, 0, sizeof a);
+		machine_ssh_argv(&a, m, 2);
+		argv_add(&a, "-O");
+		argv_add(&a, "exit");
+		argv_add(&a, "%s", m->host);
+		machine_run_sync(a.v, MACHINE_EXIT_WAIT_MS);
+		argv_clear(&a);
+	}
+}

@@ -1,0 +1,74 @@
+/*
+ * GET /api/agents/sessions/:name/workers: the workers of the newest session of
+ * that name, oldest first, each the session object (state, branch, worktree,
+ * machine, issue, created, lastActivity, completion, keepReason, ...).
+ */
+#include <stdlib.h>
+
+#include "api.h"
+#include "store.h"
+
+static int	api_worker_list_exec(struct req *);
+
+const struct api_entry api_worker_list_entry = {
+	.method = "GET",
+	.path = "/api/agents/sessions/:name/workers",
+	.flags = 0,
+	.exec = api_worker_list_exec
+};
+
+static int
+api_worker_list_exec(struct req *req)
+{
+	struct json_object	*o, *arr;
+	sqlite3_stmt		*st;
+	sqlite3_int64		 id;
+	int64_t			 running = 0;
+	char			*cause;
+	int			 rc;
+
+	if (query_begin(&cause) == -1)
+		goto fail;
+	if ((st = query_stmt(Q_SESSION_ID, &cause)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
+	if ((rc = query_step(st, &cause)) != 1) {
+		query_done(st);
+		if (rc == -1)
+			goto fail;
+		query_end();
+		reply_error(req, "not_found", "no such session: %s", req->name);
+		return (0);
+	}
+	id = sqlite3_column_int64(st, 0);
+	query_done(st);
+
+	if ((st = query_stmt(Q_WORKER_LIST, &cause)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	arr = json_object_new_array();
+	while ((rc = query_step(st, &cause)) == 1) {
+		if (sqlite3_column_type(st, 9) == SQLITE_NULL)	/* ended */
+			running++;
+		json_object_array_add(arr, agd_session_json(st));
+	}
+	query_done(st);
+	if (rc == -1) {
+		json_object_put(arr);
+		goto fail;
+	}
+	query_end();
+	o = json_object_new_object();
+	json_object_object_add(o, "parent", json_object_new_string(req->name));
+	json_object_object_add(o, "total",
+	    json_object_new_int64((int64_t)json_object_array_length(arr)));
+	json_object_object_add(o, "running", json_object_new_int64(running));
+	json_object_object_add(o, "workers", arr);
+	reply_json(req, 200, o);
+	json_object_put(o);
+	return (0);
+
+fail:
+	query_reply_error(req, cause);
+	return (0);
+}
