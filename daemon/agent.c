@@ -1378,7 +1378,10 @@ agent_reset(struct session *s)
 
 	if (a == NULL)
 		return;
-	screen_clear(a->screen);
+	/*
+	 * The screen model mirrors the real terminal, which a reset does not clear
+	 * (new viewers start after the reset; the TUI redraws on its command).
+	 */
 	if (a->kind->reset_cmd != NULL)
 		agent_queue(s, a->kind->reset_cmd, 0, 0);
 }
