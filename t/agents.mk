@@ -7,3 +7,6 @@ EXTRA_DIST += $(AGD_T_AGENTS_TESTS) t/agents/install t/bin/fake-model
 AGD_T_AGENT_TESTS2 = t/96-agents.t
 TESTS += $(AGD_T_AGENT_TESTS2)
 EXTRA_DIST += $(AGD_T_AGENT_TESTS2)
+AGD_T_AGENT_TESTS3 = t/97-world-debrief.t
+TESTS += $(AGD_T_AGENT_TESTS3)
+EXTRA_DIST += $(AGD_T_AGENT_TESTS3)
