@@ -11,6 +11,7 @@ AGD_T_TESTS = \
 	t/20-errors.t \
 	t/21-limits.t \
 	t/22-host-origin.t \
+	t/23-agent-start.t \
 	t/30-restart.t \
 	t/40-ctl.t \
 	t/50-two-stacks.t
