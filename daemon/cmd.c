@@ -287,6 +287,32 @@ cmd_session_complete(struct ctl_client *c, struct json_object *args)
 	ctl_reply(c, 200, persist_session_json(id));
 }
 
+/*
+ * files.upload {status, where, count}: agentd-fcgi wrote files (only the daemon
+ * writes SQLite); the audit row takes the status of the handler's reply.
+ */
+static void
+cmd_files_upload(struct ctl_client *c, struct json_object *args)
+{
+	struct json_object	*o;
+	const char		*where = NULL;
+	long long		 status = 200;
+
+	if (args != NULL) {
+		agd_json_get_int(args, "status", &status);
+		agd_json_get_string(args, "where", &where);
+	}
+	if (where != NULL) {
+		free(c->audit_session);
+		c->audit_session = xstrndup(where, 512);
+	}
+	if (status < 200 || status > 599)
+		status = 500;
+	o = status < 400 ? json_object_new_object() :
+	    agd_json_error("upload_failed", "the upload was refused");
+	ctl_reply(c, (int)status, o);
+}
+
 /* POST pre-kill-debrief: the agent's own report, or agentd's. */
 static void
 cmd_session_debrief(struct ctl_client *c, struct json_object *args)
@@ -395,6 +421,7 @@ static const struct cmd_entry cmd_table[] = {
 	{ "session.complete",	cmd_session_complete,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.approval",	cmd_session_approval,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
 	{ "session.debrief",	cmd_session_debrief,	AGD_ROLE_OPERATOR, CMD_AUDIT | CMD_MANAGE },
+	{ "files.upload",	cmd_files_upload,	AGD_ROLE_OPERATOR, CMD_AUDIT },
 	{ "agent.hook",		cmd_agent_hook,		AGD_ROLE_ADMIN,	   0 },
 	{ "daemon.shutdown",	cmd_daemon_shutdown,	AGD_ROLE_ADMIN,	   CMD_AUDIT },
 };

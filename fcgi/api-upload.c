@@ -39,6 +39,7 @@
 
 #include "agd.h"
 #include "api.h"
+#include "auth.h"
 #include "json.h"
 #include "log.h"
 #include "util.h"
@@ -101,7 +102,8 @@ const struct api_entry api_upload_entry = {
 	.method = "POST",
 	.path = "/api/agents/upload",
 	.flags = API_BODY_STREAM,
-	.exec = api_upload_exec
+	.exec = api_upload_exec,
+	.role = AGD_ROLE_OPERATOR	/* written here, not by the daemon */
 };
 
 static const struct multipart_cb api_upload_cb = {
@@ -490,6 +492,9 @@ drain:
 	request_drain_body(req, total < UPLOAD_BODY_MAX ?
 	    UPLOAD_BODY_MAX - total : 0);
 out:
+	/* Only the daemon writes SQLite: it records the upload in the audit. */
+	ctl_audit(req, "files.upload", up.dir.path != NULL ? up.dir.path : up.cwd,
+	    up.nfiles);
 	multipart_free(mp);
 	api_upload_cleanup(&up);
 	free(buf);

@@ -130,6 +130,7 @@ void	reply_not_allowed(struct req *, const char *allow);
 /* ctl.c */
 struct json_object *ctl_actor(struct req *);
 void	ctl_relay(struct req *, const char *op, struct json_object *args);
+void	ctl_audit(struct req *, const char *op, const char *where, int count);
 void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
 	    int ms);
 

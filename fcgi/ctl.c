@@ -47,6 +47,35 @@ ctl_relay(struct req *req, const char *op, struct json_object *args)
 	ctl_relay_timeout(req, op, args, CTL_TIMEOUT_MS);
 }
 
+/*
+ * Tell the daemon about a change made here (an upload), for its audit table: the
+ * status of the reply already sent, where, how many files. Best effort.
+ */
+void
+ctl_audit(struct req *req, const char *op, const char *where, int count)
+{
+	struct json_object	*args, *actor, *body = NULL;
+	char			*cause = NULL;
+	int			 fd, status;
+
+	if ((fd = agd_proto_connect(api.ctl_path, &cause)) == -1) {
+		free(cause);
+		return;
+	}
+	args = json_object_new_object();
+	json_object_object_add(args, "status", json_object_new_int(req->status));
+	json_object_object_add(args, "where",
+	    where != NULL ? json_object_new_string(where) : NULL);
+	json_object_object_add(args, "count", json_object_new_int(count));
+	actor = ctl_actor(req);
+	if (agd_proto_call(fd, op, args, actor, 5000, &status, &body, &cause) == -1)
+		free(cause);
+	json_object_put(body);
+	json_object_put(actor);
+	json_object_put(args);
+	close(fd);
+}
+
 /* ctl_relay for an operation that may take up to ms (a synchronous debrief). */
 void
 ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int ms)

@@ -90,6 +90,18 @@ $ws->send_json({ type => 'input', data => "bob-typed\r" });
 ok(@m && WSClient::tty_bytes($m[-1]) =~ /bob-typed/, "bob's input reaches his agent");
 $ws->close;
 
+# Uploads are written by agentd-fcgi itself: the operator role there too, audited.
+my $b = 'agentdtestboundary';
+my $mp = "--$b\r\nContent-Disposition: form-data; name=\"workingDirectory\"\r\n\r\n"
+    . $t->workdir . "\r\n--$b\r\nContent-Disposition: form-data; name=\"file\";"
+    . " filename=\"up.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--$b--\r\n";
+($s) = $t->post('/api/agents/upload', $mp, as('alice'),
+    'Content-Type' => "multipart/form-data; boundary=$b");
+is($s, 403, 'alice cannot upload');
+($s) = $t->post('/api/agents/upload', $mp, as('bob'),
+    'Content-Type' => "multipart/form-data; boundary=$b");
+is($s, 200, 'bob uploads');
+
 ($s) = $t->del('/api/agents/sessions/b1', as('carol'));
 is($s, 200, "carol deletes bob's session");
 ($s) = $t->del('/api/agents/sessions/c1', as('carol'));
@@ -112,6 +124,7 @@ ok(seen('bob', 'session.create', 'b2', 403), 'audit: bob refused bypassPermissio
 ok(seen('bob', 'session.delete', 'c1', 403), "audit: bob refused deleting carol's session");
 ok(seen('carol', 'session.delete', 'b1', 200), 'audit: carol deleted b1');
 ok(seen('bob', 'session.message', 'b1', 200), 'audit: bob messaged b1');
+ok(seen('bob', 'files.upload', $t->workdir, 200), 'audit: bob uploaded');
 ok(!grep({ $_->{user} eq 'carol' && $_->{session} eq 'a2' } @e), 'audit: no forged carol');
 my ($row) = grep { $_->{user} eq 'carol' && $_->{action} eq 'session.delete' } @e;
 is($row->{role}, 'admin', 'audit rows carry the role');
