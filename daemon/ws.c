@@ -351,8 +351,9 @@ ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int fla
 	struct ws_client	*v = arg;
 	ssize_t			 n;
 
-	(void)flags;
-	n = send(v->fd, data, len, MSG_NOSIGNAL);
+	/* wslay sends a frame's header and payload apart: one segment for both. */
+	n = send(v->fd, data, len, MSG_NOSIGNAL |
+	    ((flags & WSLAY_MSG_MORE) ? MSG_MORE : 0));
 	if (n >= 0)
 		return (n);
 	if (errno == EAGAIN || errno == EINTR)
