@@ -557,6 +557,35 @@ agent_read_lines(struct session *s)
 	agent_persist(s);
 }
 
+/*
+ * The content blocks of an assistant message: text, and tool calls of type
+ * tool_type whose input is under input_key (claude: tool_use/input, openclaw:
+ * toolCall/arguments).
+ */
+static void
+agent_assistant_blocks(struct session *s, struct json_object *content,
+    struct json_object *rec, const char *tool_type, const char *input_key)
+{
+	struct json_object	*it;
+	const char		*t;
+	size_t			 i;
+
+	if (content == NULL || !json_object_is_type(content, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(content); i++) {
+		it = json_object_array_get_idx(content, i);
+		if ((t = agent_str(it, "type")) == NULL)
+			continue;
+		if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
+			agent_text_event(s, "assistant_text", agent_str(it, "text"), rec,
+			    "transcript");
+		else if (strcmp(t, tool_type) == 0)
+			agent_tool_use(s, agent_str(it, "name") != NULL ?
+			    agent_str(it, "name") : "?", agent_obj(it, input_key),
+			    agent_str(it, "id"), rec, "transcript");
+	}
+}
+
 /* Claude Code (rules for 2.1.x). */
 
 static void
@@ -704,19 +733,7 @@ claude_line(struct session *s, struct agent *a, struct json_object *rec)
 		return;
 	}
 	if (strcmp(type, "assistant") == 0 && msg != NULL) {
-		for (i = 0; content != NULL && json_object_is_type(content,
-		    json_type_array) && i < json_object_array_length(content); i++) {
-			it = json_object_array_get_idx(content, i);
-			if ((t = agent_str(it, "type")) == NULL)
-				continue;
-			if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
-				agent_text_event(s, "assistant_text", agent_str(it, "text"),
-				    rec, "transcript");
-			else if (strcmp(t, "tool_use") == 0)
-				agent_tool_use(s, agent_str(it, "name") != NULL ?
-				    agent_str(it, "name") : "?", agent_obj(it, "input"),
-				    agent_str(it, "id"), rec, "transcript");
-		}
+		agent_assistant_blocks(s, content, rec, "tool_use", "input");
 		/* One content block per line, the same message: count usage once. */
 		id = agent_str(msg, "id");
 		usage = agent_obj(msg, "usage");
@@ -1063,10 +1080,9 @@ openclaw_find(struct session *s, struct agent *a)
 static void
 openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 {
-	struct json_object	*msg, *content, *it, *usage, *o;
-	const char		*type, *role, *t;
+	struct json_object	*msg, *content, *usage, *o;
+	const char		*type, *role;
 	char			*text;
-	size_t			 i;
 
 	(void)a;
 	if ((type = agent_str(rec, "type")) == NULL || strcmp(type, "message") != 0 ||
@@ -1081,19 +1097,7 @@ openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 			free(text);
 		}
 	} else if (strcmp(role, "assistant") == 0) {
-		for (i = 0; content != NULL && json_object_is_type(content,
-		    json_type_array) && i < json_object_array_length(content); i++) {
-			it = json_object_array_get_idx(content, i);
-			if ((t = agent_str(it, "type")) == NULL)
-				continue;
-			if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
-				agent_text_event(s, "assistant_text", agent_str(it, "text"),
-				    rec, "transcript");
-			else if (strcmp(t, "toolCall") == 0)
-				agent_tool_use(s, agent_str(it, "name") != NULL ?
-				    agent_str(it, "name") : "?", agent_obj(it, "arguments"),
-				    agent_str(it, "id"), rec, "transcript");
-		}
+		agent_assistant_blocks(s, content, rec, "toolCall", "arguments");
 		if ((usage = agent_obj(msg, "usage")) != NULL)
 			agent_usage(s, agent_int(usage, "input"), agent_int(usage, "output"),
 			    agent_int(usage, "cacheRead"), agent_int(usage, "cacheWrite"),

@@ -140,6 +140,8 @@ char		*spawn_resolve(const char *prog);
 int		 spawn_holder(struct session *, char **argv, pid_t *holder, char **cause);
 
 /* persist.c: every SQLite write of the daemon */
+sqlite3_stmt	*persist_prepare(const char *sql);
+int		 persist_step(sqlite3_stmt *, const char *what);
 int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
 		    int rows, char **cause);

@@ -11,31 +11,6 @@
 #include "worker.h"
 #include "xmalloc.h"
 
-static sqlite3_stmt *
-pw_prepare(const char *sql)
-{
-	sqlite3_stmt	*st;
-
-	if (sqlite3_prepare_v2(agentd_db, sql, -1, &st, NULL) != SQLITE_OK)
-		fatalx("sqlite prepare: %s: %s", sqlite3_errmsg(agentd_db), sql);
-	return (st);
-}
-
-static int
-pw_step(sqlite3_stmt *st, const char *what)
-{
-	int	rc;
-
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_warnx("%s: sqlite: %s", what, sqlite3_errmsg(agentd_db));
-		return (-1);
-	}
-	return (0);
-}
-
 static void
 pw_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -58,12 +33,12 @@ persist_worker(int64_t id, const struct worker_rec *w, const char *cwd)
 	static sqlite3_stmt	*st, *up;
 
 	if (st == NULL) {
-		st = pw_prepare("UPDATE sessions SET role = 'worker', parent_id = ?,"
+		st = persist_prepare("UPDATE sessions SET role = 'worker', parent_id = ?,"
 		    " branch = ?, worktree = ?, machine = ?, issue_url = ?,"
 		    " issue_number = ?, base_commit = ?, repo = ?, base_branch = ?,"
 		    " worktree_state = 'active',"
 		    " working_directory = coalesce(?, working_directory) WHERE id = ?");
-		up = pw_prepare("UPDATE sessions SET role = 'parent' WHERE id = ?"
+		up = persist_prepare("UPDATE sessions SET role = 'parent' WHERE id = ?"
 		    " AND role = 'standalone'");
 	}
 	sqlite3_bind_int64(st, 1, w->parent_id);
@@ -78,10 +53,10 @@ persist_worker(int64_t id, const struct worker_rec *w, const char *cwd)
 	pw_text(st, 9, w->base_branch);
 	pw_text(st, 10, cwd);
 	sqlite3_bind_int64(st, 11, id);
-	pw_step(st, __func__);
+	persist_step(st, __func__);
 	/* A parent is a parent from its first worker on. */
 	sqlite3_bind_int64(up, 1, w->parent_id);
-	pw_step(up, __func__);
+	persist_step(up, __func__);
 }
 
 /* How the worktree ended: state removed or kept (with the reason). */
@@ -91,12 +66,12 @@ persist_worktree_end(int64_t id, const char *state, const char *reason)
 	static sqlite3_stmt	*st;
 
 	if (st == NULL)
-		st = pw_prepare("UPDATE sessions SET worktree_state = ?, keep_reason = ?"
+		st = persist_prepare("UPDATE sessions SET worktree_state = ?, keep_reason = ?"
 		    " WHERE id = ?");
 	pw_text(st, 1, state);
 	pw_text(st, 2, reason);
 	sqlite3_bind_int64(st, 3, id);
-	pw_step(st, __func__);
+	persist_step(st, __func__);
 }
 
 /* The record of session id; 0, or -1 if there is none. Free with worker_rec_clear. */
@@ -107,7 +82,7 @@ persist_worker_load(int64_t id, struct worker_rec *w)
 	int			 rc = -1;
 
 	if (st == NULL)
-		st = pw_prepare("SELECT name, role, coalesce(parent_id, 0), branch,"
+		st = persist_prepare("SELECT name, role, coalesce(parent_id, 0), branch,"
 		    " worktree, machine, issue_url, coalesce(issue_number, 0),"
 		    " base_commit, repo, base_branch, worktree_state, ended IS NOT NULL"
 		    " FROM sessions WHERE id = ?");
@@ -162,7 +137,7 @@ persist_workers_of(int64_t parent_id, int64_t **ids)
 	size_t			 n = 0;
 
 	if (st == NULL)
-		st = pw_prepare("SELECT id FROM sessions WHERE parent_id = ? AND"
+		st = persist_prepare("SELECT id FROM sessions WHERE parent_id = ? AND"
 		    " role = 'worker' AND (ended IS NULL OR worktree_state = 'active')"
 		    " ORDER BY id");
 	*ids = NULL;

@@ -14,7 +14,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
-static sqlite3_stmt *
+/* Prepare a statement the daemon keeps for its lifetime; failure is fatal. */
+sqlite3_stmt *
 persist_prepare(const char *sql)
 {
 	sqlite3_stmt	*st;
@@ -25,7 +26,7 @@ persist_prepare(const char *sql)
 }
 
 /* Run a prepared write; log (not fatal) on failure. */
-static int
+int
 persist_step(sqlite3_stmt *st, const char *what)
 {
 	int	rc;
