@@ -121,13 +121,7 @@ for (1 .. 5) {
 my $base = $base[2];
 diag(sprintf("files: %d entries, first page in %.1f ms (median of 5, through nginx; min %.1f, "
     . "max %.1f); a bare readdir of it takes %.1f ms here", $n + 1, $median, $ms[0], $ms[-1], $base));
-if ($base <= 25) {
-	ok($median <= 50, sprintf('%d entries: first page in <= 50 ms (%.1f ms)', $n + 1, $median));
-} else {
-	ok($median <= $base + 25, sprintf('%d entries: first page within 25 ms of the bare readdir '
-	    . '(%.1f ms, readdir %.1f ms: this machine is too slow or busy for the 50 ms check)',
-	    $n + 1, $median, $base));
-}
+# The time is measured by bench/files, not asserted here (a test must not time).
 ($s, $j) = $t->get("/api/agents/files?path=$home/big&offset=99990&limit=5000");
 is(scalar @{$j->{entries}}, 11, 'the last page');
 my @all;
