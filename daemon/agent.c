@@ -101,6 +101,10 @@ struct agent {
 	const char		*approve_keys;	/* an answer waiting for its box */
 	int			 approve_allow;
 	uint64_t		 approve_ms;
+	uint64_t		 approve_seen_ms;	/* the box first seen */
+	const char		*approve_sent;	/* sent: checked it was taken */
+	uint64_t		 approve_sent_ms;
+	int			 approve_retries;
 	uint64_t		 delivered_ms;
 
 	char			*uuid;		/* the agent's own session id */
@@ -1430,17 +1434,39 @@ agent_approve_send(struct session *s)
 	struct agent		*a = s->agent;
 	struct json_object	*o;
 	char			*text;
+	uint64_t		 now = agd_now_ms();
 	int			 shown;
 
-	if (a->approve_keys == NULL)
-		return;
 	text = screen_text(a->screen, NULL);
-	shown = a->kind->approval_box == NULL || strstr(text, a->kind->approval_box) != NULL;
+	shown = a->kind->approval_box != NULL && strstr(text, a->kind->approval_box) != NULL;
 	free(text);
-	if (!shown && agd_now_ms() - a->approve_ms < 10000)
+
+	/*
+	 * Sent, but the box is still there 2 s later and the agent did not go on:
+	 * the keys came while the box could not take them yet. Once more (twice).
+	 */
+	if (a->approve_keys == NULL) {
+		if (a->approve_sent != NULL && shown && a->status != AGENT_WAITING &&
+		    now - a->approve_sent_ms > 2000 && a->approve_retries < 2) {
+			a->approve_retries++;
+			a->approve_sent_ms = now;
+			session_input(s, a->approve_sent, strlen(a->approve_sent));
+			agent_event(s, "approval_retried", NULL, NULL, "screen");
+		} else if (a->approve_sent != NULL && !shown)
+			a->approve_sent = NULL;
+		return;
+	}
+	/* The box must have been on screen a moment (it takes input once drawn). */
+	if (shown && a->approve_seen_ms == 0)
+		a->approve_seen_ms = now;
+	if (!(shown && now - a->approve_seen_ms >= 300) && now - a->approve_ms < 10000)
 		return;
 	session_input(s, a->approve_keys, strlen(a->approve_keys));
+	a->approve_sent = a->approve_keys;
+	a->approve_sent_ms = now;
+	a->approve_retries = 0;
 	a->approve_keys = NULL;
+	a->approve_seen_ms = 0;
 	o = json_object_new_object();
 	json_object_object_add(o, "decision",
 	    json_object_new_string(a->approve_allow ? "allow" : "deny"));
