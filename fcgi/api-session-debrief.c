@@ -51,6 +51,27 @@ api_session_debrief_exec(struct req *req)
 	return (0);
 }
 
+/* A debrief row (kind, source, report, created[, path]) as its JSON. Caller puts. */
+struct json_object *
+api_debrief_json(sqlite3_stmt *st)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 0)));
+	json_object_object_add(o, "source", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 1)));
+	json_object_object_add(o, "report", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 2)));
+	json_object_object_add(o, "createdAt", json_object_new_string(
+	    (const char *)sqlite3_column_text(st, 3)));
+	if (sqlite3_column_count(st) > 4 && sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_object_add(o, "path", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 4)));
+	return (o);
+}
+
 static int
 api_session_debrief_get_exec(struct req *req)
 {
@@ -69,18 +90,7 @@ api_session_debrief_get_exec(struct req *req)
 		reply_error(req, "not_found", "no debrief of %s", req->name);
 		return (0);
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "kind", json_object_new_string(
-	    (const char *)sqlite3_column_text(st, 0)));
-	json_object_object_add(o, "source", json_object_new_string(
-	    (const char *)sqlite3_column_text(st, 1)));
-	json_object_object_add(o, "report", json_object_new_string(
-	    (const char *)sqlite3_column_text(st, 2)));
-	json_object_object_add(o, "createdAt", json_object_new_string(
-	    (const char *)sqlite3_column_text(st, 3)));
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		json_object_object_add(o, "path", json_object_new_string(
-		    (const char *)sqlite3_column_text(st, 4)));
+	o = api_debrief_json(st);
 	query_done(st);
 	reply_json(req, 200, o);
 	json_object_put(o);

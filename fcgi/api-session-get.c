@@ -89,17 +89,8 @@ api_session_get_debrief(struct json_object *o, sqlite3_int64 id, char **cause)
 	if ((st = query_stmt(Q_DEBRIEF_ID, cause)) == NULL)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = query_step(st, cause)) == 1) {
-		d = json_object_new_object();
-		json_object_object_add(d, "kind", json_object_new_string(
-		    (const char *)sqlite3_column_text(st, 0)));
-		json_object_object_add(d, "source", json_object_new_string(
-		    (const char *)sqlite3_column_text(st, 1)));
-		json_object_object_add(d, "report", json_object_new_string(
-		    (const char *)sqlite3_column_text(st, 2)));
-		json_object_object_add(d, "createdAt", json_object_new_string(
-		    (const char *)sqlite3_column_text(st, 3)));
-	}
+	if ((rc = query_step(st, cause)) == 1)
+		d = api_debrief_json(st);
 	query_done(st);
 	if (rc == -1)
 		return (-1);

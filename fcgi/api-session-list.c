@@ -18,13 +18,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-struct list_cache {
-	int		 valid;
-	uint64_t	 gen;		/* query_generation() it was built on */
-	int64_t		 version;	/* PRAGMA data_version when built */
-	char		*text;
-	size_t		 len;
-};
 
 static int	api_session_list_exec(struct req *);
 
@@ -35,18 +28,16 @@ const struct api_entry api_session_list_entry = {
 	.exec = api_session_list_exec
 };
 
-static struct list_cache list_cache[2];	/* [0] live, [1] all */
+static struct body_cache list_cache[2];	/* [0] live, [1] all */
 
 static int
 api_session_list_exec(struct req *req)
 {
-	struct list_cache	*c;
+	struct body_cache	*c;
 	struct json_object	*arr;
 	sqlite3_stmt		*st;
-	const char		*v, *text;
+	const char		*v;
 	char			*cause;
-	int64_t			 version;
-	uint64_t		 gen;
 	int			 all = 0, rc;
 
 	if ((v = request_query(req, "all")) != NULL) {
@@ -60,18 +51,9 @@ api_session_list_exec(struct req *req)
 	}
 	c = &list_cache[all];
 
-	if ((st = query_stmt(Q_DATA_VERSION, &cause)) == NULL)
+	if ((rc = body_cache_check(c, &cause)) == -1)
 		goto fail;
-	if ((rc = query_step(st, &cause)) != 1) {
-		query_done(st);
-		if (rc == 0)
-			cause = xstrdup("no data_version");
-		goto fail;
-	}
-	version = sqlite3_column_int64(st, 0);
-	query_done(st);
-	gen = query_generation();
-	if (c->valid && c->gen == gen && c->version == version) {
+	if (rc == 1) {
 		reply_raw(req, 200, "application/json", NULL, c->text, c->len);
 		return (0);
 	}
@@ -86,14 +68,8 @@ api_session_list_exec(struct req *req)
 		json_object_put(arr);
 		goto fail;
 	}
-	text = agd_json_text(arr, &c->len);
-	free(c->text);
-	c->text = xmalloc(c->len);
-	memcpy(c->text, text, c->len);
+	body_cache_store(c, arr);
 	json_object_put(arr);
-	c->gen = gen;
-	c->version = version;
-	c->valid = 1;
 	reply_raw(req, 200, "application/json", NULL, c->text, c->len);
 	return (0);
 

@@ -20,13 +20,7 @@ const struct api_entry api_world_entry = {
 	.exec = api_world_exec
 };
 
-static struct {
-	int		 valid;
-	uint64_t	 gen;
-	int64_t		 version;
-	char		*text;
-	size_t		 len;
-} world_cache;
+static struct body_cache world_cache;
 
 static struct json_object *
 world_str(sqlite3_stmt *st, int i)
@@ -64,25 +58,15 @@ api_world_exec(struct req *req)
 {
 	struct json_object	*o, *arr, *e, *u, *c, *tot, *by, *n;
 	sqlite3_stmt		*st;
-	const char		*text, *status;
+	const char		*status;
 	char			*cause;
-	int64_t			 version, ti = 0, to = 0, tcr = 0, tcw = 0;
+	int64_t			 ti = 0, to = 0, tcr = 0, tcw = 0;
 	double			 tcost = 0;
-	uint64_t		 gen;
 	int			 rc, count = 0;
 
-	if ((st = query_stmt(Q_DATA_VERSION, &cause)) == NULL)
+	if ((rc = body_cache_check(&world_cache, &cause)) == -1)
 		goto fail;
-	if ((rc = query_step(st, &cause)) != 1) {
-		query_done(st);
-		if (rc == 0)
-			cause = xstrdup("no data_version");
-		goto fail;
-	}
-	version = sqlite3_column_int64(st, 0);
-	query_done(st);
-	gen = query_generation();
-	if (world_cache.valid && world_cache.gen == gen && world_cache.version == version) {
+	if (rc == 1) {
 		reply_raw(req, 200, "application/json", NULL, world_cache.text,
 		    world_cache.len);
 		return (0);
@@ -167,14 +151,8 @@ api_world_exec(struct req *req)
 	json_object_object_add(o, "sessions", arr);
 	json_object_object_add(o, "totals", tot);
 
-	text = agd_json_text(o, &world_cache.len);
-	free(world_cache.text);
-	world_cache.text = xmalloc(world_cache.len);
-	memcpy(world_cache.text, text, world_cache.len);
+	body_cache_store(&world_cache, o);
 	json_object_put(o);
-	world_cache.gen = gen;
-	world_cache.version = version;
-	world_cache.valid = 1;
 	reply_raw(req, 200, "application/json", NULL, world_cache.text, world_cache.len);
 	return (0);
 fail:

@@ -131,6 +131,7 @@ void	reply_not_allowed(struct req *, const char *allow);
 struct json_object *ctl_actor(struct req *);
 void	ctl_relay(struct req *, const char *op, struct json_object *args);
 void	ctl_audit(struct req *, const char *op, const char *where, int count);
+struct json_object *api_debrief_json(sqlite3_stmt *);
 void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
 	    int ms);
 
@@ -161,6 +162,18 @@ void	query_end(void);
 uint64_t query_generation(void);
 void	query_close(void);
 void	query_reply_error(struct req *, char *);
+
+struct body_cache {
+	int		 valid;
+	uint64_t	 gen;		/* query_generation() it was built on */
+	int64_t		 version;	/* PRAGMA data_version when built */
+	uint64_t	 next_gen;	/* read by the last check */
+	int64_t		 next_version;
+	char		*text;
+	size_t		 len;
+};
+int	body_cache_check(struct body_cache *, char **cause);
+void	body_cache_store(struct body_cache *, struct json_object *);
 
 /*
  * path.c: client paths confined beneath a root directory fd (no FastCGI, so

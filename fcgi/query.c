@@ -10,7 +10,10 @@
  */
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "api.h"
+#include "json.h"
 #include "db.h"
 #include "log.h"
 #include "store.h"
@@ -187,4 +190,47 @@ query_reply_error(struct req *req, char *cause)
 		reply_error(req, "internal", "store error");
 	}
 	free(cause);
+}
+
+/*
+ * A rendered reply kept per worker while the store is unchanged: PRAGMA
+ * data_version moves on every commit of another connection (the daemon), and the
+ * generation on every reopen. 1 if c is current (reply it), 0 if the caller must
+ * rebuild it (then body_cache_store), -1 with *cause.
+ */
+int
+body_cache_check(struct body_cache *c, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = query_stmt(Q_DATA_VERSION, cause)) == NULL)
+		return (-1);
+	if ((rc = query_step(st, cause)) != 1) {
+		query_done(st);
+		if (rc == 0)
+			*cause = xstrdup("no data_version");
+		c->valid = 0;
+		return (-1);
+	}
+	/* Read before the rows: a body is never older than its label. */
+	c->next_version = sqlite3_column_int64(st, 0);
+	query_done(st);
+	c->next_gen = query_generation();
+	return (c->valid && c->gen == c->next_gen && c->version == c->next_version);
+}
+
+/* Keep the text of o as c's body, labelled by the last body_cache_check. */
+void
+body_cache_store(struct body_cache *c, struct json_object *o)
+{
+	const char	*text;
+
+	text = agd_json_text(o, &c->len);
+	free(c->text);
+	c->text = xmalloc(c->len);
+	memcpy(c->text, text, c->len);
+	c->gen = c->next_gen;
+	c->version = c->next_version;
+	c->valid = 1;
 }
