@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "json.h"
+#include "store.h"
 #include "xmalloc.h"
 
 static int	api_world_exec(struct req *);
@@ -56,7 +57,7 @@ world_phase(sqlite3_stmt *st)
 static int
 api_world_exec(struct req *req)
 {
-	struct json_object	*o, *arr, *e, *u, *c, *tot, *by, *n;
+	struct json_object	*o, *arr, *e, *u, *tot, *by, *n;
 	sqlite3_stmt		*st;
 	const char		*status;
 	char			*cause;
@@ -87,32 +88,13 @@ api_world_exec(struct req *req)
 		json_object_object_add(e, "statusSource", world_str(st, 6));
 		json_object_object_add(e, "statusSince", world_str(st, 7));
 		json_object_object_add(e, "phase", json_object_new_string(world_phase(st)));
-		u = json_object_new_object();
-		json_object_object_add(u, "inputTokens",
-		    json_object_new_int64(sqlite3_column_int64(st, 13)));
-		json_object_object_add(u, "outputTokens",
-		    json_object_new_int64(sqlite3_column_int64(st, 14)));
-		json_object_object_add(u, "cacheReadTokens",
-		    json_object_new_int64(sqlite3_column_int64(st, 15)));
-		json_object_object_add(u, "cacheWriteTokens",
-		    json_object_new_int64(sqlite3_column_int64(st, 16)));
-		json_object_object_add(u, "costUsd",
-		    json_object_new_double(sqlite3_column_double(st, 17)));
-		json_object_object_add(e, "usage", u);
+		json_object_object_add(e, "usage", agd_usage_json(st, 13));
 		json_object_object_add(e, "task", world_str(st, 18));
 		json_object_object_add(e, "lastToolUse", sqlite3_column_type(st, 19) ==
 		    SQLITE_NULL ? NULL : json_tokener_parse(
 		    (const char *)sqlite3_column_text(st, 19)));
 		json_object_object_add(e, "lastActivity", world_str(st, 20));
-		if (sqlite3_column_type(st, 10) == SQLITE_NULL)
-			c = NULL;
-		else {
-			c = json_object_new_object();
-			json_object_object_add(c, "status", world_str(st, 10));
-			json_object_object_add(c, "comment", world_str(st, 11));
-			json_object_object_add(c, "at", world_str(st, 12));
-		}
-		json_object_object_add(e, "completion", c);
+		json_object_object_add(e, "completion", agd_completion_json(st, 10));
 		json_object_object_add(e, "pid", sqlite3_column_type(st, 21) == SQLITE_NULL ?
 		    NULL : json_object_new_int64(sqlite3_column_int64(st, 21)));
 		json_object_array_add(arr, e);

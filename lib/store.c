@@ -32,9 +32,42 @@ col_json(sqlite3_stmt *st, int i)
 }
 
 struct json_object *
+agd_completion_json(sqlite3_stmt *st, int i)
+{
+	struct json_object	*c;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return (NULL);
+	c = json_object_new_object();
+	json_object_object_add(c, "status", col_string(st, i));
+	json_object_object_add(c, "comment", col_string(st, i + 1));
+	json_object_object_add(c, "at", col_string(st, i + 2));
+	return (c);
+}
+
+struct json_object *
+agd_usage_json(sqlite3_stmt *st, int i)
+{
+	struct json_object	*u;
+
+	u = json_object_new_object();
+	json_object_object_add(u, "inputTokens",
+	    json_object_new_int64(sqlite3_column_int64(st, i)));
+	json_object_object_add(u, "outputTokens",
+	    json_object_new_int64(sqlite3_column_int64(st, i + 1)));
+	json_object_object_add(u, "cacheReadTokens",
+	    json_object_new_int64(sqlite3_column_int64(st, i + 2)));
+	json_object_object_add(u, "cacheWriteTokens",
+	    json_object_new_int64(sqlite3_column_int64(st, i + 3)));
+	json_object_object_add(u, "costUsd",
+	    json_object_new_double(sqlite3_column_double(st, i + 4)));
+	return (u);
+}
+
+struct json_object *
 agd_session_json(sqlite3_stmt *st)
 {
-	struct json_object	*o, *c, *u;
+	struct json_object	*o;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "name", col_string(st, 1));
@@ -56,28 +89,14 @@ agd_session_json(sqlite3_stmt *st)
 	json_object_object_add(o, "exitCode", col_int(st, 10));
 	json_object_object_add(o, "exitSignal", col_int(st, 11));
 	json_object_object_add(o, "endReason", col_string(st, 12));
-	if (sqlite3_column_type(st, 13) == SQLITE_NULL)
-		c = NULL;
-	else {
-		c = json_object_new_object();
-		json_object_object_add(c, "status", col_string(st, 13));
-		json_object_object_add(c, "comment", col_string(st, 14));
-		json_object_object_add(c, "at", col_string(st, 15));
-	}
-	json_object_object_add(o, "completion", c);
+	json_object_object_add(o, "completion", agd_completion_json(st, 13));
 	/* What the agent says about itself (sql/0003). */
 	json_object_object_add(o, "statusSource", col_string(st, 23));
 	json_object_object_add(o, "statusSince", col_string(st, 24));
 	json_object_object_add(o, "phase", col_string(st, 25));
 	json_object_object_add(o, "pendingApproval", col_json(st, 26));
 	json_object_object_add(o, "lastToolUse", col_json(st, 27));
-	u = json_object_new_object();
-	json_object_object_add(u, "inputTokens", col_int(st, 28));
-	json_object_object_add(u, "outputTokens", col_int(st, 29));
-	json_object_object_add(u, "cacheReadTokens", col_int(st, 30));
-	json_object_object_add(u, "cacheWriteTokens", col_int(st, 31));
-	json_object_object_add(u, "costUsd", json_object_new_double(sqlite3_column_double(st, 32)));
-	json_object_object_add(o, "usage", u);
+	json_object_object_add(o, "usage", agd_usage_json(st, 28));
 	/* Workers (sql/0004; null for other sessions). */
 	json_object_object_add(o, "branch", col_string(st, AGD_SESSION_COL_BRANCH));
 	json_object_object_add(o, "worktree",

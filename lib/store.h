@@ -24,6 +24,14 @@
 /* The first of the worker columns (sql/0004-workers.sql), in the order above. */
 #define AGD_SESSION_COL_BRANCH	33
 
+/*
+ * Parts of a row: the completion {status, comment, at} from three columns from i
+ * (NULL if not completed), and usage from five (input, output, cache read, cache
+ * write, cost). Caller puts.
+ */
+struct json_object *agd_completion_json(sqlite3_stmt *, int i);
+struct json_object *agd_usage_json(sqlite3_stmt *, int i);
+
 /* The session object of doc/DESIGN.md from the current row. Caller puts. */
 struct json_object *agd_session_json(sqlite3_stmt *);
 
