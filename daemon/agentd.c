@@ -26,6 +26,13 @@
 #include "worker.h"
 #include "xmalloc.h"
 
+/* `agentd shutdown` waits this long: every agent is asked to end, then killed. */
+#define AGENTD_SHUTDOWN_MS	60000
+/* `agentd hook` gives up after this: a hook must never hold up the agent. */
+#define AGENTD_HOOK_MS		5000
+/* The largest hook event read from stdin (claude's are a few KiB). */
+#define AGENTD_HOOK_MAX		(1024 * 1024)
+
 struct event_base	*agentd_base;
 struct agd_conf		*agentd_conf;
 sqlite3			*agentd_db;
@@ -72,21 +79,21 @@ agentd_shutdown_client(const char *home)
 {
 	struct json_object	*args, *body = NULL;
 	char			*path, *cause;
-	int			 fd, status, rc;
+	int			 status, rc;
 
-	xasprintf(&path, "%s/run/ctl.sock", home);
-	if ((fd = agd_proto_connect(path, &cause)) == -1) {
-		fprintf(stderr, "agentd: %s\n", cause);
-		return (1);
-	}
+	path = agd_ctl_path(home);
 	args = json_object_new_object();
 	json_object_object_add(args, "terminate", json_object_new_boolean(1));
-	rc = agd_proto_call(fd, "daemon.shutdown", args, NULL, 60000, &status, &body,
-	    &cause);
+	rc = agd_ctl_call(path, "daemon.shutdown", args, NULL, AGENTD_SHUTDOWN_MS, &status,
+	    &body, &cause);
 	json_object_put(args);
-	close(fd);
 	free(path);
-	if (rc == -1) {
+	if (rc == AGD_EUNAVAIL) {
+		fprintf(stderr, "agentd: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	if (rc != 0) {
 		/* The daemon closes as it exits: that is an answer too. */
 		free(cause);
 		return (0);
@@ -105,9 +112,9 @@ agentd_hook_client(const char *home, const char *name)
 {
 	struct json_object	*args, *ev, *body = NULL;
 	char			*path, *cause, *buf;
-	size_t			 len = 0, cap = 1024 * 1024;
+	size_t			 len = 0, cap = AGENTD_HOOK_MAX;
 	ssize_t			 n;
-	int			 fd, status;
+	int			 status;
 
 	buf = xmalloc(cap);
 	while (len < cap && (n = read(0, buf + len, cap - len)) > 0)
@@ -118,23 +125,16 @@ agentd_hook_client(const char *home, const char *name)
 		return (0);
 	}
 	free(buf);
-	xasprintf(&path, "%s/run/ctl.sock", home);
-	if ((fd = agd_proto_connect(path, &cause)) == -1) {
-		free(cause);
-		free(path);
-		json_object_put(ev);
-		return (0);
-	}
-	free(path);
+	path = agd_ctl_path(home);
 	args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_new_string(name));
 	json_object_object_add(args, "event", ev);
-	if (agd_proto_call(fd, "agent.hook", args, NULL, 5000, &status, &body,
-	    &cause) == -1)
+	if (agd_ctl_call(path, "agent.hook", args, NULL, AGENTD_HOOK_MS, &status, &body,
+	    &cause) != 0)
 		free(cause);
 	json_object_put(body);
 	json_object_put(args);
-	close(fd);
+	free(path);
 	return (0);
 }
 

@@ -40,6 +40,7 @@
 #include "auth.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "proto.h"
 #include "valid.h"
 #include "worker.h"
@@ -246,16 +247,9 @@ worker_session_by_id(int64_t id)
 static const char *
 worker_self(void)
 {
-	static char	path[PATH_MAX];
-	ssize_t		n;
+	const char	*path = agd_self_exe();
 
-	if (path[0] == '\0') {
-		if ((n = readlink("/proc/self/exe", path, sizeof path - 1)) <= 0)
-			snprintf(path, sizeof path, "agentd");
-		else
-			path[n] = '\0';
-	}
-	return (path);
+	return (path != NULL ? path : "agentd");
 }
 
 /* <parent>.<branch> made a session name: other bytes '-', at most 64. */
@@ -891,28 +885,20 @@ worker_link_client(const char *home, int argc, char **argv)
 {
 	struct json_object	*args, *body = NULL;
 	char			*path, *cause;
-	int			 fd, status, rc;
+	int			 status, rc;
 
 	if (argc < 3 || argc > 4 || !agd_valid_name(argv[1]))
 		return (2);
-	xasprintf(&path, "%s/run/ctl.sock", home);
-	fd = agd_proto_connect(path, &cause);
-	free(path);
-	if (fd == -1) {
-		fprintf(stderr, "agentd: %s\n", cause);
-		free(cause);
-		return (1);
-	}
+	path = agd_ctl_path(home);
 	args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_new_string(argv[1]));
 	json_object_object_add(args, "state", json_object_new_string(argv[2]));
 	if (argc == 4)
 		json_object_object_add(args, "reason", json_object_new_string(argv[3]));
-	rc = agd_proto_call(fd, "worker.link", args, NULL, 10000, &status, &body,
-	    &cause);
+	rc = agd_ctl_call(path, "worker.link", args, NULL, 10000, &status, &body, &cause);
 	json_object_put(args);
-	close(fd);
-	if (rc == -1) {
+	free(path);
+	if (rc != 0) {
 		fprintf(stderr, "agentd: %s\n", cause);
 		free(cause);
 		return (1);

@@ -28,12 +28,16 @@
 #include <unistd.h>
 
 #include "hproto.h"
+#include "agd.h"
 #include "log.h"
+#include "proc.h"
+#include "sock.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define HOLDER_DRAIN_MS		300	/* after the agent exits, wait this long for the terminal to close */
 #define HOLDER_INPUT_MAX	(4 * 1024 * 1024)
+#define HOLDER_BACKLOG		4	/* one daemon connects, and again after a restart */
 
 struct hbuf {
 	uint8_t	*data;
@@ -54,6 +58,7 @@ static uint64_t		 drain_deadline;
 static int		 drain_forced;
 static int		 finished;	/* agent, its group and its terminal are done */
 static uint64_t		 kill_deadline;
+static uint64_t		 accept_resume;	/* out of descriptors: not accepting until then */
 
 static struct hbuf	 out;		/* terminal output not yet acknowledged */
 static uint64_t		 out_base;	/* offset of out.data[out.start] */
@@ -368,47 +373,32 @@ reap(void)
 	}
 }
 
+/* The holder's socket: whatever is at path is an old holder's, so it is replaced. */
 static int
 listen_on(const char *path)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	char	*cause;
+	int	 fd;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path)
-		fatalx("socket path too long: %s", path);
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-		fatal("socket");
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		fatal("bind %s", path);
-	if (chmod(path, 0600) == -1 || listen(fd, 4) == -1)
-		fatal("listen %s", path);
+	if ((fd = agd_sock_listen(path, AGD_SOCK_NONBLOCK, HOLDER_BACKLOG, &cause)) < 0)
+		fatalx("%s", cause);
 	return (fd);
 }
 
 /* In the child: become the agent, or say why not on the terminal and exit 127. */
 static void __attribute__((noreturn))
-exec_agent(const char *dir, char **argv)
+exec_agent(const char *dir, char **argv, const sigset_t *mask)
 {
-	struct sigaction	sa;
-	int			i;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (i = 1; i < NSIG; i++)
-		sigaction(i, &sa, NULL);
+	agd_fork_child(mask);
 	/* The agent draws on our PTY, whatever terminal the daemon was started from. */
 	setenv("TERM", "xterm-256color", 1);
 	if (chdir(dir) == -1) {
 		dprintf(1, "agentd: cannot enter %s: %s\r\n", dir, strerror(errno));
-		_exit(127);
+		_exit(AGD_EXEC_ENOEXEC);
 	}
 	execvp(argv[0], argv);
 	dprintf(1, "agentd: cannot run %s: %s\r\n", argv[0], strerror(errno));
-	_exit(127);
+	_exit(AGD_EXEC_ENOEXEC);
 }
 
 int
@@ -417,10 +407,11 @@ main(int argc, char **argv)
 	struct pollfd		 pfd[4];
 	struct winsize		 ws;
 	struct sigaction	 sa;
+	sigset_t		 mask;
 	const char		*sock = NULL, *dir = NULL;
 	uint64_t		 now, wake;
 	char			 c;
-	int			 ch, n, timeout, fd, i;
+	int			 ch, n, timeout, fd, i, pause_ms;
 
 	log_init("agentd-holder", 0);
 	memset(&ws, 0, sizeof ws);
@@ -462,15 +453,16 @@ main(int argc, char **argv)
 	if (fcntl(3, F_GETFD) != -1)
 		conn_adopt(3);
 
+	agd_fork_block(&mask);
 	child = forkpty(&pty_fd, NULL, NULL, &ws);
 	if (child == -1)
 		fatal("forkpty");
 	if (child == 0) {
 		/* forkpty made us a session leader: the agent's pgid is its pid. */
-		for (fd = 3; fd < 1024; fd++)
-			close(fd);
-		exec_agent(dir, argv);
+		closefrom(STDERR_FILENO + 1);
+		exec_agent(dir, argv, &mask);
 	}
+	agd_fork_unblock(&mask);
 	agd_set_nonblock(pty_fd);
 	if (conn_fd != -1) {
 		/* The first hello went out before the fork: say the pid now. */
@@ -482,7 +474,7 @@ main(int argc, char **argv)
 		n = 0;
 		pfd[n].fd = sig_pipe[0];
 		pfd[n++].events = POLLIN;
-		pfd[n].fd = listen_fd;
+		pfd[n].fd = accept_resume > agd_now_ms() ? -1 : listen_fd;
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = pty_done ? -1 : pty_fd;
 		pfd[n].events = (out.len < out_max ? POLLIN : 0) |
@@ -498,6 +490,8 @@ main(int argc, char **argv)
 		wake = 0;
 		if (kill_deadline != 0)
 			wake = kill_deadline;
+		if (accept_resume > now && (wake == 0 || accept_resume < wake))
+			wake = accept_resume;
 		if (child_exited && !finished && (wake == 0 || drain_deadline < wake))
 			wake = drain_deadline;
 		timeout = -1;
@@ -513,9 +507,11 @@ main(int argc, char **argv)
 			reap();
 		}
 		if (pfd[1].revents & POLLIN) {
-			fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			fd = agd_sock_accept(listen_fd, 0, &pause_ms);
 			if (fd != -1)
 				conn_adopt(fd);
+			else if (pause_ms != 0)
+				accept_resume = agd_now_ms() + (uint64_t)pause_ms;
 		}
 		if (!pty_done && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			/* Read until EAGAIN: after a hang-up the tail must not be lost. */

@@ -20,6 +20,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "proc.h"
 #include "util.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -204,11 +205,10 @@ job_run(char *const *argv, char *const *env_add, int timeout_ms, job_cb cb,
 {
 	struct job		*j;
 	struct timeval		 tv;
-	struct sigaction	 sa;
+	struct agd_exec		 x;
 	struct argv_buf		 env = { NULL, 0 };
-	sigset_t		 all, old;
 	char			**e;
-	int			 p[2], fd, i;
+	int			 p[2];
 	pid_t			 pid;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -229,31 +229,17 @@ job_run(char *const *argv, char *const *env_add, int timeout_ms, job_cb cb,
 			argv_add(&env, "%s", *e);
 	}
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		for (i = 1; i < NSIG; i++)
-			sigaction(i, &sa, NULL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		setsid();
-		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
-		    dup2(fd, STDIN_FILENO) == -1 ||
-		    dup2(p[1], STDOUT_FILENO) == -1 ||
-		    dup2(p[1], STDERR_FILENO) == -1)
-			_exit(126);
-		closefrom(STDERR_FILENO + 1);
-		execvpe(argv[0], argv, env.v);
-		dprintf(STDERR_FILENO, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	memset(&x, 0, sizeof x);
+	x.argv = argv;
+	x.env = env.v;
+	x.fd[0] = AGD_EXEC_NULL;
+	x.fd[1] = x.fd[2] = p[1];
+	x.nfd = 3;
+	x.flags = AGD_EXEC_SETSID | AGD_EXEC_SAYERR;
+	pid = agd_fork_exec(&x, cause);
 	argv_clear(&env);
 	close(p[1]);
 	if (pid == -1) {
-		xasprintf(cause, "fork: %s", strerror(errno));
 		close(p[0]);
 		return (NULL);
 	}

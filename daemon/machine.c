@@ -24,6 +24,7 @@
 #include "agentd.h"
 #include "auth.h"
 #include "log.h"
+#include "proc.h"
 #include "util.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -303,21 +304,15 @@ machine_list(struct ctl_client *c)
 static void
 machine_run_sync(char **argv, int ms)
 {
-	pid_t	pid;
-	int	fd, status, waited = 0;
+	struct agd_exec	 x = { .argv = argv, .nfd = 3, .flags = AGD_EXEC_SETSID,
+	    .fd = { AGD_EXEC_NULL, AGD_EXEC_NULL, AGD_EXEC_NULL } };
+	char		*cause;
+	pid_t		 pid;
+	int		 status, waited = 0;
 
-	if ((pid = fork()) == -1)
+	if ((pid = agd_fork_exec(&x, &cause)) == -1) {
+		free(cause);
 		return;
-	if (pid == 0) {
-		setsid();
-		if ((fd = open("/dev/null", O_RDWR)) != -1) {
-			dup2(fd, STDIN_FILENO);
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		closefrom(STDERR_FILENO + 1);
-		execvp(argv[0], argv);
-		_exit(127);
 	}
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (waited >= ms) {

@@ -23,8 +23,12 @@
 #include "json.h"
 #include "log.h"
 #include "proto.h"
+#include "sock.h"
 #include "util.h"
 #include "xmalloc.h"
+
+/* Control connections the kernel may queue: the fcgi workers and a few clients. */
+#define SERVER_BACKLOG	128
 
 static struct evconnlistener	*server_listener;
 static TAILQ_HEAD(, ctl_client)	 server_clients = TAILQ_HEAD_INITIALIZER(server_clients);
@@ -193,27 +197,42 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 int
 server_bind(const char *path)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	char	*cause;
+	int	 fd;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path)
-		fatalx("socket path too long (%zu bytes): %s", strlen(path), path);
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-		fatal("socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+	fd = agd_sock_listen(path, AGD_SOCK_NONBLOCK | AGD_SOCK_LIVE, SERVER_BACKLOG, &cause);
+	if (fd == AGD_EEXISTS)
 		fatalx("%s: another agentd is running on it", path);
-	close(fd);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
-		fatal("socket");
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		fatal("bind %s", path);
-	if (chmod(path, 0600) == -1)
-		fatal("chmod %s", path);
+	if (fd < 0)
+		fatalx("%s", cause);
 	return (fd);
+}
+
+/* Out of descriptors: stop accepting control connections a moment (lib/sock.h). */
+static void
+server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (server_listener != NULL)
+		evconnlistener_enable(server_listener);
+}
+
+static void
+server_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct timeval	tv;
+	int		ms = agd_sock_backoff(EVUTIL_SOCKET_ERROR());
+
+	(void)arg;
+	log_warn("control socket: accept");
+	if (ms == 0)
+		return;
+	evconnlistener_disable(l);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_base_once(agentd_base, -1, EV_TIMEOUT, server_accept_resume_cb, NULL, &tv);
 }
 
 void
@@ -222,9 +241,10 @@ server_init(const char *path)
 	int	fd = server_bind(path);
 
 	server_listener = evconnlistener_new(agentd_base, server_accept_cb, NULL,
-	    LEV_OPT_CLOSE_ON_FREE, 128, fd);
+	    LEV_OPT_CLOSE_ON_FREE, 0, fd);
 	if (server_listener == NULL)
 		fatal("evconnlistener_new");
+	evconnlistener_set_error_cb(server_listener, server_accept_error_cb);
 }
 
 void

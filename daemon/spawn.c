@@ -17,6 +17,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "proc.h"
 #include "xmalloc.h"
 
 extern char	**environ;
@@ -54,24 +55,22 @@ spawn_resolve(const char *prog)
 	return (NULL);
 }
 
+/* agentd-holder: the configured path, else the one next to this executable. */
 static const char *
 spawn_holder_path(void)
 {
-	static char	path[PATH_MAX];
-	ssize_t		n;
-	char		*slash;
+	static char	*path;
+	const char	*self, *slash;
 
 	if (agentd_conf->holder_path != NULL)
 		return (agentd_conf->holder_path);
-	if (path[0] != '\0')
+	if (path != NULL)
 		return (path);
-	n = readlink("/proc/self/exe", path, sizeof path - 32);
-	if (n <= 0)
+	if ((self = agd_self_exe()) == NULL)
 		fatal("readlink /proc/self/exe");
-	path[n] = '\0';
-	if ((slash = strrchr(path, '/')) == NULL)
-		fatalx("odd executable path: %s", path);
-	strcpy(slash + 1, "agentd-holder");
+	if ((slash = strrchr(self, '/')) == NULL)
+		fatalx("odd executable path: %s", self);
+	xasprintf(&path, "%.*s/agentd-holder", (int)(slash - self), self);
 	return (path);
 }
 
@@ -109,7 +108,7 @@ spawn_holder(struct session *s, char **argv, pid_t *holder, char **cause)
 	char		**hargv, **env, cols[16], rows[16], bufmax[32];
 	int		 sp[2], argc = 0, i, k;
 	pid_t		 pid;
-	sigset_t	 all, old;
+	struct agd_exec	 x;
 
 	hpath = spawn_holder_path();
 	if (access(hpath, X_OK) == -1) {
@@ -144,29 +143,18 @@ spawn_holder(struct session *s, char **argv, pid_t *holder, char **cause)
 	hargv[k] = NULL;
 	env = spawn_env();
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		struct sigaction	sa;
-
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		for (i = 1; i < NSIG; i++)
-			sigaction(i, &sa, NULL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (dup2(sp[1], 3) == -1)
-			_exit(126);
-		closefrom(4);
-		execve(hpath, hargv, env);
-		_exit(127);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	x.path = hpath;
+	x.argv = hargv;
+	x.env = env;
+	x.fd[0] = x.fd[1] = x.fd[2] = AGD_EXEC_KEEP;
+	x.fd[3] = sp[1];
+	x.nfd = 4;
+	x.flags = 0;
+	pid = agd_fork_exec(&x, cause);
 	free(hargv);
 	free(env);
 	close(sp[1]);
 	if (pid == -1) {
-		xasprintf(cause, "fork: %s", strerror(errno));
 		close(sp[0]);
 		return (-1);
 	}

@@ -32,6 +32,7 @@
 #include "api.h"
 #include "conf.h"
 #include "log.h"
+#include "sock.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -102,37 +103,14 @@ api_handle(FCGX_Request *fr)
 static int
 api_listen(const char *path)
 {
-	struct sockaddr_un	sun;
-	struct stat		sb;
-	mode_t			old;
-	int			fd;
+	char	*cause;
+	int	 fd;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path)
-		fatalx("socket path too long: %s", path);
-	memcpy(sun.sun_path, path, strlen(path));
-	if (lstat(path, &sb) == 0) {
-		if (!S_ISSOCK(sb.st_mode))
-			fatalx("%s: exists and is not a socket", path);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-			fatal("socket");
-		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
-			fatalx("%s: another agentd-fcgi is listening", path);
-		close(fd);
-		if (unlink(path) == -1)
-			fatal("unlink %s", path);
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("socket");
-	old = umask(077);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		fatal("bind %s", path);
-	umask(old);
-	if (chmod(path, 0600) == -1)
-		fatal("chmod %s", path);
-	if (listen(fd, API_BACKLOG) == -1)
-		fatal("listen %s", path);
+	fd = agd_sock_listen(path, AGD_SOCK_LIVE | AGD_SOCK_ONLYSOCK, API_BACKLOG, &cause);
+	if (fd == AGD_EEXISTS)
+		fatalx("%s: another agentd-fcgi is listening", path);
+	if (fd < 0)
+		fatalx("%s", cause);
 	return (fd);
 }
 

@@ -6,12 +6,9 @@
  * half-used by an interrupted call), the daemon's status and body relayed
  * unchanged. A daemon that cannot be reached is 503 daemon_unavailable.
  */
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <stdlib.h>
-#include <unistd.h>
 
+#include "agd.h"
 #include "api.h"
 #include "log.h"
 #include "proto.h"
@@ -23,6 +20,8 @@
  * forever.
  */
 #define CTL_TIMEOUT_MS	30000
+/* The audit note is best effort: never hold the worker long for it. */
+#define CTL_AUDIT_MS	5000
 
 /* The actor of the request, for the daemon's checks and records. Caller puts. */
 struct json_object *
@@ -56,24 +55,20 @@ ctl_audit(struct req *req, const char *op, const char *where, int count)
 {
 	struct json_object	*args, *actor, *body = NULL;
 	char			*cause = NULL;
-	int			 fd, status;
+	int			 status;
 
-	if ((fd = agd_proto_connect(api.ctl_path, &cause)) == -1) {
-		free(cause);
-		return;
-	}
 	args = json_object_new_object();
 	json_object_object_add(args, "status", json_object_new_int(req->status));
 	json_object_object_add(args, "where",
 	    where != NULL ? json_object_new_string(where) : NULL);
 	json_object_object_add(args, "count", json_object_new_int(count));
 	actor = ctl_actor(req);
-	if (agd_proto_call(fd, op, args, actor, 5000, &status, &body, &cause) == -1)
+	if (agd_ctl_call(api.ctl_path, op, args, actor, CTL_AUDIT_MS, &status, &body,
+	    &cause) != 0)
 		free(cause);
 	json_object_put(body);
 	json_object_put(actor);
 	json_object_put(args);
-	close(fd);
 }
 
 /* ctl_relay for an operation that may take up to ms (a synchronous debrief). */
@@ -81,25 +76,16 @@ void
 ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int ms)
 {
 	struct json_object	*actor, *body = NULL;
-	struct timeval		 tv;
 	char			*cause = NULL;
-	int			 fd, status;
+	int			 status, rc;
 
-	if ((fd = agd_proto_connect(api.ctl_path, &cause)) == -1) {
+	actor = ctl_actor(req);
+	rc = agd_ctl_call(api.ctl_path, op, args, actor, ms, &status, &body, &cause);
+	if (rc == AGD_EUNAVAIL) {
 		log_debug("%s: %s", __func__, cause);
 		free(cause);
 		reply_error(req, "daemon_unavailable", "agentd is not running");
-		return;
-	}
-	/* Bound the blocking writes too (a large prompt fills the socket). */
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
-		log_warn("%s: setsockopt SO_SNDTIMEO", __func__);
-
-	actor = ctl_actor(req);
-	if (agd_proto_call(fd, op, args, actor, ms, &status, &body,
-	    &cause) == -1) {
+	} else if (rc != 0) {
 		log_warnx("%s: %s: %s", __func__, op, cause);
 		free(cause);
 		reply_error(req, "daemon_unavailable",
@@ -112,5 +98,4 @@ ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int
 		reply_json(req, status, body);
 	json_object_put(body);
 	json_object_put(actor);
-	close(fd);
 }

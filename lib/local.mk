@@ -8,8 +8,10 @@ lib_libagd_a_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/json.c lib/json.h \
 	lib/log.c lib/log.h \
+	lib/proc.c lib/proc.h \
 	lib/proto.c lib/proto.h \
 	lib/seqlog.c lib/seqlog.h \
+	lib/sock.c lib/sock.h \
 	lib/store.c lib/store.h \
 	lib/util.c lib/util.h \
 	lib/valid.c lib/valid.h \

@@ -1,5 +1,6 @@
 /* Control socket framing and the blocking client side. */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agd.h"
 #include "json.h"
 #include "proto.h"
 #include "util.h"
@@ -61,7 +63,7 @@ agd_proto_connect(const char *path, char **cause)
 		xasprintf(cause, "socket path too long: %s", path);
 		return (-1);
 	}
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		xasprintf(cause, "socket: %s", strerror(errno));
 		return (-1);
@@ -174,4 +176,32 @@ agd_proto_call(int fd, const char *op, struct json_object *args,
 out:
 	free(buf);
 	return (rc);
+}
+
+char *
+agd_ctl_path(const char *home)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/run/ctl.sock", home);
+	return (path);
+}
+
+int
+agd_ctl_call(const char *path, const char *op, struct json_object *args,
+    struct json_object *actor, int timeout_ms, int *status,
+    struct json_object **body, char **cause)
+{
+	struct timeval	tv;
+	int		fd, rc;
+
+	if ((fd = agd_proto_connect(path, cause)) == -1)
+		return (AGD_EUNAVAIL);
+	/* Bound the blocking writes too (a large prompt fills the socket). */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	rc = agd_proto_call(fd, op, args, actor, timeout_ms, status, body, cause);
+	close(fd);
+	return (rc == 0 ? 0 : AGD_ERROR);
 }

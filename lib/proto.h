@@ -18,7 +18,7 @@ void	agd_proto_header(uint8_t hdr[AGD_PROTO_HDR], uint32_t len);
 /* 0 and *len if hdr is well formed; -1 with *cause otherwise. */
 int	agd_proto_parse_header(const uint8_t hdr[AGD_PROTO_HDR], uint32_t *len, char **cause);
 
-/* Blocking client (agentd-fcgi, agentd shutdown). */
+/* Blocking client (agentd-fcgi, agentd shutdown). Returns a connected fd, or -1 with *cause. */
 int	agd_proto_connect(const char *path, char **cause);
 /*
  * Send {"op": op, "args": args, "actor": actor} and wait up to timeout_ms for the reply.
@@ -26,6 +26,20 @@ int	agd_proto_connect(const char *path, char **cause);
  * *body (caller puts). -1 with *cause if the daemon could not be reached or broke the protocol.
  */
 int	agd_proto_call(int fd, const char *op, struct json_object *args,
+	    struct json_object *actor, int timeout_ms, int *status,
+	    struct json_object **body, char **cause);
+
+/* The daemon's control socket under home: "HOME/run/ctl.sock". Caller frees. */
+char	*agd_ctl_path(const char *home);
+
+/*
+ * The whole client side of one control request: connect to path, send op with args
+ * and actor (both borrowed, may be NULL), wait up to timeout_ms (writes included) for
+ * the reply, close. Returns 0 with *status and *body (the caller puts it);
+ * AGD_EUNAVAIL if nothing answers on path; AGD_ERROR if the daemon did not answer in
+ * time or broke the protocol. Each failure sets *cause (the caller frees it).
+ */
+int	agd_ctl_call(const char *path, const char *op, struct json_object *args,
 	    struct json_object *actor, int timeout_ms, int *status,
 	    struct json_object **body, char **cause);
 
