@@ -12,7 +12,7 @@
  *      the worker starts from exactly the parent's HEAD);
  *   3. over ssh: git worktree add, then the agent in a detached tmux session
  *      (tmux -L agentd, one server per remote user) and the prompt sent to it;
- *   4. the session here runs WORKER_LOOP: ssh -tt HOST tmux attach, again after
+ *   4. the session here runs sh/worker-loop.sh: ssh -tt HOST tmux attach, again after
  *      each drop, so the output streams through the normal holder/log/WebSocket
  *      path and the agent outlives any broken link. Drops and reconnects are
  *      "link" events, recorded by the loop calling `agentd -H HOME link ID ...`.
@@ -50,138 +50,6 @@
 #define WORKER_CHECK_MS		30000	/* each remote step: ConnectTimeout is 10 s */
 #define WORKER_PUSH_MS		120000	/* a first push of a big repository */
 #define WORKER_LINK_REASON_MAX	512
-
-/* Remote step 1: $1 repo, $2 branch, $3 worktree, $4 tmux session. */
-static const char WORKER_CHECK[] =
-"R=$1 B=$2 W=$3 S=$4\n"
-"for p in git tmux; do\n"
-"	command -v \"$p\" >/dev/null 2>&1 ||"
-"	    { echo \"$p not found on the remote\" >&2; exit 3; }\n"
-"done\n"
-"git -C \"$R\" rev-parse --git-dir >/dev/null 2>&1 ||"
-"    { echo \"not a git repository on the remote: $R\" >&2; exit 4; }\n"
-"if git -C \"$R\" rev-parse -q --verify \"refs/heads/$B\" >/dev/null; then\n"
-"	echo \"branch $B exists in $R\" >&2; exit 5\n"
-"fi\n"
-"if [ -e \"$W\" ]; then echo \"$W exists\" >&2; exit 5; fi\n"
-"if tmux -L agentd has-session -t \"=$S\" 2>/dev/null; then\n"
-"	echo \"tmux session $S exists\" >&2; exit 5\n"
-"fi\n"
-"exit 0\n";
-
-/*
- * Remote step 3: $1 repo, $2 branch (pushed), $3 worktree, $4 tmux session,
- * $5 cols, $6 rows, $7 prompt, then the agent's command. The pane runs the
- * agent and leaves its exit status in the worktree's git dir; the last line of
- * the output is gitdir=DIR. Undoes itself on failure.
- */
-static const char WORKER_SETUP[] =
-"R=$1 B=$2 W=$3 S=$4 X=$5 Y=$6 P=$7\n"
-"shift 7\n"
-"cd / || exit 6\n"
-"undo() {\n"
-"	tmux -L agentd kill-session -t \"=$S\" >/dev/null 2>&1\n"
-"	git -C \"$R\" worktree remove --force \"$W\" >/dev/null 2>&1\n"
-"	git -C \"$R\" worktree prune >/dev/null 2>&1\n"
-"	git -C \"$R\" branch -D \"$B\" >/dev/null 2>&1\n"
-"	exit 6\n"
-"}\n"
-"mkdir -p \"${W%/*}\" || undo\n"
-"git -C \"$R\" worktree add --quiet \"$W\" \"$B\" || undo\n"
-"c=$(cd \"$R\" && cd \"$(git rev-parse --git-common-dir)\" && pwd) || undo\n"
-"if ! grep -qsx '/.worktrees/' \"$c/info/exclude\"; then\n"
-"	mkdir -p \"$c/info\" &&\n"
-"	    printf '# agentd: worker worktrees\\n/.worktrees/\\n' >> \"$c/info/exclude\"\n"
-"fi\n"
-"g=$(git -C \"$W\" rev-parse --absolute-git-dir) || undo\n"
-"tmux -L agentd new-session -d -s \"$S\" -x \"$X\" -y \"$Y\" -c \"$W\""
-" sh -c '\"$@\"; echo $? > \"$0\"' \"$g/agentd-exit\" \"$@\" || undo\n"
-"tmux -L agentd set-option -t \"=$S:\" status off >/dev/null || undo\n"
-"if [ -n \"$P\" ]; then\n"
-"	tmux -L agentd send-keys -t \"=$S:\" -l -- \"$P\" &&\n"
-"	    tmux -L agentd send-keys -t \"=$S:\" Enter || undo\n"
-"fi\n"
-"echo \"gitdir=$g\"\n";
-
-/*
- * The end of a remote worker (and the undo of a failed dispatch): $1 repo,
- * $2 branch, $3 worktree, $4 tmux session, $5 base commit, $6 base branch.
- * Stops the agent, prints dirty=N ahead=M, then removes the worktree and the
- * branch if both are 0 and prints "removed".
- */
-static const char WORKER_FINISH[] =
-"R=$1 B=$2 W=$3 S=$4 base=$5 bb=$6\n"
-"tmux -L agentd kill-session -t \"=$S\" >/dev/null 2>&1\n"
-"cd / || exit 6\n"
-"git -C \"$R\" rev-parse --git-dir >/dev/null 2>&1 ||"
-"    { echo \"not a git repository on the remote: $R\" >&2; exit 4; }\n"
-"dirty=0\n"
-"if [ -d \"$W\" ]; then\n"
-"	st=$(git -C \"$W\" status --porcelain --untracked-files=all) ||"
-"	    { echo \"git status in $W failed\" >&2; exit 6; }\n"
-"	dirty=$(printf '%s' \"$st\" | grep -c .)\n"
-"fi\n"
-"ahead=0\n"
-"if git -C \"$R\" rev-parse -q --verify \"refs/heads/$B\" >/dev/null; then\n"
-"	set -- \"refs/heads/$B\"\n"
-"	git -C \"$R\" cat-file -e \"$base^{commit}\" 2>/dev/null && set -- \"$@\" \"^$base\"\n"
-"	if [ -n \"$bb\" ] && [ \"$bb\" != \"$B\" ] &&\n"
-"	    git -C \"$R\" rev-parse -q --verify \"refs/heads/$bb\" >/dev/null; then\n"
-"		set -- \"$@\" \"^refs/heads/$bb\"\n"
-"	fi\n"
-"	ahead=$(git -C \"$R\" rev-list --count \"$@\") || exit 6\n"
-"fi\n"
-"echo \"dirty=$dirty ahead=$ahead\"\n"
-"[ \"$dirty\" = 0 ] && [ \"$ahead\" = 0 ] || exit 0\n"
-"if [ -d \"$W\" ]; then git -C \"$R\" worktree remove --force \"$W\" || exit 6; fi\n"
-"git -C \"$R\" worktree prune\n"
-"git -C \"$R\" branch -D \"$B\" >/dev/null 2>&1\n"
-"echo removed\n";
-
-/*
- * The command of a remote worker's session, run here by its holder: $1 session
- * name, $2 agentd, $3 HOME, $4 host, $5..$8 the remote commands attach, has-session,
- * kill-session and "cat exit status", then ssh and its options. A drop of the
- * attach (ssh failing or killed) is a "link down" event, the next working ssh a
- * "link up"; the loop ends with the agent's status when the tmux session is gone.
- * TERM (DELETE, shutdown) ends the remote agent too. No functions: in a trap
- * "$@" must be the ssh command.
- */
-static const char WORKER_LOOP[] =
-"name=$1 agentd=$2 home=$3 host=$4 attach=$5 has=$6 kill=$7 code=$8\n"
-"shift 8\n"
-"trap 'trap \"\" HUP INT TERM; \"$@\" -T \"$host\" \"$kill\" </dev/null >/dev/null 2>&1;"
-" exit 143' HUP INT TERM\n"
-"while :; do\n"
-"	\"$@\" -tt \"$host\" \"$attach\"\n"
-"	rc=$?\n"
-"	down=0\n"
-"	if [ \"$rc\" -ne 0 ]; then\n"
-"		\"$agentd\" -H \"$home\" link \"$name\" down \"ssh exited with status $rc\""
-" </dev/null >/dev/null 2>&1\n"
-"		down=1\n"
-"	fi\n"
-"	while :; do\n"
-"		\"$@\" -T \"$host\" \"$has\" </dev/null >/dev/null 2>&1\n"
-"		h=$?\n"
-"		[ \"$h\" -ne 255 ] && break\n"
-"		if [ \"$down\" -eq 0 ]; then\n"
-"			\"$agentd\" -H \"$home\" link \"$name\" down"
-" \"ssh exited with status 255\" </dev/null >/dev/null 2>&1\n"
-"			down=1\n"
-"		fi\n"
-"		sleep 1\n"
-"	done\n"
-"	if [ \"$down\" -eq 1 ]; then\n"
-"		\"$agentd\" -H \"$home\" link \"$name\" up </dev/null >/dev/null 2>&1\n"
-"	fi\n"
-"	if [ \"$h\" -ne 0 ]; then\n"
-"		c=$(\"$@\" -T \"$host\" \"$code\" </dev/null 2>/dev/null)\n"
-"		case $c in ''|*[!0-9]*) exit 0 ;; esac\n"
-"		exit \"$c\"\n"
-"	fi\n"
-"	[ \"$rc\" -eq 0 ] && sleep 1\n"
-"done\n";
 
 /* A dispatch in progress (a remote one waits for its jobs). */
 struct dispatch {
@@ -451,7 +319,7 @@ dispatch_remote_undo(struct dispatch *d, const char *code, char *msg)
 	args[3] = d->tmux;
 	args[4] = d->w.base_commit;
 	args[5] = NULL;		/* no base branch: only the pushed commit counts */
-	d->job = machine_run(d->m, WORKER_FINISH, args, WORKER_CHECK_MS,
+	d->job = machine_run(d->m, sh_worker_finish, args, WORKER_CHECK_MS,
 	    dispatch_undo_cb, d, &cause);
 	if (d->job == NULL) {
 		log_warnx("worker %s: undo: %s", d->w.name, cause);
@@ -472,7 +340,7 @@ dispatch_remote_start(struct dispatch *d, const char *gitdir)
 	q = sh_quote(d->tmux);
 	argv_add(&loop, "sh");
 	argv_add(&loop, "-c");
-	argv_add(&loop, "%s", WORKER_LOOP);
+	argv_add(&loop, "%s", sh_worker_loop);
 	argv_add(&loop, "agentd-worker");
 	argv_add(&loop, "%s", d->w.name);
 	argv_add(&loop, "%s", worker_self());
@@ -563,7 +431,7 @@ dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *a
 
 		argv_addv(&all, args);
 		argv_addv(&all, d->agent_argv);
-		d->job = machine_run(d->m, WORKER_SETUP, all.v, WORKER_CHECK_MS,
+		d->job = machine_run(d->m, sh_worker_setup, all.v, WORKER_CHECK_MS,
 		    dispatch_setup_cb, d, &cause);
 		argv_clear(&all);
 	}
@@ -637,7 +505,7 @@ dispatch_remote_check(struct dispatch *d)
 	args[2] = d->w.worktree;
 	args[3] = d->tmux;
 	args[4] = NULL;
-	d->job = machine_run(d->m, WORKER_CHECK, args, WORKER_CHECK_MS,
+	d->job = machine_run(d->m, sh_worker_check, args, WORKER_CHECK_MS,
 	    dispatch_check_cb, d, &cause);
 	if (d->job == NULL) {
 		dispatch_error(d, "internal", cause);
@@ -879,7 +747,7 @@ cmd_machine_list(struct ctl_client *c, struct json_object *args)
 	machine_list(c);
 }
 
-/* `agentd -H HOME link NAME up|down [REASON]`: what WORKER_LOOP calls. */
+/* `agentd -H HOME link NAME up|down [REASON]`: what sh/worker-loop.sh calls. */
 int
 worker_link_client(const char *home, int argc, char **argv)
 {
@@ -1060,7 +928,7 @@ wdelete_settle(struct wdelete *d, int64_t id)
 	f->d = d;
 	f->id = id;
 	f->machine = xstrdup(w.machine);
-	f->job = machine_run(m, WORKER_FINISH, args, WORKER_CHECK_MS,
+	f->job = machine_run(m, sh_worker_finish, args, WORKER_CHECK_MS,
 	    wdelete_finish_cb, f, &cause);
 	free(tmux);
 	if (f->job == NULL) {

@@ -19,6 +19,19 @@ daemon_agentd_SOURCES = \
 	daemon/machine.c \
 	daemon/persist-worker.c \
 	daemon/worktree.c
+nodist_daemon_agentd_SOURCES = daemon/scripts.c
+BUILT_SOURCES += daemon/scripts.c
+CLEANFILES += daemon/scripts.c
+
+AGENTD_SH_FILES = daemon/sh/worker-check.sh daemon/sh/worker-setup.sh \
+	daemon/sh/worker-finish.sh daemon/sh/worker-loop.sh
+EXTRA_DIST += $(AGENTD_SH_FILES) daemon/sh/mkscripts.pl
+
+# The shell scripts a worker runs over ssh become C strings (as lib/migrations.c).
+daemon/scripts.c: $(AGENTD_SH_FILES) $(srcdir)/daemon/sh/mkscripts.pl
+	$(AM_V_GEN)$(MKDIR_P) daemon && $(PERL) $(srcdir)/daemon/sh/mkscripts.pl \
+	    $(srcdir) $(AGENTD_SH_FILES) > $@.tmp && mv $@.tmp $@
+
 daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(VTERM_CFLAGS) $(LIBGIT2_CFLAGS) $(LIBGIT2_CFLAGS)
 daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS) $(LIBGIT2_LIBS) $(LIBGIT2_LIBS)
 

@@ -101,6 +101,12 @@ int		 persist_worker_load(int64_t id, struct worker_rec *);
 void		 worker_rec_clear(struct worker_rec *);
 size_t		 persist_workers_of(int64_t parent_id, int64_t **ids);
 
+/* scripts.c, generated from the files of daemon/sh/: what a worker runs over ssh. */
+extern const char sh_worker_check[];	/* remote step 1: the check */
+extern const char sh_worker_setup[];	/* remote step 3: worktree and tmux */
+extern const char sh_worker_finish[];	/* the end of a remote worker, the undo */
+extern const char sh_worker_loop[];	/* a remote worker's session, run here */
+
 /* cmd-worker.c */
 void		 cmd_worker_dispatch(struct ctl_client *, struct json_object *);
 void		 cmd_worker_link(struct ctl_client *, struct json_object *);
