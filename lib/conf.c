@@ -6,16 +6,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
 #include "conf.h"
+#include "log.h"
 #include "valid.h"
 #include "xmalloc.h"
 
-static int	conf_int(const char *, long, long, long *);
 
 /* The built-in debrief prompts (one line each: they are typed into a TUI). */
 #define DEBRIEF_HOTWASH_PROMPT \
@@ -142,72 +143,6 @@ conf_machine_new(struct agd_conf *conf, const char *id, char **cause)
 	return (m);
 }
 
-/*
- * 1 if every byte of v is in the set allowed for an ssh host or user name. Both
- * end up on ssh's command line: nothing may look like an option or need quoting.
- */
-static int
-conf_ssh_word(const char *v, const char *extra, size_t max)
-{
-	size_t	i;
-
-	if (*v == '\0' || *v == '-' || strlen(v) > max)
-		return (0);
-	for (i = 0; v[i] != '\0'; i++) {
-		if (!isalnum((unsigned char)v[i]) && strchr(extra, v[i]) == NULL)
-			return (0);
-	}
-	return (1);
-}
-
-static int
-conf_machine_set(struct agd_machine *m, const char *k, const char *v, char **cause)
-{
-	const char	*p;
-	long		 n;
-
-	if (strcmp(k, "host") == 0) {
-		if (!conf_ssh_word(v, ".-_:", 255))
-			goto bad;
-		free(m->host);
-		m->host = xstrdup(v);
-	} else if (strcmp(k, "user") == 0) {
-		if (!conf_ssh_word(v, ".-_", 64))
-			goto bad;
-		free(m->user);
-		m->user = xstrdup(v);
-	} else if (strcmp(k, "port") == 0) {
-		if (conf_int(v, 1, 65535, &n) == -1)
-			goto bad;
-		m->port = (int)n;
-	} else if (strcmp(k, "work_root") == 0) {
-		if (v[0] != '/')
-			goto bad;
-		free(m->work_root);
-		m->work_root = xstrdup(v);
-	} else if (strcmp(k, "identity") == 0) {
-		if (*v == '\0')
-			goto bad;
-		free(m->identity);
-		m->identity = xstrdup(v);
-	} else if (strcmp(k, "ssh_options") == 0) {
-		/* Words of KEY=VALUE, each given to ssh as -o WORD. */
-		for (p = v; *p != '\0'; p++) {
-			if (*p == '\'' || *p == '"' || *p == '\\')
-				goto bad;
-		}
-		free(m->ssh_options);
-		m->ssh_options = xstrdup(v);
-	} else {
-		xasprintf(cause, "unknown machine setting: %s", k);
-		return (-1);
-	}
-	return (0);
-bad:
-	xasprintf(cause, "bad value for %s: %s", k, v);
-	return (-1);
-}
-
 static char *
 trim(char *s)
 {
@@ -256,142 +191,294 @@ conf_abs_list(const char *v)
 	return (n > 0 ? 0 : -1);
 }
 
+/*
+ * The settings, each written once (tmux options-table.c): its name, its type and
+ * field, its bounds, its default (as it would be written in the file, so it goes
+ * through the same check) and why it exists. A new setting is a field in conf.h
+ * and one line here.
+ */
+enum conf_type {
+	CONF_INT,	/* int in [min, max] */
+	CONF_U64,	/* uint64_t in [min, max] */
+	CONF_ENUM,	/* int from parse(), -1 refused */
+	CONF_STRING,	/* char *, at most max bytes (0: any), passing check() if set */
+};
+
+#define CONF_NONEMPTY	0x1	/* a string may not be "" */
+#define CONF_EMPTYNULL	0x2	/* "" sets the string back to NULL (its default) */
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;	/* of the field in its struct */
+	long		 min, max;
+	int		 flags;
+	int		(*parse)(const char *);	/* CONF_ENUM: the value, or -1 */
+	int		(*check)(const char *);	/* CONF_STRING: 0 if acceptable */
+	const char	*dflt;		/* NULL: zero / NULL */
+	const char	*reason;
+};
+
+/* The longest debrief prompt: it is typed into the agent's terminal as one line. */
+#define CONF_PROMPT_MAX		8192
+/* ssh limits a host name to 255 bytes (RFC 1035) and we a user name to 64. */
+#define CONF_HOST_MAX		255
+#define CONF_USER_MAX		64
+
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+#define CONF(f)			offsetof(struct agd_conf, f)
+#define MACHINE(f)		offsetof(struct agd_machine, f)
+
 static int
-conf_set(struct agd_conf *conf, struct agd_agent *agent, const char *k,
-    const char *v, char **cause)
+conf_auth_parse(const char *v)
 {
-	long	n;
-	int	mode;
+	if (strcmp(v, "none") == 0)
+		return (AGD_AUTH_NONE);
+	if (strcmp(v, "proxy") == 0)
+		return (AGD_AUTH_PROXY);
+	return (-1);
+}
 
-	if (agent != NULL) {
-		if ((mode = agd_mode_parse(k)) == -1) {
-			xasprintf(cause, "unknown permission mode: %s", k);
-			return (-1);
-		}
-		free(agent->argv[mode]);
-		agent->argv[mode] = xstrdup(v);
+static int
+conf_yesno_parse(const char *v)
+{
+	if (strcmp(v, "yes") == 0)
+		return (1);
+	if (strcmp(v, "no") == 0)
 		return (0);
-	}
-	if (strcmp(k, "max_sessions") == 0) {
-		if (conf_int(v, 1, 100000, &n) == -1)
-			goto bad;
-		conf->max_sessions = (int)n;
-	} else if (strcmp(k, "kill_grace_ms") == 0) {
-		if (conf_int(v, 0, 600000, &n) == -1)
-			goto bad;
-		conf->kill_grace_ms = (int)n;
-	} else if (strcmp(k, "log_max_bytes") == 0) {
-		if (conf_int(v, 65536, LONG_MAX, &n) == -1)
-			goto bad;
-		conf->log_max_bytes = (uint64_t)n;
-	} else if (strcmp(k, "default_cols") == 0) {
-		if (conf_int(v, 1, 1000, &n) == -1)
-			goto bad;
-		conf->default_cols = (int)n;
-	} else if (strcmp(k, "default_rows") == 0) {
-		if (conf_int(v, 1, 1000, &n) == -1)
-			goto bad;
-		conf->default_rows = (int)n;
-	} else if (strcmp(k, "debrief_long_minutes") == 0 ||
-	    strcmp(k, "debrief_long_turns") == 0 || strcmp(k, "debrief_long_events") == 0 ||
-	    strcmp(k, "debrief_short_secs") == 0 || strcmp(k, "debrief_long_secs") == 0) {
-		if (conf_int(v, 0, 1000000, &n) == -1)
-			goto bad;
-		if (strcmp(k, "debrief_long_minutes") == 0)
-			conf->debrief_long_minutes = (int)n;
-		else if (strcmp(k, "debrief_long_turns") == 0)
-			conf->debrief_long_turns = (int)n;
-		else if (strcmp(k, "debrief_long_events") == 0)
-			conf->debrief_long_events = (int)n;
-		else if (strcmp(k, "debrief_short_secs") == 0)
-			conf->debrief_short_secs = (int)n;
-		else
-			conf->debrief_long_secs = (int)n;
-	} else if (strcmp(k, "debrief_prompt_hotwash") == 0 ||
-	    strcmp(k, "debrief_prompt_aar") == 0) {
-		char **pp = strcmp(k, "debrief_prompt_aar") == 0 ?
-		    &conf->debrief_prompt_aar : &conf->debrief_prompt_hotwash;
+	return (-1);
+}
 
-		if (*v == '\0' || strlen(v) > 8192)
-			goto bad;
-		free(*pp);
-		*pp = xstrdup(v);
-	} else if (strcmp(k, "ws_ring_bytes") == 0) {
-		if (conf_int(v, 65536, 1L << 32, &n) == -1)
-			goto bad;
-		conf->ws_ring_bytes = (uint64_t)n;
-	} else if (strcmp(k, "ws_replay_bytes") == 0) {
-		if (conf_int(v, 0, 1L << 30, &n) == -1)
-			goto bad;
-		conf->ws_replay_bytes = (uint64_t)n;
-	} else if (strcmp(k, "ws_queue_bytes") == 0) {
-		if (conf_int(v, 65536, 1L << 30, &n) == -1)
-			goto bad;
-		conf->ws_queue_bytes = (uint64_t)n;
-	} else if (strcmp(k, "ws_ping_ms") == 0) {
-		if (conf_int(v, 100, 3600000, &n) == -1)
-			goto bad;
-		conf->ws_ping_ms = (int)n;
-	} else if (strcmp(k, "ws_max_viewers") == 0) {
-		if (conf_int(v, 1, 100000, &n) == -1)
-			goto bad;
-		conf->ws_max_viewers = (int)n;
-	} else if (strcmp(k, "auth") == 0) {
-		if (strcmp(v, "none") == 0)
-			conf->auth = AGD_AUTH_NONE;
-		else if (strcmp(v, "proxy") == 0)
-			conf->auth = AGD_AUTH_PROXY;
-		else
-			goto bad;
-	} else if (strcmp(k, "viewers") == 0 || strcmp(k, "operators") == 0 ||
-	    strcmp(k, "admins") == 0) {
-		char **list = k[0] == 'v' ? &conf->viewers :
-		    k[0] == 'o' ? &conf->operators : &conf->admins;
+/* An absolute path with no blanks in it. */
+static int
+conf_abs_path(const char *v)
+{
+	return (v[0] == '/' && strpbrk(v, " \t") == NULL ? 0 : -1);
+}
 
-		free(*list);
-		*list = xstrdup(v);
-	} else if (strcmp(k, "default_role") == 0) {
-		if ((conf->default_role = agd_role_parse(v)) == -1)
-			goto bad;
-	} else if (strcmp(k, "operators_manage_all") == 0) {
-		if (strcmp(v, "yes") == 0)
-			conf->operators_manage_all = 1;
-		else if (strcmp(v, "no") == 0)
-			conf->operators_manage_all = 0;
-		else
-			goto bad;
-	} else if (strcmp(k, "home_root") == 0) {
-		if (v[0] != '/' || strpbrk(v, " \t") != NULL)
-			goto bad;
-		free(conf->home_root);
-		conf->home_root = xstrdup(v);
-	} else if (strcmp(k, "project_roots") == 0) {
-		if (conf_abs_list(v) == -1)
-			goto bad;
-		free(conf->project_roots);
-		conf->project_roots = xstrdup(v);
-	} else if (strcmp(k, "allowed_hosts") == 0) {
-		free(conf->allowed_hosts);
-		conf->allowed_hosts = xstrdup(v);
-	} else if (strcmp(k, "env_deny") == 0) {
-		free(conf->env_deny);
-		conf->env_deny = xstrdup(v);
-	} else if (strcmp(k, "holder_path") == 0) {
-		free(conf->holder_path);
-		conf->holder_path = xstrdup(v);
-	} else if (strcmp(k, "worktree_root") == 0) {
-		if (*v != '\0' && *v != '/')
-			goto bad;
-		free(conf->worktree_root);
-		conf->worktree_root = *v == '\0' ? NULL : xstrdup(v);
-	} else {
-		xasprintf(cause, "unknown setting: %s", k);
+/* An absolute path, or "" (the default). */
+static int
+conf_abs_or_empty(const char *v)
+{
+	return (*v == '\0' || *v == '/' ? 0 : -1);
+}
+
+/* An absolute path, blanks allowed (a machine's work_root). */
+static int
+conf_abs(const char *v)
+{
+	return (v[0] == '/' ? 0 : -1);
+}
+
+/*
+ * An ssh host or user name: it ends up on ssh's command line, so nothing may look
+ * like an option or need quoting.
+ */
+static int
+conf_ssh_word(const char *v, const char *extra)
+{
+	size_t	i;
+
+	if (*v == '\0' || *v == '-')
 		return (-1);
+	for (i = 0; v[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)v[i]) && strchr(extra, v[i]) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+conf_ssh_host(const char *v)
+{
+	return (conf_ssh_word(v, ".-_:"));
+}
+
+static int
+conf_ssh_user(const char *v)
+{
+	return (conf_ssh_word(v, ".-_"));
+}
+
+/* Words of KEY=VALUE, each given to ssh as -o WORD: no quoting of any kind. */
+static int
+conf_ssh_options(const char *v)
+{
+	return (strpbrk(v, "'\"\\") == NULL ? 0 : -1);
+}
+
+static const struct conf_key conf_keys[] = {
+	{ "max_sessions", CONF_INT, CONF(max_sessions), 1, 100000, 0, NULL, NULL, "64",
+	  "each session is a holder, an agent and its memory: refuse more" },
+	{ "kill_grace_ms", CONF_INT, CONF(kill_grace_ms), 0, 600000, 0, NULL, NULL, "5000",
+	  "how long an ended agent's group has between SIGTERM and SIGKILL" },
+	{ "log_max_bytes", CONF_U64, CONF(log_max_bytes), 65536, LONG_MAX, 0, NULL, NULL,
+	  "67108864", "a session's output log is cut beyond this" },
+	{ "allowed_hosts", CONF_STRING, CONF(allowed_hosts), 0, 0, 0, NULL, NULL,
+	  "localhost 127.0.0.1 ::1", "Host headers accepted (DNS rebinding)" },
+	{ "env_deny", CONF_STRING, CONF(env_deny), 0, 0, 0, NULL, NULL,
+	  "AGENTD_* NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES",
+	  "our environment an agent does not inherit" },
+	{ "default_cols", CONF_INT, CONF(default_cols), 1, 1000, 0, NULL, NULL, "120",
+	  "terminal width of a session created without one" },
+	{ "default_rows", CONF_INT, CONF(default_rows), 1, 1000, 0, NULL, NULL, "40",
+	  "terminal height of a session created without one" },
+	{ "holder_path", CONF_STRING, CONF(holder_path), 0, 0, 0, NULL, NULL, NULL,
+	  "agentd-holder, if not next to agentd" },
+	{ "ws_ring_bytes", CONF_U64, CONF(ws_ring_bytes), 65536, 1L << 32, 0, NULL, NULL,
+	  "4194304", "recent output kept in memory per session for viewers" },
+	{ "ws_replay_bytes", CONF_U64, CONF(ws_replay_bytes), 0, 1L << 30, 0, NULL, NULL,
+	  "262144", "scrollback a new viewer gets when it asks for no offset" },
+	{ "ws_queue_bytes", CONF_U64, CONF(ws_queue_bytes), 65536, 1L << 30, 0, NULL, NULL,
+	  "262144", "queued for one viewer beyond this, it reads from the log" },
+	{ "ws_ping_ms", CONF_INT, CONF(ws_ping_ms), 100, 3600000, 0, NULL, NULL, "30000",
+	  "viewer ping interval; two missed pongs close it" },
+	{ "ws_max_viewers", CONF_INT, CONF(ws_max_viewers), 1, 100000, 0, NULL, NULL, "1024",
+	  "WebSocket viewers at once, over all sessions" },
+	{ "home_root", CONF_STRING, CONF(home_root), 0, 0, 0, NULL, conf_abs_path, NULL,
+	  "the home the directory browser starts in, if not ours" },
+	{ "project_roots", CONF_STRING, CONF(project_roots), 0, 0, 0, NULL, conf_abs_list,
+	  NULL, "where sessions may work (blank separated), if not the home" },
+	{ "debrief_long_minutes", CONF_INT, CONF(debrief_long_minutes), 0, 1000000, 0, NULL,
+	  NULL, "45", "a session this long gets an after-action review" },
+	{ "debrief_long_turns", CONF_INT, CONF(debrief_long_turns), 0, 1000000, 0, NULL,
+	  NULL, "10", "so does one with this many turns" },
+	{ "debrief_long_events", CONF_INT, CONF(debrief_long_events), 0, 1000000, 0, NULL,
+	  NULL, "120", "or with this many events" },
+	{ "debrief_short_secs", CONF_INT, CONF(debrief_short_secs), 0, 1000000, 0, NULL,
+	  NULL, "60", "how long the agent has to write its hotwash" },
+	{ "debrief_long_secs", CONF_INT, CONF(debrief_long_secs), 0, 1000000, 0, NULL,
+	  NULL, "180", "and its after-action review" },
+	{ "debrief_prompt_hotwash", CONF_STRING, CONF(debrief_prompt_hotwash), 0,
+	  CONF_PROMPT_MAX, CONF_NONEMPTY, NULL, NULL, DEBRIEF_HOTWASH_PROMPT,
+	  "what a short session's agent is asked at its end" },
+	{ "debrief_prompt_aar", CONF_STRING, CONF(debrief_prompt_aar), 0, CONF_PROMPT_MAX,
+	  CONF_NONEMPTY, NULL, NULL, DEBRIEF_AAR_PROMPT,
+	  "what a long session's agent is asked at its end" },
+	{ "auth", CONF_ENUM, CONF(auth), 0, 0, 0, conf_auth_parse, NULL, "none",
+	  "none: every request is the local admin; proxy: nginx says who" },
+	{ "viewers", CONF_STRING, CONF(viewers), 0, 0, 0, NULL, NULL, NULL,
+	  "users and @groups that may look" },
+	{ "operators", CONF_STRING, CONF(operators), 0, 0, 0, NULL, NULL, NULL,
+	  "users and @groups that may run sessions" },
+	{ "admins", CONF_STRING, CONF(admins), 0, 0, 0, NULL, NULL, NULL,
+	  "users and @groups that may do anything" },
+	{ "default_role", CONF_ENUM, CONF(default_role), 0, 0, 0, agd_role_parse, NULL,
+	  "none", "the role of an authenticated user not listed" },
+	{ "operators_manage_all", CONF_ENUM, CONF(operators_manage_all), 0, 0, 0,
+	  conf_yesno_parse, NULL, "no", "operators may change others' sessions" },
+	{ "worktree_root", CONF_STRING, CONF(worktree_root), 0, 0, CONF_EMPTYNULL, NULL,
+	  conf_abs_or_empty, NULL, "where worker worktrees go, if not <repo>/.worktrees" },
+};
+
+static const struct conf_key machine_keys[] = {
+	{ "host", CONF_STRING, MACHINE(host), 0, CONF_HOST_MAX, 0, NULL, conf_ssh_host,
+	  NULL, "ssh host name or address" },
+	{ "user", CONF_STRING, MACHINE(user), 0, CONF_USER_MAX, 0, NULL, conf_ssh_user,
+	  NULL, "ssh user, if not ssh's default" },
+	{ "port", CONF_INT, MACHINE(port), 1, 65535, 0, NULL, NULL, NULL,
+	  "ssh port, if not ssh's default" },
+	{ "work_root", CONF_STRING, MACHINE(work_root), 0, 0, 0, NULL, conf_abs, NULL,
+	  "holds the clones, named like the local repositories" },
+	{ "identity", CONF_STRING, MACHINE(identity), 0, 0, CONF_NONEMPTY, NULL, NULL, NULL,
+	  "ssh -i" },
+	{ "ssh_options", CONF_STRING, MACHINE(ssh_options), 0, 0, 0, NULL, conf_ssh_options,
+	  NULL, "extra -o KEY=VALUE words, blank separated" },
+};
+
+/* Set key k of the struct at base from v, as the table says; -1 with *cause if refused. */
+static int
+conf_set(const struct conf_key *keys, size_t nkeys, void *base, const char *what,
+    const char *k, const char *v, char **cause)
+{
+	const struct conf_key	*key;
+	char			*p = base, **sp;
+	size_t			 i;
+	long			 n;
+
+	for (i = 0; i < nkeys; i++) {
+		if (strcmp(keys[i].name, k) == 0)
+			break;
+	}
+	if (i == nkeys) {
+		xasprintf(cause, "unknown %ssetting: %s", what, k);
+		return (-1);
+	}
+	key = &keys[i];
+	p += key->offset;
+	switch (key->type) {
+	case CONF_INT:
+	case CONF_U64:
+		if (conf_int(v, key->min, key->max, &n) == -1)
+			goto bad;
+		if (key->type == CONF_INT)
+			*(int *)p = (int)n;
+		else
+			*(uint64_t *)p = (uint64_t)n;
+		break;
+	case CONF_ENUM:
+		if ((n = key->parse(v)) == -1)
+			goto bad;
+		*(int *)p = (int)n;
+		break;
+	case CONF_STRING:
+		if ((key->flags & CONF_NONEMPTY) && *v == '\0')
+			goto bad;
+		if (key->max != 0 && strlen(v) > (size_t)key->max)
+			goto bad;
+		if (key->check != NULL && key->check(v) == -1)
+			goto bad;
+		sp = (char **)p;
+		free(*sp);
+		*sp = (key->flags & CONF_EMPTYNULL) && *v == '\0' ? NULL : xstrdup(v);
+		break;
 	}
 	return (0);
 bad:
 	xasprintf(cause, "bad value for %s: %s", k, v);
 	return (-1);
+}
+
+/* Every key with a default, set from it (a default the table refuses is a bug). */
+static void
+conf_defaults(const struct conf_key *keys, size_t nkeys, void *base)
+{
+	char	*cause;
+	size_t	 i;
+
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i].dflt == NULL)
+			continue;
+		if (conf_set(keys, nkeys, base, "", keys[i].name, keys[i].dflt, &cause) == -1)
+			fatalx("built-in default: %s", cause);
+	}
+}
+
+/* Free every string the table put in the struct at base. */
+static void
+conf_free_strings(const struct conf_key *keys, size_t nkeys, void *base)
+{
+	size_t	i;
+
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i].type == CONF_STRING)
+			free(*(char **)((char *)base + keys[i].offset));
+	}
+}
+
+/* A line of an [agent TYPE] section: MODE = command line. */
+static int
+conf_agent_set(struct agd_agent *agent, const char *k, const char *v, char **cause)
+{
+	int	mode;
+
+	if ((mode = agd_mode_parse(k)) == -1) {
+		xasprintf(cause, "unknown permission mode: %s", k);
+		return (-1);
+	}
+	free(agent->argv[mode]);
+	agent->argv[mode] = xstrdup(v);
+	return (0);
 }
 
 struct agd_conf *
@@ -406,25 +493,7 @@ agd_conf_load(const char *path, char **cause)
 	int			 lineno = 0, m, rc;
 
 	conf = xcalloc(1, sizeof *conf);
-	conf->max_sessions = 64;
-	conf->kill_grace_ms = 5000;
-	conf->log_max_bytes = 64ULL * 1024 * 1024;
-	conf->allowed_hosts = xstrdup("localhost 127.0.0.1 ::1");
-	conf->env_deny = xstrdup("AGENTD_* NOTIFY_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES");
-	conf->default_cols = 120;
-	conf->default_rows = 40;
-	conf->debrief_long_minutes = 45;
-	conf->debrief_long_turns = 10;
-	conf->debrief_long_events = 120;
-	conf->debrief_short_secs = 60;
-	conf->debrief_long_secs = 180;
-	conf->debrief_prompt_hotwash = xstrdup(DEBRIEF_HOTWASH_PROMPT);
-	conf->debrief_prompt_aar = xstrdup(DEBRIEF_AAR_PROMPT);
-	conf->ws_ring_bytes = 4 * 1024 * 1024;
-	conf->ws_replay_bytes = 256 * 1024;
-	conf->ws_queue_bytes = 256 * 1024;
-	conf->ws_ping_ms = 30000;
-	conf->ws_max_viewers = 1024;
+	conf_defaults(conf_keys, nitems(conf_keys), conf);
 	for (i = 0; i < sizeof builtin_agents / sizeof builtin_agents[0]; i++) {
 		a = conf_agent_get(conf, builtin_agents[i].type, 0);
 		for (m = 0; m < AGD_MODE_COUNT; m++)
@@ -477,9 +546,12 @@ agd_conf_load(const char *path, char **cause)
 		k = trim(s);
 		v = trim(eq + 1);
 		if (machine != NULL)
-			rc = conf_machine_set(machine, k, v, &msg);
+			rc = conf_set(machine_keys, nitems(machine_keys), machine, "machine ", k,
+			    v, &msg);
+		else if (agent != NULL)
+			rc = conf_agent_set(agent, k, v, &msg);
 		else
-			rc = conf_set(conf, agent, k, v, &msg);
+			rc = conf_set(conf_keys, nitems(conf_keys), conf, "", k, v, &msg);
 		if (rc == -1) {
 			xasprintf(cause, "%s:%d: %s", path, lineno, msg);
 			free(msg);
@@ -527,14 +599,9 @@ agd_conf_free(struct agd_conf *conf)
 	for (mc = conf->machines; mc != NULL; mc = mnext) {
 		mnext = mc->next;
 		free(mc->id);
-		free(mc->host);
-		free(mc->user);
-		free(mc->work_root);
-		free(mc->identity);
-		free(mc->ssh_options);
+		conf_free_strings(machine_keys, nitems(machine_keys), mc);
 		free(mc);
 	}
-	free(conf->worktree_root);
 	for (a = conf->agents; a != NULL; a = next) {
 		next = a->next;
 		for (m = 0; m < AGD_MODE_COUNT; m++)
@@ -542,16 +609,7 @@ agd_conf_free(struct agd_conf *conf)
 		free(a->type);
 		free(a);
 	}
-	free(conf->allowed_hosts);
-	free(conf->env_deny);
-	free(conf->holder_path);
-	free(conf->debrief_prompt_hotwash);
-	free(conf->debrief_prompt_aar);
-	free(conf->viewers);
-	free(conf->operators);
-	free(conf->admins);
-	free(conf->home_root);
-	free(conf->project_roots);
+	conf_free_strings(conf_keys, nitems(conf_keys), conf);
 	free(conf);
 }
 

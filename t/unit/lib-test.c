@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conf.h"
+#include "log.h"
 #include "json.h"
 #include "proto.h"
 #include "seqlog.h"
@@ -111,6 +113,102 @@ test_conf(void)
 	is_int(agd_mode_parse("yolo"), -1, "unknown mode");
 	ok(agd_argv_split("a 'b", NULL, &cause) == NULL, "unterminated quote refused");
 	free(cause);
+}
+
+/* Load text as a config file; NULL with *cause if refused. */
+static struct agd_conf *
+conf_text(const char *text, char **cause)
+{
+	struct agd_conf	*c;
+	char		 path[] = "/tmp/agd-conf-XXXXXX";
+	int		 fd;
+
+	*cause = NULL;
+	fd = mkstemp(path);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fatal("write %s", path);
+	close(fd);
+	c = agd_conf_load(path, cause);
+	unlink(path);
+	return (c);
+}
+
+/* The key table: every default, bounds, each kind of check, machines. */
+static void
+test_conf_table(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*refused;	/* NULL: loads */
+	} cases[] = {
+		{ "max_sessions = 0\n", "bad value for max_sessions: 0" },
+		{ "max_sessions = 100000\n", NULL },
+		{ "max_sessions = 12x\n", "bad value" },
+		{ "log_max_bytes = 65535\n", "bad value" },
+		{ "ws_ring_bytes = 4294967297\n", "bad value" },
+		{ "auth = proxy\n", NULL },
+		{ "auth = basic\n", "bad value for auth" },
+		{ "default_role = viewer\n", NULL },
+		{ "default_role = boss\n", "bad value" },
+		{ "operators_manage_all = maybe\n", "bad value" },
+		{ "home_root = /a b\n", "bad value" },
+		{ "project_roots = /a /b\n", NULL },
+		{ "project_roots = /a b\n", "bad value" },
+		{ "debrief_prompt_aar =\n", "bad value" },
+		{ "worktree_root = rel\n", "bad value" },
+		{ "[machine m]\nhost = h\n", "needs host and work_root" },
+		{ "[machine m]\nhost = -h\nwork_root = /w\n", "bad value for host" },
+		{ "[machine m]\nhost = h\nwork_root = /w\nport = 0\n", "bad value for port" },
+		{ "[machine m]\nhost = h\nwork_root = /w\nbogus = 1\n",
+		  "unknown machine setting: bogus" },
+		{ "[machine m]\nhost = h\nwork_root = /w\nssh_options = A='b'\n", "bad value" },
+		{ "[machine m]\nhost = h\nwork_root = /w\nidentity =\n", "bad value" },
+	};
+	struct agd_conf			*c;
+	const struct agd_machine	*m;
+	char				*cause;
+	size_t				 i;
+
+	c = agd_conf_load(NULL, &cause);
+	ok(c->kill_grace_ms == 5000 && c->log_max_bytes == 64ULL * 1024 * 1024 &&
+	    c->default_cols == 120 && c->default_rows == 40 &&
+	    c->ws_ring_bytes == 4 * 1024 * 1024 && c->ws_replay_bytes == 256 * 1024 &&
+	    c->ws_queue_bytes == 256 * 1024 && c->ws_ping_ms == 30000 &&
+	    c->ws_max_viewers == 1024 && c->debrief_long_minutes == 45 &&
+	    c->debrief_long_turns == 10 && c->debrief_long_events == 120 &&
+	    c->debrief_short_secs == 60 && c->debrief_long_secs == 180 &&
+	    c->auth == AGD_AUTH_NONE && c->default_role == 0 && !c->operators_manage_all,
+	    "numeric defaults");
+	ok(strcmp(c->allowed_hosts, "localhost 127.0.0.1 ::1") == 0 &&
+	    strncmp(c->env_deny, "AGENTD_* ", 9) == 0 &&
+	    strncmp(c->debrief_prompt_hotwash, "DEBRIEF (hotwash)", 17) == 0 &&
+	    strncmp(c->debrief_prompt_aar, "DEBRIEF (after-action", 21) == 0 &&
+	    c->holder_path == NULL && c->home_root == NULL && c->project_roots == NULL &&
+	    c->viewers == NULL && c->worktree_root == NULL, "string defaults");
+	agd_conf_free(c);
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		c = conf_text(cases[i].text, &cause);
+		if (cases[i].refused == NULL)
+			ok(c != NULL, "loads: %s (%s)", cases[i].text, cause ? cause : "");
+		else
+			ok(c == NULL && strstr(cause, cases[i].refused) != NULL,
+			    "refused: %s (%s)", cases[i].text, cause ? cause : "");
+		agd_conf_free(c);
+		free(cause);
+	}
+
+	c = conf_text("worktree_root = /w\nworktree_root =\nauth = proxy\n"
+	    "[machine m1]\nhost = h.example\nuser = u\nport = 2222\n"
+	    "work_root = /srv/w\nidentity = /k\nssh_options = A=b C=d\n", &cause);
+	ok(c != NULL && c->worktree_root == NULL && c->auth == AGD_AUTH_PROXY,
+	    "empty worktree_root is the default again");
+	m = c != NULL ? agd_conf_machine(c, "m1") : NULL;
+	ok(m != NULL && strcmp(m->host, "h.example") == 0 && strcmp(m->user, "u") == 0 &&
+	    m->port == 2222 && strcmp(m->work_root, "/srv/w") == 0 &&
+	    strcmp(m->identity, "/k") == 0 && strcmp(m->ssh_options, "A=b C=d") == 0,
+	    "machine settings read");
+	agd_conf_free(c);
 }
 
 static void
@@ -301,6 +399,7 @@ main(void)
 	test_names();
 	test_utf8();
 	test_conf();
+	test_conf_table();
 	test_proto();
 	test_seqlog();
 	test_workers();
