@@ -1,10 +1,12 @@
 /*
- * Agent adapters: what agentd knows about the real agent programs (claude, codex,
- * openclaw) beyond their terminal - how to launch them, when they are ready, their
- * own records (hooks, transcripts), their status, approvals and usage.
+ * Agent adapters, as the session sees them: what agentd knows about the real agent
+ * programs beyond their terminal - how to launch them, when they are ready, their
+ * own records (hooks, transcripts), their status, approvals and usage. The
+ * programs it knows are the kinds of agent-kinds.c (agent-kind.h).
  *
  * An adapter is attached when the session's command runs one of those programs
  * (by the basename of argv[0]); any other program is a plain terminal session.
+ * Every function takes the session (borrowed) and does nothing without an adapter.
  */
 #ifndef AGENTD_AGENT_H
 #define AGENTD_AGENT_H
@@ -18,6 +20,7 @@ struct session;
 
 /* At create (adopted = 0) or re-adoption: attach an adapter; may append to *argv. */
 void	agent_attach(struct session *, char ***argv, int adopted);
+/* Free the adapter (the session's own is set to NULL). */
 void	agent_detach(struct session *);
 /* The holder says the agent runs. */
 void	agent_running(struct session *);
@@ -34,8 +37,9 @@ void	agent_submit_command(struct session *, const char *text, int debrief);
 void	agent_reset(struct session *);
 /* Answer a pending approval. 0, or -1 with *code (static) and *cause. */
 int	agent_approve(struct session *, int allow, const char **code, char **cause);
-/* A hook report from the agent (claude --settings hooks). Borrowed. */
+/* A hook report from the agent (agentd hook). Borrowed. */
 void	agent_hook(struct session *, struct json_object *);
+/* The terminal's new size, for the screen model. */
 void	agent_resize(struct session *, int cols, int rows);
 /* The session ended: read the last of its records. */
 void	agent_ended(struct session *);

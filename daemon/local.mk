@@ -9,7 +9,9 @@ daemon_agentd_SOURCES = \
 	daemon/session.c \
 	daemon/spawn.c \
 	daemon/screen.c daemon/screen.h \
-	daemon/agent.c daemon/agent.h \
+	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
+	daemon/agent-event.c daemon/agent-kinds.c \
+	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-openclaw.c \
 	daemon/debrief.c \
 	daemon/ws.c \
 	daemon/ws-parse.c daemon/ws-parse.h \

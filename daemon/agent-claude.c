@@ -1,0 +1,300 @@
+/*
+ * The Claude Code adapter (rules for 2.1.x). Its hooks (--settings with command
+ * hooks that call `agentd hook`) report status and approvals; its live transcript
+ * JSONL (~/.claude/projects/<dir>/<session-id>.jsonl) reports messages, tool use
+ * and usage; the screen answers its start dialogs and tells readiness.
+ */
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent-kind.h"
+#include "agentd.h"
+#include "json.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* Seconds claude waits for one `agentd hook` before it goes on without it. */
+#define CLAUDE_HOOK_TIMEOUT	10
+
+/* The adapter's own state (a->priv). */
+struct claude {
+	char	*settings;	/* the --settings file written at create */
+	char	*last_msg_id;	/* usage is counted once per message */
+	int	 hooks;		/* the hooks report */
+};
+
+static void	claude_prepare(struct session *, struct agent *, char ***);
+static void	claude_find(struct session *, struct agent *);
+static void	claude_line(struct session *, struct agent *, struct json_object *);
+static void	claude_screen(struct session *, struct agent *, const char *);
+static int	claude_ready(const char *);
+static void	claude_hook(struct session *, struct agent *, struct json_object *);
+static void	claude_free(void *);
+
+/* Claude Code: agent-kind.h says what each member is for. */
+const struct agent_kind agent_claude = {
+	.name = "claude",
+	.rules = "claude-2.1",
+	.install_hint = "npm install -g @anthropic-ai/claude-code",
+	.argv = {
+		"claude --permission-mode default",
+		"claude --permission-mode acceptEdits",
+		"claude --permission-mode bypassPermissions"
+	},
+	.reset_cmd = "/clear",
+	.allow_keys = "\r",
+	.deny_keys = "\x1b",
+	.approval_box = "Do you want to proceed?",
+	.prepare = claude_prepare,
+	.find = claude_find,
+	.line = claude_line,
+	.screen = claude_screen,
+	.ready = claude_ready,
+	.hook = claude_hook,
+	.free = claude_free
+};
+
+/* The state, made on first use (an adopted session was never prepared). */
+static struct claude *
+claude_of(struct agent *a)
+{
+	if (a->priv == NULL)
+		a->priv = xcalloc(1, sizeof (struct claude));
+	return (a->priv);
+}
+
+static void
+claude_free(void *p)
+{
+	struct claude	*c = p;
+
+	free(c->settings);
+	free(c->last_msg_id);
+	free(c);
+}
+
+/* The settings: a command hook for each event, calling `agentd hook NAME`. */
+static struct json_object *
+claude_settings(struct session *s)
+{
+	struct json_object	*set, *hooks, *arr, *ent, *hl, *h;
+	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
+	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop", "SessionEnd" };
+	char			 self[PATH_MAX], *cmd;
+	ssize_t			 n;
+	size_t			 i;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		fatal("readlink /proc/self/exe");
+	self[n] = '\0';
+	xasprintf(&cmd, "'%s' -H '%s' hook '%s'", self, agentd_home, s->name);
+	set = json_object_new_object();
+	hooks = json_object_new_object();
+	for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+		arr = json_object_new_array();
+		ent = json_object_new_object();
+		json_object_object_add(ent, "matcher", json_object_new_string(""));
+		hl = json_object_new_array();
+		h = json_object_new_object();
+		json_object_object_add(h, "type", json_object_new_string("command"));
+		json_object_object_add(h, "command", json_object_new_string(cmd));
+		json_object_object_add(h, "timeout",
+		    json_object_new_int(CLAUDE_HOOK_TIMEOUT));
+		json_object_array_add(hl, h);
+		json_object_object_add(ent, "hooks", hl);
+		json_object_array_add(arr, ent);
+		json_object_object_add(hooks, events[i], arr);
+	}
+	json_object_object_add(set, "hooks", hooks);
+	/* The caller chose bypassPermissions: no second confirmation. */
+	json_object_object_add(set, "skipDangerousModePermissionPrompt",
+	    json_object_new_boolean(1));
+	free(cmd);
+	return (set);
+}
+
+static void
+claude_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	struct claude		*c = claude_of(a);
+	struct json_object	*set;
+	char			**argv = *argvp;
+	int			 argc = 0;
+	FILE			*f;
+
+	set = claude_settings(s);
+	xasprintf(&c->settings, "%s/claude-settings.json", s->dir);
+	if ((f = fopen(c->settings, "w")) != NULL) {
+		fputs(agd_json_text(set, NULL), f);
+		fclose(f);
+	}
+	json_object_put(set);
+
+	a->uuid = agent_uuid();
+	while (argv[argc] != NULL)
+		argc++;
+	argv = xreallocarray(argv, (size_t)argc + 5, sizeof *argv);
+	argv[argc++] = xstrdup("--session-id");
+	argv[argc++] = xstrdup(a->uuid);
+	argv[argc++] = xstrdup("--settings");
+	argv[argc++] = xstrdup(c->settings);
+	argv[argc] = NULL;
+	*argvp = argv;
+}
+
+static void
+claude_find(struct session *s, struct agent *a)
+{
+	glob_t	 g;
+	char	*pat, *base;
+
+	(void)s;
+	if (a->records != NULL || a->uuid == NULL)
+		return;
+	base = agent_home_path(".claude/projects");
+	xasprintf(&pat, "%s/*/%s.jsonl", base, a->uuid);
+	if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+		a->records = xstrdup(g.gl_pathv[0]);
+	globfree(&g);
+	free(pat);
+	free(base);
+}
+
+/* A user record: the prompt, or tool results (and text) in blocks. */
+static void
+claude_user(struct session *s, struct json_object *content, struct json_object *rec)
+{
+	struct json_object	*it;
+	const char		*t;
+	size_t			 i;
+
+	if (json_object_is_type(content, json_type_string)) {
+		agent_text_event(s, "user_message", json_object_get_string(content),
+		    rec, "transcript");
+		return;
+	}
+	for (i = 0; content != NULL && json_object_is_type(content,
+	    json_type_array) && i < json_object_array_length(content); i++) {
+		it = json_object_array_get_idx(content, i);
+		if ((t = agent_str(it, "type")) == NULL)
+			continue;
+		if (strcmp(t, "tool_result") == 0)
+			agent_tool_result(s, agent_str(it, "tool_use_id"),
+			    agent_obj(it, "content"), agent_obj(it, "is_error") != NULL &&
+			    json_object_get_boolean(agent_obj(it, "is_error")), rec);
+		else if (strcmp(t, "text") == 0 && agent_str(it, "text") != NULL)
+			agent_text_event(s, "user_message", agent_str(it, "text"),
+			    rec, "transcript");
+	}
+}
+
+static void
+claude_line(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct claude		*c = claude_of(a);
+	struct json_object	*msg, *content, *usage;
+	const char		*type, *t, *id;
+
+	if ((type = agent_str(rec, "type")) == NULL)
+		return;
+	msg = agent_obj(rec, "message");
+	content = agent_obj(msg, "content");
+	if (strcmp(type, "user") == 0 && msg != NULL) {
+		claude_user(s, content, rec);
+		return;
+	}
+	if (strcmp(type, "assistant") == 0 && msg != NULL) {
+		agent_assistant_blocks(s, content, rec, "tool_use", "input");
+		/* One content block per line, the same message: count usage once. */
+		id = agent_str(msg, "id");
+		usage = agent_obj(msg, "usage");
+		if (usage != NULL && (id == NULL || c->last_msg_id == NULL ||
+		    strcmp(id, c->last_msg_id) != 0)) {
+			free(c->last_msg_id);
+			c->last_msg_id = id != NULL ? xstrdup(id) : NULL;
+			agent_usage(s, agent_int(usage, "input_tokens"),
+			    agent_int(usage, "output_tokens"),
+			    agent_int(usage, "cache_read_input_tokens"),
+			    agent_int(usage, "cache_creation_input_tokens"),
+			    json_object_get_double(agent_obj(rec, "costUSD")), rec);
+		}
+		return;
+	}
+	if (strcmp(type, "system") == 0 && (t = agent_str(rec, "subtype")) != NULL &&
+	    strcmp(t, "turn_duration") == 0) {
+		agent_event(s, "turn_end", NULL, rec, "transcript");
+		/*
+		 * The hooks say so first; this is for a session without them (and never
+		 * for the end of a turn before the last delivery).
+		 */
+		if (!c->hooks && a->turn_seen && a->status == AGENT_WORKING)
+			agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+		return;
+	}
+	if (strcmp(type, "error") == 0)
+		agent_text_event(s, "error", agent_str(rec, "message") != NULL ?
+		    agent_str(rec, "message") : "error", rec, "transcript");
+}
+
+static void
+claude_screen(struct session *s, struct agent *a, const char *text)
+{
+	int	busy = strstr(text, "esc to interrupt") != NULL;
+
+	/*
+	 * Dialogs the API call already answered: the caller chose the folder (trust
+	 * it) and the mode (accept bypass). Move the cursor to that option, and
+	 * confirm once the screen shows it selected (the TUI may redraw in between).
+	 */
+	if (agent_choose(s, text, "No, exit", "Yes, I trust this folder", "trust") ||
+	    agent_choose(s, text, "No, exit", "Yes, I accept", "bypass_permissions"))
+		return;
+	if (a->status == AGENT_STARTING && !busy && strstr(text, "for shortcuts") != NULL)
+		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	/* Approval box in a session whose hooks never reported: the screen says so. */
+	if (!claude_of(a)->hooks && a->status == AGENT_WORKING &&
+	    strstr(text, "Do you want to proceed?") != NULL)
+		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", NULL);
+}
+
+static int
+claude_ready(const char *text)
+{
+	return (strstr(text, "for shortcuts") != NULL &&
+	    strstr(text, "esc to interrupt") == NULL &&
+	    strstr(text, "Do you want to proceed?") == NULL);
+}
+
+static void
+claude_hook(struct session *s, struct agent *a, struct json_object *ev)
+{
+	const char	*name = agent_str(ev, "hook_event_name"), *tool;
+
+	if (name == NULL)
+		return;
+	claude_of(a)->hooks = 1;
+	tool = agent_str(ev, "tool_name");
+	if (strcmp(name, "SessionStart") == 0) {
+		agent_event(s, "agent_started", NULL, ev, "hook");
+	} else if (strcmp(name, "UserPromptSubmit") == 0) {
+		a->turn_seen = 1;
+		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	} else if (strcmp(name, "PreToolUse") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "tool_use", NULL);
+	} else if (strcmp(name, "PermissionRequest") == 0) {
+		agent_approval_asked(s, tool != NULL ? tool : "?",
+		    agent_obj(ev, "tool_input"), ev, "hook");
+	} else if (strcmp(name, "PostToolUse") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	} else if (strcmp(name, "Stop") == 0) {
+		/* Read the transcript first, so the events come before the idle status. */
+		agent_read_records(s);
+		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+	} else if (strcmp(name, "SessionEnd") == 0) {
+		agent_event(s, "agent_ended", NULL, ev, "hook");
+	}
+}

@@ -1,0 +1,262 @@
+/*
+ * The Codex CLI adapter (rules for 0.171). Its rollout JSONL
+ * ($CODEX_HOME/sessions/Y/M/D/rollout-*.jsonl) reports messages, tool use, turns
+ * and usage; the screen answers its trust dialog, tells readiness, and shows the
+ * approvals (the rollout does not record a pending one).
+ */
+#include <sys/stat.h>
+
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-kind.h"
+#include "agentd.h"
+#include "json.h"
+#include "xmalloc.h"
+
+/* The first line of a rollout (its session_meta, with the cwd) fits in this. */
+#define CODEX_META_MAX		65536
+/* A rollout this much older than the session (seconds) is another run's. */
+#define CODEX_ROLLOUT_SLACK	2
+
+#define CODEX_APPROVAL		"Would you like to run the following command?"
+
+static void	codex_prepare(struct session *, struct agent *, char ***);
+static void	codex_find(struct session *, struct agent *);
+static void	codex_line(struct session *, struct agent *, struct json_object *);
+static void	codex_screen(struct session *, struct agent *, const char *);
+static int	codex_ready(const char *);
+
+/* Codex CLI: agent-kind.h says what each member is for. */
+const struct agent_kind agent_codex = {
+	.name = "codex",
+	.rules = "codex-0.171",
+	.install_hint = "npm install -g @openai/codex",
+	.argv = {
+		"codex --no-daemon -a on-request -s workspace-write",
+		"codex --no-daemon -a on-request -s workspace-write",
+		"codex --no-daemon --dangerously-bypass-approvals-and-sandbox"
+	},
+	.reset_cmd = "/new",
+	.allow_keys = "y",
+	.deny_keys = "\x1b",
+	.approval_box = CODEX_APPROVAL,
+	.prepare = codex_prepare,
+	.find = codex_find,
+	.line = codex_line,
+	.screen = codex_screen,
+	.ready = codex_ready
+};
+
+static void
+codex_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char	**argv = *argvp, *trust;
+	int	  argc = 0;
+
+	(void)a;
+	/* The caller chose the folder: trust it for this run only (-c, no file). */
+	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
+	while (argv[argc] != NULL)
+		argc++;
+	argv = xreallocarray(argv, (size_t)argc + 3, sizeof *argv);
+	argv[argc++] = xstrdup("-c");
+	argv[argc++] = trust;
+	argv[argc] = NULL;
+	*argvp = argv;
+}
+
+/* 1 if the rollout at path starts with the meta of a run in cwd. */
+static int
+codex_rollout_of(const char *path, const char *cwd)
+{
+	struct json_object	*rec;
+	const char		*rcwd;
+	char			 line[CODEX_META_MAX], *cause;
+	int			 mine = 0;
+	FILE			*f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	if (fgets(line, sizeof line, f) != NULL) {
+		rec = agd_json_parse(line, strcspn(line, "\n"), &cause);
+		if (rec == NULL)
+			free(cause);
+		else {
+			rcwd = agent_str(agent_obj(rec, "payload"), "cwd");
+			mine = rcwd != NULL && strcmp(rcwd, cwd) == 0;
+			json_object_put(rec);
+		}
+	}
+	fclose(f);
+	return (mine);
+}
+
+/* The newest rollout no other session reads, begun in the session's directory. */
+static void
+codex_find(struct session *s, struct agent *a)
+{
+	struct stat	 sb;
+	glob_t		 g;
+	const char	*ch, *p;
+	char		*pat, *base = NULL;
+	size_t		 i;
+
+	if (a->records != NULL)
+		return;
+	if ((ch = getenv("CODEX_HOME")) != NULL && *ch != '\0')
+		base = xstrdup(ch);
+	else
+		base = agent_home_path(".codex");
+	xasprintf(&pat, "%s/sessions/*/*/*/rollout-*.jsonl", base);
+	free(base);
+	if (glob(pat, 0, NULL, &g) != 0) {
+		free(pat);
+		return;
+	}
+	free(pat);
+	for (i = g.gl_pathc; i > 0 && a->records == NULL; i--) {
+		p = g.gl_pathv[i - 1];
+		if (stat(p, &sb) == -1 || sb.st_mtime < a->started - CODEX_ROLLOUT_SLACK ||
+		    agent_records_taken(s, p))
+			continue;
+		if (codex_rollout_of(p, s->cwd))
+			a->records = xstrdup(p);
+	}
+	globfree(&g);
+}
+
+/* A message of the user or the assistant. */
+static void
+codex_message(struct session *s, struct json_object *p, struct json_object *rec)
+{
+	const char	*role;
+	char		*text;
+
+	if ((role = agent_str(p, "role")) == NULL)
+		return;
+	if (strcmp(role, "user") == 0 &&
+	    (text = agent_content_text(agent_obj(p, "content"), "input_text")) != NULL) {
+		/* Codex adds its own context as user messages: keep the user's. */
+		if (strncmp(text, "<", 1) != 0)
+			agent_text_event(s, "user_message", text, rec, "transcript");
+		free(text);
+	} else if (strcmp(role, "assistant") == 0 &&
+	    (text = agent_content_text(agent_obj(p, "content"), "output_text")) != NULL) {
+		agent_text_event(s, "assistant_text", text, rec, "transcript");
+		free(text);
+	}
+}
+
+/* A tool call; its arguments are a JSON text (kept as a string if not JSON). */
+static void
+codex_call(struct session *s, struct json_object *p, struct json_object *rec)
+{
+	struct json_object	*args = NULL;
+	const char		*text = agent_str(p, "arguments");
+	char			*cause;
+
+	if (text != NULL && (args = agd_json_parse(text, strlen(text), &cause)) == NULL) {
+		free(cause);
+		args = json_object_new_string(text);
+	}
+	agent_tool_use(s, agent_str(p, "name") != NULL ? agent_str(p, "name") : "?", args,
+	    agent_str(p, "call_id"), rec, "transcript");
+	json_object_put(args);
+}
+
+static void
+codex_item(struct session *s, struct agent *a, const char *pt, struct json_object *p,
+    struct json_object *rec)
+{
+	if (strcmp(pt, "message") == 0)
+		codex_message(s, p, rec);
+	else if (strcmp(pt, "function_call") == 0 || strcmp(pt, "custom_tool_call") == 0)
+		codex_call(s, p, rec);
+	else if (strcmp(pt, "function_call_output") == 0 ||
+	    strcmp(pt, "custom_tool_call_output") == 0) {
+		agent_tool_result(s, agent_str(p, "call_id"), agent_obj(p, "output"), 0, rec);
+		if (a->status == AGENT_WAITING)
+			agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
+	}
+}
+
+static void
+codex_line(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct json_object	*p, *info, *tot;
+	const char		*type, *pt;
+	int64_t			 in, out, cread;
+
+	if ((type = agent_str(rec, "type")) == NULL ||
+	    (p = agent_obj(rec, "payload")) == NULL || (pt = agent_str(p, "type")) == NULL)
+		return;
+	if (strcmp(type, "response_item") == 0) {
+		codex_item(s, a, pt, p, rec);
+		return;
+	}
+	if (strcmp(type, "event_msg") != 0)
+		return;
+	if (strcmp(pt, "task_started") == 0) {
+		a->turn_seen = 1;
+		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
+	} else if (strcmp(pt, "task_complete") == 0) {
+		agent_event(s, "turn_end", NULL, rec, "transcript");
+		/* Not the end of a turn that began before the last delivery. */
+		if (a->turn_seen || a->delivered_ms == 0)
+			agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+	} else if (strcmp(pt, "token_count") == 0 &&
+	    (info = agent_obj(p, "info")) != NULL &&
+	    (tot = agent_obj(info, "total_token_usage")) != NULL) {
+		/* Codex reports running totals: count the growth. */
+		in = agent_int(tot, "input_tokens");
+		cread = agent_int(tot, "cached_input_tokens");
+		out = agent_int(tot, "output_tokens");
+		agent_usage(s, in - cread - (a->in), out - a->out, cread - a->cread,
+		    agent_int(tot, "cache_write_input_tokens") - a->cwrite, 0, rec);
+	} else if (strcmp(pt, "error") == 0) {
+		agent_text_event(s, "error", agent_str(p, "message") != NULL ?
+		    agent_str(p, "message") : "error", rec, "transcript");
+	}
+}
+
+static void
+codex_screen(struct session *s, struct agent *a, const char *text)
+{
+	struct json_object	*in;
+	const char		*cmd;
+	char			*line;
+	int			 busy = strstr(text, "esc to interrupt") != NULL;
+
+	if (strstr(text, "Trust this folder") != NULL && strstr(text, "Trust and continue") != NULL) {
+		if (agent_answer(s, "\r", NULL))
+			agent_dialog(s, "trust");
+		return;
+	}
+	if (a->status == AGENT_STARTING && !busy &&
+	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
+		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	if (a->status != AGENT_WAITING && strstr(text, CODEX_APPROVAL) != NULL) {
+		in = json_object_new_object();
+		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {
+			cmd += cmd[0] == '\n' ? 5 : 2;
+			line = xstrndup(cmd, strcspn(cmd, "\n"));
+			json_object_object_add(in, "command", json_object_new_string(line));
+			free(line);
+		}
+		agent_approval_asked(s, "exec_command", in, NULL, "screen");
+		json_object_put(in);
+	} else if (a->status == AGENT_WAITING && strcmp(a->source, "screen") == 0 &&
+	    strstr(text, CODEX_APPROVAL) == NULL)
+		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
+}
+
+static int
+codex_ready(const char *text)
+{
+	return ((strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL) &&
+	    strstr(text, "esc to interrupt") == NULL &&
+	    strstr(text, "Would you like to run") == NULL);
+}

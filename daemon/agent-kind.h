@@ -1,0 +1,189 @@
+/*
+ * The adapter interface: what an agent kind (agent-claude.c, agent-codex.c,
+ * agent-openclaw.c) provides to the engine (agent.c), and the engine's helpers
+ * an adapter calls to report what its agent does.
+ *
+ * A kind is one const struct agent_kind. The engine owns struct agent and the
+ * session; the adapter owns only a->priv (made by its prepare hook, freed by its
+ * free hook). agent-kinds.c holds the table of kinds, the only list of them.
+ */
+#ifndef AGENTD_AGENT_KIND_H
+#define AGENTD_AGENT_KIND_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+
+struct agent;
+struct event;
+struct screen;
+struct session;
+
+/* The agent's status, as the events and the session object name it. */
+#define AGENT_STARTING		0
+#define AGENT_IDLE		1
+#define AGENT_WORKING		2
+#define AGENT_WAITING		3
+
+/*
+ * One agent program. Hooks that may be NULL say so. Every hook gets the session
+ * and its adapter state (s->agent); none may keep either past its return.
+ */
+struct agent_kind {
+	/* The program's basename (selects the adapter) and its built-in agentType. */
+	const char	*name;
+	const char	*rules;		/* the CLI version the screen rules are written for */
+	/* How to install the program, for the agent_not_found error. */
+	const char	*install_hint;
+	/* Built-in command line per AGD_MODE_*, unless an [agent NAME] section replaces it. */
+	const char	*argv[AGD_MODE_COUNT];
+	const char	*reset_cmd;	/* its "new conversation" command */
+	const char	*allow_keys;	/* keys that answer an approval box; NULL: none */
+	const char	*deny_keys;
+	const char	*approval_box;	/* on screen while an approval waits; NULL: none */
+
+	/* At create: add launch arguments to *argv (may replace the array); make priv. */
+	void		(*prepare)(struct session *, struct agent *, char ***argv);
+	/* Look for the agent's records; set a->records once found. */
+	void		(*find)(struct session *, struct agent *);
+	/*
+	 * Read new records from a->records after a->roff; NULL: the records are JSONL
+	 * and the engine reads them line by line into line.
+	 */
+	void		(*read)(struct session *, struct agent *);
+	/* One record (a JSON object, borrowed). */
+	void		(*line)(struct session *, struct agent *, struct json_object *);
+	/* The screen rules: the terminal's text (borrowed) changed. */
+	void		(*screen)(struct session *, struct agent *, const char *);
+	/* 1 if the composer on this screen takes input. NULL: always. */
+	int		(*ready)(const char *);
+	/* A hook report of the agent (agentd hook), borrowed. NULL: it has none. */
+	void		(*hook)(struct session *, struct agent *, struct json_object *);
+	/* Free a->priv. NULL: priv is unused. */
+	void		(*free)(void *);
+};
+
+/* A message or command waiting to be typed into the agent's composer. */
+struct qmsg {
+	char			*text;
+	uint64_t		 seq;		/* its message event; 0 for commands */
+	int			 debrief;	/* the pre-kill debrief prompt */
+	TAILQ_ENTRY(qmsg)	 entry;
+};
+
+/* The adapter state of one session (s->agent), owned by the engine. */
+struct agent {
+	const struct agent_kind	*kind;
+	void			*priv;		/* the kind's own, freed by kind->free */
+	struct screen		*screen;	/* a model of the terminal */
+	int			 screen_dirty;
+	uint64_t		 screen_ms;	/* last run of the screen rules */
+	struct event		*poll_ev;
+	struct event		*enter_ev;
+	time_t			 started;
+
+	int			 status;	/* AGENT_* */
+	const char		*source;	/* who said so: daemon, hook, transcript, screen */
+	const char		*phase;
+	char			 since[32];
+	struct json_object	*pending;	/* the approval asked for */
+	struct json_object	*last_tool;
+
+	TAILQ_HEAD(, qmsg)	 queue;
+	int			 delivering;
+	int			 turn_seen;	/* the agent started a turn since the last delivery */
+	char			*last_text;	/* the last text typed, to check it went in */
+	int			 enter_retried;
+	const char		*approve_keys;	/* an answer waiting for its box */
+	int			 approve_allow;
+	uint64_t		 approve_ms;
+	uint64_t		 approve_seen_ms;	/* the box first seen */
+	const char		*approve_sent;	/* sent: checked it was taken */
+	uint64_t		 approve_sent_ms;
+	int			 approve_retries;
+	uint64_t		 delivered_ms;
+
+	char			*uuid;		/* the agent's own session id */
+	char			*records;	/* its records: a JSONL file or a store */
+	off_t			 roff;		/* read so far: a byte offset or a row id */
+	int64_t			 in, out, cread, cwrite;
+	double			 cost;
+	uint64_t		 answered_ms;	/* last keys sent to a dialog */
+	struct event		*keys_ev;	/* keys to send a moment later */
+	char			*keys_later;
+};
+
+/* agent-kinds.c: the table of kinds, ended by NULL. */
+extern const struct agent_kind	*const agent_kinds[];
+
+/* agent.c: the engine, for the adapters. */
+/* Set the status (and the pending approval, whose reference it takes; may be NULL). */
+void	agent_set(struct session *, int status, const char *source, const char *phase,
+	    struct json_object *pending);
+/* Store the adapter state in SQLite (the daemon's restart reads it back). */
+void	agent_persist(struct session *);
+/* Read the records now: new JSONL lines through kind->line, or kind->read. */
+void	agent_read_records(struct session *);
+/* 1 if another live session already reads the records at path. */
+int	agent_records_taken(struct session *, const char *path);
+
+/* agent-event.c: normalized events and record helpers, for the adapters. */
+/* Emit event type with fields (taken; NULL: none) and the agent's record raw (borrowed). */
+void	agent_event(struct session *, const char *type, struct json_object *fields,
+	    struct json_object *raw, const char *via);
+/* A text event (user_message, assistant_text, error); text and raw are borrowed. */
+void	agent_text_event(struct session *, const char *type, const char *text,
+	    struct json_object *raw, const char *via);
+/* A tool_use event; it is also the session's last tool. All borrowed. */
+void	agent_tool_use(struct session *, const char *tool, struct json_object *input,
+	    const char *id, struct json_object *raw, const char *via);
+/* A tool_result event; output and raw are borrowed. */
+void	agent_tool_result(struct session *, const char *id, struct json_object *output,
+	    int is_error, struct json_object *raw);
+/* Add one message's usage to the totals and emit a usage event (none if all zero). */
+void	agent_usage(struct session *, int64_t in, int64_t out, int64_t cread,
+	    int64_t cwrite, double cost, struct json_object *raw);
+/*
+ * The content blocks of an assistant message: text, and tool calls of type
+ * tool_type whose input is under input_key. All borrowed.
+ */
+void	agent_assistant_blocks(struct session *, struct json_object *content,
+	    struct json_object *rec, const char *tool_type, const char *input_key);
+/* The text of a message content (a string, or blocks of type want); caller frees. */
+char	*agent_content_text(struct json_object *content, const char *want);
+/* o[key] if a string, else NULL (borrowed from o). */
+const char *agent_str(struct json_object *o, const char *key);
+/* o[key] or NULL (borrowed from o). */
+struct json_object *agent_obj(struct json_object *o, const char *key);
+/* o[key] as an integer, 0 if absent or not a number. */
+int64_t	agent_int(struct json_object *o, const char *key);
+/* $HOME/rel; caller frees. */
+char	*agent_home_path(const char *rel);
+/* A new random (v4) UUID; caller frees. */
+char	*agent_uuid(void);
+
+/* The agent asks to run tool with input (borrowed): the event, and the waiting status. */
+void	agent_approval_asked(struct session *, const char *tool, struct json_object *input,
+	    struct json_object *raw, const char *via);
+/* Answering the agent's own dialogs, for the screen rules. */
+/*
+ * Type now, then later (may be NULL) a moment after, as a person would. 0 if a
+ * recent answer is still being processed (nothing sent).
+ */
+int	agent_answer(struct session *, const char *now, const char *later);
+/* A dialog agentd answered as the API call asked: emit the dialog event. */
+void	agent_dialog(struct session *, const char *which);
+/*
+ * A selection dialog showing both options: walk the cursor to want and confirm it
+ * (then the dialog event which). 1 if the dialog is on screen, 0 if not.
+ */
+int	agent_choose(struct session *, const char *text, const char *other,
+	    const char *want, const char *which);
+
+#endif
