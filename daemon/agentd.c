@@ -23,6 +23,7 @@
 #include "log.h"
 #include "proto.h"
 #include "util.h"
+#include "valid.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -30,6 +31,8 @@
 #define AGENTD_SHUTDOWN_MS	60000
 /* `agentd hook` gives up after this: a hook must never hold up the agent. */
 #define AGENTD_HOOK_MS		5000
+/* `agentd link` gives up after this: the loop goes on either way. */
+#define AGENTD_LINK_MS		10000
 /* The largest hook event read from stdin (claude's are a few KiB). */
 #define AGENTD_HOOK_MAX		(1024 * 1024)
 
@@ -138,6 +141,37 @@ agentd_hook_client(const char *home, const char *name)
 	return (0);
 }
 
+/*
+ * `agentd -H HOME link NAME up|down [REASON]`: what a remote worker's loop
+ * (sh/worker-loop.sh) calls when its SSH link drops or is back. 2: usage.
+ */
+static int
+agentd_link_client(const char *home, int argc, char **argv)
+{
+	struct json_object	*args, *body = NULL;
+	char			*path, *cause;
+	int			 status, rc;
+
+	if (argc < 3 || argc > 4 || !agd_valid_name(argv[1]))
+		return (2);
+	path = agd_ctl_path(home);
+	args = json_object_new_object();
+	json_object_object_add(args, "name", json_object_new_string(argv[1]));
+	json_object_object_add(args, "state", json_object_new_string(argv[2]));
+	if (argc == 4)
+		json_object_object_add(args, "reason", json_object_new_string(argv[3]));
+	rc = agd_ctl_call(path, "worker.link", args, NULL, AGENTD_LINK_MS, &status, &body, &cause);
+	json_object_put(args);
+	free(path);
+	if (rc != 0) {
+		fprintf(stderr, "agentd: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	json_object_put(body);
+	return (status == 200 ? 0 : 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -164,7 +198,7 @@ main(int argc, char **argv)
 		return (agentd_hook_client(agentd_home, argv[1]));
 	if (argc >= 1 && strcmp(argv[0], "link") == 0) {
 		/* A remote worker's loop: its SSH link dropped or is back. */
-		if ((ch = worker_link_client(agentd_home, argc, argv)) == 2)
+		if ((ch = agentd_link_client(agentd_home, argc, argv)) == 2)
 			usage();
 		return (ch);
 	}

@@ -15,7 +15,7 @@
 #include "conf.h"
 #include "seqlog.h"
 
-struct ctl_client;
+struct waiter;
 struct ws_client;
 struct ws_ring;
 struct agent;
@@ -65,8 +65,8 @@ struct session {
 	struct event		*connect_ev;	/* retry connecting to an adopted holder */
 	int			 connect_tries;
 
-	struct ctl_client	*create_waiter;
-	TAILQ_HEAD(, ctl_client) waiters;	/* DELETE callers waiting for the end */
+	struct waiter		*create_waiter;	/* session.create: until it runs */
+	TAILQ_HEAD(, waiter)	 waiters;	/* session.delete: until it ends */
 
 	/* Live viewers and the recent output they read from (ws.c). */
 	TAILQ_HEAD(, ws_client)	 viewers;
@@ -81,36 +81,19 @@ struct session {
 TAILQ_HEAD(sessions, session);
 extern struct sessions		 sessions;
 
-/* server.c: control socket */
-struct ctl_client {
-	struct bufferevent	*bev;
-	struct json_object	*actor;
-	/* Who asks (from the actor; no actor: the local admin) and the audit note. */
-	char			*user;
-	char			*addr;
-	int			 role;
-	char			*audit_op;	/* set: the reply is audited */
-	char			*audit_session;
-	int			 busy;		/* a reply is outstanding */
-	struct session		*waiting;	/* on this session's waiters list */
-	int			 shutdown_wait;
-	int			 debrief_wait;	/* on its session's debrief waiters */
-	/* Held by a job of cmd-worker.c/machine.c: told if the client goes away. */
-	void			(*abandon)(struct ctl_client *);
-	void			*job;
-	TAILQ_ENTRY(ctl_client)	 wentry;
-	TAILQ_ENTRY(ctl_client)	 entry;
-};
+/* server.c: the control socket's listener */
+/* Bind a Unix socket at path (0600), refusing to steal one a live daemon holds. */
 int	 server_bind(const char *path);
+/* Listen for control connections on path; fatal if it cannot. */
 void	 server_init(const char *path);
+/* Stop listening and drop every control connection (their waiters are cancelled). */
 void	 server_close(void);
-void	 ctl_reply(struct ctl_client *, int status, struct json_object *body);
-void	 ctl_error(struct ctl_client *, const char *code, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-void	 server_shutdown_check(void);
 
-/* cmd.c: the control commands */
-void	 cmd_dispatch(struct ctl_client *, const char *op, struct json_object *args);
+/* server-client.c: one control connection */
+/* A connection accepted on the control socket; takes ownership of fd. */
+void	 server_client_new(int fd);
+/* Drop every control connection. */
+void	 server_client_close_all(void);
 
 /* session.c */
 struct session	*session_find(const char *name);
@@ -130,6 +113,16 @@ void		 session_note_input(struct session *, const char *from, size_t);
 void		 session_resize(struct session *, int cols, int rows);
 void		 session_kill(struct session *);
 void		 session_kill_all(void);
+/*
+ * Waiters of the session (waiter.h), each answered once: wait_running 201 and
+ * the session object once the agent runs (an error if the holder fails first),
+ * wait_ended 200 and the session object once it has ended. end_all: end every
+ * session (agentd is exiting); w is answered 200 once all have ended, then the
+ * loop stops.
+ */
+void		 session_wait_running(struct session *, struct waiter *w);
+void		 session_wait_ended(struct session *, struct waiter *w);
+void		 session_end_all(struct waiter *w);
 uint64_t	 session_event(struct session *, const char *type, struct json_object *fields);
 void		 session_flush_all(void);
 void		 session_free(struct session *);
@@ -170,11 +163,15 @@ void		 persist_audit(const char *user, const char *role, const char *action,
 		    const char *session, const char *addr, int status, const char *detail);
 
 /* debrief.c */
-void		 debrief_start(struct ctl_client *, struct session *, int64_t id, int async);
+/*
+ * session.debrief of row id (s: its live session, or NULL): w is answered with
+ * the report at once (no agent, ended), 202 at once (async), or when the agent's
+ * turn ends or the deadline passes.
+ */
+void		 debrief_start(struct waiter *w, struct session *, int64_t id, int async);
 void		 debrief_delivered(struct session *);
 void		 debrief_idle(struct session *);
 void		 debrief_session_ended(struct session *);
-void		 debrief_forget(struct session *, struct ctl_client *);
 void		 debrief_free(struct session *);
 
 /* ws.c: WebSocket viewers */

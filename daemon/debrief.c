@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "util.h"
+#include "waiter.h"
 #include "xmalloc.h"
 
 #define DEBRIEF_HOTWASH	0
@@ -38,7 +39,7 @@ struct debrief {
 	struct event		*settle_ev;	/* after the turn: wait for the answer */
 	uint64_t		 idle_ms;
 	int			 deadline_s;
-	TAILQ_HEAD(, ctl_client) waiters;
+	struct waiter_list	 waiters;	/* session.debrief callers */
 };
 
 /* Facts for classification and the fallback report. */
@@ -318,7 +319,7 @@ debrief_finish(struct session *s, const char *why)
 	struct debrief		*d = s->debrief;
 	struct debrief_facts	 f;
 	struct json_object	*body;
-	struct ctl_client	*c;
+	struct waiter		*w;
 	char			*report, *answer = NULL;
 	const char		*source = "agent";
 
@@ -335,10 +336,9 @@ debrief_finish(struct session *s, const char *why)
 		    "the agent's turn ended without an answer");
 	}
 	body = debrief_store(s, &f, d->kind, source, report);
-	while ((c = TAILQ_FIRST(&d->waiters)) != NULL) {
-		TAILQ_REMOVE(&d->waiters, c, wentry);
-		c->waiting = NULL;
-		ctl_reply(c, 200, json_object_get(body));
+	while ((w = TAILQ_FIRST(&d->waiters)) != NULL) {
+		TAILQ_REMOVE(&d->waiters, w, entry);
+		waiter_reply(w, 200, json_object_get(body));
 	}
 	json_object_put(body);
 	free(report);
@@ -420,20 +420,17 @@ debrief_session_ended(struct session *s)
 		debrief_finish(s, "the agent exited before it answered");
 }
 
-/* A DELETE-like waiter left (server.c). */
-void
-debrief_forget(struct session *s, struct ctl_client *c)
+/* A caller waiting for the report has gone. */
+static void
+debrief_cancel(struct waiter *w, void *arg)
 {
-	if (s->debrief != NULL)
-		TAILQ_REMOVE(&s->debrief->waiters, c, wentry);
+	struct debrief	*d = arg;
+
+	TAILQ_REMOVE(&d->waiters, w, entry);
 }
 
-/*
- * session.debrief {name, async}: reply now (async: 202; not an agent or ended:
- * the fallback at once) or when the agent's turn ends or the deadline passes.
- */
 void
-debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
+debrief_start(struct waiter *w, struct session *s, int64_t id, int async)
 {
 	struct debrief_facts	 f;
 	struct debrief		*d;
@@ -443,7 +440,7 @@ debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
 	int			 kind;
 
 	if (debrief_facts(id, &f) == -1) {
-		ctl_error(c, "not_found", "no such session");
+		waiter_error(w, "not_found", "no such session");
 		return;
 	}
 	kind = debrief_classify(&f);
@@ -452,11 +449,11 @@ debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
 		    "the session has ended" : "this session does not run an AI agent");
 		body = debrief_store(s, &f, kind, "fallback", report);
 		free(report);
-		ctl_reply(c, 200, body);
+		waiter_reply(w, 200, body);
 		return;
 	}
 	if (s->debrief != NULL) {
-		ctl_error(c, "busy", "a debrief of %s is already running", s->name);
+		waiter_error(w, "busy", "a debrief of %s is already running", s->name);
 		return;
 	}
 	d = xcalloc(1, sizeof *d);
@@ -483,12 +480,11 @@ debrief_start(struct ctl_client *c, struct session *s, int64_t id, int async)
 		json_object_object_add(o, "status", json_object_new_string("running"));
 		json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
 		json_object_object_add(o, "deadlineSeconds", json_object_new_int(d->deadline_s));
-		ctl_reply(c, 202, o);
+		waiter_reply(w, 202, o);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&d->waiters, c, wentry);
-	c->waiting = s;
-	c->debrief_wait = 1;
+	TAILQ_INSERT_TAIL(&d->waiters, w, entry);
+	waiter_hold(w, debrief_cancel, d);
 }
 
 /* The daemon exits with a debrief running: drop it (it is not answered). */
@@ -496,9 +492,14 @@ void
 debrief_free(struct session *s)
 {
 	struct debrief	*d = s->debrief;
+	struct waiter	*w;
 
 	if (d == NULL)
 		return;
+	while ((w = TAILQ_FIRST(&d->waiters)) != NULL) {
+		TAILQ_REMOVE(&d->waiters, w, entry);
+		waiter_hold(w, NULL, NULL);	/* unanswered: nobody to tell */
+	}
 	event_free(d->deadline_ev);
 	event_free(d->settle_ev);
 	free(d);

@@ -2,10 +2,27 @@ bin_PROGRAMS += daemon/agentd daemon/agentd-holder
 
 daemon_agentd_SOURCES = \
 	daemon/agentd.c daemon/agentd.h \
-	daemon/cmd.c \
+	daemon/cmd.c daemon/cmd.h \
+	daemon/cmd-agent-hook.c \
+	daemon/cmd-daemon-shutdown.c \
+	daemon/cmd-files-upload.c \
+	daemon/cmd-machine-list.c \
+	daemon/cmd-ping.c \
+	daemon/cmd-session-approval.c \
+	daemon/cmd-session-complete.c \
+	daemon/cmd-session-create.c \
+	daemon/cmd-session-debrief.c \
+	daemon/cmd-session-delete.c \
+	daemon/cmd-session-input.c \
+	daemon/cmd-session-message.c \
+	daemon/cmd-session-reset.c \
+	daemon/cmd-session-resize.c \
+	daemon/cmd-worker-dispatch.c \
+	daemon/cmd-worker-link.c \
 	daemon/hproto.h \
 	daemon/persist.c \
 	daemon/server.c \
+	daemon/server-client.c \
 	daemon/session.c \
 	daemon/spawn.c \
 	daemon/screen.c daemon/screen.h \
@@ -16,7 +33,9 @@ daemon_agentd_SOURCES = \
 	daemon/ws.c \
 	daemon/ws-parse.c daemon/ws-parse.h \
 	daemon/worker.h \
-	daemon/cmd-worker.c \
+	daemon/waiter.c daemon/waiter.h \
+	daemon/worker.c \
+	daemon/worker-end.c \
 	daemon/job.c \
 	daemon/machine.c \
 	daemon/persist-worker.c \

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "proc.h"
 #include "util.h"
+#include "waiter.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -41,7 +42,7 @@ struct machine_probe {
 	struct json_object	*entry;		/* in req->arr */
 };
 struct machine_list_req {
-	struct ctl_client	*c;		/* NULL once the client is gone */
+	struct waiter		*waiter;	/* NULL once the client is gone */
 	struct json_object	*arr;
 	struct machine_probe	*probes;
 	int			 n;
@@ -179,12 +180,10 @@ machine_list_reply(struct machine_list_req *r)
 	struct json_object	*o;
 
 	LIST_REMOVE(r, entry);
-	if (r->c != NULL) {
-		r->c->abandon = NULL;
-		r->c->job = NULL;
+	if (r->waiter != NULL) {
 		o = json_object_new_object();
 		json_object_object_add(o, "machines", r->arr);
-		ctl_reply(r->c, 200, o);
+		waiter_reply(r->waiter, 200, o);
 	} else
 		json_object_put(r->arr);
 	free(r->probes);
@@ -216,12 +215,14 @@ machine_probe_cb(struct job *j, int status, const char *out, size_t len, void *a
 		machine_list_reply(r);
 }
 
+/* The client of machine.list went away: the probes finish, unanswered. */
 static void
-machine_list_abandon(struct ctl_client *c)
+machine_list_cancel(struct waiter *w, void *arg)
 {
-	struct machine_list_req	*r = c->job;
+	struct machine_list_req	*r = arg;
 
-	r->c = NULL;
+	(void)w;
+	r->waiter = NULL;
 }
 
 static struct json_object *
@@ -247,7 +248,7 @@ machine_entry(const char *id, const struct agd_machine *m)
  * "ssh HOST true" (through the master if there is one), all at once.
  */
 void
-machine_list(struct ctl_client *c)
+machine_list(struct waiter *w)
 {
 	struct machine_list_req		*r;
 	struct machine_probe		*p;
@@ -267,9 +268,8 @@ machine_list(struct ctl_client *c)
 	json_object_array_add(r->arr, o);
 	r->probes = xcalloc((size_t)n + 1, sizeof *r->probes);
 	LIST_INSERT_HEAD(&machine_reqs, r, entry);
-	r->c = c;
-	c->abandon = machine_list_abandon;
-	c->job = r;
+	r->waiter = w;
+	waiter_hold(w, machine_list_cancel, r);
 	r->pending = 1;		/* until every probe is started */
 	for (m = agentd_conf->machines; m != NULL; m = m->next) {
 		p = &r->probes[r->n++];
@@ -342,11 +342,9 @@ machine_shutdown(void)
 			if (r->probes[i].job != NULL)
 				job_cancel(r->probes[i].job);
 		}
-		if (r->c != NULL) {
-			r->c->abandon = NULL;
-			r->c->job = NULL;
-		}
-		r->c = NULL;
+		if (r->waiter != NULL)
+			waiter_hold(r->waiter, NULL, NULL);	/* nobody to tell */
+		r->waiter = NULL;
 		machine_list_reply(r);
 	}
 	if (session_count() > 0)

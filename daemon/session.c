@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "util.h"
+#include "waiter.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -247,29 +248,94 @@ session_flush_tail(struct session *s)
 	}
 }
 
+/* A waiter's client has gone: the session forgets it. */
+static void
+session_waiter_cancel(struct waiter *w, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->create_waiter == w)
+		s->create_waiter = NULL;
+	else
+		TAILQ_REMOVE(&s->waiters, w, entry);
+}
+
+void
+session_wait_running(struct session *s, struct waiter *w)
+{
+	s->create_waiter = w;
+	waiter_hold(w, session_waiter_cancel, s);
+}
+
+void
+session_wait_ended(struct session *s, struct waiter *w)
+{
+	TAILQ_INSERT_TAIL(&s->waiters, w, entry);
+	waiter_hold(w, session_waiter_cancel, s);
+}
+
+/* The create waiter (if any) gets status and the session object, or the error. */
+static void
+session_reply_create(struct session *s, int status, const char *error)
+{
+	struct waiter	*w;
+
+	if ((w = s->create_waiter) == NULL)
+		return;
+	s->create_waiter = NULL;
+	if (error != NULL)
+		waiter_error(w, "internal", "%s", error);
+	else
+		waiter_reply_session(w, status, s->id);
+}
+
 static void
 session_reply_waiters(struct session *s)
 {
-	struct ctl_client	*c;
-	struct json_object	*o;
+	struct waiter	*w;
 
-	if (s->create_waiter != NULL) {
-		c = s->create_waiter;
-		s->create_waiter = NULL;
-		c->waiting = NULL;
-		if ((o = persist_session_json(s->id)) != NULL)
-			ctl_reply(c, 201, o);
-		else
-			ctl_error(c, "internal", "session vanished");
+	session_reply_create(s, 201, NULL);
+	while ((w = TAILQ_FIRST(&s->waiters)) != NULL) {
+		TAILQ_REMOVE(&s->waiters, w, entry);
+		waiter_reply_session(w, 200, s->id);
 	}
-	while ((c = TAILQ_FIRST(&s->waiters)) != NULL) {
-		TAILQ_REMOVE(&s->waiters, c, wentry);
-		c->waiting = NULL;
-		if ((o = persist_session_json(s->id)) != NULL)
-			ctl_reply(c, 200, o);
-		else
-			ctl_error(c, "internal", "session vanished");
+}
+
+/* daemon.shutdown callers, answered once every session has ended. */
+static struct waiter_list	session_end_waiters =
+    TAILQ_HEAD_INITIALIZER(session_end_waiters);
+
+static void
+session_end_cancel(struct waiter *w, void *arg)
+{
+	(void)arg;
+	TAILQ_REMOVE(&session_end_waiters, w, entry);
+}
+
+/* agentd is exiting and no session is left: answer, then stop the loop. */
+static void
+session_end_check(void)
+{
+	struct waiter	*w;
+	struct timeval	 tv = { 0, 100000 };
+
+	if (!agentd_exiting || session_count() > 0)
+		return;
+	while ((w = TAILQ_FIRST(&session_end_waiters)) != NULL) {
+		TAILQ_REMOVE(&session_end_waiters, w, entry);
+		waiter_reply(w, 200, json_object_new_object());
 	}
+	/* Give the replies a moment to leave before the loop ends. */
+	event_base_loopexit(agentd_base, &tv);
+}
+
+void
+session_end_all(struct waiter *w)
+{
+	TAILQ_INSERT_TAIL(&session_end_waiters, w, entry);
+	waiter_hold(w, session_end_cancel, NULL);
+	session_kill_all();
+	session_end_check();
 }
 
 static void
@@ -310,13 +376,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 			free(s->prompt);
 			s->prompt = NULL;
 		}
-		if (s->create_waiter != NULL) {
-			struct ctl_client *c = s->create_waiter;
-
-			s->create_waiter = NULL;
-			c->waiting = NULL;
-			ctl_reply(c, 201, persist_session_json(s->id));
-		}
+		session_reply_create(s, 201, NULL);
 	} else {
 		if (s->pid != h->pid)
 			log_warnx("%s: session %s: pid %d, holder says %d", __func__,
@@ -371,7 +431,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	ws_session_ended(s);
 	session_reply_waiters(s);
 	session_retire(s);
-	server_shutdown_check();
+	session_end_check();
 }
 
 static void
@@ -457,15 +517,8 @@ session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	log_warnx("session %s: holder went away", s->name);
-	if (s->state == SESSION_STARTING) {
-		if (s->create_waiter != NULL) {
-			struct ctl_client *c = s->create_waiter;
-
-			s->create_waiter = NULL;
-			c->waiting = NULL;
-			ctl_error(c, "internal", "agent holder failed to start");
-		}
-	}
+	if (s->state == SESSION_STARTING)
+		session_reply_create(s, 0, "agent holder failed to start");
 	session_end(s, 0, 0, "holder_lost");
 }
 

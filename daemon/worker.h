@@ -3,7 +3,9 @@
  * on this machine or on another one over SSH. job.c runs helper programs (ssh,
  * git) without blocking the loop, worktree.c makes and removes local worktrees
  * with libgit2, machine.c builds the ssh command lines and answers machine.list,
- * cmd-worker.c has the control operations and the delete cascade.
+ * worker.c makes workers (here or over ssh), worker-end.c ends them (the delete
+ * cascade). Requests reach them from cmd-worker-dispatch.c, cmd-session-delete.c
+ * and cmd-machine-list.c, each with a waiter (waiter.h) to answer.
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -14,9 +16,9 @@
 #include <stdint.h>
 
 struct agd_machine;
-struct ctl_client;
 struct json_object;
 struct session;
+struct waiter;
 
 /* job.c: a child process whose output (stdout and stderr together) is collected. */
 struct job;
@@ -57,10 +59,19 @@ struct worktree {
 	char	*base_branch;	/* the branch HEAD was on, NULL if detached */
 };
 int		 worktree_branch_valid(const char *branch, char **cause);
-int		 worktree_head(const char *cwd, struct worktree *, char **code,
-		    char **cause);
-int		 worktree_create(struct worktree *, const char *branch, char **code,
-		    char **cause);
+/*
+ * The repository holding cwd (searching upward) and its HEAD: fills repo (the
+ * main working tree, also from inside a linked worktree), base_commit and
+ * base_branch. 0, or AGD_ENOTFOUND (no repository, bare, no commit) or
+ * AGD_ERROR with *cause (the caller frees).
+ */
+int		 worktree_head(const char *cwd, struct worktree *, char **cause);
+/*
+ * Create branch (from base_commit) and its worktree in repo; fills branch and
+ * path. 0, or AGD_EEXISTS (branch, worktree or path) or AGD_ERROR with *cause
+ * (the caller frees); nothing is left behind on failure.
+ */
+int		 worktree_create(struct worktree *, const char *branch, char **cause);
 int		 worktree_finish(const char *repo, const char *path, const char *branch,
 		    const char *base_commit, const char *base_branch, char **keep,
 		    char **cause);
@@ -74,7 +85,11 @@ void		 machine_ssh_argv(struct argv_buf *, const struct agd_machine *,
 char		*machine_ssh_command(const struct agd_machine *);
 struct job	*machine_run(const struct agd_machine *, const char *script,
 		    char *const *args, int timeout_ms, job_cb, void *arg, char **cause);
-void		 machine_list(struct ctl_client *);
+/*
+ * machine.list: "local" and every configured machine, each probed with
+ * "ssh HOST true", all at once; w is answered when every probe is back.
+ */
+void		 machine_list(struct waiter *w);
 void		 machine_shutdown(void);
 char		*machine_message(const char *out);
 
@@ -107,14 +122,48 @@ extern const char sh_worker_setup[];	/* remote step 3: worktree and tmux */
 extern const char sh_worker_finish[];	/* the end of a remote worker, the undo */
 extern const char sh_worker_loop[];	/* a remote worker's session, run here */
 
-/* cmd-worker.c */
-void		 cmd_worker_dispatch(struct ctl_client *, struct json_object *);
-void		 cmd_worker_link(struct ctl_client *, struct json_object *);
-void		 cmd_machine_list(struct ctl_client *, struct json_object *);
-int		 worker_delete(struct ctl_client *, const char *name,
-		    struct json_object *args);
-void		 worker_session_ended(struct session *);
-int		 worker_link_client(const char *home, int argc, char **argv);
+/* worker.c: making workers */
+/* What worker_dispatch is told, all checked by cmd-worker-dispatch.c (borrowed). */
+struct worker_spec {
+	const struct agd_machine *machine;	/* NULL: this machine */
+	struct session		*parent;	/* running */
+	const char		*type;		/* agent type */
+	const char		*task;
+	const char		*issue;		/* URL, or NULL */
+	int64_t			 issue_number;	/* 0: none */
+	const char		*branch;	/* valid, new */
+	const char		*name;		/* the worker's session, new */
+	const char		*creator;
+	struct worktree		*head;		/* the parent's HEAD: emptied (taken) */
+};
+/*
+ * Make the worker: its worktree (here with libgit2, or over ssh in steps), then
+ * its session. w is answered 201 with the worker's session object once its agent
+ * runs, or with the error (a remote failure first undoes the earlier steps).
+ */
+void		 worker_dispatch(struct waiter *w, const struct worker_spec *);
+/* <parent>.<branch> made a session name: other bytes '-', at most 64. Caller frees. */
+char		*worker_name(const char *parent, const char *branch);
+/* The tmux session of a remote worker: tmux takes no '.' or ':'. Caller frees. */
+char		*worker_tmux_name(const char *name);
+/* The error word of a worktree.c result (AGD_ENOTFOUND, AGD_EEXISTS, else). */
+const char	*worker_git_word(int rc);
+/* The live session of row id, or NULL. */
+struct session	*worker_session_by_id(int64_t id);
+/* At exit, after the control clients are gone: drop dispatches and deletes. */
 void		 worker_shutdown(void);
+
+/* worker-end.c: the end of workers */
+/*
+ * session.delete of a worker whose worktree is still there, or of a parent with
+ * workers (unless keep): 1 if this takes the request over (w is answered 200 and
+ * the session object once every session concerned has ended and every worktree
+ * is settled), 0 to leave it (and w) to the plain delete.
+ */
+int		 worker_delete(struct waiter *w, const char *name, int keep);
+/* From session_end: s has ended (its row says so already). */
+void		 worker_session_ended(struct session *);
+/* At exit: drop the deletes in progress, unanswered. */
+void		 worker_end_shutdown(void);
 
 #endif

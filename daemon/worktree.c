@@ -119,25 +119,19 @@ worktree_dir_of(const char *workdir)
 	return (d);
 }
 
-/*
- * The repository holding cwd (searching upward) and its HEAD: fills wt->repo (the
- * main working tree, also when cwd is inside a linked worktree), base_commit and
- * base_branch. 0, or -1 with *code and *cause.
- */
 int
-worktree_head(const char *cwd, struct worktree *wt, char **code, char **cause)
+worktree_head(const char *cwd, struct worktree *wt, char **cause)
 {
 	git_repository	*repo = NULL, *main = NULL;
 	git_reference	*head = NULL;
 	git_object	*commit = NULL;
 	const char	*workdir;
 	char		 hex[GIT_OID_HEXSZ + 1];
-	int		 rc = -1, err;
+	int		 rc = AGD_ERROR, err;
 
 	worktree_init();
-	*code = (char *)"internal";
 	if (git_repository_open_ext(&repo, cwd, 0, NULL) != 0) {
-		*code = (char *)"not_a_repository";
+		rc = AGD_ENOTFOUND;
 		xasprintf(cause, "%s is not in a git repository", cwd);
 		goto out;
 	}
@@ -149,12 +143,12 @@ worktree_head(const char *cwd, struct worktree *wt, char **code, char **cause)
 	}
 	workdir = git_repository_workdir(main != NULL ? main : repo);
 	if (workdir == NULL) {
-		*code = (char *)"not_a_repository";
+		rc = AGD_ENOTFOUND;
 		xasprintf(cause, "%s is in a bare repository", cwd);
 		goto out;
 	}
 	if ((err = git_repository_head(&head, repo)) != 0) {
-		*code = (char *)"not_a_repository";
+		rc = AGD_ENOTFOUND;
 		if (err == GIT_EUNBORNBRANCH || err == GIT_ENOTFOUND)
 			xasprintf(cause, "the repository of %s has no commit yet", cwd);
 		else
@@ -162,7 +156,7 @@ worktree_head(const char *cwd, struct worktree *wt, char **code, char **cause)
 		goto out;
 	}
 	if (git_reference_peel(&commit, head, GIT_OBJECT_COMMIT) != 0) {
-		*code = (char *)"not_a_repository";
+		rc = AGD_ENOTFOUND;
 		xasprintf(cause, "HEAD of %s: %s", cwd, worktree_giterr());
 		goto out;
 	}
@@ -303,13 +297,8 @@ worktree_name(const char *branch)
 	return (n);
 }
 
-/*
- * Create branch (from wt->base_commit) and its worktree in wt->repo; fills
- * wt->branch and wt->path. 0, or -1 with *code (exists, internal) and *cause;
- * nothing is left behind on failure.
- */
 int
-worktree_create(struct worktree *wt, const char *branch, char **code, char **cause)
+worktree_create(struct worktree *wt, const char *branch, char **cause)
 {
 	git_repository			*repo = NULL;
 	git_reference			*bref = NULL, *existing = NULL;
@@ -320,10 +309,9 @@ worktree_create(struct worktree *wt, const char *branch, char **code, char **cau
 	struct stat			 sb;
 	char				*name = NULL, *dir = NULL, *root = NULL;
 	mode_t				 mask;
-	int				 rc = -1;
+	int				 rc = AGD_ERROR;
 
 	worktree_init();
-	*code = (char *)"internal";
 	mask = umask(022);	/* the checkout is the user's, not the daemon's 0700 */
 	if (git_repository_open(&repo, wt->repo) != 0) {
 		xasprintf(cause, "repository %s: %s", wt->repo, worktree_giterr());
@@ -335,17 +323,17 @@ worktree_create(struct worktree *wt, const char *branch, char **code, char **cau
 	name = worktree_name(branch);
 
 	if (git_branch_lookup(&existing, repo, branch, GIT_BRANCH_LOCAL) == 0) {
-		*code = (char *)"exists";
+		rc = AGD_EEXISTS;
 		xasprintf(cause, "branch %s exists in %s", branch, wt->repo);
 		goto out;
 	}
 	if (git_worktree_lookup(&gwt, repo, name) == 0) {
-		*code = (char *)"exists";
+		rc = AGD_EEXISTS;
 		xasprintf(cause, "a worktree named %s exists in %s", name, wt->repo);
 		goto out;
 	}
 	if (lstat(wt->path, &sb) == 0) {
-		*code = (char *)"exists";
+		rc = AGD_EEXISTS;
 		xasprintf(cause, "%s exists", wt->path);
 		goto out;
 	}
@@ -364,7 +352,7 @@ worktree_create(struct worktree *wt, const char *branch, char **code, char **cau
 	if (git_branch_create(&bref, repo, branch, commit, 0) != 0) {
 		if (git_error_last() != NULL &&
 		    git_error_last()->klass == GIT_ERROR_REFERENCE)
-			*code = (char *)"exists";
+			rc = AGD_EEXISTS;
 		xasprintf(cause, "branch %s: %s", branch, worktree_giterr());
 		goto out;
 	}

@@ -19,6 +19,18 @@ for my $f (sort @ARGV) {
 	$name =~ s/\.sh$//;
 	$name =~ s/[^A-Za-z0-9]/_/g;
 	print "\n/* $f */\nextern const char sh_$name\[\];\nconst char sh_$name\[\] =\n";
-	print "\t\"$_\\n\"\n" for split(/\n/, $sh);
+	for my $line (split(/\n/, $sh)) {
+		# Long lines in pieces, so the C stays within 100 columns; never
+		# between a backslash and the character it escapes.
+		my @parts;
+		while (length($line) > 80) {
+			my $n = 80;
+			$n++ while substr($line, 0, $n) =~ /(?<!\\)(\\\\)*\\$/;
+			push @parts, substr($line, 0, $n);
+			$line = substr($line, $n);
+		}
+		push @parts, $line . "\\n";
+		print "\t\"$_\"\n" for @parts;
+	}
 	print "\t;\n";
 }

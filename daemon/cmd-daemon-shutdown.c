@@ -1,0 +1,32 @@
+/*
+ * daemon.shutdown {terminate}: end every agent and answer when all have ended
+ * (then the loop stops), or leave them to their holders and stop now.
+ */
+#include "agentd.h"
+#include "auth.h"
+#include "cmd.h"
+#include "json.h"
+#include "log.h"
+
+static void
+cmd_daemon_shutdown_exec(struct ctl_client *c, struct json_object *args)
+{
+	int	terminate = 1;
+
+	if (args != NULL && agd_json_get_bool(args, "terminate", &terminate) == -1) {
+		ctl_error(c, "invalid_field", "terminate: must be a boolean");
+		return;
+	}
+	log_info("shutdown requested (%s agents)", terminate ? "terminating" : "keeping");
+	agentd_exiting = 1;
+	if (terminate) {
+		session_end_all(cmd_wait(c));
+		return;
+	}
+	ctl_reply(c, 200, json_object_new_object());
+	event_base_loopexit(agentd_base, NULL);
+}
+
+const struct cmd_entry cmd_daemon_shutdown_entry = {
+	"daemon.shutdown", cmd_daemon_shutdown_exec, AGD_ROLE_ADMIN, CMD_AUDIT
+};

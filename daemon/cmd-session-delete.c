@@ -1,0 +1,43 @@
+/*
+ * session.delete {name, keepWorkers}: 200 and the session object once its
+ * process group is gone. A worker's worktree, a parent's workers: worker.c.
+ */
+#include "agentd.h"
+#include "auth.h"
+#include "cmd.h"
+#include "json.h"
+#include "waiter.h"
+#include "worker.h"
+
+static void
+cmd_session_delete_exec(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	struct waiter	*w;
+	const char	*name;
+	int64_t		 id;
+	int		 ended = 0, keep = 0;
+
+	if (cmd_name(c, args, &name) == -1)
+		return;
+	if (args != NULL && agd_json_get_bool(args, "keepWorkers", &keep) == -1)
+		keep = 0;
+	w = cmd_wait(c);
+	if (worker_delete(w, name, keep))
+		return;
+	if ((s = session_find(name)) == NULL || s->state == SESSION_ENDED) {
+		/* Deleting what has already ended changes nothing and says so. */
+		if ((id = persist_lookup(name, &ended)) != 0)
+			waiter_reply_session(w, 200, id);
+		else
+			waiter_error(w, "not_found", "no such session: %s", name);
+		return;
+	}
+	session_wait_ended(s, w);
+	session_kill(s);
+}
+
+const struct cmd_entry cmd_session_delete_entry = {
+	"session.delete", cmd_session_delete_exec, AGD_ROLE_OPERATOR,
+	CMD_AUDIT | CMD_MANAGE
+};

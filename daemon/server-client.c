@@ -1,0 +1,194 @@
+/*
+ * One control connection: agentd-fcgi (and `agentd shutdown|hook|link`) send
+ * one framed JSON request at a time and get one framed reply. A frame that is
+ * garbage, too big or of another version closes that connection and nothing
+ * else. While a reply is outstanding (a command waits: cmd_wait) the
+ * connection reads nothing more; if the client goes away meanwhile, its
+ * waiter is cancelled, so the subsystem holding it forgets it.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "agentd.h"
+#include "auth.h"
+#include "cmd.h"
+#include "json.h"
+#include "log.h"
+#include "proto.h"
+#include "waiter.h"
+#include "xmalloc.h"
+
+static TAILQ_HEAD(, ctl_client)	 server_clients = TAILQ_HEAD_INITIALIZER(server_clients);
+
+static void	server_client_free(struct ctl_client *);
+
+/* The reply is audited: one row, with the error message when it failed. */
+static void
+server_client_audit(struct ctl_client *c, int status, struct json_object *body)
+{
+	const char	*detail = NULL;
+
+	if (status >= 400)
+		agd_json_get_string(body, "error", &detail);
+	persist_audit(c->user, agd_role_name(c->role), c->audit_op, c->audit_session,
+	    c->addr, status, detail);
+	free(c->audit_op);
+	free(c->audit_session);
+	c->audit_op = c->audit_session = NULL;
+}
+
+void
+ctl_reply(struct ctl_client *c, int status, struct json_object *body)
+{
+	struct json_object	*o;
+	const char		*text;
+	uint8_t			 hdr[AGD_PROTO_HDR];
+	size_t			 len;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "body", body);
+	text = agd_json_text(o, &len);
+	if (len > AGD_PROTO_MAX) {
+		json_object_put(o);
+		ctl_error(c, "internal", "reply too large");
+		return;
+	}
+	agd_proto_header(hdr, (uint32_t)len);
+	bufferevent_write(c->bev, hdr, sizeof hdr);
+	bufferevent_write(c->bev, text, len);
+	if (c->audit_op != NULL)
+		server_client_audit(c, status, body);
+	json_object_put(o);
+	c->busy = 0;
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+void
+ctl_error(struct ctl_client *c, const char *code, const char *fmt, ...)
+{
+	struct json_object	*o;
+	va_list			 ap;
+	int			 status;
+
+	va_start(ap, fmt);
+	o = waiter_verror(code, fmt, ap, &status);
+	va_end(ap);
+	ctl_reply(c, status, o);
+}
+
+/*
+ * The next request of the frame at the head of in: 1 and *req (the caller puts
+ * it), 0 if it has not all arrived, -1 if the client broke the protocol.
+ */
+static int
+server_client_frame(struct evbuffer *in, struct json_object **req)
+{
+	struct json_object	*args = NULL;
+	const char		*op = NULL;
+	uint8_t			 hdr[AGD_PROTO_HDR];
+	uint32_t		 len;
+	char			*cause;
+
+	evbuffer_copyout(in, hdr, sizeof hdr);
+	if (agd_proto_parse_header(hdr, &len, &cause) == -1) {
+		log_debug("%s: %s", __func__, cause);
+		free(cause);
+		return (-1);
+	}
+	if (evbuffer_get_length(in) < AGD_PROTO_HDR + (size_t)len)
+		return (0);
+	evbuffer_drain(in, AGD_PROTO_HDR);
+	*req = agd_json_parse((const char *)evbuffer_pullup(in, len), len, &cause);
+	evbuffer_drain(in, len);
+	if (*req == NULL) {
+		free(cause);
+		return (-1);
+	}
+	if (!json_object_is_type(*req, json_type_object) ||
+	    agd_json_get_string(*req, "op", &op) == -1 || op == NULL ||
+	    (json_object_object_get_ex(*req, "args", &args) &&
+	    args != NULL && !json_object_is_type(args, json_type_object))) {
+		json_object_put(*req);
+		*req = NULL;
+		return (-1);
+	}
+	return (1);
+}
+
+static void
+server_client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct json_object	*req = NULL, *args = NULL, *actor = NULL;
+	const char		*op = NULL;
+	int			 rc;
+
+	while (!c->busy && evbuffer_get_length(in) >= AGD_PROTO_HDR) {
+		if ((rc = server_client_frame(in, &req)) == -1) {
+			server_client_free(c);
+			return;
+		}
+		if (rc == 0)
+			return;
+		agd_json_get_string(req, "op", &op);
+		args = actor = NULL;
+		json_object_object_get_ex(req, "args", &args);
+		json_object_object_get_ex(req, "actor", &actor);
+		json_object_put(c->actor);
+		c->actor = actor != NULL ? json_object_get(actor) : NULL;
+		c->busy = 1;
+		cmd_dispatch(c, op, args);
+		json_object_put(req);
+	}
+	/* One request at a time: stop reading while a reply is outstanding. */
+	if (c->busy)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+static void
+server_client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		server_client_free(arg);
+}
+
+static void
+server_client_free(struct ctl_client *c)
+{
+	if (c->wait != NULL)
+		waiter_cancel(c->wait);
+	TAILQ_REMOVE(&server_clients, c, entry);
+	json_object_put(c->actor);
+	free(c->user);
+	free(c->addr);
+	free(c->audit_op);
+	free(c->audit_session);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+void
+server_client_new(int fd)
+{
+	struct ctl_client	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->bev = bufferevent_socket_new(agentd_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, server_client_read_cb, NULL, server_client_event_cb, c);
+	/* Never hold more than one maximal frame per client. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, AGD_PROTO_HDR + AGD_PROTO_MAX);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&server_clients, c, entry);
+}
+
+void
+server_client_close_all(void)
+{
+	struct ctl_client	*c;
+
+	while ((c = TAILQ_FIRST(&server_clients)) != NULL)
+		server_client_free(c);
+}
