@@ -1,4 +1,5 @@
-bin_PROGRAMS += daemon/agentd daemon/agentd-holder
+sbin_PROGRAMS += daemon/agentd
+libexec_PROGRAMS += daemon/agentd-holder
 
 daemon_agentd_SOURCES = \
 	daemon/agentd.c daemon/agentd.h \

@@ -55,7 +55,11 @@ spawn_resolve(const char *prog)
 	return (NULL);
 }
 
-/* agentd-holder: the configured path, else the one next to this executable. */
+/*
+ * agentd-holder: the configured path; else the one next to this executable
+ * (the build tree); else the installed one, AGD_HOLDER_PATH
+ * ($(libexecdir)/agentd-holder, from the Makefile).
+ */
 static const char *
 spawn_holder_path(void)
 {
@@ -71,6 +75,10 @@ spawn_holder_path(void)
 	if ((slash = strrchr(self, '/')) == NULL)
 		fatalx("odd executable path: %s", self);
 	xasprintf(&path, "%.*s/agentd-holder", (int)(slash - self), self);
+	if (access(path, X_OK) != 0) {
+		free(path);
+		path = xstrdup(AGD_HOLDER_PATH);
+	}
 	return (path);
 }
 

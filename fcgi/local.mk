@@ -1,4 +1,4 @@
-bin_PROGRAMS += fcgi/agentd-fcgi
+sbin_PROGRAMS += fcgi/agentd-fcgi
 fcgi_agentd_fcgi_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
 	$(LIBGIT2_CFLAGS) $(YAML_CFLAGS)
 fcgi_agentd_fcgi_LDADD = $(AGD_LIBS) $(FCGI_LIBS) $(LIBGIT2_LIBS) $(YAML_LIBS)

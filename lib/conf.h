@@ -36,7 +36,7 @@ struct agd_conf {
 	char		*env_deny;		/* blank separated, trailing * matches a prefix */
 	int		 default_cols;
 	int		 default_rows;
-	char		*holder_path;		/* NULL: next to /proc/self/exe */
+	char		*holder_path;		/* NULL: next to agentd, else libexecdir */
 	uint64_t	 ws_ring_bytes;		/* recent output kept in memory per session */
 	uint64_t	 ws_replay_bytes;	/* scrollback a new viewer gets without since */
 	uint64_t	 ws_queue_bytes;	/* per viewer: queued beyond this, it reads the log */
