@@ -3,6 +3,9 @@
 # directly: prove -v t/ (after a build, from the top of the source tree).
 AGD_T_TESTS = \
 	t/00-build.t \
+	t/01-style.t \
+	t/02-layers.t \
+	t/03-source-check.t \
 	t/05-nginx.t \
 	t/10-sessions.t \
 	t/11-session-io.t \
@@ -17,11 +20,16 @@ AGD_T_TESTS = \
 	t/50-two-stacks.t
 
 TESTS += $(AGD_T_TESTS)
+# The style and layer rules hold only once the refactor of issue 11 is done:
+# until then they are expected to fail (an XPASS, when they pass, fails make
+# check: then delete this line and they are mandatory).
+XFAIL_TESTS = t/01-style.t t/02-layers.t
 AM_T_LOG_FLAGS = -I$(srcdir)/t/lib
 
 EXTRA_DIST += \
 	$(AGD_T_TESTS) \
 	t/lib/AgentdTest.pm \
+	t/lib/SourceCheck.pm \
 	t/bin/fake-agent \
 	t/bin/fake-backend \
 	conf/gen-nginx \
