@@ -191,7 +191,7 @@ api_directories_exec(struct req *req)
 				goto out;
 		}
 		if (rc == 1) {
-			reply_error(req, "forbidden_path",
+			reply_error(req, AGD_ERR_FORBIDDEN_PATH,
 			    "%.*s: not in a project root", PATH_LEN_MAX, path);
 			goto out;
 		}

@@ -163,7 +163,7 @@ api_files_exec(struct req *req)
 	if (home_open(req, path, &hd) == -1)
 		return (0);
 	if (fstat(hd.fd, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		reply_error(req, "not_a_directory", "%.*s: not a directory",
+		reply_error(req, AGD_ERR_NOT_A_DIRECTORY, "%.*s: not a directory",
 		    PATH_LEN_MAX, path);
 		goto out;
 	}

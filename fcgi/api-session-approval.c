@@ -5,33 +5,34 @@
 #include <string.h>
 
 #include "api.h"
+#include "field.h"
 
 static int	api_session_approval_exec(struct req *);
+
+static int
+api_approval_decision(const char *d)
+{
+	return (strcmp(d, "allow") == 0 || strcmp(d, "deny") == 0);
+}
+
+static const struct agd_field api_session_approval_fields[] = {
+	{ .name = "decision", .alias = "approve", .flags = AGD_FIELD_REQUIRED |
+	  AGD_FIELD_ONEERROR, .valid = api_approval_decision,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "decision: allow or deny" },
+	{ .name = NULL }
+};
 
 const struct api_entry api_session_approval_entry = {
 	.method = "POST",
 	.path = "/api/agents/sessions/:name/approval",
 	.flags = API_BODY,
+	.fields = api_session_approval_fields,
 	.exec = api_session_approval_exec
 };
 
 static int
 api_session_approval_exec(struct req *req)
 {
-	struct json_object	*args;
-	const char		*decision;
-	size_t			 len;
-
-	if (request_string(req->json, "decision", "approve", &decision, &len) == -1 ||
-	    decision == NULL || (strcmp(decision, "allow") != 0 &&
-	    strcmp(decision, "deny") != 0)) {
-		reply_error(req, "invalid_field", "decision: allow or deny");
-		return (0);
-	}
-	args = json_object_new_object();
-	json_object_object_add(args, "name", json_object_new_string(req->name));
-	json_object_object_add(args, "decision", json_object_new_string(decision));
-	ctl_relay(req, "session.approval", args);
-	json_object_put(args);
+	ctl_relay_named(req, "session.approval");
 	return (0);
 }

@@ -5,45 +5,32 @@
  */
 #include "agd.h"
 #include "api.h"
+#include "field.h"
 #include "valid.h"
 
 static int	api_session_complete_exec(struct req *);
+
+static const struct agd_field api_session_complete_fields[] = {
+	{ .name = "status", .flags = AGD_FIELD_REQUIRED | AGD_FIELD_ONEERROR,
+	  .valid = agd_valid_completion, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "status: must be success, failure, partial or cancelled" },
+	{ .name = "comment", .flags = AGD_FIELD_ONEERROR, .max = AGD_COMMENT_MAX,
+	  .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "comment: must be a string of at most %lld bytes" },
+	{ .name = NULL }
+};
 
 const struct api_entry api_session_complete_entry = {
 	.method = "POST",
 	.path = "/api/agents/sessions/:name/complete",
 	.flags = API_BODY,
+	.fields = api_session_complete_fields,
 	.exec = api_session_complete_exec
 };
 
 static int
 api_session_complete_exec(struct req *req)
 {
-	struct json_object	*args;
-	const char		*status, *comment;
-	size_t			 slen, clen;
-
-	if (request_string(req->json, "status", NULL, &status, &slen) != 1 ||
-	    !agd_valid_completion(status)) {
-		reply_error(req, "invalid_field", "status: must be success, "
-		    "failure, partial or cancelled");
-		return (0);
-	}
-	if (request_string(req->json, "comment", NULL, &comment, &clen) == -1 ||
-	    clen > AGD_COMMENT_MAX) {
-		reply_error(req, "invalid_field",
-		    "comment: must be a string of at most %d bytes",
-		    AGD_COMMENT_MAX);
-		return (0);
-	}
-	args = json_object_new_object();
-	json_object_object_add(args, "name", json_object_new_string(req->name));
-	json_object_object_add(args, "status",
-	    json_object_new_string_len(status, (int)slen));
-	if (comment != NULL)
-		json_object_object_add(args, "comment",
-		    json_object_new_string_len(comment, (int)clen));
-	ctl_relay(req, "session.complete", args);
-	json_object_put(args);
+	ctl_relay_named(req, "session.complete");
 	return (0);
 }

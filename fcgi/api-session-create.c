@@ -13,91 +13,65 @@
 #include "agd.h"
 #include "api.h"
 #include "conf.h"
+#include "field.h"
 #include "valid.h"
 
 static int	api_session_create_exec(struct req *);
+
+/* 1 if the configuration knows the agent type. */
+static int
+api_create_agent_type(const char *type)
+{
+	return (agd_conf_agent(api.conf, type) != NULL);
+}
+
+static int
+api_create_mode(const char *mode)
+{
+	return (agd_mode_parse(mode) != -1);
+}
+
+static int
+api_create_absolute(const char *path)
+{
+	return (path[0] == '/');
+}
+
+static const struct agd_field api_session_create_fields[] = {
+	{ .name = "name", .flags = AGD_FIELD_REQUIRED, .valid = agd_valid_name,
+	  .code = AGD_ERR_INVALID_NAME, .msg = "invalid session name" },
+	{ .name = "agentType", .flags = AGD_FIELD_REQUIRED, .valid = api_create_agent_type,
+	  .code = AGD_ERR_INVALID_AGENT_TYPE, .msg = "unknown agent type" },
+	{ .name = "permissionMode", .alias = "mode", .valid = api_create_mode,
+	  .code = AGD_ERR_INVALID_PERMISSION_MODE, .msg = "unknown permission mode" },
+	{ .name = "workingDirectory", .alias = "cwd", .flags = AGD_FIELD_REQUIRED,
+	  .valid = api_create_absolute, .max = PATH_MAX - 1,
+	  .code = AGD_ERR_RELATIVE_PATH, .msg = "workingDirectory must be an absolute path",
+	  .long_code = AGD_ERR_INVALID_FIELD, .long_msg = "workingDirectory: too long" },
+	{ .name = "prompt", .alias = "task", .max = AGD_MESSAGE_MAX,
+	  .long_code = AGD_ERR_TOO_LARGE, .long_msg = "prompt longer than %lld bytes" },
+	{ .name = NULL }
+};
 
 const struct api_entry api_session_create_entry = {
 	.method = "POST",
 	.path = "/api/agents/sessions",
 	.flags = API_BODY,
+	.fields = api_session_create_fields,
 	.exec = api_session_create_exec
 };
 
 static int
 api_session_create_exec(struct req *req)
 {
-	struct json_object	*o = req->json, *args;
-	const char		*name, *type, *mode, *wd, *prompt;
-	size_t			 nlen, tlen, mlen, wlen, plen;
-	int			 rc, m = AGD_MODE_DEFAULT;
+	const char	*mode;
+	int		 m = AGD_MODE_DEFAULT;
 
-	if ((rc = request_string(o, "name", NULL, &name, &nlen)) == -1) {
-		reply_error(req, "invalid_field", "name: must be a string");
-		return (0);
-	}
-	if (rc == 0 || !agd_valid_name(name)) {
-		reply_error(req, "invalid_name", "invalid session name");
-		return (0);
-	}
-	if ((rc = request_string(o, "agentType", NULL, &type, &tlen)) == -1) {
-		reply_error(req, "invalid_field",
-		    "agentType: must be a string");
-		return (0);
-	}
-	if (rc == 0 || agd_conf_agent(api.conf, type) == NULL) {
-		reply_error(req, "invalid_agent_type", "unknown agent type");
-		return (0);
-	}
-	if ((rc = request_string(o, "permissionMode", "mode", &mode,
-	    &mlen)) == -1) {
-		reply_error(req, "invalid_field",
-		    "permissionMode: must be a string");
-		return (0);
-	}
-	if (rc == 1 && (m = agd_mode_parse(mode)) == -1) {
-		reply_error(req, "invalid_permission_mode",
-		    "unknown permission mode");
-		return (0);
-	}
-	if ((rc = request_string(o, "workingDirectory", "cwd", &wd,
-	    &wlen)) == -1) {
-		reply_error(req, "invalid_field",
-		    "workingDirectory: must be a string");
-		return (0);
-	}
-	if (rc == 0 || wd[0] != '/') {
-		reply_error(req, "relative_path",
-		    "workingDirectory must be an absolute path");
-		return (0);
-	}
-	if (wlen >= PATH_MAX) {
-		reply_error(req, "invalid_field", "workingDirectory: too long");
-		return (0);
-	}
-	if ((rc = request_string(o, "prompt", "task", &prompt, &plen)) == -1) {
-		reply_error(req, "invalid_field", "prompt: must be a string");
-		return (0);
-	}
-	if (plen > AGD_MESSAGE_MAX) {
-		reply_error(req, "too_large", "prompt longer than %d bytes",
-		    AGD_MESSAGE_MAX);
-		return (0);
-	}
-
-	args = json_object_new_object();
-	json_object_object_add(args, "name",
-	    json_object_new_string_len(name, (int)nlen));
-	json_object_object_add(args, "agentType",
-	    json_object_new_string_len(type, (int)tlen));
-	json_object_object_add(args, "workingDirectory",
-	    json_object_new_string_len(wd, (int)wlen));
-	json_object_object_add(args, "permissionMode",
+	/* The older name of bypassPermissions goes to agentd as the new one. */
+	if ((mode = agd_field_string(req->args, "permissionMode", NULL)) != NULL)
+		m = agd_mode_parse(mode);
+	json_object_object_add(req->args, "permissionMode",
 	    json_object_new_string(agd_mode_name(m)));
-	if (prompt != NULL)
-		json_object_object_add(args, "prompt",
-		    json_object_new_string_len(prompt, (int)plen));
-	ctl_relay(req, "session.create", args);
-	json_object_put(args);
+	ctl_relay(req, "session.create", req->args);
 	return (0);
 }

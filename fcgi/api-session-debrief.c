@@ -39,7 +39,7 @@ api_session_debrief_exec(struct req *req)
 		if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
 			async = 1;
 		else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
-			reply_error(req, "invalid_field", "async: must be 1 or 0");
+			reply_error(req, AGD_ERR_INVALID_FIELD, "async: must be 1 or 0");
 			return (0);
 		}
 	}
@@ -87,7 +87,7 @@ api_session_debrief_get_exec(struct req *req)
 		query_done(st);
 		if (rc == -1)
 			goto fail;
-		reply_error(req, "not_found", "no debrief of %s", req->name);
+		reply_error(req, AGD_ERR_NOT_FOUND, "no debrief of %s", req->name);
 		return (0);
 	}
 	o = api_debrief_json(st);

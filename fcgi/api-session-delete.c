@@ -28,7 +28,7 @@ api_session_delete_exec(struct req *req)
 		if (strcmp(keep, "1") == 0 || strcmp(keep, "true") == 0)
 			k = 1;
 		else if (strcmp(keep, "0") != 0 && strcmp(keep, "false") != 0) {
-			reply_error(req, "invalid_field", "keepWorkers: must be 1 or 0");
+			reply_error(req, AGD_ERR_INVALID_FIELD, "keepWorkers: must be 1 or 0");
 			return (0);
 		}
 	}

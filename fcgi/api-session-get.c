@@ -153,7 +153,7 @@ api_session_get_exec(struct req *req)
 		if (rc == -1)
 			goto fail;
 		query_end();
-		reply_error(req, "not_found", "no such session: %s", req->name);
+		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
 		return (0);
 	}
 	o = agd_session_json(st);

@@ -44,7 +44,7 @@ api_session_list_exec(struct req *req)
 		if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
 			all = 1;
 		else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
-			reply_error(req, "invalid_field",
+			reply_error(req, AGD_ERR_INVALID_FIELD,
 			    "all: must be 1 or 0");
 			return (0);
 		}

@@ -92,7 +92,7 @@ api_session_output_exec(struct req *req)
 		return (0);
 	}
 	if (rc == 0) {
-		reply_error(req, "not_found", "no such session: %s", req->name);
+		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
 		return (0);
 	}
 
@@ -104,7 +104,7 @@ api_session_output_exec(struct req *req)
 	    &cause) == -1) {
 		log_warnx("%s: %s", __func__, cause);
 		free(cause);
-		reply_error(req, "internal", "cannot read the output log");
+		reply_error(req, AGD_ERR_INTERNAL, "cannot read the output log");
 	} else {
 		snprintf(hdr, sizeof hdr, "X-Agentd-Seq: %" PRIu64 "\r\n",
 		    b.last);

@@ -89,7 +89,7 @@ struct upload {
 };
 
 static int	api_upload_exec(struct req *);
-static int	api_upload_fail(struct upload *, const char *, const char *,
+static int	api_upload_fail(struct upload *, enum agd_err, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
 static int	api_upload_target(struct upload *);
 static int	api_upload_begin(void *, const struct multipart_part *);
@@ -114,7 +114,7 @@ static const struct multipart_cb api_upload_cb = {
 
 /* Reply with an error (once) and mark the upload failed. Returns -1. */
 static int
-api_upload_fail(struct upload *up, const char *code, const char *fmt, ...)
+api_upload_fail(struct upload *up, enum agd_err code, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*msg;
@@ -141,7 +141,7 @@ api_upload_target(struct upload *up)
 	if (up->have_dir)
 		return (0);
 	if ((path = up->workdir) == NULL && (path = up->cwd) == NULL)
-		return (api_upload_fail(up, "invalid_field", "workingDirectory "
+		return (api_upload_fail(up, AGD_ERR_INVALID_FIELD, "workingDirectory "
 		    "(or ?cwd=) must come before the files"));
 	if (home_session_dir(up->req, path, &up->dir) == -1) {
 		up->failed = 1;
@@ -149,7 +149,7 @@ api_upload_target(struct upload *up)
 	}
 	up->have_dir = 1;
 	if (fstat(up->dir.fd, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		return (api_upload_fail(up, "not_a_directory",
+		return (api_upload_fail(up, AGD_ERR_NOT_A_DIRECTORY,
 		    "%.*s: not a directory", PATH_LEN_MAX, path));
 	return (0);
 }
@@ -170,7 +170,7 @@ api_upload_begin(void *arg, const struct multipart_part *p)
 		if (strcmp(p->name, "workingDirectory") == 0 ||
 		    strcmp(p->name, "cwd") == 0) {
 			if (up->nfiles > 0 || up->workdir != NULL)
-				return (api_upload_fail(up, "invalid_field",
+				return (api_upload_fail(up, AGD_ERR_INVALID_FIELD,
 				    "workingDirectory must be given once, "
 				    "before the files"));
 			up->part = UPLOAD_WORKDIR;
@@ -189,15 +189,15 @@ api_upload_begin(void *arg, const struct multipart_part *p)
 	    !agd_utf8_valid(p->filename, len) ||
 	    strncmp(p->filename, UPLOAD_TMP_PREFIX,
 	    strlen(UPLOAD_TMP_PREFIX)) == 0)
-		return (api_upload_fail(up, "bad_filename",
+		return (api_upload_fail(up, AGD_ERR_BAD_FILENAME,
 		    "bad file name (one UTF-8 name of at most 255 bytes, "
 		    "without / \\ or control characters)"));
 	if (up->nfiles == UPLOAD_FILES_MAX)
-		return (api_upload_fail(up, "too_large",
+		return (api_upload_fail(up, AGD_ERR_TOO_LARGE,
 		    "more than %d files", UPLOAD_FILES_MAX));
 	for (j = 0; j < up->nfiles; j++) {
 		if (strcmp(up->files[j].name, p->filename) == 0)
-			return (api_upload_fail(up, "bad_filename",
+			return (api_upload_fail(up, AGD_ERR_BAD_FILENAME,
 			    "%s: sent twice", p->filename));
 	}
 	if (api_upload_target(up) == -1)
@@ -240,12 +240,12 @@ api_upload_data(void *arg, const char *buf, size_t len)
 	case UPLOAD_FILE:
 		f = &up->files[up->nfiles - 1];
 		if (f->size + len > UPLOAD_FILE_MAX)
-			return (api_upload_fail(up, "too_large",
+			return (api_upload_fail(up, AGD_ERR_TOO_LARGE,
 			    "%s: larger than %d bytes", f->name,
 			    UPLOAD_FILE_MAX));
 		if (agd_write_all(f->fd, buf, len) == -1) {
 			log_warn("upload %s/%s", up->dir.path, f->tmp);
-			return (api_upload_fail(up, "internal",
+			return (api_upload_fail(up, AGD_ERR_INTERNAL,
 			    "%s: write failed: %s", f->name, strerror(errno)));
 		}
 		f->size += len;
@@ -255,11 +255,11 @@ api_upload_data(void *arg, const char *buf, size_t len)
 	default:
 		if (up->valuelen + len > UPLOAD_FIELD_MAX &&
 		    up->part == UPLOAD_WORKDIR)
-			return (api_upload_fail(up, "bad_path",
+			return (api_upload_fail(up, AGD_ERR_BAD_PATH,
 			    "workingDirectory: longer than %d bytes",
 			    PATH_LEN_MAX));
 		if (up->valuelen + len > UPLOAD_FIELD_MAX)
-			return (api_upload_fail(up, "too_large",
+			return (api_upload_fail(up, AGD_ERR_TOO_LARGE,
 			    "a form field is longer than %d bytes",
 			    UPLOAD_FIELD_MAX));
 		memcpy(up->value + up->valuelen, buf, len);
@@ -280,7 +280,7 @@ api_upload_end(void *arg)
 		f = &up->files[up->nfiles - 1];
 		if (close(f->fd) == -1) {
 			f->fd = -1;
-			return (api_upload_fail(up, "internal",
+			return (api_upload_fail(up, AGD_ERR_INTERNAL,
 			    "%s: write failed: %s", f->name, strerror(errno)));
 		}
 		f->fd = -1;
@@ -288,7 +288,7 @@ api_upload_end(void *arg)
 	case UPLOAD_WORKDIR:
 		if (memchr(up->value, '\0', up->valuelen) != NULL ||
 		    up->valuelen == 0)
-			return (api_upload_fail(up, "invalid_field",
+			return (api_upload_fail(up, AGD_ERR_INVALID_FIELD,
 			    "workingDirectory: not a path"));
 		up->workdir = xstrdup(up->value);
 		break;
@@ -300,7 +300,7 @@ api_upload_end(void *arg)
 		    strcmp(up->value, "false") == 0 || up->valuelen == 0)
 			up->overwrite = 0;
 		else
-			return (api_upload_fail(up, "invalid_field",
+			return (api_upload_fail(up, AGD_ERR_INVALID_FIELD,
 			    "overwrite: must be 1 or 0"));
 		break;
 	default:
@@ -326,7 +326,7 @@ api_upload_commit(struct upload *up)
 		if (fstatat(up->dir.fd, f->name, &sb,
 		    AT_SYMLINK_NOFOLLOW) == 0 &&
 		    (!up->overwrite || S_ISDIR(sb.st_mode)))
-			return (api_upload_fail(up, "exists", "%s: exists%s",
+			return (api_upload_fail(up, AGD_ERR_EXISTS, "%s: exists%s",
 			    f->name, S_ISDIR(sb.st_mode) ? " (a directory)" :
 			    " (overwrite=1 replaces it)"));
 	}
@@ -375,7 +375,7 @@ api_upload_commit(struct upload *up)
 			f->state = UPLOAD_TEMP;
 	}
 	if (err == EEXIST)
-		return (api_upload_fail(up, "exists", "%s: exists",
+		return (api_upload_fail(up, AGD_ERR_EXISTS, "%s: exists",
 		    up->files[i].name));
 	home_reply_errno(up->req, err, up->files[i].name);
 	up->failed = 1;
@@ -424,7 +424,7 @@ api_upload_exec(struct req *req)
 
 	cl = request_param(req, "CONTENT_LENGTH");
 	if (cl != NULL && strtoull(cl, NULL, 10) > UPLOAD_BODY_MAX) {
-		api_upload_fail(&up, "too_large",
+		api_upload_fail(&up, AGD_ERR_TOO_LARGE,
 		    "request body larger than %llu bytes",
 		    (unsigned long long)UPLOAD_BODY_MAX);
 		goto out;	/* nginx refuses these before we see them */
@@ -434,9 +434,9 @@ api_upload_exec(struct req *req)
 	if ((mp = multipart_create(ctype, &api_upload_cb, &up, &err)) ==
 	    NULL) {
 		if (strncasecmp(ctype, "multipart/form-data", 19) == 0)
-			api_upload_fail(&up, "bad_multipart", "%s", err);
+			api_upload_fail(&up, AGD_ERR_BAD_MULTIPART, "%s", err);
 		else
-			api_upload_fail(&up, "unsupported_media_type",
+			api_upload_fail(&up, AGD_ERR_UNSUPPORTED_MEDIA_TYPE,
 			    "content type must be multipart/form-data");
 		free(err);
 		goto drain;
@@ -446,22 +446,22 @@ api_upload_exec(struct req *req)
 		if (n <= 0)
 			break;
 		if ((total += (uint64_t)n) > UPLOAD_BODY_MAX) {
-			api_upload_fail(&up, "too_large",
+			api_upload_fail(&up, AGD_ERR_TOO_LARGE,
 			    "request body larger than %llu bytes",
 			    (unsigned long long)UPLOAD_BODY_MAX);
 			goto out;
 		}
 		if (multipart_feed(mp, buf, (size_t)n, &cause) == -1) {
-			api_upload_fail(&up, "bad_multipart", "%s", cause);
+			api_upload_fail(&up, AGD_ERR_BAD_MULTIPART, "%s", cause);
 			goto drain;
 		}
 	}
 	if (multipart_finish(mp, &cause) == -1) {
-		api_upload_fail(&up, "bad_multipart", "%s", cause);
+		api_upload_fail(&up, AGD_ERR_BAD_MULTIPART, "%s", cause);
 		goto out;
 	}
 	if (up.nfiles == 0) {
-		api_upload_fail(&up, "invalid_field", "no file in the upload");
+		api_upload_fail(&up, AGD_ERR_INVALID_FIELD, "no file in the upload");
 		goto out;
 	}
 	if (api_upload_commit(&up) == -1)

@@ -9,66 +9,40 @@
  */
 #include "agd.h"
 #include "api.h"
+#include "field.h"
 #include "valid.h"
 
 static int	api_worker_dispatch_exec(struct req *);
+
+/* An empty string is as if the member were absent (the seed sends "" for unset). */
+#define DISPATCH_OPT	AGD_FIELD_EMPTYABSENT
+
+static const struct agd_field api_worker_dispatch_fields[] = {
+	{ .name = "parentSession", .flags = DISPATCH_OPT | AGD_FIELD_REQUIRED,
+	  .valid = agd_valid_name, .code = AGD_ERR_INVALID_NAME,
+	  .msg = "parentSession: invalid session name" },
+	{ .name = "task", .alias = "prompt", .flags = DISPATCH_OPT | AGD_FIELD_REQUIRED,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "task: missing" },
+	{ .name = "issue", .alias = "issueUrl", .flags = DISPATCH_OPT,
+	  .valid = agd_valid_issue_url, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "issue: must be an http:// or https:// URL" },
+	{ .name = "branch", .flags = DISPATCH_OPT },
+	{ .name = "agent", .alias = "agentType", .flags = DISPATCH_OPT },
+	{ .name = "machine", .flags = DISPATCH_OPT },
+	{ .name = NULL }
+};
 
 const struct api_entry api_worker_dispatch_entry = {
 	.method = "POST",
 	.path = "/api/agents/sessions/dispatch-worker",
 	.flags = API_BODY,
+	.fields = api_worker_dispatch_fields,
 	.exec = api_worker_dispatch_exec
 };
-
-/* Copy member key (or alias) to args as the canonical key; -1 if not a string. */
-static int
-api_worker_copy(struct req *req, struct json_object *args, const char *key,
-    const char *alias, const char **out)
-{
-	size_t	len;
-	int	rc;
-
-	if ((rc = request_string(req->json, key, alias, out, &len)) == -1) {
-		reply_error(req, "invalid_field", "%s: must be a string", key);
-		return (-1);
-	}
-	if (rc == 1 && len > 0)
-		json_object_object_add(args, key,
-		    json_object_new_string_len(*out, (int)len));
-	if (rc == 1 && len == 0)
-		*out = NULL;
-	return (0);
-}
 
 static int
 api_worker_dispatch_exec(struct req *req)
 {
-	struct json_object	*args;
-	const char		*parent, *task, *issue, *branch, *agent, *machine;
-
-	args = json_object_new_object();
-	if (api_worker_copy(req, args, "parentSession", NULL, &parent) == -1 ||
-	    api_worker_copy(req, args, "task", "prompt", &task) == -1 ||
-	    api_worker_copy(req, args, "issue", "issueUrl", &issue) == -1 ||
-	    api_worker_copy(req, args, "branch", NULL, &branch) == -1 ||
-	    api_worker_copy(req, args, "agent", "agentType", &agent) == -1 ||
-	    api_worker_copy(req, args, "machine", NULL, &machine) == -1)
-		goto out;
-	if (parent == NULL || !agd_valid_name(parent)) {
-		reply_error(req, "invalid_name", "parentSession: invalid session name");
-		goto out;
-	}
-	if (task == NULL) {
-		reply_error(req, "invalid_field", "task: missing");
-		goto out;
-	}
-	if (issue != NULL && !agd_valid_issue_url(issue)) {
-		reply_error(req, "invalid_field",
-		    "issue: must be an http:// or https:// URL");
-		goto out;
-	}
-	ctl_relay(req, "worker.dispatch", args);
-out:
-	json_object_put(args);
+	ctl_relay(req, "worker.dispatch", req->args);
 	return (0);
 }

@@ -37,7 +37,7 @@ api_worker_list_exec(struct req *req)
 		if (rc == -1)
 			goto fail;
 		query_end();
-		reply_error(req, "not_found", "no such session: %s", req->name);
+		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
 		return (0);
 	}
 	id = sqlite3_column_int64(st, 0);

@@ -90,7 +90,7 @@ api_handle(FCGX_Request *fr)
 	if (req.status == 0) {
 		log_warnx("%s: %.16s: handler sent no reply", __func__,
 		    req.method);
-		reply_error(&req, "internal", "no reply");
+		reply_error(&req, AGD_ERR_INTERNAL, "no reply");
 	}
 	request_free(&req);
 }

@@ -16,7 +16,10 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "err.h"
+
 struct agd_conf;
+struct agd_field;
 
 /* Process-wide settings, fixed before the workers fork. */
 struct api_global {
@@ -52,6 +55,7 @@ struct req {
 	char			*body;		/* NUL terminated, or NULL */
 	size_t			 bodylen;
 	struct json_object	*json;		/* the body object, or NULL */
+	struct json_object	*args;		/* its fields as the entry's spec checked them */
 	struct req_param	 params[API_QPARAMS_MAX];
 	int			 nparams;	/* query parameters parsed */
 	int			 status;	/* sent; 0 before the reply */
@@ -68,6 +72,7 @@ struct api_entry {
 #define API_BODY	0x1	/* a JSON object body is required */
 #define API_BODY_OPT	0x2	/* optional; if present, a JSON object */
 #define API_BODY_STREAM	0x4	/* the handler reads the body itself, unbounded */
+	const struct agd_field *fields;	/* the body's fields (lib/field.h), or NULL */
 	int		(*exec)(struct req *);
 	int		 role;		/* least AGD_ROLE_*; 0: viewer for GET, else operator */
 };
@@ -113,8 +118,6 @@ int	request_parse_query(struct req *);
 const char *request_query(struct req *, const char *key);
 int	request_query_u64(struct req *, const char *key, uint64_t def,
 	    uint64_t max, uint64_t *out);
-int	request_string(struct json_object *, const char *key, const char *alias,
-	    const char **out, size_t *len);
 int	request_pct_decode(const char *s, size_t len, int plus, char **out);
 int	request_host_split(const char *s, size_t len, const char **host,
 	    size_t *hostlen);
@@ -123,13 +126,14 @@ int	request_host_split(const char *s, size_t len, const char **host,
 void	reply_json(struct req *, int status, struct json_object *);
 void	reply_raw(struct req *, int status, const char *ctype,
 	    const char *headers, const void *body, size_t len);
-void	reply_error(struct req *, const char *code, const char *fmt, ...)
+void	reply_error(struct req *, enum agd_err code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	reply_not_allowed(struct req *, const char *allow);
 
 /* ctl.c */
 struct json_object *ctl_actor(struct req *);
 void	ctl_relay(struct req *, const char *op, struct json_object *args);
+void	ctl_relay_named(struct req *, const char *op);
 void	ctl_audit(struct req *, const char *op, const char *where, int count);
 struct json_object *api_debrief_json(sqlite3_stmt *);
 void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
@@ -190,7 +194,7 @@ int	path_root_open(const char *root, char **canon);
 int	path_open_abs(const char *path, int flags);
 int	path_open(int rootfd, const char *rel, int flags);
 int	path_valid_filename(const char *name, size_t len);
-const char *path_errcode(int err);
+enum agd_err path_errcode(int err);
 
 /* home.c: the home and project roots of the API, and client paths in them. */
 struct home_dir {

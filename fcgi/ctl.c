@@ -47,6 +47,17 @@ ctl_relay(struct req *req, const char *op, struct json_object *args)
 }
 
 /*
+ * Relay the body's checked fields (req->args) with the session's name added: the
+ * endpoints under /api/agents/sessions/:name.
+ */
+void
+ctl_relay_named(struct req *req, const char *op)
+{
+	json_object_object_add(req->args, "name", json_object_new_string(req->name));
+	ctl_relay(req, op, req->args);
+}
+
+/*
  * Tell the daemon about a change made here (an upload), for its audit table: the
  * status of the reply already sent, where, how many files. Best effort.
  */
@@ -84,16 +95,16 @@ ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int
 	if (rc == AGD_EUNAVAIL) {
 		log_debug("%s: %s", __func__, cause);
 		free(cause);
-		reply_error(req, "daemon_unavailable", "agentd is not running");
+		reply_error(req, AGD_ERR_DAEMON_UNAVAILABLE, "agentd is not running");
 	} else if (rc != 0) {
 		log_warnx("%s: %s: %s", __func__, op, cause);
 		free(cause);
-		reply_error(req, "daemon_unavailable",
+		reply_error(req, AGD_ERR_DAEMON_UNAVAILABLE,
 		    "agentd did not answer");
 	} else if (status < 200 || status > 599) {
 		log_warnx("%s: %s: bad status %d from agentd", __func__, op,
 		    status);
-		reply_error(req, "internal", "bad reply from agentd");
+		reply_error(req, AGD_ERR_INTERNAL, "bad reply from agentd");
 	} else
 		reply_json(req, status, body);
 	json_object_put(body);

@@ -46,7 +46,7 @@ home_root(void)
 int
 home_reply_errno(struct req *req, int err, const char *path)
 {
-	const char	*code = path_errcode(err);
+	enum agd_err	 code = path_errcode(err);
 
 	switch (err) {
 	case EXDEV:
@@ -59,7 +59,7 @@ home_reply_errno(struct req *req, int err, const char *path)
 		    PATH_LEN_MAX, path);
 		break;
 	default:
-		if (strcmp(code, "internal") == 0)
+		if (code == AGD_ERR_INTERNAL)
 			log_warnx("%.*s: %s", PATH_LEN_MAX, path,
 			    strerror(err));
 		reply_error(req, code, "%.*s: %s", PATH_LEN_MAX, path,
@@ -91,7 +91,7 @@ home_resolve(struct req *req, const char *root, const char *path,
 		xasprintf(&expanded, "%s%s", home, path + 1);
 		path = expanded;
 	} else if (path[0] != '/') {
-		reply_error(req, "relative_path",
+		reply_error(req, AGD_ERR_RELATIVE_PATH,
 		    "a path must be absolute (or start with ~/)");
 		return (-1);
 	}
@@ -101,7 +101,7 @@ home_resolve(struct req *req, const char *root, const char *path,
 			free(expanded);
 			return (1);
 		}
-		reply_error(req, "not_found", "%s: not available", root);
+		reply_error(req, AGD_ERR_NOT_FOUND, "%s: not available", root);
 		free(expanded);
 		return (-1);
 	}
@@ -133,7 +133,7 @@ home_open(struct req *req, const char *path, struct home_dir *hd)
 	int	rc;
 
 	if ((rc = home_resolve(req, home_root(), path, hd)) == 1) {
-		reply_error(req, "forbidden_path",
+		reply_error(req, AGD_ERR_FORBIDDEN_PATH,
 		    "%.*s: outside the home directory", PATH_LEN_MAX, path);
 		return (-1);
 	}
@@ -157,7 +157,7 @@ home_session_dir(struct req *req, const char *path, struct home_dir *hd)
 	if ((rc = home_resolve(req, home_root(), path, hd)) != 1)
 		return (rc);
 	if (path[0] != '/') {
-		reply_error(req, "forbidden_path",
+		reply_error(req, AGD_ERR_FORBIDDEN_PATH,
 		    "%.*s: outside the home directory", PATH_LEN_MAX, path);
 		return (-1);
 	}
@@ -182,7 +182,7 @@ home_session_dir(struct req *req, const char *path, struct home_dir *hd)
 	}
 	if (!found) {
 		free(want);
-		reply_error(req, "forbidden_path", "%.*s: neither under the "
+		reply_error(req, AGD_ERR_FORBIDDEN_PATH, "%.*s: neither under the "
 		    "home directory nor a session's working directory",
 		    PATH_LEN_MAX, path);
 		return (-1);

@@ -359,24 +359,24 @@ path_valid_filename(const char *name, size_t len)
 }
 
 /* The API error word for an errno from this file. */
-const char *
+enum agd_err
 path_errcode(int err)
 {
 	switch (err) {
 	case EXDEV:
 	case ELOOP:
-		return ("forbidden_path");
+		return (AGD_ERR_FORBIDDEN_PATH);
 	case ENOENT:
-		return ("not_found");
+		return (AGD_ERR_NOT_FOUND);
 	case ENOTDIR:
-		return ("not_a_directory");
+		return (AGD_ERR_NOT_A_DIRECTORY);
 	case EACCES:
 	case EPERM:
-		return ("permission_denied");
+		return (AGD_ERR_PERMISSION_DENIED);
 	case EINVAL:
 	case ENAMETOOLONG:
-		return ("bad_path");
+		return (AGD_ERR_BAD_PATH);
 	default:
-		return ("internal");
+		return (AGD_ERR_INTERNAL);
 	}
 }

@@ -182,12 +182,12 @@ query_reply_error(struct req *req, char *cause)
 {
 	if (query_unavailable) {
 		log_debug("%s: %s", __func__, cause);
-		reply_error(req, "daemon_unavailable", "store not available");
+		reply_error(req, AGD_ERR_DAEMON_UNAVAILABLE, "store not available");
 	} else {
 		log_warnx("%s: %s", __func__, cause);
 		query_end();
 		query_close();
-		reply_error(req, "internal", "store error");
+		reply_error(req, AGD_ERR_INTERNAL, "store error");
 	}
 	free(cause);
 }

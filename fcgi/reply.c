@@ -19,10 +19,10 @@
 
 #define REPLY_HEADERS_MAX	512	/* status line and our few headers */
 
-static void	reply_verror(struct req *, const char *, const char *,
+static void	reply_verror(struct req *, enum agd_err, const char *,
 		    const char *, va_list)
 		    __attribute__((format(printf, 4, 0)));
-static void	reply_error_headers(struct req *, const char *, const char *,
+static void	reply_error_headers(struct req *, enum agd_err, const char *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 
 /*
@@ -70,7 +70,7 @@ reply_json(struct req *req, int status, struct json_object *o)
 }
 
 static void
-reply_verror(struct req *req, const char *code, const char *headers,
+reply_verror(struct req *req, enum agd_err code, const char *headers,
     const char *fmt, va_list ap)
 {
 	struct json_object	*o;
@@ -80,9 +80,9 @@ reply_verror(struct req *req, const char *code, const char *headers,
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatalx("%s: out of memory", __func__);
-	o = agd_json_error(code, msg);
+	o = agd_json_error(agd_err_word(code), msg);
 	text = agd_json_text(o, &len);
-	reply_raw(req, agd_err_status(code), "application/json", headers,
+	reply_raw(req, agd_err_code_status(code), "application/json", headers,
 	    text, len);
 	json_object_put(o);
 	free(msg);
@@ -90,7 +90,7 @@ reply_verror(struct req *req, const char *code, const char *headers,
 
 /* Reply {"error": message, "code": code} with the status of code (err.c). */
 void
-reply_error(struct req *req, const char *code, const char *fmt, ...)
+reply_error(struct req *req, enum agd_err code, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -100,7 +100,7 @@ reply_error(struct req *req, const char *code, const char *fmt, ...)
 }
 
 static void
-reply_error_headers(struct req *req, const char *code, const char *headers,
+reply_error_headers(struct req *req, enum agd_err code, const char *headers,
     const char *fmt, ...)
 {
 	va_list	ap;
@@ -117,6 +117,6 @@ reply_not_allowed(struct req *req, const char *allow)
 	char	hdr[128];
 
 	snprintf(hdr, sizeof hdr, "Allow: %s\r\n", allow);
-	reply_error_headers(req, "method_not_allowed", hdr,
+	reply_error_headers(req, AGD_ERR_METHOD_NOT_ALLOWED, hdr,
 	    "method %.16s not allowed", req->method);
 }

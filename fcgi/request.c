@@ -56,6 +56,7 @@ request_free(struct req *req)
 		free(req->params[i].value);
 	}
 	json_object_put(req->json);
+	json_object_put(req->args);
 	free(req->body);
 	free(req->name);
 }
@@ -125,12 +126,12 @@ request_check_host(struct req *req)
 	size_t		 hostlen;
 
 	if ((s = request_param(req, "HTTP_HOST")) == NULL || *s == '\0') {
-		reply_error(req, "bad_host", "missing Host header");
+		reply_error(req, AGD_ERR_BAD_HOST, "missing Host header");
 		return (-1);
 	}
 	if (request_host_split(s, strlen(s), &host, &hostlen) == -1 ||
 	    !agd_conf_host_allowed(api.conf, host, hostlen)) {
-		reply_error(req, "bad_host", "host not allowed");
+		reply_error(req, AGD_ERR_BAD_HOST, "host not allowed");
 		return (-1);
 	}
 	return (0);
@@ -160,7 +161,7 @@ request_check_origin(struct req *req)
 	if (p == NULL ||
 	    request_host_split(p, strlen(p), &host, &hostlen) == -1 ||
 	    !agd_conf_host_allowed(api.conf, host, hostlen)) {
-		reply_error(req, "forbidden_origin", "origin not allowed");
+		reply_error(req, AGD_ERR_FORBIDDEN_ORIGIN, "origin not allowed");
 		return (-1);
 	}
 	return (0);
@@ -258,11 +259,11 @@ request_read_body(struct req *req, int optional)
 
 	if ((s = request_param(req, "CONTENT_LENGTH")) != NULL && *s != '\0') {
 		if (request_parse_u64(s, UINT64_MAX, &want) == -1) {
-			reply_error(req, "bad_json", "bad content length");
+			reply_error(req, AGD_ERR_BAD_JSON, "bad content length");
 			return (-1);
 		}
 		if (want > AGD_BODY_MAX) {
-			reply_error(req, "too_large",
+			reply_error(req, AGD_ERR_TOO_LARGE,
 			    "request body larger than %d bytes", AGD_BODY_MAX);
 			return (-1);
 		}
@@ -272,7 +273,7 @@ request_read_body(struct req *req, int optional)
 		return (0);
 	ct = request_param(req, "CONTENT_TYPE");
 	if (!optional && (ct == NULL || !request_is_json(ct))) {
-		reply_error(req, "unsupported_media_type",
+		reply_error(req, AGD_ERR_UNSUPPORTED_MEDIA_TYPE,
 		    "content type must be application/json");
 		return (-1);
 	}
@@ -297,28 +298,28 @@ request_read_body(struct req *req, int optional)
 	req->body[len] = '\0';
 	req->bodylen = len;
 	if (len > AGD_BODY_MAX) {
-		reply_error(req, "too_large",
+		reply_error(req, AGD_ERR_TOO_LARGE,
 		    "request body larger than %d bytes", AGD_BODY_MAX);
 		return (-1);
 	}
 	if (optional && len == 0)
 		return (0);
 	if (optional && (ct == NULL || !request_is_json(ct))) {
-		reply_error(req, "unsupported_media_type",
+		reply_error(req, AGD_ERR_UNSUPPORTED_MEDIA_TYPE,
 		    "content type must be application/json");
 		return (-1);
 	}
 	if (!agd_utf8_valid(req->body, len)) {
-		reply_error(req, "bad_json", "body is not valid UTF-8");
+		reply_error(req, AGD_ERR_BAD_JSON, "body is not valid UTF-8");
 		return (-1);
 	}
 	if ((req->json = agd_json_parse(req->body, len, &cause)) == NULL) {
-		reply_error(req, "bad_json", "invalid JSON: %s", cause);
+		reply_error(req, AGD_ERR_BAD_JSON, "invalid JSON: %s", cause);
 		free(cause);
 		return (-1);
 	}
 	if (!json_object_is_type(req->json, json_type_object)) {
-		reply_error(req, "bad_json", "body must be a JSON object");
+		reply_error(req, AGD_ERR_BAD_JSON, "body must be a JSON object");
 		return (-1);
 	}
 	return (0);
@@ -398,7 +399,7 @@ request_parse_query(struct req *req)
 
 	req->nparams = 0;
 	if (strlen(p) > API_QUERY_MAX) {
-		reply_error(req, "invalid_field", "query string too long");
+		reply_error(req, AGD_ERR_INVALID_FIELD, "query string too long");
 		return (-1);
 	}
 	while (*p != '\0') {
@@ -407,7 +408,7 @@ request_parse_query(struct req *req)
 		len = (size_t)(amp - p);
 		if (len > 0) {
 			if (req->nparams == API_QPARAMS_MAX) {
-				reply_error(req, "invalid_field",
+				reply_error(req, AGD_ERR_INVALID_FIELD,
 				    "too many query parameters");
 				return (-1);
 			}
@@ -415,7 +416,7 @@ request_parse_query(struct req *req)
 				eq = amp;
 			if (request_pct_decode(p, (size_t)(eq - p), 1,
 			    &k) == -1) {
-				reply_error(req, "invalid_field",
+				reply_error(req, AGD_ERR_INVALID_FIELD,
 				    "bad escape in query string");
 				return (-1);
 			}
@@ -424,7 +425,7 @@ request_parse_query(struct req *req)
 			else if (request_pct_decode(eq + 1,
 			    (size_t)(amp - eq - 1), 1, &v) == -1) {
 				free(k);
-				reply_error(req, "invalid_field",
+				reply_error(req, AGD_ERR_INVALID_FIELD,
 				    "bad escape in query string");
 				return (-1);
 			}
@@ -468,40 +469,10 @@ request_query_u64(struct req *req, const char *key, uint64_t def, uint64_t max,
 		return (0);
 	}
 	if (request_parse_u64(v, max, out) == -1) {
-		reply_error(req, "invalid_field", "%s: not a number", key);
+		reply_error(req, AGD_ERR_INVALID_FIELD, "%s: not a number", key);
 		return (-1);
 	}
 	return (0);
-}
-
-/*
- * Member key (or, if key is absent or null, alias) of object o as a string.
- * Returns 1 with *out and *len if present, 0 if absent (*out = NULL), -1 if it
- * is not a string or holds a NUL byte. *out is borrowed from o.
- */
-int
-request_string(struct json_object *o, const char *key, const char *alias,
-    const char **out, size_t *len)
-{
-	struct json_object	*v = NULL;
-
-	*out = NULL;
-	*len = 0;
-	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
-		v = NULL;
-		if (alias != NULL &&
-		    (!json_object_object_get_ex(o, alias, &v) || v == NULL))
-			v = NULL;
-		if (v == NULL)
-			return (0);
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return (-1);
-	*out = json_object_get_string(v);
-	*len = (size_t)json_object_get_string_len(v);
-	if (memchr(*out, '\0', *len) != NULL)
-		return (-1);
-	return (1);
 }
 
 /*
@@ -520,13 +491,13 @@ request_identify(struct req *req)
 		groups = "";
 	req->groups = groups;
 	if (user != NULL && *user != '\0' && !agd_auth_valid_user(user)) {
-		reply_error(req, "bad_request", "malformed user");
+		reply_error(req, AGD_ERR_BAD_REQUEST, "malformed user");
 		return (-1);
 	}
 	if (user == NULL || *user == '\0') {
 		if (api.conf->auth == AGD_AUTH_PROXY) {
 			req->user = "-";
-			reply_error(req, "unauthenticated", "authentication required");
+			reply_error(req, AGD_ERR_UNAUTHENTICATED, "authentication required");
 			return (-1);
 		}
 		user = "local";

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "field.h"
 #include "valid.h"
 #include "xmalloc.h"
 
@@ -174,7 +175,7 @@ route_role_check(struct req *req, const struct api_entry *e)
 		need = AGD_ROLE_VIEWER;
 	if (req->role >= need)
 		return (0);
-	reply_error(req, "forbidden", need == AGD_ROLE_VIEWER ?
+	reply_error(req, AGD_ERR_FORBIDDEN, need == AGD_ROLE_VIEWER ?
 	    "forbidden: needs the viewer role" : need == AGD_ROLE_OPERATOR ?
 	    "forbidden: needs the operator role" : "forbidden: needs the admin role");
 	return (-1);
@@ -185,6 +186,7 @@ void
 route_dispatch(struct req *req)
 {
 	const struct api_entry	*const *ep, *found = NULL;
+	struct agd_field_error	 ferr;
 	struct route_path	 rp;
 	const char		*uri;
 	char			 allow[ROUTE_ALLOW_MAX];
@@ -194,7 +196,7 @@ route_dispatch(struct req *req)
 	    (uri = request_param(req, "DOCUMENT_URI")) == NULL)
 		uri = "";
 	if (route_split(uri, &rp) == -1) {
-		reply_error(req, "not_found", "no such resource");
+		reply_error(req, AGD_ERR_NOT_FOUND, "no such resource");
 		return;
 	}
 	for (ep = route_entries; *ep != NULL; ep++) {
@@ -218,7 +220,7 @@ route_dispatch(struct req *req)
 	}
 	if (found == NULL) {
 		if (best == -1)
-			reply_error(req, "not_found", "no such resource");
+			reply_error(req, AGD_ERR_NOT_FOUND, "no such resource");
 		else
 			reply_not_allowed(req, allow);
 		goto out;
@@ -228,7 +230,7 @@ route_dispatch(struct req *req)
 	if (name_at != -1) {
 		if (rp.seg[name_at] == NULL ||
 		    !agd_valid_name(rp.seg[name_at])) {
-			reply_error(req, "invalid_name",
+			reply_error(req, AGD_ERR_INVALID_NAME,
 			    "invalid session name");
 			goto out;
 		}
@@ -239,6 +241,11 @@ route_dispatch(struct req *req)
 	if ((found->flags & (API_BODY | API_BODY_OPT)) &&
 	    request_read_body(req, (found->flags & API_BODY_OPT) != 0) == -1)
 		goto out;
+	if (found->fields != NULL &&
+	    (req->args = agd_fields_check(found->fields, req->json, &ferr)) == NULL) {
+		reply_error(req, ferr.code, "%s", ferr.msg);
+		goto out;
+	}
 	found->exec(req);
 out:
 	route_path_free(&rp);

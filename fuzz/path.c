@@ -115,7 +115,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct stat	 sa, sb;
-	const char	*below, *ea, *eb;
+	const char	*below;
+	enum agd_err	 ea, eb;
 	char		*path, *joined, *p;
 	int		 fa, fb, erra, errb, fd;
 
@@ -175,7 +176,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		ea = path_errcode(erra);
 		eb = path_errcode(errb);
-		if (strcmp(ea, eb) != 0 && errb != ENAMETOOLONG) {
+		if (ea != eb && errb != ENAMETOOLONG) {
 			fprintf(stderr, "\"%s\": openat2 %s, walk %s\n", p,
 			    strerror(erra), strerror(errb));
 			abort();

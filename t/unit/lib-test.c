@@ -8,6 +8,8 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "err.h"
+#include "field.h"
 #include "log.h"
 #include "json.h"
 #include "proto.h"
@@ -211,6 +213,104 @@ test_conf_table(void)
 	agd_conf_free(c);
 }
 
+/* Every code has a word and a status; words map back to their codes. */
+static void
+test_err(void)
+{
+	int	i, bad = 0;
+
+	for (i = 0; i < AGD_ERR__COUNT; i++) {
+		if (agd_err_word(i) == NULL || agd_err_lookup(agd_err_word(i)) != i ||
+		    agd_err_code_status(i) < 400 || agd_err_code_status(i) > 599)
+			bad++;
+	}
+	is_int(bad, 0, "every error code has its word and status");
+	is_int(agd_err_status("not_found"), 404, "not_found is 404");
+	is_int(agd_err_code_status(AGD_ERR_TOO_MANY_SESSIONS), 429, "too_many_sessions is 429");
+	is_int(agd_err_lookup("no_such_word"), -1, "an unknown word has no code");
+	is_str(agd_err_word(AGD_ERR_DAEMON_UNAVAILABLE), "daemon_unavailable", "word of a code");
+}
+
+static int
+field_even(const char *s)
+{
+	return (strlen(s) % 2 == 0);
+}
+
+/* Check text against specs: the reply's code and message, or "ok <args>". */
+static char *
+field_try(const struct agd_field *specs, const char *text)
+{
+	struct json_object	*in, *out;
+	struct agd_field_error	 err;
+	char			*r, *cause;
+
+	if ((in = agd_json_parse(text, strlen(text), &cause)) == NULL)
+		fatalx("bad test JSON %s: %s", text, cause);
+	if ((out = agd_fields_check(specs, in, &err)) == NULL)
+		xasprintf(&r, "%s %s", agd_err_word(err.code), err.msg);
+	else {
+		xasprintf(&r, "ok %s", json_object_to_json_string_ext(out,
+		    JSON_C_TO_STRING_PLAIN));
+		json_object_put(out);
+	}
+	json_object_put(in);
+	return (r);
+}
+
+static void
+test_field(void)
+{
+	static const struct agd_field specs[] = {
+		{ .name = "name", .flags = AGD_FIELD_REQUIRED, .valid = agd_valid_name,
+		  .code = AGD_ERR_INVALID_NAME, .msg = "invalid session name" },
+		{ .name = "text", .alias = "message", .flags = AGD_FIELD_NONEMPTY,
+		  .max = 4, .code = AGD_ERR_INVALID_FIELD, .msg = "text: empty",
+		  .long_code = AGD_ERR_TOO_LARGE, .long_msg = "text over %lld bytes" },
+		{ .name = "even", .flags = AGD_FIELD_EMPTYABSENT | AGD_FIELD_ONEERROR,
+		  .valid = field_even, .code = AGD_ERR_INVALID_FIELD, .msg = "even: no" },
+		{ .name = "n", .type = AGD_FIELD_INT, .min = 1, .max = 9,
+		  .code = AGD_ERR_INVALID_FIELD, .msg = "n: 1 to %lld" },
+		{ .name = "b", .type = AGD_FIELD_BOOL },
+		{ .name = NULL }
+	};
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "{}", "invalid_name invalid session name" },
+		{ "{\"name\": null}", "invalid_name invalid session name" },
+		{ "{\"name\": 1}", "invalid_field name: must be a string" },
+		{ "{\"name\": \"a\\u0000b\"}", "invalid_field name: must be a string" },
+		{ "{\"name\": \"-x\"}", "invalid_name invalid session name" },
+		{ "{\"name\": \"x\", \"extra\": 1}", "ok {\"name\":\"x\"}" },
+		{ "{\"name\": \"x\", \"message\": \"hi\"}",
+		  "ok {\"name\":\"x\",\"text\":\"hi\"}" },
+		{ "{\"name\": \"x\", \"text\": null, \"message\": \"hi\"}",
+		  "ok {\"name\":\"x\",\"text\":\"hi\"}" },
+		{ "{\"name\": \"x\", \"text\": \"\"}", "invalid_field text: empty" },
+		{ "{\"name\": \"x\", \"text\": \"hello\"}", "too_large text over 4 bytes" },
+		{ "{\"name\": \"x\", \"even\": \"\"}", "ok {\"name\":\"x\"}" },
+		{ "{\"name\": \"x\", \"even\": \"abc\"}", "invalid_field even: no" },
+		{ "{\"name\": \"x\", \"even\": 2}", "invalid_field even: no" },
+		{ "{\"name\": \"x\", \"n\": 10}", "invalid_field n: 1 to 9" },
+		{ "{\"name\": \"x\", \"n\": \"1\"}", "invalid_field n: must be an integer" },
+		{ "{\"name\": \"x\", \"n\": 9, \"b\": true}",
+		  "ok {\"name\":\"x\",\"n\":9,\"b\":true}" },
+		{ "{\"name\": \"x\", \"b\": 1}", "invalid_field b: must be a boolean" },
+	};
+	size_t	i;
+	char	*r;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = field_try(specs, cases[i].in);
+		is_str(r, cases[i].out, "fields %s", cases[i].in);
+		free(r);
+	}
+	ok(agd_fields_check(specs, NULL, &(struct agd_field_error){ 0 }) == NULL,
+	    "no body: the required field is missing");
+}
+
 static void
 test_proto(void)
 {
@@ -400,6 +500,8 @@ main(void)
 	test_utf8();
 	test_conf();
 	test_conf_table();
+	test_err();
+	test_field();
 	test_proto();
 	test_seqlog();
 	test_workers();
