@@ -436,6 +436,72 @@ sub kill_proc {
 	return $self->{status}{$name} = $?;
 }
 
+# Stop nginx (SIGTERM: a fast shutdown, every connection through it drops) and
+# start it again on the same port with the same configuration.
+sub restart_nginx {
+	my ($self) = @_;
+	my $home = $self->{home};
+	$self->kill_proc('nginx', 'TERM');
+	unlink "$home/nginx/nginx.pid";
+	my $pid = $self->_start_proc('nginx');
+	$self->wait_for(sub {
+		die "nginx exited\n" unless $self->_alive('nginx');
+		return _slurp("$home/nginx/nginx.pid") =~ /^\Q$pid\E\s*$/;
+	}, 20, 'nginx to listen again');
+	return $pid;
+}
+
+# Run ctl/agentctl with args against this stack (AGENTD_URL set, AGENTD_HOME
+# and AGENTD_TOKEN unset unless env gives them); opts: stdin => STRING, env =>
+# {NAME => VALUE or undef}, timeout => seconds (30).  (exit status, stdout,
+# stderr); the status is -1 if it did not exit in time (then it is killed).
+sub agentctl {
+	my ($self, $o, @args) = @_;
+	return $self->agentctl_wait($self->agentctl_start($o, @args), $o->{timeout});
+}
+
+# Start agentctl as above without waiting: a handle for agentctl_wait.
+sub agentctl_start {
+	my ($self, $o, @args) = @_;
+	my $tmp = tempdir('agentctl-XXXXXX', DIR => $self->{home}, CLEANUP => 1);
+	open(my $in, '>', "$tmp/in") or die "AgentdTest: $tmp/in: $!\n";
+	print $in $o->{stdin} // '';
+	close($in);
+	my $pid = fork;
+	die "AgentdTest: fork: $!\n" unless defined $pid;
+	if ($pid == 0) {
+		delete $ENV{$_} for qw(AGENTD_HOME AGENTD_TOKEN AGENTD_URL AGENTCTL_PREFIX);
+		$ENV{AGENTD_URL} = "http://127.0.0.1:$self->{port}";
+		while (my ($k, $v) = each %{$o->{env} // {}}) {
+			if (defined $v) { $ENV{$k} = $v } else { delete $ENV{$k} }
+		}
+		open(STDIN, '<', "$tmp/in") && open(STDOUT, '>', "$tmp/out")
+		    && open(STDERR, '>', "$tmp/err") or POSIX::_exit(127);
+		exec { "$BUILDDIR/ctl/agentctl" } 'agentctl', @args or POSIX::_exit(127);
+	}
+	return { pid => $pid, dir => $tmp };
+}
+
+# What agentctl has written to stdout so far.
+sub agentctl_stdout { _slurp("$_[1]{dir}/out") }
+
+# Wait for a started agentctl (timeout seconds, 30): (exit status, stdout, stderr).
+sub agentctl_wait {
+	my ($self, $h, $timeout) = @_;
+	my $deadline = time + ($timeout // 30);
+	my $st;
+	while (!defined $st && time < $deadline) {
+		$st = $? if waitpid($h->{pid}, WNOHANG) == $h->{pid};
+		sleep 0.02 unless defined $st;
+	}
+	unless (defined $st) {
+		kill 'KILL', $h->{pid};
+		waitpid($h->{pid}, 0);
+		$st = -1;
+	}
+	return ($st == -1 ? -1 : $st >> 8, _slurp("$h->{dir}/out"), _slurp("$h->{dir}/err"));
+}
+
 sub kill_daemon { my ($self, $sig) = @_; return $self->kill_proc('daemon', $sig) }
 sub kill_fcgi { my ($self, $sig) = @_; return $self->kill_proc('fcgi', $sig) }
 
