@@ -31,7 +31,8 @@ daemon_agentd_SOURCES = \
 	daemon/agent-event.c daemon/agent-kinds.c \
 	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-openclaw.c \
 	daemon/debrief.c \
-	daemon/ws.c \
+	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \
+	daemon/ws-server.c daemon/ws-linger.c \
 	daemon/ws-parse.c daemon/ws-parse.h \
 	daemon/worker.h \
 	daemon/waiter.c daemon/waiter.h \

@@ -1,0 +1,131 @@
+/*
+ * WebSocket viewers: what the ws*.c files share. nginx proxies upgrades of
+ * /api/agents/sessions/<name> (also .../terminal and .../ws) to HOME/run/ws.sock.
+ *
+ *   ws-server.c   the listening socket, accept and the ping timer
+ *   ws-upgrade.c  the HTTP upgrade: parse (ws-parse.c), identity, role, start point
+ *   ws.c          one viewer's life: wslay glue, the pump, the disk reader, pings
+ *   ws-ring.c     the recent output of a session, and the frames made of it
+ *   ws-linger.c   hanging up without a reset
+ *
+ * Every viewer has a cursor (the last seq it was sent) and pulls: when its socket
+ * can take more, the next records come from the session's in-memory ring of recent
+ * output, or from the on-disk log if it has fallen behind the ring. So the agent's
+ * output is always read and recorded at full speed, a slow viewer costs no memory
+ * beyond its small queue, and nothing is skipped unless the log itself has rotated
+ * it away (then the viewer is told with a resync message).
+ */
+#ifndef AGENTD_WS_H
+#define AGENTD_WS_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <wslay/wslay.h>
+
+#include "agentd.h"
+#include "seqlog.h"
+
+/* Bytes of the seq that starts every binary frame. */
+#define WS_SEQ_LEN		8
+/* The whole upgrade request: nginx sends a few headers, a client's cookies may add. */
+#define WS_REQUEST_MAX		8192
+
+/* One record of recent output or one event, as every viewer will send it. */
+struct ws_rec {
+	uint64_t		 seq;
+	int			 type;		/* AGD_REC_TTY or AGD_REC_EVENT */
+	size_t			 len;
+	char			*json;		/* the text frame, built on first use */
+	size_t			 json_len;
+	TAILQ_ENTRY(ws_rec)	 entry;
+	uint8_t			 bin[];		/* seq (binary frames) + data */
+};
+
+struct ws_ring {
+	TAILQ_HEAD(ws_rec_list, ws_rec) recs;
+	size_t			 bytes;		/* counted against ws_ring_bytes */
+};
+
+struct ws_client {
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct event		*tev;		/* handshake deadline, then close wait */
+	int			 state;
+#define WS_HANDSHAKE		0
+#define WS_OPEN			1
+	char			*req;		/* the upgrade request as it arrives */
+	size_t			 req_len;
+
+	wslay_event_context_ptr	 ctx;
+	struct session		*s;		/* NULL once the session has ended */
+	char			*dir;		/* its log directory */
+	char			*name;
+	int			 binary;
+	int			 can_write;
+	char			*user;
+	uint64_t		 cursor;	/* last seq queued */
+	uint64_t		 end_seq;	/* when ended: the last seq there is */
+	int			 ended;
+	int			 closing;
+	int			 on_disk;	/* reading the log, not the ring */
+	struct agd_seqlog_cur	 cur;
+	char			*rbuf;
+	size_t			 rcap;
+	int			 pings;		/* sent and not answered */
+
+	TAILQ_ENTRY(ws_client)	 sentry;	/* on its session's viewers */
+	TAILQ_ENTRY(ws_client)	 entry;		/* on the list of all (ws.c) */
+};
+
+/* ws-ring.c */
+/* Keep a copy of record [p, p+n) with this seq in s's ring; drop the oldest past the cap. */
+void		 ws_ring_add(struct session *s, uint64_t seq, int type, const void *p,
+		    size_t n);
+/* Free s's ring (the next record starts a new one). */
+void		 ws_ring_free(struct session *s);
+/* The ring record of s with this seq, or NULL (s may be NULL). Borrowed. */
+struct ws_rec	*ws_ring_find(struct session *s, uint64_t seq);
+/* The text frame of r, built and counted in s's ring on first use. Borrowed. */
+const char	*ws_rec_json(struct session *s, struct ws_rec *r, size_t *len);
+/* The text frame of a record. Returns a string the caller frees; its length in *len. */
+char		*ws_encode(uint64_t seq, int type, const uint8_t *p, size_t n, size_t *len);
+/* Write seq big-endian into the WS_SEQ_LEN bytes at b. */
+void		 ws_put_seq(uint8_t *b, uint64_t seq);
+
+/* ws-upgrade.c */
+/*
+ * v's socket is readable in its handshake: read more of the upgrade request and,
+ * once it is whole, answer it. Then v is either refused and freed, or open
+ * (ws_open) and streaming.
+ */
+void		 ws_handshake_read(struct ws_client *v);
+
+/* ws.c */
+/* A new connection on fd (taken over): wait for its upgrade request. */
+struct ws_client *ws_client_new(int fd);
+/* How many connections there are, open or in their handshake. */
+int		 ws_client_count(void);
+/* Hang v up (without a reset) and free it. */
+void		 ws_client_free(struct ws_client *v);
+/* Free every connection (daemon exit). */
+void		 ws_client_free_all(void);
+/*
+ * v has been answered 101 and told where it starts: set up the framing, add it to
+ * its session's viewers, say hello and start sending.
+ */
+void		 ws_open(struct ws_client *v);
+/* Ping every open viewer; drop those that did not answer the last two. */
+void		 ws_ping_all(void);
+
+/* ws-linger.c */
+/* Shut our side of fd (taken over) and read and drop what the peer sends, briefly. */
+void		 ws_hangup(int fd);
+/* Close every lingering socket (daemon exit). */
+void		 ws_linger_free_all(void);
+
+#endif
