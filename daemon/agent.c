@@ -374,6 +374,19 @@ agent_kind_of(const char *prog)
 	return (NULL);
 }
 
+/* What the session tells its adapter (subscribed by agent_attach). */
+static void
+agent_session_note(struct session *s, const struct session_note *n, void *arg)
+{
+	(void)arg;
+	if (n->type == SESSION_NOTE_OUTPUT)
+		agent_output(s, n->data, n->len);
+	else if (n->type == SESSION_NOTE_ENDING)
+		agent_ended(s);
+	else if (n->type == SESSION_NOTE_FREED)
+		agent_detach(s);
+}
+
 void
 agent_attach(struct session *s, char ***argvp, int adopted)
 {
@@ -410,6 +423,7 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	a->enter_ev = evtimer_new(agentd_base, agent_enter_cb, s);
 	a->keys_ev = evtimer_new(agentd_base, agent_keys_cb, s);
 	s->agent = a;
+	session_subscribe(s, SESSION_SUB_AGENT, agent_session_note, a);
 	if (!adopted && k->prepare != NULL)
 		k->prepare(s, a, argvp);
 	if (adopted)

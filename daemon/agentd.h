@@ -16,10 +16,46 @@
 #include "seqlog.h"
 
 struct waiter;
-struct ws_client;
-struct ws_ring;
 struct agent;
 struct debrief;
+struct session;
+struct session_sub;
+
+/*
+ * What a session tells its subscribers (session-notify.c), in the order of its
+ * life. data is borrowed for the call.
+ */
+enum session_note_type {
+	SESSION_NOTE_OUTPUT,	/* terminal output recorded: seq, data, len */
+	SESSION_NOTE_EVENT,	/* an event recorded: seq, data (its JSON text), len */
+	SESSION_NOTE_ENDING,	/* ending: its last output recorded, no exit event yet */
+	SESSION_NOTE_ENDED,	/* ended: the exit event recorded, its row says so */
+	SESSION_NOTE_FREED,	/* the object is freed when this returns */
+};
+struct session_note {
+	enum session_note_type	 type;
+	uint64_t		 seq;
+	const void		*data;
+	size_t			 len;
+};
+/*
+ * The order subscribers are told in, lowest rank first, the same for every
+ * notification. It keeps the order session.c called them by name:
+ *   output: the viewers, then the adapter (its screen);
+ *   ending: the adapter (it reads the last of its records), then debrief (which
+ *           falls back if that brought no answer);
+ *   ended:  the worker end (a delete waiting on it), then the viewers (who finish
+ *           from the log and close);
+ *   freed:  the viewers, the adapter, debrief (each frees only its own).
+ */
+enum session_sub_rank {
+	SESSION_SUB_WORKER,	/* worker-end.c: worker deletes */
+	SESSION_SUB_WS,		/* ws.c: the ring and the viewers */
+	SESSION_SUB_AGENT,	/* agent.c: the adapter */
+	SESSION_SUB_DEBRIEF,	/* debrief.c: a running debrief */
+};
+typedef void	 session_notify_cb(struct session *, const struct session_note *,
+		    void *arg);
 
 /* Globals of the one daemon process (agentd.c). */
 extern struct event_base	*agentd_base;
@@ -68,9 +104,15 @@ struct session {
 	struct waiter		*create_waiter;	/* session.create: until it runs */
 	TAILQ_HEAD(, waiter)	 waiters;	/* session.delete: until it ends */
 
-	/* Live viewers and the recent output they read from (ws.c). */
-	TAILQ_HEAD(, ws_client)	 viewers;
-	struct ws_ring		*ring;
+	/* Who is told of its output, events and end (session-notify.c). */
+	TAILQ_HEAD(, session_sub) subs;
+	int			 notifying;	/* depth of notifications under way */
+	/*
+	 * The adapter's and a debrief's state are their subscriptions' arguments too;
+	 * the pointers stay because agent.c, debrief.c, persist.c and session_create
+	 * ask "is this an agent session / is a debrief running" of any session, from
+	 * outside a notification.
+	 */
 	struct agent		*agent;		/* a real agent program's adapter */
 	struct debrief		*debrief;	/* a pre-kill debrief running */
 	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
@@ -94,6 +136,36 @@ void	 server_close(void);
 void	 server_client_new(int fd);
 /* Drop every control connection. */
 void	 server_client_close_all(void);
+
+/* session-notify.c: the one notification point of a session */
+/*
+ * Subscribe cb with arg (the subscriber's, for this session) to s. It is told
+ * every notification of s, in rank order, until session_unsubscribe or until the
+ * session is freed (SESSION_NOTE_FREED is the last). Returns the subscription,
+ * owned by s.
+ */
+struct session_sub *session_subscribe(struct session *, enum session_sub_rank,
+		    session_notify_cb *, void *arg);
+/* End a subscription (NULL: none); safe inside a notification. */
+void		 session_unsubscribe(struct session *, struct session_sub *);
+/* The arg of s's subscription with this callback, or NULL (none, or a NULL arg). */
+void		*session_subscriber(struct session *, session_notify_cb *);
+/*
+ * Subscribe cb to every session, live ones and each made later (created or
+ * adopted). new_arg, if not NULL, makes the arg of each session's subscription;
+ * the subscriber frees it on SESSION_NOTE_FREED.
+ */
+void		 session_subscribe_all(enum session_sub_rank, session_notify_cb *,
+		    void *(*new_arg)(struct session *));
+/* For session.c: a new session's subscriptions (those to every session). */
+void		 session_subs_init(struct session *);
+/* For session.c: tell every subscriber of s, in rank order. */
+void		 session_notify(struct session *, enum session_note_type, uint64_t seq,
+		    const void *data, size_t len);
+/* For session.c: s is being freed: tell SESSION_NOTE_FREED and drop every subscription. */
+void		 session_subs_free(struct session *);
+/* For session.c at daemon exit: drop the subscriptions to every session. */
+void		 session_watch_free_all(void);
 
 /* session.c */
 struct session	*session_find(const char *name);
@@ -171,16 +243,11 @@ void		 persist_audit(const char *user, const char *role, const char *action,
 void		 debrief_start(struct waiter *w, struct session *, int64_t id, int async);
 void		 debrief_delivered(struct session *);
 void		 debrief_idle(struct session *);
-void		 debrief_session_ended(struct session *);
-void		 debrief_free(struct session *);
 
-/* ws.c: WebSocket viewers */
+/* ws-server.c: WebSocket viewers (ws.h) */
+/* Listen on path and subscribe the viewers to every session: before any session. */
 void		 ws_init(const char *path);
+/* Hang up every viewer and stop listening (daemon exit, before session_shutdown). */
 void		 ws_close_all(void);
-void		 ws_session_output(struct session *, uint64_t seq, const void *, size_t);
-void		 ws_session_event(struct session *, uint64_t seq, const char *json, size_t);
-void		 ws_session_ended(struct session *);
-void		 ws_session_reset(struct session *);
-void		 ws_session_free(struct session *);
 
 #endif

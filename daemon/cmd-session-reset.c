@@ -17,7 +17,6 @@ cmd_session_reset_exec(struct ctl_client *c, struct json_object *args)
 	/* New viewers start drawing after this point: the old screen is gone. */
 	s->reset_seq = session_event(s, "reset", o);
 	persist_reset(s);
-	ws_session_reset(s);
 	agent_reset(s);
 	ctl_reply(c, 200, persist_session_json(s->id));
 }

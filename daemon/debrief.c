@@ -40,7 +40,10 @@ struct debrief {
 	uint64_t		 idle_ms;
 	int			 deadline_s;
 	struct waiter_list	 waiters;	/* session.debrief callers */
+	struct session_sub	*sub;		/* told when the session ends or is freed */
 };
+
+static void	debrief_session_note(struct session *, const struct session_note *, void *);
 
 /* Facts for classification and the fallback report. */
 struct debrief_facts {
@@ -326,6 +329,7 @@ debrief_finish(struct session *s, const char *why)
 	if (d == NULL)
 		return;
 	s->debrief = NULL;
+	session_unsubscribe(s, d->sub);
 	debrief_facts(s->id, &f);
 	if (why == NULL && (answer = debrief_answer(s->id, d->after_seq,
 	    debrief_prompt(d->kind))) != NULL)
@@ -412,8 +416,8 @@ debrief_idle(struct session *s)
 	debrief_settle_cb(-1, 0, s);
 }
 
-/* The session ends (session.c): a debrief still waiting gets the fallback. */
-void
+/* The session ends: a debrief still waiting gets the fallback. */
+static void
 debrief_session_ended(struct session *s)
 {
 	if (s->debrief != NULL)
@@ -469,6 +473,7 @@ debrief_start(struct waiter *w, struct session *s, int64_t id, int async)
 	tv.tv_usec = 0;
 	evtimer_add(d->deadline_ev, &tv);
 	s->debrief = d;
+	d->sub = session_subscribe(s, SESSION_SUB_DEBRIEF, debrief_session_note, d);
 	persist_debriefing(s->id, 1);
 	o = json_object_new_object();
 	json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
@@ -488,7 +493,7 @@ debrief_start(struct waiter *w, struct session *s, int64_t id, int async)
 }
 
 /* The daemon exits with a debrief running: drop it (it is not answered). */
-void
+static void
 debrief_free(struct session *s)
 {
 	struct debrief	*d = s->debrief;
@@ -496,6 +501,7 @@ debrief_free(struct session *s)
 
 	if (d == NULL)
 		return;
+	session_unsubscribe(s, d->sub);
 	while ((w = TAILQ_FIRST(&d->waiters)) != NULL) {
 		TAILQ_REMOVE(&d->waiters, w, entry);
 		waiter_hold(w, NULL, NULL);	/* unanswered: nobody to tell */
@@ -504,4 +510,15 @@ debrief_free(struct session *s)
 	event_free(d->settle_ev);
 	free(d);
 	s->debrief = NULL;
+}
+
+/* What the session tells a running debrief (subscribed by debrief_start). */
+static void
+debrief_session_note(struct session *s, const struct session_note *n, void *arg)
+{
+	(void)arg;
+	if (n->type == SESSION_NOTE_ENDING)
+		debrief_session_ended(s);
+	else if (n->type == SESSION_NOTE_FREED)
+		debrief_free(s);
 }

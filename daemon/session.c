@@ -73,7 +73,7 @@ session_alloc(int64_t id, const char *name, const char *type, const char *cwd, i
 	xasprintf(&s->sock, "%s/run/h/%lld.sock", agentd_home, (long long)id);
 	s->pending = evbuffer_new();
 	TAILQ_INIT(&s->waiters);
-	TAILQ_INIT(&s->viewers);
+	session_subs_init(s);
 	return (s);
 }
 
@@ -86,9 +86,7 @@ session_free(struct session *s)
 		event_free(s->connect_ev);
 	if (s->log.fd != -1)
 		agd_seqlog_close(&s->log);
-	ws_session_free(s);
-	debrief_free(s);
-	agent_detach(s);
+	session_subs_free(s);
 	evbuffer_free(s->pending);
 	free(s->name);
 	free(s->agent_type);
@@ -184,7 +182,7 @@ session_event(struct session *s, const char *type, struct json_object *fields)
 	if (agd_seqlog_append(&s->log, s->seq, 0, AGD_REC_EVENT, text, len) == -1)
 		log_warn("%s: session %s: log append", __func__, s->name);
 	persist_event(s->id, s->seq, ts, type, text, len);
-	ws_session_event(s, s->seq, text, len);
+	session_notify(s, SESSION_NOTE_EVENT, s->seq, text, len);
 	json_object_put(fields);
 	return (s->seq);
 }
@@ -200,8 +198,7 @@ session_record(struct session *s, const void *data, size_t len, uint64_t end)
 		log_warn("%s: session %s: log append", __func__, s->name);
 	s->hoff = end;
 	s->flags |= SESSION_DIRTY;
-	ws_session_output(s, s->seq, data, len);
-	agent_output(s, data, len);
+	session_notify(s, SESSION_NOTE_OUTPUT, s->seq, data, len);
 }
 
 /*
@@ -406,8 +403,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	if (s->state == SESSION_ENDED)
 		return;
 	session_flush_tail(s);
-	agent_ended(s);
-	debrief_session_ended(s);
+	session_notify(s, SESSION_NOTE_ENDING, s->seq, NULL, 0);
 	s->state = SESSION_ENDED;
 	what = (s->flags & SESSION_KILLING) ? "terminated" : "exited";
 	o = json_object_new_object();
@@ -427,8 +423,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	session_event(s, "exit", o);
 	persist_progress(s);
 	persist_ended(s->id, what, status, has_status, reason);
-	worker_session_ended(s);
-	ws_session_ended(s);
+	session_notify(s, SESSION_NOTE_ENDED, s->seq, NULL, 0);
 	session_reply_waiters(s);
 	session_retire(s);
 	session_end_check();
@@ -878,4 +873,5 @@ session_shutdown(void)
 	if (session_flush_ev != NULL)
 		event_free(session_flush_ev);
 	session_flush_ev = NULL;
+	session_watch_free_all();
 }

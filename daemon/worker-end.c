@@ -47,6 +47,7 @@ struct wfinish {
 static LIST_HEAD(, wfinish)	wfinishes = LIST_HEAD_INITIALIZER(wfinishes);
 
 static void	wdelete_step(struct wdelete *);
+static void	worker_session_note(struct session *, const struct session_note *, void *);
 
 /* The client of a delete went away: the end goes on, unanswered. */
 static void
@@ -275,9 +276,13 @@ worker_delete(struct waiter *wt, const char *name, int keep)
 	waiter_hold(wt, wdelete_cancel, d);
 	/* Mark them all first: a kill without a holder ends a session at once. */
 	for (i = 0; i < n; i++) {
-		if (worker_session_by_id(ids[i]) != NULL) {
+		if ((s = worker_session_by_id(ids[i])) != NULL) {
 			d->live[i] = 1;
 			d->waiting++;
+			/* One subscription a session, for every delete waiting on it. */
+			if (session_subscriber(s, worker_session_note) == NULL)
+				session_subscribe(s, SESSION_SUB_WORKER, worker_session_note,
+				    &wdeletes);
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -289,7 +294,8 @@ worker_delete(struct waiter *wt, const char *name, int keep)
 	return (1);
 }
 
-void
+/* s has ended (its row says so already): the deletes waiting on it go on. */
+static void
 worker_session_ended(struct session *s)
 {
 	struct wdelete	*d;
@@ -305,6 +311,15 @@ worker_session_ended(struct session *s)
 				evtimer_add(d->ev, &tv);	/* not inside session_end */
 		}
 	}
+}
+
+/* What a session a delete waits on tells the worker end (worker_delete subscribes). */
+static void
+worker_session_note(struct session *s, const struct session_note *n, void *arg)
+{
+	(void)arg;		/* &wdeletes, searched by worker_session_ended */
+	if (n->type == SESSION_NOTE_ENDED)
+		worker_session_ended(s);
 }
 
 void

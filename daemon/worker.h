@@ -161,8 +161,6 @@ void		 worker_shutdown(void);
  * is settled), 0 to leave it (and w) to the plain delete.
  */
 int		 worker_delete(struct waiter *w, const char *name, int keep);
-/* From session_end: s has ended (its row says so already). */
-void		 worker_session_ended(struct session *);
 /* At exit: drop the deletes in progress, unanswered. */
 void		 worker_end_shutdown(void);
 

@@ -30,14 +30,11 @@ ws_put_seq(uint8_t *b, uint64_t seq)
 		b[i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
-static struct ws_ring *
-ws_ring_get(struct session *s)
+void
+ws_ring_init(struct ws_ring *ring)
 {
-	if (s->ring == NULL) {
-		s->ring = xcalloc(1, sizeof *s->ring);
-		TAILQ_INIT(&s->ring->recs);
-	}
-	return (s->ring);
+	TAILQ_INIT(&ring->recs);
+	ring->bytes = 0;
 }
 
 static void
@@ -48,9 +45,8 @@ ws_rec_free(struct ws_rec *r)
 }
 
 void
-ws_ring_add(struct session *s, uint64_t seq, int type, const void *p, size_t n)
+ws_ring_add(struct ws_ring *ring, uint64_t seq, int type, const void *p, size_t n)
 {
-	struct ws_ring	*ring = ws_ring_get(s);
 	struct ws_rec	*r, *old;
 
 	r = xmalloc(sizeof *r + WS_SEQ_LEN + n);
@@ -72,32 +68,29 @@ ws_ring_add(struct session *s, uint64_t seq, int type, const void *p, size_t n)
 }
 
 void
-ws_ring_free(struct session *s)
+ws_ring_clear(struct ws_ring *ring)
 {
 	struct ws_rec	*r;
 
-	if (s->ring == NULL)
-		return;
-	while ((r = TAILQ_FIRST(&s->ring->recs)) != NULL) {
-		TAILQ_REMOVE(&s->ring->recs, r, entry);
+	while ((r = TAILQ_FIRST(&ring->recs)) != NULL) {
+		TAILQ_REMOVE(&ring->recs, r, entry);
 		ws_rec_free(r);
 	}
-	free(s->ring);
-	s->ring = NULL;
+	ring->bytes = 0;
 }
 
 /* Viewers are mostly near the tail: search from there. */
 struct ws_rec *
-ws_ring_find(struct session *s, uint64_t seq)
+ws_ring_find(struct ws_ring *ring, uint64_t seq)
 {
 	struct ws_rec	*r;
 
-	if (s == NULL || s->ring == NULL)
+	if (ring == NULL)
 		return (NULL);
-	r = TAILQ_FIRST(&s->ring->recs);
+	r = TAILQ_FIRST(&ring->recs);
 	if (r == NULL || seq < r->seq)
 		return (NULL);
-	TAILQ_FOREACH_REVERSE(r, &s->ring->recs, ws_rec_list, entry) {
+	TAILQ_FOREACH_REVERSE(r, &ring->recs, ws_rec_list, entry) {
 		if (r->seq == seq)
 			return (r);
 		if (r->seq < seq)
@@ -107,12 +100,12 @@ ws_ring_find(struct session *s, uint64_t seq)
 }
 
 const char *
-ws_rec_json(struct session *s, struct ws_rec *r, size_t *len)
+ws_rec_json(struct ws_ring *ring, struct ws_rec *r, size_t *len)
 {
 	if (r->json == NULL) {
 		r->json = ws_encode(r->seq, r->type, r->bin + WS_SEQ_LEN, r->len,
 		    &r->json_len);
-		s->ring->bytes += r->json_len;
+		ring->bytes += r->json_len;
 	}
 	*len = r->json_len;
 	return (r->json);

@@ -1,6 +1,7 @@
 /*
  * The WebSocket listener: HOME/run/ws.sock, which only nginx reaches. It accepts
- * viewers up to ws_max_viewers and runs the timer that pings them.
+ * viewers up to ws_max_viewers, runs the timer that pings them and subscribes the
+ * viewers to every session.
  */
 #include <sys/socket.h>
 
@@ -58,6 +59,7 @@ ws_init(const char *path)
 	tv.tv_usec = (agentd_conf->ws_ping_ms % 1000) * 1000;
 	ws_ping_ev = event_new(agentd_base, -1, EV_PERSIST, ws_ping_cb, NULL);
 	event_add(ws_ping_ev, &tv);
+	ws_session_watch();
 }
 
 void

@@ -39,6 +39,7 @@ static TAILQ_HEAD(, ws_client)	 ws_clients = TAILQ_HEAD_INITIALIZER(ws_clients);
 static int			 ws_count;
 
 static void	ws_pump(struct ws_client *);
+static void	ws_session_note(struct session *, const struct session_note *, void *);
 
 static void
 ws_queue(struct ws_client *v, int opcode, const void *p, size_t n)
@@ -283,7 +284,7 @@ ws_next(struct ws_client *v)
 	const char	*json;
 	size_t		 len;
 
-	if ((r = ws_ring_find(v->s, v->cursor + 1)) == NULL) {
+	if ((r = ws_ring_find(v->w != NULL ? &v->w->ring : NULL, v->cursor + 1)) == NULL) {
 		if (v->s != NULL && v->cursor >= v->s->seq)
 			return (0);		/* caught up */
 		return (ws_next_disk(v));
@@ -297,7 +298,7 @@ ws_next(struct ws_client *v)
 		ws_queue(v, WSLAY_BINARY_FRAME, r->bin, WS_SEQ_LEN + r->len);
 		return (1);
 	}
-	json = ws_rec_json(v->s, r, &len);
+	json = ws_rec_json(&v->w->ring, r, &len);
 	ws_queue(v, WSLAY_TEXT_FRAME, json, len);
 	return (1);
 }
@@ -421,8 +422,10 @@ ws_open(struct ws_client *v)
 	free(v->req);
 	v->req = NULL;
 	event_del(v->tev);
-	if (v->s != NULL)
-		TAILQ_INSERT_TAIL(&v->s->viewers, v, sentry);
+	if (v->s != NULL) {
+		v->w = session_subscriber(v->s, ws_session_note);
+		TAILQ_INSERT_TAIL(&v->w->viewers, v, sentry);
+	}
 
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("hello"));
@@ -445,8 +448,8 @@ ws_open(struct ws_client *v)
 void
 ws_client_free(struct ws_client *v)
 {
-	if (v->state == WS_OPEN && v->s != NULL)
-		TAILQ_REMOVE(&v->s->viewers, v, sentry);
+	if (v->w != NULL)
+		TAILQ_REMOVE(&v->w->viewers, v, sentry);
 	TAILQ_REMOVE(&ws_clients, v, entry);
 	ws_count--;
 	event_free(v->rev);
@@ -511,55 +514,74 @@ ws_client_free_all(void)
 
 /* A new record of s: keep it in the ring and let every viewer pull it. */
 static void
-ws_session_add(struct session *s, uint64_t seq, int type, const void *p, size_t n)
+ws_session_add(struct ws_session *w, uint64_t seq, int type, const void *p, size_t n)
 {
 	struct ws_client	*v, *next;
 
-	ws_ring_add(s, seq, type, p, n);
-	for (v = TAILQ_FIRST(&s->viewers); v != NULL; v = next) {
+	ws_ring_add(&w->ring, seq, type, p, n);
+	for (v = TAILQ_FIRST(&w->viewers); v != NULL; v = next) {
 		next = TAILQ_NEXT(v, sentry);
 		ws_pump(v);
 	}
 }
 
-void
-ws_session_output(struct session *s, uint64_t seq, const void *p, size_t n)
-{
-	ws_session_add(s, seq, AGD_REC_TTY, p, n);
-}
-
-void
-ws_session_event(struct session *s, uint64_t seq, const char *json, size_t n)
-{
-	ws_session_add(s, seq, AGD_REC_EVENT, json, n);
-}
-
-/* The session is ending: viewers finish from the log, then get a normal close. */
-void
-ws_session_ended(struct session *s)
+/* The session has ended: viewers finish from the log, then get a normal close. */
+static void
+ws_session_ended(struct session *s, struct ws_session *w)
 {
 	struct ws_client	*v, *next;
 
-	for (v = TAILQ_FIRST(&s->viewers); v != NULL; v = next) {
+	for (v = TAILQ_FIRST(&w->viewers); v != NULL; v = next) {
 		next = TAILQ_NEXT(v, sentry);
-		TAILQ_REMOVE(&s->viewers, v, sentry);
+		TAILQ_REMOVE(&w->viewers, v, sentry);
 		v->s = NULL;
+		v->w = NULL;
 		v->ended = 1;
 		v->end_seq = s->seq;
 		ws_pump(v);
 	}
-	ws_ring_free(s);
+	ws_ring_clear(&w->ring);
 }
 
-void
-ws_session_reset(struct session *s)
+/* What a session tells its viewers (the subscription of ws_session_watch). */
+static void
+ws_session_note(struct session *s, const struct session_note *n, void *arg)
 {
+	struct ws_session	*w = arg;
+
+	switch (n->type) {
+	case SESSION_NOTE_OUTPUT:
+		ws_session_add(w, n->seq, AGD_REC_TTY, n->data, n->len);
+		break;
+	case SESSION_NOTE_EVENT:
+		ws_session_add(w, n->seq, AGD_REC_EVENT, n->data, n->len);
+		break;
+	case SESSION_NOTE_ENDING:
+		break;
+	case SESSION_NOTE_ENDED:
+		ws_session_ended(s, w);
+		break;
+	case SESSION_NOTE_FREED:
+		ws_ring_clear(&w->ring);
+		free(w);
+		break;
+	}
+}
+
+static void *
+ws_session_new(struct session *s)
+{
+	struct ws_session	*w;
+
 	(void)s;
+	w = xcalloc(1, sizeof *w);
+	ws_ring_init(&w->ring);
+	TAILQ_INIT(&w->viewers);
+	return (w);
 }
 
-/* The session is being freed (daemon exit): drop its ring. */
 void
-ws_session_free(struct session *s)
+ws_session_watch(void)
 {
-	ws_ring_free(s);
+	session_subscribe_all(SESSION_SUB_WS, ws_session_note, ws_session_new);
 }

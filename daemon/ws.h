@@ -50,6 +50,12 @@ struct ws_ring {
 	size_t			 bytes;		/* counted against ws_ring_bytes */
 };
 
+/* What the viewers keep of one session: the argument of their subscription to it. */
+struct ws_session {
+	struct ws_ring		 ring;
+	TAILQ_HEAD(, ws_client)	 viewers;
+};
+
 struct ws_client {
 	int			 fd;
 	struct event		*rev;
@@ -63,6 +69,7 @@ struct ws_client {
 
 	wslay_event_context_ptr	 ctx;
 	struct session		*s;		/* NULL once the session has ended */
+	struct ws_session	*w;		/* s's ring and viewers; NULL with s */
 	char			*dir;		/* its log directory */
 	char			*name;
 	int			 binary;
@@ -83,15 +90,17 @@ struct ws_client {
 };
 
 /* ws-ring.c */
-/* Keep a copy of record [p, p+n) with this seq in s's ring; drop the oldest past the cap. */
-void		 ws_ring_add(struct session *s, uint64_t seq, int type, const void *p,
+/* An empty ring. */
+void		 ws_ring_init(struct ws_ring *);
+/* Keep a copy of record [p, p+n) with this seq; drop the oldest past ws_ring_bytes. */
+void		 ws_ring_add(struct ws_ring *, uint64_t seq, int type, const void *p,
 		    size_t n);
-/* Free s's ring (the next record starts a new one). */
-void		 ws_ring_free(struct session *s);
-/* The ring record of s with this seq, or NULL (s may be NULL). Borrowed. */
-struct ws_rec	*ws_ring_find(struct session *s, uint64_t seq);
-/* The text frame of r, built and counted in s's ring on first use. Borrowed. */
-const char	*ws_rec_json(struct session *s, struct ws_rec *r, size_t *len);
+/* Free every record (the ring stays usable). */
+void		 ws_ring_clear(struct ws_ring *);
+/* The record with this seq, or NULL (also for a NULL ring). Borrowed from the ring. */
+struct ws_rec	*ws_ring_find(struct ws_ring *, uint64_t seq);
+/* The text frame of r, built and counted in its ring on first use. Borrowed. */
+const char	*ws_rec_json(struct ws_ring *, struct ws_rec *r, size_t *len);
 /* The text frame of a record. Returns a string the caller frees; its length in *len. */
 char		*ws_encode(uint64_t seq, int type, const uint8_t *p, size_t n, size_t *len);
 /* Write seq big-endian into the WS_SEQ_LEN bytes at b. */
@@ -121,6 +130,8 @@ void		 ws_client_free_all(void);
 void		 ws_open(struct ws_client *v);
 /* Ping every open viewer; drop those that did not answer the last two. */
 void		 ws_ping_all(void);
+/* Subscribe the viewers to every session (ws_init, before there is any). */
+void		 ws_session_watch(void);
 
 /* ws-linger.c */
 /* Shut our side of fd (taken over) and read and drop what the peer sends, briefly. */
