@@ -157,33 +157,42 @@ void		*session_subscriber(struct session *, session_notify_cb *);
  */
 void		 session_subscribe_all(enum session_sub_rank, session_notify_cb *,
 		    void *(*new_arg)(struct session *));
-/* For session.c: a new session's subscriptions (those to every session). */
-void		 session_subs_init(struct session *);
-/* For session.c: tell every subscriber of s, in rank order. */
-void		 session_notify(struct session *, enum session_note_type, uint64_t seq,
-		    const void *data, size_t len);
-/* For session.c: s is being freed: tell SESSION_NOTE_FREED and drop every subscription. */
-void		 session_subs_free(struct session *);
-/* For session.c at daemon exit: drop the subscriptions to every session. */
-void		 session_watch_free_all(void);
 
-/* session.c */
+/* session.c, session-record.c: the sessions */
+/* The live session of this name, or NULL (ended ones are not live). Borrowed. */
 struct session	*session_find(const char *name);
+/* How many sessions are live (not yet ended). */
 int		 session_count(void);
 /* What session_create() is told beyond a plain session (remote workers). */
 struct session_opts {
 	char		**argv;		/* run this instead of the agentType's command */
 	int		  prompt_sent;	/* the prompt reaches the agent another way */
 };
+/*
+ * Create, start and list a session: its row, directory, log and holder. The
+ * strings and opts are copied. Returns the session (owned by the session list),
+ * or NULL with *code (a static error word) and *cause (the caller frees it).
+ */
 struct session	*session_create(const char *name, const char *type, const char *cwd,
 		    int mode, const char *prompt, const char *creator,
 		    const struct session_opts *, char **code, char **cause);
+/* After a restart: take back every session the store says is live. */
 void		 session_adopt_all(void);
+/* Type [p, p+n) into the terminal (held until the holder is up). Copied. */
 void		 session_input(struct session *, const void *, size_t);
+/*
+ * Give text to the agent (its adapter queues it, a plain program gets it typed
+ * with a carriage return), recorded as a message event from `from`. Both are
+ * copied. Returns the event's seq.
+ */
 uint64_t	 session_message(struct session *, const char *text, const char *from);
+/* Record n bytes typed by `from`: one input event per burst of one user. */
 void		 session_note_input(struct session *, const char *from, size_t);
+/* Resize the terminal (holder, row, adapter's screen). */
 void		 session_resize(struct session *, int cols, int rows);
+/* Ask the holder to end the agent (grace, then SIGKILL); ends it at once if no holder. */
 void		 session_kill(struct session *);
+/* session_kill every live session (shutdown with kill). */
 void		 session_kill_all(void);
 /*
  * Waiters of the session (waiter.h), each answered once: wait_running 201 and
@@ -195,9 +204,17 @@ void		 session_kill_all(void);
 void		 session_wait_running(struct session *, struct waiter *w);
 void		 session_wait_ended(struct session *, struct waiter *w);
 void		 session_end_all(struct waiter *w);
+/*
+ * Record an event of this type: add "type" and "ts" to fields, give it the next
+ * seq, write it to the log and SQLite, tell the subscribers. Takes ownership of
+ * fields (NULL: none). Returns the seq.
+ */
 uint64_t	 session_event(struct session *, const char *type, struct json_object *fields);
+/* Write every session's progress (last seq, holder offset) not yet in SQLite. */
 void		 session_flush_all(void);
+/* Free s and everything it owns; told to its subscribers (SESSION_NOTE_FREED) first. */
 void		 session_free(struct session *);
+/* At daemon exit: flush and free every session object (the agents keep running). */
 void		 session_shutdown(void);
 
 /* spawn.c */

@@ -24,7 +24,8 @@ daemon_agentd_SOURCES = \
 	daemon/persist.c \
 	daemon/server.c \
 	daemon/server-client.c \
-	daemon/session.c daemon/session-notify.c \
+	daemon/session.c daemon/session.h daemon/session-notify.c \
+	daemon/session-record.c \
 	daemon/spawn.c \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "agentd.h"
+#include "session.h"
 #include "xmalloc.h"
 
 struct session_sub {
@@ -139,7 +140,6 @@ session_subs_free(struct session *s)
 	}
 }
 
-/* At daemon exit, after every session is freed. */
 void
 session_watch_free_all(void)
 {

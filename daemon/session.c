@@ -1,8 +1,11 @@
 /*
- * Sessions: one agent each, run by its holder. The daemon records every byte the
- * holder sends into the session's log (giving it a seq), acknowledges it so the
- * holder can forget it, and hands it to the viewers. Lifecycle changes are events in
- * the same seq space, kept in the log and in SQLite.
+ * Sessions: one agent each, run by its holder. This file holds their lifecycle -
+ * create, adopt after a restart, input, resize, kill, end, free, the waiters of
+ * create, delete and shutdown - and the daemon's end of the holder protocol
+ * (hproto.h). The daemon records every byte the holder sends into the session's
+ * log (giving it a seq; session-record.c), acknowledges it so the holder can
+ * forget it, and tells the session's subscribers (session-notify.c). Lifecycle
+ * changes are events in the same seq space, kept in the log and in SQLite.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,10 +25,19 @@
 #include "hproto.h"
 #include "json.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
 #include "waiter.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+/* Unread holder output we buffer before we stop reading (the holder keeps the rest). */
+#define SESSION_HOLDER_READ_MAX		(4 * 1024 * 1024)
+/* An adopted holder that is alive listens: a few quick retries cover a busy one. */
+#define SESSION_CONNECT_TRIES		5
+#define SESSION_CONNECT_RETRY_MS	200
+/* How often the seq recorded so far reaches SQLite (a crash loses at most this). */
+#define SESSION_FLUSH_MS		1000
 
 struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
 /* Ended sessions waiting for the loop to free them. */
@@ -165,86 +177,6 @@ session_send64(struct session *s, int type, uint64_t v)
 	session_send(s, type, b, sizeof b);
 }
 
-uint64_t
-session_event(struct session *s, const char *type, struct json_object *fields)
-{
-	const char	*text;
-	size_t		 len;
-	char		 ts[32];
-
-	if (fields == NULL)
-		fields = json_object_new_object();
-	agd_iso8601(time(NULL), ts, sizeof ts);
-	json_object_object_add(fields, "type", json_object_new_string(type));
-	json_object_object_add(fields, "ts", json_object_new_string(ts));
-	text = agd_json_text(fields, &len);
-	s->seq++;
-	if (agd_seqlog_append(&s->log, s->seq, 0, AGD_REC_EVENT, text, len) == -1)
-		log_warn("%s: session %s: log append", __func__, s->name);
-	persist_event(s->id, s->seq, ts, type, text, len);
-	session_notify(s, SESSION_NOTE_EVENT, s->seq, text, len);
-	json_object_put(fields);
-	return (s->seq);
-}
-
-/* Record terminal output [data, data+len) which ends at holder offset end. */
-static void
-session_record(struct session *s, const void *data, size_t len, uint64_t end)
-{
-	if (len == 0)
-		return;
-	s->seq++;
-	if (agd_seqlog_append(&s->log, s->seq, end, AGD_REC_TTY, data, len) == -1)
-		log_warn("%s: session %s: log append", __func__, s->name);
-	s->hoff = end;
-	s->flags |= SESSION_DIRTY;
-	session_notify(s, SESSION_NOTE_OUTPUT, s->seq, data, len);
-}
-
-/*
- * Output from the holder at offset off. UTF-8 sequences split between two chunks
- * are held back (at most 3 bytes) so that every record starts and ends on a
- * character boundary.
- */
-static void
-session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
-{
-	uint8_t		 buf[HP_DATA_MAX + 4];
-	uint64_t	 have = s->hoff + s->utf8_tail_len;
-	size_t		 total, cut;
-
-	if (off + n <= have)
-		return;				/* a resend of what we have */
-	if (off < have) {
-		p += have - off;
-		n -= (size_t)(have - off);
-		off = have;
-	} else if (off > have) {
-		log_warnx("%s: session %s: output gap %llu..%llu", __func__, s->name,
-		    (unsigned long long)have, (unsigned long long)off);
-		s->utf8_tail_len = 0;
-		s->hoff = off;
-	}
-	memcpy(buf, s->utf8_tail, s->utf8_tail_len);
-	memcpy(buf + s->utf8_tail_len, p, n);
-	total = s->utf8_tail_len + n;
-	cut = agd_utf8_cut(buf, total);
-	s->utf8_tail_len = total - cut;
-	memcpy(s->utf8_tail, buf + cut, s->utf8_tail_len);
-	session_record(s, buf, cut, off + n - s->utf8_tail_len);
-	s->ack_due = 1;
-}
-
-static void
-session_flush_tail(struct session *s)
-{
-	if (s->utf8_tail_len > 0) {
-		session_record(s, s->utf8_tail, s->utf8_tail_len,
-		    s->hoff + s->utf8_tail_len);
-		s->utf8_tail_len = 0;
-	}
-}
-
 /* A waiter's client has gone: the session forgets it. */
 static void
 session_waiter_cancel(struct waiter *w, void *arg)
@@ -368,7 +300,8 @@ session_hello(struct session *s, const struct hp_hello *h)
 			o = json_object_new_object();
 			json_object_object_add(o, "text", json_object_new_string(s->prompt));
 			json_object_object_add(o, "source", json_object_new_string("prompt"));
-			json_object_object_add(o, "from", json_object_new_string(s->creator != NULL ? s->creator : "local"));
+			json_object_object_add(o, "from", json_object_new_string(
+			    s->creator != NULL ? s->creator : "local"));
 			agent_submit(s, s->prompt, session_event(s, "message", o));
 			free(s->prompt);
 			s->prompt = NULL;
@@ -524,7 +457,7 @@ session_attach(struct session *s, int fd)
 	s->hbev = bufferevent_socket_new(agentd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(s->hbev, session_holder_read_cb, NULL,
 	    session_holder_event_cb, s);
-	bufferevent_setwatermark(s->hbev, EV_READ, 0, 4 * 1024 * 1024);
+	bufferevent_setwatermark(s->hbev, EV_READ, 0, SESSION_HOLDER_READ_MAX);
 	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
 }
 
@@ -683,30 +616,6 @@ session_message(struct session *s, const char *text, const char *from)
 	return (seq);
 }
 
-/*
- * Record who typed into the terminal: one input event per burst of one user (the
- * keystrokes themselves are in the output, not in the history).
- */
-void
-session_note_input(struct session *s, const char *from, size_t n)
-{
-	struct json_object	*o;
-	uint64_t		 now = agd_now_ms();
-
-	if (s->last_input_from != NULL && strcmp(s->last_input_from, from) == 0 &&
-	    now - s->last_input_ms < 2000) {
-		s->last_input_ms = now;
-		return;
-	}
-	free(s->last_input_from);
-	s->last_input_from = xstrdup(from);
-	s->last_input_ms = now;
-	o = json_object_new_object();
-	json_object_object_add(o, "from", json_object_new_string(from));
-	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)n));
-	session_event(s, "input", o);
-}
-
 void
 session_resize(struct session *s, int cols, int rows)
 {
@@ -781,7 +690,7 @@ session_connect_cb(evutil_socket_t unused, short what, void *arg)
 {
 	struct session		*s = arg;
 	struct sockaddr_un	 sun;
-	struct timeval		 tv = { 0, 200000 };
+	struct timeval		 tv = { 0, SESSION_CONNECT_RETRY_MS * 1000 };
 	int			 fd;
 
 	(void)unused;
@@ -797,7 +706,7 @@ session_connect_cb(evutil_socket_t unused, short what, void *arg)
 	if (fd != -1)
 		close(fd);
 	/* A holder that is alive always listens; retry briefly for a busy one. */
-	if (++s->connect_tries < 5 && errno == EAGAIN) {
+	if (++s->connect_tries < SESSION_CONNECT_TRIES && errno == EAGAIN) {
 		event_add(s->connect_ev, &tv);
 		return;
 	}
@@ -814,7 +723,7 @@ session_adopt_all(void)
 	struct session	*s;
 	uint64_t	 last_seq, last_hoff;
 	char		*cause;
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv = { SESSION_FLUSH_MS / 1000, (SESSION_FLUSH_MS % 1000) * 1000 };
 	int		 mode;
 
 	if (sqlite3_prepare_v2(agentd_db, "SELECT id, name, agent_type,"

@@ -1,0 +1,121 @@
+/*
+ * What a session records: every chunk of terminal output from its holder and every
+ * event gets the next seq, goes into the session's log (events into SQLite too)
+ * and is told to its subscribers (session-notify.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agentd.h"
+#include "hproto.h"
+#include "json.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Keystrokes of one user this close together are one input event. */
+#define SESSION_INPUT_BURST_MS	2000
+/* An ISO 8601 timestamp with its NUL. */
+#define SESSION_TS_MAX		32
+
+uint64_t
+session_event(struct session *s, const char *type, struct json_object *fields)
+{
+	const char	*text;
+	size_t		 len;
+	char		 ts[SESSION_TS_MAX];
+
+	if (fields == NULL)
+		fields = json_object_new_object();
+	agd_iso8601(time(NULL), ts, sizeof ts);
+	json_object_object_add(fields, "type", json_object_new_string(type));
+	json_object_object_add(fields, "ts", json_object_new_string(ts));
+	text = agd_json_text(fields, &len);
+	s->seq++;
+	if (agd_seqlog_append(&s->log, s->seq, 0, AGD_REC_EVENT, text, len) == -1)
+		log_warn("%s: session %s: log append", __func__, s->name);
+	persist_event(s->id, s->seq, ts, type, text, len);
+	session_notify(s, SESSION_NOTE_EVENT, s->seq, text, len);
+	json_object_put(fields);
+	return (s->seq);
+}
+
+/* Record terminal output [data, data+len) which ends at holder offset end. */
+static void
+session_record(struct session *s, const void *data, size_t len, uint64_t end)
+{
+	if (len == 0)
+		return;
+	s->seq++;
+	if (agd_seqlog_append(&s->log, s->seq, end, AGD_REC_TTY, data, len) == -1)
+		log_warn("%s: session %s: log append", __func__, s->name);
+	s->hoff = end;
+	s->flags |= SESSION_DIRTY;
+	session_notify(s, SESSION_NOTE_OUTPUT, s->seq, data, len);
+}
+
+/*
+ * UTF-8 sequences split between two chunks are held back (at most 3 bytes) so that
+ * every record starts and ends on a character boundary.
+ */
+void
+session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
+{
+	uint8_t		 buf[HP_DATA_MAX + sizeof s->utf8_tail];
+	uint64_t	 have = s->hoff + s->utf8_tail_len;
+	size_t		 total, cut;
+
+	if (off + n <= have)
+		return;				/* a resend of what we have */
+	if (off < have) {
+		p += have - off;
+		n -= (size_t)(have - off);
+		off = have;
+	} else if (off > have) {
+		log_warnx("%s: session %s: output gap %llu..%llu", __func__, s->name,
+		    (unsigned long long)have, (unsigned long long)off);
+		s->utf8_tail_len = 0;
+		s->hoff = off;
+	}
+	memcpy(buf, s->utf8_tail, s->utf8_tail_len);
+	memcpy(buf + s->utf8_tail_len, p, n);
+	total = s->utf8_tail_len + n;
+	cut = agd_utf8_cut(buf, total);
+	s->utf8_tail_len = total - cut;
+	memcpy(s->utf8_tail, buf + cut, s->utf8_tail_len);
+	session_record(s, buf, cut, off + n - s->utf8_tail_len);
+	s->ack_due = 1;
+}
+
+void
+session_flush_tail(struct session *s)
+{
+	if (s->utf8_tail_len > 0) {
+		session_record(s, s->utf8_tail, s->utf8_tail_len,
+		    s->hoff + s->utf8_tail_len);
+		s->utf8_tail_len = 0;
+	}
+}
+
+/* The keystrokes themselves are in the output, not in the history. */
+void
+session_note_input(struct session *s, const char *from, size_t n)
+{
+	struct json_object	*o;
+	uint64_t		 now = agd_now_ms();
+
+	if (s->last_input_from != NULL && strcmp(s->last_input_from, from) == 0 &&
+	    now - s->last_input_ms < SESSION_INPUT_BURST_MS) {
+		s->last_input_ms = now;
+		return;
+	}
+	free(s->last_input_from);
+	s->last_input_from = xstrdup(from);
+	s->last_input_ms = now;
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(from));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)n));
+	session_event(s, "input", o);
+}

@@ -1,0 +1,35 @@
+/*
+ * What the files of the session subsystem share among themselves - session.c (the
+ * lifecycle and the holder), session-record.c (output and events) and
+ * session-notify.c (subscribers) - and no other file uses. The rest of the daemon
+ * sees sessions through agentd.h.
+ */
+#ifndef AGENTD_SESSION_H
+#define AGENTD_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agentd.h"
+
+/* session-record.c */
+/*
+ * Output from the holder: [p, p+n) at holder offset off (resends and overlaps are
+ * dropped, a gap is logged). Sets s->ack_due. Borrows p.
+ */
+void	session_output(struct session *, uint64_t off, const uint8_t *p, size_t n);
+/* Record the bytes of a split UTF-8 sequence held back so far (the session ends). */
+void	session_flush_tail(struct session *);
+
+/* session-notify.c */
+/* A new session's subscriptions: those to every session (session_subscribe_all). */
+void	session_subs_init(struct session *);
+/* Tell every subscriber of s, in rank order. data is borrowed for the call. */
+void	session_notify(struct session *, enum session_note_type, uint64_t seq,
+	    const void *data, size_t len);
+/* s is being freed: tell SESSION_NOTE_FREED and drop every subscription. */
+void	session_subs_free(struct session *);
+/* At daemon exit, after every session is freed: drop the subscriptions to all. */
+void	session_watch_free_all(void);
+
+#endif
