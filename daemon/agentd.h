@@ -245,6 +245,8 @@ void		 persist_agent(int64_t id, const char *status, const char *source,
 		    const char *since, const char *phase, const char *pending,
 		    const char *last_tool, const char *uuid, const char *tpath, int64_t toff,
 		    int64_t in, int64_t out, int64_t cread, int64_t cwrite, double cost);
+void		 persist_debrief(int64_t id, const char *kind, const char *source,
+		    const char *report, const char *created, const char *path);
 void		 persist_debriefing(int64_t id, int on);
 void		 persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff,
 		    int64_t *in, int64_t *out, int64_t *cread, int64_t *cwrite, double *cost);

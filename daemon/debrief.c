@@ -275,7 +275,6 @@ debrief_store(struct session *s, const struct debrief_facts *f, int kind,
     const char *source, const char *report)
 {
 	struct json_object	*o, *e;
-	sqlite3_stmt		*st;
 	char			 ts[32], *path;
 	FILE			*fp;
 
@@ -287,19 +286,7 @@ debrief_store(struct session *s, const struct debrief_facts *f, int kind,
 		fclose(fp);
 	} else
 		log_warn("%s: %s", __func__, path);
-	if (sqlite3_prepare_v2(agentd_db, "INSERT INTO debriefs (session_id, kind,"
-	    " source, report, created, path) VALUES (?, ?, ?, ?, ?, ?)", -1, &st,
-	    NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, f->id);
-		sqlite3_bind_text(st, 2, debrief_kinds[kind], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, report, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, ts, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			log_warnx("%s: sqlite: %s", __func__, sqlite3_errmsg(agentd_db));
-		sqlite3_finalize(st);
-	}
+	persist_debrief(f->id, debrief_kinds[kind], source, report, ts, path);
 	persist_debriefing(f->id, 0);
 	o = json_object_new_object();
 	json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));

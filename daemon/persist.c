@@ -1,6 +1,7 @@
 /*
  * Every write agentd makes to SQLite. The daemon is the only writer; each change is
- * one short statement (autocommit) so readers never wait long.
+ * one short statement (autocommit) so readers never wait long. A NULL string
+ * binds as SQL NULL (sqlite3_bind_text), so optional values need no test.
  */
 #include <sys/wait.h>
 
@@ -64,8 +65,7 @@ persist_insert(const char *name, const char *type, const char *cwd, const char *
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, cwd, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC);
-	if (prompt != NULL)
-		sqlite3_bind_text(st, 5, prompt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, prompt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, creator, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, cols);
@@ -132,8 +132,7 @@ persist_ended(int64_t id, const char *status, int raw, int has_status, const cha
 		sqlite3_bind_int(st, 3, WEXITSTATUS(raw));
 	if (has_status && WIFSIGNALED(raw))
 		sqlite3_bind_int(st, 4, WTERMSIG(raw));
-	if (reason != NULL)
-		sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, id);
 	persist_step(st, __func__);
@@ -222,8 +221,7 @@ persist_complete(int64_t id, const char *status, const char *comment, int *chang
 	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	if (comment != NULL)
-		sqlite3_bind_text(st, 3, comment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, comment, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -328,13 +326,29 @@ persist_audit(const char *user, const char *role, const char *action,
 	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-	if (session != NULL)
-		sqlite3_bind_text(st, 5, session, -1, SQLITE_STATIC);
-	if (addr != NULL)
-		sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, status);
-	if (detail != NULL)
-		sqlite3_bind_text(st, 8, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, detail, -1, SQLITE_STATIC);
+	persist_step(st, __func__);
+}
+
+/* A debrief's report, stored (debrief.c); every string is the caller's. */
+void
+persist_debrief(int64_t id, const char *kind, const char *source, const char *report,
+    const char *created, const char *path)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("INSERT INTO debriefs (session_id, kind, source,"
+		    " report, created, path) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, report, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, created, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
 	persist_step(st, __func__);
 }
 
@@ -369,14 +383,10 @@ persist_agent(int64_t id, const char *status, const char *source, const char *si
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, phase, -1, SQLITE_STATIC);
-	if (pending != NULL)
-		sqlite3_bind_text(st, 5, pending, -1, SQLITE_STATIC);
-	if (last_tool != NULL)
-		sqlite3_bind_text(st, 6, last_tool, -1, SQLITE_STATIC);
-	if (uuid != NULL)
-		sqlite3_bind_text(st, 7, uuid, -1, SQLITE_STATIC);
-	if (tpath != NULL)
-		sqlite3_bind_text(st, 8, tpath, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, pending, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, last_tool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, tpath, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, toff);
 	sqlite3_bind_int64(st, 10, in);
 	sqlite3_bind_int64(st, 11, out);

@@ -64,17 +64,15 @@ ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
+/* An error now goes the way of every error: through a waiter (waiter.c). */
 void
 ctl_error(struct ctl_client *c, const char *code, const char *fmt, ...)
 {
-	struct json_object	*o;
-	va_list			 ap;
-	int			 status;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	o = waiter_verror(code, fmt, ap, &status);
+	waiter_verror(cmd_wait(c), code, fmt, ap);
 	va_end(ap);
-	ctl_reply(c, status, o);
 }
 
 /*

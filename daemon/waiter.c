@@ -29,35 +29,31 @@ waiter_reply(struct waiter *w, int status, struct json_object *body)
 	w->done(w, status, body);
 }
 
-struct json_object *
-waiter_verror(const char *code, const char *fmt, va_list ap, int *status)
+void
+waiter_verror(struct waiter *w, const char *code, const char *fmt, va_list ap)
 {
-	struct json_object	*o;
-	char			*msg;
+	char	*msg;
+	int	 status;
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatalx("out of memory");
-	*status = agd_err_status(code);
-	if (*status == 500 && strcmp(code, "internal") != 0) {
+	status = agd_err_status(code);
+	if (status == 500 && strcmp(code, "internal") != 0) {
 		/* A word missing from lib/err.c's table: a bug here, not the client's. */
 		log_warnx("%s: unknown error word \"%s\" (%s)", __func__, code, msg);
 	}
-	o = agd_json_error(code, msg);
+	waiter_reply(w, status, agd_json_error(code, msg));
 	free(msg);
-	return (o);
 }
 
 void
 waiter_error(struct waiter *w, const char *code, const char *fmt, ...)
 {
-	struct json_object	*o;
-	va_list			 ap;
-	int			 status;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	o = waiter_verror(code, fmt, ap, &status);
+	waiter_verror(w, code, fmt, ap);
 	va_end(ap);
-	waiter_reply(w, status, o);
 }
 
 void

@@ -46,12 +46,12 @@ void	 waiter_reply(struct waiter *w, int status, struct json_object *body);
 void	 waiter_error(struct waiter *w, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /*
- * The error body {error, code} of word code with the message, and its HTTP
- * status in *status. A word missing from lib/err.c's table is a programming
- * error: logged, and answered 500. Returns a new object (the caller's).
+ * waiter_error with a va_list. The body is {error, code}, the status lib/err.c's
+ * for code; a word missing from that table is a programming error: logged, and
+ * answered 500.
  */
-struct json_object *waiter_verror(const char *code, const char *fmt, va_list ap,
-	    int *status) __attribute__((format(printf, 2, 0)));
+void	 waiter_verror(struct waiter *w, const char *code, const char *fmt,
+	    va_list ap) __attribute__((format(printf, 3, 0)));
 /* Answer status with the session object of row id (500 if it vanished). */
 void	 waiter_reply_session(struct waiter *w, int status, int64_t id);
 /* The command layer: the client has gone; tell the holder and free w. */
