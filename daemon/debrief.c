@@ -28,6 +28,10 @@
 #define DEBRIEF_HOTWASH	0
 #define DEBRIEF_AAR	1
 
+/* After the turn, how long the answer may take to reach the transcript. */
+#define DEBRIEF_SETTLE_MS	3000
+#define DEBRIEF_SETTLE_POLL_MS	200	/* how often to look for it meanwhile */
+
 static const char *debrief_kinds[] = { "hotwash", "aar" };
 
 struct debrief {
@@ -365,14 +369,15 @@ debrief_delivered(struct session *s)
 
 /*
  * The turn has ended; its last lines may reach the transcript a moment after the
- * agent says so. Take the answer as soon as it is recorded, or give up after 3 s.
+ * agent says so. Take the answer as soon as it is recorded, or give up after
+ * DEBRIEF_SETTLE_MS.
  */
 static void
 debrief_settle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
 	struct debrief	*d = s->debrief;
-	struct timeval	 tv = { 0, 200000 };
+	struct timeval	 tv = { 0, DEBRIEF_SETTLE_POLL_MS * 1000 };
 	char		*answer;
 
 	(void)fd;
@@ -384,7 +389,7 @@ debrief_settle_cb(evutil_socket_t fd, short what, void *arg)
 		debrief_finish(s, NULL);
 		return;
 	}
-	if (agd_now_ms() - d->idle_ms >= 3000) {
+	if (agd_now_ms() - d->idle_ms >= DEBRIEF_SETTLE_MS) {
 		debrief_finish(s, "the agent's turn ended without an answer");
 		return;
 	}

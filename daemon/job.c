@@ -47,6 +47,7 @@ static LIST_HEAD(, job)	 jobs = LIST_HEAD_INITIALIZER(jobs);
 
 static void	job_free(struct job *);
 
+/* Append the word fmt makes (a copy) to a. */
 void
 argv_add(struct argv_buf *a, const char *fmt, ...)
 {
@@ -62,6 +63,7 @@ argv_add(struct argv_buf *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
+/* Append a copy of each word of v (NULL terminated, the caller's; may be NULL). */
 void
 argv_addv(struct argv_buf *a, char *const *v)
 {
@@ -69,6 +71,7 @@ argv_addv(struct argv_buf *a, char *const *v)
 		argv_add(a, "%s", *v);
 }
 
+/* Free every word and the array: a is empty again. */
 void
 argv_clear(struct argv_buf *a)
 {
@@ -197,7 +200,9 @@ job_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Run argv (PATH searched) with env_add (NAME=VALUE strings) added to our
- * environment, stdin from /dev/null. cb is called once it has ended.
+ * environment, stdin from /dev/null. cb is called once it has ended. Both
+ * arrays are the caller's. Returns the job (job.c frees it after cb, or in
+ * job_cancel), or NULL with *cause (the caller frees).
  */
 struct job *
 job_run(char *const *argv, char *const *env_add, int timeout_ms, job_cb cb,

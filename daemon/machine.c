@@ -31,7 +31,11 @@
 #include "xmalloc.h"
 
 #define MACHINE_CHECK_TIMEOUT	5	/* s: reachability probe of machine.list */
+#define MACHINE_CHECK_SLACK	5	/* s: the probe's job may take past that */
 #define MACHINE_EXIT_WAIT_MS	3000	/* at exit, per master */
+#define MACHINE_EXIT_CONNECT_S	2	/* at exit: only a master that is there */
+#define MACHINE_EXIT_POLL_MS	20	/* at exit: how often to look for its end */
+#define MACHINE_MESSAGE_MAX	600	/* what ssh or git said, in a reply */
 
 /* One machine.list request: a probe per machine, one reply when all are back. */
 struct machine_probe {
@@ -51,6 +55,7 @@ struct machine_list_req {
 };
 static LIST_HEAD(, machine_list_req) machine_reqs = LIST_HEAD_INITIALIZER(machine_reqs);
 
+/* The configured machine called id (the config's), or NULL. */
 const struct agd_machine *
 machine_find(const char *id)
 {
@@ -111,7 +116,7 @@ machine_ssh_command(const struct agd_machine *m)
 	struct argv_buf	 a = { NULL, 0 };
 	char		*s;
 
-	machine_ssh_argv(&a, m, 10);
+	machine_ssh_argv(&a, m, MACHINE_CONNECT_S);
 	s = sh_join(a.v);
 	argv_clear(&a);
 	return (s);
@@ -137,7 +142,7 @@ machine_run(const struct agd_machine *m, const char *script, char *const *args,
 	cmd = sh_join(r.v);
 	argv_clear(&r);
 
-	machine_ssh_argv(&a, m, 10);
+	machine_ssh_argv(&a, m, MACHINE_CONNECT_S);
 	argv_add(&a, "-T");
 	argv_add(&a, "%s", m->host);
 	argv_add(&a, "%s", cmd);
@@ -156,7 +161,7 @@ machine_message(const char *out)
 
 	while (*out == ' ' || *out == '\n' || *out == '\r' || *out == '\t')
 		out++;
-	msg = xstrndup(out, 600);
+	msg = xstrndup(out, MACHINE_MESSAGE_MAX);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' ||
 	    msg[n - 1] == ' '))
@@ -283,7 +288,7 @@ machine_list(struct waiter *w)
 		argv_add(&a, "-T");
 		argv_add(&a, "%s", m->host);
 		argv_add(&a, "true");
-		p->job = job_run(a.v, NULL, (MACHINE_CHECK_TIMEOUT + 5) * 1000,
+		p->job = job_run(a.v, NULL, (MACHINE_CHECK_TIMEOUT + MACHINE_CHECK_SLACK) * 1000,
 		    machine_probe_cb, p, &cause);
 		argv_clear(&a);
 		if (p->job == NULL) {
@@ -320,8 +325,8 @@ machine_run_sync(char **argv, int ms)
 			waitpid(pid, &status, 0);
 			break;
 		}
-		usleep(20000);
-		waited += 20;
+		usleep(MACHINE_EXIT_POLL_MS * 1000);
+		waited += MACHINE_EXIT_POLL_MS;
 	}
 }
 
@@ -351,7 +356,7 @@ machine_shutdown(void)
 		return;
 	for (m = agentd_conf->machines; m != NULL; m = m->next) {
 		memset(&a, 0, sizeof a);
-		machine_ssh_argv(&a, m, 2);
+		machine_ssh_argv(&a, m, MACHINE_EXIT_CONNECT_S);
 		argv_add(&a, "-O");
 		argv_add(&a, "exit");
 		argv_add(&a, "%s", m->host);

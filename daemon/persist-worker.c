@@ -110,6 +110,7 @@ persist_worker_load(int64_t id, struct worker_rec *w)
 	return (rc);
 }
 
+/* Free the strings of w: it is empty again. */
 void
 worker_rec_clear(struct worker_rec *w)
 {

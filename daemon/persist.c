@@ -48,6 +48,10 @@ now_iso(char *buf, size_t len)
 	agd_iso8601(time(NULL), buf, len);
 }
 
+/*
+ * A new session's row (status starting). Returns its id, or -1 with *cause (the
+ * caller frees). Every string is the caller's; prompt may be NULL.
+ */
 int64_t
 persist_insert(const char *name, const char *type, const char *cwd, const char *mode,
     const char *prompt, const char *creator, int cols, int rows, char **cause)
@@ -98,6 +102,7 @@ persist_delete(int64_t id)
 	persist_step(st, __func__);
 }
 
+/* The holder said hello: s runs (starting while its agent adapter gets ready). */
 void
 persist_running(struct session *s)
 {
@@ -115,6 +120,10 @@ persist_running(struct session *s)
 	persist_step(st, __func__);
 }
 
+/*
+ * Session id has ended: status (exited, terminated), the wait status raw if
+ * has_status, and why (reason, may be NULL).
+ */
 void
 persist_ended(int64_t id, const char *status, int raw, int has_status, const char *reason)
 {
@@ -138,6 +147,7 @@ persist_ended(int64_t id, const char *status, int raw, int has_status, const cha
 	persist_step(st, __func__);
 }
 
+/* Event seq of session id (json, len bytes, the caller's); its last_seq moves. */
 void
 persist_event(int64_t id, uint64_t seq, const char *ts, const char *type,
     const char *json, size_t len)
@@ -180,6 +190,7 @@ persist_progress(struct session *s)
 	s->flags &= ~SESSION_DIRTY;
 }
 
+/* s was reset: viewers start drawing after s->reset_seq. */
 void
 persist_reset(struct session *s)
 {
@@ -192,6 +203,7 @@ persist_reset(struct session *s)
 	persist_step(st, __func__);
 }
 
+/* s's terminal size (cols, rows). */
 void
 persist_resize(struct session *s)
 {
@@ -311,6 +323,11 @@ persist_creator(int64_t id)
 	return (c);
 }
 
+/*
+ * One audit row: user with role (from addr, may be NULL) did action to session
+ * (may be NULL) and was answered status; detail (may be NULL) is the error.
+ * Every string is the caller's.
+ */
 void
 persist_audit(const char *user, const char *role, const char *action,
     const char *session, const char *addr, int status, const char *detail)
@@ -352,6 +369,7 @@ persist_debrief(int64_t id, const char *kind, const char *source, const char *re
 	persist_step(st, __func__);
 }
 
+/* Session id is being debriefed (on 1), or no longer (0). */
 void
 persist_debriefing(int64_t id, int on)
 {

@@ -51,7 +51,6 @@
 
 #define WORKER_CHECK_MS		30000	/* each remote step: ConnectTimeout is 10 s */
 #define WORKER_PUSH_MS		120000	/* a first push of a big repository */
-#define WORKER_SSH_CONNECT_S	10	/* ConnectTimeout of every step and the link */
 
 /* A dispatch in progress (a remote one waits for its jobs). */
 struct dispatch {
@@ -325,7 +324,7 @@ dispatch_remote_start(struct dispatch *d, const char *gitdir)
 	free(q);
 	argv_add(&loop, "cat %s 2>/dev/null", code);
 	free(code);
-	machine_ssh_argv(&ssh, d->m, WORKER_SSH_CONNECT_S);
+	machine_ssh_argv(&ssh, d->m, MACHINE_CONNECT_S);
 	argv_addv(&loop, ssh.v);
 	argv_clear(&ssh);
 

@@ -79,6 +79,7 @@ void		 worktree_clear(struct worktree *);
 void		 worktree_shutdown(void);
 
 /* machine.c */
+#define MACHINE_CONNECT_S	10	/* ssh ConnectTimeout of every worker step */
 const struct agd_machine *machine_find(const char *id);
 void		 machine_ssh_argv(struct argv_buf *, const struct agd_machine *,
 		    int connect_timeout);

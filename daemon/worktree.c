@@ -64,6 +64,7 @@ worktree_giterr(void)
 	return (e != NULL && e->message != NULL ? e->message : "unknown libgit2 error");
 }
 
+/* Free the strings of wt: it is empty again. */
 void
 worktree_clear(struct worktree *wt)
 {
