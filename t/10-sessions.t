@@ -131,7 +131,8 @@ for my $k (qw(name pid agentType created workingDirectory permissionMode status 
 }
 is($d->{prompt}, 'hello there', 'detail: prompt');
 is(ref $d->{events}, 'ARRAY', 'detail: events is an array');
-ok(defined $d->{workers}, 'detail: workers summary');
+is_deeply($d->{workers}, { total => 0, running => 0, ended => 0 },
+    'detail: workers summary, counts (none)');
 ok(!defined $d->{ended} && !defined $d->{exitCode} && !defined $d->{completion},
     'detail: ended, exitCode, completion null while running');
 like($d->{lastSeq} // '', qr/^\d+$/, 'detail: lastSeq is a number');

@@ -84,12 +84,16 @@ ok($paged eq $whole, 'limit: ... byte for byte');
 ($s, $j) = $t->post('/api/agents/sessions/io/reset', {});
 is($s, 200, 'reset: 200');
 is($j->{name}, 'io', 'reset reply: the session');
-$t->wait_for(sub {
-	my $d = $t->session('io');
-	return grep { ($_->{type} // '') =~ /reset/ || $JSON->encode($_) =~ /"reset"/ }
-	    @{$d->{events} // []};
+my $reset = $t->wait_for(sub {
+	return (grep { ($_->{type} // '') eq 'reset' } @{ $t->session('io')->{events} // [] })[0];
 }, 10, 'a reset event in the detail');
-pass('reset: event in the detail');
+ok($reset, 'reset: event in the detail');
+my $ISO = qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+like($reset->{seq} // '', qr/^\d+$/, 'reset event: a seq');
+like($reset->{ts} // '', $ISO, 'reset event: ts ISO-8601 UTC');
+is_deeply([ sort keys %$reset ], [qw(event seq ts type)], 'reset event: seq, ts, type, event');
+is_deeply($reset->{event}, { type => 'reset', from => 'local', ts => $reset->{ts} },
+    'reset event: {type reset, from local (the actor), ts}');
 is($t->session('io')->{status}, 'running', 'reset: the agent keeps running');
 ($s) = $t->message('io', 'after reset');
 is($s, 200, 'message after reset: 200');

@@ -27,12 +27,36 @@ for my $status (qw(success failure partial cancelled)) {
 	is_deeply($d->{completion}, $j->{completion}, "complete $status: the detail agrees");
 }
 
-# Idempotent: the same request again changes nothing.
+# Idempotent: the same request again changes nothing, and records no new event
+# (README: "no new event unless it changed").
+sub completed_events {
+	my ($name) = @_;
+	return [ grep { ($_->{type} // '') eq 'completed' } @{ $t->session($name)->{events} // [] } ];
+}
 my $before = $t->session('c-success')->{completion};
+my $ev = completed_events('c-success');
+is(scalar @$ev, 1, 'complete: one completed event');
+is_deeply($ev->[0]{event}, { type => 'completed', status => 'success', comment => 'done: success',
+    from => 'local', ts => $ev->[0]{ts} }, 'completed event: {type, status, comment, from, ts}');
 ($s, $j) = $t->post('/api/agents/sessions/c-success/complete',
     { status => 'success', comment => 'done: success' });
 is($s, 200, 'complete again: 200');
 is_deeply($j->{completion}, $before, 'complete again: same completion');
+is_deeply(completed_events('c-success'), $ev, 'complete again: no new event');
+($s, $j) = $t->post('/api/agents/sessions/c-success/complete',
+    { status => 'success', comment => 'done: success' });
+is_deeply(completed_events('c-success'), $ev, 'complete a third time: still no new event');
+# A change is recorded: a new completion and a second event.
+($s, $j) = $t->post('/api/agents/sessions/c-success/complete',
+    { status => 'partial', comment => 'done: success' });
+is($s, 200, 'complete with another status: 200');
+is($j->{completion}{status}, 'partial', 'complete with another status: the new status');
+$ev = completed_events('c-success');
+is(scalar @$ev, 2, 'complete with another status: a second completed event');
+is($ev->[-1]{event}{status}, 'partial', 'the second event has the new status');
+($s, $j) = $t->post('/api/agents/sessions/c-success/complete',
+    { status => 'partial', comment => 'another comment' });
+is(scalar @{ completed_events('c-success') }, 3, 'complete with another comment: a third event');
 
 # Comment size: 16 KiB is the limit.
 ($s) = $t->create(name => 'c-long');
@@ -43,7 +67,7 @@ is(length($j->{completion}{comment} // ''), 16384, 'comment of 16 KiB: kept whol
 ($s) = $t->create(name => 'c-long2');
 ($s, $j) = $t->post('/api/agents/sessions/c-long2/complete',
     { status => 'partial', comment => 'x' x 16385 });
-$t->is_err($s, $j, 400, undef, 'comment of 16 KiB + 1');
+$t->is_err($s, $j, 400, 'invalid_field', 'comment of 16 KiB + 1');
 ok(!defined $t->session('c-long2')->{completion}, 'comment too long: nothing recorded');
 
 # Bad input.

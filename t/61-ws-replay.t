@@ -62,7 +62,8 @@ ok(!grep({ $n[$_] != $_ + 1 } 0 .. $#n), 'no gap, no duplicate');
 my $d = $t->session('heavy');
 is($d->{status}, 'exited', 'the agent finished while a viewer did not read');
 my $rss = rss_kb($t->daemon_pid);
-ok(defined $rss && $rss < 64 * 1024, "daemon RSS bounded ($rss kB)") if defined $rss;
+ok(defined $rss, 'daemon RSS read (VmRSS in /proc/PID/status)');
+ok(defined $rss && $rss < 64 * 1024, 'daemon RSS bounded (' . ($rss // '?') . ' kB)');
 
 # The slow viewer now reads: it gets everything from the log, in order.
 my $sacc = { seq => 0, tty => '' };
@@ -75,10 +76,15 @@ is($slow->close_code, 1000, 'then closes normally');
 $t->stop;
 done_testing;
 
+# The daemon's resident size in kB (VmRSS); undef, with the reason, if unknown.
 sub rss_kb {
 	my ($pid) = @_;
-	open(my $fh, '<', "/proc/$pid/status") or return undef;
+	my $fh;
+	if (!defined $pid || !open($fh, '<', "/proc/$pid/status")) {
+		diag('cannot read /proc/' . ($pid // '(no daemon pid)') . "/status: $!");
+		return undef;
+	}
 	while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }
+	diag("no VmRSS line in /proc/$pid/status");
 	return undef;
 }
-
