@@ -87,11 +87,15 @@ $top = tree(
     'daemon/agent-claude.c' => "/* claude */\n" . fn('agent_claude_read', 'agent_event();'),
     'daemon/persist.c' => "/* writes */\n" . fn('persist_write', 'agd_db_exec();'),
     'daemon/waiter.c' => "/* waiters */\n" . fn('waiter_done', 'persist_write();'),
+    'daemon/worker.h' => "/* workers and jobs */\nint worker_start(void);\nint job_run(void);\n",
+    'daemon/worker.c' => "/* workers */\n#include \"worker.h\"\n" . fn('worker_start', 'job_run();'),
+    'daemon/job.c' => "/* jobs */\n#include \"worker.h\"\n" . fn('job_run'),
     'lib/db.c' => "/* SQLite */\n" . fn('agd_db_exec'),
     'fcgi/api.c' => "/* fcgi */\n#include \"db.h\"\n" . fn('api_run', 'agd_db_exec();'),
     'lib/db.h' => "/* SQLite */\nint agd_db_exec(void);\n");
 is_deeply([layer_problems($top)], [], 'a tree in layers passes (down, sideways, ' .
-    'ctl_reply from a command, a family in a circle, calls through pointers, names in comments)')
+    'ctl_reply from a command, a family in a circle, calls through pointers, names in comments, ' .
+    'a helper including a header that also declares a subsystem)')
     or diag(explain([layer_problems($top)]));
 
 $top = tree(

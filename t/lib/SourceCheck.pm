@@ -138,6 +138,24 @@ sub layer_of {
 # it is defined; no other file names it or struct ctl_client.
 our $REPLY = qr/\Actl_(reply|error)\w*\z/;
 
+# The layer of daemon header $h (text $code, comments and strings blanked): the
+# lowest of the layers whose functions it declares (worker.h declares job.c's
+# job_run and worker.c's worker_dispatch: a helper may include it, for job.c's
+# part); declaring none, that of the .c of its name.
+sub header_layer {
+	my ($h, $code, $defined_in) = @_;
+	my $low;
+	return 'shared' if layer_of($h) eq 'shared';
+	while ($code =~ /(?<![.\w>])([A-Za-z_]\w*)\s*\(/g) {
+		for my $g (@{ $defined_in->{$1} // [] }) {
+			next unless $g =~ m{\Adaemon/};
+			my $l = layer_of($g);
+			$low = $l if !defined $low || $RANK{$l} > $RANK{$low};
+		}
+	}
+	return $low // layer_of($h);
+}
+
 # Files allowed to know struct ctl_client and to reply to a client.
 sub knows_client {
 	my ($layer) = @_;
@@ -198,7 +216,7 @@ sub layer_problems {
 			}
 			next unless defined $h && $h ne $f;
 			my ($hdir) = $h =~ m{\A([^/]+)/};
-			my $hl = layer_of($h);
+			my $hl = header_layer($h, $code{$h}, \%defined_in);
 			if ($hdir ne $dir && $hdir ne 'lib') {
 				push @p, "$f:$line: includes $h ($hdir/ is not below $dir/)";
 			} elsif ($dir eq 'daemon' && $hl ne 'shared' &&
