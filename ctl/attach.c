@@ -125,7 +125,8 @@ attach_output(struct stream *s, const uint8_t *p, size_t len)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				poll(&(struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT }, 1, -1);
+				poll(&(struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT },
+				    1, -1);
 				continue;
 			}
 			return;

@@ -19,13 +19,21 @@
 /* wait polls the session this often (ms). */
 #define WAIT_POLL_MS		200
 
+/* Nobody reads what we write any more (logs -f | head): done. */
+static void
+logs_check_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		exit(CTL_OK);
+}
+
 /* Print one event as a line: {seq, ts?, type, event}. */
 static void
 logs_print_event(struct json_object *e)
 {
 	printf("%s\n", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(stdout);
+	logs_check_stdout();
 }
 
 /* The json events after *since, printed; *since becomes the last one's seq. */
@@ -62,11 +70,13 @@ logs_events(const char *name, int64_t *since)
 	}
 }
 
-/* Write all of p to stdout; -1 if stdout is gone. */
-static int
+/* Write all of p to stdout. */
+static void
 logs_write(const void *p, size_t len)
 {
-	return (len == 0 || fwrite(p, 1, len, stdout) == len ? fflush(stdout) : -1);
+	if (len > 0)
+		fwrite(p, 1, len, stdout);
+	logs_check_stdout();
 }
 
 /* The terminal bytes after *since, written; *since becomes the last seq. */

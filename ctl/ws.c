@@ -198,7 +198,7 @@ ws_header(const char *head, const char *name)
 
 /* The upgrade request for path with key; the caller frees it. */
 static char *
-ws_request(const char *path, const char *key, long *err)
+ws_request(const char *path, const char *key)
 {
 	CURLU		*u;
 	struct buf	 b = { 0 };
@@ -206,10 +206,10 @@ ws_request(const char *path, const char *key, long *err)
 	const char	*auth = http_authorization();
 	int		 i, custom_auth = 0;
 
-	if ((u = curl_url()) == NULL || curl_url_set(u, CURLUPART_URL, ctl_opts.url, 0) != CURLUE_OK ||
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, ctl_opts.url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		curl_url_cleanup(u);
-		*err = 0;
 		return (NULL);
 	}
 	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
@@ -298,7 +298,7 @@ ws_open(struct ws **wsp, const char *path, const struct ws_cb *cb, void *arg, in
 	    ws->fd == CURL_SOCKET_BAD || getrandom(nonce, sizeof nonce, 0) != sizeof nonce)
 		goto fail;
 	EVP_EncodeBlock((unsigned char *)key, nonce, sizeof nonce);
-	if ((req = ws_request(path, key, &st)) == NULL) {
+	if ((req = ws_request(path, key)) == NULL) {
 		if (!quiet)
 			ctl_warn("%s: not a URL", ctl_opts.url);
 		rc = CTL_EUSAGE;

@@ -111,6 +111,19 @@ tmux('send-keys', '-t', 'ctl', 'C-a', 'd');
 wait_pane(qr/\[detached from sh1\]\s*\n(?:.*\n)*?outer\$\s*$/m,
     'AGENTCTL_PREFIX=C-a: C-a d detaches');
 
+# --- world: a refreshing view; q quits ---------------------------------------------------------
+clear_pane();
+type_line("$ctl world -n 1");
+wait_pane(qr/^sh1\s+sh\s+standalone\s+running\s/m, 'world: the live agents');
+($rc) = $t->agentctl({}, 'new', 'w2', '-t', 'fake', '-d', $t->workdir, '-p', 'world task');
+is($rc, 0, 'a second session');
+wait_pane(qr/^w2\s+fake\s+standalone\s+running\s.*world task/m, 'world redraws: the new one');
+wait_pane(qr/^agents 2\b/m, 'world: the totals follow');
+tmux('send-keys', '-t', 'ctl', 'q');
+wait_pane(qr/^outer\$\s*$/m, 'q quits world');
+($rc) = $t->agentctl({}, 'kill', 'w2');
+is($rc, 0, 'kill the second session');
+
 # --- the session ends: attach says so and exits ------------------------------------------------
 clear_pane();
 type_line("$ctl attach sh1");
