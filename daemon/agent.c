@@ -388,6 +388,23 @@ agent_session_note(struct session *s, const struct session_note *n, void *arg)
 }
 
 void
+agent_kinds_configure(struct agd_conf *conf)
+{
+	size_t	i;
+
+	for (i = 0; agent_kinds[i] != NULL; i++)
+		agd_conf_agent_default(conf, agent_kinds[i]->name, agent_kinds[i]->argv);
+}
+
+const char *
+agent_install_hint(const char *prog)
+{
+	const struct agent_kind	*k = agent_kind_of(prog);
+
+	return (k != NULL ? k->install_hint : NULL);
+}
+
+void
 agent_attach(struct session *s, char ***argvp, int adopted)
 {
 	const struct agd_agent	*cfg;

@@ -18,6 +18,12 @@
 
 struct session;
 
+struct agd_conf;
+
+/* Add to conf the built-in command lines of every kind no [agent NAME] section defines. */
+void	agent_kinds_configure(struct agd_conf *);
+/* How to install the program prog (by its basename), or NULL if no kind runs it. */
+const char *agent_install_hint(const char *prog);
 /* At create (adopted = 0) or re-adoption: attach an adapter; may append to *argv. */
 void	agent_attach(struct session *, char ***argv, int adopted);
 /* Free the adapter (the session's own is set to NULL). */

@@ -17,6 +17,7 @@
 
 #include <git2.h>
 
+#include "agent.h"
 #include "agentd.h"
 #include "db.h"
 #include "json.h"
@@ -208,6 +209,7 @@ main(int argc, char **argv)
 	conf_path = agd_conf_path(opt_conf, agentd_home);
 	if ((agentd_conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("config: %s", cause);
+	agent_kinds_configure(agentd_conf);
 	free(conf_path);
 
 	umask(077);

@@ -515,19 +515,12 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		return (NULL);
 	}
 	if ((prog = spawn_resolve(argv[0])) == NULL) {
-		const char *base = strrchr(argv[0], '/') != NULL ?
-		    strrchr(argv[0], '/') + 1 : argv[0];
+		const char *hint = agent_install_hint(argv[0]);
 
 		*code = (char *)"agent_not_found";
-		if (strcmp(base, "claude") == 0)
+		if (hint != NULL)
 			xasprintf(cause, "agent program not found: %s (install it with"
-			    " npm install -g @anthropic-ai/claude-code)", argv[0]);
-		else if (strcmp(base, "codex") == 0)
-			xasprintf(cause, "agent program not found: %s (install it with"
-			    " npm install -g @openai/codex)", argv[0]);
-		else if (strcmp(base, "openclaw") == 0)
-			xasprintf(cause, "agent program not found: %s (install it with"
-			    " npm install -g openclaw, which needs Node.js 24)", argv[0]);
+			    " %s)", argv[0], hint);
 		else
 			xasprintf(cause, "agent program not found: %s (not on PATH)",
 			    argv[0]);

@@ -5,7 +5,8 @@
  * aliases are mapped to the canonical names (cwd -> workingDirectory, mode ->
  * permissionMode, task -> prompt; dangerouslySkipPermissions ->
  * bypassPermissions), and op session.create goes to agentd, which checks
- * again, including what needs the filesystem (422 bad_directory).
+ * again, including what needs the filesystem (422 bad_directory) and the agent
+ * type (400 invalid_agent_type: the built-in types are the daemon's).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -17,13 +18,6 @@
 #include "valid.h"
 
 static int	api_session_create_exec(struct req *);
-
-/* 1 if the configuration knows the agent type. */
-static int
-api_create_agent_type(const char *type)
-{
-	return (agd_conf_agent(api.conf, type) != NULL);
-}
 
 static int
 api_create_mode(const char *mode)
@@ -40,7 +34,8 @@ api_create_absolute(const char *path)
 static const struct agd_field api_session_create_fields[] = {
 	{ .name = "name", .flags = AGD_FIELD_REQUIRED, .valid = agd_valid_name,
 	  .code = AGD_ERR_INVALID_NAME, .msg = "invalid session name" },
-	{ .name = "agentType", .flags = AGD_FIELD_REQUIRED, .valid = api_create_agent_type,
+	/* Which types there are is the daemon's to say (its agent kinds and the config). */
+	{ .name = "agentType", .flags = AGD_FIELD_REQUIRED,
 	  .code = AGD_ERR_INVALID_AGENT_TYPE, .msg = "unknown agent type" },
 	{ .name = "permissionMode", .alias = "mode", .valid = api_create_mode,
 	  .code = AGD_ERR_INVALID_PERMISSION_MODE, .msg = "unknown permission mode" },

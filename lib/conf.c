@@ -1,7 +1,9 @@
 /*
  * The daemon configuration: "key = value" lines, "# comments", "[agent TYPE]" and
  * "[machine ID]" sections.
- * Both agentd and agentd-fcgi load it; everything has an embedded default.
+ * Both agentd and agentd-fcgi load it; everything has an embedded default. The
+ * built-in agent types are the daemon's agent kinds, added with
+ * agd_conf_agent_default where no section defines them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -31,24 +33,6 @@
 
 static const char *mode_names[AGD_MODE_COUNT] = {
 	"default", "acceptEdits", "bypassPermissions"
-};
-
-static const struct {
-	const char	*type;
-	const char	*argv[AGD_MODE_COUNT];
-} builtin_agents[] = {
-	{ "claude", {
-	    "claude --permission-mode default",
-	    "claude --permission-mode acceptEdits",
-	    "claude --permission-mode bypassPermissions" } },
-	{ "codex", {
-	    "codex --no-daemon -a on-request -s workspace-write",
-	    "codex --no-daemon -a on-request -s workspace-write",
-	    "codex --no-daemon --dangerously-bypass-approvals-and-sandbox" } },
-	{ "openclaw", {
-	    "openclaw tui --local",
-	    "openclaw tui --local",
-	    "openclaw tui --local" } },
 };
 
 int
@@ -95,6 +79,20 @@ conf_agent_get(struct agd_conf *conf, const char *type, int replace)
 	a->next = conf->agents;
 	conf->agents = a;
 	return (a);
+}
+
+void
+agd_conf_agent_default(struct agd_conf *conf, const char *type,
+    const char *const argv[AGD_MODE_COUNT])
+{
+	struct agd_agent	*a;
+	int			 m;
+
+	if (agd_conf_agent(conf, type) != NULL)
+		return;
+	a = conf_agent_get(conf, type, 0);
+	for (m = 0; m < AGD_MODE_COUNT; m++)
+		a->argv[m] = xstrdup(argv[m]);
 }
 
 const struct agd_agent *
@@ -489,16 +487,11 @@ agd_conf_load(const char *path, char **cause)
 	struct agd_machine	*machine = NULL, *mc;
 	FILE			*f = NULL;
 	char			*line = NULL, *s, *eq, *k, *v, *msg;
-	size_t			 cap = 0, i;
+	size_t			 cap = 0;
 	int			 lineno = 0, m, rc;
 
 	conf = xcalloc(1, sizeof *conf);
 	conf_defaults(conf_keys, nitems(conf_keys), conf);
-	for (i = 0; i < sizeof builtin_agents / sizeof builtin_agents[0]; i++) {
-		a = conf_agent_get(conf, builtin_agents[i].type, 0);
-		for (m = 0; m < AGD_MODE_COUNT; m++)
-			a->argv[m] = xstrdup(builtin_agents[i].argv[m]);
-	}
 	if (path == NULL)
 		return (conf);
 

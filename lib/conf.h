@@ -65,7 +65,14 @@ struct agd_conf {
 /* Load path (NULL: embedded defaults only). On failure set *cause, return NULL. */
 struct agd_conf		*agd_conf_load(const char *path, char **cause);
 void			 agd_conf_free(struct agd_conf *);
+/* The agent type's command lines ([agent TYPE] or a built-in), or NULL. Borrowed. */
 const struct agd_agent	*agd_conf_agent(const struct agd_conf *, const char *type);
+/*
+ * A built-in agent type: add type with the command lines argv[AGD_MODE_*] (copied)
+ * unless an [agent TYPE] section of the file defines it.
+ */
+void			 agd_conf_agent_default(struct agd_conf *, const char *type,
+			    const char *const argv[AGD_MODE_COUNT]);
 /* The machine of that id, or NULL ("local" is never a configured machine). */
 const struct agd_machine *agd_conf_machine(const struct agd_conf *, const char *id);
 /* Mode name -> AGD_MODE_*, accepting the older alias dangerouslySkipPermissions; -1 if unknown. */

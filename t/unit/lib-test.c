@@ -66,6 +66,17 @@ test_utf8(void)
 	    "stray continuation bytes are not held back");
 }
 
+/* What the daemon does with its agent kinds: a built-in "fake" under the file's. */
+static void
+agd_conf_default_agents(struct agd_conf *c)
+{
+	static const char *const argv[AGD_MODE_COUNT] = {
+		"builtin", "builtin", "builtin --yolo"
+	};
+
+	agd_conf_agent_default(c, "fake", argv);
+}
+
 static void
 test_conf(void)
 {
@@ -79,8 +90,12 @@ test_conf(void)
 	    "bypassPermissions = fake --yolo\n";
 
 	c = agd_conf_load(NULL, &cause);
-	ok(c != NULL && c->max_sessions == 64 && agd_conf_agent(c, "claude") != NULL,
-	    "embedded defaults");
+	ok(c != NULL && c->max_sessions == 64 && c->agents == NULL,
+	    "embedded defaults (the built-in agent types are the daemon's)");
+	agd_conf_default_agents(c);
+	a = agd_conf_agent(c, "fake");
+	ok(a != NULL && strcmp(a->argv[AGD_MODE_BYPASS], "builtin --yolo") == 0,
+	    "a built-in agent type added");
 	agd_conf_free(c);
 
 	fd = mkstemp(path);
@@ -88,6 +103,7 @@ test_conf(void)
 	close(fd);
 	c = agd_conf_load(path, &cause);
 	ok(c != NULL, "config loads");
+	agd_conf_default_agents(c);
 	is_int(c->max_sessions, 7, "max_sessions read");
 	is_int(c->kill_grace_ms, 100, "kill_grace_ms read");
 	a = agd_conf_agent(c, "fake");
