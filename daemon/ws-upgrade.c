@@ -45,7 +45,7 @@ ws_http_error(struct ws_client *v, int status, const char *code, const char *msg
 	if (send(v->fd, head, (size_t)n, MSG_NOSIGNAL) == n)
 		send(v->fd, body, len, MSG_NOSIGNAL);
 	json_object_put(o);
-	ws_client_free(v);
+	ws_client_drop(v);
 }
 
 /* Which session v is for: live (v->s), or ended and read from its log only. 0 or -1. */
@@ -138,7 +138,7 @@ ws_upgrade(struct ws_client *v)
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
 	if (send(v->fd, hdr, (size_t)n, MSG_NOSIGNAL) != n) {
-		ws_client_free(v);
+		ws_client_drop(v);
 		return;
 	}
 	ws_open(v);
@@ -153,7 +153,7 @@ ws_handshake_read(struct ws_client *v)
 	if (n <= 0) {
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		ws_client_free(v);
+		ws_client_drop(v);
 		return;
 	}
 	v->req_len += (size_t)n;

@@ -4,6 +4,11 @@
  * a viewer sends), the pump that pulls records from the ring (ws-ring.c) or the
  * log, pings, and what a session tells its viewers (output, events, its end).
  * See ws.h for how the pieces fit.
+ *
+ * A viewer is dropped (ws_client_drop), never freed on the spot: a failed send
+ * can come deep inside its own read (wslay_event_recv -> its message -> session
+ * -> the pump -> send), and wslay still holds the viewer when that returns. The
+ * loop frees dropped viewers once the callback is over (ws_reap_cb).
  */
 #include <sys/socket.h>
 
@@ -35,8 +40,12 @@
 /* Rounds of queue-and-send a viewer reading the log gets before it yields. */
 #define WS_PUMP_ROUNDS		8
 
-static TAILQ_HEAD(, ws_client)	 ws_clients = TAILQ_HEAD_INITIALIZER(ws_clients);
+static TAILQ_HEAD(ws_client_list, ws_client) ws_clients =
+    TAILQ_HEAD_INITIALIZER(ws_clients);
 static int			 ws_count;
+/* Dropped viewers, freed by ws_reap_cb once the callback that dropped them is over. */
+static struct ws_client_list	 ws_dead = TAILQ_HEAD_INITIALIZER(ws_dead);
+static struct event		*ws_reap_ev;
 
 static void	ws_pump(struct ws_client *);
 static void	ws_session_note(struct session *, const struct session_note *, void *);
@@ -91,8 +100,10 @@ ws_flush(struct ws_client *v)
 {
 	struct timeval	tv = { WS_CLOSE_WAIT_MS / 1000, (WS_CLOSE_WAIT_MS % 1000) * 1000 };
 
+	if (v->dead)
+		return (1);
 	if (wslay_event_want_write(v->ctx) && wslay_event_send(v->ctx) != 0) {
-		ws_client_free(v);
+		ws_client_drop(v);
 		return (1);
 	}
 	if (wslay_event_want_write(v->ctx)) {
@@ -101,7 +112,7 @@ ws_flush(struct ws_client *v)
 	}
 	if (!wslay_event_want_read(v->ctx) ||
 	    (wslay_event_get_close_sent(v->ctx) && wslay_event_get_close_received(v->ctx))) {
-		ws_client_free(v);
+		ws_client_drop(v);
 		return (1);
 	}
 	/* Our close is out: give the peer a moment to answer it, then hang up. */
@@ -118,6 +129,11 @@ ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 	ssize_t			 n;
 
 	(void)flags;
+	if (v->dead) {
+		/* Dropped inside this wslay_event_recv: read nothing more. */
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return (-1);
+	}
 	n = read(v->fd, buf, len);
 	if (n > 0)
 		return (n);
@@ -135,6 +151,10 @@ ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int fla
 	struct ws_client	*v = arg;
 	ssize_t			 n;
 
+	if (v->dead) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return (-1);
+	}
 	/* wslay sends a frame's header and payload apart: one segment for both. */
 	n = send(v->fd, data, len, MSG_NOSIGNAL |
 	    ((flags & WSLAY_MSG_MORE) ? MSG_MORE : 0));
@@ -190,6 +210,8 @@ ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg 
 	struct ws_client	*v = arg;
 
 	(void)ctx;
+	if (v->dead)
+		return;		/* an earlier message of this read dropped it */
 	switch (m->opcode) {
 	case WSLAY_TEXT_FRAME:
 		if (!agd_utf8_valid((const char *)m->msg, m->msg_length)) {
@@ -216,7 +238,7 @@ ws_write_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (wslay_event_send(v->ctx) != 0) {
-		ws_client_free(v);
+		ws_client_drop(v);
 		return;
 	}
 	ws_pump(v);
@@ -225,13 +247,16 @@ ws_write_cb(evutil_socket_t fd, short what, void *arg)
 static void
 ws_ws_read(struct ws_client *v)
 {
+	/* The messages of this read are handled inside: one of them may drop v. */
 	if (wslay_event_recv(v->ctx) != 0) {
 		/* A broken frame: send the close wslay queued, if it can go, and hang up. */
-		if (wslay_event_want_write(v->ctx))
+		if (!v->dead && wslay_event_want_write(v->ctx))
 			wslay_event_send(v->ctx);
-		ws_client_free(v);
+		ws_client_drop(v);
 		return;
 	}
+	if (v->dead)
+		return;
 	if (!wslay_event_want_read(v->ctx))
 		event_del(v->rev);
 	ws_pump(v);
@@ -328,7 +353,7 @@ ws_pump(struct ws_client *v)
 {
 	int	more = 1, rounds = 0;
 
-	if (v->state != WS_OPEN)
+	if (v->state != WS_OPEN || v->dead)
 		return;
 	for (;;) {
 		while (!v->closing) {
@@ -377,7 +402,7 @@ ws_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	ws_client_free(arg);
+	ws_client_drop(arg);
 }
 
 struct ws_client *
@@ -445,13 +470,10 @@ ws_open(struct ws_client *v)
 	ws_pump(v);
 }
 
-void
-ws_client_free(struct ws_client *v)
+/* Hang v up and free it: from ws_reap_cb, or at exit. */
+static void
+ws_client_release(struct ws_client *v)
 {
-	if (v->w != NULL)
-		TAILQ_REMOVE(&v->w->viewers, v, sentry);
-	TAILQ_REMOVE(&ws_clients, v, entry);
-	ws_count--;
 	event_free(v->rev);
 	event_free(v->wev);
 	event_free(v->tev);
@@ -466,6 +488,40 @@ ws_client_free(struct ws_client *v)
 	free(v->name);
 	free(v->user);
 	free(v);
+}
+
+static void
+ws_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ws_client	*v;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while ((v = TAILQ_FIRST(&ws_dead)) != NULL) {
+		TAILQ_REMOVE(&ws_dead, v, entry);
+		ws_client_release(v);
+	}
+}
+
+void
+ws_client_drop(struct ws_client *v)
+{
+	if (v->dead)
+		return;
+	v->dead = 1;
+	if (v->w != NULL)
+		TAILQ_REMOVE(&v->w->viewers, v, sentry);
+	v->w = NULL;
+	TAILQ_REMOVE(&ws_clients, v, entry);
+	ws_count--;
+	event_del(v->rev);
+	event_del(v->wev);
+	event_del(v->tev);
+	TAILQ_INSERT_TAIL(&ws_dead, v, entry);
+	if (ws_reap_ev == NULL)
+		ws_reap_ev = event_new(agentd_base, -1, 0, ws_reap_cb, NULL);
+	event_active(ws_reap_ev, EV_TIMEOUT, 0);
 }
 
 /*
@@ -486,7 +542,7 @@ ws_ping_all(void)
 		if (v->state != WS_OPEN || v->closing)
 			continue;
 		if (v->pings >= WS_PINGS_MAX) {
-			ws_client_free(v);
+			ws_client_drop(v);
 			continue;
 		}
 		v->pings++;
@@ -509,7 +565,11 @@ ws_client_free_all(void)
 	struct ws_client	*v;
 
 	while ((v = TAILQ_FIRST(&ws_clients)) != NULL)
-		ws_client_free(v);
+		ws_client_drop(v);
+	ws_reap_cb(-1, 0, NULL);
+	if (ws_reap_ev != NULL)
+		event_free(ws_reap_ev);
+	ws_reap_ev = NULL;
 }
 
 /* A new record of s: keep it in the ring and let every viewer pull it. */

@@ -84,9 +84,10 @@ struct ws_client {
 	char			*rbuf;
 	size_t			 rcap;
 	int			 pings;		/* sent and not answered */
+	int			 dead;		/* dropped: freed from the loop (ws_reap) */
 
 	TAILQ_ENTRY(ws_client)	 sentry;	/* on its session's viewers */
-	TAILQ_ENTRY(ws_client)	 entry;		/* on the list of all (ws.c) */
+	TAILQ_ENTRY(ws_client)	 entry;		/* on the list of all, or of the dropped */
 };
 
 /* ws-ring.c */
@@ -119,8 +120,13 @@ void		 ws_handshake_read(struct ws_client *v);
 struct ws_client *ws_client_new(int fd);
 /* How many connections there are, open or in their handshake. */
 int		 ws_client_count(void);
-/* Hang v up (without a reset) and free it. */
-void		 ws_client_free(struct ws_client *v);
+/*
+ * Drop v: it leaves every list and gets no more callbacks at once, and is hung up
+ * (without a reset) and freed from the loop, after the callback that dropped it
+ * has returned - a caller up the stack (wslay_event_recv, a pump) may still hold
+ * it. Everything that runs v checks v->dead after a call that can drop it.
+ */
+void		 ws_client_drop(struct ws_client *v);
 /* Free every connection (daemon exit). */
 void		 ws_client_free_all(void);
 /*
