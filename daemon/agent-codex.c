@@ -230,7 +230,8 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	char			*line;
 	int			 busy = strstr(text, "esc to interrupt") != NULL;
 
-	if (strstr(text, "Trust this folder") != NULL && strstr(text, "Trust and continue") != NULL) {
+	if (strstr(text, "Trust this folder") != NULL &&
+	    strstr(text, "Trust and continue") != NULL) {
 		if (agent_answer(s, "\r", NULL))
 			agent_dialog(s, "trust");
 		return;

@@ -97,7 +97,7 @@ struct agent {
 
 	TAILQ_HEAD(, qmsg)	 queue;
 	int			 delivering;
-	int			 turn_seen;	/* the agent started a turn since the last delivery */
+	int			 turn_seen;	/* a turn began since the last delivery */
 	char			*last_text;	/* the last text typed, to check it went in */
 	int			 enter_retried;
 	const char		*approve_keys;	/* an answer waiting for its box */

@@ -1,9 +1,18 @@
 # C unit tests (TAP), run by `make check` with the same driver as t/*.t
-check_PROGRAMS += t/unit/lib-test t/unit/ws-parse-test
-TESTS += t/unit/lib-test t/unit/ws-parse-test
+check_PROGRAMS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test
+TESTS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test
 t_unit_lib_test_SOURCES = t/unit/lib-test.c t/unit/tap.h
 t_unit_lib_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_lib_test_LDADD = $(AGD_LIBS)
 t_unit_ws_parse_test_SOURCES = t/unit/ws-parse-test.c daemon/ws-parse.c t/unit/tap.h
 t_unit_ws_parse_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
 t_unit_ws_parse_test_LDADD = $(AGD_LIBS)
+# The agent adapters, fed recorded records and screens (stubs of session.c in the test).
+t_unit_agent_test_SOURCES = t/unit/agent-test.c t/unit/tap.h \
+	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
+	daemon/agent-event.c daemon/agent-kinds.c \
+	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-openclaw.c \
+	daemon/screen.c daemon/screen.h
+t_unit_agent_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(VTERM_CFLAGS) -I$(top_srcdir)/daemon
+t_unit_agent_test_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(VTERM_LIBS)

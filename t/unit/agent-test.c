@@ -1,0 +1,792 @@
+/*
+ * Unit tests of the agent adapters (daemon/agent*.c, screen.c) without a live
+ * session: each kind is fed recorded transcript, rollout and store records and
+ * screens in the shapes the real CLIs write (doc: AGENT-CLIS.md), and the test
+ * checks the status, usage and events it derives. The few session and persist
+ * functions the engine calls are stubs here that record what they were given.
+ *
+ * With TEST_AGENTD_VALGRIND=1 it runs itself again under valgrind (memcheck).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "agentd.h"
+#include "agent.h"
+#include "agent-kind.h"
+#include "json.h"
+#include "screen.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* The daemon's globals the engine reads. */
+struct event_base	*agentd_base;
+struct agd_conf		*agentd_conf;
+char			*agentd_home;
+struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+
+/* What the stubs saw. */
+static struct json_object	*events;	/* [{type, fields}] since test_reset */
+static char			 typed[4096];	/* keys typed into the terminal */
+static size_t			 typed_len;
+static char			 persisted[64];	/* the last status stored */
+static int64_t			 persisted_in, persisted_out;
+static int			 idles, delivered;
+static uint64_t			 seq;
+
+/* Stubs of session.c, persist.c and debrief.c. */
+
+uint64_t
+session_event(struct session *s, const char *type, struct json_object *fields)
+{
+	struct json_object	*o = json_object_new_object();
+
+	(void)s;
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "fields", fields);
+	json_object_array_add(events, o);
+	return (++seq);
+}
+
+void
+session_input(struct session *s, const void *p, size_t n)
+{
+	(void)s;
+	if (typed_len + n < sizeof typed) {
+		memcpy(typed + typed_len, p, n);
+		typed_len += n;
+		typed[typed_len] = '\0';
+	}
+}
+
+struct session_sub *
+session_subscribe(struct session *s, enum session_sub_rank rank, session_notify_cb *cb,
+    void *arg)
+{
+	(void)s, (void)rank, (void)cb, (void)arg;
+	return (NULL);		/* the test calls agent_output, agent_ended itself */
+}
+
+int
+persist_is_remote(int64_t id)
+{
+	(void)id;
+	return (0);
+}
+
+void
+persist_agent(int64_t id, const char *status, const char *source, const char *since,
+    const char *phase, const char *pending, const char *last_tool, const char *uuid,
+    const char *tpath, int64_t toff, int64_t in, int64_t out, int64_t cread,
+    int64_t cwrite, double cost)
+{
+	(void)id, (void)source, (void)since, (void)phase, (void)pending;
+	(void)last_tool, (void)uuid, (void)tpath, (void)toff, (void)cread;
+	(void)cwrite, (void)cost;
+	snprintf(persisted, sizeof persisted, "%s", status);
+	persisted_in = in;
+	persisted_out = out;
+}
+
+void
+persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff, int64_t *in,
+    int64_t *out, int64_t *cread, int64_t *cwrite, double *cost)
+{
+	(void)id, (void)uuid, (void)tpath, (void)toff, (void)in, (void)out;
+	(void)cread, (void)cwrite, (void)cost;
+}
+
+void
+debrief_idle(struct session *s)
+{
+	(void)s;
+	idles++;
+}
+
+void
+debrief_delivered(struct session *s)
+{
+	(void)s;
+	delivered++;
+}
+
+/* Helpers. */
+
+static char	root[] = "/tmp/agent-test-XXXXXX";
+
+static void
+test_reset(void)
+{
+	json_object_put(events);
+	events = json_object_new_array();
+	typed_len = 0;
+	typed[0] = '\0';
+}
+
+/* The fields of the nth (0: first) event of type, or NULL. */
+static struct json_object *
+event_nth(const char *type, int nth)
+{
+	struct json_object	*o;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(events); i++) {
+		o = json_object_array_get_idx(events, i);
+		if (strcmp(agent_str(o, "type"), type) == 0 && nth-- == 0)
+			return (agent_obj(o, "fields"));
+	}
+	return (NULL);
+}
+
+static int
+event_count(const char *type)
+{
+	int	n = 0;
+
+	while (event_nth(type, n) != NULL)
+		n++;
+	return (n);
+}
+
+/* The last status event's status and source, as "status/source". */
+static const char *
+last_status(void)
+{
+	static char		 buf[128];
+	struct json_object	*o = NULL, *f;
+	int			 n;
+
+	for (n = 0; (f = event_nth("status", n)) != NULL; n++)
+		o = f;
+	snprintf(buf, sizeof buf, "%s/%s", o != NULL ? agent_str(o, "status") : "-",
+	    o != NULL ? agent_str(o, "statusSource") : "-");
+	return (buf);
+}
+
+static const char *
+path_str(struct json_object *o, const char *a, const char *b)
+{
+	return (agent_str(b != NULL ? agent_obj(o, a) : o, b != NULL ? b : a));
+}
+
+/* Draw text on the session's terminal (a clear screen first) and run the rules. */
+static void
+screen_show(struct session *s, const char *text)
+{
+	char	*t;
+
+	agent_output(s, "\x1b[2J\x1b[H", 7);
+	for (; *text != '\0'; text++) {
+		if (*text == '\n')
+			agent_output(s, "\r\n", 2);
+		else
+			agent_output(s, text, 1);
+	}
+	t = screen_text(s->agent->screen, NULL);
+	s->agent->kind->screen(s, s->agent, t);
+	s->agent->screen_dirty = 0;
+	free(t);
+}
+
+/* The most timers (its poll every 200 ms) to wait for the keys a test expects. */
+#define TEST_ROUNDS_MAX		50
+
+/* Run the engine's timers until the keys typed are want (or give up). */
+static void
+wait_typed(const char *want)
+{
+	int	i;
+
+	for (i = 0; i < TEST_ROUNDS_MAX && strcmp(typed, want) != 0; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+}
+
+static void
+write_file(const char *path, const char *text, const char *mode)
+{
+	FILE	*f;
+	char	*dir = xstrdup(path);
+
+	*strrchr(dir, '/') = '\0';
+	agd_mkdirs(dir, 0700);
+	free(dir);
+	if ((f = fopen(path, mode)) == NULL)
+		fatal("%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct session *
+session_new(const char *name, const char *type)
+{
+	struct session	*s = xcalloc(1, sizeof *s);
+	static int64_t	 id;
+
+	s->id = ++id;
+	s->name = xstrdup(name);
+	s->agent_type = xstrdup(type);
+	xasprintf(&s->dir, "%s/sessions/%lld", root, (long long)s->id);
+	xasprintf(&s->cwd, "%s/work", root);
+	agd_mkdirs(s->dir, 0700);
+	agd_mkdirs(s->cwd, 0700);
+	s->rows = 40;
+	s->cols = 120;
+	s->state = SESSION_RUNNING;
+	TAILQ_INSERT_TAIL(&sessions, s, entry);
+	return (s);
+}
+
+static void
+session_done(struct session *s)
+{
+	agent_detach(s);
+	TAILQ_REMOVE(&sessions, s, entry);
+	free(s->name);
+	free(s->agent_type);
+	free(s->dir);
+	free(s->cwd);
+	free(s);
+}
+
+/* The argv of a command line; freed with agd_argv_free. */
+static char **
+argv_of(const char *line)
+{
+	char	*cause, **argv;
+
+	if ((argv = agd_argv_split(line, NULL, &cause)) == NULL)
+		fatalx("%s", cause);
+	return (argv);
+}
+
+static int
+argv_has(char **argv, const char *word)
+{
+	for (; *argv != NULL; argv++) {
+		if (strcmp(*argv, word) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The table of kinds. */
+
+static void
+test_kinds(void)
+{
+	const struct agent_kind	*k;
+	size_t			 i, j;
+	int			 m, whole = 1, unique = 1;
+
+	for (i = 0; (k = agent_kinds[i]) != NULL; i++) {
+		whole = whole && k->name != NULL && k->install_hint != NULL &&
+		    k->line != NULL && k->screen != NULL && k->find != NULL;
+		for (m = 0; m < AGD_MODE_COUNT; m++)
+			whole = whole && k->argv[m] != NULL &&
+			    strncmp(k->argv[m], k->name, strlen(k->name)) == 0;
+		for (j = 0; j < i; j++)
+			unique = unique && strcmp(agent_kinds[j]->name, k->name) != 0;
+	}
+	is_int(i, 3, "three kinds in the table");
+	ok(whole, "every kind has a name, an install hint, a command per mode, rules");
+	ok(unique, "kind names are unique");
+}
+
+/* The built-in command lines and install hints come from the kinds. */
+static void
+test_builtins(void)
+{
+	struct agd_conf		*c;
+	const struct agd_agent	*a;
+	const struct agent_kind	*k;
+	char			 path[PATH_MAX], *cause = NULL;
+	size_t			 i;
+	int			 m, same = 1;
+
+	snprintf(path, sizeof path, "%s/agentd.conf", root);
+	write_file(path, "[agent codex]\ndefault = codex --mine\n", "w");
+	if ((c = agd_conf_load(path, &cause)) == NULL)
+		fatalx("%s", cause);
+	agent_kinds_configure(c);
+	for (i = 0; (k = agent_kinds[i]) != NULL; i++) {
+		if (strcmp(k->name, "codex") == 0)
+			continue;
+		a = agd_conf_agent(c, k->name);
+		for (m = 0; m < AGD_MODE_COUNT; m++)
+			same = same && a != NULL && strcmp(a->argv[m], k->argv[m]) == 0;
+	}
+	ok(same, "the built-in command lines are the kinds'");
+	a = agd_conf_agent(c, "codex");
+	ok(a != NULL && strcmp(a->argv[AGD_MODE_BYPASS], "codex --mine") == 0,
+	    "an [agent NAME] section replaces the built-in");
+	agd_conf_free(c);
+	is_str(agent_install_hint("/nonexistent/bin/claude"),
+	    "npm install -g @anthropic-ai/claude-code", "install hint by basename");
+	is_str(agent_install_hint("openclaw"), "npm install -g openclaw, which needs Node.js 24",
+	    "install hint of openclaw");
+	ok(agent_install_hint("no-such-agent") == NULL, "no install hint for another program");
+}
+
+static void
+test_plain(void)
+{
+	struct session	*s = session_new("plain", "fake");
+	char		**argv = argv_of("/bin/sh -c 'echo hi'");
+	const char	*code = NULL;
+	char		*cause = NULL;
+
+	agent_attach(s, &argv, 0);
+	ok(s->agent == NULL, "another program is a plain terminal");
+	is_int(agent_submit(s, "hi", 1), 0, "plain: the caller types a message itself");
+	ok(agent_approve(s, 1, &code, &cause) == -1 && strcmp(code, "nothing_pending") == 0,
+	    "plain: nothing pending");
+	free(cause);
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/* Claude Code: hooks, the transcript JSONL and the screen. */
+
+static void
+test_claude(void)
+{
+	struct session		*s = session_new("c1", "claude");
+	struct json_object	*f;
+	struct stat		 sb;
+	char			**argv = argv_of("/usr/local/bin/claude --permission-mode default");
+	char			*path, *line, *cause = NULL;
+	const char		*code = NULL;
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	ok(s->agent != NULL && s->agent->kind->name != NULL &&
+	    strcmp(s->agent->kind->name, "claude") == 0, "claude: adapter by basename");
+	ok(argv_has(argv, "--session-id") && argv_has(argv, s->agent->uuid) &&
+	    argv_has(argv, "--settings"), "claude: --session-id and --settings added");
+	xasprintf(&path, "%s/claude-settings.json", s->dir);
+	ok(stat(path, &sb) == 0 && sb.st_size > 0, "claude: settings file written");
+	free(path);
+	is_str(persisted, "starting", "claude: stored as starting");
+
+	/* Start dialogs: walk to the answer, then confirm it. */
+	screen_show(s, "Do you trust the files in this folder?\n"
+	    "\xe2\x9d\xaf 1. No, exit\n  2. Yes, I trust this folder\n");
+	is_str(typed, "\x1b[B", "claude: trust dialog: cursor moved down");
+	ok(event_nth("dialog", 0) == NULL, "claude: not answered before selected");
+	s->agent->answered_ms = 0;
+	test_reset();
+	screen_show(s, "Do you trust the files in this folder?\n"
+	    "  1. No, exit\n\xe2\x9d\xaf 2. Yes, I trust this folder\n");
+	is_str(typed, "\r", "claude: trust dialog confirmed");
+	is_str(path_str(event_nth("dialog", 0), "dialog", NULL), "trust",
+	    "claude: dialog event");
+	is_str(path_str(event_nth("dialog", 0), "agent", NULL), "claude",
+	    "claude: events name the agent");
+
+	screen_show(s, "\xe2\x94\x80\xe2\x94\x80\n\xe2\x9d\xaf \n"
+	    "\xe2\x8f\xb8 manual mode on \xc2\xb7 ? for shortcuts\n");
+	is_str(last_status(), "idle/screen", "claude: composer on screen: idle");
+	is_int(idles, 1, "claude: idle told to debrief");
+
+	/* A message is typed when ready, then Enter a moment later. */
+	test_reset();
+	is_int(agent_submit(s, "hello tui", 7), 1, "claude: the adapter takes a message");
+	is_str(typed, "hello tui", "claude: typed at once (idle and ready)");
+	f = event_nth("delivered", 0);
+	is_int(json_object_get_int64(agent_obj(f, "messageSeq")), 7, "claude: delivered seq");
+	is_str(last_status(), "working/daemon", "claude: working after delivery");
+	wait_typed("hello tui\r");
+	is_str(typed, "hello tui\r", "claude: Enter after the text");
+
+	/* Hooks. */
+	test_reset();
+	s->agent->turn_seen = 0;
+	f = json_tokener_parse("{\"hook_event_name\":\"UserPromptSubmit\"}");
+	agent_hook(s, f);
+	json_object_put(f);
+	ok(s->agent->turn_seen && event_count("status") == 0,
+	    "claude: UserPromptSubmit: a turn, still working");
+	f = json_tokener_parse("{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\"}");
+	agent_hook(s, f);
+	json_object_put(f);
+	is_str(last_status(), "working/hook", "claude: PreToolUse: working");
+	is_str(path_str(event_nth("status", 0), "phase", NULL), "tool_use",
+	    "claude: PreToolUse: phase tool_use");
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
+	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"echo hi > out.txt\"}}");
+	agent_hook(s, f);
+	json_object_put(f);
+	is_str(path_str(event_nth("permission_request", 0), "tool", NULL), "Bash",
+	    "claude: permission_request tool");
+	is_str(path_str(event_nth("permission_request", 0), "input", "command"),
+	    "echo hi > out.txt", "claude: permission_request input");
+	is_str(last_status(), "waiting_approval/hook", "claude: waiting for approval");
+	ok(event_nth("status", 1) != NULL && agent_obj(event_nth("status", 1),
+	    "pendingApproval") != NULL, "claude: status carries the pending approval");
+
+	/* The answer waits for the box to be drawn a moment. */
+	test_reset();
+	ok(agent_approve(s, 1, &code, &cause) == 0, "claude: approve accepted");
+	ok(agent_approve(s, 1, &code, &cause) == -1 && strcmp(code, "busy") == 0,
+	    "claude: a second answer is busy");
+	free(cause);
+	is_int((int)typed_len, 0, "claude: no keys before the box shows");
+	agent_output(s, "\r\n Do you want to proceed?\r\n \xe2\x9d\xaf 1. Yes\r\n", 37);
+	wait_typed("\r");
+	is_str(typed, "\r", "claude: approval keys sent once the box showed");
+	is_str(path_str(event_nth("approval", 0), "decision", NULL), "allow",
+	    "claude: approval event");
+	is_str(last_status(), "working/daemon", "claude: working after the answer");
+
+	/* The transcript: messages, tool use and usage, counted once per message. */
+	test_reset();
+	xasprintf(&path, "%s/home/.claude/projects/-work/%s.jsonl", root, s->agent->uuid);
+	write_file(path,
+	    "{\"type\":\"permission-mode\",\"permissionMode\":\"default\"}\n"
+	    "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hello tui\"}}\n"
+	    "not json\n"
+	    "{\"type\":\"assistant\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\","
+	    "\"content\":[{\"type\":\"text\",\"text\":\"FAKE: running a tool.\"}],"
+	    "\"usage\":{\"input_tokens\":10,\"output_tokens\":5,"
+	    "\"cache_read_input_tokens\":3,\"cache_creation_input_tokens\":2}}}\n"
+	    "{\"type\":\"assistant\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\","
+	    "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_12\",\"name\":\"Bash\","
+	    "\"input\":{\"command\":\"echo hi > out.txt\"}}],"
+	    "\"usage\":{\"input_tokens\":10,\"output_tokens\":5}}}\n"
+	    "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"tool_use_id\":"
+	    "\"toolu_12\",\"type\":\"tool_result\",\"content\":\"(no output)\","
+	    "\"is_error\":false}]}}\n"
+	    "{\"type\":\"system\",\"subtype\":\"turn_duration\",\"durationMs\":180}\n"
+	    "{\"type\":\"error\",\"message\":\"overloaded\"}\n"
+	    "{\"type\":\"assistant\",\"message\":{\"id\":\"msg_2\",\"con", "w");
+	s->agent->kind->find(s, s->agent);
+	ok(s->agent->records != NULL && strcmp(s->agent->records, path) == 0,
+	    "claude: transcript found by the session id");
+	f = json_tokener_parse("{\"hook_event_name\":\"Stop\"}");
+	agent_hook(s, f);
+	json_object_put(f);
+	is_str(path_str(event_nth("user_message", 0), "text", NULL), "hello tui",
+	    "claude: user_message");
+	is_str(path_str(event_nth("assistant_text", 0), "text", NULL),
+	    "FAKE: running a tool.", "claude: assistant_text");
+	is_str(path_str(event_nth("tool_use", 0), "tool", NULL), "Bash", "claude: tool_use");
+	is_str(path_str(event_nth("tool_use", 0), "id", NULL), "toolu_12",
+	    "claude: tool_use id");
+	is_str(path_str(event_nth("tool_result", 0), "id", NULL), "toolu_12",
+	    "claude: tool_result id");
+	ok(!json_object_get_boolean(agent_obj(event_nth("tool_result", 0), "isError")),
+	    "claude: tool_result not an error");
+	is_int(event_count("usage"), 1, "claude: usage once per message");
+	is_int(json_object_get_int64(agent_obj(event_nth("usage", 0), "inputTokens")), 10,
+	    "claude: input tokens");
+	is_int(json_object_get_int64(agent_obj(event_nth("usage", 0),
+	    "cacheWriteTokens")), 2, "claude: cache write tokens");
+	is_int(event_count("turn_end"), 1, "claude: turn_end");
+	is_str(path_str(event_nth("error", 0), "text", NULL), "overloaded", "claude: error");
+	is_str(path_str(event_nth("usage", 0), "via", NULL), "transcript",
+	    "claude: via transcript");
+	ok(agent_obj(event_nth("user_message", 0), "raw") != NULL, "claude: raw record kept");
+	is_str(last_status(), "idle/hook", "claude: Stop: idle after the records");
+	is_int(persisted_in, 10, "claude: usage totals stored");
+
+	/* A line completed later is read then, once. */
+	test_reset();
+	write_file(path, "tent\":[{\"type\":\"text\",\"text\":\"late\"}]}}\n", "a");
+	agent_ended(s);
+	is_int(event_count("assistant_text"), 1, "claude: the completed line read");
+	is_str(path_str(event_nth("assistant_text", 0), "text", NULL), "late",
+	    "claude: its text");
+	agent_ended(s);
+	is_int(event_count("assistant_text"), 1, "claude: and not read again");
+	free(path);
+
+	/* A long record is summarized in its event. */
+	test_reset();
+	line = xmalloc(80 * 1024);
+	memset(line, 'x', 80 * 1024 - 1);
+	line[80 * 1024 - 1] = '\0';
+	f = json_object_new_object();
+	json_object_object_add(f, "type", json_object_new_string("error"));
+	json_object_object_add(f, "message", json_object_new_string(line));
+	s->agent->kind->line(s, s->agent, f);
+	json_object_put(f);
+	free(line);
+	ok(json_object_get_boolean(agent_obj(agent_obj(event_nth("error", 0), "raw"),
+	    "truncated")), "claude: a large record is summarized");
+
+	/* Reset: its own command, typed when idle and ready. */
+	test_reset();
+	agent_reset(s);
+	is_int((int)typed_len, 0, "claude: not typed while the approval box shows");
+	screen_show(s, "\xe2\x9d\xaf \n? for shortcuts\n");
+	wait_typed("/clear");
+	is_str(typed, "/clear", "claude: reset types /clear once the composer shows");
+	is_str(path_str(event_nth("delivered", 0), "command", NULL), "/clear",
+	    "claude: delivered command");
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/* Claude Code whose hooks never report: the screen and the transcript say it. */
+static void
+test_claude_nohooks(void)
+{
+	struct session	*s = session_new("c2", "claude");
+	char		**argv = argv_of("claude --permission-mode default");
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	screen_show(s, "\xe2\x9d\xaf \n? for shortcuts\n");
+	agent_submit(s, "hello again", 3);
+	wait_typed("hello again\r");
+	is_str(last_status(), "working/daemon", "claude without hooks: working");
+
+	/* Typed, no turn began, the text still in the composer: Enter once more. */
+	test_reset();
+	screen_show(s, "\xe2\x9d\xaf hello again\n? for shortcuts\n");
+	s->agent->delivered_ms -= 3000;
+	wait_typed("\r");
+	is_str(typed, "\r", "claude: a lost Enter pressed again");
+	is_int(event_count("enter_retried"), 1, "claude: enter_retried event");
+	test_reset();
+	screen_show(s, "\xe2\x9d\xaf hello again\n? for shortcuts\n");
+	event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_int(event_count("enter_retried"), 0, "claude: only once");
+
+	screen_show(s, " Bash command\n Do you want to proceed?\n \xe2\x9d\xaf 1. Yes\n");
+	is_str(last_status(), "waiting_approval/screen", "claude without hooks: box: waiting");
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/* Codex CLI: the rollout JSONL and the screen (approvals). */
+
+static void
+test_codex(void)
+{
+	struct session		*s = session_new("x1", "codex"), *s2;
+	struct json_object	*f;
+	char			**argv = argv_of("codex --no-daemon -a on-request"), **argv2;
+	char			*path, *trust, *meta;
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	ok(s->agent != NULL && strcmp(s->agent->kind->name, "codex") == 0,
+	    "codex: adapter by basename");
+	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
+	ok(argv_has(argv, "-c") && argv_has(argv, trust), "codex: the folder trusted");
+	free(trust);
+
+	screen_show(s, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
+	is_str(typed, "\r", "codex: trust dialog answered");
+	is_str(path_str(event_nth("dialog", 0), "dialog", NULL), "trust", "codex: dialog");
+	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n"
+	    "\xe2\x86\x90 for agents \xc2\xb7 ? for shortcuts\n");
+	is_str(last_status(), "idle/screen", "codex: composer: idle");
+
+	test_reset();
+	screen_show(s, "\xe2\x80\xa2 Running echo hi > out.txt\n"
+	    "  Would you like to run the following command?\n  Environment: local\n"
+	    "  $ echo hi > out.txt\n\xe2\x80\xba 1. Yes, proceed (y)\n");
+	f = event_nth("permission_request", 0);
+	is_str(path_str(f, "tool", NULL), "exec_command", "codex: approval from the screen");
+	is_str(path_str(f, "input", "command"), "echo hi > out.txt", "codex: its command");
+	is_str(last_status(), "waiting_approval/screen", "codex: waiting");
+	screen_show(s, "\xe2\x80\xa2 Working (1s \xe2\x80\xa2 esc to interrupt)\n");
+	is_str(last_status(), "working/screen", "codex: box gone: working");
+
+	/* The rollout: found by its cwd, read as it grows. */
+	test_reset();
+	xasprintf(&path, "%s/codex/sessions/2026/12/01/rollout-2026-12-01T00-00-00-01a2.jsonl",
+	    root);
+	xasprintf(&meta, "{\"type\":\"session_meta\",\"payload\":{\"id\":\"01a2\","
+	    "\"cwd\":\"%s\"}}\n", s->cwd);
+	write_file(path, meta, "w");
+	free(meta);
+	write_file(path,
+	    "{\"type\":\"event_msg\",\"payload\":{\"type\":\"task_started\",\"turn_id\":\"1\"}}\n"
+	    "{\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\","
+	    "\"content\":[{\"type\":\"input_text\",\"text\":\"<environment_context>\"}]}}\n"
+	    "{\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":\"user\","
+	    "\"content\":[{\"type\":\"input_text\",\"text\":\"ESCALATE now\"}]}}\n"
+	    "{\"type\":\"response_item\",\"payload\":{\"type\":\"function_call\",\"name\":"
+	    "\"exec_command\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\",\"call_id\":\"c1\"}}\n"
+	    "{\"type\":\"response_item\",\"payload\":{\"type\":\"custom_tool_call\",\"name\":"
+	    "\"apply_patch\",\"arguments\":\"*** Begin Patch\",\"call_id\":\"c2\"}}\n"
+	    "{\"type\":\"response_item\",\"payload\":{\"type\":\"function_call_output\","
+	    "\"call_id\":\"c1\",\"output\":\"Process exited with code 0\"}}\n"
+	    "{\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"role\":"
+	    "\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"FAKE_DONE\"}]}}\n"
+	    "{\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":"
+	    "{\"total_token_usage\":{\"input_tokens\":100,\"cached_input_tokens\":40,"
+	    "\"output_tokens\":10}}}}\n"
+	    "{\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":"
+	    "{\"total_token_usage\":{\"input_tokens\":150,\"cached_input_tokens\":50,"
+	    "\"output_tokens\":20}}}}\n"
+	    "{\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":null}}\n"
+	    "{\"type\":\"event_msg\",\"payload\":{\"type\":\"task_complete\","
+	    "\"last_agent_message\":\"FAKE_DONE\"}}\n", "a");
+	xasprintf(&meta, "%s/codex", root);
+	setenv("CODEX_HOME", meta, 1);
+	free(meta);
+	agent_ended(s);
+	ok(s->agent->records != NULL && strcmp(s->agent->records, path) == 0,
+	    "codex: rollout found by its cwd");
+	is_int(event_count("user_message"), 1, "codex: its own context is not a user message");
+	is_str(path_str(event_nth("user_message", 0), "text", NULL), "ESCALATE now",
+	    "codex: user_message");
+	is_str(path_str(event_nth("tool_use", 0), "input", "cmd"), "ls",
+	    "codex: tool arguments parsed");
+	ok(json_object_is_type(agent_obj(event_nth("tool_use", 1), "input"),
+	    json_type_string), "codex: arguments that are not JSON kept as text");
+	is_str(path_str(event_nth("tool_result", 0), "id", NULL), "c1", "codex: tool_result");
+	is_str(path_str(event_nth("assistant_text", 0), "text", NULL), "FAKE_DONE",
+	    "codex: assistant_text");
+	is_int(event_count("usage"), 2, "codex: usage per growth of the totals");
+	f = event_nth("usage", 1);
+	is_int(json_object_get_int64(agent_obj(f, "inputTokens")), 40,
+	    "codex: input growth without the cached part");
+	is_int(json_object_get_int64(agent_obj(f, "cacheReadTokens")), 10,
+	    "codex: cache read growth");
+	is_int(json_object_get_int64(agent_obj(agent_obj(f, "total"), "outputTokens")), 20,
+	    "codex: total output");
+	is_int(event_count("turn_end"), 1, "codex: turn_end");
+	is_str(last_status(), "idle/transcript", "codex: task_complete: idle");
+
+	/* Another session in the same directory does not take the same rollout. */
+	s2 = session_new("x2", "codex");
+	argv2 = argv_of("codex");
+	agent_attach(s2, &argv2, 0);
+	agent_ended(s2);
+	ok(s2->agent->records == NULL, "codex: a rollout read by another session is not taken");
+	agd_argv_free(argv2);
+	session_done(s2);
+	free(path);
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/* OpenClaw: its SQLite store and the screen. */
+
+static void
+test_openclaw(void)
+{
+	struct session		*s = session_new("o1", "openclaw");
+	struct json_object	*f;
+	sqlite3			*db;
+	char			**argv = argv_of("openclaw tui --local"), *path, *want, *cause;
+	const char		*code = NULL;
+	off_t			 roff;
+
+	test_reset();
+	setenv("OPENCLAW_CONFIG_PATH", "/etc/openclaw-test.json", 1);
+	agent_attach(s, &argv, 0);
+	ok(s->agent != NULL && strcmp(s->agent->kind->name, "openclaw") == 0,
+	    "openclaw: adapter by basename");
+	xasprintf(&want, "OPENCLAW_STATE_DIR=%s/openclaw", s->dir);
+	ok(strcmp(argv[0], "env") == 0 && argv_has(argv, want) &&
+	    argv_has(argv, "OPENCLAW_CONFIG_PATH=/etc/openclaw-test.json") &&
+	    strcmp(argv[4], "openclaw") == 0, "openclaw: run under env with its own state");
+	free(want);
+
+	agent_ended(s);
+	ok(s->agent->records == NULL, "openclaw: no store yet");
+	xasprintf(&path, "%s/openclaw/agents/main/agent/openclaw-agent.sqlite", s->dir);
+	write_file(path, "", "w");
+	ok(sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db,
+	    "CREATE TABLE transcript_events (session_id TEXT, seq INTEGER, event_json TEXT);"
+	    "INSERT INTO transcript_events VALUES ('m', 1, '{\"type\":\"session\","
+	    "\"version\":4}'), ('m', 2, '{\"type\":\"message\",\"message\":{\"role\":"
+	    "\"user\",\"content\":\"RUNTOOL please\"}}'), ('m', 3, '{\"type\":\"message\","
+	    "\"message\":{\"role\":\"user\",\"content\":\"<<<BEGIN_OPENCLAW_INTERNAL x\"}}'),"
+	    " ('m', 4, 'not json'), ('m', 5, NULL), ('m', 6, '{\"type\":\"message\","
+	    "\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"toolCall\",\"id\":"
+	    "\"call_2\",\"name\":\"exec\",\"arguments\":{\"command\":\"ls\"}}]}}'),"
+	    " ('m', 7, '{\"type\":\"message\",\"message\":{\"role\":\"toolResult\","
+	    "\"toolCallId\":\"call_2\",\"toolName\":\"exec\",\"isError\":true,\"content\":"
+	    "[{\"type\":\"text\",\"text\":\"(no output)\"}]}}'), ('m', 8, '{\"type\":"
+	    "\"message\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\","
+	    "\"text\":\"FAKE_DONE\"}],\"usage\":{\"input\":10,\"output\":5,\"cacheRead\":2,"
+	    "\"cacheWrite\":1,\"cost\":{\"total\":0.5}}}}');", NULL, NULL, NULL) == SQLITE_OK,
+	    "openclaw: a store with transcript_events");
+	sqlite3_close(db);
+	agent_ended(s);
+	ok(s->agent->records != NULL, "openclaw: store found");
+	is_int(event_count("user_message"), 1, "openclaw: internal prompts are not messages");
+	is_str(path_str(event_nth("user_message", 0), "text", NULL), "RUNTOOL please",
+	    "openclaw: user_message");
+	is_str(path_str(event_nth("tool_use", 0), "input", "command"), "ls",
+	    "openclaw: toolCall arguments");
+	f = event_nth("tool_result", 0);
+	is_str(path_str(f, "id", NULL), "call_2", "openclaw: tool_result id");
+	ok(json_object_get_boolean(agent_obj(f, "isError")), "openclaw: tool_result error");
+	is_str(path_str(event_nth("assistant_text", 0), "text", NULL), "FAKE_DONE",
+	    "openclaw: assistant_text");
+	f = event_nth("usage", 0);
+	is_int(json_object_get_int64(agent_obj(f, "cacheReadTokens")), 2,
+	    "openclaw: cache read tokens");
+	ok(json_object_get_double(agent_obj(f, "costUsd")) == 0.5, "openclaw: cost");
+	roff = s->agent->roff;
+	is_int(roff, 8, "openclaw: read up to the last row");
+	test_reset();
+	agent_ended(s);
+	is_int((int)json_object_array_length(events), 0, "openclaw: rows read once");
+	free(path);
+
+	screen_show(s, "openclaw tui - local embedded - agent main\nlocal ready | idle\n");
+	is_str(last_status(), "idle/screen", "openclaw: local ready | idle");
+	screen_show(s, "\xe2\xa0\x99 streaming \xe2\x80\xa2 1s | local ready\n");
+	is_str(last_status(), "working/screen", "openclaw: streaming: working");
+	s->agent->status = AGENT_WAITING;
+	ok(agent_approve(s, 1, &code, &cause) == -1 && strcmp(code, "nothing_pending") == 0 &&
+	    strstr(cause, "openclaw has no approvals") != NULL, "openclaw: no approvals");
+	free(cause);
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+int
+main(int argc, char **argv)
+{
+	char	*home;
+
+	(void)argc;
+	if (getenv("TEST_AGENTD_VALGRIND") != NULL && getenv("AGENT_TEST_VALGRIND") == NULL) {
+		setenv("AGENT_TEST_VALGRIND", "1", 1);
+		execlp("valgrind", "valgrind", "-q", "--error-exitcode=1", "--leak-check=full",
+		    "--errors-for-leak-kinds=definite", argv[0], (char *)NULL);
+		fatal("valgrind");
+	}
+	if (mkdtemp(root) == NULL)
+		fatal("mkdtemp");
+	xasprintf(&home, "%s/home", root);
+	agd_mkdirs(home, 0700);
+	setenv("HOME", home, 1);
+	free(home);
+	agentd_home = root;
+	agentd_base = event_base_new();
+	events = json_object_new_array();
+
+	test_kinds();
+	test_builtins();
+	test_plain();
+	test_claude();
+	test_claude_nohooks();
+	test_codex();
+	test_openclaw();
+
+	json_object_put(events);
+	event_base_free(agentd_base);
+	xasprintf(&home, "rm -rf '%s'", root);
+	if (system(home) != 0)
+		printf("# cannot remove %s\n", root);
+	free(home);
+	return (tap_done());
+}
