@@ -15,6 +15,7 @@
 #include "agentd.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "xmalloc.h"
 
 /* Seconds claude waits for one `agentd hook` before it goes on without it. */
@@ -84,13 +85,12 @@ claude_settings(struct session *s)
 	struct json_object	*set, *hooks, *arr, *ent, *hl, *h;
 	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
 	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop", "SessionEnd" };
-	char			 self[PATH_MAX], *cmd;
-	ssize_t			 n;
+	const char		*self;
+	char			*cmd;
 	size_t			 i;
 
-	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+	if ((self = agd_self_exe()) == NULL)
 		fatal("readlink /proc/self/exe");
-	self[n] = '\0';
 	xasprintf(&cmd, "'%s' -H '%s' hook '%s'", self, agentd_home, s->name);
 	set = json_object_new_object();
 	hooks = json_object_new_object();

@@ -15,6 +15,7 @@
 #include "agentd.h"
 #include "json.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -161,14 +162,9 @@ agent_tool_result(struct session *s, const char *id, struct json_object *output,
 static struct json_object *
 agent_usage_json(int64_t in, int64_t out, int64_t cread, int64_t cwrite, double cost)
 {
-	struct json_object	*o = json_object_new_object();
+	struct agd_usage	u = { in, out, cread, cwrite, cost };
 
-	json_object_object_add(o, "inputTokens", json_object_new_int64(in));
-	json_object_object_add(o, "outputTokens", json_object_new_int64(out));
-	json_object_object_add(o, "cacheReadTokens", json_object_new_int64(cread));
-	json_object_object_add(o, "cacheWriteTokens", json_object_new_int64(cwrite));
-	json_object_object_add(o, "costUsd", json_object_new_double(cost));
-	return (o);
+	return (agd_usage_new(&u));
 }
 
 void

@@ -173,6 +173,7 @@ agentd_link_client(const char *home, int argc, char **argv)
 	return (status == 200 ? 0 : 1);
 }
 
+/* agentd: a client command (shutdown, hook, link), or the daemon and its loop. */
 int
 main(int argc, char **argv)
 {
@@ -227,7 +228,7 @@ main(int argc, char **argv)
 	if ((agentd_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 
-	xasprintf(&path, "%s/run/ctl.sock", agentd_home);
+	path = agd_ctl_path(agentd_home);
 	server_init(path);
 	free(path);
 

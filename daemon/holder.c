@@ -35,8 +35,12 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define HOLDER_DRAIN_MS		300	/* after the agent exits, wait this long for the terminal to close */
+/* After the agent exits, wait this long for the terminal to close (its last output). */
+#define HOLDER_DRAIN_MS		300
+/* Input not yet written to the terminal; past this we stop reading the daemon. */
 #define HOLDER_INPUT_MAX	(4 * 1024 * 1024)
+/* Terminal output kept until acknowledged, unless -b says: a daemon restart's worth. */
+#define HOLDER_OUT_DEFAULT	(8 * 1024 * 1024)
 #define HOLDER_BACKLOG		4	/* one daemon connects, and again after a restart */
 
 struct hbuf {
@@ -401,6 +405,7 @@ exec_agent(const char *dir, char **argv, const sigset_t *mask)
 	_exit(AGD_EXEC_ENOEXEC);
 }
 
+/* agentd-holder: start the agent on a PTY and keep it until it and its terminal are done. */
 int
 main(int argc, char **argv)
 {
@@ -417,7 +422,7 @@ main(int argc, char **argv)
 	memset(&ws, 0, sizeof ws);
 	ws.ws_col = 120;
 	ws.ws_row = 40;
-	out_max = 8 * 1024 * 1024;
+	out_max = HOLDER_OUT_DEFAULT;
 	while ((ch = getopt(argc, argv, "b:c:d:r:s:")) != -1) {
 		switch (ch) {
 		case 'b': out_max = strtoul(optarg, NULL, 10); break;

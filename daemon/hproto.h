@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#define HP_HDR		5
+#define HP_HDR		5			/* type byte and uint32 length */
 #define HP_MAX		(1024 * 1024 + 64)	/* largest message, header excluded */
 #define HP_DATA_MAX	(64 * 1024)		/* largest DATA payload */
 
@@ -34,7 +34,7 @@ struct hp_hello {
 	uint64_t	base;		/* lowest offset still held */
 	uint64_t	end;		/* offset after the last byte read */
 };
-#define HP_VERSION	1
+#define HP_VERSION	1	/* of this protocol, in the holder's hello */
 
 struct hp_exit {
 	int32_t		status;		/* waitpid() status */

@@ -20,6 +20,12 @@
 #include "proc.h"
 #include "xmalloc.h"
 
+/*
+ * The holder's -b: terminal output it keeps until we say it is recorded, so a
+ * daemon restart of a few seconds under a busy agent loses nothing.
+ */
+#define SPAWN_HOLDER_BUFMAX	(8 * 1024 * 1024)
+
 extern char	**environ;
 
 static int
@@ -132,7 +138,7 @@ spawn_holder(struct session *s, char **argv, pid_t *holder, char **cause)
 	hargv = xcalloc((size_t)argc + 16, sizeof *hargv);
 	snprintf(cols, sizeof cols, "%d", s->cols);
 	snprintf(rows, sizeof rows, "%d", s->rows);
-	snprintf(bufmax, sizeof bufmax, "%d", 8 * 1024 * 1024);
+	snprintf(bufmax, sizeof bufmax, "%d", SPAWN_HOLDER_BUFMAX);
 	k = 0;
 	hargv[k++] = (char *)"agentd-holder";
 	hargv[k++] = (char *)"-s";

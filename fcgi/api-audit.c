@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "xmalloc.h"
 
+/* Entries a page, unless ?limit says; more than AUDIT_MAX is one more page. */
 #define AUDIT_DEFAULT	100
 #define AUDIT_MAX	1000
 
@@ -70,8 +71,7 @@ api_audit_exec(struct req *req)
 	o = json_object_new_object();
 	json_object_object_add(o, "entries", arr);
 	json_object_object_add(o, "nextSince", json_object_new_int64(last));
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 	return (0);
 fail:
 	query_reply_error(req, cause);

@@ -159,12 +159,26 @@ api_directories_list(struct json_object *arr, int fd, const char *path,
 	return (0);
 }
 
+/* The next root of a blank separated list at *p (advanced past it), or NULL. Caller frees. */
+static char *
+api_directories_next(const char **p)
+{
+	const char	*s = *p, *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (e = s; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+		;
+	*p = e;
+	return (e == s ? NULL : xstrndup(s, (size_t)(e - s)));
+}
+
 static int
 api_directories_exec(struct req *req)
 {
 	struct home_dir		 hd;
 	struct json_object	*o, *arr, *roots, *r;
-	const char		*path, *v, *p, *e, *name;
+	const char		*path, *v, *p, *name;
 	char			*list, *root, *canon;
 	int			 hidden = 0, truncated = 0, rc = 1, fd, err;
 
@@ -177,14 +191,7 @@ api_directories_exec(struct req *req)
 
 	if ((path = request_query(req, "path")) != NULL && *path != '\0') {
 		/* The first root that path is in. */
-		for (p = list; *p != '\0' && rc == 1; p = e) {
-			while (*p == ' ' || *p == '\t')
-				p++;
-			for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
-				;
-			if (e == p)
-				break;
-			root = xstrndup(p, (size_t)(e - p));
+		for (p = list; rc == 1 && (root = api_directories_next(&p)) != NULL;) {
 			rc = home_resolve(req, root, path, &hd);
 			free(root);
 			if (rc == -1)
@@ -216,14 +223,7 @@ api_directories_exec(struct req *req)
 	} else {
 		roots = json_object_new_array();
 		json_object_object_add(o, "roots", roots);
-		for (p = list; *p != '\0'; p = e) {
-			while (*p == ' ' || *p == '\t')
-				p++;
-			for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
-				;
-			if (e == p)
-				break;
-			root = xstrndup(p, (size_t)(e - p));
+		for (p = list; (root = api_directories_next(&p)) != NULL;) {
 			if ((fd = path_root_open(root, &canon)) == -1) {
 				log_debug("project root %s: %s", root,
 				    strerror(errno));

@@ -24,6 +24,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* Entries a reply unless ?limit says, and at most: a listing is one JSON reply in memory. */
 #define FILES_LIMIT_DEFAULT	200
 #define FILES_LIMIT_MAX		5000
 #define FILES_ENTRIES_MAX	(1024 * 1024)	/* names read (<= ~40 MiB) */
@@ -259,8 +260,7 @@ api_files_exec(struct req *req)
 	    json_object_new_int64((int64_t)limit));
 	json_object_object_add(o, "truncated",
 	    json_object_new_boolean(truncated));
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 out:
 	if (dir != NULL)
 		closedir(dir);

@@ -92,8 +92,7 @@ api_session_debrief_get_exec(struct req *req)
 	}
 	o = api_debrief_json(st);
 	query_done(st);
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 	return (0);
 fail:
 	query_reply_error(req, cause);

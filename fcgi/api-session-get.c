@@ -12,7 +12,7 @@
 #include "json.h"
 #include "store.h"
 
-#define GET_EVENTS_DEFAULT	100
+#define GET_EVENTS_DEFAULT	100	/* events in a reply unless ?limit says */
 #define GET_EVENTS_MAX		1000	/* a page; follow nextSeq for more */
 
 static int	api_session_get_exec(struct req *);
@@ -136,7 +136,6 @@ api_session_get_exec(struct req *req)
 	sqlite3_int64		 id;
 	uint64_t		 since, limit;
 	char			*cause;
-	int			 rc;
 
 	if (request_query_u64(req, "since", 0, INT64_MAX, &since) == -1 ||
 	    request_query_u64(req, "limit", GET_EVENTS_DEFAULT, GET_EVENTS_MAX,
@@ -145,17 +144,8 @@ api_session_get_exec(struct req *req)
 
 	if (query_begin(&cause) == -1)
 		goto fail;
-	if ((st = query_stmt(Q_SESSION, &cause)) == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
-	if ((rc = query_step(st, &cause)) != 1) {
-		query_done(st);
-		if (rc == -1)
-			goto fail;
-		query_end();
-		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
+	if ((st = query_session(req, Q_SESSION)) == NULL)
 		return (0);
-	}
 	o = agd_session_json(st);
 	id = sqlite3_column_int64(st, AGD_SESSION_COL_ID);
 	query_done(st);
@@ -166,8 +156,7 @@ api_session_get_exec(struct req *req)
 		goto fail;
 	}
 	query_end();
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 	return (0);
 
 fail:

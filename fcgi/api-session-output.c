@@ -17,6 +17,7 @@
 #include "seqlog.h"
 #include "xmalloc.h"
 
+/* Output bytes a reply unless ?limit says: a screenful many times over. */
 #define OUTPUT_LIMIT_DEFAULT	(1024 * 1024)
 /* The reply is held in memory: at most this much. */
 #define OUTPUT_LIMIT_MAX	(16 * 1024 * 1024)
@@ -72,29 +73,16 @@ api_session_output_exec(struct req *req)
 	sqlite3_int64		 id;
 	uint64_t		 since, limit;
 	char			*cause, *dir, hdr[64];
-	int			 rc;
 
 	if (request_query_u64(req, "since", 0, INT64_MAX, &since) == -1 ||
 	    request_query_u64(req, "limit", OUTPUT_LIMIT_DEFAULT,
 	    OUTPUT_LIMIT_MAX, &limit) == -1)
 		return (0);
 
-	if ((st = query_stmt(Q_SESSION_ID, &cause)) == NULL) {
-		query_reply_error(req, cause);
+	if ((st = query_session(req, Q_SESSION_ID)) == NULL)
 		return (0);
-	}
-	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
-	rc = query_step(st, &cause);
-	id = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	id = sqlite3_column_int64(st, 0);
 	query_done(st);
-	if (rc == -1) {
-		query_reply_error(req, cause);
-		return (0);
-	}
-	if (rc == 0) {
-		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
-		return (0);
-	}
 
 	memset(&b, 0, sizeof b);
 	b.limit = (size_t)limit;

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Bytes of a SKILL.md read for its front matter; a skill's header is far smaller. */
 #define SKILLS_FRONT_MAX	(64 * 1024)
 #define SKILLS_DEPTH		4
 #define SKILLS_DIRS_MAX		4096
@@ -417,7 +418,6 @@ api_skills_exec(struct req *req)
 	json_object_object_add(o, "skills", sc.arr);
 	json_object_object_add(o, "truncated", json_object_new_boolean(
 	    sc.count >= SKILLS_MAX || sc.dirs > SKILLS_DIRS_MAX));
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 	return (0);
 }

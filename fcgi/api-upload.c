@@ -45,13 +45,14 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* Files in one upload, the size of each, and of a non-file field (a directory path). */
 #define UPLOAD_FILES_MAX	5
 #define UPLOAD_FILE_MAX		(10 * 1024 * 1024)
 #define UPLOAD_FIELD_MAX	4096
 /* The files and 1 MiB for the rest; nginx's client_max_body_size is 51m. */
 #define UPLOAD_BODY_MAX		((uint64_t)UPLOAD_FILES_MAX * UPLOAD_FILE_MAX \
 				    + 1024 * 1024)
-#define UPLOAD_CHUNK		(64 * 1024)
+#define UPLOAD_CHUNK		(64 * 1024)	/* body bytes read at a time */
 #define UPLOAD_TMP_PREFIX	".agentd-upload-"
 
 enum upload_field {
@@ -483,8 +484,7 @@ api_upload_exec(struct req *req)
 	json_object_object_add(o, "directory",
 	    json_object_new_string(up.dir.path));
 	json_object_object_add(o, "files", arr);
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 	goto out;
 
 drain:

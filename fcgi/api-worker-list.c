@@ -29,17 +29,8 @@ api_worker_list_exec(struct req *req)
 
 	if (query_begin(&cause) == -1)
 		goto fail;
-	if ((st = query_stmt(Q_SESSION_ID, &cause)) == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
-	if ((rc = query_step(st, &cause)) != 1) {
-		query_done(st);
-		if (rc == -1)
-			goto fail;
-		query_end();
-		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
+	if ((st = query_session(req, Q_SESSION_ID)) == NULL)
 		return (0);
-	}
 	id = sqlite3_column_int64(st, 0);
 	query_done(st);
 
@@ -64,8 +55,7 @@ api_worker_list_exec(struct req *req)
 	    json_object_new_int64((int64_t)json_object_array_length(arr)));
 	json_object_object_add(o, "running", json_object_new_int64(running));
 	json_object_object_add(o, "workers", arr);
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 	return (0);
 
 fail:

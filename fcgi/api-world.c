@@ -57,12 +57,11 @@ world_phase(sqlite3_stmt *st)
 static int
 api_world_exec(struct req *req)
 {
-	struct json_object	*o, *arr, *e, *u, *tot, *by, *n;
+	struct json_object	*o, *arr, *e, *tot, *by, *n;
+	struct agd_usage	 total = { 0, 0, 0, 0, 0 };
 	sqlite3_stmt		*st;
 	const char		*status;
 	char			*cause;
-	int64_t			 ti = 0, to = 0, tcr = 0, tcw = 0;
-	double			 tcost = 0;
 	int			 rc, count = 0;
 
 	if ((rc = body_cache_check(&world_cache, &cause)) == -1)
@@ -106,11 +105,7 @@ api_world_exec(struct req *req)
 			else
 				json_object_object_add(by, status, json_object_new_int(1));
 		}
-		ti += sqlite3_column_int64(st, 13);
-		to += sqlite3_column_int64(st, 14);
-		tcr += sqlite3_column_int64(st, 15);
-		tcw += sqlite3_column_int64(st, 16);
-		tcost += sqlite3_column_double(st, 17);
+		agd_usage_add(&total, st, 13);
 		count++;
 	}
 	query_done(st);
@@ -122,13 +117,7 @@ api_world_exec(struct req *req)
 	tot = json_object_new_object();
 	json_object_object_add(tot, "agents", json_object_new_int(count));
 	json_object_object_add(tot, "byStatus", by);
-	u = json_object_new_object();
-	json_object_object_add(u, "inputTokens", json_object_new_int64(ti));
-	json_object_object_add(u, "outputTokens", json_object_new_int64(to));
-	json_object_object_add(u, "cacheReadTokens", json_object_new_int64(tcr));
-	json_object_object_add(u, "cacheWriteTokens", json_object_new_int64(tcw));
-	json_object_object_add(u, "costUsd", json_object_new_double(tcost));
-	json_object_object_add(tot, "usage", u);
+	json_object_object_add(tot, "usage", agd_usage_new(&total));
 	o = json_object_new_object();
 	json_object_object_add(o, "sessions", arr);
 	json_object_object_add(o, "totals", tot);

@@ -32,11 +32,12 @@
 #include "api.h"
 #include "conf.h"
 #include "log.h"
+#include "proto.h"
 #include "sock.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define API_WORKERS_DEFAULT	2
+#define API_WORKERS_DEFAULT	2	/* -n: one request waits on the daemon, one serves */
 #define API_WORKERS_MAX		64	/* a process and a DB connection each */
 #define API_BACKLOG		1024	/* nginx connects once per request */
 #define API_RESPAWN_MS		1000	/* a worker dying younger waits this */
@@ -376,6 +377,7 @@ api_master(int lfd)
 	api_stop();
 }
 
+/* agentd-fcgi: bind the socket, prefork the workers, respawn them until told to stop. */
 int
 main(int argc, char **argv)
 {
@@ -421,7 +423,7 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	free(conf_path);
 	xasprintf(&api.db_path, "%s/agentd.db", api.home);
-	xasprintf(&api.ctl_path, "%s/run/ctl.sock", api.home);
+	api.ctl_path = agd_ctl_path(api.home);
 	xasprintf(&api.sessions_dir, "%s/sessions", api.home);
 	xasprintf(&run_dir, "%s/run", api.home);
 	if (agd_mkdirs(run_dir, 0700) == -1)

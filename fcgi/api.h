@@ -124,6 +124,7 @@ int	request_host_split(const char *s, size_t len, const char **host,
 
 /* reply.c */
 void	reply_json(struct req *, int status, struct json_object *);
+void	reply_json_put(struct req *, int status, struct json_object *);
 void	reply_raw(struct req *, int status, const char *ctype,
 	    const char *headers, const void *body, size_t len);
 void	reply_error(struct req *, enum agd_err code, const char *fmt, ...)
@@ -166,6 +167,7 @@ void	query_end(void);
 uint64_t query_generation(void);
 void	query_close(void);
 void	query_reply_error(struct req *, char *);
+sqlite3_stmt *query_session(struct req *, enum query_id);
 
 struct body_cache {
 	int		 valid;

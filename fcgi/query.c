@@ -234,3 +234,33 @@ body_cache_store(struct body_cache *c, struct json_object *o)
 	c->version = c->next_version;
 	c->valid = 1;
 }
+
+/*
+ * The row of q (a statement of one session, its name the first parameter) for
+ * req->name. Returns the statement on that row (the caller query_done()s it); or
+ * NULL having replied 404 "no such session" (ending the caller's transaction) or
+ * the store's error.
+ */
+sqlite3_stmt *
+query_session(struct req *req, enum query_id q)
+{
+	sqlite3_stmt	*st;
+	char		*cause;
+	int		 rc;
+
+	if ((st = query_stmt(q, &cause)) == NULL) {
+		query_reply_error(req, cause);
+		return (NULL);
+	}
+	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
+	if ((rc = query_step(st, &cause)) == 1)
+		return (st);
+	query_done(st);
+	if (rc == -1) {
+		query_reply_error(req, cause);
+		return (NULL);
+	}
+	query_end();
+	reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
+	return (NULL);
+}

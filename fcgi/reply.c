@@ -69,6 +69,14 @@ reply_json(struct req *req, int status, struct json_object *o)
 	reply_raw(req, status, "application/json", NULL, text, len);
 }
 
+/* reply_json, then put o: takes ownership of o. */
+void
+reply_json_put(struct req *req, int status, struct json_object *o)
+{
+	reply_json(req, status, o);
+	json_object_put(o);
+}
+
 static void
 reply_verror(struct req *req, enum agd_err code, const char *headers,
     const char *fmt, va_list ap)

@@ -1,3 +1,4 @@
+/* Who may do what: roles, the auth modes, and the checks both programs share. */
 #ifndef AGD_AUTH_H
 #define AGD_AUTH_H
 
@@ -18,6 +19,7 @@ struct agd_conf;
 #define AGD_AUTH_NONE		0	/* every request is the local admin */
 #define AGD_AUTH_PROXY		1	/* nginx says who; no identity is 401 */
 
+/* Identity headers from nginx longer than these are refused: a name, a group list. */
 #define AGD_USER_MAX		256
 #define AGD_GROUPS_MAX		1024
 
@@ -26,7 +28,9 @@ struct agd_conf;
  * In auth = none everyone is admin.
  */
 int		 agd_auth_role(const struct agd_conf *, const char *user, const char *groups);
+/* The name of an AGD_ROLE_* ("viewer"); a static string. */
 const char	*agd_role_name(int);
+/* The AGD_ROLE_* of a name, or -1 if it is none. */
 int		 agd_role_parse(const char *);
 /* 1 if user may change a session created by creator, given its role. */
 int		 agd_auth_may_manage(const struct agd_conf *, int role, const char *user,

@@ -663,7 +663,10 @@ agd_argv_free(char **argv)
 	free(argv);
 }
 
-/* 1 if word (len bytes) appears in the blank separated list; a trailing '*' in the list matches a prefix. */
+/*
+ * 1 if word (len bytes) appears in the blank separated list; a trailing '*' in the
+ * list matches a prefix.
+ */
 static int
 list_match(const char *list, const char *word, size_t len)
 {

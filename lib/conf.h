@@ -1,3 +1,4 @@
+/* The configuration file (agentd.conf) both programs load, and its settings. */
 #ifndef AGD_CONF_H
 #define AGD_CONF_H
 
@@ -22,7 +23,7 @@ struct agd_machine {
 	char	*host;				/* ssh host name or address */
 	char	*user;				/* NULL: ssh's default */
 	int	 port;				/* 0: ssh's default */
-	char	*work_root;			/* absolute; holds clones named like the local repos */
+	char	*work_root;			/* absolute; clones named like the local repos */
 	char	*identity;			/* ssh -i, or NULL */
 	char	*ssh_options;			/* extra -o KEY=VALUE words, blank separated */
 	struct agd_machine *next;
@@ -39,7 +40,7 @@ struct agd_conf {
 	char		*holder_path;		/* NULL: next to agentd, else libexecdir */
 	uint64_t	 ws_ring_bytes;		/* recent output kept in memory per session */
 	uint64_t	 ws_replay_bytes;	/* scrollback a new viewer gets without since */
-	uint64_t	 ws_queue_bytes;	/* per viewer: queued beyond this, it reads the log */
+	uint64_t	 ws_queue_bytes;	/* per viewer: queued past this, it reads the log */
 	int		 ws_ping_ms;		/* ping interval; two missed pongs close */
 	int		 ws_max_viewers;
 	char		*home_root;		/* NULL: the home of the uid we run as */
@@ -62,8 +63,12 @@ struct agd_conf {
 	struct agd_machine *machines;		/* in the order of the file */
 };
 
-/* Load path (NULL: embedded defaults only). On failure set *cause, return NULL. */
+/*
+ * Load path (NULL: embedded defaults only). Returns a configuration the caller frees
+ * with agd_conf_free; on failure NULL with *cause (the caller frees it).
+ */
 struct agd_conf		*agd_conf_load(const char *path, char **cause);
+/* Free conf and everything in it; NULL is ignored. */
 void			 agd_conf_free(struct agd_conf *);
 /* The agent type's command lines ([agent TYPE] or a built-in), or NULL. Borrowed. */
 const struct agd_agent	*agd_conf_agent(const struct agd_conf *, const char *type);
@@ -73,16 +78,22 @@ const struct agd_agent	*agd_conf_agent(const struct agd_conf *, const char *type
  */
 void			 agd_conf_agent_default(struct agd_conf *, const char *type,
 			    const char *const argv[AGD_MODE_COUNT]);
-/* The machine of that id, or NULL ("local" is never a configured machine). */
+/* The machine of that id, or NULL ("local" is never a configured machine); borrowed. */
 const struct agd_machine *agd_conf_machine(const struct agd_conf *, const char *id);
 /* Mode name -> AGD_MODE_*, accepting the older alias dangerouslySkipPermissions; -1 if unknown. */
 int			 agd_mode_parse(const char *);
+/* The name of an AGD_MODE_* ("default" for anything else); a static string. */
 const char		*agd_mode_name(int);
-/* Split an argv template on blanks with '...' and "..." quoting. Caller frees each and the array. */
+/*
+ * Split an argv template on blanks with '...' and "..." quoting. Returns a NULL-terminated
+ * array the caller frees with agd_argv_free; NULL with *cause (the caller frees it).
+ */
 char			**agd_argv_split(const char *, int *argc, char **cause);
+/* Free what agd_argv_split returned; NULL is ignored. */
 void			 agd_argv_free(char **);
 /* 1 if host (no port; IPv6 without brackets) is allowed by the config or $AGENTD_LISTEN. */
-int			 agd_conf_host_allowed(const struct agd_conf *, const char *host, size_t len);
+int			 agd_conf_host_allowed(const struct agd_conf *, const char *host,
+			    size_t len);
 /* 1 if the environment variable name is on the deny-list. */
 int			 agd_conf_env_denied(const struct agd_conf *, const char *name, size_t len);
 

@@ -1,3 +1,4 @@
+/* The SQLite store: opening it the same way everywhere, and its migrations. */
 #ifndef AGD_DB_H
 #define AGD_DB_H
 

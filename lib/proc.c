@@ -42,8 +42,9 @@ agd_fork_child(const sigset_t *old)
 }
 
 /*
- * In the child: make fds 0..nfd-1 what x asks (KEEP ones are left as they are). Every source is first moved above
- * nfd, so one target cannot overwrite another's source; dup2 clears close-on-exec.
+ * In the child: make fds 0..nfd-1 what x asks (KEEP ones are left as they are).
+ * Every source is first moved above nfd, so one target cannot overwrite another's
+ * source; dup2 clears close-on-exec.
  */
 static int
 exec_fds(const struct agd_exec *x)

@@ -1,3 +1,4 @@
+/* The control socket protocol: framing, and the blocking client every client uses. */
 #ifndef AGD_PROTO_H
 #define AGD_PROTO_H
 
@@ -12,10 +13,12 @@
  */
 #define AGD_PROTO_VERSION	1
 #define AGD_PROTO_HDR		8
+/* The largest payload: a message (AGD_MESSAGE_MAX) and its envelope fit many times. */
 #define AGD_PROTO_MAX		(2 * 1024 * 1024)
 
+/* Fill hdr for a payload of len bytes. */
 void	agd_proto_header(uint8_t hdr[AGD_PROTO_HDR], uint32_t len);
-/* 0 and *len if hdr is well formed; -1 with *cause otherwise. */
+/* 0 and *len if hdr is well formed; -1 with *cause (the caller frees it) otherwise. */
 int	agd_proto_parse_header(const uint8_t hdr[AGD_PROTO_HDR], uint32_t *len, char **cause);
 
 /* Blocking client (agentd-fcgi, agentd shutdown). Returns a connected fd, or -1 with *cause. */

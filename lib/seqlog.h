@@ -1,3 +1,4 @@
+/* A session's output log on disk: terminal output and events, bounded, in order. */
 #ifndef AGD_SEQLOG_H
 #define AGD_SEQLOG_H
 
@@ -39,6 +40,7 @@ int	agd_seqlog_open(struct agd_seqlog *, const char *dir, uint64_t max_bytes,
 /* Append one record; rotates as needed. 0 or -1 (errno). */
 int	agd_seqlog_append(struct agd_seqlog *, uint64_t seq, uint64_t hoff,
 	    int type, const void *data, size_t len);
+/* Close the log and free what agd_seqlog_open allocated (not the struct itself). */
 void	agd_seqlog_close(struct agd_seqlog *);
 
 /*
@@ -58,10 +60,12 @@ struct agd_seqlog_cur {
 	off_t		 off;
 	uint64_t	 last;		/* last seq returned (or the start point) */
 };
+/* Start a cursor on the log in dir after seq since (dir is copied), at its oldest file. */
 void	agd_seqlog_cur_open(struct agd_seqlog_cur *, const char *dir, uint64_t since);
 /* 1 and the next record after c->last (payload in *buf, grown as needed), 0 at the end. */
 int	agd_seqlog_cur_next(struct agd_seqlog_cur *, struct agd_rec *, char **buf,
 	    size_t *cap);
+/* Close the cursor's file and free its copy of dir. */
 void	agd_seqlog_cur_close(struct agd_seqlog_cur *);
 /*
  * The seq to replay after so that a new viewer gets at most `bytes` of recent terminal

@@ -46,22 +46,36 @@ agd_completion_json(sqlite3_stmt *st, int i)
 }
 
 struct json_object *
+agd_usage_new(const struct agd_usage *u)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "inputTokens", json_object_new_int64(u->in));
+	json_object_object_add(o, "outputTokens", json_object_new_int64(u->out));
+	json_object_object_add(o, "cacheReadTokens", json_object_new_int64(u->cache_read));
+	json_object_object_add(o, "cacheWriteTokens", json_object_new_int64(u->cache_write));
+	json_object_object_add(o, "costUsd", json_object_new_double(u->cost));
+	return (o);
+}
+
+void
+agd_usage_add(struct agd_usage *u, sqlite3_stmt *st, int i)
+{
+	u->in += sqlite3_column_int64(st, i);
+	u->out += sqlite3_column_int64(st, i + 1);
+	u->cache_read += sqlite3_column_int64(st, i + 2);
+	u->cache_write += sqlite3_column_int64(st, i + 3);
+	u->cost += sqlite3_column_double(st, i + 4);
+}
+
+struct json_object *
 agd_usage_json(sqlite3_stmt *st, int i)
 {
-	struct json_object	*u;
+	struct agd_usage	u = { 0, 0, 0, 0, 0 };
 
-	u = json_object_new_object();
-	json_object_object_add(u, "inputTokens",
-	    json_object_new_int64(sqlite3_column_int64(st, i)));
-	json_object_object_add(u, "outputTokens",
-	    json_object_new_int64(sqlite3_column_int64(st, i + 1)));
-	json_object_object_add(u, "cacheReadTokens",
-	    json_object_new_int64(sqlite3_column_int64(st, i + 2)));
-	json_object_object_add(u, "cacheWriteTokens",
-	    json_object_new_int64(sqlite3_column_int64(st, i + 3)));
-	json_object_object_add(u, "costUsd",
-	    json_object_new_double(sqlite3_column_double(st, i + 4)));
-	return (u);
+	agd_usage_add(&u, st, i);
+	return (agd_usage_new(&u));
 }
 
 struct json_object *

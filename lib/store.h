@@ -1,5 +1,8 @@
+/* Rows of the store as the JSON objects of doc/DESIGN.md, for the daemon and fcgi. */
 #ifndef AGD_STORE_H
 #define AGD_STORE_H
+
+#include <stdint.h>
 
 #include <json-c/json.h>
 #include <sqlite3.h>
@@ -31,6 +34,22 @@
  */
 struct json_object *agd_completion_json(sqlite3_stmt *, int i);
 struct json_object *agd_usage_json(sqlite3_stmt *, int i);
+
+/* Token usage and cost, of one agent or summed over many. */
+struct agd_usage {
+	int64_t		 in;
+	int64_t		 out;
+	int64_t		 cache_read;
+	int64_t		 cache_write;
+	double		 cost;		/* USD */
+};
+/*
+ * The usage object of doc/DESIGN.md {inputTokens, outputTokens, cacheReadTokens,
+ * cacheWriteTokens, costUsd}; the only place it is written. Caller puts.
+ */
+struct json_object *agd_usage_new(const struct agd_usage *);
+/* Add the five usage columns of st from i to *u. */
+void		 agd_usage_add(struct agd_usage *u, sqlite3_stmt *st, int i);
 
 /* The session object of doc/DESIGN.md from the current row. Caller puts. */
 struct json_object *agd_session_json(sqlite3_stmt *);

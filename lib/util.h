@@ -1,3 +1,4 @@
+/* Small helpers every program uses: time, paths, descriptors, UTF-8. */
 #ifndef AGD_UTIL_H
 #define AGD_UTIL_H
 

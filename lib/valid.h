@@ -1,3 +1,4 @@
+/* Checks of client-supplied strings shared by the daemon and agentd-fcgi. */
 #ifndef AGD_VALID_H
 #define AGD_VALID_H
 

@@ -1,9 +1,13 @@
+/* Allocation that cannot fail (out of memory is fatal), as tmux and OpenBSD do. */
 #ifndef AGD_XMALLOC_H
 #define AGD_XMALLOC_H
 
 #include <stddef.h>
 
-/* Allocation that never returns NULL: out of memory is fatal (STYLE 7.3). */
+/*
+ * Allocation that never returns NULL: out of memory is fatal (STYLE 7.3). Each
+ * returns memory the caller frees; xasprintf sets *ret to it and returns its length.
+ */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
