@@ -7,7 +7,12 @@
 
 #define AGD_VERSION		"0.1.0"
 
-/* Return codes: 0 on success, one of these on an expected failure (libgit2 model). */
+/*
+ * Return codes of lib/ functions: 0 (or a descriptor) on success, one of these on an
+ * expected failure (libgit2 model), so a caller can tell which without parsing text
+ * (agd_sock_listen: AGD_EEXISTS; agd_ctl_call: AGD_EUNAVAIL). What a client is told
+ * is another table: the error codes of err.h.
+ */
 #define AGD_OK			0
 #define AGD_ERROR		-1	/* generic */
 #define AGD_ENOTFOUND		-2

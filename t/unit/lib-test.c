@@ -1,16 +1,22 @@
 /* Unit tests of lib/: validation, UTF-8, config, framing, the output log. */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agd.h"
 #include "auth.h"
 #include "conf.h"
 #include "err.h"
 #include "field.h"
 #include "log.h"
+#include "proc.h"
+#include "sock.h"
 #include "json.h"
 #include "proto.h"
 #include "seqlog.h"
@@ -327,6 +333,87 @@ test_field(void)
 	    "no body: the required field is missing");
 }
 
+/* The listener: mode 0600, a live socket refused, a stale one replaced, a file kept. */
+static void
+test_sock(void)
+{
+	char		 dir[] = "/tmp/agd-sock-XXXXXX", path[64], *cause = NULL;
+	struct stat	 sb;
+	int		 fd, fd2, c, pause_ms;
+
+	if (mkdtemp(dir) == NULL)
+		fatal("mkdtemp");
+	snprintf(path, sizeof path, "%s/s.sock", dir);
+	fd = agd_sock_listen(path, AGD_SOCK_LIVE | AGD_SOCK_ONLYSOCK, 4, &cause);
+	ok(fd >= 0 && stat(path, &sb) == 0 && (sb.st_mode & 0777) == AGD_SOCK_MODE,
+	    "listening, mode 0600");
+	fd2 = agd_sock_listen(path, AGD_SOCK_LIVE, 4, &cause);
+	ok(fd2 == AGD_EEXISTS, "a live socket is refused");
+	free(cause);
+	cause = NULL;
+	c = agd_proto_connect(path, &cause);
+	fd2 = agd_sock_accept(fd, 0, &pause_ms);
+	ok(c != -1 && fd2 != -1 && pause_ms == 0, "accepted");
+	close(c);
+	close(fd2);
+	close(fd);
+	fd = agd_sock_listen(path, AGD_SOCK_LIVE | AGD_SOCK_ONLYSOCK, 4, &cause);
+	ok(fd >= 0, "a stale socket is replaced");
+	close(fd);
+	unlink(path);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	ok(agd_sock_listen(path, AGD_SOCK_ONLYSOCK, 4, &cause) == AGD_EINVAL,
+	    "a file that is not a socket is kept");
+	free(cause);
+	unlink(path);
+	rmdir(dir);
+	is_int(agd_sock_backoff(EMFILE), AGD_ACCEPT_BACKOFF_MS, "EMFILE backs off");
+	is_int(agd_sock_backoff(EAGAIN), 0, "EAGAIN does not");
+}
+
+/* fork/exec: the child's descriptors are what it was given, and exec failure is 127. */
+static void
+test_fork_exec(void)
+{
+	char		*argv[] = { (char *)"sh", (char *)"-c",
+			    (char *)"printf x >&3; test ! -e /dev/fd/4 && printf y >&1", NULL };
+	char		*bad[] = { (char *)"/nonexistent/agd", NULL };
+	struct agd_exec	 x;
+	char		 buf[8], *cause = NULL;
+	int		 p[2], status;
+	ssize_t		 n;
+	size_t		 len;
+	pid_t		 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	memset(&x, 0, sizeof x);
+	x.argv = argv;
+	x.fd[0] = AGD_EXEC_NULL;
+	x.fd[1] = p[1];
+	x.fd[2] = AGD_EXEC_KEEP;
+	x.fd[3] = p[1];
+	x.nfd = 4;
+	pid = agd_fork_exec(&x, &cause);
+	close(p[1]);
+	len = 0;
+	while (len < sizeof buf - 1 && (n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	buf[len] = '\0';
+	is_str(buf, "xy", "fds 1 and 3 given, nothing above");
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exited 0");
+	memset(&x, 0, sizeof x);
+	x.argv = bad;
+	x.fd[0] = x.fd[1] = x.fd[2] = AGD_EXEC_NULL;
+	x.nfd = 3;
+	pid = agd_fork_exec(&x, &cause);
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == AGD_EXEC_ENOEXEC, "exec failure is 127");
+	ok(agd_self_exe() != NULL && agd_self_exe()[0] == '/', "our own path");
+}
+
 static void
 test_proto(void)
 {
@@ -518,6 +605,8 @@ main(void)
 	test_conf_table();
 	test_err();
 	test_field();
+	test_sock();
+	test_fork_exec();
 	test_proto();
 	test_seqlog();
 	test_workers();
