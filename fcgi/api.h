@@ -99,6 +99,7 @@ extern const struct api_entry api_directories_entry;
 extern const struct api_entry api_skills_entry;
 extern const struct api_entry api_files_entry;
 extern const struct api_entry api_upload_entry;
+extern const struct api_entry api_session_diff_entry;
 
 /* route.c */
 void	route_dispatch(struct req *);
@@ -157,6 +158,7 @@ enum query_id {
 	Q_WORLD,
 	Q_WORKER_LIST,
 	Q_LIVE_DIRS,
+	Q_SESSION_DIFF,
 	Q__COUNT
 };
 sqlite3_stmt *query_stmt(enum query_id, char **cause);

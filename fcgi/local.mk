@@ -20,6 +20,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api-audit.c \
 	fcgi/api-session-approval.c \
 	fcgi/api-session-debrief.c \
+	fcgi/api-session-diff.c \
 	fcgi/api-world.c \
 	fcgi/api-session-complete.c \
 	fcgi/api-session-create.c \

@@ -35,6 +35,9 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE parent_id = ? GROUP BY ended IS NULL",
 	[Q_LIVE_DIRS] = "SELECT working_directory FROM sessions"
 	    " WHERE ended IS NULL",
+	[Q_SESSION_DIFF] = "SELECT working_directory, base_commit,"
+	    " coalesce(machine, 'local') FROM sessions"
+	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
 	[Q_AUDIT] = "SELECT id, ts, user, role, action, session, addr, status, detail"
 	    " FROM audit WHERE id > ? ORDER BY id LIMIT ?",
 	[Q_DEBRIEF] = "SELECT kind, source, report, created, path FROM debriefs"

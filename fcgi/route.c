@@ -56,6 +56,7 @@ static const struct api_entry *const route_entries[] = {
 	&api_skills_entry,
 	&api_files_entry,
 	&api_upload_entry,
+	&api_session_diff_entry,
 	NULL
 };
 
