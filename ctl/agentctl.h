@@ -219,7 +219,7 @@ int	 cmd_approve(int, char **);
 int	 cmd_complete(int, char **);
 int	 cmd_debrief(int, char **);
 int	 cmd_kill(int, char **);
-int	 cmd_diff(int, char **);
+int	 cmd_diff(int, char **);		/* cmd-diff.c */
 int	 cmd_logs(int, char **);		/* cmd-follow.c */
 int	 cmd_wait(int, char **);
 int	 cmd_world(int, char **);		/* cmd-world.c */

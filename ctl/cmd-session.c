@@ -1,6 +1,6 @@
 /*
  * agentctl commands on one session or the list: ls, new, send, approve and
- * deny, complete, debrief, kill and diff.  Each is one REST call (two for a
+ * deny, complete, debrief and kill.  Each is one REST call (two for a
  * decision with a message); errors are the server's, printed by http.c.
  */
 #include <limits.h>
@@ -268,28 +268,5 @@ cmd_kill(int argc, char **argv)
 	if (ctl_flags(argc, argv, flags, 1) != CTL_OK)
 		return (CTL_EUSAGE);
 	rc = call_print("DELETE", argv[optind], keep ? "?keepWorkers=1" : "", NULL, json);
-	return (rc);
-}
-
-int
-cmd_diff(int argc, char **argv)
-{
-	struct http_reply	 r;
-	const char		*diff;
-	int			 json = 0, rc;
-	const struct ctl_flag	 flags[] = { { "json", 'j', &json }, { NULL, 0, NULL } };
-
-	if (ctl_flags(argc, argv, flags, 1) != CTL_OK)
-		return (CTL_EUSAGE);
-	rc = http_session("GET", argv[optind], "/diff", NULL, &r);
-	if (rc == CTL_OK) {
-		if (!json && (diff = json_str(r.json, "diff")) != NULL)
-			fputs(diff, stdout);
-		else if (r.json != NULL)
-			json_print(r.json);
-		else
-			fwrite(r.body.data, 1, r.body.len, stdout);
-	}
-	http_reply_free(&r);
 	return (rc);
 }

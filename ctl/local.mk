@@ -13,6 +13,7 @@ ctl_agentctl_SOURCES = \
 	ctl/stream.c \
 	ctl/attach.c \
 	ctl/cmd-session.c \
+	ctl/cmd-diff.c \
 	ctl/cmd-follow.c \
 	ctl/cmd-world.c
 

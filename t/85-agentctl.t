@@ -172,8 +172,8 @@ unlike($out, qr/^f1\s/m, 'world: not the ended ones');
 $j = $JSON->decode(ctl_ok('world --json', 'world', '--json'));
 is_deeply([map { $_->{name} } @{$j->{sessions}}], ['s1'], 'world --json: the reply');
 
-# The endpoint comes with the dashboard issue: until then its 404 is an API error.
-ctl_fails('diff', 1, qr/\(404 not_found\)/, 'diff', 's1');
+ctl_fails('diff: not a repository', 1, qr/\(422 not_a_repository\)/, 'diff', 's1');
+ctl_fails('diff: unknown session', 1, qr/\(404 not_found\)/, 'diff', 'nosuch');
 
 # --- workers, dispatch -------------------------------------------------------------------
 my $repo = "$wd/repo";
@@ -198,6 +198,20 @@ ctl_fails('dispatch: unknown parent', 1, qr/\(404 not_found\)/, 'dispatch', 'nos
     '-b', 'b1');
 ctl_fails('dispatch: no task', 2, qr/usage: agentctl dispatch/, 'dispatch', 'p1');
 ctl_fails('workers: unknown parent', 1, qr/\(404 not_found\)/, 'workers', 'nosuch');
+
+# --- diff: the worker's worktree against its base commit, as git prints it -----------------
+my $wt = $j->{workers}[0]{worktree};
+is(ctl_ok('diff: no change yet', 'diff', 'p1.fix-1'), '', 'diff: nothing to print');
+open(my $nf, '>', "$wt/notes.txt") or die;
+print $nf "one\ntwo\n";
+close($nf);
+$out = ctl_ok('diff', 'diff', 'p1.fix-1');
+is($out, "diff --git a/notes.txt b/notes.txt\nnew file\n--- /dev/null\n+++ b/notes.txt\n"
+    . "\@\@ -0,0 +1,2 \@\@\n+one\n+two\n", 'diff: the new file as a unified diff');
+$j = $JSON->decode(ctl_ok('diff --json', 'diff', 'p1.fix-1', '--json'));
+is_deeply([$j->{session}, $j->{stats}{files}, $j->{files}[0]{path}, $j->{truncated} ? 1 : 0],
+    ['p1.fix-1', 1, 'notes.txt', 0], 'diff --json: the reply');
+unlink "$wt/notes.txt";
 
 # --- kill ------------------------------------------------------------------------------------
 ctl_ok('kill', 'kill', 'p1');
