@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "job.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
-#include "worker.h"
 #include "xmalloc.h"
 
 extern char	**environ;

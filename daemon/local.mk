@@ -39,10 +39,10 @@ daemon_agentd_SOURCES = \
 	daemon/waiter.c daemon/waiter.h \
 	daemon/worker.c \
 	daemon/worker-end.c \
-	daemon/job.c \
+	daemon/job.c daemon/job.h \
 	daemon/machine.c \
-	daemon/persist-worker.c \
-	daemon/worktree.c
+	daemon/persist-worker.c daemon/persist-worker.h \
+	daemon/worktree.c daemon/worktree.h
 nodist_daemon_agentd_SOURCES = daemon/scripts.c
 BUILT_SOURCES += daemon/scripts.c
 CLEANFILES += daemon/scripts.c

@@ -8,7 +8,7 @@
 
 #include "agentd.h"
 #include "log.h"
-#include "worker.h"
+#include "persist-worker.h"
 #include "xmalloc.h"
 
 static void

@@ -15,68 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "job.h"
+#include "persist-worker.h"
+#include "worktree.h"
+
 struct agd_machine;
 struct json_object;
 struct session;
 struct waiter;
-
-/* job.c: a child process whose output (stdout and stderr together) is collected. */
-struct job;
-/*
- * Called once when the job has ended: status is its wait status, or -1 if it
- * timed out (it was killed). out is what it wrote (at most JOB_OUT_MAX bytes),
- * NUL terminated. The job is freed after the callback returns.
- */
-typedef void	(*job_cb)(struct job *, int status, const char *out, size_t len,
-		    void *arg);
-#define JOB_OUT_MAX	(64 * 1024)	/* ssh and git say little; more is noise */
-struct job	*job_run(char *const *argv, char *const *env_add, int timeout_ms,
-		    job_cb, void *arg, char **cause);
-void		 job_cancel(struct job *);
-int		 job_reaped(pid_t, int status);
-void		 job_shutdown(void);
-
-/* A growing NULL-terminated argv. */
-struct argv_buf {
-	char	**v;
-	int	  n;
-};
-void		 argv_add(struct argv_buf *, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 argv_addv(struct argv_buf *, char *const *);
-void		 argv_clear(struct argv_buf *);
-/* s quoted for a POSIX shell ('...'). Caller frees. */
-char		*sh_quote(const char *s);
-/* The words of argv quoted and joined by blanks. Caller frees. */
-char		*sh_join(char *const *argv);
-
-/* worktree.c */
-struct worktree {
-	char	*repo;		/* the main repository's working directory */
-	char	*path;		/* the worktree */
-	char	*branch;
-	char	*base_commit;	/* hex id of the HEAD it starts from */
-	char	*base_branch;	/* the branch HEAD was on, NULL if detached */
-};
-int		 worktree_branch_valid(const char *branch, char **cause);
-/*
- * The repository holding cwd (searching upward) and its HEAD: fills repo (the
- * main working tree, also from inside a linked worktree), base_commit and
- * base_branch. 0, or AGD_ENOTFOUND (no repository, bare, no commit) or
- * AGD_ERROR with *cause (the caller frees).
- */
-int		 worktree_head(const char *cwd, struct worktree *, char **cause);
-/*
- * Create branch (from base_commit) and its worktree in repo; fills branch and
- * path. 0, or AGD_EEXISTS (branch, worktree or path) or AGD_ERROR with *cause
- * (the caller frees); nothing is left behind on failure.
- */
-int		 worktree_create(struct worktree *, const char *branch, char **cause);
-int		 worktree_finish(const char *repo, const char *path, const char *branch,
-		    const char *base_commit, const char *base_branch, char **keep,
-		    char **cause);
-void		 worktree_clear(struct worktree *);
-void		 worktree_shutdown(void);
 
 /* machine.c */
 #define MACHINE_CONNECT_S	10	/* ssh ConnectTimeout of every worker step */
@@ -93,29 +39,6 @@ struct job	*machine_run(const struct agd_machine *, const char *script,
 void		 machine_list(struct waiter *w);
 void		 machine_shutdown(void);
 char		*machine_message(const char *out);
-
-/* persist-worker.c: a worker's row */
-struct worker_rec {
-	int64_t	 id;
-	char	*name;
-	char	*role;
-	int64_t	 parent_id;
-	char	*branch;
-	char	*worktree;
-	char	*machine;		/* "local" or a machine id */
-	char	*issue_url;
-	int64_t	 issue_number;		/* 0: none */
-	char	*base_commit;
-	char	*repo;
-	char	*base_branch;
-	char	*worktree_state;	/* active, removed, kept */
-	int	 ended;
-};
-void		 persist_worker(int64_t id, const struct worker_rec *, const char *cwd);
-void		 persist_worktree_end(int64_t id, const char *state, const char *reason);
-int		 persist_worker_load(int64_t id, struct worker_rec *);
-void		 worker_rec_clear(struct worker_rec *);
-size_t		 persist_workers_of(int64_t parent_id, int64_t **ids);
 
 /* scripts.c, generated from the files of daemon/sh/: what a worker runs over ssh. */
 extern const char sh_worker_check[];	/* remote step 1: the check */

@@ -30,7 +30,7 @@
 #include "agentd.h"
 #include "log.h"
 #include "util.h"
-#include "worker.h"
+#include "worktree.h"
 #include "xmalloc.h"
 
 #define WORKTREE_BRANCH_MAX	200	/* a path component and a session name suffix */
