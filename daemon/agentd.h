@@ -123,9 +123,14 @@ struct session {
 TAILQ_HEAD(sessions, session);
 extern struct sessions		 sessions;
 
+/* listen.c: the daemon's listening sockets */
+/*
+ * Listen on a Unix socket at path (0600) with backlog, refusing to steal one a
+ * live daemon holds; fatal if it cannot. Returns the listening fd (the caller's).
+ */
+int	 listen_bind(const char *path, int backlog);
+
 /* server.c: the control socket's listener */
-/* Bind a Unix socket at path (0600), refusing to steal one a live daemon holds. */
-int	 server_bind(const char *path);
 /* Listen for control connections on path; fatal if it cannot. */
 void	 server_init(const char *path);
 /* Stop listening and drop every control connection (their waiters are cancelled). */

@@ -22,6 +22,7 @@ daemon_agentd_SOURCES = \
 	daemon/cmd-worker-link.c \
 	daemon/hproto.h \
 	daemon/persist.c \
+	daemon/listen.c \
 	daemon/server.c \
 	daemon/server-client.c \
 	daemon/session.c daemon/session.h daemon/session-notify.c \

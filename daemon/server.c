@@ -1,5 +1,5 @@
 /*
- * The control socket's listener: bind (lib/sock.c), accept with a back-off when
+ * The control socket's listener: bind (listen.c), accept with a back-off when
  * out of descriptors, and the peer check: only our own uid (or root) may
  * connect. Each accepted connection is server-client.c's.
  */
@@ -39,20 +39,6 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	server_client_new(fd);
 }
 
-int
-server_bind(const char *path)
-{
-	char	*cause;
-	int	 fd;
-
-	fd = agd_sock_listen(path, AGD_SOCK_NONBLOCK | AGD_SOCK_LIVE, SERVER_BACKLOG, &cause);
-	if (fd == AGD_EEXISTS)
-		fatalx("%s: another agentd is running on it", path);
-	if (fd < 0)
-		fatalx("%s", cause);
-	return (fd);
-}
-
 /* Out of descriptors: stop accepting control connections a moment (lib/sock.h). */
 static void
 server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -83,7 +69,7 @@ server_accept_error_cb(struct evconnlistener *l, void *arg)
 void
 server_init(const char *path)
 {
-	int	fd = server_bind(path);
+	int	fd = listen_bind(path, SERVER_BACKLOG);
 
 	server_listener = evconnlistener_new(agentd_base, server_accept_cb, NULL,
 	    LEV_OPT_CLOSE_ON_FREE, 0, fd);

@@ -10,7 +10,6 @@
 
 #include "agentd.h"
 #include "log.h"
-#include "sock.h"
 #include "ws.h"
 
 /* Connections the kernel holds for us before we accept them. */
@@ -49,14 +48,8 @@ void
 ws_init(const char *path)
 {
 	struct timeval	tv;
-	char		*cause;
 
-	ws_listen_fd = agd_sock_listen(path, AGD_SOCK_NONBLOCK | AGD_SOCK_LIVE,
-	    WS_LISTEN_BACKLOG, &cause);
-	if (ws_listen_fd == AGD_EEXISTS)
-		fatalx("%s: another agentd is running on it", path);
-	if (ws_listen_fd < 0)
-		fatalx("%s", cause);
+	ws_listen_fd = listen_bind(path, WS_LISTEN_BACKLOG);
 	ws_listen_ev = event_new(agentd_base, ws_listen_fd, EV_READ | EV_PERSIST,
 	    ws_accept_cb, NULL);
 	event_add(ws_listen_ev, NULL);
