@@ -97,6 +97,9 @@ struct agent {
 
 	TAILQ_HEAD(, qmsg)	 queue;
 	int			 delivering;
+	/* agent_watch: told of a watched command's delivery, and of idle. */
+	void			(*watch_delivered)(struct session *);
+	void			(*watch_idle)(struct session *);
 	int			 turn_seen;	/* a turn began since the last delivery */
 	char			*last_text;	/* the last text typed, to check it went in */
 	int			 enter_retried;

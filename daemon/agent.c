@@ -98,8 +98,9 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 	agent_persist(s);
 	if (status == AGENT_IDLE) {
 		agent_deliver_next(s);
-		if (s->agent != NULL && !s->agent->delivering)
-			debrief_idle(s);
+		if (s->agent != NULL && !s->agent->delivering &&
+		    s->agent->watch_idle != NULL)
+			s->agent->watch_idle(s);
 	}
 }
 
@@ -192,8 +193,8 @@ agent_deliver_next(struct session *s)
 		json_object_object_add(o, "command", json_object_new_string(m->text));
 	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
 	session_event(s, "delivered", o);
-	if (m->debrief)
-		debrief_delivered(s);
+	if (m->debrief && a->watch_delivered != NULL)
+		a->watch_delivered(s);
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 	free(m->text);
 	free(m);
@@ -524,6 +525,16 @@ agent_reset(struct session *s)
 	 */
 	if (a->kind->reset_cmd != NULL)
 		agent_queue(s, a->kind->reset_cmd, 0, 0);
+}
+
+void
+agent_watch(struct session *s, void (*delivered)(struct session *),
+    void (*idle)(struct session *))
+{
+	if (s->agent == NULL)
+		return;
+	s->agent->watch_delivered = delivered;
+	s->agent->watch_idle = idle;
 }
 
 int

@@ -37,8 +37,15 @@ void	agent_output(struct session *, const void *, size_t);
  * delivered when the agent is ready), 0 if the caller should type it directly.
  */
 int	agent_submit(struct session *, const char *text, uint64_t seq);
-/* Queue a command (not a message); debrief: tell debrief.c when it is delivered. */
-void	agent_submit_command(struct session *, const char *text, int debrief);
+/* Queue a command (not a message); watched: tell the watcher when it is delivered. */
+void	agent_submit_command(struct session *, const char *text, int watched);
+/*
+ * The watcher of the session's agent (a running debrief, debrief.c): delivered(s)
+ * when a watched command reaches the agent, idle(s) each time the agent is idle
+ * with nothing left to deliver. NULL, NULL: none. Nothing if s has no agent.
+ */
+void	agent_watch(struct session *, void (*delivered)(struct session *),
+	    void (*idle)(struct session *));
 /* Reset: the agent's own "new conversation" command. */
 void	agent_reset(struct session *);
 /* Answer a pending approval. 0, or -1 with *code (static) and *cause. */

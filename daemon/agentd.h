@@ -265,8 +265,6 @@ void		 persist_audit(const char *user, const char *role, const char *action,
  * turn ends or the deadline passes.
  */
 void		 debrief_start(struct waiter *w, struct session *, int64_t id, int async);
-void		 debrief_delivered(struct session *);
-void		 debrief_idle(struct session *);
 
 /* ws-server.c: WebSocket viewers (ws.h) */
 /* Listen on path and subscribe the viewers to every session: before any session. */

@@ -321,6 +321,7 @@ debrief_finish(struct session *s, const char *why)
 		return;
 	s->debrief = NULL;
 	session_unsubscribe(s, d->sub);
+	agent_watch(s, NULL, NULL);
 	debrief_facts(s->id, &f);
 	if (why == NULL && (answer = debrief_answer(s->id, d->after_seq,
 	    debrief_prompt(d->kind))) != NULL)
@@ -357,8 +358,8 @@ debrief_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	free(why);
 }
 
-/* The debrief prompt reached the agent (agent.c). */
-void
+/* The debrief prompt reached the agent (agent.c, agent_watch). */
+static void
 debrief_delivered(struct session *s)
 {
 	if (s->debrief != NULL && !s->debrief->delivered) {
@@ -396,8 +397,8 @@ debrief_settle_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(d->settle_ev, &tv);
 }
 
-/* The agent is idle with nothing queued (agent.c): was that the debrief's turn? */
-void
+/* The agent is idle with nothing queued (agent_watch): was that the debrief's turn? */
+static void
 debrief_idle(struct session *s)
 {
 	struct debrief	*d = s->debrief;
@@ -471,6 +472,7 @@ debrief_start(struct waiter *w, struct session *s, int64_t id, int async)
 	json_object_object_add(o, "kind", json_object_new_string(debrief_kinds[kind]));
 	json_object_object_add(o, "deadlineSeconds", json_object_new_int(d->deadline_s));
 	session_event(s, "debrief_started", o);
+	agent_watch(s, debrief_delivered, debrief_idle);
 	agent_submit_command(s, debrief_prompt(kind), 1);
 	if (async) {
 		o = json_object_new_object();
@@ -494,6 +496,7 @@ debrief_free(struct session *s)
 	if (d == NULL)
 		return;
 	session_unsubscribe(s, d->sub);
+	agent_watch(s, NULL, NULL);
 	while ((w = TAILQ_FIRST(&d->waiters)) != NULL) {
 		TAILQ_REMOVE(&d->waiters, w, entry);
 		waiter_hold(w, NULL, NULL);	/* unanswered: nobody to tell */

@@ -41,7 +41,7 @@ static int64_t			 persisted_in, persisted_out;
 static int			 idles, delivered;
 static uint64_t			 seq;
 
-/* Stubs of session.c, persist.c and debrief.c. */
+/* Stubs of session.c and persist.c, and a debrief's watcher. */
 
 uint64_t
 session_event(struct session *s, const char *type, struct json_object *fields)
@@ -103,14 +103,15 @@ persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff, int64_t *
 	(void)cread, (void)cwrite, (void)cost;
 }
 
-void
+/* The watcher a running debrief sets (agent_watch): counts what it is told. */
+static void
 debrief_idle(struct session *s)
 {
 	(void)s;
 	idles++;
 }
 
-void
+static void
 debrief_delivered(struct session *s)
 {
 	(void)s;
@@ -366,6 +367,7 @@ test_claude(void)
 
 	test_reset();
 	agent_attach(s, &argv, 0);
+	agent_watch(s, debrief_delivered, debrief_idle);
 	ok(s->agent != NULL && s->agent->kind->name != NULL &&
 	    strcmp(s->agent->kind->name, "claude") == 0, "claude: adapter by basename");
 	ok(argv_has(argv, "--session-id") && argv_has(argv, s->agent->uuid) &&
