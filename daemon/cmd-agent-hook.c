@@ -15,7 +15,7 @@ cmd_agent_hook_exec(struct ctl_client *c, struct json_object *args)
 		return;
 	if (!json_object_object_get_ex(args, "event", &ev) ||
 	    !json_object_is_type(ev, json_type_object)) {
-		ctl_error(c, "invalid_field", "event: must be an object");
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "event: must be an object");
 		return;
 	}
 	if ((s = session_find(name)) != NULL && s->state != SESSION_ENDED)

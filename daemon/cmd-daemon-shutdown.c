@@ -14,7 +14,7 @@ cmd_daemon_shutdown_exec(struct ctl_client *c, struct json_object *args)
 	int	terminate = 1;
 
 	if (args != NULL && agd_json_get_bool(args, "terminate", &terminate) == -1) {
-		ctl_error(c, "invalid_field", "terminate: must be a boolean");
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "terminate: must be a boolean");
 		return;
 	}
 	log_info("shutdown requested (%s agents)", terminate ? "terminating" : "keeping");

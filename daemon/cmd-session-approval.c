@@ -6,6 +6,7 @@
 #include "agentd.h"
 #include "auth.h"
 #include "cmd.h"
+#include "waiter.h"
 
 static void
 cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
@@ -18,11 +19,11 @@ cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 	    cmd_string(c, args, "decision", 1, &decision) == -1)
 		return;
 	if (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0) {
-		ctl_error(c, "invalid_field", "decision: allow or deny");
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "decision: allow or deny");
 		return;
 	}
 	if (agent_approve(s, strcmp(decision, "allow") == 0, &code, &cause) == -1) {
-		ctl_error(c, code, "%s", cause);
+		ctl_error(c, waiter_err_of(code), "%s", cause);
 		free(cause);
 		return;
 	}

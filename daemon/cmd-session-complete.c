@@ -21,18 +21,18 @@ cmd_session_complete_exec(struct ctl_client *c, struct json_object *args)
 	    cmd_valid_name(c, name, NULL) == -1)
 		return;
 	if (!agd_valid_completion(status)) {
-		ctl_error(c, "invalid_field",
+		ctl_error(c, AGD_ERR_INVALID_FIELD,
 		    "status: one of success, failure, partial, cancelled");
 		return;
 	}
 	if (comment != NULL && strlen(comment) > AGD_COMMENT_MAX) {
-		ctl_error(c, "invalid_field", "comment: at most %d bytes", AGD_COMMENT_MAX);
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "comment: at most %d bytes", AGD_COMMENT_MAX);
 		return;
 	}
 	if ((id = cmd_row(c, name)) == 0)
 		return;
 	if (persist_complete(id, status, comment, &changed) == -1) {
-		ctl_error(c, "internal", "cannot store the completion");
+		ctl_error(c, AGD_ERR_INTERNAL, "cannot store the completion");
 		return;
 	}
 	s = session_find(name);

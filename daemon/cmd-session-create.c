@@ -29,25 +29,25 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 	    " ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$") == -1)
 		return;
 	if (mode != NULL && (m = agd_mode_parse(mode)) == -1) {
-		ctl_error(c, "invalid_permission_mode", "unknown permission mode");
+		ctl_error(c, AGD_ERR_INVALID_PERMISSION_MODE, "unknown permission mode");
 		return;
 	}
 	if (m == AGD_MODE_BYPASS && c->role < AGD_ROLE_ADMIN) {
-		ctl_error(c, "forbidden", "forbidden: permissionMode bypassPermissions"
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: permissionMode bypassPermissions"
 		    " needs the admin role");
 		return;
 	}
 	if (cwd[0] != '/') {
-		ctl_error(c, "relative_path", "working directory not absolute");
+		ctl_error(c, AGD_ERR_RELATIVE_PATH, "working directory not absolute");
 		return;
 	}
 	if (prompt != NULL && strlen(prompt) > AGD_MESSAGE_MAX) {
-		ctl_error(c, "too_large", "prompt longer than %d bytes", AGD_MESSAGE_MAX);
+		ctl_error(c, AGD_ERR_TOO_LARGE, "prompt longer than %d bytes", AGD_MESSAGE_MAX);
 		return;
 	}
 	s = session_create(name, type, cwd, m, prompt, c->user, NULL, &code, &cause);
 	if (s == NULL) {
-		ctl_error(c, code, "%s", cause);
+		ctl_error(c, waiter_err_of(code), "%s", cause);
 		free(cause);
 		return;
 	}

@@ -19,7 +19,7 @@ cmd_session_debrief_exec(struct ctl_client *c, struct json_object *args)
 	if (cmd_name(c, args, &name) == -1)
 		return;
 	if (agd_json_get_bool(args, "async", &async) == -1) {
-		ctl_error(c, "invalid_field", "async: must be a boolean");
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "async: must be a boolean");
 		return;
 	}
 	if ((id = cmd_row(c, name)) == 0)

@@ -30,7 +30,7 @@ cmd_session_delete_exec(struct ctl_client *c, struct json_object *args)
 		if ((id = persist_lookup(name, &ended)) != 0)
 			waiter_reply_session(w, 200, id);
 		else
-			waiter_error(w, "not_found", "no such session: %s", name);
+			waiter_error(w, AGD_ERR_NOT_FOUND, "no such session: %s", name);
 		return;
 	}
 	session_wait_ended(s, w);

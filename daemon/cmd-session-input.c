@@ -15,7 +15,7 @@ cmd_session_input_exec(struct ctl_client *c, struct json_object *args)
 	    cmd_string(c, args, "data", 1, &data) == -1)
 		return;
 	if (strlen(data) > AGD_MESSAGE_MAX) {
-		ctl_error(c, "too_large", "input longer than %d bytes", AGD_MESSAGE_MAX);
+		ctl_error(c, AGD_ERR_TOO_LARGE, "input longer than %d bytes", AGD_MESSAGE_MAX);
 		return;
 	}
 	session_input(s, data, strlen(data));

@@ -17,7 +17,7 @@ cmd_session_message_exec(struct ctl_client *c, struct json_object *args)
 	    cmd_string(c, args, "message", 1, &text) == -1)
 		return;
 	if (*text == '\0' || strlen(text) > AGD_MESSAGE_MAX) {
-		ctl_error(c, "invalid_field", "message: must be 1 to %d bytes",
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "message: must be 1 to %d bytes",
 		    AGD_MESSAGE_MAX);
 		return;
 	}

@@ -17,7 +17,7 @@ cmd_session_resize_exec(struct ctl_client *c, struct json_object *args)
 	if (agd_json_get_int(args, "cols", &cols) == -1 ||
 	    agd_json_get_int(args, "rows", &rows) == -1 ||
 	    cols < 1 || cols > CMD_RESIZE_MAX || rows < 1 || rows > CMD_RESIZE_MAX) {
-		ctl_error(c, "invalid_field", "cols and rows: integers from 1 to %d",
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "cols and rows: integers from 1 to %d",
 		    CMD_RESIZE_MAX);
 		return;
 	}

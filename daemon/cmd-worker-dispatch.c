@@ -25,11 +25,11 @@ cmd_worker_arg(struct ctl_client *c, struct json_object *args, const char *key,
 {
 	*out = NULL;
 	if (args == NULL || agd_json_get_string(args, key, out) == -1) {
-		ctl_error(c, "invalid_field", "%s: must be a string", key);
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: must be a string", key);
 		return (-1);
 	}
 	if (required && (*out == NULL || **out == '\0')) {
-		ctl_error(c, "invalid_field", "%s: missing", key);
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: missing", key);
 		return (-1);
 	}
 	if (*out != NULL && **out == '\0')
@@ -47,17 +47,17 @@ cmd_worker_parent(struct ctl_client *c, const char *pname)
 
 	if ((parent = session_find(pname)) == NULL || parent->state == SESSION_ENDED) {
 		if (persist_lookup(pname, &ended) != 0)
-			ctl_error(c, "parent_not_running", "parent session has ended: %s",
+			ctl_error(c, AGD_ERR_PARENT_NOT_RUNNING, "parent session has ended: %s",
 			    pname);
 		else
-			ctl_error(c, "not_found", "no such session: %s", pname);
+			ctl_error(c, AGD_ERR_NOT_FOUND, "no such session: %s", pname);
 		return (NULL);
 	}
 	creator = persist_creator(parent->id);
 	ok = agd_auth_may_manage(agentd_conf, c->role, c->user, creator);
 	free(creator);
 	if (!ok) {
-		ctl_error(c, "forbidden", "forbidden: needs the admin role to dispatch"
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: needs the admin role to dispatch"
 		    " from another user's session");
 		return (NULL);
 	}
@@ -87,12 +87,12 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	free(c->audit_session);
 	c->audit_session = xstrdup(pname);
 	if (strlen(task) > CMD_TASK_MAX) {
-		ctl_error(c, "too_large", "task longer than %d bytes", CMD_TASK_MAX);
+		ctl_error(c, AGD_ERR_TOO_LARGE, "task longer than %d bytes", CMD_TASK_MAX);
 		return;
 	}
 	if (issue != NULL) {
 		if (!agd_valid_issue_url(issue)) {
-			ctl_error(c, "invalid_field", "issue: must be an http:// or"
+			ctl_error(c, AGD_ERR_INVALID_FIELD, "issue: must be an http:// or"
 			    " https:// URL");
 			return;
 		}
@@ -100,30 +100,30 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	}
 	if (mid != NULL && strcmp(mid, "local") != 0 &&
 	    (m = machine_find(mid)) == NULL) {
-		ctl_error(c, "unknown_machine", "unknown machine: %.*s", CMD_ARG_SHOWN,
+		ctl_error(c, AGD_ERR_UNKNOWN_MACHINE, "unknown machine: %.*s", CMD_ARG_SHOWN,
 		    mid);
 		return;
 	}
 	if ((parent = cmd_worker_parent(c, pname)) == NULL)
 		return;
 	if (m != NULL && c->role < AGD_ROLE_ADMIN) {
-		ctl_error(c, "forbidden", "forbidden: a remote machine needs the admin"
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: a remote machine needs the admin"
 		    " role");
 		return;
 	}
 	if (parent->mode == AGD_MODE_BYPASS && c->role < AGD_ROLE_ADMIN) {
-		ctl_error(c, "forbidden", "forbidden: permissionMode bypassPermissions"
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: permissionMode bypassPermissions"
 		    " needs the admin role");
 		return;
 	}
 	if (agent != NULL && agd_conf_agent(agentd_conf, agent) == NULL) {
-		ctl_error(c, "invalid_agent_type", "unknown agent type: %.*s",
+		ctl_error(c, AGD_ERR_INVALID_AGENT_TYPE, "unknown agent type: %.*s",
 		    CMD_ARG_SHOWN, agent);
 		return;
 	}
 	if (branch == NULL) {
 		if (number == 0) {
-			ctl_error(c, "invalid_field", "branch: missing (and no issue"
+			ctl_error(c, AGD_ERR_INVALID_FIELD, "branch: missing (and no issue"
 			    " number to derive it from)");
 			return;
 		}
@@ -131,23 +131,23 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 		branch = bname;
 	}
 	if (!worktree_branch_valid(branch, &cause)) {
-		ctl_error(c, "invalid_branch", "%s", cause);
+		ctl_error(c, AGD_ERR_INVALID_BRANCH, "%s", cause);
 		free(cause);
 		goto out;
 	}
 	name = worker_name(pname, branch);
 	if (session_find(name) != NULL) {
-		ctl_error(c, "exists", "duplicate session: %s", name);
+		ctl_error(c, AGD_ERR_EXISTS, "duplicate session: %s", name);
 		goto out;
 	}
 	if (session_count() >= agentd_conf->max_sessions) {
-		ctl_error(c, "too_many_sessions", "too many sessions: the limit is %d",
+		ctl_error(c, AGD_ERR_TOO_MANY_SESSIONS, "too many sessions: the limit is %d",
 		    agentd_conf->max_sessions);
 		goto out;
 	}
 	memset(&head, 0, sizeof head);
 	if ((rc = worktree_head(parent->cwd, &head, &cause)) != 0) {
-		ctl_error(c, worker_git_word(rc), "%s", cause);
+		ctl_error(c, worker_git_err(rc), "%s", cause);
 		free(cause);
 		worktree_clear(&head);
 		goto out;

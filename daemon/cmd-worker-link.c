@@ -23,11 +23,11 @@ cmd_worker_link_exec(struct ctl_client *c, struct json_object *args)
 	    agd_json_get_string(args, "state", &state) == -1 ||
 	    agd_json_get_string(args, "reason", &reason) == -1 || name == NULL ||
 	    state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0)) {
-		ctl_error(c, "invalid_field", "name, state (up or down), reason");
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "name, state (up or down), reason");
 		return;
 	}
 	if ((s = session_find(name)) == NULL || s->state == SESSION_ENDED) {
-		ctl_error(c, "not_found", "no live session %.*s", CMD_LINK_NAME_SHOWN,
+		ctl_error(c, AGD_ERR_NOT_FOUND, "no live session %.*s", CMD_LINK_NAME_SHOWN,
 		    name);
 		return;
 	}

@@ -63,11 +63,11 @@ cmd_string(struct ctl_client *c, struct json_object *args, const char *key,
 {
 	*out = NULL;
 	if (args == NULL || agd_json_get_string(args, key, out) == -1) {
-		ctl_error(c, "invalid_field", "%s: must be a string", key);
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: must be a string", key);
 		return (-1);
 	}
 	if (*out == NULL && required) {
-		ctl_error(c, "invalid_field", "%s: missing", key);
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: missing", key);
 		return (-1);
 	}
 	return (0);
@@ -78,7 +78,7 @@ cmd_valid_name(struct ctl_client *c, const char *name, const char *msg)
 {
 	if (agd_valid_name(name))
 		return (0);
-	ctl_error(c, "invalid_name", "%s", msg != NULL ? msg : "invalid session name");
+	ctl_error(c, AGD_ERR_INVALID_NAME, "%s", msg != NULL ? msg : "invalid session name");
 	return (-1);
 }
 
@@ -97,7 +97,7 @@ cmd_row(struct ctl_client *c, const char *name)
 	int	ended = 0;
 
 	if ((id = persist_lookup(name, &ended)) == 0)
-		ctl_error(c, "not_found", "no such session: %s", name);
+		ctl_error(c, AGD_ERR_NOT_FOUND, "no such session: %s", name);
 	return (id);
 }
 
@@ -113,9 +113,9 @@ cmd_live(struct ctl_client *c, struct json_object *args)
 	if ((s = session_find(name)) != NULL && s->state != SESSION_ENDED)
 		return (s);
 	if (persist_lookup(name, &ended) != 0)
-		ctl_error(c, "session_ended", "session has ended: %s", name);
+		ctl_error(c, AGD_ERR_SESSION_ENDED, "session has ended: %s", name);
 	else
-		ctl_error(c, "not_found", "no such session: %s", name);
+		ctl_error(c, AGD_ERR_NOT_FOUND, "no such session: %s", name);
 	return (NULL);
 }
 
@@ -218,11 +218,11 @@ cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 		}
 	}
 	if (cmd_identify(c) == -1) {
-		ctl_error(c, "bad_request", "malformed actor");
+		ctl_error(c, AGD_ERR_BAD_REQUEST, "malformed actor");
 		return;
 	}
 	if (e == NULL) {
-		ctl_error(c, "bad_request", "unknown operation: %.*s", CMD_OP_SHOWN, op);
+		ctl_error(c, AGD_ERR_BAD_REQUEST, "unknown operation: %.*s", CMD_OP_SHOWN, op);
 		return;
 	}
 	if (e->flags & CMD_AUDIT) {
@@ -232,21 +232,21 @@ cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 			c->audit_session = xstrndup(name, CMD_AUDIT_NAME_MAX);
 	}
 	if (agentd_exiting && strcmp(op, "ping") != 0) {
-		ctl_error(c, "daemon_unavailable", "agentd is shutting down");
+		ctl_error(c, AGD_ERR_DAEMON_UNAVAILABLE, "agentd is shutting down");
 		return;
 	}
 	if (agentd_conf->auth == AGD_AUTH_PROXY && c->role == AGD_ROLE_NONE &&
 	    strcmp(c->user, "-") == 0 && e->role > AGD_ROLE_NONE) {
-		ctl_error(c, "unauthenticated", "authentication required");
+		ctl_error(c, AGD_ERR_UNAUTHENTICATED, "authentication required");
 		return;
 	}
 	if (c->role < e->role) {
-		ctl_error(c, "forbidden", "forbidden: needs the %s role",
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: needs the %s role",
 		    agd_role_name(e->role));
 		return;
 	}
 	if ((e->flags & CMD_MANAGE) && !cmd_may_manage(c, args)) {
-		ctl_error(c, "forbidden", "forbidden: needs the admin role to change"
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: needs the admin role to change"
 		    " another user's session");
 		return;
 	}

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "err.h"
+
 struct json_object;
 struct session;
 struct waiter;
@@ -35,8 +37,8 @@ struct ctl_client {
  * client may send its next request. Takes ownership of body.
  */
 void	 ctl_reply(struct ctl_client *, int status, struct json_object *body);
-/* ctl_reply of the error word code (lib/err.c) with a printf message. */
-void	 ctl_error(struct ctl_client *, const char *code, const char *fmt, ...)
+/* ctl_reply of the error code (lib/err.h) with a printf message. */
+void	 ctl_error(struct ctl_client *, enum agd_err code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /* One control operation (tmux's cmd_entry): each cmd-*.c exports one. */

@@ -437,7 +437,7 @@ debrief_start(struct waiter *w, struct session *s, int64_t id, int async)
 	int			 kind;
 
 	if (debrief_facts(id, &f) == -1) {
-		waiter_error(w, "not_found", "no such session");
+		waiter_error(w, AGD_ERR_NOT_FOUND, "no such session");
 		return;
 	}
 	kind = debrief_classify(&f);
@@ -450,7 +450,7 @@ debrief_start(struct waiter *w, struct session *s, int64_t id, int async)
 		return;
 	}
 	if (s->debrief != NULL) {
-		waiter_error(w, "busy", "a debrief of %s is already running", s->name);
+		waiter_error(w, AGD_ERR_BUSY, "a debrief of %s is already running", s->name);
 		return;
 	}
 	d = xcalloc(1, sizeof *d);

@@ -51,7 +51,7 @@ ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 	text = agd_json_text(o, &len);
 	if (len > AGD_PROTO_MAX) {
 		json_object_put(o);
-		ctl_error(c, "internal", "reply too large");
+		ctl_error(c, AGD_ERR_INTERNAL, "reply too large");
 		return;
 	}
 	agd_proto_header(hdr, (uint32_t)len);
@@ -66,7 +66,7 @@ ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 
 /* An error now goes the way of every error: through a waiter (waiter.c). */
 void
-ctl_error(struct ctl_client *c, const char *code, const char *fmt, ...)
+ctl_error(struct ctl_client *c, enum agd_err code, const char *fmt, ...)
 {
 	va_list	ap;
 

@@ -213,7 +213,7 @@ session_reply_create(struct session *s, int status, const char *error)
 		return;
 	s->create_waiter = NULL;
 	if (error != NULL)
-		waiter_error(w, "internal", "%s", error);
+		waiter_error(w, AGD_ERR_INTERNAL, "%s", error);
 	else
 		waiter_reply_session(w, status, s->id);
 }

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <json-c/json.h>
 
@@ -29,25 +28,31 @@ waiter_reply(struct waiter *w, int status, struct json_object *body)
 	w->done(w, status, body);
 }
 
+enum agd_err
+waiter_err_of(const char *word)
+{
+	int	code;
+
+	if ((code = agd_err_lookup(word)) == -1) {
+		log_warnx("unknown error word \"%.64s\": answered 500", word);
+		return (AGD_ERR_INTERNAL);
+	}
+	return ((enum agd_err)code);
+}
+
 void
-waiter_verror(struct waiter *w, const char *code, const char *fmt, va_list ap)
+waiter_verror(struct waiter *w, enum agd_err code, const char *fmt, va_list ap)
 {
 	char	*msg;
-	int	 status;
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatalx("out of memory");
-	status = agd_err_status(code);
-	if (status == 500 && strcmp(code, "internal") != 0) {
-		/* A word missing from lib/err.c's table: a bug here, not the client's. */
-		log_warnx("%s: unknown error word \"%s\" (%s)", __func__, code, msg);
-	}
-	waiter_reply(w, status, agd_json_error(code, msg));
+	waiter_reply(w, agd_err_code_status(code), agd_json_error(agd_err_word(code), msg));
 	free(msg);
 }
 
 void
-waiter_error(struct waiter *w, const char *code, const char *fmt, ...)
+waiter_error(struct waiter *w, enum agd_err code, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -64,7 +69,7 @@ waiter_reply_session(struct waiter *w, int status, int64_t id)
 	if ((o = persist_session_json(id)) != NULL)
 		waiter_reply(w, status, o);
 	else
-		waiter_error(w, "internal", "session vanished");
+		waiter_error(w, AGD_ERR_INTERNAL, "session vanished");
 }
 
 void

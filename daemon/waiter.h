@@ -16,6 +16,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct json_object;
 struct waiter;
 
@@ -42,16 +44,18 @@ TAILQ_HEAD(waiter_list, waiter);
 void	 waiter_hold(struct waiter *w, waiter_cancel_cb cb, void *arg);
 /* Answer status and body; takes ownership of body. w is freed: forget it. */
 void	 waiter_reply(struct waiter *w, int status, struct json_object *body);
-/* Answer the error word code (lib/err.c) with the message; w is freed. */
-void	 waiter_error(struct waiter *w, const char *code, const char *fmt, ...)
+/* Answer the error code (lib/err.h) with the message; w is freed. */
+void	 waiter_error(struct waiter *w, enum agd_err code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/*
- * waiter_error with a va_list. The body is {error, code}, the status lib/err.c's
- * for code; a word missing from that table is a programming error: logged, and
- * answered 500.
- */
-void	 waiter_verror(struct waiter *w, const char *code, const char *fmt,
+/* waiter_error with a va_list: the body is {error, code word}, the status code's. */
+void	 waiter_verror(struct waiter *w, enum agd_err code, const char *fmt,
 	    va_list ap) __attribute__((format(printf, 3, 0)));
+/*
+ * The code of an error word a lower layer still gives (session_create,
+ * agent_approve). A word missing from lib/err.c's table is a programming error:
+ * logged, and AGD_ERR_INTERNAL (500).
+ */
+enum agd_err	 waiter_err_of(const char *word);
 /* Answer status with the session object of row id (500 if it vanished). */
 void	 waiter_reply_session(struct waiter *w, int status, int64_t id);
 /* The command layer: the client has gone; tell the holder and free w. */

@@ -65,7 +65,7 @@ struct dispatch {
 	char				*tmux;		/* remote: tmux session */
 	char				**agent_argv;	/* remote: run in tmux */
 	struct job			*job;
-	const char			*err_code;	/* set: undoing, then this reply */
+	enum agd_err			 err_code;	/* undoing: then this reply */
 	char				*err_msg;
 	LIST_ENTRY(dispatch)		 entry;
 };
@@ -135,7 +135,7 @@ dispatch_cancel(struct waiter *w, void *arg)
 }
 
 static void
-dispatch_error(struct dispatch *d, const char *code, const char *msg)
+dispatch_error(struct dispatch *d, enum agd_err code, const char *msg)
 {
 	if (d->waiter != NULL)
 		waiter_error(d->waiter, code, "%s", msg);
@@ -207,7 +207,7 @@ dispatch_local(struct dispatch *d)
 		wt.base_branch = xstrdup(d->w.base_branch);
 	if ((rc = worktree_create(&wt, d->w.branch, &cause)) != 0) {
 		worktree_clear(&wt);
-		dispatch_error(d, worker_git_word(rc), cause);
+		dispatch_error(d, worker_git_err(rc), cause);
 		free(cause);
 		return;
 	}
@@ -223,7 +223,7 @@ dispatch_local(struct dispatch *d)
 		}
 		free(keep);
 		worktree_clear(&wt);
-		dispatch_error(d, code, cause);
+		dispatch_error(d, waiter_err_of(code), cause);
 		free(cause);
 		return;
 	}
@@ -232,23 +232,23 @@ dispatch_local(struct dispatch *d)
 }
 
 /*
- * The error word of a failed remote step: machine_unreachable, remote_failed or
- * what the check scripts exit with; *msg (the caller frees) says what happened.
+ * The error of a failed remote step: machine_unreachable, remote_failed or what
+ * the check scripts exit with; *msg (the caller frees) says what happened.
  */
-static const char *
+static enum agd_err
 dispatch_remote_error(struct dispatch *d, const char *what, int status,
     const char *out, char **msg)
 {
-	const char	*code = "remote_failed";
+	enum agd_err	 code = AGD_ERR_REMOTE_FAILED;
 	char		*m;
 
 	m = status == -1 ? xstrdup("timed out") : machine_message(out);
 	if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 255))
-		code = "machine_unreachable";
+		code = AGD_ERR_MACHINE_UNREACHABLE;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
-		code = "not_a_repository";
+		code = AGD_ERR_NOT_A_REPOSITORY;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 5)
-		code = "exists";
+		code = AGD_ERR_EXISTS;
 	xasprintf(msg, "machine %s: %s: %s", d->m->id, what, m);
 	free(m);
 	return (code);
@@ -276,7 +276,7 @@ dispatch_undo_cb(struct job *j, int status, const char *out, size_t len, void *a
 
 /* Undo steps 2 and 3 on the machine (best effort), then reply code/msg. */
 static void
-dispatch_remote_undo(struct dispatch *d, const char *code, char *msg)
+dispatch_remote_undo(struct dispatch *d, enum agd_err code, char *msg)
 {
 	char	*args[7], *cause;
 
@@ -335,7 +335,7 @@ dispatch_remote_start(struct dispatch *d, const char *gitdir)
 	    d->creator, &opts, &code, &cause);
 	argv_clear(&loop);
 	if (s == NULL) {
-		dispatch_remote_undo(d, code, cause);
+		dispatch_remote_undo(d, waiter_err_of(code), cause);
 		return;
 	}
 	/* The worktree is the worker's directory, even if it is not here. */
@@ -348,7 +348,8 @@ static void
 dispatch_setup_cb(struct job *j, int status, const char *out, size_t len, void *arg)
 {
 	struct dispatch	*d = arg;
-	const char	*g, *code;
+	const char	*g;
+	enum agd_err	 code;
 	char		*msg, *gitdir;
 
 	(void)j;
@@ -370,7 +371,7 @@ static void
 dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *arg)
 {
 	struct dispatch	*d = arg;
-	const char	*code;
+	enum agd_err	 code;
 	char		*args[8], *msg, *cause, cols[16], rows[16];
 	int		 i = 0;
 
@@ -379,8 +380,8 @@ dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *a
 	d->job = NULL;
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		code = dispatch_remote_error(d, "git push", status, out, &msg);
-		if (strcmp(code, "remote_failed") == 0 && strstr(out, "ssh:") != NULL)
-			code = "machine_unreachable";
+		if (code == AGD_ERR_REMOTE_FAILED && strstr(out, "ssh:") != NULL)
+			code = AGD_ERR_MACHINE_UNREACHABLE;
 		/* A failed push creates no ref; nothing to undo. */
 		dispatch_error(d, code, msg);
 		free(msg);
@@ -406,7 +407,7 @@ dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *a
 		argv_clear(&all);
 	}
 	if (d->job == NULL) {
-		dispatch_remote_undo(d, "internal", cause);
+		dispatch_remote_undo(d, AGD_ERR_INTERNAL, cause);
 		return;
 	}
 }
@@ -430,7 +431,7 @@ dispatch_check_cb(struct job *j, int status, const char *out, size_t len, void *
 {
 	struct dispatch	*d = arg;
 	struct argv_buf	 a = { NULL, 0 };
-	const char	*code;
+	enum agd_err	 code;
 	char		*msg, *url, *ssh, *env[3], *cause;
 
 	(void)j;
@@ -461,7 +462,7 @@ dispatch_check_cb(struct job *j, int status, const char *out, size_t len, void *
 	free(ssh);
 	free(url);
 	if (d->job == NULL) {
-		dispatch_error(d, "internal", cause);
+		dispatch_error(d, AGD_ERR_INTERNAL, cause);
 		free(cause);
 	}
 }
@@ -479,21 +480,21 @@ dispatch_remote_check(struct dispatch *d)
 	d->job = machine_run(d->m, sh_worker_check, args, WORKER_CHECK_MS,
 	    dispatch_check_cb, d, &cause);
 	if (d->job == NULL) {
-		dispatch_error(d, "internal", cause);
+		dispatch_error(d, AGD_ERR_INTERNAL, cause);
 		free(cause);
 	}
 }
 
-const char *
-worker_git_word(int rc)
+enum agd_err
+worker_git_err(int rc)
 {
 	switch (rc) {
 	case AGD_ENOTFOUND:
-		return ("not_a_repository");
+		return (AGD_ERR_NOT_A_REPOSITORY);
 	case AGD_EEXISTS:
-		return ("exists");
+		return (AGD_ERR_EXISTS);
 	default:
-		return ("internal");
+		return (AGD_ERR_INTERNAL);
 	}
 }
 
@@ -547,7 +548,7 @@ worker_dispatch(struct waiter *wt, const struct worker_spec *ws)
 	if (a == NULL || (d->agent_argv = agd_argv_split(a->argv[d->mode],
 	    NULL, &cause)) == NULL) {
 		worktree_clear(head);
-		dispatch_error(d, "internal", a == NULL ? "no agent" : cause);
+		dispatch_error(d, AGD_ERR_INTERNAL, a == NULL ? "no agent" : cause);
 		if (a != NULL)
 			free(cause);
 		return;

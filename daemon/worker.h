@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "job.h"
 #include "persist-worker.h"
 #include "worktree.h"
@@ -70,8 +71,8 @@ void		 worker_dispatch(struct waiter *w, const struct worker_spec *);
 char		*worker_name(const char *parent, const char *branch);
 /* The tmux session of a remote worker: tmux takes no '.' or ':'. Caller frees. */
 char		*worker_tmux_name(const char *name);
-/* The error word of a worktree.c result (AGD_ENOTFOUND, AGD_EEXISTS, else). */
-const char	*worker_git_word(int rc);
+/* The error code of a worktree.c result (AGD_ENOTFOUND, AGD_EEXISTS, else). */
+enum agd_err	 worker_git_err(int rc);
 /* The live session of row id, or NULL. */
 struct session	*worker_session_by_id(int64_t id);
 /* At exit, after the control clients are gone: drop dispatches and deletes. */
