@@ -1,0 +1,67 @@
+#!/usr/bin/perl
+# A process that puts its own listener where a session's holder socket was is
+# connected to by a restarting daemon.  Its oversized DATA frame must be refused
+# and logged, not copied onto the daemon's stack (issue #13, item 2).
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use IO::Socket::UNIX;
+use IO::Select;
+use POSIX qw(_exit);
+use Socket qw(SOCK_STREAM);
+use Test::More;
+
+AgentdTest->require_stack;
+my $t = AgentdTest->new(expect_log => [qr/holder|frame|session forged/]);
+
+my ($s, $j) = $t->create(name => 'forged');
+is($s, 201, 'create a session');
+$t->wait_output('forged', qr/fake-agent pid=/);
+my @socks = glob($t->home . '/run/h/*.sock');
+is(scalar @socks, 1, 'one holder socket');
+my $path = $socks[0];
+
+$t->kill_daemon('KILL');
+rename($path, "$path.real") or die "rename: $!";
+my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 1)
+    or die "listen: $!";
+
+sub frame { my ($type, $payload) = @_; pack('N', 1 + length $payload) . chr($type) . $payload }
+
+my $child = fork // die "fork: $!";
+if ($child == 0) {
+	my $c = $l->accept or _exit(1);
+	# HELLO: version 1, the agent's pid and group, running, nothing held.
+	syswrite($c, frame(1, pack('L l l l Q Q', 1, $j->{pid}, $j->{pid}, 0, 0, 0)));
+	my $buf = '';
+	my $sel = IO::Select->new($c);
+	while (length($buf) < 13 && $sel->can_read(20)) {
+		sysread($c, $buf, 13 - length $buf, length $buf) or last;
+	}
+	# DATA at offset 0: 512 KiB, well within the frame limit but 8 times
+	# what a holder ever sends.
+	syswrite($c, frame(2, pack('NN', 0, 0) . ('A' x (512 * 1024))));
+	# Wait for the daemon to drop us (or to die).
+	while ($sel->can_read(20)) {
+		last unless sysread($c, $buf, 65536);
+	}
+	_exit(0);
+}
+close($l);
+$t->start_daemon;
+my $pid = $t->daemon_pid;
+waitpid($child, 0);
+is($? >> 8, 0, 'the forged holder was connected to and dropped');
+ok(kill(0, $pid), 'the daemon is alive after the oversized frame');
+($s) = $t->get('/api/agents/sessions');
+is($s, 200, 'REST answers');
+ok(-s $t->log_path('daemon') && `cat ${\ $t->log_path('daemon')}` =~ /holder/,
+    'the refusal is logged');
+
+# Put the real holder back and end the session so nothing is left behind.
+unlink($path);
+rename("$path.real", $path);
+kill('KILL', -$j->{pid});
+$t->done;
