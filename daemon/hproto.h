@@ -12,6 +12,11 @@
 #define HP_HDR		5			/* type byte and uint32 length */
 #define HP_MAX		(1024 * 1024 + 64)	/* largest message, header excluded */
 #define HP_DATA_MAX	(64 * 1024)		/* largest DATA payload */
+/*
+ * Largest message a holder sends (type, offset, a full DATA payload): the daemon
+ * refuses anything longer before copying it anywhere, whoever is at the socket.
+ */
+#define HP_FROM_HOLDER_MAX	(1 + 8 + HP_DATA_MAX)
 
 /* holder -> daemon */
 #define HP_HELLO	1	/* struct hp_hello */

@@ -408,8 +408,9 @@ session_holder_read_cb(struct bufferevent *bev, void *arg)
 	while (s->state != SESSION_ENDED && evbuffer_get_length(in) >= HP_HDR) {
 		evbuffer_copyout(in, hdr, sizeof hdr);
 		len = hp_get32(hdr);
-		if (len == 0 || len > HP_MAX) {
-			log_warnx("%s: session %s: bad frame from holder", __func__, s->name);
+		if (len == 0 || len > HP_FROM_HOLDER_MAX) {
+			log_warnx("%s: session %s: bad frame from holder (%u bytes)",
+			    __func__, s->name, len);
 			bufferevent_free(s->hbev);
 			s->hbev = NULL;
 			session_end(s, 0, 0, "holder_protocol");
