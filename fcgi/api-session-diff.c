@@ -400,34 +400,20 @@ api_session_diff_exec(struct req *req)
 	git_commit		*head = NULL, *base = NULL;
 	git_tree		*tree = NULL;
 	sqlite3_stmt		*st;
-	char			*cause, *wd = NULL, *hex = NULL, *machine = NULL;
+	char			*wd = NULL, *hex = NULL, *machine = NULL;
 	size_t			 i, n;
-	int			 rc;
 
 	memset(&d, 0, sizeof d);
 	d.rootfd = -1;
 	d.lines = DIFF_LINES_MAX;
 
-	if ((st = query_stmt(Q_SESSION_DIFF, &cause)) == NULL) {
-		query_reply_error(req, cause);
+	if ((st = query_session(req, Q_SESSION_DIFF)) == NULL)
 		return (0);
-	}
-	sqlite3_bind_text(st, 1, req->name, -1, SQLITE_STATIC);
-	if ((rc = query_step(st, &cause)) == 1) {
-		wd = xstrdup((const char *)sqlite3_column_text(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			hex = xstrdup((const char *)sqlite3_column_text(st, 1));
-		machine = xstrdup((const char *)sqlite3_column_text(st, 2));
-	}
+	wd = xstrdup((const char *)sqlite3_column_text(st, 0));
+	if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+		hex = xstrdup((const char *)sqlite3_column_text(st, 1));
+	machine = xstrdup((const char *)sqlite3_column_text(st, 2));
 	query_done(st);
-	if (rc == -1) {
-		query_reply_error(req, cause);
-		return (0);
-	}
-	if (rc == 0) {
-		reply_error(req, AGD_ERR_NOT_FOUND, "no such session: %s", req->name);
-		return (0);
-	}
 	if (strcmp(machine, "local") != 0) {
 		reply_error(req, AGD_ERR_BAD_DIRECTORY,
 		    "the worktree of %s is on machine %s, not here", req->name,
@@ -477,8 +463,7 @@ api_session_diff_exec(struct req *req)
 	json_object_object_add(o, "stats", stats);
 	json_object_object_add(o, "files", files);
 	json_object_object_add(o, "truncated", json_object_new_boolean(d.truncated));
-	reply_json(req, 200, o);
-	json_object_put(o);
+	reply_json_put(req, 200, o);
 out:
 	git_diff_free(d.diff);
 	git_tree_free(tree);
