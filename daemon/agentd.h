@@ -241,7 +241,8 @@ void		 persist_event(int64_t id, uint64_t seq, const char *ts, const char *type,
 void		 persist_progress(struct session *);
 void		 persist_reset(struct session *);
 void		 persist_resize(struct session *);
-int		 persist_complete(int64_t id, const char *status, const char *comment, int *changed);
+int		 persist_complete(int64_t id, const char *status, const char *comment,
+		    int *changed);
 struct json_object *persist_session_json(int64_t id);
 int64_t		 persist_lookup(const char *name, int *ended);
 char		*persist_creator(int64_t id);
