@@ -375,17 +375,39 @@ agent_kind_of(const char *prog)
 	return (NULL);
 }
 
-/* What the session tells its adapter (subscribed by agent_attach). */
+/* What a session tells the adapters (agent_init subscribes to every session). */
 static void
 agent_session_note(struct session *s, const struct session_note *n, void *arg)
 {
 	(void)arg;
-	if (n->type == SESSION_NOTE_OUTPUT)
+	switch (n->type) {
+	case SESSION_NOTE_LAUNCH:
+		agent_attach(s, n->argv, n->adopted);
+		break;
+	case SESSION_NOTE_OUTPUT:
 		agent_output(s, n->data, n->len);
-	else if (n->type == SESSION_NOTE_ENDING)
+		break;
+	case SESSION_NOTE_MESSAGE:
+		*n->taken = agent_submit(s, n->data, n->seq);
+		break;
+	case SESSION_NOTE_RESIZE:
+		agent_resize(s, n->cols, n->rows);
+		break;
+	case SESSION_NOTE_ENDING:
 		agent_ended(s);
-	else if (n->type == SESSION_NOTE_FREED)
+		break;
+	case SESSION_NOTE_FREED:
 		agent_detach(s);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+agent_init(void)
+{
+	session_subscribe_all(SESSION_SUB_AGENT, agent_session_note, NULL);
 }
 
 void
@@ -441,7 +463,6 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	a->enter_ev = evtimer_new(agentd_base, agent_enter_cb, s);
 	a->keys_ev = evtimer_new(agentd_base, agent_keys_cb, s);
 	s->agent = a;
-	session_subscribe(s, SESSION_SUB_AGENT, agent_session_note, a);
 	if (!adopted && k->prepare != NULL)
 		k->prepare(s, a, argvp);
 	if (adopted)

@@ -24,6 +24,8 @@ struct agd_conf;
 void	agent_kinds_configure(struct agd_conf *);
 /* How to install the program prog (by its basename), or NULL if no kind runs it. */
 const char *agent_install_hint(const char *prog);
+/* Subscribe the adapters to every session (before the first is made or adopted). */
+void	agent_init(void);
 /* At create (adopted = 0) or re-adoption: attach an adapter; may append to *argv. */
 void	agent_attach(struct session *, char ***argv, int adopted);
 /* Free the adapter (the session's own is set to NULL). */

@@ -240,6 +240,7 @@ main(int argc, char **argv)
 	xasprintf(&path, "%s/run/ws.sock", agentd_home);
 	ws_init(path);
 	free(path);
+	agent_init();
 
 	ev_chld = evsignal_new(agentd_base, SIGCHLD, agentd_signal_cb, NULL);
 	ev_term = evsignal_new(agentd_base, SIGTERM, agentd_signal_cb, NULL);

@@ -26,8 +26,11 @@ struct session_sub;
  * life. data is borrowed for the call.
  */
 enum session_note_type {
+	SESSION_NOTE_LAUNCH,	/* about to start: argv (NULL when adopted), adopted */
 	SESSION_NOTE_OUTPUT,	/* terminal output recorded: seq, data, len */
 	SESSION_NOTE_EVENT,	/* an event recorded: seq, data (its JSON text), len */
+	SESSION_NOTE_MESSAGE,	/* a message for the agent: seq, data (text), taken */
+	SESSION_NOTE_RESIZE,	/* the terminal was resized: cols, rows */
 	SESSION_NOTE_ENDING,	/* ending: its last output recorded, no exit event yet */
 	SESSION_NOTE_ENDED,	/* ended: the exit event recorded, its row says so */
 	SESSION_NOTE_FREED,	/* the object is freed when this returns */
@@ -35,8 +38,13 @@ enum session_note_type {
 struct session_note {
 	enum session_note_type	 type;
 	uint64_t		 seq;
-	const void		*data;
+	const void		*data;		/* MESSAGE: a NUL-terminated string */
 	size_t			 len;
+	int			 cols;
+	int			 rows;
+	char			***argv;	/* LAUNCH: the command, may be appended to */
+	int			 adopted;
+	int			*taken;		/* MESSAGE: set to 1 by who delivers it */
 };
 /*
  * The order subscribers are told in, lowest rank first, the same for every
@@ -51,7 +59,7 @@ struct session_note {
 enum session_sub_rank {
 	SESSION_SUB_WORKER,	/* worker-end.c: worker deletes */
 	SESSION_SUB_WS,		/* ws.c: the ring and the viewers */
-	SESSION_SUB_AGENT,	/* agent.c: the adapter */
+	SESSION_SUB_AGENT,	/* agent.c: the adapters (launch, messages, screen) */
 	SESSION_SUB_DEBRIEF,	/* debrief.c: a running debrief */
 };
 typedef void	 session_notify_cb(struct session *, const struct session_note *,

@@ -11,6 +11,7 @@
  * an unsubscribed entry is only marked during a walk and freed after it.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "agentd.h"
 #include "session.h"
@@ -32,6 +33,8 @@ struct session_watch {
 };
 static TAILQ_HEAD(, session_watch) session_watches =
     TAILQ_HEAD_INITIALIZER(session_watches);
+
+static void	session_notify_note(struct session *, const struct session_note *);
 
 struct session_sub *
 session_subscribe(struct session *s, enum session_sub_rank rank, session_notify_cb *cb,
@@ -109,13 +112,26 @@ void
 session_notify(struct session *s, enum session_note_type type, uint64_t seq,
     const void *data, size_t len)
 {
-	struct session_note	 n = { type, seq, data, len };
+	struct session_note	 n;
+
+	memset(&n, 0, sizeof n);
+	n.type = type;
+	n.seq = seq;
+	n.data = data;
+	n.len = len;
+	session_notify_note(s, &n);
+}
+
+/* Tell every subscriber of s the note n, in rank order. */
+static void
+session_notify_note(struct session *s, const struct session_note *n)
+{
 	struct session_sub	*sub, *next;
 
 	s->notifying++;
 	TAILQ_FOREACH(sub, &s->subs, entry) {
 		if (sub->cb != NULL)
-			sub->cb(s, &n, sub->arg);
+			sub->cb(s, n, sub->arg);
 	}
 	if (--s->notifying > 0)
 		return;
@@ -126,6 +142,46 @@ session_notify(struct session *s, enum session_note_type type, uint64_t seq,
 			free(sub);
 		}
 	}
+}
+
+void
+session_notify_launch(struct session *s, char ***argv)
+{
+	struct session_note	n;
+
+	memset(&n, 0, sizeof n);
+	n.type = SESSION_NOTE_LAUNCH;
+	n.argv = argv;
+	n.adopted = argv == NULL;
+	session_notify_note(s, &n);
+}
+
+int
+session_notify_message(struct session *s, const char *text, uint64_t seq)
+{
+	struct session_note	n;
+	int			taken = 0;
+
+	memset(&n, 0, sizeof n);
+	n.type = SESSION_NOTE_MESSAGE;
+	n.seq = seq;
+	n.data = text;
+	n.len = strlen(text);
+	n.taken = &taken;
+	session_notify_note(s, &n);
+	return (taken);
+}
+
+void
+session_notify_resize(struct session *s, int cols, int rows)
+{
+	struct session_note	n;
+
+	memset(&n, 0, sizeof n);
+	n.type = SESSION_NOTE_RESIZE;
+	n.cols = cols;
+	n.rows = rows;
+	session_notify_note(s, &n);
 }
 
 void

@@ -302,7 +302,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 			json_object_object_add(o, "source", json_object_new_string("prompt"));
 			json_object_object_add(o, "from", json_object_new_string(
 			    s->creator != NULL ? s->creator : "local"));
-			agent_submit(s, s->prompt, session_event(s, "message", o));
+			session_notify_message(s, s->prompt, session_event(s, "message", o));
 			free(s->prompt);
 			s->prompt = NULL;
 		}
@@ -546,7 +546,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		*code = (char *)"internal";
 		goto fail;
 	}
-	agent_attach(s, &argv, 0);
+	session_notify_launch(s, &argv);
 	if ((fd = spawn_holder(s, argv, &holder, cause)) == -1) {
 		*code = (char *)"internal";
 		goto fail;
@@ -603,7 +603,7 @@ session_message(struct session *s, const char *text, const char *from)
 	json_object_object_add(o, "from", json_object_new_string(from));
 	seq = session_event(s, "message", o);
 	/* An agent's TUI gets it when idle, in order; a plain program at once. */
-	if (!agent_submit(s, text, seq)) {
+	if (!session_notify_message(s, text, seq)) {
 		session_input(s, text, strlen(text));
 		session_input(s, "\r", 1);
 	}
@@ -623,7 +623,7 @@ session_resize(struct session *s, int cols, int rows)
 	b[3] = (uint8_t)rows;
 	session_send(s, HP_RESIZE, b, sizeof b);
 	persist_resize(s);
-	agent_resize(s, cols, rows);
+	session_notify_resize(s, cols, rows);
 }
 
 void
@@ -746,7 +746,7 @@ session_adopt_all(void)
 		}
 		s->seq = last_seq;
 		s->hoff = last_hoff;
-		agent_attach(s, NULL, 1);
+		session_notify_launch(s, NULL);
 		TAILQ_INSERT_TAIL(&sessions, s, entry);
 		session_total++;
 		s->connect_ev = evtimer_new(agentd_base, session_connect_cb, s);

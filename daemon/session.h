@@ -27,6 +27,12 @@ void	session_subs_init(struct session *);
 /* Tell every subscriber of s, in rank order. data is borrowed for the call. */
 void	session_notify(struct session *, enum session_note_type, uint64_t seq,
 	    const void *data, size_t len);
+/* s is about to start: argv is its command (subscribers may append), NULL if adopted. */
+void	session_notify_launch(struct session *, char ***argv);
+/* Offer text (event seq) to the subscribers: 1 if one delivers it (an adapter). */
+int	session_notify_message(struct session *, const char *text, uint64_t seq);
+/* The terminal is now cols x rows. */
+void	session_notify_resize(struct session *, int cols, int rows);
 /* s is being freed: tell SESSION_NOTE_FREED and drop every subscription. */
 void	session_subs_free(struct session *);
 /* At daemon exit, after every session is freed: drop the subscriptions to all. */

@@ -616,14 +616,14 @@ ws_session_note(struct session *s, const struct session_note *n, void *arg)
 	case SESSION_NOTE_EVENT:
 		ws_session_add(w, n->seq, AGD_REC_EVENT, n->data, n->len);
 		break;
-	case SESSION_NOTE_ENDING:
-		break;
 	case SESSION_NOTE_ENDED:
 		ws_session_ended(s, w);
 		break;
 	case SESSION_NOTE_FREED:
 		ws_ring_clear(&w->ring);
 		free(w);
+		break;
+	default:
 		break;
 	}
 }
