@@ -408,6 +408,7 @@ void
 agent_init(void)
 {
 	session_subscribe_all(SESSION_SUB_AGENT, agent_session_note, NULL);
+	session_set_install_hint(agent_install_hint);
 }
 
 void

@@ -24,7 +24,10 @@ struct agd_conf;
 void	agent_kinds_configure(struct agd_conf *);
 /* How to install the program prog (by its basename), or NULL if no kind runs it. */
 const char *agent_install_hint(const char *prog);
-/* Subscribe the adapters to every session (before the first is made or adopted). */
+/*
+ * Subscribe the adapters to every session and give session.c the install hints
+ * (before the first session is made or adopted).
+ */
 void	agent_init(void);
 /* At create (adopted = 0) or re-adoption: attach an adapter; may append to *argv. */
 void	agent_attach(struct session *, char ***argv, int adopted);

@@ -176,6 +176,11 @@ void		 session_subscribe_all(enum session_sub_rank, session_notify_cb *,
 struct session	*session_find(const char *name);
 /* How many sessions are live (not yet ended). */
 int		 session_count(void);
+/*
+ * hint(prog) says how to install a program that is not found, or NULL: for the
+ * create error (the adapters set it, agent_init; none set, no hint).
+ */
+void		 session_set_install_hint(const char *(*hint)(const char *prog));
 /* What session_create() is told beyond a plain session (remote workers). */
 struct session_opts {
 	char		**argv;		/* run this instead of the agentType's command */

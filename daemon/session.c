@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "agentd.h"
 #include "hproto.h"
 #include "json.h"
@@ -43,6 +42,8 @@ struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
 /* Ended sessions waiting for the loop to free them. */
 static struct sessions	 retired = TAILQ_HEAD_INITIALIZER(retired);
 static int		 session_total;
+/* How to install a program that is not found (session_set_install_hint). */
+static const char	*(*session_hint)(const char *);
 static struct event	*session_flush_ev;
 
 static void	session_holder_read_cb(struct bufferevent *, void *);
@@ -65,6 +66,12 @@ int
 session_count(void)
 {
 	return (session_total);
+}
+
+void
+session_set_install_hint(const char *(*hint)(const char *prog))
+{
+	session_hint = hint;
 }
 
 static struct session *
@@ -516,7 +523,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		return (NULL);
 	}
 	if ((prog = spawn_resolve(argv[0])) == NULL) {
-		const char *hint = agent_install_hint(argv[0]);
+		const char *hint = session_hint != NULL ? session_hint(argv[0]) : NULL;
 
 		*code = (char *)"agent_not_found";
 		if (hint != NULL)
