@@ -537,6 +537,10 @@ test_claude(void)
 	is_str(typed, "/clear", "claude: reset types /clear once the composer shows");
 	is_str(path_str(event_nth("delivered", 0), "command", NULL), "/clear",
 	    "claude: delivered command");
+	agent_submit_command(s, "/debrief", 1);
+	s->agent->delivering = 0;
+	agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+	is_int(delivered, 1, "claude: the watcher told when a watched command is typed");
 	agd_argv_free(argv);
 	session_done(s);
 }
