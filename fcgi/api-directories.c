@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,14 @@ const struct api_entry api_directories_entry = {
 	.exec = api_directories_exec
 };
 
-static int	api_directories_git;	/* git_libgit2_init() done */
+/* git_libgit2_init() once per process, whichever request thread comes first. */
+static pthread_once_t	api_directories_git = PTHREAD_ONCE_INIT;
+
+static void
+api_directories_git_init(void)
+{
+	git_libgit2_init();
+}
 
 static int
 api_directories_cmp(const void *a, const void *b)
@@ -68,10 +76,7 @@ api_directories_one(int fd, const char *path, const char *name)
 	o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "name", json_object_new_string(name));
-	if (!api_directories_git) {
-		git_libgit2_init();
-		api_directories_git = 1;
-	}
+	pthread_once(&api_directories_git, api_directories_git_init);
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	if (git_repository_open_ext(&repo, proc,
 	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {

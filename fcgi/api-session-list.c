@@ -28,7 +28,7 @@ const struct api_entry api_session_list_entry = {
 	.exec = api_session_list_exec
 };
 
-static struct body_cache list_cache[2];	/* [0] live, [1] all */
+static _Thread_local struct body_cache list_cache[2];	/* [0] live, [1] all */
 
 static int
 api_session_list_exec(struct req *req)

@@ -21,7 +21,7 @@ const struct api_entry api_world_entry = {
 	.exec = api_world_exec
 };
 
-static struct body_cache world_cache;
+static _Thread_local struct body_cache world_cache;
 
 static struct json_object *
 world_str(sqlite3_stmt *st, int i)

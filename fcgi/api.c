@@ -1,18 +1,23 @@
 /*
  * agentd-fcgi: the REST half of agentd (DESIGN.md "REST").
  *
- * The master binds HOME/run/fcgi.sock (0600), preforks WORKERS single-threaded
- * workers that accept on it, respawns any that die (no faster than once a
- * second per slot when they die young) and on SIGTERM/SIGINT stops them and
- * exits. A worker handles one request at a time with libfcgi's FCGX_*_r API;
- * it reads SQLite through its own read-only connection (query.c) and sends
- * every change to agentd (ctl.c).
+ * The master binds HOME/run/fcgi.sock (0600), preforks WORKERS processes that
+ * accept on it, respawns any that die (no faster than once a second per slot
+ * when they die young) and on SIGTERM/SIGINT stops them and exits. Each
+ * worker runs THREADS threads, and each thread handles one request at a time
+ * with libfcgi's FCGX_*_r API: a request that waits on the daemon (a
+ * synchronous debrief up to 280 s, a create, a delete) holds one thread, and
+ * the others go on serving. A thread reads SQLite through its own read-only
+ * connection (query.c, thread-local like the reply caches) and sends every
+ * change to agentd (ctl.c). WORKERS follows the CPUs (one process per CPU:
+ * rendering JSON is the CPU work); THREADS bounds the requests a worker can
+ * have waiting on the daemon at once.
  *
- * Signals in a worker: SIGTERM/SIGINT while waiting for a connection end the
- * accept and the worker exits; while a request is being handled they let it
- * finish first. Our handlers are installed before FCGX_Init(), so libfcgi
- * keeps its hands off them (it only installs its own over SIG_DFL,
- * C-STACK.md 3).
+ * Signals in a worker: SIGTERM/SIGINT are taken by its main thread alone
+ * (sigwait); the request threads finish the request they are handling and
+ * stop (api_threads_stop). SIGUSR2 wakes a thread out of accept. Our handlers
+ * are installed before FCGX_Init(), so libfcgi keeps its hands off them (it
+ * only installs its own over SIG_DFL, C-STACK.md 3).
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,6 +26,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +43,24 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define API_WORKERS_DEFAULT	2	/* -n: one request waits on the daemon, one serves */
-#define API_WORKERS_MAX		64	/* a process and a DB connection each */
+/*
+ * -n: worker processes when not given: one per online CPU, at least
+ * API_WORKERS_MIN (one can be respawning while another serves).
+ */
+#define API_WORKERS_MIN		2
+#define API_WORKERS_MAX		64	/* a process each */
+/*
+ * -t: threads per worker. Each request waiting on the daemon holds one (a
+ * synchronous debrief, up to 280 s): 8 per worker lets 2 x 8 = 16 such waits
+ * on a 2-CPU machine with GETs still answered; each thread costs a stack and
+ * a SQLite connection with its statements (~1 MiB mapped, little resident).
+ */
+#define API_THREADS_DEFAULT	8
+#define API_THREADS_MAX		256
 #define API_BACKLOG		1024	/* nginx connects once per request */
 #define API_RESPAWN_MS		1000	/* a worker dying younger waits this */
 #define API_STOP_MS		10000	/* for workers to finish a request */
+#define API_WAKE_MS		50	/* SIGUSR2 again to a thread still in accept */
 
 struct api_worker {
 	pid_t		pid;		/* -1 when not running */
@@ -49,32 +68,47 @@ struct api_worker {
 	uint64_t	respawn;	/* when to start it again */
 };
 
+/* A request thread of a worker; idle and done are under api_lock. */
+struct api_thread {
+	pthread_t	 tid;
+	FCGX_Request	 fr;
+	int		 idle;		/* in FCGX_Accept_r: SIGUSR2 may wake it */
+	int		 done;		/* returned */
+};
+
 struct api_global	 api;
 
 static struct api_worker *api_workers;
 static int		 api_nworkers;
+static int		 api_nthreads = API_THREADS_DEFAULT;
 static pid_t		 api_master_pid;
-static volatile sig_atomic_t api_quit;
-static volatile sig_atomic_t api_idle;
+static int		 api_quit;	/* in a worker: under api_lock */
+
+static struct api_thread *api_threads;
+static pthread_mutex_t	 api_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t	 api_main_thread;
+static int		 api_lfd;
+static int		 api_failed;	/* a thread's accept failed: exit 1 */
 
 static void	usage(void) __attribute__((noreturn));
 static int	api_listen(const char *);
+static int	api_workers_default(void);
 static void	api_noop_signal(int);
-static void	api_worker_signal(int);
-static void	api_worker_alarm(int);
-static void	api_worker_signals(int);
+static void	*api_thread_main(void *);
+static void	api_threads_stop(void);
 static void	api_worker_main(int) __attribute__((noreturn));
 static void	api_spawn(struct api_worker *, int);
 static void	api_reap(void);
 static int	api_running(void);
 static void	api_stop(void);
 static void	api_master(int);
+static int	api_number(const char *, const char *, int, int);
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: agentd-fcgi [-d] [-f conf] [-H home] [-n workers]\n");
+	    "usage: agentd-fcgi [-d] [-f conf] [-H home] [-n workers] [-t threads]\n");
 	exit(1);
 }
 
@@ -115,6 +149,20 @@ api_listen(const char *path)
 	return (fd);
 }
 
+/* One worker per online CPU, within API_WORKERS_MIN and API_WORKERS_MAX. */
+static int
+api_workers_default(void)
+{
+	long	n;
+
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < API_WORKERS_MIN)
+		n = API_WORKERS_MIN;
+	if (n > API_WORKERS_MAX)
+		n = API_WORKERS_MAX;
+	return ((int)n);
+}
+
 static void
 api_noop_signal(int sig)
 {
@@ -122,65 +170,108 @@ api_noop_signal(int sig)
 }
 
 /*
- * Worker SIGTERM/SIGINT: stop after the current request. While waiting for a
- * connection the signal interrupts accept() (installed without SA_RESTART);
- * if it came just before accept() blocked, SIGALRM comes back until it does.
+ * One request thread: accept and handle requests until the worker stops. Its
+ * first failing accept other than at a stop ends the whole worker (the master
+ * starts a fresh one), so a worker never runs on with fewer threads.
  */
-static void
-api_worker_signal(int sig)
+static void *
+api_thread_main(void *arg)
 {
-	(void)sig;
-	api_quit = 1;
-	if (api_idle)
-		alarm(1);
-}
+	struct api_thread	*t = arg;
+	int			 rc;
 
-static void
-api_worker_alarm(int sig)
-{
-	(void)sig;
-	if (api_quit)
-		alarm(1);
+	if (FCGX_InitRequest(&t->fr, api_lfd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		fatalx("FCGX_InitRequest failed");
+	for (;;) {
+		pthread_mutex_lock(&api_lock);
+		if (api_quit) {
+			pthread_mutex_unlock(&api_lock);
+			break;
+		}
+		t->idle = 1;
+		pthread_mutex_unlock(&api_lock);
+		rc = FCGX_Accept_r(&t->fr);
+		pthread_mutex_lock(&api_lock);
+		t->idle = 0;
+		pthread_mutex_unlock(&api_lock);
+		if (rc < 0) {
+			if (api_quit)
+				break;
+			log_warnx("FCGX_Accept_r failed: %d", rc);
+			pthread_mutex_lock(&api_lock);
+			api_failed = 1;
+			pthread_mutex_unlock(&api_lock);
+			pthread_kill(api_main_thread, SIGTERM);
+			break;
+		}
+		api_handle(&t->fr);
+		FCGX_Finish_r(&t->fr);
+	}
+	FCGX_Free(&t->fr, 0);
+	query_thread_end();
+	pthread_mutex_lock(&api_lock);
+	t->done = 1;
+	pthread_mutex_unlock(&api_lock);
+	return (NULL);
 }
 
 /*
- * Install the worker's stop handlers: without SA_RESTART around accept so
- * that a signal ends it, with SA_RESTART while handling a request so that
- * libfcgi's reads and writes (which do not retry EINTR) are not cut short.
+ * Stop the threads: each finishes the request it is handling; one waiting in
+ * accept is woken by SIGUSR2 (no SA_RESTART, FCGI_FAIL_ACCEPT_ON_INTR), sent
+ * again every API_WAKE_MS in case it came just before accept() blocked. Never
+ * sent to a thread inside a request: libfcgi's reads do not retry EINTR. The
+ * master's SIGKILL after API_STOP_MS bounds a request that does not finish.
  */
 static void
-api_worker_signals(int flags)
+api_threads_stop(void)
 {
-	struct sigaction	sa;
+	struct timespec	ts = { 0, API_WAKE_MS * 1000000L };
+	int		i, left;
 
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = flags;
-	sa.sa_handler = api_worker_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = api_worker_alarm;
-	sigaction(SIGALRM, &sa, NULL);
+	pthread_mutex_lock(&api_lock);
+	api_quit = 1;
+	pthread_mutex_unlock(&api_lock);
+	for (;;) {
+		left = 0;
+		pthread_mutex_lock(&api_lock);
+		for (i = 0; i < api_nthreads; i++) {
+			if (api_threads[i].done)
+				continue;
+			left++;
+			if (api_threads[i].idle)
+				pthread_kill(api_threads[i].tid, SIGUSR2);
+		}
+		pthread_mutex_unlock(&api_lock);
+		if (left == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	for (i = 0; i < api_nthreads; i++)
+		pthread_join(api_threads[i].tid, NULL);
 }
 
-/* The worker: accept and handle requests until told to stop. */
+/*
+ * The worker: api_nthreads threads accept and handle requests, so that a
+ * request waiting on the daemon (a debrief, a create, a delete) holds one
+ * thread, not the process. This thread only waits for SIGTERM or SIGINT
+ * (blocked in the others) and then stops them.
+ */
 static void
 api_worker_main(int lfd)
 {
 	struct sigaction	sa;
 	sigset_t		set;
-	FCGX_Request		fr;
-	int			rc;
+	int			i, sig;
 
 	free(api_workers);
 	api_workers = NULL;
+	api_lfd = lfd;
 	/* Do not outlive the master (a SIGKILLed master leaves no workers). */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl");
 	if (getppid() != api_master_pid)
 		_exit(0);
 
-	api_worker_signals(SA_RESTART);
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
@@ -188,38 +279,37 @@ api_worker_main(int lfd)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Installed before FCGX_Init(), which then leaves it alone. */
+	sa.sa_handler = api_noop_signal;
+	sigaction(SIGUSR2, &sa, NULL);
 	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
-	if (FCGX_InitRequest(&fr, lfd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
-		fatalx("FCGX_InitRequest failed");
-	for (;;) {
-		api_worker_signals(0);
-		api_idle = 1;
-		if (api_quit)
-			break;
-		rc = FCGX_Accept_r(&fr);
-		api_idle = 0;
-		api_worker_signals(SA_RESTART);
-		if (rc < 0) {
-			if (!api_quit)
-				log_warnx("FCGX_Accept_r failed: %d", rc);
-			break;
-		}
-		api_handle(&fr);
-		FCGX_Finish_r(&fr);
+	api_main_thread = pthread_self();
+	api_threads = xcalloc((size_t)api_nthreads, sizeof *api_threads);
+	for (i = 0; i < api_nthreads; i++) {
+		if ((errno = pthread_create(&api_threads[i].tid, NULL,
+		    api_thread_main, &api_threads[i])) != 0)
+			fatal("pthread_create");
 	}
-	alarm(0);
-	FCGX_Free(&fr, 0);
-	query_close();
+	do {
+		if (sigwait(&set, &sig) != 0)
+			sig = 0;
+	} while (sig != SIGTERM && sig != SIGINT);
+	api_threads_stop();
+	free(api_threads);
 	agd_conf_free(api.conf);
 	free(api.sessions_dir);
 	free(api.ctl_path);
 	free(api.db_path);
 	free(api.home);
-	exit(api_quit ? 0 : 1);
+	exit(api_failed ? 1 : 0);
 }
 
 /* Fork the worker of slot w. */
@@ -377,17 +467,32 @@ api_master(int lfd)
 	api_stop();
 }
 
+/* The number of option opt: arg, from min to max, else exit. */
+static int
+api_number(const char *opt, const char *arg, int min, int max)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno != 0 || *arg == '\0' || *end != '\0' || n < min || n > max) {
+		fprintf(stderr, "agentd-fcgi: %s: %d to %d\n", opt, min, max);
+		exit(1);
+	}
+	return ((int)n);
+}
+
 /* agentd-fcgi: bind the socket, prefork the workers, respawn them until told to stop. */
 int
 main(int argc, char **argv)
 {
-	char	*conf_path, *cause, *run_dir, *sock_path, *end;
+	char	*conf_path, *cause, *run_dir, *sock_path;
 	const char *conf_opt = NULL, *home_opt = NULL;
-	long	 n;
 	int	 ch, debug = 0, lfd;
 
-	api_nworkers = API_WORKERS_DEFAULT;
-	while ((ch = getopt(argc, argv, "df:H:n:")) != -1) {
+	api_nworkers = api_workers_default();
+	while ((ch = getopt(argc, argv, "df:H:n:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -399,15 +504,10 @@ main(int argc, char **argv)
 			home_opt = optarg;
 			break;
 		case 'n':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *optarg == '\0' || *end != '\0' ||
-			    n < 1 || n > API_WORKERS_MAX) {
-				fprintf(stderr, "agentd-fcgi: -n: 1 to %d\n",
-				    API_WORKERS_MAX);
-				exit(1);
-			}
-			api_nworkers = (int)n;
+			api_nworkers = api_number("-n", optarg, 1, API_WORKERS_MAX);
+			break;
+		case 't':
+			api_nthreads = api_number("-t", optarg, 1, API_THREADS_MAX);
 			break;
 		default:
 			usage();
@@ -433,7 +533,8 @@ main(int argc, char **argv)
 
 	lfd = api_listen(sock_path);
 	api_workers = xcalloc((size_t)api_nworkers, sizeof *api_workers);
-	log_debug("listening on %s, %d workers", sock_path, api_nworkers);
+	log_debug("listening on %s, %d workers of %d threads", sock_path,
+	    api_nworkers, api_nthreads);
 	api_master(lfd);
 
 	close(lfd);

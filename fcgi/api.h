@@ -1,10 +1,13 @@
 /*
  * agentd-fcgi: private definitions of the FastCGI handlers.
  *
- * Each worker is one single-threaded process. Requests are handled one at a
- * time: GETs read SQLite through the worker's own read-only connection
- * (query.c), everything that changes state is sent to agentd over the control
- * socket (ctl.c). Nothing here writes SQLite, forks agents or touches PTYs.
+ * Each worker process runs several request threads (api.c), each handling one
+ * request at a time: GETs read SQLite through the thread's own read-only
+ * connection (query.c), everything that changes state is sent to agentd over
+ * the control socket (ctl.c). Nothing here writes SQLite, forks agents or
+ * touches PTYs. State kept across requests is thread-local (the connection,
+ * the reply caches) or set up once with pthread_once (home.c,
+ * api-directories.c); struct api_global is fixed before the threads start.
  */
 #ifndef API_H
 #define API_H
@@ -168,11 +171,15 @@ int	query_begin(char **cause);
 void	query_end(void);
 uint64_t query_generation(void);
 void	query_close(void);
+void	query_thread_end(void);
 void	query_reply_error(struct req *, char *);
 sqlite3_stmt *query_session(struct req *, enum query_id);
 
+/* A reply cache: declare it _Thread_local (query.c frees it with the thread). */
 struct body_cache {
 	int		 valid;
+	int		 linked;	/* on the thread's list (query_thread_end) */
+	struct body_cache *next;
 	uint64_t	 gen;		/* query_generation() it was built on */
 	int64_t		 version;	/* PRAGMA data_version when built */
 	uint64_t	 next_gen;	/* read by the last check */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +23,29 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static char	*home_default;
+static char		*home_default;
+static pthread_once_t	 home_default_once = PTHREAD_ONCE_INIT;
+
+/* Look up the home of our uid once (getpwuid is not thread-safe). */
+static void
+home_default_init(void)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
+	    pw->pw_dir[0] == '/')
+		home_default = xstrdup(pw->pw_dir);
+	else
+		home_default = xstrdup("/");
+}
 
 /* The configured home: home_root, or the home of our uid. Borrowed. */
 const char *
 home_root(void)
 {
-	struct passwd	*pw;
-
 	if (api.conf->home_root != NULL)
 		return (api.conf->home_root);
-	if (home_default == NULL) {
-		if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
-		    pw->pw_dir[0] == '/')
-			home_default = xstrdup(pw->pw_dir);
-		else
-			home_default = xstrdup("/");
-	}
+	pthread_once(&home_default_once, home_default_init);
 	return (home_default);
 }
 

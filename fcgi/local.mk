@@ -1,7 +1,7 @@
 sbin_PROGRAMS += fcgi/agentd-fcgi
 fcgi_agentd_fcgi_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
 	$(LIBGIT2_CFLAGS) $(YAML_CFLAGS)
-fcgi_agentd_fcgi_LDADD = $(AGD_LIBS) $(FCGI_LIBS) $(LIBGIT2_LIBS) $(YAML_LIBS)
+fcgi_agentd_fcgi_LDADD = $(AGD_LIBS) $(FCGI_LIBS) $(LIBGIT2_LIBS) $(YAML_LIBS) -lpthread
 fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api.h \
 	fcgi/api.c \

@@ -1,7 +1,9 @@
 /*
- * The worker's read-only SQLite connection and its prepared statements.
+ * The request thread's read-only SQLite connection and its prepared statements.
  *
- * The connection is opened on first use and kept for the life of the worker
+ * Everything here is thread-local: each request thread of a worker (api.c) has
+ * its own connection, statements and reply caches, so no lock is taken on a
+ * read. The connection is opened on first use and kept for the life of the thread
  * (1.7x the throughput of opening per request, C-STACK.md 5.3); statements are
  * prepared once and kept. After an error the connection is closed, so the next
  * request starts from a fresh open (a database replaced or migrated under us).
@@ -56,11 +58,12 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE parent_id = ? AND role = 'worker' ORDER BY id"
 };
 
-static sqlite3		*query_db;
-static sqlite3_stmt	*query_stmts[Q__COUNT];
-static uint64_t		 query_gen;	/* bumped on every open */
-static int		 query_in_txn;
-static int		 query_unavailable;	/* the last open failed */
+static _Thread_local sqlite3	*query_db;
+static _Thread_local sqlite3_stmt *query_stmts[Q__COUNT];
+static _Thread_local uint64_t	 query_gen;	/* bumped on every open */
+static _Thread_local int	 query_in_txn;
+static _Thread_local int	 query_unavailable;	/* the last open failed */
+static _Thread_local struct body_cache *query_caches;	/* stored on this thread */
 
 /*
  * The prepared statement id, opening the database if needed. Borrowed: the
@@ -195,8 +198,22 @@ query_reply_error(struct req *req, char *cause)
 	free(cause);
 }
 
+/* The thread ends: close its connection and free its reply caches. */
+void
+query_thread_end(void)
+{
+	struct body_cache	*c;
+
+	query_close();
+	while ((c = query_caches) != NULL) {
+		query_caches = c->next;
+		free(c->text);
+		memset(c, 0, sizeof *c);
+	}
+}
+
 /*
- * A rendered reply kept per worker while the store is unchanged: PRAGMA
+ * A rendered reply kept per thread (c is thread-local) while the store is unchanged: PRAGMA
  * data_version moves on every commit of another connection (the daemon), and the
  * generation on every reopen. 1 if c is current (reply it), 0 if the caller must
  * rebuild it (then body_cache_store), -1 with *cause.
@@ -236,6 +253,11 @@ body_cache_store(struct body_cache *c, struct json_object *o)
 	c->gen = c->next_gen;
 	c->version = c->next_version;
 	c->valid = 1;
+	if (!c->linked) {
+		c->linked = 1;
+		c->next = query_caches;
+		query_caches = c;
+	}
 }
 
 /*
