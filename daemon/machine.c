@@ -37,18 +37,41 @@
 #define MACHINE_EXIT_POLL_MS	20	/* at exit: how often to look for its end */
 #define MACHINE_MESSAGE_MAX	600	/* what ssh or git said, in a reply */
 
-/* One machine.list request: a probe per machine, one reply when all are back. */
-struct machine_probe {
-	struct machine_list_req	*req;
-	const struct agd_machine *m;
-	struct job		*job;
-	uint64_t		 started;
+/*
+ * How long a probe's answer (reachable or not, and ssh's message) is the answer
+ * of machine.list: a page that polls GET /api/agents/machines starts at most one
+ * ssh per machine per MACHINE_REACH_TTL_MS, whatever its rate. Short enough that
+ * a machine that went down shows within seconds; a link in use by a worker is
+ * watched by its own ControlMaster meanwhile (ServerAliveInterval).
+ */
+#define MACHINE_REACH_TTL_MS	10000
+
+/*
+ * The reachability of one machine, by id (a restart with another config starts
+ * afresh): the last probe's result, and the probe in flight, at most one.
+ */
+struct machine_reach {
+	char			*id;
+	struct job		*job;		/* the probe in flight, or NULL */
+	uint64_t		 started;	/* of the probe in flight */
+	uint64_t		 checked;	/* agd_now_ms() of the last result; 0: none */
+	int64_t			 took_ms;	/* how long it took */
+	int			 reachable;
+	char			*error;		/* why not, or NULL */
+	LIST_ENTRY(machine_reach) entry;
+};
+static LIST_HEAD(, machine_reach) machine_reaches = LIST_HEAD_INITIALIZER(machine_reaches);
+
+/* One machine.list request: an entry per machine, one reply when all are known. */
+struct machine_slot {
+	struct machine_reach	*reach;
 	struct json_object	*entry;		/* in req->arr */
+	int			 done;
 };
 struct machine_list_req {
 	struct waiter		*waiter;	/* NULL once the client is gone */
 	struct json_object	*arr;
-	struct machine_probe	*probes;
+	struct machine_slot	*slots;
 	int			 n;
 	int			 pending;
 	LIST_ENTRY(machine_list_req) entry;
@@ -191,33 +214,108 @@ machine_list_reply(struct machine_list_req *r)
 		waiter_reply(r->waiter, 200, o);
 	} else
 		json_object_put(r->arr);
-	free(r->probes);
+	free(r->slots);
 	free(r);
+}
+
+/* The reachability of machine id, made if new. */
+static struct machine_reach *
+machine_reach_get(const char *id)
+{
+	struct machine_reach	*mr;
+
+	LIST_FOREACH(mr, &machine_reaches, entry) {
+		if (strcmp(mr->id, id) == 0)
+			return (mr);
+	}
+	mr = xcalloc(1, sizeof *mr);
+	mr->id = xstrdup(id);
+	LIST_INSERT_HEAD(&machine_reaches, mr, entry);
+	return (mr);
+}
+
+/* Fill the slot from its machine's last result. */
+static void
+machine_slot_fill(struct machine_slot *sl)
+{
+	struct machine_reach	*mr = sl->reach;
+
+	json_object_object_add(sl->entry, "checkedMs", json_object_new_int64(mr->took_ms));
+	json_object_object_add(sl->entry, "reachable", json_object_new_boolean(mr->reachable));
+	json_object_object_add(sl->entry, "error", mr->error != NULL ?
+	    json_object_new_string(mr->error) : NULL);
+	sl->done = 1;
+}
+
+/* mr has a new result: answer every request that waited for it. */
+static void
+machine_reach_done(struct machine_reach *mr)
+{
+	struct machine_list_req	*r, *next;
+	int			 i;
+
+	for (r = LIST_FIRST(&machine_reqs); r != NULL; r = next) {
+		next = LIST_NEXT(r, entry);
+		for (i = 0; i < r->n; i++) {
+			if (r->slots[i].reach != mr || r->slots[i].done)
+				continue;
+			machine_slot_fill(&r->slots[i]);
+			if (--r->pending == 0)
+				machine_list_reply(r);
+			break;
+		}
+	}
+}
+
+/* Record a result of machine mr (error: NULL if reachable, else taken). */
+static void
+machine_reach_set(struct machine_reach *mr, char *error)
+{
+	uint64_t	now = agd_now_ms();
+
+	free(mr->error);
+	mr->error = error;
+	mr->reachable = error == NULL;
+	mr->took_ms = (int64_t)(now - mr->started);
+	mr->checked = now;
+	machine_reach_done(mr);
 }
 
 static void
 machine_probe_cb(struct job *j, int status, const char *out, size_t len, void *arg)
 {
-	struct machine_probe	*p = arg;
-	struct machine_list_req	*r = p->req;
-	char			*msg;
+	struct machine_reach	*mr = arg;
 
 	(void)j;
 	(void)len;
-	p->job = NULL;
-	json_object_object_add(p->entry, "checkedMs",
-	    json_object_new_int64((int64_t)(agd_now_ms() - p->started)));
-	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		json_object_object_add(p->entry, "reachable", json_object_new_boolean(1));
-		json_object_object_add(p->entry, "error", NULL);
-	} else {
-		msg = status == -1 ? xstrdup("timed out") : machine_message(out);
-		json_object_object_add(p->entry, "reachable", json_object_new_boolean(0));
-		json_object_object_add(p->entry, "error", json_object_new_string(msg));
-		free(msg);
-	}
-	if (--r->pending == 0)
-		machine_list_reply(r);
+	mr->job = NULL;
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		machine_reach_set(mr, NULL);
+	else
+		machine_reach_set(mr, status == -1 ? xstrdup("timed out") :
+		    machine_message(out));
+}
+
+/* Start the probe of m ("ssh HOST true"), unless one is in flight. */
+static void
+machine_probe(struct machine_reach *mr, const struct agd_machine *m)
+{
+	struct argv_buf	 a;
+	char		*cause;
+
+	if (mr->job != NULL)
+		return;
+	mr->started = agd_now_ms();
+	memset(&a, 0, sizeof a);
+	machine_ssh_argv(&a, m, MACHINE_CHECK_TIMEOUT);
+	argv_add(&a, "-T");
+	argv_add(&a, "%s", m->host);
+	argv_add(&a, "true");
+	mr->job = job_run(a.v, NULL, (MACHINE_CHECK_TIMEOUT + MACHINE_CHECK_SLACK) * 1000,
+	    machine_probe_cb, mr, &cause);
+	argv_clear(&a);
+	if (mr->job == NULL)
+		machine_reach_set(mr, cause);
 }
 
 /* The client of machine.list went away: the probes finish, unanswered. */
@@ -249,18 +347,19 @@ machine_entry(const char *id, const struct agd_machine *m)
 }
 
 /*
- * machine.list: "local" and every configured machine, each probed with
- * "ssh HOST true" (through the master if there is one), all at once.
+ * machine.list: "local" and every configured machine, each with its last probe
+ * ("ssh HOST true", through the master if there is one) if younger than
+ * MACHINE_REACH_TTL_MS, else with the next: one probe per machine at a time,
+ * shared by every request that waits for it.
  */
 void
 machine_list(struct waiter *w)
 {
 	struct machine_list_req		*r;
-	struct machine_probe		*p;
+	struct machine_slot		*sl;
 	const struct agd_machine	*m;
-	struct argv_buf			 a;
 	struct json_object		*o;
-	char				*cause;
+	uint64_t			 now = agd_now_ms();
 	int				 n = 0;
 
 	for (m = agentd_conf->machines; m != NULL; m = m->next)
@@ -271,35 +370,23 @@ machine_list(struct waiter *w)
 	json_object_object_add(o, "reachable", json_object_new_boolean(1));
 	json_object_object_add(o, "error", NULL);
 	json_object_array_add(r->arr, o);
-	r->probes = xcalloc((size_t)n + 1, sizeof *r->probes);
+	r->slots = xcalloc((size_t)n + 1, sizeof *r->slots);
 	LIST_INSERT_HEAD(&machine_reqs, r, entry);
 	r->waiter = w;
 	waiter_hold(w, machine_list_cancel, r);
-	r->pending = 1;		/* until every probe is started */
+	r->pending = 1;		/* until every slot is set up */
 	for (m = agentd_conf->machines; m != NULL; m = m->next) {
-		p = &r->probes[r->n++];
-		p->req = r;
-		p->m = m;
-		p->entry = machine_entry(m->id, m);
-		json_object_array_add(r->arr, p->entry);
-		p->started = agd_now_ms();
-		memset(&a, 0, sizeof a);
-		machine_ssh_argv(&a, m, MACHINE_CHECK_TIMEOUT);
-		argv_add(&a, "-T");
-		argv_add(&a, "%s", m->host);
-		argv_add(&a, "true");
-		p->job = job_run(a.v, NULL, (MACHINE_CHECK_TIMEOUT + MACHINE_CHECK_SLACK) * 1000,
-		    machine_probe_cb, p, &cause);
-		argv_clear(&a);
-		if (p->job == NULL) {
-			json_object_object_add(p->entry, "reachable",
-			    json_object_new_boolean(0));
-			json_object_object_add(p->entry, "error",
-			    json_object_new_string(cause));
-			free(cause);
+		sl = &r->slots[r->n++];
+		sl->reach = machine_reach_get(m->id);
+		sl->entry = machine_entry(m->id, m);
+		json_object_array_add(r->arr, sl->entry);
+		if (sl->reach->checked != 0 &&
+		    now - sl->reach->checked < MACHINE_REACH_TTL_MS) {
+			machine_slot_fill(sl);
 			continue;
 		}
 		r->pending++;
+		machine_probe(sl->reach, m);	/* may answer at once */
 	}
 	if (--r->pending == 0)
 		machine_list_reply(r);
@@ -338,15 +425,19 @@ void
 machine_shutdown(void)
 {
 	struct machine_list_req		*r;
+	struct machine_reach		*mr;
 	const struct agd_machine	*m;
 	struct argv_buf			 a;
-	int				 i;
 
+	while ((mr = LIST_FIRST(&machine_reaches)) != NULL) {
+		if (mr->job != NULL)
+			job_cancel(mr->job);
+		LIST_REMOVE(mr, entry);
+		free(mr->error);
+		free(mr->id);
+		free(mr);
+	}
 	while ((r = LIST_FIRST(&machine_reqs)) != NULL) {
-		for (i = 0; i < r->n; i++) {
-			if (r->probes[i].job != NULL)
-				job_cancel(r->probes[i].job);
-		}
 		if (r->waiter != NULL)
 			waiter_hold(r->waiter, NULL, NULL);	/* nobody to tell */
 		r->waiter = NULL;

@@ -15,6 +15,8 @@ AGD_T_TESTS = \
 	t/21-limits.t \
 	t/22-host-origin.t \
 	t/23-agent-start.t \
+	t/24-rest-busy.t \
+	t/25-machines-cache.t \
 	t/30-restart.t \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
@@ -30,6 +32,7 @@ AM_T_LOG_FLAGS = -I$(srcdir)/t/lib
 EXTRA_DIST += \
 	$(AGD_T_TESTS) \
 	t/lib/AgentdTest.pm \
+	t/lib/FcgiClient.pm \
 	t/lib/SourceCheck.pm \
 	t/bin/fake-agent \
 	t/bin/fake-backend \
