@@ -5,7 +5,9 @@
  * included (SEQ if none), to pass as since= next time.
  *
  * Records are whole: the reply stops before the record that would pass the
- * limit, but always carries at least one record if there is one.
+ * limit, but always carries at least one record if there is one. The read
+ * starts near SEQ through the log's index (lib/seqlog.c), so a large since
+ * does not mean reading every record header before it.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -13,6 +13,17 @@
 #include "xmalloc.h"
 
 #define SEQLOG_REC_MAX	(16 * 1024 * 1024)	/* sanity bound on one record */
+/*
+ * The most of an index a reader loads: 256 Ki entries, an entry per 16 KiB of
+ * a file of 4 GiB (log_max_bytes is far less); past it the reader seeks less.
+ */
+#define SEQLOG_IDX_READ_MAX	(4 * 1024 * 1024)
+
+_Thread_local uint64_t agd_seqlog_headers_read;
+
+static int	seqlog_idx_open(const char *, int);
+static void	seqlog_idx_add(int, uint64_t *, uint64_t, uint64_t);
+static off_t	seqlog_seek(int, const char *, uint64_t);
 
 /*
  * Walk the record headers of fd from offset 0 with large reads (a log of tiny
@@ -66,9 +77,91 @@ seqlog_walk(int fd, seqlog_walk_cb cb, void *arg)
 	return (off);
 }
 
+/* Open the index of the log at path: truncated (to rebuild it) or to read. */
+static int
+seqlog_idx_open(const char *path, int rebuild)
+{
+	char	*ipath;
+	int	 fd;
+
+	xasprintf(&ipath, "%s.idx", path);
+	if (rebuild)
+		fd = open(ipath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	else
+		fd = open(ipath, O_RDONLY | O_CLOEXEC);
+	free(ipath);
+	return (fd);
+}
+
+/*
+ * Index the record seq at off if it is the first at or past *next. Best effort:
+ * a reader checks every entry against its record and walks without one.
+ */
+static void
+seqlog_idx_add(int fd, uint64_t *next, uint64_t seq, uint64_t off)
+{
+	struct agd_rec_idx	e;
+
+	if (fd == -1 || off < *next)
+		return;
+	e.seq = seq;
+	e.off = off;
+	if (write(fd, &e, sizeof e) != (ssize_t)sizeof e) {
+		/* a short index: readers walk the rest */
+	}
+	*next = off + AGD_SEQLOG_IDX_EVERY;
+}
+
+/*
+ * Where a reader after since can start in the file fd at path: the last
+ * indexed record with seq <= since (its header checked), else 0.
+ */
+static off_t
+seqlog_seek(int fd, const char *path, uint64_t since)
+{
+	struct agd_rec_idx	*v;
+	struct agd_rec		 r;
+	struct stat		 sb;
+	size_t			 lo, hi, mid, want;
+	ssize_t			 n;
+	off_t			 off = 0;
+	int			 ifd;
+
+	if (since == 0 || (ifd = seqlog_idx_open(path, 0)) == -1)
+		return (0);
+	if (fstat(ifd, &sb) == -1 || sb.st_size < (off_t)sizeof *v) {
+		close(ifd);
+		return (0);
+	}
+	want = (size_t)sb.st_size < SEQLOG_IDX_READ_MAX ? (size_t)sb.st_size :
+	    SEQLOG_IDX_READ_MAX;
+	v = xmalloc(want);
+	n = pread(ifd, v, want, 0);
+	close(ifd);
+	lo = 0;
+	hi = n > 0 ? (size_t)n / sizeof *v : 0;
+	while (lo < hi) {		/* the first entry with seq > since */
+		mid = lo + (hi - lo) / 2;
+		if (v[mid].seq <= since)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && v[lo - 1].off <= INT64_MAX) {
+		agd_seqlog_headers_read++;
+		if (pread(fd, &r, sizeof r, (off_t)v[lo - 1].off) == (ssize_t)sizeof r &&
+		    r.seq == v[lo - 1].seq)
+			off = (off_t)v[lo - 1].off;
+	}
+	free(v);
+	return (off);
+}
+
 struct seqlog_last {
 	uint64_t	seq;
 	uint64_t	hoff;
+	int		idx_fd;		/* the index being rebuilt */
+	uint64_t	idx_next;
 };
 
 static void
@@ -76,23 +169,34 @@ seqlog_last_cb(void *arg, const struct agd_rec *r, off_t off)
 {
 	struct seqlog_last	*l = arg;
 
-	(void)off;
+	seqlog_idx_add(l->idx_fd, &l->idx_next, r->seq, (uint64_t)off);
 	if (r->seq > l->seq)
 		l->seq = r->seq;
 	if (r->type == AGD_REC_TTY && r->hoff > l->hoff)
 		l->hoff = r->hoff;
 }
 
-/* Scan fd for complete records; return the end of the last complete one. */
+/*
+ * Scan fd (the log at path) for complete records, rebuilding its index; return
+ * the end of the last complete one. With l, the index stays open to append to
+ * (l->idx_fd, -1 if it cannot be written; l->idx_next where the next entry goes).
+ */
 static off_t
-seqlog_scan(int fd, uint64_t *last_seq, uint64_t *last_hoff)
+seqlog_scan(int fd, const char *path, uint64_t *last_seq, uint64_t *last_hoff,
+    struct agd_seqlog *log)
 {
-	struct seqlog_last	l = { *last_seq, *last_hoff };
+	struct seqlog_last	l = { *last_seq, *last_hoff, -1, 0 };
 	off_t			end;
 
+	l.idx_fd = seqlog_idx_open(path, 1);
 	end = seqlog_walk(fd, seqlog_last_cb, &l);
 	*last_seq = l.seq;
 	*last_hoff = l.hoff;
+	if (log != NULL) {
+		log->idx_fd = l.idx_fd;
+		log->idx_next = l.idx_next;
+	} else if (l.idx_fd != -1)
+		close(l.idx_fd);
 	return (end);
 }
 
@@ -109,8 +213,9 @@ agd_seqlog_open(struct agd_seqlog *l, const char *dir, uint64_t max_bytes,
 	l->half = max_bytes / 2;
 	*last_seq = *last_hoff = 0;
 
+	l->idx_fd = -1;
 	if ((fd1 = open(l->path1, O_RDONLY | O_CLOEXEC)) != -1) {
-		seqlog_scan(fd1, last_seq, last_hoff);
+		seqlog_scan(fd1, l->path1, last_seq, last_hoff, NULL);
 		close(fd1);
 	}
 	l->fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -120,7 +225,7 @@ agd_seqlog_open(struct agd_seqlog *l, const char *dir, uint64_t max_bytes,
 		free(l->path1);
 		return (-1);
 	}
-	end = seqlog_scan(l->fd, last_seq, last_hoff);
+	end = seqlog_scan(l->fd, l->path, last_seq, last_hoff, l);
 	if (ftruncate(l->fd, end) == -1) {
 		xasprintf(cause, "ftruncate %s: %s", l->path, strerror(errno));
 		agd_seqlog_close(l);
@@ -130,13 +235,25 @@ agd_seqlog_open(struct agd_seqlog *l, const char *dir, uint64_t max_bytes,
 	return (0);
 }
 
+/* output.log becomes output.log.1, its index with it; a new empty pair. */
 static int
 seqlog_rotate(struct agd_seqlog *l)
 {
-	int	fd;
+	char	*ipath, *ipath1;
+	int	 fd;
 
 	if (rename(l->path, l->path1) == -1)
 		return (-1);
+	xasprintf(&ipath, "%s.idx", l->path);
+	xasprintf(&ipath1, "%s.idx", l->path1);
+	if (rename(ipath, ipath1) == -1)
+		unlink(ipath1);		/* no index for .1: its readers walk it */
+	free(ipath);
+	free(ipath1);
+	if (l->idx_fd != -1)
+		close(l->idx_fd);
+	l->idx_fd = seqlog_idx_open(l->path, 1);
+	l->idx_next = 0;
 	fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return (-1);
@@ -184,6 +301,7 @@ agd_seqlog_append(struct agd_seqlog *l, uint64_t seq, uint64_t hoff, int type,
 			errno = ENOSPC;
 		return (-1);
 	}
+	seqlog_idx_add(l->idx_fd, &l->idx_next, seq, l->size);
 	l->size += want;
 	return (0);
 }
@@ -193,24 +311,32 @@ agd_seqlog_close(struct agd_seqlog *l)
 {
 	if (l->fd != -1)
 		close(l->fd);
-	l->fd = -1;
+	if (l->idx_fd != -1)
+		close(l->idx_fd);
+	l->fd = l->idx_fd = -1;
 	free(l->path);
 	free(l->path1);
 	l->path = l->path1 = NULL;
 }
 
-/* Read the records of one open file; *last is the highest seq delivered so far. */
+/*
+ * Read the records of one open file (the log at path), from the indexed record
+ * nearest before since; *last is the highest seq delivered so far.
+ */
 static int
-seqlog_read_fd(int fd, uint64_t since, uint64_t *last, agd_seqlog_cb cb, void *arg)
+seqlog_read_fd(int fd, const char *path, uint64_t since, uint64_t *last,
+    agd_seqlog_cb cb, void *arg)
 {
 	struct agd_rec	 r;
 	char		*buf = NULL;
 	size_t		 cap = 0;
-	off_t		 off = 0;
+	off_t		 off;
 	ssize_t		 n;
 	int		 stop = 0;
 
+	off = seqlog_seek(fd, path, since > *last ? since : *last);
 	for (;;) {
+		agd_seqlog_headers_read++;
 		n = pread(fd, &r, sizeof r, off);
 		if (n != (ssize_t)sizeof r || r.len > SEQLOG_REC_MAX || r.seq == 0)
 			break;
@@ -257,12 +383,12 @@ agd_seqlog_read(const char *dir, uint64_t since, agd_seqlog_cb cb, void *arg,
 	}
 	fd1 = open(path1, O_RDONLY | O_CLOEXEC);
 	if (fd1 != -1) {
-		stop = seqlog_read_fd(fd1, since, &last, cb, arg);
+		stop = seqlog_read_fd(fd1, path1, since, &last, cb, arg);
 		close(fd1);
 	}
 	if (fd != -1) {
 		if (!stop)
-			seqlog_read_fd(fd, since, &last, cb, arg);
+			seqlog_read_fd(fd, path, since, &last, cb, arg);
 		close(fd);
 	}
 	free(path);
@@ -290,12 +416,19 @@ seqlog_cur_openfile(struct agd_seqlog_cur *c, int rotated)
 void
 agd_seqlog_cur_open(struct agd_seqlog_cur *c, const char *dir, uint64_t since)
 {
+	char	*path;
+
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	c->dir = xstrdup(dir);
 	c->last = since;
 	if (seqlog_cur_openfile(c, 1) == -1)
 		seqlog_cur_openfile(c, 0);
+	if (c->fd != -1 && since > 0) {
+		xasprintf(&path, "%s/output.log%s", dir, c->rotated ? ".1" : "");
+		c->off = seqlog_seek(c->fd, path, since);
+		free(path);
+	}
 }
 
 /* 1 if the file now at output.log is not the one c->fd reads. */

@@ -23,13 +23,32 @@ struct agd_rec {
 	uint8_t		pad[3];
 };
 
+/*
+ * Each file has a sparse index next to it (output.log.idx, output.log.1.idx):
+ * a struct agd_rec_idx for the first record at or past every
+ * AGD_SEQLOG_IDX_EVERY bytes, so that a reader after `since` seeks instead of
+ * reading every record header before it. The index is a hint: written after
+ * its record, rebuilt at open, checked against the record header it points
+ * to; a reader without it (or with a wrong one) walks from the start.
+ */
+#define AGD_SEQLOG_IDX_EVERY	(16 * 1024)
+struct agd_rec_idx {
+	uint64_t	seq;
+	uint64_t	off;		/* of the record's header in its file */
+};
+
 struct agd_seqlog {
 	int		 fd;
+	int		 idx_fd;	/* -1 if it could not be opened */
 	char		*path;
 	char		*path1;
 	uint64_t	 size;
 	uint64_t	 half;		/* rotate when size would pass this */
+	uint64_t	 idx_next;	/* index the first record at or past this */
 };
+
+/* Record headers read by the readers of this thread (tests, benches). */
+extern _Thread_local uint64_t agd_seqlog_headers_read;
 
 /*
  * Open (creating) the log in dir, cutting a torn record at the tail. Returns the last

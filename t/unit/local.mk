@@ -1,9 +1,12 @@
 # C unit tests (TAP), run by `make check` with the same driver as t/*.t
-check_PROGRAMS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test
-TESTS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test
+check_PROGRAMS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test t/unit/seqlog-test
+TESTS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test t/unit/seqlog-test
 t_unit_lib_test_SOURCES = t/unit/lib-test.c t/unit/tap.h
 t_unit_lib_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_lib_test_LDADD = $(AGD_LIBS)
+# The output log's index: a reader seeks (issue 13).
+t_unit_seqlog_test_SOURCES = t/unit/seqlog-test.c t/unit/tap.h
+t_unit_seqlog_test_LDADD = $(AGD_LIBS)
 t_unit_ws_parse_test_SOURCES = t/unit/ws-parse-test.c daemon/ws-parse.c t/unit/tap.h
 t_unit_ws_parse_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemon
 t_unit_ws_parse_test_LDADD = $(AGD_LIBS)
