@@ -48,12 +48,19 @@ const struct api_entry api_directories_entry = {
 };
 
 /* git_libgit2_init() once per process, whichever request thread comes first. */
-static pthread_once_t	api_directories_git = PTHREAD_ONCE_INIT;
+static pthread_once_t	api_git_once = PTHREAD_ONCE_INIT;
 
 static void
-api_directories_git_init(void)
+api_git_init_once(void)
 {
 	git_libgit2_init();
+}
+
+/* Set libgit2 up, once per process (any request thread may be first). */
+void
+api_git_init(void)
+{
+	pthread_once(&api_git_once, api_git_init_once);
 }
 
 static int
@@ -76,7 +83,7 @@ api_directories_one(int fd, const char *path, const char *name)
 	o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "name", json_object_new_string(name));
-	pthread_once(&api_directories_git, api_directories_git_init);
+	api_git_init();
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	if (git_repository_open_ext(&repo, proc,
 	    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {

@@ -80,8 +80,6 @@ const struct api_entry api_session_diff_entry = {
 	.exec = api_session_diff_exec
 };
 
-static int	diff_git_ready;		/* git_libgit2_init() done */
-
 /* Log libgit2's last error for what and reply 500. */
 static void
 diff_git_error(struct req *req, const char *what)
@@ -163,10 +161,7 @@ diff_open(struct req *req, const char *wd, struct diff_ctx *d)
 		    "the working directory of %s is gone: %s", req->name, wd);
 		return (-1);
 	}
-	if (!diff_git_ready) {
-		git_libgit2_init();
-		diff_git_ready = 1;
-	}
+	api_git_init();
 	rc = git_repository_open_ext(&d->repo, wd, 0, NULL);
 	if (rc == GIT_ENOTFOUND || (rc == 0 && git_repository_is_bare(d->repo))) {
 		reply_error(req, AGD_ERR_NOT_A_REPOSITORY,

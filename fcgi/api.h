@@ -244,6 +244,9 @@ int	multipart_feed(struct multipart *, const char *, size_t,
 int	multipart_finish(struct multipart *, const char **cause);
 void	multipart_free(struct multipart *);
 
+/* api-directories.c: libgit2's global init, once (the diff endpoint uses it too). */
+void	api_git_init(void);
+
 /* api.c */
 void	api_handle(FCGX_Request *);
 
