@@ -560,24 +560,24 @@ agent_watch(struct session *s, void (*delivered)(struct session *),
 }
 
 int
-agent_approve(struct session *s, int allow, const char **code, char **cause)
+agent_approve(struct session *s, int allow, enum agd_err *code, char **cause)
 {
 	struct agent		*a = s->agent;
 	const char		*keys;
 
 	if (a == NULL || a->status != AGENT_WAITING) {
-		*code = "nothing_pending";
+		*code = AGD_ERR_NOTHING_PENDING;
 		xasprintf(cause, "no approval is pending for %s", s->name);
 		return (-1);
 	}
 	keys = allow ? a->kind->allow_keys : a->kind->deny_keys;
 	if (keys == NULL) {
-		*code = "nothing_pending";
+		*code = AGD_ERR_NOTHING_PENDING;
 		xasprintf(cause, "%s has no approvals in its terminal UI", a->kind->name);
 		return (-1);
 	}
 	if (a->approve_keys != NULL) {
-		*code = "busy";
+		*code = AGD_ERR_BUSY;
 		xasprintf(cause, "an answer to this approval is being sent");
 		return (-1);
 	}

@@ -16,6 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "err.h"
+
 struct session;
 
 struct agd_conf;
@@ -53,8 +55,11 @@ void	agent_watch(struct session *, void (*delivered)(struct session *),
 	    void (*idle)(struct session *));
 /* Reset: the agent's own "new conversation" command. */
 void	agent_reset(struct session *);
-/* Answer a pending approval. 0, or -1 with *code (static) and *cause. */
-int	agent_approve(struct session *, int allow, const char **code, char **cause);
+/*
+ * Answer a pending approval. 0, or -1 with *code (nothing_pending or busy) and
+ * *cause (the caller frees it).
+ */
+int	agent_approve(struct session *, int allow, enum agd_err *code, char **cause);
 /* A hook report from the agent (agentd hook). Borrowed. */
 void	agent_hook(struct session *, struct json_object *);
 /* The terminal's new size, for the screen model. */

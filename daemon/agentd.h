@@ -13,6 +13,7 @@
 
 #include "agd.h"
 #include "conf.h"
+#include "err.h"
 #include "seqlog.h"
 
 struct waiter;
@@ -189,11 +190,11 @@ struct session_opts {
 /*
  * Create, start and list a session: its row, directory, log and holder. The
  * strings and opts are copied. Returns the session (owned by the session list),
- * or NULL with *code (a static error word) and *cause (the caller frees it).
+ * or NULL with *code (the error, lib/err.h) and *cause (the caller frees it).
  */
 struct session	*session_create(const char *name, const char *type, const char *cwd,
 		    int mode, const char *prompt, const char *creator,
-		    const struct session_opts *, char **code, char **cause);
+		    const struct session_opts *, enum agd_err *code, char **cause);
 /* After a restart: take back every session the store says is live. */
 void		 session_adopt_all(void);
 /* Type [p, p+n) into the terminal (held until the holder is up). Copied. */

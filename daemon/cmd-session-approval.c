@@ -12,7 +12,8 @@ static void
 cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session	*s;
-	const char	*decision, *code;
+	const char	*decision;
+	enum agd_err	 code;
 	char		*cause;
 
 	if ((s = cmd_live(c, args)) == NULL ||
@@ -23,7 +24,7 @@ cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 		return;
 	}
 	if (agent_approve(s, strcmp(decision, "allow") == 0, &code, &cause) == -1) {
-		ctl_error(c, waiter_err_of(code), "%s", cause);
+		ctl_error(c, code, "%s", cause);
 		free(cause);
 		return;
 	}

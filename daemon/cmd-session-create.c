@@ -16,7 +16,8 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session	*s;
 	const char	*name, *type, *cwd, *mode = NULL, *prompt = NULL;
-	char		*code, *cause;
+	enum agd_err	 code;
+	char		*cause;
 	int		 m = AGD_MODE_DEFAULT;
 
 	if (cmd_string(c, args, "name", 1, &name) == -1 ||
@@ -47,7 +48,7 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 	}
 	s = session_create(name, type, cwd, m, prompt, c->user, NULL, &code, &cause);
 	if (s == NULL) {
-		ctl_error(c, waiter_err_of(code), "%s", cause);
+		ctl_error(c, code, "%s", cause);
 		free(cause);
 		return;
 	}

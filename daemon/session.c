@@ -469,11 +469,11 @@ session_attach(struct session *s, int fd)
 	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
 }
 
-/* Create, start and list a session. On failure set *code (static) and *cause. */
+/* Create, start and list a session. On failure set *code and *cause. */
 struct session *
 session_create(const char *name, const char *type, const char *cwd, int mode,
     const char *prompt, const char *creator, const struct session_opts *opts,
-    char **code, char **cause)
+    enum agd_err *code, char **cause)
 {
 	const struct agd_agent	*agent;
 	struct session		*s;
@@ -485,17 +485,17 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	int			 fd;
 
 	if (session_find(name) != NULL) {
-		*code = (char *)"exists";
+		*code = AGD_ERR_EXISTS;
 		xasprintf(cause, "duplicate session: %s", name);
 		return (NULL);
 	}
 	if ((agent = agd_conf_agent(agentd_conf, type)) == NULL) {
-		*code = (char *)"invalid_agent_type";
+		*code = AGD_ERR_INVALID_AGENT_TYPE;
 		xasprintf(cause, "unknown agent type: %s", type);
 		return (NULL);
 	}
 	if (stat(cwd, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		*code = (char *)"bad_directory";
+		*code = AGD_ERR_BAD_DIRECTORY;
 		xasprintf(cause, "working directory %s: %s", cwd,
 		    errno == 0 || S_ISDIR(sb.st_mode) ? "not a directory" :
 		    strerror(errno));
@@ -506,7 +506,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		return (NULL);
 	}
 	if (session_total >= agentd_conf->max_sessions) {
-		*code = (char *)"too_many_sessions";
+		*code = AGD_ERR_TOO_MANY_SESSIONS;
 		xasprintf(cause, "too many sessions: the limit is %d",
 		    agentd_conf->max_sessions);
 		return (NULL);
@@ -517,7 +517,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		argv_addv(&copy, opts->argv);	/* freed like a split one */
 		argv = copy.v;
 	} else if ((argv = agd_argv_split(agent->argv[mode], NULL, &msg)) == NULL) {
-		*code = (char *)"internal";
+		*code = AGD_ERR_INTERNAL;
 		xasprintf(cause, "agent %s command: %s", type, msg);
 		free(msg);
 		return (NULL);
@@ -525,7 +525,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	if ((prog = spawn_resolve(argv[0])) == NULL) {
 		const char *hint = session_hint != NULL ? session_hint(argv[0]) : NULL;
 
-		*code = (char *)"agent_not_found";
+		*code = AGD_ERR_AGENT_NOT_FOUND;
 		if (hint != NULL)
 			xasprintf(cause, "agent program not found: %s (install it with"
 			    " %s)", argv[0], hint);
@@ -540,7 +540,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	id = persist_insert(name, type, cwd, agd_mode_name(mode), prompt, creator,
 	    agentd_conf->default_cols, agentd_conf->default_rows, cause);
 	if (id == -1) {
-		*code = (char *)"internal";
+		*code = AGD_ERR_INTERNAL;
 		agd_argv_free(argv);
 		return (NULL);
 	}
@@ -550,12 +550,12 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	    &last_hoff, &msg) == -1) {
 		if (errno != 0 && s->log.fd == -1)
 			xasprintf(cause, "session directory %s: %s", s->dir, strerror(errno));
-		*code = (char *)"internal";
+		*code = AGD_ERR_INTERNAL;
 		goto fail;
 	}
 	session_notify_launch(s, &argv);
 	if ((fd = spawn_holder(s, argv, &holder, cause)) == -1) {
-		*code = (char *)"internal";
+		*code = AGD_ERR_INTERNAL;
 		goto fail;
 	}
 	agd_argv_free(argv);

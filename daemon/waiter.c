@@ -28,18 +28,6 @@ waiter_reply(struct waiter *w, int status, struct json_object *body)
 	w->done(w, status, body);
 }
 
-enum agd_err
-waiter_err_of(const char *word)
-{
-	int	code;
-
-	if ((code = agd_err_lookup(word)) == -1) {
-		log_warnx("unknown error word \"%.64s\": answered 500", word);
-		return (AGD_ERR_INTERNAL);
-	}
-	return ((enum agd_err)code);
-}
-
 void
 waiter_verror(struct waiter *w, enum agd_err code, const char *fmt, va_list ap)
 {

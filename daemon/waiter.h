@@ -50,12 +50,6 @@ void	 waiter_error(struct waiter *w, enum agd_err code, const char *fmt, ...)
 /* waiter_error with a va_list: the body is {error, code word}, the status code's. */
 void	 waiter_verror(struct waiter *w, enum agd_err code, const char *fmt,
 	    va_list ap) __attribute__((format(printf, 3, 0)));
-/*
- * The code of an error word a lower layer still gives (session_create,
- * agent_approve). A word missing from lib/err.c's table is a programming error:
- * logged, and AGD_ERR_INTERNAL (500).
- */
-enum agd_err	 waiter_err_of(const char *word);
 /* Answer status with the session object of row id (500 if it vanished). */
 void	 waiter_reply_session(struct waiter *w, int status, int64_t id);
 /* The command layer: the client has gone; tell the holder and free w. */

@@ -197,7 +197,8 @@ dispatch_local(struct dispatch *d)
 {
 	struct worktree	 wt;
 	struct session	*s;
-	char		*code, *cause, *keep = NULL, *msg;
+	enum agd_err	 code;
+	char		*cause, *keep = NULL, *msg;
 	int		 rc;
 
 	memset(&wt, 0, sizeof wt);
@@ -223,7 +224,7 @@ dispatch_local(struct dispatch *d)
 		}
 		free(keep);
 		worktree_clear(&wt);
-		dispatch_error(d, waiter_err_of(code), cause);
+		dispatch_error(d, code, cause);
 		free(cause);
 		return;
 	}
@@ -304,6 +305,7 @@ dispatch_remote_start(struct dispatch *d, const char *gitdir)
 	struct session_opts	 opts;
 	struct argv_buf		 loop = { NULL, 0 }, ssh = { NULL, 0 };
 	struct session		*s;
+	enum agd_err		 err;
 	char			*q, *code, *cause;
 
 	q = sh_quote(d->tmux);
@@ -332,10 +334,10 @@ dispatch_remote_start(struct dispatch *d, const char *gitdir)
 	opts.argv = loop.v;
 	opts.prompt_sent = 1;
 	s = session_create(d->w.name, d->type, agentd_home, d->mode, d->prompt,
-	    d->creator, &opts, &code, &cause);
+	    d->creator, &opts, &err, &cause);
 	argv_clear(&loop);
 	if (s == NULL) {
-		dispatch_remote_undo(d, waiter_err_of(code), cause);
+		dispatch_remote_undo(d, err, cause);
 		return;
 	}
 	/* The worktree is the worker's directory, even if it is not here. */
