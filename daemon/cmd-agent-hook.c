@@ -4,25 +4,26 @@
 #include "auth.h"
 #include "cmd.h"
 
+static const struct agd_field cmd_agent_hook_fields[] = {
+	{ .name = "name", .flags = AGD_FIELD_REQUIRED, CMD_MISSING("name") },
+	{ .name = "event", .type = AGD_FIELD_OBJECT, .flags = AGD_FIELD_REQUIRED |
+	  AGD_FIELD_ONEERROR, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "event: must be an object" },
+	{ .name = NULL }
+};
+
 static void
 cmd_agent_hook_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct json_object	*ev;
 	struct session		*s;
-	const char		*name;
 
-	if (cmd_string(c, args, "name", 1, &name) == -1)
-		return;
-	if (!json_object_object_get_ex(args, "event", &ev) ||
-	    !json_object_is_type(ev, json_type_object)) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "event: must be an object");
-		return;
-	}
-	if ((s = session_find(name)) != NULL && s->state != SESSION_ENDED)
+	json_object_object_get_ex(args, "event", &ev);
+	if ((s = cmd_session(args)) != NULL && s->state != SESSION_ENDED)
 		agent_hook(s, ev);
 	ctl_reply(c, 200, json_object_new_object());
 }
 
 const struct cmd_entry cmd_agent_hook_entry = {
-	"agent.hook", cmd_agent_hook_exec, AGD_ROLE_ADMIN, 0
+	"agent.hook", cmd_agent_hook_exec, AGD_ROLE_ADMIN, 0, cmd_agent_hook_fields
 };

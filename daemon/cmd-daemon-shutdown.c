@@ -8,15 +8,17 @@
 #include "json.h"
 #include "log.h"
 
+static const struct agd_field cmd_daemon_shutdown_fields[] = {
+	{ .name = "terminate", .type = AGD_FIELD_BOOL },
+	{ .name = NULL }
+};
+
 static void
 cmd_daemon_shutdown_exec(struct ctl_client *c, struct json_object *args)
 {
 	int	terminate = 1;
 
-	if (args != NULL && agd_json_get_bool(args, "terminate", &terminate) == -1) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "terminate: must be a boolean");
-		return;
-	}
+	agd_json_get_bool(args, "terminate", &terminate);
 	log_info("shutdown requested (%s agents)", terminate ? "terminating" : "keeping");
 	agentd_exiting = 1;
 	if (terminate) {
@@ -28,5 +30,6 @@ cmd_daemon_shutdown_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_daemon_shutdown_entry = {
-	"daemon.shutdown", cmd_daemon_shutdown_exec, AGD_ROLE_ADMIN, CMD_AUDIT
+	"daemon.shutdown", cmd_daemon_shutdown_exec, AGD_ROLE_ADMIN, CMD_AUDIT,
+	cmd_daemon_shutdown_fields
 };

@@ -12,5 +12,5 @@ cmd_machine_list_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_machine_list_entry = {
-	"machine.list", cmd_machine_list_exec, AGD_ROLE_VIEWER, 0
+	"machine.list", cmd_machine_list_exec, AGD_ROLE_VIEWER, 0, NULL
 };

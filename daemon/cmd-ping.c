@@ -16,5 +16,5 @@ cmd_ping_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_ping_entry = {
-	"ping", cmd_ping_exec, AGD_ROLE_NONE, 0
+	"ping", cmd_ping_exec, AGD_ROLE_NONE, 0, NULL
 };

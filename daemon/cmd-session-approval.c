@@ -8,21 +8,28 @@
 #include "cmd.h"
 #include "waiter.h"
 
+static int
+cmd_approval_decision(const char *s)
+{
+	return (strcmp(s, "allow") == 0 || strcmp(s, "deny") == 0);
+}
+
+static const struct agd_field cmd_session_approval_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = "decision", .flags = AGD_FIELD_REQUIRED, .valid = cmd_approval_decision,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "decision: allow or deny",
+	  CMD_MISSING("decision") },
+	{ .name = NULL }
+};
+
 static void
 cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 {
-	struct session	*s;
-	const char	*decision;
+	struct session	*s = cmd_session(args);
+	const char	*decision = agd_field_string(args, "decision", NULL);
 	enum agd_err	 code;
 	char		*cause;
 
-	if ((s = cmd_live(c, args)) == NULL ||
-	    cmd_string(c, args, "decision", 1, &decision) == -1)
-		return;
-	if (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "decision: allow or deny");
-		return;
-	}
 	if (agent_approve(s, strcmp(decision, "allow") == 0, &code, &cause) == -1) {
 		ctl_error(c, code, "%s", cause);
 		free(cause);
@@ -33,5 +40,5 @@ cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_approval_entry = {
 	"session.approval", cmd_session_approval_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE | CMD_LIVE, cmd_session_approval_fields
 };

@@ -1,34 +1,31 @@
 /* session.complete {name, status, comment}: how the session's work ended. */
-#include <string.h>
-
 #include "agentd.h"
 #include "auth.h"
 #include "cmd.h"
-#include "valid.h"
+
+static const struct agd_field cmd_session_complete_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = "status", .flags = AGD_FIELD_REQUIRED, .valid = agd_valid_completion,
+	  .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "status: one of success, failure, partial, cancelled",
+	  CMD_MISSING("status") },
+	{ .name = "comment", .max = AGD_COMMENT_MAX, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "comment: at most %lld bytes" },
+	{ .name = NULL }
+};
 
 static void
 cmd_session_complete_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct json_object	*o;
 	struct session		*s;
-	const char		*name, *status, *comment = NULL;
+	const char		*name, *status, *comment;
 	int64_t			 id;
 	int			 changed = 0;
 
-	if (cmd_string(c, args, "name", 1, &name) == -1 ||
-	    cmd_string(c, args, "status", 1, &status) == -1 ||
-	    cmd_string(c, args, "comment", 0, &comment) == -1 ||
-	    cmd_valid_name(c, name, NULL) == -1)
-		return;
-	if (!agd_valid_completion(status)) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD,
-		    "status: one of success, failure, partial, cancelled");
-		return;
-	}
-	if (comment != NULL && strlen(comment) > AGD_COMMENT_MAX) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "comment: at most %d bytes", AGD_COMMENT_MAX);
-		return;
-	}
+	name = agd_field_string(args, "name", NULL);
+	status = agd_field_string(args, "status", NULL);
+	comment = agd_field_string(args, "comment", NULL);
 	if ((id = cmd_row(c, name)) == 0)
 		return;
 	if (persist_complete(id, status, comment, &changed) == -1) {
@@ -49,5 +46,5 @@ cmd_session_complete_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_complete_entry = {
 	"session.complete", cmd_session_complete_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE, cmd_session_complete_fields
 };

@@ -3,7 +3,6 @@
  * 201 and the session object once the agent runs (the holder's hello).
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "agentd.h"
 #include "auth.h"
@@ -11,39 +10,52 @@
 #include "valid.h"
 #include "waiter.h"
 
+static int
+cmd_create_mode(const char *mode)
+{
+	return (agd_mode_parse(mode) != -1);
+}
+
+static int
+cmd_create_absolute(const char *path)
+{
+	return (path[0] == '/');
+}
+
+/* Whether the agent type exists is session_create's to say (422 or 400). */
+static const struct agd_field cmd_session_create_fields[] = {
+	{ .name = "name", .flags = AGD_FIELD_REQUIRED, .valid = agd_valid_name,
+	  .code = AGD_ERR_INVALID_NAME, .msg = "invalid session name: must match"
+	  " ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", CMD_MISSING("name") },
+	{ .name = "agentType", .flags = AGD_FIELD_REQUIRED, CMD_MISSING("agentType") },
+	{ .name = "permissionMode", .valid = cmd_create_mode,
+	  .code = AGD_ERR_INVALID_PERMISSION_MODE, .msg = "unknown permission mode" },
+	{ .name = "workingDirectory", .flags = AGD_FIELD_REQUIRED,
+	  .valid = cmd_create_absolute, .code = AGD_ERR_RELATIVE_PATH,
+	  .msg = "working directory not absolute", CMD_MISSING("workingDirectory") },
+	{ .name = "prompt", .max = AGD_MESSAGE_MAX, .code = AGD_ERR_TOO_LARGE,
+	  .msg = "prompt longer than %lld bytes" },
+	{ .name = NULL }
+};
+
 static void
 cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session	*s;
-	const char	*name, *type, *cwd, *mode = NULL, *prompt = NULL;
+	const char	*name, *type, *cwd, *mode, *prompt;
 	enum agd_err	 code;
 	char		*cause;
 	int		 m = AGD_MODE_DEFAULT;
 
-	if (cmd_string(c, args, "name", 1, &name) == -1 ||
-	    cmd_string(c, args, "agentType", 1, &type) == -1 ||
-	    cmd_string(c, args, "workingDirectory", 1, &cwd) == -1 ||
-	    cmd_string(c, args, "permissionMode", 0, &mode) == -1 ||
-	    cmd_string(c, args, "prompt", 0, &prompt) == -1)
-		return;
-	if (cmd_valid_name(c, name, "invalid session name: must match"
-	    " ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$") == -1)
-		return;
-	if (mode != NULL && (m = agd_mode_parse(mode)) == -1) {
-		ctl_error(c, AGD_ERR_INVALID_PERMISSION_MODE, "unknown permission mode");
-		return;
-	}
+	name = agd_field_string(args, "name", NULL);
+	type = agd_field_string(args, "agentType", NULL);
+	cwd = agd_field_string(args, "workingDirectory", NULL);
+	prompt = agd_field_string(args, "prompt", NULL);
+	if ((mode = agd_field_string(args, "permissionMode", NULL)) != NULL)
+		m = agd_mode_parse(mode);
 	if (m == AGD_MODE_BYPASS && c->role < AGD_ROLE_ADMIN) {
 		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: permissionMode bypassPermissions"
 		    " needs the admin role");
-		return;
-	}
-	if (cwd[0] != '/') {
-		ctl_error(c, AGD_ERR_RELATIVE_PATH, "working directory not absolute");
-		return;
-	}
-	if (prompt != NULL && strlen(prompt) > AGD_MESSAGE_MAX) {
-		ctl_error(c, AGD_ERR_TOO_LARGE, "prompt longer than %d bytes", AGD_MESSAGE_MAX);
 		return;
 	}
 	s = session_create(name, type, cwd, m, prompt, c->user, NULL, &code, &cause);
@@ -56,5 +68,6 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_session_create_entry = {
-	"session.create", cmd_session_create_exec, AGD_ROLE_OPERATOR, CMD_AUDIT
+	"session.create", cmd_session_create_exec, AGD_ROLE_OPERATOR, CMD_AUDIT,
+	cmd_session_create_fields
 };

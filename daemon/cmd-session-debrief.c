@@ -8,20 +8,21 @@
 #include "cmd.h"
 #include "json.h"
 
+static const struct agd_field cmd_session_debrief_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = "async", .type = AGD_FIELD_BOOL },
+	{ .name = NULL }
+};
+
 static void
 cmd_session_debrief_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session	*s;
-	const char	*name;
+	const char	*name = agd_field_string(args, "name", NULL);
 	int64_t		 id;
 	int		 async = 0;
 
-	if (cmd_name(c, args, &name) == -1)
-		return;
-	if (agd_json_get_bool(args, "async", &async) == -1) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "async: must be a boolean");
-		return;
-	}
+	agd_json_get_bool(args, "async", &async);
 	if ((id = cmd_row(c, name)) == 0)
 		return;
 	s = session_find(name);
@@ -32,5 +33,5 @@ cmd_session_debrief_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_debrief_entry = {
 	"session.debrief", cmd_session_debrief_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE, cmd_session_debrief_fields
 };

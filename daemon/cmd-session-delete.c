@@ -9,19 +9,23 @@
 #include "waiter.h"
 #include "worker.h"
 
+/* A keepWorkers that is not a boolean is as if absent: the workers go too. */
+static const struct agd_field cmd_session_delete_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = "keepWorkers", .type = AGD_FIELD_BOOL, .flags = AGD_FIELD_WRONGABSENT },
+	{ .name = NULL }
+};
+
 static void
 cmd_session_delete_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session	*s;
 	struct waiter	*w;
-	const char	*name;
+	const char	*name = agd_field_string(args, "name", NULL);
 	int64_t		 id;
 	int		 ended = 0, keep = 0;
 
-	if (cmd_name(c, args, &name) == -1)
-		return;
-	if (args != NULL && agd_json_get_bool(args, "keepWorkers", &keep) == -1)
-		keep = 0;
+	agd_json_get_bool(args, "keepWorkers", &keep);
 	w = cmd_wait(c);
 	if (worker_delete(w, name, keep))
 		return;
@@ -39,5 +43,5 @@ cmd_session_delete_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_delete_entry = {
 	"session.delete", cmd_session_delete_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE, cmd_session_delete_fields
 };

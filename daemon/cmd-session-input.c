@@ -5,19 +5,20 @@
 #include "auth.h"
 #include "cmd.h"
 
+static const struct agd_field cmd_session_input_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = "data", .flags = AGD_FIELD_REQUIRED, .max = AGD_MESSAGE_MAX,
+	  .code = AGD_ERR_TOO_LARGE, .msg = "input longer than %lld bytes",
+	  CMD_MISSING("data") },
+	{ .name = NULL }
+};
+
 static void
 cmd_session_input_exec(struct ctl_client *c, struct json_object *args)
 {
-	struct session	*s;
-	const char	*data;
+	struct session	*s = cmd_session(args);
+	const char	*data = agd_field_string(args, "data", NULL);
 
-	if ((s = cmd_live(c, args)) == NULL ||
-	    cmd_string(c, args, "data", 1, &data) == -1)
-		return;
-	if (strlen(data) > AGD_MESSAGE_MAX) {
-		ctl_error(c, AGD_ERR_TOO_LARGE, "input longer than %d bytes", AGD_MESSAGE_MAX);
-		return;
-	}
 	session_input(s, data, strlen(data));
 	session_note_input(s, c->user, strlen(data));
 	ctl_reply(c, 200, json_object_new_object());
@@ -25,5 +26,5 @@ cmd_session_input_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_input_entry = {
 	"session.input", cmd_session_input_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE | CMD_LIVE, cmd_session_input_fields
 };

@@ -5,22 +5,22 @@
 #include "auth.h"
 #include "cmd.h"
 
+static const struct agd_field cmd_session_message_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = "message", .flags = AGD_FIELD_REQUIRED | AGD_FIELD_NONEMPTY,
+	  .max = AGD_MESSAGE_MAX, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "message: must be 1 to %lld bytes", CMD_MISSING("message") },
+	{ .name = NULL }
+};
+
 static void
 cmd_session_message_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct json_object	*o;
-	struct session		*s;
-	const char		*text;
+	struct session		*s = cmd_session(args);
+	const char		*text = agd_field_string(args, "message", NULL);
 	uint64_t		 seq;
 
-	if ((s = cmd_live(c, args)) == NULL ||
-	    cmd_string(c, args, "message", 1, &text) == -1)
-		return;
-	if (*text == '\0' || strlen(text) > AGD_MESSAGE_MAX) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "message: must be 1 to %d bytes",
-		    AGD_MESSAGE_MAX);
-		return;
-	}
 	seq = session_message(s, text, c->user);
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(s->name));
@@ -31,5 +31,5 @@ cmd_session_message_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_message_entry = {
 	"session.message", cmd_session_message_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE | CMD_LIVE, cmd_session_message_fields
 };

@@ -4,14 +4,17 @@
 #include "auth.h"
 #include "cmd.h"
 
+static const struct agd_field cmd_session_reset_fields[] = {
+	CMD_FIELD_NAME,
+	{ .name = NULL }
+};
+
 static void
 cmd_session_reset_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct json_object	*o;
-	struct session		*s;
+	struct session		*s = cmd_session(args);
 
-	if ((s = cmd_live(c, args)) == NULL)
-		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "from", json_object_new_string(c->user));
 	/* New viewers start drawing after this point: the old screen is gone. */
@@ -23,5 +26,5 @@ cmd_session_reset_exec(struct ctl_client *c, struct json_object *args)
 
 const struct cmd_entry cmd_session_reset_entry = {
 	"session.reset", cmd_session_reset_exec, AGD_ROLE_OPERATOR,
-	CMD_AUDIT | CMD_MANAGE
+	CMD_AUDIT | CMD_MANAGE | CMD_LIVE, cmd_session_reset_fields
 };

@@ -18,24 +18,25 @@
 #define CMD_TASK_MAX		AGD_MESSAGE_MAX	/* the task becomes the prompt */
 #define CMD_ARG_SHOWN		64		/* an unknown value in its error */
 
-/* A string argument, "" as none: -1 (and the reply) if wrong or missing. */
-static int
-cmd_worker_arg(struct ctl_client *c, struct json_object *args, const char *key,
-    int required, const char **out)
-{
-	*out = NULL;
-	if (args == NULL || agd_json_get_string(args, key, out) == -1) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: must be a string", key);
-		return (-1);
-	}
-	if (required && (*out == NULL || **out == '\0')) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: missing", key);
-		return (-1);
-	}
-	if (*out != NULL && **out == '\0')
-		*out = NULL;
-	return (0);
-}
+/* String arguments, "" as none. */
+#define CMD_DISPATCH_OPT	AGD_FIELD_EMPTYABSENT
+#define CMD_DISPATCH_REQ	(AGD_FIELD_EMPTYABSENT | AGD_FIELD_REQUIRED)
+
+/* Which machine and agent type there are is the configuration's: exec looks. */
+static const struct agd_field cmd_worker_dispatch_fields[] = {
+	{ .name = "parentSession", .flags = CMD_DISPATCH_REQ, .valid = agd_valid_name,
+	  .code = AGD_ERR_INVALID_NAME, .msg = "parentSession: invalid session name",
+	  CMD_MISSING("parentSession") },
+	{ .name = "task", .flags = CMD_DISPATCH_REQ, .max = CMD_TASK_MAX,
+	  .code = AGD_ERR_TOO_LARGE, .msg = "task longer than %lld bytes",
+	  CMD_MISSING("task") },
+	{ .name = "issue", .flags = CMD_DISPATCH_OPT, .valid = agd_valid_issue_url,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "issue: must be an http:// or https:// URL" },
+	{ .name = "branch", .flags = CMD_DISPATCH_OPT },
+	{ .name = "agent", .flags = CMD_DISPATCH_OPT },
+	{ .name = "machine", .flags = CMD_DISPATCH_OPT },
+	{ .name = NULL }
+};
 
 /* The running parent named pname that c may dispatch from, else a reply. */
 static struct session *
@@ -76,28 +77,14 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	long long			 number = 0;
 	int				 rc;
 
-	if (cmd_worker_arg(c, args, "parentSession", 1, &pname) == -1 ||
-	    cmd_worker_arg(c, args, "task", 1, &task) == -1 ||
-	    cmd_worker_arg(c, args, "issue", 0, &issue) == -1 ||
-	    cmd_worker_arg(c, args, "branch", 0, &branch) == -1 ||
-	    cmd_worker_arg(c, args, "agent", 0, &agent) == -1 ||
-	    cmd_worker_arg(c, args, "machine", 0, &mid) == -1 ||
-	    cmd_valid_name(c, pname, "parentSession: invalid session name") == -1)
-		return;
-	free(c->audit_session);
-	c->audit_session = xstrdup(pname);
-	if (strlen(task) > CMD_TASK_MAX) {
-		ctl_error(c, AGD_ERR_TOO_LARGE, "task longer than %d bytes", CMD_TASK_MAX);
-		return;
-	}
-	if (issue != NULL) {
-		if (!agd_valid_issue_url(issue)) {
-			ctl_error(c, AGD_ERR_INVALID_FIELD, "issue: must be an http:// or"
-			    " https:// URL");
-			return;
-		}
+	pname = agd_field_string(args, "parentSession", NULL);
+	task = agd_field_string(args, "task", NULL);
+	issue = agd_field_string(args, "issue", NULL);
+	branch = agd_field_string(args, "branch", NULL);
+	agent = agd_field_string(args, "agent", NULL);
+	mid = agd_field_string(args, "machine", NULL);
+	if (issue != NULL)
 		number = agd_issue_number(issue);
-	}
 	if (mid != NULL && strcmp(mid, "local") != 0 &&
 	    (m = machine_find(mid)) == NULL) {
 		ctl_error(c, AGD_ERR_UNKNOWN_MACHINE, "unknown machine: %.*s", CMD_ARG_SHOWN,
@@ -173,5 +160,6 @@ out:
 }
 
 const struct cmd_entry cmd_worker_dispatch_entry = {
-	"worker.dispatch", cmd_worker_dispatch_exec, AGD_ROLE_OPERATOR, CMD_AUDIT
+	"worker.dispatch", cmd_worker_dispatch_exec, AGD_ROLE_OPERATOR,
+	CMD_AUDIT | CMD_AUDIT_FIRST, cmd_worker_dispatch_fields
 };

@@ -11,21 +11,34 @@
 #define CMD_LINK_REASON_MAX	512	/* what ssh said, in the event */
 #define CMD_LINK_NAME_SHOWN	64	/* an unknown name in the error */
 
+static int
+cmd_link_state(const char *s)
+{
+	return (strcmp(s, "up") == 0 || strcmp(s, "down") == 0);
+}
+
+/* Whatever is wrong, one answer: the worker loop's shell script sent it. */
+#define CMD_LINK_FIELD	.code = AGD_ERR_INVALID_FIELD, \
+			.msg = "name, state (up or down), reason"
+static const struct agd_field cmd_worker_link_fields[] = {
+	{ .name = "name", .flags = AGD_FIELD_REQUIRED | AGD_FIELD_ONEERROR, CMD_LINK_FIELD },
+	{ .name = "state", .flags = AGD_FIELD_REQUIRED | AGD_FIELD_ONEERROR,
+	  .valid = cmd_link_state, CMD_LINK_FIELD },
+	{ .name = "reason", .flags = AGD_FIELD_ONEERROR, CMD_LINK_FIELD },
+	{ .name = NULL }
+};
+
 static void
 cmd_worker_link_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct json_object	*o;
 	struct session		*s;
 	struct worker_rec	 w;
-	const char		*name = NULL, *state = NULL, *reason = NULL;
+	const char		*name, *state, *reason;
 
-	if (args == NULL || agd_json_get_string(args, "name", &name) == -1 ||
-	    agd_json_get_string(args, "state", &state) == -1 ||
-	    agd_json_get_string(args, "reason", &reason) == -1 || name == NULL ||
-	    state == NULL || (strcmp(state, "up") != 0 && strcmp(state, "down") != 0)) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "name, state (up or down), reason");
-		return;
-	}
+	name = agd_field_string(args, "name", NULL);
+	state = agd_field_string(args, "state", NULL);
+	reason = agd_field_string(args, "reason", NULL);
 	if ((s = session_find(name)) == NULL || s->state == SESSION_ENDED) {
 		ctl_error(c, AGD_ERR_NOT_FOUND, "no live session %.*s", CMD_LINK_NAME_SHOWN,
 		    name);
@@ -47,5 +60,5 @@ cmd_worker_link_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_worker_link_entry = {
-	"worker.link", cmd_worker_link_exec, AGD_ROLE_ADMIN, 0
+	"worker.link", cmd_worker_link_exec, AGD_ROLE_ADMIN, 0, cmd_worker_link_fields
 };

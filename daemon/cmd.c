@@ -1,8 +1,8 @@
 /*
  * The control commands: the table (one entry per cmd-*.c, tmux's cmd_table),
- * who asks (the actor), the role each command needs, and the field checks the
- * commands share. Every argument is checked again here, whatever agentd-fcgi
- * checked: the daemon trusts no client.
+ * who asks (the actor), the role each command needs, and the check of every
+ * command's fields (its lib/field.h table) before its exec. Every argument is
+ * checked again here, whatever agentd-fcgi checked: the daemon trusts no client.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,39 +57,6 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_daemon_shutdown_entry,
 };
 
-int
-cmd_string(struct ctl_client *c, struct json_object *args, const char *key,
-    int required, const char **out)
-{
-	*out = NULL;
-	if (args == NULL || agd_json_get_string(args, key, out) == -1) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: must be a string", key);
-		return (-1);
-	}
-	if (*out == NULL && required) {
-		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s: missing", key);
-		return (-1);
-	}
-	return (0);
-}
-
-int
-cmd_valid_name(struct ctl_client *c, const char *name, const char *msg)
-{
-	if (agd_valid_name(name))
-		return (0);
-	ctl_error(c, AGD_ERR_INVALID_NAME, "%s", msg != NULL ? msg : "invalid session name");
-	return (-1);
-}
-
-int
-cmd_name(struct ctl_client *c, struct json_object *args, const char **name)
-{
-	if (cmd_string(c, args, "name", 1, name) == -1)
-		return (-1);
-	return (cmd_valid_name(c, *name, NULL));
-}
-
 int64_t
 cmd_row(struct ctl_client *c, const char *name)
 {
@@ -101,22 +68,57 @@ cmd_row(struct ctl_client *c, const char *name)
 	return (id);
 }
 
-struct session *
-cmd_live(struct ctl_client *c, struct json_object *args)
+/* 0 if the session called name is live, else -1 and 404, or 409 session_ended. */
+static int
+cmd_live(struct ctl_client *c, const char *name)
 {
 	struct session	*s;
-	const char	*name;
 	int		 ended = 0;
 
-	if (cmd_name(c, args, &name) == -1)
-		return (NULL);
 	if ((s = session_find(name)) != NULL && s->state != SESSION_ENDED)
-		return (s);
+		return (0);
 	if (persist_lookup(name, &ended) != 0)
 		ctl_error(c, AGD_ERR_SESSION_ENDED, "session has ended: %s", name);
 	else
 		ctl_error(c, AGD_ERR_NOT_FOUND, "no such session: %s", name);
-	return (NULL);
+	return (-1);
+}
+
+struct session *
+cmd_session(struct json_object *args)
+{
+	return (session_find(agd_field_string(args, "name", NULL)));
+}
+
+/*
+ * Check e's fields in args, in the order of its table, and reply at the first
+ * refusal. When fields[0] (a session's name) has passed, whatever comes after
+ * it: a CMD_LIVE command's session is looked up, so an unknown or ended session
+ * is answered before a bad field after the name; a CMD_AUDIT_FIRST command's
+ * audit names it. Returns the checked args (the caller puts them), or NULL.
+ */
+static struct json_object *
+cmd_check(struct ctl_client *c, const struct cmd_entry *e, struct json_object *args)
+{
+	struct agd_field_error	 err;
+	struct json_object	*checked;
+	const char		*first = NULL;
+
+	checked = agd_fields_check(e->fields, args, &err);
+	/* err.field is its spec's own name: fields[0] failed only if it is that one. */
+	if (checked != NULL || err.field != e->fields[0].name)
+		agd_json_get_string(args, e->fields[0].name, &first);
+	if (first != NULL && (e->flags & CMD_AUDIT_FIRST)) {
+		free(c->audit_session);
+		c->audit_session = xstrdup(first);
+	}
+	if (first != NULL && (e->flags & CMD_LIVE) && cmd_live(c, first) == -1) {
+		json_object_put(checked);
+		return (NULL);
+	}
+	if (checked == NULL)
+		ctl_error(c, err.code, "%s", err.msg);
+	return (checked);
 }
 
 /* The waiter of c is answered: the reply goes out and c reads again. */
@@ -208,6 +210,7 @@ void
 cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 {
 	const struct cmd_entry	*e = NULL;
+	struct json_object	*checked;
 	const char		*name = NULL;
 	size_t			 i;
 
@@ -250,5 +253,12 @@ cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 		    " another user's session");
 		return;
 	}
-	e->exec(c, args);
+	if (e->fields == NULL) {
+		e->exec(c, NULL);
+		return;
+	}
+	if ((checked = cmd_check(c, e, args)) == NULL)
+		return;
+	e->exec(c, checked);
+	json_object_put(checked);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "field.h"
+#include "valid.h"
 
 struct json_object;
 struct session;
@@ -41,20 +43,40 @@ void	 ctl_reply(struct ctl_client *, int status, struct json_object *body);
 void	 ctl_error(struct ctl_client *, enum agd_err code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* One control operation (tmux's cmd_entry): each cmd-*.c exports one. */
+/*
+ * One control operation (tmux's cmd_entry): each cmd-*.c exports one. Its
+ * fields are checked by cmd_dispatch before exec, which gets them checked: exec
+ * only maps aliases and refuses what is cheap to refuse (a role, a lookup).
+ */
 struct cmd_entry {
 	const char	*name;		/* the op of the request */
-	/* Reply with ctl_reply/ctl_error, or hand a cmd_wait() to a subsystem. */
+	/*
+	 * Reply with ctl_reply/ctl_error, or hand a cmd_wait() to a subsystem.
+	 * args (borrowed) holds what fields let through, under canonical names.
+	 */
 	void		(*exec)(struct ctl_client *, struct json_object *args);
 	int		 role;		/* the least role that may run it */
 	int		 flags;
 #define CMD_AUDIT	0x1		/* a change: recorded in the audit table */
 #define CMD_MANAGE	0x2		/* changes the named session: creator or admin */
+#define CMD_LIVE	0x4		/* fields[0] names a session that must be live */
+#define CMD_AUDIT_FIRST	0x8		/* the audit names the session of fields[0] */
+	/* The args (lib/field.h), in the order they are checked; NULL: none read. */
+	const struct agd_field *fields;
 };
+
+/* A required field's refusal when it is absent, as the daemon words it. */
+#define CMD_MISSING(key)	.missing_code = AGD_ERR_INVALID_FIELD, \
+				.missing_msg = key ": missing"
+/* args.name: a session's name (the first field of most session.* commands). */
+#define CMD_FIELD_NAME		{ .name = "name", .flags = AGD_FIELD_REQUIRED, \
+				  .valid = agd_valid_name, .code = AGD_ERR_INVALID_NAME, \
+				  .msg = "invalid session name", CMD_MISSING("name") }
 
 /*
  * Run request op with args (NULL or an object, borrowed) for c: identify the
- * actor, check the role, then the command's exec.
+ * actor, check the role, the fields (doc/DESIGN.md "Validation"), then the
+ * command's exec.
  */
 void	 cmd_dispatch(struct ctl_client *, const char *op, struct json_object *args);
 
@@ -65,20 +87,10 @@ void	 cmd_dispatch(struct ctl_client *, const char *op, struct json_object *args
 struct waiter	*cmd_wait(struct ctl_client *);
 
 /*
- * Field checks shared by the commands. Each replies 400 and returns -1 (or
- * NULL) when the field is wrong, so a command reads as its list of checks.
+ * The live session named by the checked args of a CMD_LIVE command (cmd_dispatch
+ * has made sure there is one). Owned by the session list.
  */
-/* args.key as a string (*out borrowed from args); required: present. */
-int		 cmd_string(struct ctl_client *, struct json_object *args,
-		    const char *key, int required, const char **out);
-/* name is a valid session name, else invalid_name with msg (NULL: the usual). */
-int		 cmd_valid_name(struct ctl_client *, const char *name,
-		    const char *msg);
-/* args.name: present and a valid session name. */
-int		 cmd_name(struct ctl_client *, struct json_object *args,
-		    const char **name);
-/* The live session named by args.name, else 400, 404 or 409 session_ended. */
-struct session	*cmd_live(struct ctl_client *, struct json_object *args);
+struct session	*cmd_session(struct json_object *args);
 /* The row of the session called name, else 404 not_found and 0. */
 int64_t		 cmd_row(struct ctl_client *, const char *name);
 

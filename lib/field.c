@@ -38,9 +38,10 @@ static int
 field_check(const struct agd_field *f, struct json_object *v, struct json_object **out,
     struct agd_field_error *err)
 {
-	static const char	*types[] = { "a string", "an integer", "a boolean" };
+	static const char	*types[] = { "a string", "an integer", "a boolean",
+				     "an object" };
 	static const json_type	 jtypes[] = { json_type_string, json_type_int,
-				     json_type_boolean };
+				     json_type_boolean, json_type_object };
 	const char		*s;
 	size_t			 len;
 	long long		 n;
@@ -52,9 +53,12 @@ field_check(const struct agd_field *f, struct json_object *v, struct json_object
 	    json_object_get_string_len(v) == 0 && (f->flags & AGD_FIELD_EMPTYABSENT))
 		v = NULL;
 	if (v == NULL) {
-		if (f->flags & AGD_FIELD_REQUIRED)
+		if (!(f->flags & AGD_FIELD_REQUIRED))
+			return (0);
+		if (f->missing_msg == NULL)
 			goto refused;
-		return (0);
+		field_refuse(err, f, f->missing_code, f->missing_msg);
+		return (-1);
 	}
 	if (!json_object_is_type(v, jtypes[f->type]))
 		goto type;
@@ -85,9 +89,14 @@ field_check(const struct agd_field *f, struct json_object *v, struct json_object
 	case AGD_FIELD_BOOL:
 		*out = json_object_new_boolean(json_object_get_boolean(v));
 		return (0);
+	case AGD_FIELD_OBJECT:
+		*out = json_object_get(v);
+		return (0);
 	}
 	return (0);
 type:
+	if (f->flags & AGD_FIELD_WRONGABSENT)
+		return (0);
 	if (f->flags & AGD_FIELD_ONEERROR)
 		goto refused;
 	snprintf(fmt, sizeof fmt, "%s: must be %s", f->name, types[f->type]);

@@ -19,11 +19,13 @@
  *	};
  *
  * The checks, for each spec:
- *  1. absent (or JSON null) and AGD_FIELD_REQUIRED: refused (code, msg); absent
- *     and not required: skipped;
+ *  1. absent (or JSON null) and AGD_FIELD_REQUIRED: refused (missing_code,
+ *     missing_msg), or (code, msg) if missing_msg is NULL; absent and not
+ *     required: skipped;
  *  2. of the wrong type (a string holding a NUL byte is a wrong type): refused
  *     with AGD_ERR_INVALID_FIELD "NAME: must be a string" (or "... an integer",
- *     "... a boolean"), or with (code, msg) if AGD_FIELD_ONEERROR;
+ *     "... a boolean", "... an object"), or with (code, msg) if
+ *     AGD_FIELD_ONEERROR; skipped (not copied) if AGD_FIELD_WRONGABSENT;
  *  3. a string "": refused (code, msg) if AGD_FIELD_NONEMPTY, or skipped as if
  *     absent if AGD_FIELD_EMPTYABSENT (then step 1 applies to it);
  *  4. valid(value) says no, or an integer is out of [min, max]: refused (code, msg);
@@ -44,12 +46,14 @@ enum agd_field_type {
 	AGD_FIELD_STRING,
 	AGD_FIELD_INT,
 	AGD_FIELD_BOOL,
+	AGD_FIELD_OBJECT,	/* copied as a reference to the same object */
 };
 
 #define AGD_FIELD_REQUIRED	0x1	/* absent is refused */
 #define AGD_FIELD_NONEMPTY	0x2	/* "" is refused */
 #define AGD_FIELD_EMPTYABSENT	0x4	/* "" counts as absent, and is not copied */
 #define AGD_FIELD_ONEERROR	0x8	/* a wrong type gets (code, msg) too */
+#define AGD_FIELD_WRONGABSENT	0x10	/* a wrong type is skipped, not refused */
 
 /* A refusal's message: a field name and a short sentence (the longest is ~60). */
 #define AGD_FIELD_MSG_MAX	256
@@ -67,6 +71,8 @@ struct agd_field {
 	const char		*msg;
 	enum agd_err		 long_code;	/* STRING longer than max */
 	const char		*long_msg;	/* NULL: (code, msg) */
+	enum agd_err		 missing_code;	/* REQUIRED and absent */
+	const char		*missing_msg;	/* NULL: (code, msg) */
 };
 
 /* Why a request was refused: the first field that failed. */

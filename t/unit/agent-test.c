@@ -345,13 +345,13 @@ test_plain(void)
 {
 	struct session	*s = session_new("plain", "fake");
 	char		**argv = argv_of("/bin/sh -c 'echo hi'");
-	const char	*code = NULL;
+	enum agd_err	 code = AGD_ERR_INTERNAL;
 	char		*cause = NULL;
 
 	agent_attach(s, &argv, 0);
 	ok(s->agent == NULL, "another program is a plain terminal");
 	is_int(agent_submit(s, "hi", 1), 0, "plain: the caller types a message itself");
-	ok(agent_approve(s, 1, &code, &cause) == -1 && strcmp(code, "nothing_pending") == 0,
+	ok(agent_approve(s, 1, &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING,
 	    "plain: nothing pending");
 	free(cause);
 	agd_argv_free(argv);
@@ -368,7 +368,7 @@ test_claude(void)
 	struct stat		 sb;
 	char			**argv = argv_of("/usr/local/bin/claude --permission-mode default");
 	char			*path, *line, *cause = NULL;
-	const char		*code = NULL;
+	enum agd_err		 code = AGD_ERR_INTERNAL;
 
 	test_reset();
 	agent_attach(s, &argv, 0);
@@ -441,7 +441,7 @@ test_claude(void)
 	/* The answer waits for the box to be drawn a moment. */
 	test_reset();
 	ok(agent_approve(s, 1, &code, &cause) == 0, "claude: approve accepted");
-	ok(agent_approve(s, 1, &code, &cause) == -1 && strcmp(code, "busy") == 0,
+	ok(agent_approve(s, 1, &code, &cause) == -1 && code == AGD_ERR_BUSY,
 	    "claude: a second answer is busy");
 	free(cause);
 	is_int((int)typed_len, 0, "claude: no keys before the box shows");
@@ -693,7 +693,7 @@ test_openclaw(void)
 	struct json_object	*f;
 	sqlite3			*db;
 	char			**argv = argv_of("openclaw tui --local"), *path, *want, *cause;
-	const char		*code = NULL;
+	enum agd_err		 code = AGD_ERR_INTERNAL;
 	off_t			 roff;
 
 	test_reset();
@@ -756,7 +756,7 @@ test_openclaw(void)
 	screen_show(s, "\xe2\xa0\x99 streaming \xe2\x80\xa2 1s | local ready\n");
 	is_str(last_status(), "working/screen", "openclaw: streaming: working");
 	s->agent->status = AGENT_WAITING;
-	ok(agent_approve(s, 1, &code, &cause) == -1 && strcmp(code, "nothing_pending") == 0 &&
+	ok(agent_approve(s, 1, &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING &&
 	    strstr(cause, "openclaw has no approvals") != NULL, "openclaw: no approvals");
 	free(cause);
 	agd_argv_free(argv);

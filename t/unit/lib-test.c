@@ -321,6 +321,26 @@ test_field(void)
 		  "ok {\"name\":\"x\",\"n\":9,\"b\":true}" },
 		{ "{\"name\": \"x\", \"b\": 1}", "invalid_field b: must be a boolean" },
 	};
+	/* The daemon's needs: a missing field's own error, objects, lenient types. */
+	static const struct agd_field specs2[] = {
+		{ .name = "id", .flags = AGD_FIELD_REQUIRED, .valid = agd_valid_name,
+		  .code = AGD_ERR_INVALID_NAME, .msg = "invalid session name",
+		  .missing_code = AGD_ERR_INVALID_FIELD, .missing_msg = "id: missing" },
+		{ .name = "ev", .type = AGD_FIELD_OBJECT },
+		{ .name = "keep", .type = AGD_FIELD_BOOL, .flags = AGD_FIELD_WRONGABSENT },
+		{ .name = NULL }
+	};
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} more[] = {
+		{ "{}", "invalid_field id: missing" },
+		{ "{\"id\": \"-x\"}", "invalid_name invalid session name" },
+		{ "{\"id\": \"x\", \"ev\": {\"a\": 1}}", "ok {\"id\":\"x\",\"ev\":{\"a\":1}}" },
+		{ "{\"id\": \"x\", \"ev\": 1}", "invalid_field ev: must be an object" },
+		{ "{\"id\": \"x\", \"keep\": 1}", "ok {\"id\":\"x\"}" },
+		{ "{\"id\": \"x\", \"keep\": true}", "ok {\"id\":\"x\",\"keep\":true}" },
+	};
 	size_t	i;
 	char	*r;
 
@@ -331,6 +351,11 @@ test_field(void)
 	}
 	ok(agd_fields_check(specs, NULL, &(struct agd_field_error){ 0 }) == NULL,
 	    "no body: the required field is missing");
+	for (i = 0; i < sizeof more / sizeof more[0]; i++) {
+		r = field_try(specs2, more[i].in);
+		is_str(r, more[i].out, "fields %s", more[i].in);
+		free(r);
+	}
 }
 
 /* The listener: mode 0600, a live socket refused, a stale one replaced, a file kept. */
