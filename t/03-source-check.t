@@ -8,7 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
-use SourceCheck qw(style_problems layer_problems strip_c);
+use SourceCheck qw(style_problems comment_problems layer_problems strip_c);
 use Test::More;
 
 # tree(FILE => TEXT, ...): a new source tree holding these files.
@@ -64,6 +64,21 @@ is_deeply([style_problems($top)], [
 	'lib/long.h:801: 801 lines (at most 800)',
     ], 'each style rule fails a file that breaks it (sorted by file, then rule)')
     or diag(explain([style_problems($top)]));
+
+# --- comments ----------------------------------------------------------------
+
+$top = tree(
+    'daemon/c.h' => "/* The header of c.c. */\n/* Two, under one comment. */\nint in_h(void);\n" .
+	"int in_h2(int,\n    int);\n\nint bare_h(void);\n",
+    'daemon/c.c' => "/* What c.c is for. */\n" . fn('in_h') . fn('in_h2') .
+	"/* Says what it does. */\n" . fn('above') . "static int\nquiet(void)\n{\n}\n" .
+	fn('bare_h') . "/* Not directly above. */\n\n" . fn('bare') . fn('main'));
+is_deeply([comment_problems($top)], [
+	'daemon/c.c:23: bare_h() has no comment (above it or at its prototype)',
+	'daemon/c.c:30: bare() has no comment (above it or at its prototype)',
+    ], 'a non-static function needs a comment above it or at its prototype ' .
+    '(static functions and main do not)')
+    or diag(explain([comment_problems($top)]));
 
 # --- layers ------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ use File::Basename qw(basename);
 use FindBin;
 use Test::More;
 
-our @EXPORT_OK = qw(sources strip_c style_problems layer_of layer_problems check_tree);
+our @EXPORT_OK = qw(sources strip_c style_problems comment_problems layer_of layer_problems
+    check_tree);
 
 # The directories whose .c and .h files the rules cover.
 our @DIRS = qw(daemon fcgi lib);
@@ -100,6 +101,55 @@ sub style_problems {
 		while ($code =~ /\b(strcpy|strcat|sprintf|vsprintf)\s*\(/g) {
 			push @p, sprintf('%s:%d: %s (use snprintf, xasprintf or memcpy with a length)',
 			    $f, line_of($code, $-[0]), $1);
+		}
+	}
+	return by_place(@p);
+}
+
+# 1 if the lines above line $i of @$raw (a declaration or a definition) end a
+# comment: directly ($direct), or above the block of lines it stands in (a
+# header's prototypes under one comment), that is up to a blank line.
+sub commented_above {
+	my ($raw, $i, $direct) = @_;
+	for (my $j = $i - 1; $j >= 0; $j--) {
+		return 1 if $raw->[$j] =~ m{\*/\s*\z};
+		return 0 if $direct || $raw->[$j] =~ /\A\s*\z/;
+	}
+	return 0;
+}
+
+# The rule of comments: every function a .c defines that is not static says
+# what it does and who owns what it takes and returns, in a comment directly
+# above its definition (above its return type) or at its prototype in a .h (a
+# comment there covers the prototypes under it, up to a blank line).
+# This finds those with neither; what a comment says is for the reader to judge.
+sub comment_problems {
+	my ($top) = @_;
+	my (%proto, @p);
+	my @files = sources($top);
+	for my $h (grep { /\.h\z/ } @files) {
+		my $text = slurp("$top/$h");
+		my @raw = split /\n/, $text, -1;
+		my @code = split /\n/, strip_c($text), -1;
+		for my $i (0 .. $#code) {
+			while ($code[$i] =~ /\b([A-Za-z_]\w*)\s*\(/g) {
+				$proto{$1} = 1 if commented_above(\@raw, $i, 0);
+			}
+		}
+	}
+	for my $f (grep { /\.c\z/ } @files) {
+		my $text = slurp("$top/$f");
+		my @raw = split /\n/, $text, -1;
+		my @code = split /\n/, strip_c($text), -1;
+		for my $i (1 .. $#code) {
+			# tmux style: the return type on its own line, the name at column 0.
+			next unless $code[$i] =~ /\A([A-Za-z_]\w*)\s*\(/;
+			my ($name, $prev) = ($1, $code[$i - 1]);
+			next if $prev =~ /;\s*\z/ || $prev =~ /\A\s*\z/ || $prev =~ /\bstatic\b/ ||
+			    $prev =~ /[{}]\s*\z/ || $name eq 'main';
+			next if $proto{$name} || commented_above(\@raw, $i - 1, 1);
+			push @p, sprintf('%s:%d: %s() has no comment (above it or at its prototype)',
+			    $f, $i + 1, $name);
 		}
 	}
 	return by_place(@p);
