@@ -186,7 +186,8 @@ ws_parse_upgrade(const char *req, const struct agd_conf *conf, struct ws_upgrade
 		}
 		if (!agd_valid_name(name))
 			return (fail(f, 400, "invalid_name", "invalid session name"));
-		strcpy(u->name, name);
+		/* A valid name fits: at most AGD_NAME_MAX bytes. */
+		memcpy(u->name, name, strlen(name) + 1);
 	}
 	if (q != NULL) {
 		if ((rc = query_u64(q, "since", &u->since)) == -1)
