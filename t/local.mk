@@ -23,10 +23,6 @@ AGD_T_TESTS = \
 	t/50-two-stacks.t
 
 TESTS += $(AGD_T_TESTS)
-# The style and layer rules hold only once the refactor of issue 11 is done:
-# until then they are expected to fail (an XPASS, when they pass, fails make
-# check: then delete this line and they are mandatory).
-XFAIL_TESTS = t/01-style.t
 AM_T_LOG_FLAGS = -I$(srcdir)/t/lib
 
 EXTRA_DIST += \
