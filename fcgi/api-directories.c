@@ -145,6 +145,8 @@ api_directories_list(struct json_object *arr, int fd, const char *path,
 		    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISDIR(sb.st_mode)))
 			continue;
+		if (home_forbidden_entry(fd, path, de->d_name))
+			continue;	/* the state, the agents' settings */
 		if (n == DIRS_MAX) {
 			*truncated = 1;
 			break;
@@ -171,20 +173,6 @@ api_directories_list(struct json_object *arr, int fd, const char *path,
 	return (0);
 }
 
-/* The next root of a blank separated list at *p (advanced past it), or NULL. Caller frees. */
-static char *
-api_directories_next(const char **p)
-{
-	const char	*s = *p, *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (e = s; *e != '\0' && *e != ' ' && *e != '\t'; e++)
-		;
-	*p = e;
-	return (e == s ? NULL : xstrndup(s, (size_t)(e - s)));
-}
-
 static int
 api_directories_exec(struct req *req)
 {
@@ -196,14 +184,13 @@ api_directories_exec(struct req *req)
 
 	if ((v = request_query(req, "hidden")) != NULL)
 		hidden = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
-	list = xstrdup(api.conf->project_roots != NULL ?
-	    api.conf->project_roots : home_root());
+	list = xstrdup(home_project_roots());
 	arr = json_object_new_array();
 	o = json_object_new_object();
 
 	if ((path = request_query(req, "path")) != NULL && *path != '\0') {
 		/* The first root that path is in. */
-		for (p = list; rc == 1 && (root = api_directories_next(&p)) != NULL;) {
+		for (p = list; rc == 1 && (root = home_next_word(&p)) != NULL;) {
 			rc = home_resolve(req, root, path, &hd);
 			free(root);
 			if (rc == -1)
@@ -235,7 +222,7 @@ api_directories_exec(struct req *req)
 	} else {
 		roots = json_object_new_array();
 		json_object_object_add(o, "roots", roots);
-		for (p = list; (root = api_directories_next(&p)) != NULL;) {
+		for (p = list; (root = home_next_word(&p)) != NULL;) {
 			if ((fd = path_root_open(root, &canon)) == -1) {
 				log_debug("project root %s: %s", root,
 				    strerror(errno));

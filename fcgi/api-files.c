@@ -183,6 +183,8 @@ api_files_exec(struct req *req)
 		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
 		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
+		if (home_forbidden_entry(hd.fd, hd.path, de->d_name))
+			continue;	/* the state, credentials, startup files */
 		if (n == FILES_ENTRIES_MAX) {
 			truncated = 1;
 			break;

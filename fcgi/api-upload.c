@@ -4,8 +4,11 @@
  * nothing.
  *
  * The directory is the workingDirectory (or cwd) form field, which must come
- * before the first file, else ?cwd= (older clients); it is the home or below
- * it, or exactly a live session's working directory (home.c). It is resolved
+ * before the first file, else ?cwd= (older clients); it is in a project root,
+ * or exactly the working directory of a live session the caller may change,
+ * and never agentd's state, a deny_paths entry or another user's session's
+ * directory (home_upload_dir). Each file name is checked against the
+ * deny-list too (~/.bashrc is a name in the home). It is resolved
  * once, to a directory fd, when the first file starts: every file is created
  * and renamed relative to that fd, never by path, so swapping a directory on
  * the way for a symlink during the upload changes nothing.
@@ -144,7 +147,7 @@ api_upload_target(struct upload *up)
 	if ((path = up->workdir) == NULL && (path = up->cwd) == NULL)
 		return (api_upload_fail(up, AGD_ERR_INVALID_FIELD, "workingDirectory "
 		    "(or ?cwd=) must come before the files"));
-	if (home_session_dir(up->req, path, &up->dir) == -1) {
+	if (home_upload_dir(up->req, path, &up->dir) == -1) {
 		up->failed = 1;
 		return (-1);
 	}
@@ -203,6 +206,11 @@ api_upload_begin(void *arg, const struct multipart_part *p)
 	}
 	if (api_upload_target(up) == -1)
 		return (-1);
+	if (home_forbidden_entry(up->dir.fd, up->dir.path,
+	    p->filename))
+		return (api_upload_fail(up, AGD_ERR_FORBIDDEN_PATH, "%s: agentd's "
+		    "state, its configuration or a denied path (deny_paths)",
+		    p->filename));
 
 	f = &up->files[up->nfiles];
 	memset(f, 0, sizeof *f);

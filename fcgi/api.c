@@ -521,7 +521,7 @@ main(int argc, char **argv)
 	conf_path = agd_conf_path(conf_opt, api.home);
 	if ((api.conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("%s", cause);
-	free(conf_path);
+	api.conf_path = conf_path;
 	xasprintf(&api.db_path, "%s/agentd.db", api.home);
 	api.ctl_path = agd_ctl_path(api.home);
 	xasprintf(&api.sessions_dir, "%s/sessions", api.home);
@@ -547,5 +547,6 @@ main(int argc, char **argv)
 	free(api.ctl_path);
 	free(api.db_path);
 	free(api.home);
+	free(api.conf_path);
 	return (0);
 }

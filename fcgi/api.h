@@ -27,6 +27,7 @@ struct agd_field;
 /* Process-wide settings, fixed before the workers fork. */
 struct api_global {
 	char		*home;		/* HOME */
+	char		*conf_path;	/* the configuration file, or NULL */
 	char		*db_path;	/* HOME/agentd.db */
 	char		*ctl_path;	/* HOME/run/ctl.sock */
 	char		*sessions_dir;	/* HOME/sessions */
@@ -219,6 +220,11 @@ int	home_resolve(struct req *, const char *root, const char *path,
 int	home_open(struct req *, const char *path, struct home_dir *);
 int	home_session_dir(struct req *, const char *path, struct home_dir *);
 int	home_reply_errno(struct req *, int err, const char *path);
+char	*home_next_word(const char **p);
+const char *home_project_roots(void);
+int	home_forbidden(const char *path);
+int	home_forbidden_entry(int fd, const char *dirpath, const char *name);
+int	home_upload_dir(struct req *, const char *path, struct home_dir *);
 void	home_dir_close(struct home_dir *);
 
 /*

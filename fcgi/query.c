@@ -35,7 +35,7 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
 	[Q_WORKERS] = "SELECT ended IS NULL, count(*) FROM sessions"
 	    " WHERE parent_id = ? GROUP BY ended IS NULL",
-	[Q_LIVE_DIRS] = "SELECT working_directory FROM sessions"
+	[Q_LIVE_DIRS] = "SELECT working_directory, creator FROM sessions"
 	    " WHERE ended IS NULL",
 	[Q_SESSION_DIFF] = "SELECT working_directory, base_commit,"
 	    " coalesce(machine, 'local') FROM sessions"

@@ -31,6 +31,15 @@
 	" differ; What to sustain; What to improve; Open work (branch, last commit," \
 	" files changed, what is unfinished). Do not run tools."
 
+/*
+ * What the utility endpoints never write nor list by default: credentials, the agents'
+ * own settings and hooks, and the shell's startup files (each runs code on its own).
+ */
+#define CONF_DENY_PATHS \
+	"~/.ssh ~/.gnupg ~/.claude ~/.claude.json ~/.codex ~/.openclaw ~/.bashrc" \
+	" ~/.profile ~/.bash_profile ~/.bash_login ~/.bash_logout ~/.zshrc ~/.zprofile" \
+	" ~/.zshenv ~/.config/git ~/.gitconfig"
+
 static const char *mode_names[AGD_MODE_COUNT] = {
 	"default", "acceptEdits", "bypassPermissions"
 };
@@ -254,6 +263,25 @@ conf_abs_path(const char *v)
 	return (v[0] == '/' && strpbrk(v, " \t") == NULL ? 0 : -1);
 }
 
+/* Blank separated words, each an absolute path, "~" or "~/..." (the home). */
+static int
+conf_home_list(const char *v)
+{
+	const char	*p = v;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return (0);
+		if (*p != '/' && (p[0] != '~' || (p[1] != '/' && p[1] != ' ' &&
+		    p[1] != '\t' && p[1] != '\0')))
+			return (-1);
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+	}
+}
+
 /* An absolute path, or "" (the default). */
 static int
 conf_abs_or_empty(const char *v)
@@ -337,6 +365,8 @@ static const struct conf_key conf_keys[] = {
 	  "the home the directory browser starts in, if not ours" },
 	{ "project_roots", CONF_STRING, CONF(project_roots), 0, 0, 0, NULL, conf_abs_list,
 	  NULL, "where sessions may work (blank separated), if not the home" },
+	{ "deny_paths", CONF_STRING, CONF(deny_paths), 0, 0, 0, NULL, conf_home_list,
+	  CONF_DENY_PATHS, "what runs things: never written, nor listed, through the API" },
 	{ "debrief_long_minutes", CONF_INT, CONF(debrief_long_minutes), 0, 1000000, 0, NULL,
 	  NULL, "45", "a session this long gets an after-action review" },
 	{ "debrief_long_turns", CONF_INT, CONF(debrief_long_turns), 0, 1000000, 0, NULL,

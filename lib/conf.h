@@ -45,6 +45,7 @@ struct agd_conf {
 	int		 ws_max_viewers;
 	char		*home_root;		/* NULL: the home of the uid we run as */
 	char		*project_roots;		/* blank separated; NULL: the home */
+	char		*deny_paths;		/* blank separated, "~/" is the home */
 	int		 debrief_long_minutes;	/* a session this long gets an AAR */
 	int		 debrief_long_turns;
 	int		 debrief_long_events;

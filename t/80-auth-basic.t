@@ -8,6 +8,7 @@ use lib "$FindBin::Bin/lib";
 use AgentdTest;
 use WSClient;
 use MIME::Base64 qw(encode_base64);
+use File::Temp ();
 use Test::More;
 
 AgentdTest->require_stack;
@@ -91,9 +92,13 @@ ok(@m && WSClient::tty_bytes($m[-1]) =~ /bob-typed/, "bob's input reaches his ag
 $ws->close;
 
 # Uploads are written by agentd-fcgi itself: the operator role there too, audited.
+# (Into a session of bob's outside HOME: agentd's state is never written.)
+my $updir = File::Temp::tempdir('agentd-up-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+($s) = create_as('bob', name => 'b4', workingDirectory => $updir);
+is($s, 201, 'bob creates b4 to upload into');
 my $b = 'agentdtestboundary';
 my $mp = "--$b\r\nContent-Disposition: form-data; name=\"workingDirectory\"\r\n\r\n"
-    . $t->workdir . "\r\n--$b\r\nContent-Disposition: form-data; name=\"file\";"
+    . $updir . "\r\n--$b\r\nContent-Disposition: form-data; name=\"file\";"
     . " filename=\"up.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--$b--\r\n";
 ($s) = $t->post('/api/agents/upload', $mp, as('alice'),
     'Content-Type' => "multipart/form-data; boundary=$b");
@@ -124,7 +129,7 @@ ok(seen('bob', 'session.create', 'b2', 403), 'audit: bob refused bypassPermissio
 ok(seen('bob', 'session.delete', 'c1', 403), "audit: bob refused deleting carol's session");
 ok(seen('carol', 'session.delete', 'b1', 200), 'audit: carol deleted b1');
 ok(seen('bob', 'session.message', 'b1', 200), 'audit: bob messaged b1');
-ok(seen('bob', 'files.upload', $t->workdir, 200), 'audit: bob uploaded');
+ok(seen('bob', 'files.upload', $updir, 200), 'audit: bob uploaded');
 ok(!grep({ $_->{user} eq 'carol' && $_->{session} eq 'a2' } @e), 'audit: no forged carol');
 my ($row) = grep { $_->{user} eq 'carol' && $_->{action} eq 'session.delete' } @e;
 is($row->{role}, 'admin', 'audit rows carry the role');
