@@ -193,7 +193,14 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	log_init("agentd", debug || getenv("AGENTD_DEBUG") != NULL);
-	agentd_home = agd_home(opt_home);
+	if ((agentd_home = agd_home(opt_home)) == NULL) {
+		fprintf(stderr, "agentd: no home directory: give -H or AGENTD_HOME\n");
+		exit(1);
+	}
+	if (agd_home_check(agentd_home, &cause) == -1) {
+		fprintf(stderr, "agentd: %s\n", cause);
+		exit(1);
+	}
 	if (argc == 1 && strcmp(argv[0], "shutdown") == 0)
 		return (agentd_shutdown_client(agentd_home));
 	if (argc == 2 && strcmp(argv[0], "hook") == 0)

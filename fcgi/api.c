@@ -517,7 +517,15 @@ main(int argc, char **argv)
 		usage();
 	log_init("agentd-fcgi", debug);
 
-	api.home = agd_home(home_opt);
+	if ((api.home = agd_home(home_opt)) == NULL) {
+		fprintf(stderr, "agentd-fcgi: no home directory: give -H or "
+		    "AGENTD_HOME\n");
+		exit(1);
+	}
+	if (agd_home_check(api.home, &cause) == -1) {
+		fprintf(stderr, "agentd-fcgi: %s\n", cause);
+		exit(1);
+	}
 	conf_path = agd_conf_path(conf_opt, api.home);
 	if ((api.conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("%s", cause);

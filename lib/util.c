@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,6 +59,7 @@ agd_mkdirs(const char *path, int mode)
 char *
 agd_home(const char *opt)
 {
+	struct passwd	*pw;
 	const char	*e;
 	char		*p;
 
@@ -68,10 +71,44 @@ agd_home(const char *opt)
 		xasprintf(&p, "%s/agentd", e);
 		return (p);
 	}
-	if ((e = getenv("HOME")) == NULL || *e == '\0')
-		e = "/tmp";
+	/* Not /tmp: whoever made /tmp/.local first would own our state. */
+	if ((e = getenv("HOME")) == NULL || *e != '/') {
+		if ((pw = getpwuid(getuid())) == NULL || pw->pw_dir == NULL ||
+		    pw->pw_dir[0] != '/')
+			return (NULL);
+		e = pw->pw_dir;
+	}
 	xasprintf(&p, "%s/.local/state/agentd", e);
 	return (p);
+}
+
+int
+agd_home_check(const char *home, char **cause)
+{
+	struct stat	sb;
+
+	if (stat(home, &sb) == -1) {
+		if (errno == ENOENT)
+			return (0);	/* we make it, 0700 */
+		xasprintf(cause, "state directory %s: %s", home, strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "state directory %s: not a directory", home);
+		return (-1);
+	}
+	if (sb.st_uid != geteuid()) {
+		xasprintf(cause, "state directory %s: owned by uid %lu, not by us "
+		    "(uid %lu): its configuration would run programs as us", home,
+		    (unsigned long)sb.st_uid, (unsigned long)geteuid());
+		return (-1);
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		xasprintf(cause, "state directory %s: group- or other-writable "
+		    "(mode %04o): chmod go-w it", home, (unsigned)(sb.st_mode & 07777));
+		return (-1);
+	}
+	return (0);
 }
 
 char *

@@ -12,8 +12,18 @@ void		 agd_iso8601(time_t, char *buf, size_t len);
 uint64_t	 agd_now_ms(void);
 /* mkdir -p with mode; 0 or -1 with errno. */
 int		 agd_mkdirs(const char *path, int mode);
-/* The state directory: -H value if given, else $AGENTD_HOME, else the XDG default. Caller frees. */
+/*
+ * The state directory: -H value if given, else $AGENTD_HOME, else the XDG default
+ * ($XDG_STATE_HOME/agentd, else ~/.local/state/agentd with the home from $HOME or,
+ * when unset, the password database). Caller frees; NULL if there is no home.
+ */
 char		*agd_home(const char *opt);
+/*
+ * 0 if the state directory may be trusted: missing (it is made 0700), or a directory
+ * owned by our effective uid and not group- or other-writable. Else -1 with *cause
+ * (the caller frees it).
+ */
+int		 agd_home_check(const char *home, char **cause);
 /* Resolve the config path (may return NULL: embedded defaults). Caller frees. */
 char		*agd_conf_path(const char *opt, const char *home);
 /* Set O_NONBLOCK and FD_CLOEXEC; 0 or -1. */
