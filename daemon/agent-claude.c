@@ -110,9 +110,10 @@ claude_settings(struct session *s)
 		json_object_object_add(hooks, events[i], arr);
 	}
 	json_object_object_add(set, "hooks", hooks);
-	/* The caller chose bypassPermissions: no second confirmation. */
-	json_object_object_add(set, "skipDangerousModePermissionPrompt",
-	    json_object_new_boolean(1));
+	/* The caller chose bypassPermissions: no second confirmation (only then). */
+	if (s->mode == AGD_MODE_BYPASS)
+		json_object_object_add(set, "skipDangerousModePermissionPrompt",
+		    json_object_new_boolean(1));
 	free(cmd);
 	return (set);
 }

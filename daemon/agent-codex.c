@@ -14,6 +14,7 @@
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* The first line of a rollout (its session_meta, with the cwd) fits in this. */
@@ -50,15 +51,53 @@ const struct agent_kind agent_codex = {
 	.ready = codex_ready
 };
 
+/*
+ * s as a TOML basic string, quotes included: '"' and '\\' escaped, control
+ * characters as \\uXXXX. Caller frees; NULL if s is not UTF-8.
+ */
+static char *
+codex_toml_string(const char *s)
+{
+	const unsigned char	*p;
+	char			*out;
+	size_t			 len = strlen(s), n = 0;
+
+	if (!agd_utf8_valid(s, len))
+		return (NULL);
+	out = xmalloc(len * 6 + 3);
+	out[n++] = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)*p;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(out + n, 7, "\\u%04x", *p);
+			n += 6;
+		} else
+			out[n++] = (char)*p;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return (out);
+}
+
 static void
 codex_prepare(struct session *s, struct agent *a, char ***argvp)
 {
-	char	**argv = *argvp, *trust;
+	char	**argv = *argvp, *trust, *key;
 	int	  argc = 0;
 
 	(void)a;
-	/* The caller chose the folder: trust it for this run only (-c, no file). */
-	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
+	/*
+	 * The caller chose the folder: trust it for this run only (-c, no file).
+	 * The key is a TOML basic string, escaped; codex splits -c at its first
+	 * '=', so a folder with one in its name is not trusted this way (its
+	 * dialog is answered, or not, by the screen rules).
+	 */
+	if (strchr(s->cwd, '=') != NULL || (key = codex_toml_string(s->cwd)) == NULL)
+		return;
+	xasprintf(&trust, "projects.%s.trust_level=\"trusted\"", key);
+	free(key);
 	while (argv[argc] != NULL)
 		argc++;
 	argv = xreallocarray(argv, (size_t)argc + 3, sizeof *argv);

@@ -394,6 +394,8 @@ static void __attribute__((noreturn))
 exec_agent(const char *dir, char **argv, const sigset_t *mask)
 {
 	agd_fork_child(mask);
+	/* The daemon's 077 is for its state: the agent's files are the user's. */
+	umask(AGD_AGENT_UMASK);
 	/* The agent draws on our PTY, whatever terminal the daemon was started from. */
 	setenv("TERM", "xterm-256color", 1);
 	if (chdir(dir) == -1) {

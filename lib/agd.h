@@ -24,6 +24,8 @@
 #define AGD_EUNAVAIL		-8
 
 #define AGD_NAME_MAX		64		/* ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ */
+/* An agent's umask: the files it makes in its working directory are the user's, readable. */
+#define AGD_AGENT_UMASK		022
 #define AGD_BODY_MAX		(1024 * 1024)	/* REST request body */
 #define AGD_COMMENT_MAX		(16 * 1024)	/* completion comment */
 #define AGD_MESSAGE_MAX		(256 * 1024)	/* message / prompt text */

@@ -719,12 +719,50 @@ list_match(const char *list, const char *word, size_t len)
 	return (0);
 }
 
+/*
+ * 1 if host (len bytes) is one of the blank separated names, case-insensitively;
+ * a label "*" matches exactly one label (never a dot), so "agentd.*" takes
+ * agentd.lan but not agentd.attacker.net, and "*.example.com" one level below.
+ */
+static int
+host_match(const char *list, const char *host, size_t len)
+{
+	const char	*p = list, *e, *pl, *ple, *hl, *hle, *hend = host + len;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		/* Label by label: both run out together, or no match. */
+		for (pl = p, hl = host; pl < e && hl <= hend; pl = ple + 1, hl = hle + 1) {
+			if ((ple = memchr(pl, '.', (size_t)(e - pl))) == NULL)
+				ple = e;
+			if ((hle = memchr(hl, '.', (size_t)(hend - hl))) == NULL)
+				hle = hend;
+			if (ple - pl == 1 && *pl == '*') {
+				if (hle == hl)
+					break;
+			} else if (ple - pl != hle - hl ||
+			    strncasecmp(pl, hl, (size_t)(ple - pl)) != 0)
+				break;
+			if (ple == e || hle == hend) {
+				if (ple == e && hle == hend && e > p)
+					return (1);
+				break;
+			}
+		}
+		p = e;
+	}
+	return (0);
+}
+
 int
 agd_conf_host_allowed(const struct agd_conf *conf, const char *host, size_t len)
 {
 	const char	*l, *colon;
 
-	if (list_match(conf->allowed_hosts, host, len))
+	if (host_match(conf->allowed_hosts, host, len))
 		return (1);
 	/* The host part of AGENTD_LISTEN (address:port, [v6]:port). */
 	if ((l = getenv("AGENTD_LISTEN")) != NULL && *l != '\0') {

@@ -5,10 +5,22 @@
 #include "agd.h"
 #include "valid.h"
 
+/*
+ * Names the REST routes spell as literal path segments where a session's name
+ * goes (/api/agents/sessions/NAME): a session so named could be created but never
+ * read nor deleted.
+ */
+static const char *valid_reserved[] = { "dispatch-worker" };
+
 int
 agd_valid_name(const char *s)
 {
 	size_t	i;
+
+	for (i = 0; s != NULL && i < sizeof valid_reserved / sizeof valid_reserved[0]; i++) {
+		if (strcmp(s, valid_reserved[i]) == 0)
+			return (0);
+	}
 
 	if (s == NULL || !isalnum((unsigned char)s[0]) || (s[0] & 0x80))
 		return (0);

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-/* 1 if s matches ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ */
+/* 1 if s matches ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ and is no route's literal segment */
 int	agd_valid_name(const char *s);
 /* 1 if s is one of success|failure|partial|cancelled */
 int	agd_valid_completion(const char *s);

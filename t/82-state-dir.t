@@ -23,13 +23,14 @@ sub run {
 	if ($pid == 0) {
 		open(STDERR, '>&', \*STDOUT);
 		open(STDIN, '<', '/dev/null');
+		setpgrp(0, 0);	# a program that wrongly starts is killed whole
 		delete @ENV{grep { /^AGENTD_/ } keys %ENV};
 		for my $k (keys %$env) {
 			if (defined $env->{$k}) { $ENV{$k} = $env->{$k} } else { delete $ENV{$k} }
 		}
 		exec(@argv) or POSIX::_exit(127);
 	}
-	local $SIG{ALRM} = sub { kill 'KILL', $pid };
+	local $SIG{ALRM} = sub { kill 'KILL', -$pid };
 	alarm 20;
 	local $/;
 	my $out = <$fh> // '';

@@ -227,6 +227,23 @@ write_file(const char *path, const char *text, const char *mode)
 	fclose(f);
 }
 
+/* The whole of a small file; caller frees. NULL if it cannot be read. */
+static char *
+file_text(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	buf = xmalloc(65536);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return (buf);
+}
+
 static struct session *
 session_new(const char *name, const char *type)
 {
@@ -377,6 +394,10 @@ test_claude(void)
 	    argv_has(argv, "--settings"), "claude: --session-id and --settings added");
 	xasprintf(&path, "%s/claude-settings.json", s->dir);
 	ok(stat(path, &sb) == 0 && sb.st_size > 0, "claude: settings file written");
+	line = file_text(path);
+	ok(line != NULL && strstr(line, "skipDangerousModePermissionPrompt") == NULL,
+	    "claude: default mode: the bypass confirmation is not skipped");
+	free(line);
 	free(path);
 	is_str(persisted, "starting", "claude: stored as starting");
 
@@ -573,6 +594,27 @@ test_claude_nohooks(void)
 	session_done(s);
 }
 
+/* Claude Code in bypassPermissions: its settings skip the second confirmation. */
+static void
+test_claude_bypass(void)
+{
+	struct session	*s = session_new("c3", "claude");
+	char		**argv = argv_of("claude --permission-mode bypassPermissions");
+	char		*path, *text;
+
+	s->mode = AGD_MODE_BYPASS;
+	test_reset();
+	agent_attach(s, &argv, 0);
+	xasprintf(&path, "%s/claude-settings.json", s->dir);
+	text = file_text(path);
+	ok(text != NULL && strstr(text, "\"skipDangerousModePermissionPrompt\":true") != NULL,
+	    "claude: bypassPermissions: the confirmation is skipped");
+	free(text);
+	free(path);
+	agd_argv_free(argv);
+	session_done(s);
+}
+
 /* Codex CLI: the rollout JSONL and the screen (approvals). */
 
 static void
@@ -590,6 +632,22 @@ test_codex(void)
 	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
 	ok(argv_has(argv, "-c") && argv_has(argv, trust), "codex: the folder trusted");
 	free(trust);
+	/* A folder name cannot add TOML of its own to the key. */
+	free(s->cwd);
+	s->cwd = xstrdup("/tmp/a\".sandbox_mode=\"danger-full-access\\");
+	argv2 = argv_of("codex");
+	s->agent->kind->prepare(s, s->agent, &argv2);
+	ok(!argv_has(argv2, "-c"), "codex: a folder with '=' is not trusted by -c");
+	agd_argv_free(argv2);
+	s->cwd[strlen(s->cwd) - 1] = '\0';
+	*strchr(s->cwd, '=') = '-';
+	argv2 = argv_of("codex");
+	s->agent->kind->prepare(s, s->agent, &argv2);
+	ok(argv_has(argv2, "projects.\"/tmp/a\\\".sandbox_mode-\\\"danger-full-access\"."
+	    "trust_level=\"trusted\""), "codex: the trust key is an escaped TOML string");
+	agd_argv_free(argv2);
+	free(s->cwd);
+	xasprintf(&s->cwd, "%s/work", root);
 
 	screen_show(s, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
 	is_str(typed, "\r", "codex: trust dialog answered");
@@ -786,6 +844,7 @@ main(int argc, char **argv)
 	test_plain();
 	test_claude();
 	test_claude_nohooks();
+	test_claude_bypass();
 	test_codex();
 	test_openclaw();
 

@@ -44,6 +44,8 @@ test_names(void)
 	ok(!agd_valid_name("a/b"), "slash refused");
 	ok(!agd_valid_name("a b"), "space refused");
 	ok(!agd_valid_name("\xc3\xa9t\xc3\xa9"), "non-ASCII refused");
+	ok(!agd_valid_name("dispatch-worker") && agd_valid_name("dispatch-worker2"),
+	    "a route's literal segment is reserved");
 	ok(agd_valid_completion("partial") && !agd_valid_completion("done"),
 	    "completion statuses");
 }
@@ -82,6 +84,8 @@ agd_conf_default_agents(struct agd_conf *c)
 
 	agd_conf_agent_default(c, "fake", argv);
 }
+
+static struct agd_conf *conf_text(const char *, char **);
 
 static void
 test_conf(void)
@@ -131,6 +135,18 @@ test_conf(void)
 	    "unknown setting refused: %s", cause ? cause : "");
 	free(cause);
 	unlink(path);
+
+	c = conf_text("allowed_hosts = localhost agentd.* *.example.com ::1\n", &cause);
+	ok(c != NULL, "allowed_hosts with wildcards");
+#define HOST_OK(h)	agd_conf_host_allowed(c, h, strlen(h))
+	ok(HOST_OK("localhost") && HOST_OK("LOCALHOST") && HOST_OK("::1"), "exact names");
+	ok(HOST_OK("agentd.lan") && HOST_OK("a.example.com"), "a * label takes one label");
+	ok(!HOST_OK("agentd.attacker.net") && !HOST_OK("agentd") && !HOST_OK("agentd.") &&
+	    !HOST_OK("x.y.example.com") && !HOST_OK("example.com") && !HOST_OK("localhost.") &&
+	    !HOST_OK("localhostx") && !HOST_OK("evil.com.example"),
+	    "a * label is never a prefix nor several labels");
+#undef HOST_OK
+	agd_conf_free(c);
 
 	is_int(agd_mode_parse("dangerouslySkipPermissions"), AGD_MODE_BYPASS,
 	    "older alias of bypassPermissions");
