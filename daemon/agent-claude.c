@@ -41,6 +41,8 @@ const struct agent_kind agent_claude = {
 	.name = "claude",
 	.rules = "claude-2.1",
 	.install_hint = "npm install -g @anthropic-ai/claude-code",
+	.skills_user = ".claude/skills",
+	.skills_project = ".claude/skills",
 	.argv = {
 		"claude --permission-mode default",
 		"claude --permission-mode acceptEdits",

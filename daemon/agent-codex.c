@@ -35,6 +35,7 @@ const struct agent_kind agent_codex = {
 	.name = "codex",
 	.rules = "codex-0.171",
 	.install_hint = "npm install -g @openai/codex",
+	.skills_user = ".codex/skills",
 	.argv = {
 		"codex --no-daemon -a on-request -s workspace-write",
 		"codex --no-daemon -a on-request -s workspace-write",

@@ -47,6 +47,12 @@ struct agent_kind {
 	const char	*allow_keys;	/* keys that answer an approval box; NULL: none */
 	const char	*deny_keys;
 	const char	*approval_box;	/* on screen while an approval waits; NULL: none */
+	/*
+	 * Where it loads skills from, blank-separated, relative to the home and to a
+	 * project's directory (NULL: none); published for GET /api/agents/skills.
+	 */
+	const char	*skills_user;
+	const char	*skills_project;
 
 	/* At create: add launch arguments to *argv (may replace the array); make priv. */
 	void		(*prepare)(struct session *, struct agent *, char ***argv);

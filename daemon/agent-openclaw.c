@@ -42,6 +42,7 @@ const struct agent_kind agent_openclaw = {
 	.name = "openclaw",
 	.rules = "openclaw-2026.9",
 	.install_hint = "npm install -g openclaw, which needs Node.js 24",
+	.skills_user = ".openclaw/skills",
 	.argv = {
 		"openclaw tui --local",
 		"openclaw tui --local",

@@ -243,6 +243,7 @@ main(int argc, char **argv)
 	if ((agentd_db = agd_db_open(path, 1, &cause)) == NULL)
 		fatalx("%s", cause);
 	free(path);
+	agent_kinds_publish();
 
 	xasprintf(&path, "%s/run/ws.sock", agentd_home);
 	ws_init(path);

@@ -268,6 +268,9 @@ void		 persist_agent(int64_t id, const char *status, const char *source,
 void		 persist_debrief(int64_t id, const char *kind, const char *source,
 		    const char *report, const char *created, const char *path);
 void		 persist_debriefing(int64_t id, int on);
+void		 persist_agent_kinds_clear(void);
+void		 persist_agent_kind(const char *name, const char *skills_user,
+		    const char *skills_project);
 void		 persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff,
 		    int64_t *in, int64_t *out, int64_t *cread, int64_t *cwrite, double *cost);
 void		 persist_audit(const char *user, const char *role, const char *action,

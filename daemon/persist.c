@@ -382,6 +382,34 @@ persist_debriefing(int64_t id, int on)
 	persist_step(st, __func__);
 }
 
+/* Forget the published agent kinds (at start, before publishing them anew). */
+void
+persist_agent_kinds_clear(void)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("DELETE FROM agent_kinds");
+	persist_step(st, __func__);
+}
+
+/* Publish one agent kind for agentd-fcgi; the strings are copied (NULL: none). */
+void
+persist_agent_kind(const char *name, const char *skills_user, const char *skills_project)
+{
+	static sqlite3_stmt	*st;
+
+	if (st == NULL)
+		st = persist_prepare("INSERT INTO agent_kinds (name, skills_user,"
+		    " skills_project) VALUES (?, ?, ?)");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, skills_user != NULL ? skills_user : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, skills_project != NULL ? skills_project : "", -1,
+	    SQLITE_TRANSIENT);
+	persist_step(st, __func__);
+}
+
 /* What an agent adapter knows (daemon/agent.c). */
 void
 persist_agent(int64_t id, const char *status, const char *source, const char *since,

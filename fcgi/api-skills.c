@@ -52,7 +52,19 @@ struct skills_scan {
 	int			 count;		/* skills listed */
 };
 
+/* An agent kind's row of agent_kinds: name, user and project skill directories. */
+#define SKILLS_KIND_NAME	0
+#define SKILLS_KIND_USER	1
+#define SKILLS_KIND_PROJECT	2
+#define SKILLS_KINDS_MAX	32	/* the daemon knows a handful; more is not ours */
+struct skills_kind {
+	char	*col[3];
+};
+
 static int	api_skills_exec(struct req *);
+static int	api_skills_kinds(struct req *, struct skills_kind *);
+static void	api_skills_kinds_free(struct skills_kind *, int);
+static void	api_skills_dirs(struct skills_scan *, const char *);
 static void	api_skills_dir(struct skills_scan *, const char *, int);
 static void	api_skills_one(struct skills_scan *, const char *,
 		    const char *);
@@ -368,24 +380,76 @@ api_skills_dir(struct skills_scan *sc, const char *rel, int depth)
 	free(names);
 }
 
+/*
+ * Scan the blank-separated directories of dirs (relative to sc->rootfd) for the
+ * agent named sc->agent.
+ */
+static void
+api_skills_dirs(struct skills_scan *sc, const char *dirs)
+{
+	char	*copy, *p, *w;
+
+	copy = xstrdup(dirs);
+	for (p = copy; (w = strsep(&p, " \t")) != NULL;) {
+		if (*w != '\0')
+			api_skills_dir(sc, w, SKILLS_DEPTH - 1);
+	}
+	free(copy);
+}
+
+/*
+ * The agent kinds the daemon published (sql/0005-agent-kinds.sql): name and skill
+ * directories, at most SKILLS_KINDS_MAX. Returns the count, or -1 (error replied).
+ */
+static int
+api_skills_kinds(struct req *req, struct skills_kind *kinds)
+{
+	sqlite3_stmt	*st;
+	char		*cause;
+	int		 n = 0, rc, i;
+
+	if ((st = query_stmt(Q_AGENT_KINDS, &cause)) == NULL) {
+		query_reply_error(req, cause);
+		return (-1);
+	}
+	while ((rc = query_step(st, &cause)) == 1 && n < SKILLS_KINDS_MAX) {
+		for (i = 0; i < 3; i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+
+			kinds[n].col[i] = xstrdup(t != NULL ? (const char *)t : "");
+		}
+		n++;
+	}
+	query_done(st);
+	if (rc == -1) {
+		api_skills_kinds_free(kinds, n);
+		query_reply_error(req, cause);
+		return (-1);
+	}
+	return (n);
+}
+
+static void
+api_skills_kinds_free(struct skills_kind *kinds, int n)
+{
+	int	i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 3; j++)
+			free(kinds[i].col[j]);
+	}
+}
+
 static int
 api_skills_exec(struct req *req)
 {
-	static const struct {
-		const char	*rel;
-		const char	*agent;
-	} user_dirs[] = {
-		{ ".claude/skills", "claude" },
-		{ ".codex/skills", "codex" },
-		{ ".openclaw/skills", "openclaw" },
-	};
+	struct skills_kind	 kinds[SKILLS_KINDS_MAX];
 	struct skills_scan	 sc;
 	struct home_dir		 hd;
 	struct json_object	*o;
 	const char		*cwd;
 	char			*canon;
-	size_t			 i;
-	int			 homefd;
+	int			 homefd, nkinds, i;
 
 	memset(&sc, 0, sizeof sc);
 	hd.fd = -1;
@@ -393,14 +457,18 @@ api_skills_exec(struct req *req)
 	if ((cwd = request_query(req, "cwd")) != NULL && *cwd != '\0' &&
 	    home_session_dir(req, cwd, &hd) == -1)
 		return (0);
+	if ((nkinds = api_skills_kinds(req, kinds)) == -1) {
+		home_dir_close(&hd);
+		return (0);
+	}
 	sc.arr = json_object_new_array();
 	if ((homefd = path_root_open(home_root(), &canon)) != -1) {
 		sc.rootfd = homefd;
 		sc.rootpath = canon;
 		sc.scope = "user";
-		for (i = 0; i < sizeof user_dirs / sizeof user_dirs[0]; i++) {
-			sc.agent = user_dirs[i].agent;
-			api_skills_dir(&sc, user_dirs[i].rel, SKILLS_DEPTH - 1);
+		for (i = 0; i < nkinds; i++) {
+			sc.agent = kinds[i].col[SKILLS_KIND_NAME];
+			api_skills_dirs(&sc, kinds[i].col[SKILLS_KIND_USER]);
 		}
 		close(homefd);
 		free(canon);
@@ -410,10 +478,13 @@ api_skills_exec(struct req *req)
 		sc.rootfd = hd.fd;
 		sc.rootpath = hd.path;
 		sc.scope = "project";
-		sc.agent = "claude";
-		api_skills_dir(&sc, ".claude/skills", SKILLS_DEPTH - 1);
+		for (i = 0; i < nkinds; i++) {
+			sc.agent = kinds[i].col[SKILLS_KIND_NAME];
+			api_skills_dirs(&sc, kinds[i].col[SKILLS_KIND_PROJECT]);
+		}
 		home_dir_close(&hd);
 	}
+	api_skills_kinds_free(kinds, nkinds);
 	o = json_object_new_object();
 	json_object_object_add(o, "skills", sc.arr);
 	json_object_object_add(o, "truncated", json_object_new_boolean(

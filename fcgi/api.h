@@ -163,6 +163,7 @@ enum query_id {
 	Q_WORKER_LIST,
 	Q_LIVE_DIRS,
 	Q_SESSION_DIFF,
+	Q_AGENT_KINDS,
 	Q__COUNT
 };
 sqlite3_stmt *query_stmt(enum query_id, char **cause);

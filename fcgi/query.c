@@ -54,6 +54,8 @@ static const char *query_sql[Q__COUNT] = {
 	    " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
 	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid"
 	    " FROM sessions AS s WHERE ended IS NULL ORDER BY id",
+	[Q_AGENT_KINDS] = "SELECT name, skills_user, skills_project FROM agent_kinds"
+	    " ORDER BY rowid",
 	[Q_WORKER_LIST] = AGD_SESSION_SELECT
 	    " WHERE parent_id = ? AND role = 'worker' ORDER BY id"
 };
