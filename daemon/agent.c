@@ -420,17 +420,6 @@ agent_kinds_configure(struct agd_conf *conf)
 		agd_conf_agent_default(conf, agent_kinds[i]->name, agent_kinds[i]->argv);
 }
 
-void
-agent_kinds_publish(void)
-{
-	const struct agent_kind	*k;
-	size_t			 i;
-
-	persist_agent_kinds_clear();
-	for (i = 0; (k = agent_kinds[i]) != NULL; i++)
-		persist_agent_kind(k->name, k->skills_user, k->skills_project);
-}
-
 const char *
 agent_install_hint(const char *prog)
 {

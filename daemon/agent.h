@@ -24,8 +24,6 @@ struct agd_conf;
 
 /* Add to conf the built-in command lines of every kind no [agent NAME] section defines. */
 void	agent_kinds_configure(struct agd_conf *);
-/* Publish every kind (name, skill directories) in SQLite for agentd-fcgi. */
-void	agent_kinds_publish(void);
 /* How to install the program prog (by its basename), or NULL if no kind runs it. */
 const char *agent_install_hint(const char *prog);
 /*

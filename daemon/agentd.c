@@ -18,6 +18,7 @@
 #include <git2.h>
 
 #include "agent.h"
+#include "agent-kind.h"
 #include "agentd.h"
 #include "db.h"
 #include "json.h"
@@ -49,6 +50,21 @@ usage(void)
 	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home]"
 	    " [shutdown | hook NAME | link NAME up|down [REASON]]\n");
 	exit(1);
+}
+
+/*
+ * Publish every agent kind (name, skill directories) in SQLite, so agentd-fcgi
+ * knows them without a list of its own (sql/0005-agent-kinds.sql).
+ */
+static void
+agentd_publish_kinds(void)
+{
+	const struct agent_kind	*k;
+	size_t			 i;
+
+	persist_agent_kinds_clear();
+	for (i = 0; (k = agent_kinds[i]) != NULL; i++)
+		persist_agent_kind(k->name, k->skills_user, k->skills_project);
 }
 
 static void
@@ -243,7 +259,7 @@ main(int argc, char **argv)
 	if ((agentd_db = agd_db_open(path, 1, &cause)) == NULL)
 		fatalx("%s", cause);
 	free(path);
-	agent_kinds_publish();
+	agentd_publish_kinds();
 
 	xasprintf(&path, "%s/run/ws.sock", agentd_home);
 	ws_init(path);
