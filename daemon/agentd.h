@@ -243,6 +243,11 @@ int		 spawn_holder(struct session *, char **argv, pid_t *holder, char **cause);
 /* persist.c: every SQLite write of the daemon */
 sqlite3_stmt	*persist_prepare(const char *sql);
 int		 persist_step(sqlite3_stmt *, const char *what);
+/* Bind parameters 1.. from the arguments by fmt's letters: s string, i int, I int64, d double. */
+void		 persist_bind(sqlite3_stmt *, const char *fmt, ...);
+/* Prepare sql into *stp once, bind by fmt (as persist_bind), step: 0, or -1 logged. */
+int		 persist_exec(sqlite3_stmt **, const char *what, const char *sql,
+		    const char *fmt, ...);
 int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
 		    int rows, char **cause);

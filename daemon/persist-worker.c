@@ -3,6 +3,7 @@
  * branch, worktree, machine, base), and how its worktree ended. Like persist.c,
  * each change is one short autocommit statement; only the daemon writes.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,31 +79,33 @@ persist_worktree_end(int64_t id, const char *state, const char *reason)
 int
 persist_worker_load(int64_t id, struct worker_rec *w)
 {
+	/* The text columns of the SELECT below, in order, and where each goes. */
+	static const size_t	 text[] = {
+		offsetof(struct worker_rec, name), offsetof(struct worker_rec, role),
+		offsetof(struct worker_rec, branch), offsetof(struct worker_rec, worktree),
+		offsetof(struct worker_rec, machine), offsetof(struct worker_rec, issue_url),
+		offsetof(struct worker_rec, base_commit), offsetof(struct worker_rec, repo),
+		offsetof(struct worker_rec, base_branch),
+		offsetof(struct worker_rec, worktree_state)
+	};
 	static sqlite3_stmt	*st;
+	size_t			 i;
 	int			 rc = -1;
 
 	if (st == NULL)
-		st = persist_prepare("SELECT name, role, coalesce(parent_id, 0), branch,"
-		    " worktree, machine, issue_url, coalesce(issue_number, 0),"
-		    " base_commit, repo, base_branch, worktree_state, ended IS NOT NULL"
+		st = persist_prepare("SELECT name, role, branch, worktree, machine,"
+		    " issue_url, base_commit, repo, base_branch, worktree_state,"
+		    " coalesce(parent_id, 0), coalesce(issue_number, 0), ended IS NOT NULL"
 		    " FROM sessions WHERE id = ?");
 	memset(w, 0, sizeof *w);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		w->id = id;
-		w->name = pw_col(st, 0);
-		w->role = pw_col(st, 1);
-		w->parent_id = sqlite3_column_int64(st, 2);
-		w->branch = pw_col(st, 3);
-		w->worktree = pw_col(st, 4);
-		w->machine = pw_col(st, 5);
-		w->issue_url = pw_col(st, 6);
-		w->issue_number = sqlite3_column_int64(st, 7);
-		w->base_commit = pw_col(st, 8);
-		w->repo = pw_col(st, 9);
-		w->base_branch = pw_col(st, 10);
-		w->worktree_state = pw_col(st, 11);
-		w->ended = sqlite3_column_int(st, 12);
+		for (i = 0; i < sizeof text / sizeof text[0]; i++)
+			*(char **)((char *)w + text[i]) = pw_col(st, (int)i);
+		w->parent_id = sqlite3_column_int64(st, (int)i);
+		w->issue_number = sqlite3_column_int64(st, (int)i + 1);
+		w->ended = sqlite3_column_int(st, (int)i + 2);
 		rc = 0;
 	}
 	sqlite3_reset(st);

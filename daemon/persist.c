@@ -5,6 +5,7 @@
  */
 #include <sys/wait.h>
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +44,63 @@ persist_step(sqlite3_stmt *st, const char *what)
 }
 
 static void
+persist_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int	i;
+
+	for (i = 1; *fmt != '\0'; fmt++, i++) {
+		switch (*fmt) {
+		case 's':
+			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC);
+			break;
+		case 'i':
+			sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 'I':
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			sqlite3_bind_double(st, i, va_arg(ap, double));
+			break;
+		default:
+			fatalx("%s: bad format letter %c", __func__, *fmt);
+		}
+	}
+}
+
+/*
+ * Bind the parameters of st from 1 on, one argument per letter of fmt: 's' a
+ * string (const char *, NULL binds NULL; not copied, so it must outlive the step),
+ * 'i' an int, 'I' an int64_t, 'd' a double.
+ */
+void
+persist_bind(sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	persist_vbind(st, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * One write: prepare sql into *stp the first time (kept for the daemon's life),
+ * bind the arguments by fmt (as persist_bind) and step it. 0, or -1 logged as what.
+ */
+int
+persist_exec(sqlite3_stmt **stp, const char *what, const char *sql, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (*stp == NULL)
+		*stp = persist_prepare(sql);
+	va_start(ap, fmt);
+	persist_vbind(*stp, fmt, ap);
+	va_end(ap);
+	return (persist_step(*stp, what));
+}
+
+static void
 now_iso(char *buf, size_t len)
 {
 	agd_iso8601(time(NULL), buf, len);
@@ -65,16 +123,8 @@ persist_insert(const char *name, const char *type, const char *cwd, const char *
 		    " creator, cols, rows, last_activity)"
 		    " VALUES (?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?)");
 	now_iso(ts, sizeof ts);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, cwd, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, prompt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, creator, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, cols);
-	sqlite3_bind_int(st, 9, rows);
-	sqlite3_bind_text(st, 10, ts, -1, SQLITE_STATIC);
+	persist_bind(st, "sssssssiis", name, type, cwd, mode, prompt, ts, creator, cols,
+	    rows, ts);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		xasprintf(cause, "cannot record session: %s", sqlite3_errmsg(agentd_db));
 		sqlite3_reset(st);
@@ -112,11 +162,8 @@ persist_running(struct session *s)
 		st = persist_prepare("UPDATE sessions SET status = ?, pid = ?,"
 		    " pgid = ? WHERE id = ?");
 	/* An agent's adapter says when it is ready; a plain program runs. */
-	sqlite3_bind_text(st, 1, s->agent != NULL ? "starting" : "running", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, s->pid);
-	sqlite3_bind_int(st, 3, s->pid);
-	sqlite3_bind_int64(st, 4, s->id);
+	persist_bind(st, "siiI", s->agent != NULL ? "starting" : "running", (int)s->pid,
+	    (int)s->pid, s->id);
 	persist_step(st, __func__);
 }
 
@@ -160,15 +207,10 @@ persist_event(int64_t id, uint64_t seq, const char *ts, const char *type,
 		up = persist_prepare("UPDATE sessions SET last_seq = ?, last_activity = ?"
 		    " WHERE id = ?");
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	sqlite3_bind_text(st, 3, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
+	persist_bind(st, "IIss", id, (int64_t)seq, ts, type);
 	sqlite3_bind_text(st, 5, json, (int)len, SQLITE_STATIC);
 	persist_step(st, __func__);
-	sqlite3_bind_int64(up, 1, (sqlite3_int64)seq);
-	sqlite3_bind_text(up, 2, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(up, 3, id);
+	persist_bind(up, "IsI", (int64_t)seq, ts, id);
 	persist_step(up, __func__);
 }
 
@@ -179,14 +221,10 @@ persist_progress(struct session *s)
 	static sqlite3_stmt	*st;
 	char			 ts[32];
 
-	if (st == NULL)
-		st = persist_prepare("UPDATE sessions SET last_seq = ?, last_activity = ?"
-		    " WHERE id = ?");
 	now_iso(ts, sizeof ts);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->seq);
-	sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, s->id);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "UPDATE sessions SET last_seq = ?, last_activity = ?"
+	    " WHERE id = ?",
+	    "IsI", (int64_t)s->seq, ts, s->id);
 	s->flags &= ~SESSION_DIRTY;
 }
 
@@ -196,11 +234,8 @@ persist_reset(struct session *s)
 {
 	static sqlite3_stmt	*st;
 
-	if (st == NULL)
-		st = persist_prepare("UPDATE sessions SET reset_seq = ? WHERE id = ?");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->reset_seq);
-	sqlite3_bind_int64(st, 2, s->id);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "UPDATE sessions SET reset_seq = ? WHERE id = ?",
+	    "II", (int64_t)s->reset_seq, s->id);
 }
 
 /* s's terminal size (cols, rows). */
@@ -209,12 +244,8 @@ persist_resize(struct session *s)
 {
 	static sqlite3_stmt	*st;
 
-	if (st == NULL)
-		st = persist_prepare("UPDATE sessions SET cols = ?, rows = ? WHERE id = ?");
-	sqlite3_bind_int(st, 1, s->cols);
-	sqlite3_bind_int(st, 2, s->rows);
-	sqlite3_bind_int64(st, 3, s->id);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "UPDATE sessions SET cols = ?, rows = ? WHERE id = ?",
+	    "iiI", s->cols, s->rows, s->id);
 }
 
 /* Store a completion; *changed says whether it differs from the stored one. */
@@ -231,9 +262,7 @@ persist_complete(int64_t id, const char *status, const char *comment, int *chang
 		up = persist_prepare("UPDATE sessions SET completion_status = ?,"
 		    " completion_comment = ?, completed_at = ? WHERE id = ?");
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, comment, -1, SQLITE_STATIC);
+	persist_bind(st, "Iss", id, status, comment);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -335,19 +364,10 @@ persist_audit(const char *user, const char *role, const char *action,
 	static sqlite3_stmt	*st;
 	char			 ts[32];
 
-	if (st == NULL)
-		st = persist_prepare("INSERT INTO audit (ts, user, role, action, session,"
-		    " addr, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	now_iso(ts, sizeof ts);
-	sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, session, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, status);
-	sqlite3_bind_text(st, 8, detail, -1, SQLITE_STATIC);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "INSERT INTO audit (ts, user, role, action, session,"
+	    " addr, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssssssis", ts, user, role, action, session, addr, status, detail);
 }
 
 /* A debrief's report, stored (debrief.c); every string is the caller's. */
@@ -357,16 +377,9 @@ persist_debrief(int64_t id, const char *kind, const char *source, const char *re
 {
 	static sqlite3_stmt	*st;
 
-	if (st == NULL)
-		st = persist_prepare("INSERT INTO debriefs (session_id, kind, source,"
-		    " report, created, path) VALUES (?, ?, ?, ?, ?, ?)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, report, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, created, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "INSERT INTO debriefs (session_id, kind, source,"
+	    " report, created, path) VALUES (?, ?, ?, ?, ?, ?)",
+	    "Isssss", id, kind, source, report, created, path);
 }
 
 /* Session id is being debriefed (on 1), or no longer (0). */
@@ -375,11 +388,8 @@ persist_debriefing(int64_t id, int on)
 {
 	static sqlite3_stmt	*st;
 
-	if (st == NULL)
-		st = persist_prepare("UPDATE sessions SET debriefing = ? WHERE id = ?");
-	sqlite3_bind_int(st, 1, on);
-	sqlite3_bind_int64(st, 2, id);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "UPDATE sessions SET debriefing = ? WHERE id = ?",
+	    "iI", on, id);
 }
 
 /* Forget the published agent kinds (at start, before publishing them anew). */
@@ -419,28 +429,13 @@ persist_agent(int64_t id, const char *status, const char *source, const char *si
 {
 	static sqlite3_stmt	*st;
 
-	if (st == NULL)
-		st = persist_prepare("UPDATE sessions SET status = ?, status_source = ?,"
-		    " status_since = ?, phase = ?, pending_approval = ?, last_tool = ?,"
-		    " agent_session = ?, transcript_path = ?, transcript_offset = ?,"
-		    " input_tokens = ?, output_tokens = ?, cache_read_tokens = ?,"
-		    " cache_write_tokens = ?, cost_usd = ? WHERE id = ? AND ended IS NULL");
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, phase, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, pending, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, last_tool, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, tpath, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, toff);
-	sqlite3_bind_int64(st, 10, in);
-	sqlite3_bind_int64(st, 11, out);
-	sqlite3_bind_int64(st, 12, cread);
-	sqlite3_bind_int64(st, 13, cwrite);
-	sqlite3_bind_double(st, 14, cost);
-	sqlite3_bind_int64(st, 15, id);
-	persist_step(st, __func__);
+	persist_exec(&st, __func__, "UPDATE sessions SET status = ?, status_source = ?,"
+	    " status_since = ?, phase = ?, pending_approval = ?, last_tool = ?,"
+	    " agent_session = ?, transcript_path = ?, transcript_offset = ?,"
+	    " input_tokens = ?, output_tokens = ?, cache_read_tokens = ?,"
+	    " cache_write_tokens = ?, cost_usd = ? WHERE id = ? AND ended IS NULL",
+	    "ssssssssIIIIIdI", status, source, since, phase, pending, last_tool, uuid,
+	    tpath, toff, in, out, cread, cwrite, cost, id);
 }
 
 /* Back after a restart: what the adapter had. Strings are the caller's. */

@@ -112,13 +112,8 @@ void
 session_notify(struct session *s, enum session_note_type type, uint64_t seq,
     const void *data, size_t len)
 {
-	struct session_note	 n;
+	struct session_note	 n = { .type = type, .seq = seq, .data = data, .len = len };
 
-	memset(&n, 0, sizeof n);
-	n.type = type;
-	n.seq = seq;
-	n.data = data;
-	n.len = len;
 	session_notify_note(s, &n);
 }
 
