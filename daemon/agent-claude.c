@@ -249,12 +249,14 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 	int	busy = strstr(text, "esc to interrupt") != NULL;
 
 	/*
-	 * Dialogs the API call already answered: the caller chose the folder (trust
-	 * it) and the mode (accept bypass). Move the cursor to that option, and
-	 * confirm once the screen shows it selected (the TUI may redraw in between).
+	 * Start dialogs the API call already answered: the creator chose the folder
+	 * (trust it) and the mode (accept bypass, in bypassPermissions only). Only
+	 * while starting, once each: move the cursor to that option, and confirm
+	 * once the screen shows it selected (the TUI may redraw in between).
 	 */
-	if (agent_choose(s, text, "No, exit", "Yes, I trust this folder", "trust") ||
-	    agent_choose(s, text, "No, exit", "Yes, I accept", "bypass_permissions"))
+	if (agent_choose(s, text, "No, exit", "Yes, I trust this folder",
+	    AGENT_DIALOG_TRUST) ||
+	    agent_choose(s, text, "No, exit", "Yes, I accept", AGENT_DIALOG_BYPASS))
 		return;
 	if (a->status == AGENT_STARTING && !busy && strstr(text, "for shortcuts") != NULL)
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);

@@ -270,10 +270,12 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	char			*line;
 	int			 busy = strstr(text, "esc to interrupt") != NULL;
 
+	/* The start dialog: the creator chose the folder (only while starting, once). */
 	if (strstr(text, "Trust this folder") != NULL &&
-	    strstr(text, "Trust and continue") != NULL) {
+	    strstr(text, "Trust and continue") != NULL &&
+	    agent_dialog_may(s, AGENT_DIALOG_TRUST)) {
 		if (agent_answer(s, "\r", NULL))
-			agent_dialog(s, "trust");
+			agent_dialog(s, AGENT_DIALOG_TRUST);
 		return;
 	}
 	if (a->status == AGENT_STARTING && !busy &&

@@ -308,25 +308,41 @@ agent_selected(const char *text, const char *option)
 }
 
 int
-agent_choose(struct session *s, const char *text, const char *other,
-    const char *want, const char *which)
+agent_dialog_may(struct session *s, int dialog)
 {
-	if (strstr(text, other) == NULL || strstr(text, want) == NULL)
+	struct agent	*a = s->agent;
+
+	if (a->status != AGENT_STARTING || a->started_up || (a->dialogs & dialog) ||
+	    a->pending != NULL || a->approve_keys != NULL)
+		return (0);
+	if (dialog == AGENT_DIALOG_BYPASS && s->mode != AGD_MODE_BYPASS)
+		return (0);
+	return (1);
+}
+
+int
+agent_choose(struct session *s, const char *text, const char *other,
+    const char *want, int dialog)
+{
+	if (strstr(text, other) == NULL || strstr(text, want) == NULL ||
+	    !agent_dialog_may(s, dialog))
 		return (0);
 	if (agent_selected(text, want)) {
 		if (agent_answer(s, "\r", NULL))
-			agent_dialog(s, which);
+			agent_dialog(s, dialog);
 	} else
 		agent_answer(s, "\x1b[B", NULL);
 	return (1);
 }
 
 void
-agent_dialog(struct session *s, const char *which)
+agent_dialog(struct session *s, int dialog)
 {
 	struct json_object	*o = json_object_new_object();
 
-	json_object_object_add(o, "dialog", json_object_new_string(which));
+	s->agent->dialogs |= dialog;
+	json_object_object_add(o, "dialog", json_object_new_string(
+	    dialog == AGENT_DIALOG_TRUST ? "trust" : "bypass_permissions"));
 	json_object_object_add(o, "answer", json_object_new_string("accepted"));
 	agent_event(s, "dialog", o, NULL, "screen");
 }

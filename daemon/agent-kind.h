@@ -124,6 +124,8 @@ struct agent {
 	int64_t			 in, out, cread, cwrite;
 	double			 cost;
 	uint64_t		 answered_ms;	/* last keys sent to a dialog */
+	int			 dialogs;	/* AGENT_DIALOG_* answered (once each) */
+	int			 started_up;	/* left starting once, or adopted: no dialogs */
 	struct event		*keys_ev;	/* keys to send a moment later */
 	char			*keys_later;
 };
@@ -181,18 +183,29 @@ char	*agent_uuid(void);
 void	agent_approval_asked(struct session *, const char *tool, struct json_object *input,
 	    struct json_object *raw, const char *via);
 /* Answering the agent's own dialogs, for the screen rules. */
+/* The start dialogs agentd answers (bits of a->dialogs). */
+#define AGENT_DIALOG_TRUST	0x1	/* folder trust: the cwd the creator chose */
+#define AGENT_DIALOG_BYPASS	0x2	/* the bypassPermissions confirmation */
+/*
+ * 1 if the start dialog (AGENT_DIALOG_*) may be answered now: the session is still
+ * starting (never past its first ready, never re-adopted), the dialog was not
+ * answered yet, no approval is open, and the session's mode implies it (the bypass
+ * confirmation only in bypassPermissions).
+ */
+int	agent_dialog_may(struct session *, int dialog);
 /*
  * Type now, then later (may be NULL) a moment after, as a person would. 0 if a
  * recent answer is still being processed (nothing sent).
  */
 int	agent_answer(struct session *, const char *now, const char *later);
-/* A dialog agentd answered as the API call asked: emit the dialog event. */
-void	agent_dialog(struct session *, const char *which);
+/* A start dialog (AGENT_DIALOG_*) agentd answered: mark it, emit the dialog event. */
+void	agent_dialog(struct session *, int dialog);
 /*
- * A selection dialog showing both options: walk the cursor to want and confirm it
- * (then the dialog event which). 1 if the dialog is on screen, 0 if not.
+ * A start dialog (AGENT_DIALOG_*) showing both options, and agent_dialog_may:
+ * walk the cursor to want and confirm it once. 1 if the dialog is on screen and
+ * may be answered (keys sent or not), 0 otherwise.
  */
 int	agent_choose(struct session *, const char *text, const char *other,
-	    const char *want, const char *which);
+	    const char *want, int dialog);
 
 #endif

@@ -84,6 +84,8 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		return;
 	if (a->status != status)
 		agd_iso8601(time(NULL), a->since, sizeof a->since);
+	if (status != AGENT_STARTING)
+		a->started_up = 1;	/* the start dialogs are past */
 	a->status = status;
 	a->source = source;
 	a->phase = phase;
@@ -466,9 +468,11 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	s->agent = a;
 	if (!adopted && k->prepare != NULL)
 		k->prepare(s, a, argvp);
-	if (adopted)
+	if (adopted) {
+		a->started_up = 1;	/* it started before the restart: no dialogs */
 		persist_agent_load(s->id, &a->uuid, &a->records, &a->roff, &a->in,
 		    &a->out, &a->cread, &a->cwrite, &a->cost);
+	}
 	event_add(a->poll_ev, &tv);
 	if (!adopted)
 		agent_persist(s);

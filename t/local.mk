@@ -16,6 +16,7 @@ AGD_T_TESTS = \
 	t/22-host-origin.t \
 	t/23-agent-start.t \
 	t/24-rest-busy.t \
+	t/26-screen-dialogs.t \
 	t/25-machines-cache.t \
 	t/30-restart.t \
 	t/40-ctl.t \

@@ -415,10 +415,26 @@ test_claude(void)
 	    "claude: dialog event");
 	is_str(path_str(event_nth("dialog", 0), "agent", NULL), "claude",
 	    "claude: events name the agent");
+	s->agent->answered_ms = 0;
+	test_reset();
+	screen_show(s, "Do you trust the files in this folder?\n"
+	    "  1. No, exit\n\xe2\x9d\xaf 2. Yes, I trust this folder\n");
+	is_str(typed, "", "claude: trust dialog answered once only");
+	screen_show(s, "Bypass Permissions mode\n"
+	    "  1. No, exit\n\xe2\x9d\xaf 2. Yes, I accept\n");
+	is_str(typed, "", "claude: bypass dialog in default mode: no key pressed");
 
 	screen_show(s, "\xe2\x94\x80\xe2\x94\x80\n\xe2\x9d\xaf \n"
 	    "\xe2\x8f\xb8 manual mode on \xc2\xb7 ? for shortcuts\n");
 	is_str(last_status(), "idle/screen", "claude: composer on screen: idle");
+	s->agent->answered_ms = 0;
+	s->agent->dialogs = 0;
+	test_reset();
+	screen_show(s, "Do you trust the files in this folder?\n"
+	    "\xe2\x9d\xaf 1. No, exit\n  2. Yes, I trust this folder\n");
+	is_str(typed, "", "claude: trust dialog text once idle: no key pressed");
+	screen_show(s, "\xe2\x94\x80\xe2\x94\x80\n\xe2\x9d\xaf \n"
+	    "\xe2\x8f\xb8 manual mode on \xc2\xb7 ? for shortcuts\n");
 	is_int(idles, 1, "claude: idle told to debrief");
 
 	/* A message is typed when ready, then Enter a moment later. */
@@ -611,6 +627,9 @@ test_claude_bypass(void)
 	    "claude: bypassPermissions: the confirmation is skipped");
 	free(text);
 	free(path);
+	screen_show(s, "Bypass Permissions mode\n"
+	    "  1. No, exit\n\xe2\x9d\xaf 2. Yes, I accept\n");
+	is_str(typed, "\r", "claude: bypassPermissions: its confirmation answered");
 	agd_argv_free(argv);
 	session_done(s);
 }
@@ -649,12 +668,24 @@ test_codex(void)
 	free(s->cwd);
 	xasprintf(&s->cwd, "%s/work", root);
 
+	ok(s->agent->status == AGENT_STARTING, "codex: the trust dialog while starting");
 	screen_show(s, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
 	is_str(typed, "\r", "codex: trust dialog answered");
 	is_str(path_str(event_nth("dialog", 0), "dialog", NULL), "trust", "codex: dialog");
 	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n"
 	    "\xe2\x86\x90 for agents \xc2\xb7 ? for shortcuts\n");
 	is_str(last_status(), "idle/screen", "codex: composer: idle");
+	/* The same words once started (idle, then in a turn) press nothing. */
+	s->agent->answered_ms = 0;
+	s->agent->dialogs = 0;
+	test_reset();
+	screen_show(s, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
+	is_str(typed, "", "codex: trust dialog text once idle: no key pressed");
+	agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
+	screen_show(s, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
+	is_str(typed, "", "codex: trust dialog text during a turn: no key pressed");
+	ok(event_nth("dialog", 0) == NULL, "codex: no dialog event after the start");
+	agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
 
 	test_reset();
 	screen_show(s, "\xe2\x80\xa2 Running echo hi > out.txt\n"
