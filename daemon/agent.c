@@ -389,6 +389,9 @@ agent_session_note(struct session *s, const struct session_note *n, void *arg)
 	case SESSION_NOTE_OUTPUT:
 		agent_output(s, n->data, n->len);
 		break;
+	case SESSION_NOTE_FULL:
+		*n->taken |= agent_queue_full(s);
+		break;
 	case SESSION_NOTE_MESSAGE:
 		*n->taken = agent_submit(s, n->data, n->seq);
 		break;
@@ -529,6 +532,21 @@ agent_submit(struct session *s, const char *text, uint64_t seq)
 		return (0);
 	agent_queue(s, text, seq, 0);
 	return (1);
+}
+
+int
+agent_queue_full(struct session *s)
+{
+	struct qmsg	*m;
+	int		 n = 0;
+
+	if (s->agent == NULL)
+		return (0);
+	TAILQ_FOREACH(m, &s->agent->queue, entry) {
+		if (m->seq != 0)
+			n++;	/* a message; the daemon's own commands are not counted */
+	}
+	return (n >= agentd_conf->message_queue_max);
 }
 
 void

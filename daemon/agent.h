@@ -40,6 +40,11 @@ void	agent_running(struct session *);
 /* Every chunk of terminal output, as recorded. */
 void	agent_output(struct session *, const void *, size_t);
 /*
+ * 1 if s's agent has message_queue_max messages waiting to be typed (a message
+ * then is refused, queue_full: each is an event and memory until delivered).
+ */
+int	agent_queue_full(struct session *);
+/*
  * A message for the agent (recorded as event seq). 1 if the adapter took it (it is
  * delivered when the agent is ready), 0 if the caller should type it directly.
  */

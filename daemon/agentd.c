@@ -23,6 +23,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "sock.h"
 #include "proto.h"
 #include "util.h"
 #include "valid.h"
@@ -236,6 +237,7 @@ main(int argc, char **argv)
 	agent_kinds_configure(agentd_conf);
 	free(conf_path);
 
+	agd_sock_nofile_raise();
 	umask(077);
 	xasprintf(&path, "%s/run/h", agentd_home);
 	if (agd_mkdirs(path, 0700) == -1)

@@ -30,6 +30,7 @@ enum session_note_type {
 	SESSION_NOTE_LAUNCH,	/* about to start: argv (NULL when adopted), adopted */
 	SESSION_NOTE_OUTPUT,	/* terminal output recorded: seq, data, len */
 	SESSION_NOTE_EVENT,	/* an event recorded: seq, data (its JSON text), len */
+	SESSION_NOTE_FULL,	/* may a message come? taken: set to 1 to refuse it */
 	SESSION_NOTE_MESSAGE,	/* a message for the agent: seq, data (text), taken */
 	SESSION_NOTE_RESIZE,	/* the terminal was resized: cols, rows */
 	SESSION_NOTE_ENDING,	/* ending: its last output recorded, no exit event yet */
@@ -45,7 +46,8 @@ struct session_note {
 	int			 rows;
 	char			***argv;	/* LAUNCH: the command, may be appended to */
 	int			 adopted;
-	int			*taken;		/* MESSAGE: set to 1 by who delivers it */
+	int			*taken;		/* MESSAGE: set to 1 by who delivers it;
+						   FULL: by who has no room for one */
 };
 /*
  * The order subscribers are told in, lowest rank first, the same for every
@@ -197,14 +199,23 @@ struct session	*session_create(const char *name, const char *type, const char *c
 		    const struct session_opts *, enum agd_err *code, char **cause);
 /* After a restart: take back every session the store says is live. */
 void		 session_adopt_all(void);
-/* Type [p, p+n) into the terminal (held until the holder is up). Copied. */
-void		 session_input(struct session *, const void *, size_t);
+/*
+ * Type [p, p+n) into the terminal (held until the holder is up). Copied. Returns 0,
+ * or -1 and takes nothing if the input not yet written to the holder would pass
+ * input_queue_bytes (a program that does not read its terminal: AGD_ERR_INPUT_FULL).
+ */
+int		 session_input(struct session *, const void *, size_t);
+/* Bytes of input the daemon holds for s: before the holder is up, and unwritten. */
+size_t		 session_input_queued(struct session *);
 /*
  * Give text to the agent (its adapter queues it, a plain program gets it typed
  * with a carriage return), recorded as a message event from `from`. Both are
- * copied. Returns the event's seq.
+ * copied. Returns 0 and the event's seq in *seq (if not NULL), or -1 with *code
+ * AGD_ERR_QUEUE_FULL (message_queue_max waiting for the agent) or AGD_ERR_INPUT_FULL
+ * (input_queue_bytes): then nothing is recorded.
  */
-uint64_t	 session_message(struct session *, const char *text, const char *from);
+int		 session_message(struct session *, const char *text, const char *from,
+		    uint64_t *seq, enum agd_err *code);
 /* Record n bytes typed by `from`: one input event per burst of one user. */
 void		 session_note_input(struct session *, const char *from, size_t);
 /* Resize the terminal (holder, row, adapter's screen). */

@@ -19,7 +19,11 @@ cmd_session_input_exec(struct ctl_client *c, struct json_object *args)
 	struct session	*s = cmd_session(args);
 	const char	*data = agd_field_string(args, "data", NULL);
 
-	session_input(s, data, strlen(data));
+	if (session_input(s, data, strlen(data)) == -1) {
+		ctl_error(c, AGD_ERR_INPUT_FULL, "the terminal of %s is not reading its input:"
+		    " %zu bytes wait for it", s->name, session_input_queued(s));
+		return;
+	}
 	session_note_input(s, c->user, strlen(data));
 	ctl_reply(c, 200, json_object_new_object());
 }

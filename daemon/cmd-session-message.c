@@ -20,8 +20,17 @@ cmd_session_message_exec(struct ctl_client *c, struct json_object *args)
 	struct session		*s = cmd_session(args);
 	const char		*text = agd_field_string(args, "message", NULL);
 	uint64_t		 seq;
+	enum agd_err		 code;
 
-	seq = session_message(s, text, c->user);
+	if (session_message(s, text, c->user, &seq, &code) == -1) {
+		if (code == AGD_ERR_QUEUE_FULL)
+			ctl_error(c, code, "%d messages wait for the agent of %s already",
+			    agentd_conf->message_queue_max, s->name);
+		else
+			ctl_error(c, code, "the terminal of %s is not reading its input",
+			    s->name);
+		return;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));

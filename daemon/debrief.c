@@ -241,13 +241,18 @@ debrief_fallback(const struct debrief_facts *f, int kind, const char *why)
 /*
  * The agent's answer: its assistant text after the debrief prompt as the agent
  * recorded it (its user_message), not text of an earlier turn that reached the
- * transcript late. Caller frees, or NULL.
+ * transcript late. At most debrief_answer_max bytes (an agent can write without
+ * end; the report is a row, a file and an event): past it the answer is cut, on a
+ * UTF-8 boundary, and says so. Caller frees, or NULL.
  */
 static char *
 debrief_answer(int64_t id, uint64_t after, const char *prompt)
 {
+	struct evbuffer	*b;
 	sqlite3_stmt	*st;
-	char		*out = NULL, *tmp;
+	const char	*text;
+	char		*out = NULL, note[128];
+	size_t		 max = agentd_conf->debrief_answer_max, len, room, total = 0;
 
 	if (sqlite3_prepare_v2(agentd_db, "SELECT json_extract(data, '$.text') FROM"
 	    " events WHERE session_id = ?1 AND type = 'assistant_text' AND seq >"
@@ -258,18 +263,39 @@ debrief_answer(int64_t id, uint64_t after, const char *prompt)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
 	sqlite3_bind_text(st, 3, prompt, -1, SQLITE_STATIC);
+	b = evbuffer_new();
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
 			continue;
-		if (out == NULL)
-			out = xstrdup((const char *)sqlite3_column_text(st, 0));
-		else {
-			xasprintf(&tmp, "%s\n\n%s", out, sqlite3_column_text(st, 0));
-			free(out);
-			out = tmp;
+		text = (const char *)sqlite3_column_text(st, 0);
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		if (total > 0)
+			total += 2;
+		total += len;
+		room = max - evbuffer_get_length(b);
+		if (evbuffer_get_length(b) > 0 && room >= 2) {
+			evbuffer_add(b, "\n\n", 2);
+			room -= 2;
 		}
+		if (len > room) {
+			len = room;
+			while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+				len--;		/* not inside a UTF-8 sequence */
+		}
+		evbuffer_add(b, text, len);
 	}
 	sqlite3_finalize(st);
+	if (total > 0) {
+		len = evbuffer_get_length(b);
+		if (total > len) {
+			snprintf(note, sizeof note, "\n\n[answer cut: %zu of %zu bytes"
+			    " kept (debrief_answer_max)]", len, total);
+			evbuffer_add(b, note, strlen(note));
+		}
+		evbuffer_add(b, "", 1);
+		out = xstrdup((const char *)evbuffer_pullup(b, -1));
+	}
+	evbuffer_free(b);
 	return (out);
 }
 

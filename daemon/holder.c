@@ -341,6 +341,8 @@ pty_read(void)
 		return;
 	/* EIO: every slave is closed; the terminal is done. */
 	pty_done = 1;
+	/* Input for it can go now: else a full queue would stop reading the daemon. */
+	iq.start = iq.len = 0;
 }
 
 static void

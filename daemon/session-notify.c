@@ -167,6 +167,19 @@ session_notify_message(struct session *s, const char *text, uint64_t seq)
 	return (taken);
 }
 
+int
+session_notify_full(struct session *s)
+{
+	struct session_note	n;
+	int			full = 0;
+
+	memset(&n, 0, sizeof n);
+	n.type = SESSION_NOTE_FULL;
+	n.taken = &full;
+	session_notify_note(s, &n);
+	return (full);
+}
+
 void
 session_notify_resize(struct session *s, int cols, int rows)
 {

@@ -160,7 +160,7 @@ session_retire(struct session *s)
 	event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, s, NULL);
 }
 
-static void
+void
 session_send(struct session *s, int type, const void *p, size_t n)
 {
 	uint8_t	hdr[HP_HDR];
@@ -323,7 +323,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 		    s->pid, (unsigned long long)s->hoff);
 	}
 	if ((n = evbuffer_get_length(s->pending)) > 0) {
-		session_send(s, HP_INPUT, evbuffer_pullup(s->pending, -1), n);
+		session_send_input(s, evbuffer_pullup(s->pending, -1), n);
 		evbuffer_drain(s->pending, n);
 	}
 	if (s->flags & SESSION_KILLING) {
@@ -581,43 +581,6 @@ fail:
 }
 
 void
-session_input(struct session *s, const void *p, size_t n)
-{
-	const uint8_t	*b = p;
-	size_t		 chunk;
-
-	if (s->hbev == NULL || !s->resumed) {
-		evbuffer_add(s->pending, p, n);
-		return;
-	}
-	while (n > 0) {
-		chunk = n > HP_DATA_MAX ? HP_DATA_MAX : n;
-		session_send(s, HP_INPUT, b, chunk);
-		b += chunk;
-		n -= chunk;
-	}
-}
-
-/* Type text into the agent's terminal and submit it; recorded as a message event. */
-uint64_t
-session_message(struct session *s, const char *text, const char *from)
-{
-	struct json_object	*o;
-	uint64_t		 seq;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "text", json_object_new_string(text));
-	json_object_object_add(o, "from", json_object_new_string(from));
-	seq = session_event(s, "message", o);
-	/* An agent's TUI gets it when idle, in order; a plain program at once. */
-	if (!session_notify_message(s, text, seq)) {
-		session_input(s, text, strlen(text));
-		session_input(s, "\r", 1);
-	}
-	return (seq);
-}
-
-void
 session_resize(struct session *s, int cols, int rows)
 {
 	uint8_t	b[4];
@@ -644,6 +607,7 @@ session_kill(struct session *s)
 	if (s->hbev != NULL && s->resumed) {
 		hp_put32(g, (uint32_t)agentd_conf->kill_grace_ms);
 		session_send(s, HP_KILL, g, sizeof g);
+		session_kill_stuck(s);
 		return;
 	}
 	if (s->hbev != NULL)

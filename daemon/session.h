@@ -1,8 +1,8 @@
 /*
  * What the files of the session subsystem share among themselves - session.c (the
- * lifecycle and the holder), session-record.c (output and events) and
- * session-notify.c (subscribers) - and no other file uses. The rest of the daemon
- * sees sessions through agentd.h.
+ * lifecycle and the holder), session-input.c (input and messages), session-record.c
+ * (output and events) and session-notify.c (subscribers) - and no other file
+ * uses. The rest of the daemon sees sessions through agentd.h.
  */
 #ifndef AGENTD_SESSION_H
 #define AGENTD_SESSION_H
@@ -11,6 +11,20 @@
 #include <stdint.h>
 
 #include "agentd.h"
+
+/* session.c */
+/* Send the holder a message of type with payload [p, p+n) (copied); none without one. */
+void	session_send(struct session *, int type, const void *p, size_t n);
+
+/* session-input.c */
+/* Send [p, p+n) as HP_INPUT frames of at most HP_DATA_MAX (a holder's limit is HP_MAX). */
+void	session_send_input(struct session *, const uint8_t *p, size_t n);
+/*
+ * s is being killed: drop input held for it and, if the holder has not taken what
+ * was sent (so not the kill either), SIGTERM the agent's group, SIGKILL after
+ * kill_grace_ms.
+ */
+void	session_kill_stuck(struct session *);
 
 /* session-record.c */
 /*
@@ -31,6 +45,8 @@ void	session_notify(struct session *, enum session_note_type, uint64_t seq,
 void	session_notify_launch(struct session *, char ***argv);
 /* Offer text (event seq) to the subscribers: 1 if one delivers it (an adapter). */
 int	session_notify_message(struct session *, const char *text, uint64_t seq);
+/* 1 if a subscriber (the adapter, its queue full) would refuse a message now. */
+int	session_notify_full(struct session *);
 /* The terminal is now cols x rows. */
 void	session_notify_resize(struct session *, int cols, int rows);
 /* s is being freed: tell SESSION_NOTE_FREED and drop every subscription. */

@@ -10,6 +10,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "sock.h"
 #include "ws.h"
 
 /* Connections the kernel holds for us before we accept them. */
@@ -19,15 +20,36 @@ static int		 ws_listen_fd = -1;
 static struct event	*ws_listen_ev;
 static struct event	*ws_ping_ev;
 
+/* Out of descriptors a moment ago: watch the listener again (lib/sock.h). */
+static void
+ws_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (ws_listen_ev != NULL)
+		event_add(ws_listen_ev, NULL);
+}
+
 static void
 ws_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
-	int	fd;
+	struct timeval	tv;
+	int		fd, ms;
 
 	(void)what;
 	(void)arg;
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+	if ((fd = agd_sock_accept(lfd, SOCK_NONBLOCK, &ms)) == -1) {
+		if (ms == 0)
+			return;
+		/* The listener stays readable: watching it now would spin the loop. */
+		log_warn("ws: accept (paused %d ms)", ms);
+		event_del(ws_listen_ev);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		event_base_once(agentd_base, -1, EV_TIMEOUT, ws_accept_resume_cb, NULL, &tv);
 		return;
+	}
 	if (ws_client_count() >= agentd_conf->ws_max_viewers) {
 		close(fd);
 		return;

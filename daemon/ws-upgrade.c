@@ -123,13 +123,14 @@ ws_upgrade(struct ws_client *v)
 	if (ws_upgrade_session(v, &u, &id) == -1 ||
 	    ws_upgrade_authorize(v, &u, id) == -1)
 		return;
+	if (ws_user_full(v)) {
+		ws_http_error(v, 429, "too_many_connections", "too many connections of"
+		    " this user (ws_max_per_user)");
+		return;
+	}
 
 	/* Where this viewer starts. */
-	if (u.has_since)
-		v->cursor = u.since;
-	else
-		v->cursor = agd_seqlog_tail_start(v->dir, v->s != NULL ? v->s->reset_seq : 0,
-		    agentd_conf->ws_replay_bytes);
+	v->cursor = u.has_since ? u.since : ws_replay_start(v);
 
 	snprintf(keyguid, sizeof keyguid, "%s%s", u.key, WS_GUID);
 	SHA1((unsigned char *)keyguid, strlen(keyguid), sha);

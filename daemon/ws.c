@@ -173,6 +173,7 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 {
 	struct ws_msg	m;
 	struct ws_fail	f;
+	enum agd_err	code;
 
 	if (ws_parse_msg(p, n, &m, &f) == -1) {
 		ws_queue_error(v, f.code, f.msg);
@@ -189,14 +190,21 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 	}
 	switch (m.type) {
 	case WS_MSG_INPUT:
-		session_input(v->s, m.data, m.len);
+		if (session_input(v->s, m.data, m.len) == -1) {
+			ws_queue_error(v, agd_err_word(AGD_ERR_INPUT_FULL),
+			    "the terminal is not reading its input");
+			break;
+		}
 		session_note_input(v->s, v->user, m.len);
 		break;
 	case WS_MSG_RESIZE:
 		session_resize(v->s, m.cols, m.rows);
 		break;
 	case WS_MSG_MESSAGE:
-		session_message(v->s, m.data, v->user);
+		if (session_message(v->s, m.data, v->user, NULL, &code) == -1)
+			ws_queue_error(v, agd_err_word(code), code == AGD_ERR_QUEUE_FULL ?
+			    "too many messages wait for the agent" :
+			    "the terminal is not reading its input");
 		break;
 	}
 out:
@@ -428,6 +436,29 @@ int
 ws_client_count(void)
 {
 	return (ws_count);
+}
+
+int
+ws_user_full(struct ws_client *v)
+{
+	struct ws_client	*o;
+	int			 n = 0;
+
+	TAILQ_FOREACH(o, &ws_clients, entry) {
+		if (o != v && o->user != NULL && strcmp(o->user, v->user) == 0)
+			n++;
+	}
+	return (n >= agentd_conf->ws_max_per_user);
+}
+
+uint64_t
+ws_replay_start(struct ws_client *v)
+{
+	/* A live session's log knows its tail; an ended one's is read once. */
+	if (v->s != NULL && v->s->log.fd != -1)
+		return (agd_seqlog_tail(&v->s->log, v->s->reset_seq,
+		    agentd_conf->ws_replay_bytes));
+	return (agd_seqlog_tail_start(v->dir, 0, agentd_conf->ws_replay_bytes));
 }
 
 void

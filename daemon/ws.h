@@ -121,6 +121,17 @@ struct ws_client *ws_client_new(int fd);
 /* How many connections there are, open or in their handshake. */
 int		 ws_client_count(void);
 /*
+ * 1 if v's user (v->user set) has ws_max_per_user other connections: one user
+ * cannot take every one of ws_max_viewers (answered 429 too_many_connections).
+ */
+int		 ws_user_full(struct ws_client *v);
+/*
+ * The seq after which a viewer that asked for no offset starts: ws_replay_bytes
+ * of recent output, never before the last reset. A live session's from its log's
+ * marks (a few reads, whatever the log's size).
+ */
+uint64_t	 ws_replay_start(struct ws_client *v);
+/*
  * Drop v: it leaves every list and gets no more callbacks at once, and is hung up
  * (without a reset) and freed from the loop, after the callback that dropped it
  * has returned - a caller up the stack (wslay_event_recv, a pump) may still hold

@@ -516,6 +516,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init("agentd-fcgi", debug);
+	agd_sock_nofile_raise();
 
 	if ((api.home = agd_home(home_opt)) == NULL) {
 		fprintf(stderr, "agentd-fcgi: no home directory: give -H or "

@@ -43,6 +43,10 @@ struct agd_conf {
 	uint64_t	 ws_queue_bytes;	/* per viewer: queued past this, it reads the log */
 	int		 ws_ping_ms;		/* ping interval; two missed pongs close */
 	int		 ws_max_viewers;
+	int		 ws_max_per_user;	/* of ws_max_viewers, one user's at most */
+	uint64_t	 input_queue_bytes;	/* input held for a terminal not reading it */
+	int		 message_queue_max;	/* messages waiting for a busy agent */
+	uint64_t	 debrief_answer_max;	/* an agent's debrief answer is cut past this */
 	char		*home_root;		/* NULL: the home of the uid we run as */
 	char		*project_roots;		/* blank separated; NULL: the home */
 	char		*deny_paths;		/* blank separated, "~/" is the home */

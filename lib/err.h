@@ -40,6 +40,9 @@ enum agd_err {
 	AGD_ERR_NOT_A_REPOSITORY,	/* 422: a worker needs a git repository */
 	AGD_ERR_UNKNOWN_MACHINE,	/* 422: no such machine in the configuration */
 	AGD_ERR_TOO_MANY_SESSIONS,	/* 429: max_sessions reached */
+	AGD_ERR_INPUT_FULL,	/* 429: input_queue_bytes waiting for the terminal */
+	AGD_ERR_QUEUE_FULL,	/* 429: message_queue_max waiting for the agent */
+	AGD_ERR_TOO_MANY_CONNECTIONS,	/* 429: ws_max_per_user viewers of this user */
 	AGD_ERR_INTERNAL,	/* 500: our fault */
 	AGD_ERR_MACHINE_UNREACHABLE,	/* 502: ssh to the machine failed */
 	AGD_ERR_REMOTE_FAILED,	/* 502: the remote side failed */

@@ -14,6 +14,12 @@
 
 #define SEQLOG_REC_MAX	(16 * 1024 * 1024)	/* sanity bound on one record */
 /*
+ * The writer marks a record every this many bytes of a file: finding a viewer's
+ * replay start reads up to this much beyond the replay, and the marks of a full
+ * log (64 MiB) take 1024 entries, 32 KiB.
+ */
+#define SEQLOG_MARK_EVERY	(64 * 1024)
+/*
  * The most of an index a reader loads: 256 Ki entries, an entry per 16 KiB of
  * a file of 4 GiB (log_max_bytes is far less); past it the reader seeks less.
  */
@@ -26,20 +32,20 @@ static void	seqlog_idx_add(int, uint64_t *, uint64_t, uint64_t);
 static off_t	seqlog_seek(int, const char *, uint64_t);
 
 /*
- * Walk the record headers of fd from offset 0 with large reads (a log of tiny
- * records must not cost a syscall per record). cb sees each complete record's header
- * and offset. Returns the end of the last complete record.
+ * Walk the record headers of fd from offset start (a record's) with large reads
+ * (a log of tiny records must not cost a syscall per record). cb sees each complete
+ * record's header and offset. Returns the end of the last complete record.
  */
 typedef void (*seqlog_walk_cb)(void *, const struct agd_rec *, off_t);
 
 static off_t
-seqlog_walk(int fd, seqlog_walk_cb cb, void *arg)
+seqlog_walk(int fd, off_t start, seqlog_walk_cb cb, void *arg)
 {
 	struct agd_rec	 r;
 	struct stat	 sb;
 	char		*buf;
 	size_t		 cap = 1024 * 1024, have = 0, pos = 0;
-	off_t		 off = 0, boff = 0;	/* file offset of buf[0] */
+	off_t		 off = start, boff = start;	/* file offset of buf[0] */
 	ssize_t		 n;
 
 	if (fstat(fd, &sb) == -1)
@@ -157,11 +163,35 @@ seqlog_seek(int fd, const char *path, uint64_t since)
 	return (off);
 }
 
+/* The record r at off of a file of l is written: mark it if due (l->next_mark). */
+static void
+seqlog_mark(struct agd_seqlog *l, const struct agd_rec *r, off_t off, int rotated)
+{
+	struct agd_seqlog_mark	*m;
+
+	if ((uint64_t)off >= l->next_mark) {
+		if (l->nmarks == l->capmarks) {
+			l->capmarks = l->capmarks == 0 ? 64 : l->capmarks * 2;
+			l->marks = xreallocarray(l->marks, l->capmarks, sizeof *l->marks);
+		}
+		m = &l->marks[l->nmarks++];
+		m->seq = r->seq;
+		m->tty = l->tty;
+		m->off = off;
+		m->rotated = rotated;
+		l->next_mark = (uint64_t)off + SEQLOG_MARK_EVERY;
+	}
+	if (r->type == AGD_REC_TTY)
+		l->tty += r->len;
+}
+
 struct seqlog_last {
-	uint64_t	seq;
-	uint64_t	hoff;
-	int		idx_fd;		/* the index being rebuilt */
-	uint64_t	idx_next;
+	uint64_t		 seq;
+	uint64_t		 hoff;
+	int			 idx_fd;	/* the index being rebuilt */
+	uint64_t		 idx_next;
+	struct agd_seqlog	*mark;		/* marked as it is read */
+	int			 rotated;
 };
 
 static void
@@ -174,22 +204,25 @@ seqlog_last_cb(void *arg, const struct agd_rec *r, off_t off)
 		l->seq = r->seq;
 	if (r->type == AGD_REC_TTY && r->hoff > l->hoff)
 		l->hoff = r->hoff;
+	seqlog_mark(l->mark, r, off, l->rotated);
 }
 
 /*
  * Scan fd (the log at path) for complete records, rebuilding its index; return
  * the end of the last complete one. With l, the index stays open to append to
  * (l->idx_fd, -1 if it cannot be written; l->idx_next where the next entry goes).
+ * Its records are marked in mark (rotated: fd is output.log.1).
  */
 static off_t
 seqlog_scan(int fd, const char *path, uint64_t *last_seq, uint64_t *last_hoff,
-    struct agd_seqlog *log)
+    struct agd_seqlog *log, struct agd_seqlog *mark, int rotated)
 {
-	struct seqlog_last	l = { *last_seq, *last_hoff, -1, 0 };
+	struct seqlog_last	l = { *last_seq, *last_hoff, -1, 0, mark, rotated };
 	off_t			end;
 
 	l.idx_fd = seqlog_idx_open(path, 1);
-	end = seqlog_walk(fd, seqlog_last_cb, &l);
+	mark->next_mark = 0;
+	end = seqlog_walk(fd, 0, seqlog_last_cb, &l);
 	*last_seq = l.seq;
 	*last_hoff = l.hoff;
 	if (log != NULL) {
@@ -215,7 +248,7 @@ agd_seqlog_open(struct agd_seqlog *l, const char *dir, uint64_t max_bytes,
 
 	l->idx_fd = -1;
 	if ((fd1 = open(l->path1, O_RDONLY | O_CLOEXEC)) != -1) {
-		seqlog_scan(fd1, l->path1, last_seq, last_hoff, NULL);
+		seqlog_scan(fd1, l->path1, last_seq, last_hoff, NULL, l, 1);
 		close(fd1);
 	}
 	l->fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -223,9 +256,11 @@ agd_seqlog_open(struct agd_seqlog *l, const char *dir, uint64_t max_bytes,
 		xasprintf(cause, "open %s: %s", l->path, strerror(errno));
 		free(l->path);
 		free(l->path1);
+		free(l->marks);
+		l->marks = NULL;
 		return (-1);
 	}
-	end = seqlog_scan(l->fd, l->path, last_seq, last_hoff, l);
+	end = seqlog_scan(l->fd, l->path, last_seq, last_hoff, l, l, 0);
 	if (ftruncate(l->fd, end) == -1) {
 		xasprintf(cause, "ftruncate %s: %s", l->path, strerror(errno));
 		agd_seqlog_close(l);
@@ -240,6 +275,7 @@ static int
 seqlog_rotate(struct agd_seqlog *l)
 {
 	char	*ipath, *ipath1;
+	size_t	 i, j;
 	int	 fd;
 
 	if (rename(l->path, l->path1) == -1)
@@ -260,6 +296,15 @@ seqlog_rotate(struct agd_seqlog *l)
 	close(l->fd);
 	l->fd = fd;
 	l->size = 0;
+	/* The old rotated file is gone: its marks go, the current file's move. */
+	for (i = 0, j = 0; i < l->nmarks; i++) {
+		if (!l->marks[i].rotated) {
+			l->marks[j] = l->marks[i];
+			l->marks[j++].rotated = 1;
+		}
+	}
+	l->nmarks = j;
+	l->next_mark = 0;
 	return (0);
 }
 
@@ -302,6 +347,7 @@ agd_seqlog_append(struct agd_seqlog *l, uint64_t seq, uint64_t hoff, int type,
 		return (-1);
 	}
 	seqlog_idx_add(l->idx_fd, &l->idx_next, seq, l->size);
+	seqlog_mark(l, &r, (off_t)l->size, 0);
 	l->size += want;
 	return (0);
 }
@@ -317,6 +363,9 @@ agd_seqlog_close(struct agd_seqlog *l)
 	free(l->path);
 	free(l->path1);
 	l->path = l->path1 = NULL;
+	free(l->marks);
+	l->marks = NULL;
+	l->nmarks = l->capmarks = 0;
 }
 
 /*
@@ -526,34 +575,75 @@ seqlog_tail_cb(void *arg, const struct agd_rec *r, off_t off)
 	t->n++;
 }
 
+/* The start of the replay of the records t has collected (the tty at the end). */
+static uint64_t
+seqlog_tail_pick(struct seqlog_tail *t, uint64_t bytes)
+{
+	uint64_t	sum = 0, start = t->min_seq;
+	size_t		i;
+
+	for (i = t->n; i > 0; i--) {
+		sum += t->lens[i - 1];
+		if (sum > bytes) {
+			start = t->seqs[i - 1];
+			break;
+		}
+	}
+	free(t->seqs);
+	free(t->lens);
+	return (start);
+}
+
+/* Walk the file at path from off for t. */
+static void
+seqlog_tail_walk(struct seqlog_tail *t, const char *path, off_t off)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		seqlog_walk(fd, off, seqlog_tail_cb, t);
+		close(fd);
+	}
+}
+
 uint64_t
 agd_seqlog_tail_start(const char *dir, uint64_t min_seq, uint64_t bytes)
 {
 	struct seqlog_tail	 t;
 	char			*path;
-	uint64_t		 sum = 0, start;
-	size_t			 i;
-	int			 fd, k;
+	int			 k;
 
 	memset(&t, 0, sizeof t);
 	t.min_seq = min_seq;
 	for (k = 1; k >= 0; k--) {
 		xasprintf(&path, "%s/output.log%s", dir, k ? ".1" : "");
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-			seqlog_walk(fd, seqlog_tail_cb, &t);
-			close(fd);
-		}
+		seqlog_tail_walk(&t, path, 0);
 		free(path);
 	}
-	start = min_seq;
-	for (i = t.n; i > 0; i--) {
-		sum += t.lens[i - 1];
-		if (sum > bytes) {
-			start = t.seqs[i - 1];
+	return (seqlog_tail_pick(&t, bytes));
+}
+
+uint64_t
+agd_seqlog_tail(const struct agd_seqlog *l, uint64_t min_seq, uint64_t bytes)
+{
+	struct seqlog_tail		 t;
+	const struct agd_seqlog_mark	*m;
+	size_t				 i;
+
+	/* The newest mark with more than bytes of terminal output after it. */
+	for (i = l->nmarks; i > 0; i--) {
+		if (l->tty - l->marks[i - 1].tty > bytes)
 			break;
-		}
 	}
-	free(t.seqs);
-	free(t.lens);
-	return (start);
+	if (i == 0)
+		return (min_seq);	/* all of it fits */
+	m = &l->marks[i - 1];
+	memset(&t, 0, sizeof t);
+	t.min_seq = min_seq;
+	if (m->rotated) {
+		seqlog_tail_walk(&t, l->path1, m->off);
+		seqlog_tail_walk(&t, l->path, 0);
+	} else
+		seqlog_tail_walk(&t, l->path, m->off);
+	return (seqlog_tail_pick(&t, bytes));
 }

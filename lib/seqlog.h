@@ -37,6 +37,17 @@ struct agd_rec_idx {
 	uint64_t	off;		/* of the record's header in its file */
 };
 
+/*
+ * A record the writer remembers, one every SEQLOG_MARK_EVERY bytes of each file: a
+ * new viewer's replay start is found from the last marks, not by reading the log.
+ */
+struct agd_seqlog_mark {
+	uint64_t	seq;		/* of the record there */
+	uint64_t	tty;		/* terminal bytes recorded before it (as l->tty) */
+	off_t		off;		/* in its file */
+	int		rotated;	/* in output.log.1 */
+};
+
 struct agd_seqlog {
 	int		 fd;
 	int		 idx_fd;	/* -1 if it could not be opened */
@@ -45,6 +56,11 @@ struct agd_seqlog {
 	uint64_t	 size;
 	uint64_t	 half;		/* rotate when size would pass this */
 	uint64_t	 idx_next;	/* index the first record at or past this */
+	uint64_t	 tty;		/* terminal bytes in both files, as marks count them */
+	struct agd_seqlog_mark *marks;	/* oldest first */
+	size_t		 nmarks;
+	size_t		 capmarks;
+	uint64_t	 next_mark;	/* offset in the current file of the next mark */
 };
 
 /* Record headers read by the readers of this thread (tests, benches). */
@@ -91,5 +107,10 @@ void	agd_seqlog_cur_close(struct agd_seqlog_cur *);
  * output, never from before min_seq (the last reset).
  */
 uint64_t agd_seqlog_tail_start(const char *dir, uint64_t min_seq, uint64_t bytes);
+/*
+ * The same for the log l writes, from its marks: it reads at most a mark's distance
+ * more than the replay itself, whatever the size of the log.
+ */
+uint64_t agd_seqlog_tail(const struct agd_seqlog *l, uint64_t min_seq, uint64_t bytes);
 
 #endif

@@ -1,4 +1,8 @@
-/* Unix-domain listening sockets: bind with a safe mode, stale sockets, accept backoff. */
+/*
+ * Unix-domain listening sockets: bind with a safe mode, stale sockets, accept
+ * backoff, and the descriptor limit the listeners' clients count against.
+ */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,6 +12,7 @@
 #include <unistd.h>
 
 #include "agd.h"
+#include "log.h"
 #include "sock.h"
 #include "xmalloc.h"
 
@@ -107,4 +112,26 @@ agd_sock_accept(int lfd, int flags, int *pause_ms)
 	if ((fd = accept4(lfd, NULL, NULL, flags | SOCK_CLOEXEC)) == -1)
 		*pause_ms = agd_sock_backoff(errno);
 	return (fd);
+}
+
+void
+agd_sock_nofile_raise(void)
+{
+	struct rlimit	rl;
+	rlim_t		was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE %llu", (unsigned long long)rl.rlim_max);
+			rl.rlim_cur = was;
+		}
+	}
+	log_info("descriptors: up to %llu (was %llu)", (unsigned long long)rl.rlim_cur,
+	    (unsigned long long)was);
 }

@@ -41,4 +41,11 @@ int	agd_sock_backoff(int err);
  */
 int	agd_sock_accept(int lfd, int flags, int *pause_ms);
 
+/*
+ * Raise the soft RLIMIT_NOFILE to the hard limit, and log it: a viewer reading the
+ * log costs two descriptors, and the default 1024 is reached by a few hundred.
+ * Called once at start by agentd and agentd-fcgi.
+ */
+void	agd_sock_nofile_raise(void);
+
 #endif

@@ -13,6 +13,7 @@ AGD_T_TESTS = \
 	t/13-delete.t \
 	t/20-errors.t \
 	t/21-limits.t \
+	t/26-queue-full.t \
 	t/22-host-origin.t \
 	t/23-agent-start.t \
 	t/24-rest-busy.t \

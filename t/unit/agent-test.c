@@ -55,7 +55,7 @@ session_event(struct session *s, const char *type, struct json_object *fields)
 	return (++seq);
 }
 
-void
+int
 session_input(struct session *s, const void *p, size_t n)
 {
 	(void)s;
@@ -64,6 +64,7 @@ session_input(struct session *s, const void *p, size_t n)
 		typed_len += n;
 		typed[typed_len] = '\0';
 	}
+	return (0);
 }
 
 void
