@@ -109,6 +109,8 @@ struct session {
 	int			 resumed;
 	int			 ack_due;	/* recorded output not yet acknowledged */
 	struct evbuffer		*pending;	/* input held until the holder is up */
+	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
+	int			 stuck_signals;	/* sent by stuck_ev so far */
 	struct event		*connect_ev;	/* retry connecting to an adopted holder */
 	int			 connect_tries;
 

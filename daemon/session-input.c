@@ -11,14 +11,15 @@
 #include "agentd.h"
 #include "hproto.h"
 #include "json.h"
+#include "log.h"
 #include "session.h"
 #include "xmalloc.h"
 
-/* A session being killed whose holder is not taking input: its group's pid. */
-struct session_stuck {
-	int64_t	id;
-	pid_t	pid;
-};
+/*
+ * A kill sent behind input, still there this long after: the holder is not reading
+ * (its terminal takes nothing), so it will not see the kill either.
+ */
+#define SESSION_STUCK_MS	1000
 
 /*
  * Input in frames a holder takes (one longer than HP_MAX would make it hang up on
@@ -99,42 +100,41 @@ session_message(struct session *s, const char *text, const char *from, uint64_t 
 }
 
 
-/* The grace of a stuck kill is over: SIGKILL the group if the session lives. */
+/*
+ * The kill of s has not reached its holder: SIGTERM the agent's group, then
+ * SIGKILL after kill_grace_ms. Once the terminal is gone the holder reads again,
+ * gets the kill and reports the exit.
+ */
 static void
 session_stuck_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct session_stuck	*k = arg;
-	struct session		*s;
+	struct session	*s = arg;
+	struct timeval	 tv;
+	int		 ms = agentd_conf->kill_grace_ms;
 
 	(void)fd;
 	(void)what;
-	TAILQ_FOREACH(s, &sessions, entry) {
-		if (s->id == k->id && s->pid == k->pid && s->state != SESSION_ENDED)
-			kill(-k->pid, SIGKILL);
-	}
-	free(k);
+	if (s->state == SESSION_ENDED || s->pid <= 0 || session_input_queued(s) == 0)
+		return;
+	if (s->stuck_signals++ == 0) {
+		log_info("session %s: the holder reads no input; ending the agent's group",
+		    s->name);
+		kill(-s->pid, SIGTERM);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(s->stuck_ev, &tv);
+	} else
+		kill(-s->pid, SIGKILL);
 }
 
 void
 session_kill_stuck(struct session *s)
 {
-	struct session_stuck	*k;
-	struct timeval		 tv;
-	int			 ms = agentd_conf->kill_grace_ms;
+	struct timeval	tv = { SESSION_STUCK_MS / 1000, (SESSION_STUCK_MS % 1000) * 1000 };
 
 	evbuffer_drain(s->pending, evbuffer_get_length(s->pending));
-	if (session_input_queued(s) == 0 || s->pid <= 0)
+	if (session_input_queued(s) == 0 || s->pid <= 0 || s->stuck_ev != NULL)
 		return;
-	/*
-	 * Input the holder has not read is before the kill: a holder whose terminal
-	 * does not read stops reading us, and would never see it. End the group
-	 * ourselves; once the terminal is gone the holder reads again and reports.
-	 */
-	kill(-s->pid, SIGTERM);
-	k = xmalloc(sizeof *k);
-	k->id = s->id;
-	k->pid = s->pid;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	event_base_once(agentd_base, -1, EV_TIMEOUT, session_stuck_cb, k, &tv);
+	s->stuck_ev = evtimer_new(agentd_base, session_stuck_cb, s);
+	evtimer_add(s->stuck_ev, &tv);
 }

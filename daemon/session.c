@@ -103,6 +103,8 @@ session_free(struct session *s)
 		bufferevent_free(s->hbev);
 	if (s->connect_ev != NULL)
 		event_free(s->connect_ev);
+	if (s->stuck_ev != NULL)
+		event_free(s->stuck_ev);
 	if (s->log.fd != -1)
 		agd_seqlog_close(&s->log);
 	session_subs_free(s);

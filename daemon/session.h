@@ -20,9 +20,9 @@ void	session_send(struct session *, int type, const void *p, size_t n);
 /* Send [p, p+n) as HP_INPUT frames of at most HP_DATA_MAX (a holder's limit is HP_MAX). */
 void	session_send_input(struct session *, const uint8_t *p, size_t n);
 /*
- * s is being killed: drop input held for it and, if the holder has not taken what
- * was sent (so not the kill either), SIGTERM the agent's group, SIGKILL after
- * kill_grace_ms.
+ * s is being killed: drop input held for it and, if input sent before the kill is
+ * still unwritten a moment later (the holder does not read, so it will not see the
+ * kill), SIGTERM the agent's group, SIGKILL after kill_grace_ms (s->stuck_ev).
  */
 void	session_kill_stuck(struct session *);
 
