@@ -266,8 +266,10 @@ cmd_wait(int argc, char **argv)
 	if (argc - optind != 1 || want == NULL || *want == '\0')
 		return (ctl_usage());
 	for (;;) {
-		if ((rc = http_session("GET", argv[optind], "?limit=1", NULL, &r)) != CTL_OK)
+		if ((rc = http_session("GET", argv[optind], "?limit=1", NULL, &r)) != CTL_OK) {
+			http_reply_free(&r);	/* an error reply has a body too */
 			break;
+		}
 		st = json_str(r.json, "status") != NULL ? json_str(r.json, "status") : "";
 		ended = json_int(r.json, "ended", 0) != 0 || json_str(r.json, "ended") != NULL ||
 		    strcmp(st, "exited") == 0 || strcmp(st, "terminated") == 0;

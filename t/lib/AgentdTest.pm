@@ -499,7 +499,10 @@ sub agentctl_wait {
 		waitpid($h->{pid}, 0);
 		$st = -1;
 	}
-	return ($st == -1 ? -1 : $st >> 8, _slurp("$h->{dir}/out"), _slurp("$h->{dir}/err"));
+	# Killed by a signal (an abort of the sanitizers too): 128 + the signal, as a
+	# shell says, so that it never reads as a success.
+	my $rc = $st == -1 ? -1 : ($st & 127) ? 128 + ($st & 127) : $st >> 8;
+	return ($rc, _slurp("$h->{dir}/out"), _slurp("$h->{dir}/err"));
 }
 
 sub kill_daemon { my ($self, $sig) = @_; return $self->kill_proc('daemon', $sig) }
