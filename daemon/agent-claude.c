@@ -243,6 +243,18 @@ claude_line(struct session *s, struct agent *a, struct json_object *rec)
 		    agent_str(rec, "message") : "error", rec, "transcript");
 }
 
+/*
+ * 1 if the composer's footer is on screen: "? for shortcuts" in default mode, the
+ * mode line in the others ("accept edits on", "bypass permissions on").
+ */
+static int
+claude_footer(const char *text)
+{
+	return (strstr(text, "for shortcuts") != NULL ||
+	    strstr(text, "accept edits on") != NULL ||
+	    strstr(text, "bypass permissions on") != NULL);
+}
+
 static void
 claude_screen(struct session *s, struct agent *a, const char *text)
 {
@@ -258,7 +270,7 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 	    AGENT_DIALOG_TRUST) ||
 	    agent_choose(s, text, "No, exit", "Yes, I accept", AGENT_DIALOG_BYPASS))
 		return;
-	if (a->status == AGENT_STARTING && !busy && strstr(text, "for shortcuts") != NULL)
+	if (a->status == AGENT_STARTING && !busy && claude_footer(text))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	/* Approval box in a session whose hooks never reported: the screen says so. */
 	if (!claude_of(a)->hooks && a->status == AGENT_WORKING &&
@@ -269,7 +281,7 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 static int
 claude_ready(const char *text)
 {
-	return (strstr(text, "for shortcuts") != NULL &&
+	return (claude_footer(text) &&
 	    strstr(text, "esc to interrupt") == NULL &&
 	    strstr(text, "Do you want to proceed?") == NULL);
 }
@@ -285,6 +297,9 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	tool = agent_str(ev, "tool_name");
 	if (strcmp(name, "SessionStart") == 0) {
 		agent_event(s, "agent_started", NULL, ev, "hook");
+		/* Its own word that it started: ready, whatever its footer shows. */
+		if (a->status == AGENT_STARTING)
+			agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 	} else if (strcmp(name, "UserPromptSubmit") == 0) {
 		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);

@@ -117,6 +117,7 @@ struct agent {
 	uint64_t		 approve_sent_ms;
 	int			 approve_retries;
 	uint64_t		 delivered_ms;
+	uint64_t		 idle_ms;	/* the status last became idle */
 
 	char			*uuid;		/* the agent's own session id */
 	char			*records;	/* its records: a JSONL file or a store */

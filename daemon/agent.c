@@ -55,6 +55,12 @@
 #define AGENT_BOX_RETRY_MS	2000
 /* Lost approval keys are sent again at most this often. */
 #define AGENT_BOX_RETRIES	2
+/*
+ * Idle by the agent's own report (hook, transcript) this long (ms) with no screen
+ * rule confirming the composer: type anyway. A footer the rules do not know (a
+ * mode, a new TUI release) must not hold delivery forever.
+ */
+#define AGENT_READY_WAIT_MS	3000
 
 static const char *agent_status_names[] = {
 	"starting", "idle", "working", "waiting_approval"
@@ -86,6 +92,8 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		agd_iso8601(time(NULL), a->since, sizeof a->since);
 	if (status != AGENT_STARTING)
 		a->started_up = 1;	/* the start dialogs are past */
+	if (status == AGENT_IDLE && a->status != AGENT_IDLE)
+		a->idle_ms = agd_now_ms();
 	a->status = status;
 	a->source = source;
 	a->phase = phase;
@@ -172,13 +180,23 @@ agent_deliver_next(struct session *s)
 	struct qmsg		*m;
 	struct json_object	*o;
 	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
+	const char		*via = NULL;
 
 	if (a->status != AGENT_IDLE || a->delivering ||
 	    (m = TAILQ_FIRST(&a->queue)) == NULL || s->state != SESSION_RUNNING)
 		return;
-	/* Idle by its own report is not enough: the composer must show it takes input. */
-	if (!agent_ready(a))
-		return;			/* the poll comes back */
+	/*
+	 * Idle by its own report is not enough: the composer must show it takes
+	 * input. Unless no screen rule confirms it in a bounded time after the
+	 * agent's own channel said idle: then type anyway ("via": "fallback").
+	 */
+	if (!agent_ready(a)) {
+		if (strcmp(a->source, "screen") == 0 ||
+		    agd_now_ms() - a->idle_ms < AGENT_READY_WAIT_MS)
+			return;		/* the poll comes back */
+		via = "fallback";
+	} else if (a->kind->ready != NULL)
+		via = "screen";
 	TAILQ_REMOVE(&a->queue, m, entry);
 	a->delivering = 1;
 	a->delivered_ms = agd_now_ms();
@@ -194,6 +212,8 @@ agent_deliver_next(struct session *s)
 	else
 		json_object_object_add(o, "command", json_object_new_string(m->text));
 	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
+	if (via != NULL)
+		json_object_object_add(o, "via", json_object_new_string(via));
 	session_event(s, "delivered", o);
 	if (m->debrief && a->watch_delivered != NULL)
 		a->watch_delivered(s);

@@ -631,6 +631,36 @@ test_claude_bypass(void)
 	screen_show(s, "Bypass Permissions mode\n"
 	    "  1. No, exit\n\xe2\x9d\xaf 2. Yes, I accept\n");
 	is_str(typed, "\r", "claude: bypassPermissions: its confirmation answered");
+	screen_show(s, "\xe2\x9d\xaf \n"
+	    "\xe2\x8f\xb5\xe2\x8f\xb5 bypass permissions on (shift+tab to cycle)\n");
+	is_str(last_status(), "idle/screen", "claude: bypassPermissions: its footer: idle");
+	ok(s->agent->kind->ready("\xe2\x8f\xb5\xe2\x8f\xb5 accept edits on\n"),
+	    "claude: acceptEdits: its footer: ready");
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/* Idle by its own report, no screen rule confirms: typed after a bounded wait. */
+static void
+test_claude_fallback(void)
+{
+	struct session		*s = session_new("c4", "claude");
+	struct json_object	*f;
+	char			**argv = argv_of("claude --permission-mode default");
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	f = json_tokener_parse("{\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}");
+	agent_hook(s, f);
+	json_object_put(f);
+	is_str(last_status(), "idle/hook", "claude: SessionStart: idle");
+	screen_show(s, "a footer no screen rule knows\n");
+	is_int(agent_submit(s, "hi", 9), 1, "claude: a message while unconfirmed");
+	is_str(typed, "", "claude: not typed at once");
+	wait_typed("hi\r");
+	is_str(typed, "hi\r", "claude: typed after the bounded wait");
+	is_str(path_str(event_nth("delivered", 0), "via", NULL), "fallback",
+	    "claude: delivered via fallback");
 	agd_argv_free(argv);
 	session_done(s);
 }
@@ -877,6 +907,7 @@ main(int argc, char **argv)
 	test_claude();
 	test_claude_nohooks();
 	test_claude_bypass();
+	test_claude_fallback();
 	test_codex();
 	test_openclaw();
 
