@@ -41,6 +41,7 @@ daemon_agentd_SOURCES = \
 	daemon/waiter.c daemon/waiter.h \
 	daemon/worker.c \
 	daemon/worker-end.c \
+	daemon/worker-push.c \
 	daemon/job.c daemon/job.h \
 	daemon/machine.c \
 	daemon/persist-worker.c daemon/persist-worker.h \

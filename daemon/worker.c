@@ -12,7 +12,8 @@
  *   1. a check over ssh: the clone <work_root>/<repo name> exists there, the
  *      branch, the worktree path and the tmux session do not, git and tmux run;
  *   2. git push of the parent's HEAD commit to that clone as the new branch (so
- *      the worker starts from exactly the parent's HEAD);
+ *      the worker starts from exactly the parent's HEAD), from a scratch
+ *      repository that reads none of the parent's git config (worker-push.c);
  *   3. over ssh: git worktree add, then the agent in a detached tmux session
  *      (tmux -L agentd, one server per remote user) and the prompt sent to it;
  *   4. the session here runs sh/worker-loop.sh: ssh -tt HOST tmux attach, again after
@@ -62,6 +63,7 @@ struct dispatch {
 	char				*creator;
 	int				 mode;
 	char				*local_repo;	/* remote: pushed from */
+	char				*scratch;	/* remote: the push's repository */
 	char				*tmux;		/* remote: tmux session */
 	char				**agent_argv;	/* remote: run in tmux */
 	struct job			*job;
@@ -149,6 +151,7 @@ dispatch_free(struct dispatch *d)
 	LIST_REMOVE(d, entry);
 	if (d->job != NULL)
 		job_cancel(d->job);
+	worker_push_remove(d->scratch);
 	if (d->waiter != NULL)
 		waiter_hold(d->waiter, NULL, NULL);	/* at exit: nobody to tell */
 	worker_rec_clear(&d->w);
@@ -380,6 +383,8 @@ dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *a
 	(void)j;
 	(void)len;
 	d->job = NULL;
+	worker_push_remove(d->scratch);
+	d->scratch = NULL;
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		code = dispatch_remote_error(d, "git push", status, out, &msg);
 		if (code == AGD_ERR_REMOTE_FAILED && strstr(out, "ssh:") != NULL)
@@ -414,27 +419,12 @@ dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *a
 	}
 }
 
-/* ssh://[user@]host[:port]/path for git. Caller frees. */
-static char *
-dispatch_remote_url(const struct agd_machine *m, const char *path)
-{
-	char	*url, port[16] = "";
-
-	if (m->port != 0)
-		snprintf(port, sizeof port, ":%d", m->port);
-	xasprintf(&url, "ssh://%s%s%s%s%s%s%s", m->user != NULL ? m->user : "",
-	    m->user != NULL ? "@" : "", strchr(m->host, ':') != NULL ? "[" : "",
-	    m->host, strchr(m->host, ':') != NULL ? "]" : "", port, path);
-	return (url);
-}
-
 static void
 dispatch_check_cb(struct job *j, int status, const char *out, size_t len, void *arg)
 {
 	struct dispatch	*d = arg;
-	struct argv_buf	 a = { NULL, 0 };
 	enum agd_err	 code;
-	char		*msg, *url, *ssh, *env[3], *cause;
+	char		*msg, *cause;
 
 	(void)j;
 	(void)len;
@@ -445,24 +435,8 @@ dispatch_check_cb(struct job *j, int status, const char *out, size_t len, void *
 		free(msg);
 		return;
 	}
-	url = dispatch_remote_url(d->m, d->w.repo);
-	ssh = machine_ssh_command(d->m);
-	xasprintf(&env[0], "GIT_SSH_COMMAND=%s", ssh);
-	env[1] = (char *)"GIT_TERMINAL_PROMPT=0";
-	env[2] = NULL;
-	argv_add(&a, "git");
-	argv_add(&a, "-C");
-	argv_add(&a, "%s", d->local_repo);
-	argv_add(&a, "push");
-	argv_add(&a, "--quiet");
-	argv_add(&a, "--no-verify");
-	argv_add(&a, "%s", url);
-	argv_add(&a, "%s:refs/heads/%s", d->w.base_commit, d->w.branch);
-	d->job = job_run(a.v, env, WORKER_PUSH_MS, dispatch_push_cb, d, &cause);
-	argv_clear(&a);
-	free(env[0]);
-	free(ssh);
-	free(url);
+	d->job = worker_push(d->m, d->local_repo, d->w.base_commit, d->w.repo,
+	    d->w.branch, WORKER_PUSH_MS, dispatch_push_cb, d, &d->scratch, &cause);
 	if (d->job == NULL) {
 		dispatch_error(d, AGD_ERR_INTERNAL, cause);
 		free(cause);

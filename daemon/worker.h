@@ -3,9 +3,10 @@
  * on this machine or on another one over SSH. job.c runs helper programs (ssh,
  * git) without blocking the loop, worktree.c makes and removes local worktrees
  * with libgit2, machine.c builds the ssh command lines and answers machine.list,
- * worker.c makes workers (here or over ssh), worker-end.c ends them (the delete
- * cascade). Requests reach them from cmd-worker-dispatch.c, cmd-session-delete.c
- * and cmd-machine-list.c, each with a waiter (waiter.h) to answer.
+ * worker.c makes workers (here or over ssh), worker-push.c pushes the parent's
+ * commit to a machine, worker-end.c ends them (the delete cascade). Requests
+ * reach them from cmd-worker-dispatch.c, cmd-session-delete.c and
+ * cmd-machine-list.c, each with a waiter (waiter.h) to answer.
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -40,6 +41,22 @@ struct job	*machine_run(const struct agd_machine *, const char *script,
 void		 machine_list(struct waiter *w);
 void		 machine_shutdown(void);
 char		*machine_message(const char *out);
+
+/* worker-push.c: step 2 of a remote dispatch */
+/*
+ * Push commit (hex) of the repository whose working directory is repo, here, to
+ * m's clone remote_repo as refs/heads/branch: from a scratch repository that
+ * borrows repo's objects and reads no git config but agentd's (no insteadOf, no
+ * protocol, hook or command of the repository's or the user's). Returns the job
+ * (cb as for job_run) and sets *scratch, which the caller passes to
+ * worker_push_remove once the job has ended or is cancelled; or NULL with
+ * *cause (the caller frees).
+ */
+struct job	*worker_push(const struct agd_machine *m, const char *repo,
+		    const char *commit, const char *remote_repo, const char *branch,
+		    int timeout_ms, job_cb cb, void *arg, char **scratch, char **cause);
+/* Remove the scratch repository of worker_push and free scratch (NULL: none). */
+void		 worker_push_remove(char *scratch);
 
 /* scripts.c, generated from the files of daemon/sh/: what a worker runs over ssh. */
 extern const char sh_worker_check[];	/* remote step 1: the check */

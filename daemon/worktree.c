@@ -223,7 +223,7 @@ worktree_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ft
 }
 
 /* rm -r of a directory we created ourselves (a failed worktree_create). */
-static void
+void
 worktree_rm(const char *path)
 {
 	if (nftw(path, worktree_rm_cb, 16, FTW_DEPTH | FTW_PHYS) == -1 &&

@@ -30,6 +30,8 @@ int		 worktree_finish(const char *repo, const char *path, const char *branch,
 		    const char *base_commit, const char *base_branch, char **keep,
 		    char **cause);
 void		 worktree_clear(struct worktree *);
+/* rm -r of a directory agentd made itself (not following symlinks). */
+void		 worktree_rm(const char *path);
 void		 worktree_shutdown(void);
 
 #endif

@@ -292,6 +292,51 @@ ok(!-e "$remote/repo/.worktrees/rw2", 'rw2: its worktree is gone there');
 is(sh("git -C $remote/repo branch --list rw2 issue-9"), '', 'their branches are gone there');
 ok(system('tmux -L agentd has-session -t =agentd-p1_rw2 2>/dev/null') != 0, 'no tmux session left');
 
+# --- the push reads no git config that can run a command -------------------------
+# In the parent's .git/config (whoever can write the repository, an agent in it
+# too, can write it) an insteadOf turns the URL agentd pushes to into ext::, and
+# protocol.ext.allow = always lets that run: a command as the daemon (and
+# -c protocol.allow=never does not override a protocol's own key). The same from
+# the daemon's ~/.gitconfig with pushInsteadOf. agentd pushes from a scratch
+# repository that reads neither: nothing runs, and since no URL is rewritten the
+# push works.
+my $url = "ssh://$user\@127.0.0.1:$port$remote/repo";
+my %pwned = (repo => "$home/pwned-repo", user => "$home/pwned-user");
+my $gitconfig = "$repo/.git/config";
+my $saved = do { local (@ARGV, $/) = ($gitconfig); <> };
+write_file($gitconfig, $saved . <<EOF);
+[url "ext::sh -c touch% $pwned{repo}% >&2"]
+	insteadOf = $url
+[protocol "ext"]
+	allow = always
+EOF
+($s) = $t->create(name => 'p2', workingDirectory => $repo);
+is($s, 201, 'parent p2, its repository set to rewrite the push URL');
+($s, $j) = $t->post('/api/agents/sessions/dispatch-worker',
+    { parentSession => 'p2', branch => 'cfg1', task => 'cfg one', machine => 'box1' });
+is($s, 201, "dispatch with the repository's insteadOf and protocol.ext.allow: 201")
+    or diag(explain $j);
+ok(!-e $pwned{repo}, "the repository's ext:: command did not run");
+is(eval { sh("git -C $remote/repo rev-parse refs/heads/cfg1") } // '', $head,
+    'the push still went to box1');
+write_file("$home/.gitconfig", <<EOF);
+[url "ext::sh -c touch% $pwned{user}% >&2"]
+	pushInsteadOf = $url
+[protocol "ext"]
+	allow = always
+EOF
+($s, $j) = $t->post('/api/agents/sessions/dispatch-worker',
+    { parentSession => 'p2', branch => 'cfg2', task => 'cfg two', machine => 'box1' });
+is($s, 201, "dispatch with the daemon user's pushInsteadOf too: 201") or diag(explain $j);
+ok(!-e $pwned{user}, "the user's ext:: command did not run");
+is(eval { sh("git -C $remote/repo rev-parse refs/heads/cfg2") } // '', $head,
+    'the push still went to box1');
+($s, $j) = $t->del('/api/agents/sessions/p2');
+is($s, 200, 'DELETE of p2');
+unlink "$home/.gitconfig";
+write_file($gitconfig, $saved);
+is_deeply([glob("$home/run/push-*")], [], 'no scratch repository is left');
+
 # A worker still running when the stack stops ("agentd shutdown"): its agent on
 # box1 is stopped too. The teardown checks that nothing of the stack is left,
 # there (the agent runs in HOME/remote) or here (the ControlMaster names
