@@ -126,51 +126,44 @@ debrief_classify(const struct debrief_facts *f)
 	return (DEBRIEF_HOTWASH);
 }
 
-/* `git diff --stat` of the working directory, with libgit2. Caller frees. */
-static char *
-debrief_diffstat(const char *cwd)
+/*
+ * What git says of the working directory cwd, with libgit2, the repository opened
+ * once: *diffstat its `git diff --stat`, *head its branch and commit (open work).
+ * Both are set, and the caller frees them.
+ */
+static void
+debrief_git(const char *cwd, char **diffstat, char **head)
 {
 	git_repository		*repo = NULL;
 	git_diff		*diff = NULL;
 	git_diff_stats		*stats = NULL;
+	git_reference		*ref = NULL;
 	git_buf			 buf = { NULL, 0, 0 };
-	char			*out = NULL;
+	char			 oid[GIT_OID_HEXSZ + 1];
 
-	if (git_repository_open_ext(&repo, cwd, 0, NULL) != 0)
-		return (xstrdup("(not a git repository)"));
+	if (git_repository_open_ext(&repo, cwd, 0, NULL) != 0) {
+		*diffstat = xstrdup("(not a git repository)");
+		*head = xstrdup("none (not a git repository)");
+		return;
+	}
 	if (git_diff_index_to_workdir(&diff, repo, NULL, NULL) == 0 &&
 	    git_diff_get_stats(&stats, diff) == 0 &&
 	    git_diff_stats_to_buf(&buf, stats, GIT_DIFF_STATS_FULL, 80) == 0)
-		out = xstrdup(buf.size > 0 ? buf.ptr : "(no changes)");
+		*diffstat = xstrdup(buf.size > 0 ? buf.ptr : "(no changes)");
 	else
-		out = xstrdup("(git diff failed)");
+		*diffstat = xstrdup("(git diff failed)");
 	git_buf_dispose(&buf);
 	git_diff_stats_free(stats);
 	git_diff_free(diff);
-	git_repository_free(repo);
-	return (out);
-}
-
-/* The branch and commit of the working directory, for open work. Caller frees. */
-static char *
-debrief_head(const char *cwd)
-{
-	git_repository	*repo = NULL;
-	git_reference	*head = NULL;
-	char		*out, oid[GIT_OID_HEXSZ + 1];
-
-	if (git_repository_open_ext(&repo, cwd, 0, NULL) != 0)
-		return (xstrdup("none (not a git repository)"));
-	if (git_repository_head(&head, repo) != 0) {
-		git_repository_free(repo);
-		return (xstrdup("none (no commit yet)"));
+	if (git_repository_head(&ref, repo) != 0)
+		*head = xstrdup("none (no commit yet)");
+	else {
+		git_oid_tostr(oid, sizeof oid, git_reference_target(ref) != NULL ?
+		    git_reference_target(ref) : &(git_oid){ { 0 } });
+		xasprintf(head, "branch `%s` at %.12s", git_reference_shorthand(ref), oid);
+		git_reference_free(ref);
 	}
-	git_oid_tostr(oid, sizeof oid, git_reference_target(head) != NULL ?
-	    git_reference_target(head) : &(git_oid){ { 0 } });
-	xasprintf(&out, "branch `%s` at %.12s", git_reference_shorthand(head), oid);
-	git_reference_free(head);
 	git_repository_free(repo);
-	return (out);
 }
 
 /* Append one line per row of sql (text of column 0..n-1 joined by sep). */
@@ -198,8 +191,7 @@ debrief_fallback(const struct debrief_facts *f, int kind, const char *why)
 	char	*md, *tmp, *diff, *head;
 	long	 mins = (long)((time(NULL) - f->created_t) / 60);
 
-	diff = debrief_diffstat(f->cwd);
-	head = debrief_head(f->cwd);
+	debrief_git(f->cwd, &diff, &head);
 	xasprintf(&md, "# %s: %s\n\n_Written by agentd: %s._\n\n"
 	    "- Agent: %s in `%s`\n- Ran: %ld min (since %s), status %s\n"
 	    "- Turns: %lld user messages, %lld events\n- Completion: %s\n\n"
