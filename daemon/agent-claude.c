@@ -52,6 +52,19 @@ const struct agent_kind agent_claude = {
 	.allow_keys = "\r",
 	.deny_keys = "\x1b",
 	.approval_box = "Do you want to proceed?",
+	/*
+	 * Its API (ANTHROPIC_*), its own settings (CLAUDE_*, DISABLE_*: updater,
+	 * telemetry, error reports), IS_SANDBOX (root may bypass: agentd sandboxes it)
+	 * and MCP_* timeouts. AWS_* (Bedrock) and gcloud's are given with env_allow.
+	 */
+	.env_keys = "ANTHROPIC_* CLAUDE_* CLAUDECODE DISABLE_* IS_SANDBOX MCP_*"
+	    " MAX_THINKING_TOKENS BASH_DEFAULT_TIMEOUT_MS BASH_MAX_TIMEOUT_MS" AGENT_NET_ENV,
+	.home_rw = "~/.claude/ ~/.claude.json ~/.claude.json.backup ~/.cache/claude-cli-nodejs/"
+	    " ~/.config/claude/ $CLAUDE_CONFIG_DIR/",
+	.session_ro = "claude-settings.json",
+	.hooks = 1,
+	/* Sandboxed from outside (so root may run bypassPermissions): claude's own rule. */
+	.sandbox_env = "IS_SANDBOX=1",
 	.prepare = claude_prepare,
 	.find = claude_find,
 	.line = claude_line,

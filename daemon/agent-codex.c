@@ -45,6 +45,9 @@ const struct agent_kind agent_codex = {
 	.allow_keys = "y",
 	.deny_keys = "\x1b",
 	.approval_box = CODEX_APPROVAL,
+	/* Its API and its own settings; a provider's env_key is given with env_allow. */
+	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
+	.home_rw = "~/.codex/ $CODEX_HOME/",
 	.prepare = codex_prepare,
 	.find = codex_find,
 	.line = codex_line,

@@ -25,6 +25,11 @@ struct event;
 struct screen;
 struct session;
 
+/* Every kind's variables: reaching its model API through a proxy, and not tracked. */
+#define AGENT_NET_ENV \
+	" HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy ALL_PROXY" \
+	" NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR DO_NOT_TRACK"
+
 /* The agent's status, as the events and the session object name it. */
 #define AGENT_STARTING		0
 #define AGENT_IDLE		1
@@ -53,6 +58,20 @@ struct agent_kind {
 	 */
 	const char	*skills_user;
 	const char	*skills_project;
+	/*
+	 * Its share of agentd's sandbox and environment (struct spawn_spec, spawn.c):
+	 * the variables of ours it gets beyond the base (fnmatch patterns), its own
+	 * files it writes, the files of its session directory it reads and writes,
+	 * whether its hooks call the daemon, and what tells it it is sandboxed.
+	 * NULL / 0: none.
+	 */
+	const char	*env_keys;
+	const char	*home_rw;
+	const char	*session_ro;
+	const char	*session_rw;
+	int		 hooks;
+	/* NAME=VALUE words it is given when agentd sandboxes it: it is told so. */
+	const char	*sandbox_env;
 
 	/* At create: add launch arguments to *argv (may replace the array); make priv. */
 	void		(*prepare)(struct session *, struct agent *, char ***argv);

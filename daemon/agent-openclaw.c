@@ -49,6 +49,10 @@ const struct agent_kind agent_openclaw = {
 		"openclaw tui --local"
 	},
 	.reset_cmd = "/reset",
+	/* Its own settings, and CI (it then sends nothing). Its state is the session's. */
+	.env_keys = "OPENCLAW_* CI" AGENT_NET_ENV,
+	.home_rw = "~/.openclaw/ $OPENCLAW_CONFIG_PATH",
+	.session_rw = "openclaw/",
 	.prepare = openclaw_prepare,
 	.find = openclaw_find,
 	.read = openclaw_read,

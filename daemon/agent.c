@@ -397,6 +397,8 @@ agent_kind_of(const char *prog)
 	return (NULL);
 }
 
+static void	agent_spawn_spec(struct session *, struct spawn_spec *);
+
 /* What a session tells the adapters (agent_init subscribes to every session). */
 static void
 agent_session_note(struct session *s, const struct session_note *n, void *arg)
@@ -405,6 +407,8 @@ agent_session_note(struct session *s, const struct session_note *n, void *arg)
 	switch (n->type) {
 	case SESSION_NOTE_LAUNCH:
 		agent_attach(s, n->argv, n->adopted);
+		if (n->spec != NULL)
+			agent_spawn_spec(s, n->spec);
 		break;
 	case SESSION_NOTE_OUTPUT:
 		agent_output(s, n->data, n->len);
@@ -451,6 +455,24 @@ agent_install_hint(const char *prog)
 	const struct agent_kind	*k = agent_kind_of(prog);
 
 	return (k != NULL ? k->install_hint : NULL);
+}
+
+/* What the session's agent kind needs of its sandbox and environment (zero: none). */
+static void
+agent_spawn_spec(struct session *s, struct spawn_spec *spec)
+{
+	const struct agent_kind	*k;
+
+	memset(spec, 0, sizeof *spec);
+	if (s->agent == NULL)
+		return;
+	k = s->agent->kind;
+	spec->env_keys = k->env_keys;
+	spec->home_rw = k->home_rw;
+	spec->session_ro = k->session_ro;
+	spec->session_rw = k->session_rw;
+	spec->hooks = k->hooks;
+	spec->sandbox_env = k->sandbox_env;
 }
 
 void

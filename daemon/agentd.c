@@ -235,6 +235,7 @@ main(int argc, char **argv)
 	if ((agentd_conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("config: %s", cause);
 	agent_kinds_configure(agentd_conf);
+	spawn_init();
 	free(conf_path);
 
 	agd_sock_nofile_raise();

@@ -20,6 +20,7 @@ struct waiter;
 struct agent;
 struct debrief;
 struct session;
+struct spawn_spec;
 struct session_sub;
 
 /*
@@ -45,6 +46,7 @@ struct session_note {
 	int			 cols;
 	int			 rows;
 	char			***argv;	/* LAUNCH: the command, may be appended to */
+	struct spawn_spec	*spec;		/* LAUNCH at create: the adapter fills it in */
 	int			 adopted;
 	int			*taken;		/* MESSAGE: set to 1 by who delivers it;
 						   FULL: by who has no room for one */
@@ -250,8 +252,33 @@ void		 session_free(struct session *);
 void		 session_shutdown(void);
 
 /* spawn.c */
+/*
+ * What a session's agent needs of its sandbox and environment beyond the base
+ * (its kind says: agent_spawn_spec). Every string is borrowed, blank separated.
+ */
+struct spawn_spec {
+	const char	*env_keys;	/* its own variables: fnmatch patterns */
+	const char	*home_rw;	/* files it writes: "~/x" or "$VAR"; "x/" a directory */
+	const char	*session_ro;	/* files of its session directory it reads */
+	const char	*session_rw;	/* and writes */
+	int		 hooks;		/* its hooks call the daemon (agentd hook) */
+	const char	*sandbox_env;	/* NAME=VALUE words it gets when sandboxed */
+	int		 daemon_own;	/* agentd's own program (a worker's link loop): as is */
+};
+/* Find prog the way execvp would. Caller frees; NULL if not found. */
 char		*spawn_resolve(const char *prog);
-int		 spawn_holder(struct session *, char **argv, pid_t *holder, char **cause);
+/*
+ * At start: settle the sandbox (sandbox = bwrap | off; unset: bwrap if it runs
+ * here) and log what agents get. Fatal if bwrap is asked for and does not run.
+ */
+void		 spawn_init(void);
+/*
+ * Fork and exec the holder for s, running argv (borrowed) in its sandbox with the
+ * allow-listed environment spec (borrowed) says. Returns our end of its first
+ * connection, or -1 with *cause (the caller frees it).
+ */
+int		 spawn_holder(struct session *, char **argv, const struct spawn_spec *,
+		    pid_t *holder, char **cause);
 
 /* persist.c: every SQLite write of the daemon */
 sqlite3_stmt	*persist_prepare(const char *sql);

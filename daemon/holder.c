@@ -5,8 +5,9 @@
  * daemon says it has recorded it, so a daemon restart loses nothing. It is a child
  * subreaper, so whatever the agent leaves behind is reaped here.
  *
- * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX -- ARGV...
- * fd 3, if open, is the first connection to the daemon.
+ * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX [-u USER] -- ARGV...
+ * fd 3, if open, is the first connection to the daemon. -u (we are root): the
+ * agent runs as USER, its groups and its uid, from its PTY on (agent_user).
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -17,8 +18,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pty.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,17 @@
 /* Terminal output kept until acknowledged, unless -b says: a daemon restart's worth. */
 #define HOLDER_OUT_DEFAULT	(8 * 1024 * 1024)
 #define HOLDER_BACKLOG		4	/* one daemon connects, and again after a restart */
+/* Supplementary groups of an agent user we keep (NGROUPS_MAX is 65536: far more). */
+#define HOLDER_GROUPS_MAX	256
+
+/* The agent user (-u), looked up before the fork. */
+struct holder_user {
+	const char	*name;		/* NULL: the agent runs as we do */
+	uid_t		 uid;
+	gid_t		 gid;
+	gid_t		 groups[HOLDER_GROUPS_MAX];
+	int		 ngroups;
+};
 
 struct hbuf {
 	uint8_t	*data;
@@ -391,13 +405,58 @@ listen_on(const char *path)
 	return (fd);
 }
 
+/* Look up the agent user name (-u) into u; fatal if it cannot be used. */
+static void
+user_lookup(struct holder_user *u, const char *name)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(name)) == NULL)
+		fatalx("agent user %s: no such user", name);
+	if (pw->pw_uid == 0)
+		fatalx("agent user %s is root", name);
+	if (geteuid() != 0)
+		fatalx("agent user %s: the holder is not root", name);
+	u->name = name;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->ngroups = HOLDER_GROUPS_MAX;
+	if (getgrouplist(name, pw->pw_gid, u->groups, &u->ngroups) == -1)
+		u->ngroups = HOLDER_GROUPS_MAX;	/* more than we keep: the first ones */
+}
+
+/*
+ * In the child, with the PTY set up: give its terminal to the agent user and
+ * become it for good (groups, then gid, then uid; checked it cannot come back).
+ * 0, or -1 with errno.
+ */
+static int
+user_become(const struct holder_user *u)
+{
+	if (u->name == NULL)
+		return (0);
+	if (fchown(STDIN_FILENO, u->uid, u->gid) == -1 ||
+	    setgroups((size_t)u->ngroups, u->groups) == -1 || setgid(u->gid) == -1 ||
+	    setuid(u->uid) == -1)
+		return (-1);
+	if (setuid(0) != -1 || getuid() != u->uid || geteuid() != u->uid) {
+		errno = EPERM;
+		return (-1);
+	}
+	return (0);
+}
+
 /* In the child: become the agent, or say why not on the terminal and exit 127. */
 static void __attribute__((noreturn))
-exec_agent(const char *dir, char **argv, const sigset_t *mask)
+exec_agent(const char *dir, char **argv, const sigset_t *mask, const struct holder_user *u)
 {
 	agd_fork_child(mask);
 	/* The daemon's 077 is for its state: the agent's files are the user's. */
 	umask(AGD_AGENT_UMASK);
+	if (user_become(u) == -1) {
+		dprintf(1, "agentd: cannot become %s: %s\r\n", u->name, strerror(errno));
+		_exit(AGD_EXEC_ESETUP);
+	}
 	/* The agent draws on our PTY, whatever terminal the daemon was started from. */
 	setenv("TERM", "xterm-256color", 1);
 	if (chdir(dir) == -1) {
@@ -418,6 +477,7 @@ main(int argc, char **argv)
 	struct sigaction	 sa;
 	sigset_t		 mask;
 	const char		*sock = NULL, *dir = NULL;
+	struct holder_user	 user;
 	uint64_t		 now, wake;
 	char			 c;
 	int			 ch, n, timeout, fd, i, pause_ms;
@@ -427,13 +487,15 @@ main(int argc, char **argv)
 	ws.ws_col = 120;
 	ws.ws_row = 40;
 	out_max = HOLDER_OUT_DEFAULT;
-	while ((ch = getopt(argc, argv, "b:c:d:r:s:")) != -1) {
+	memset(&user, 0, sizeof user);
+	while ((ch = getopt(argc, argv, "b:c:d:r:s:u:")) != -1) {
 		switch (ch) {
 		case 'b': out_max = strtoul(optarg, NULL, 10); break;
 		case 'c': ws.ws_col = (unsigned short)atoi(optarg); break;
 		case 'd': dir = optarg; break;
 		case 'r': ws.ws_row = (unsigned short)atoi(optarg); break;
 		case 's': sock = optarg; break;
+		case 'u': user_lookup(&user, optarg); break;
 		default: fatalx("usage: agentd-holder -s SOCK -d DIR -- ARGV");
 		}
 	}
@@ -469,7 +531,7 @@ main(int argc, char **argv)
 	if (child == 0) {
 		/* forkpty made us a session leader: the agent's pgid is its pid. */
 		closefrom(STDERR_FILENO + 1);
-		exec_agent(dir, argv, &mask);
+		exec_agent(dir, argv, &mask, &user);
 	}
 	agd_fork_unblock(&mask);
 	agd_set_nonblock(pty_fd);

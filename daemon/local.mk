@@ -28,7 +28,7 @@ daemon_agentd_SOURCES = \
 	daemon/session.c daemon/session.h daemon/session-notify.c \
 	daemon/session-input.c \
 	daemon/session-record.c \
-	daemon/spawn.c \
+	daemon/spawn.c daemon/spawn.h daemon/spawn-sandbox.c \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
 	daemon/agent-event.c daemon/agent-kinds.c \

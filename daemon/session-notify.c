@@ -140,7 +140,7 @@ session_notify_note(struct session *s, const struct session_note *n)
 }
 
 void
-session_notify_launch(struct session *s, char ***argv)
+session_notify_launch(struct session *s, char ***argv, struct spawn_spec *spec)
 {
 	struct session_note	n;
 
@@ -148,6 +148,7 @@ session_notify_launch(struct session *s, char ***argv)
 	n.type = SESSION_NOTE_LAUNCH;
 	n.argv = argv;
 	n.adopted = argv == NULL;
+	n.spec = spec;
 	session_notify_note(s, &n);
 }
 

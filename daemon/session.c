@@ -479,6 +479,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 {
 	const struct agd_agent	*agent;
 	struct session		*s;
+	struct spawn_spec	 spec;
 	struct stat		 sb;
 	char			**argv, *prog, *msg;
 	uint64_t		 last_seq, last_hoff;
@@ -555,8 +556,10 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		*code = AGD_ERR_INTERNAL;
 		goto fail;
 	}
-	session_notify_launch(s, &argv);
-	if ((fd = spawn_holder(s, argv, &holder, cause)) == -1) {
+	memset(&spec, 0, sizeof spec);
+	session_notify_launch(s, &argv, &spec);
+	spec.daemon_own = opts != NULL && opts->argv != NULL;
+	if ((fd = spawn_holder(s, argv, &spec, &holder, cause)) == -1) {
 		*code = AGD_ERR_INTERNAL;
 		goto fail;
 	}
@@ -719,7 +722,7 @@ session_adopt_all(void)
 		}
 		s->seq = last_seq;
 		s->hoff = last_hoff;
-		session_notify_launch(s, NULL);
+		session_notify_launch(s, NULL, NULL);
 		TAILQ_INSERT_TAIL(&sessions, s, entry);
 		session_total++;
 		s->connect_ev = evtimer_new(agentd_base, session_connect_cb, s);

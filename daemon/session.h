@@ -41,8 +41,11 @@ void	session_subs_init(struct session *);
 /* Tell every subscriber of s, in rank order. data is borrowed for the call. */
 void	session_notify(struct session *, enum session_note_type, uint64_t seq,
 	    const void *data, size_t len);
-/* s is about to start: argv is its command (subscribers may append), NULL if adopted. */
-void	session_notify_launch(struct session *, char ***argv);
+/*
+ * s is about to start: argv is its command (subscribers may append), NULL if adopted;
+ * spec (NULL if adopted) is what its agent needs of its sandbox (the adapter fills it).
+ */
+void	session_notify_launch(struct session *, char ***argv, struct spawn_spec *);
 /* Offer text (event seq) to the subscribers: 1 if one delivers it (an adapter). */
 int	session_notify_message(struct session *, const char *text, uint64_t seq);
 /* 1 if a subscriber (the adapter, its queue full) would refuse a message now. */

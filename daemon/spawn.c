@@ -1,15 +1,20 @@
 /*
- * Starting a session's holder: find the agent program, build its environment from
- * the daemon's (minus the deny-list), and exec agentd-holder with a socketpair as
- * its first connection back to us.
+ * Starting a session's holder: find the agent program, give it an allow-listed
+ * environment, wrap it in its sandbox (bubblewrap, spawn-sandbox.c), pick the Unix
+ * user it runs as, and exec agentd-holder with a socketpair as its first
+ * connection back to us.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "agentd.h"
 #include "log.h"
 #include "proc.h"
+#include "spawn.h"
 #include "xmalloc.h"
 
 /*
@@ -25,6 +31,14 @@
  * daemon restart of a few seconds under a busy agent loses nothing.
  */
 #define SPAWN_HOLDER_BUFMAX	(8 * 1024 * 1024)
+
+/*
+ * What every agent gets of our environment (issue #12): where programs are, who
+ * and where it is, its language, terminal, time zone and temporary directory.
+ * Anything else comes from env_allow or the agent's kind.
+ */
+#define SPAWN_ENV_BASE \
+	"PATH HOME LANG LC_* TERM TZ USER LOGNAME SHELL TMPDIR"
 
 extern char	**environ;
 
@@ -36,7 +50,6 @@ spawn_is_exec(const char *path)
 	return (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0);
 }
 
-/* Find prog the way execvp would. Caller frees; NULL if not found. */
 char *
 spawn_resolve(const char *prog)
 {
@@ -88,85 +101,254 @@ spawn_holder_path(void)
 	return (path);
 }
 
-/* The agent's environment: ours without the deny-listed names. */
-static char **
-spawn_env(void)
+void
+spawn_args_add(struct spawn_args *a, const char *fmt, ...)
 {
-	char	**env;
-	size_t	  n = 0, i, k = 0;
-	char	 *eq;
+	va_list	ap;
 
-	while (environ[n] != NULL)
-		n++;
-	env = xcalloc(n + 1, sizeof *env);
-	for (i = 0; i < n; i++) {
-		if ((eq = strchr(environ[i], '=')) == NULL)
-			continue;
-		if (agd_conf_env_denied(agentd_conf, environ[i],
-		    (size_t)(eq - environ[i])))
-			continue;
-		env[k++] = environ[i];
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap == 0 ? 32 : a->cap * 2;
+		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
 	}
-	env[k] = NULL;
-	return (env);
+	va_start(ap, fmt);
+	if (vasprintf(&a->v[a->n], fmt, ap) == -1)
+		fatalx("out of memory");
+	va_end(ap);
+	a->n++;
+	a->v[a->n] = NULL;
+}
+
+void
+spawn_args_free(struct spawn_args *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}
+
+int
+spawn_word_next(const char **pp, char *buf, size_t size)
+{
+	const char	*p = *pp;
+	size_t		 n = 0;
+
+	if (p == NULL)
+		return (0);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return (0);
+	while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t')
+		n++;
+	*pp = p + n;
+	if (n >= size)
+		n = size - 1;	/* longer than a path: cut, and so matches nothing */
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return (1);
+}
+
+/* 1 if name matches a pattern (fnmatch(3): * and ?) of the blank separated list. */
+static int
+spawn_env_match(const char *list, const char *name)
+{
+	char	pat[PATH_MAX];
+
+	while (spawn_word_next(&list, pat, sizeof pat)) {
+		if (fnmatch(pat, name, 0) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* 1 if name is one of the NAME=VALUE words of told (they replace ours). */
+static int
+spawn_env_told(const char *told, const char *name)
+{
+	char	word[PATH_MAX];
+	size_t	len = strlen(name);
+
+	while (spawn_word_next(&told, word, sizeof word)) {
+		if (strncmp(word, name, len) == 0 && word[len] == '=')
+			return (1);
+	}
+	return (0);
 }
 
 /*
- * Fork and exec the holder for s, running argv. Returns our end of its first
- * connection, or -1 with *cause.
+ * The agent's environment (strings the caller frees with spawn_args_free): the
+ * base, env_allow and its kind's variables of ours, less env_deny; as agent user
+ * pw, that user's HOME, USER, LOGNAME and SHELL. agentd's own program (a worker's
+ * link loop, which needs ssh's agent) gets all of ours less env_deny.
  */
-int
-spawn_holder(struct session *s, char **argv, pid_t *holder, char **cause)
+static void
+spawn_env(struct spawn_args *env, const struct spawn_spec *spec, const struct passwd *pw)
 {
-	const char	*hpath;
-	char		**hargv, **env, cols[16], rows[16], bufmax[32];
-	int		 sp[2], argc = 0, i, k;
-	pid_t		 pid;
-	struct agd_exec	 x;
+	static const char	*own[] = { "HOME", "USER", "LOGNAME", "SHELL" };
+	char			 name[256], word[PATH_MAX];
+	const char		*eq, *told = NULL;
+	size_t			 i, j, len;
+
+	if (!spec->daemon_own && spawn_sandboxed())
+		told = spec->sandbox_env;
+
+	for (i = 0; environ[i] != NULL; i++) {
+		if ((eq = strchr(environ[i], '=')) == NULL)
+			continue;
+		len = (size_t)(eq - environ[i]);
+		if (agd_conf_env_denied(agentd_conf, environ[i], len) || len >= sizeof name)
+			continue;
+		memcpy(name, environ[i], len);
+		name[len] = '\0';
+		if (!spec->daemon_own && !spawn_env_match(SPAWN_ENV_BASE, name) &&
+		    !spawn_env_match(agentd_conf->env_allow, name) &&
+		    !spawn_env_match(spec->env_keys, name))
+			continue;
+		if (pw != NULL) {
+			for (j = 0; j < sizeof own / sizeof own[0]; j++) {
+				if (strcmp(name, own[j]) == 0)
+					break;
+			}
+			if (j < sizeof own / sizeof own[0])
+				continue;
+		}
+		if (spawn_env_told(told, name))
+			continue;
+		spawn_args_add(env, "%s", environ[i]);
+	}
+	while (spawn_word_next(&told, word, sizeof word))
+		spawn_args_add(env, "%s", word);
+	if (pw != NULL) {
+		spawn_args_add(env, "HOME=%s", pw->pw_dir);
+		spawn_args_add(env, "USER=%s", pw->pw_name);
+		spawn_args_add(env, "LOGNAME=%s", pw->pw_name);
+		spawn_args_add(env, "SHELL=%s", pw->pw_shell);
+	}
+}
+
+/* 1 if some process runs as uid (its /proc directory is owned by it). */
+static int
+spawn_uid_busy(uid_t uid)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		 path[PATH_MAX];
+	int		 busy = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (0);
+	while (!busy && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s", de->d_name);
+		if (stat(path, &sb) == 0 && sb.st_uid == uid)
+			busy = 1;
+	}
+	closedir(d);
+	return (busy);
+}
+
+/*
+ * The Unix user the agent runs as: agent_user, or the first of the agent_users
+ * pool no process runs as; NULL if neither is set. -1 with *cause if there is no
+ * such user, we cannot switch to it, or the whole pool is busy.
+ */
+static int
+spawn_agent_user(struct passwd **pwp, char **cause)
+{
+	const char	*list = agentd_conf->agent_users;
+	struct passwd	*pw;
+	char		 name[256];
+
+	*pwp = NULL;
+	if (agentd_conf->agent_user == NULL && list == NULL)
+		return (0);
+	if (geteuid() != 0) {
+		xasprintf(cause, "agent_user needs agentd to run as root");
+		return (-1);
+	}
+	if (agentd_conf->agent_user != NULL) {
+		if ((*pwp = getpwnam(agentd_conf->agent_user)) == NULL) {
+			xasprintf(cause, "agent_user %s: no such user", agentd_conf->agent_user);
+			return (-1);
+		}
+		return (0);
+	}
+	while (spawn_word_next(&list, name, sizeof name)) {
+		if ((pw = getpwnam(name)) == NULL) {
+			log_warnx("agent_users: no user %s", name);
+			continue;
+		}
+		if (pw->pw_uid != 0 && !spawn_uid_busy(pw->pw_uid)) {
+			*pwp = pw;
+			return (0);
+		}
+	}
+	xasprintf(cause, "every user of agent_users is busy");
+	return (-1);
+}
+
+int
+spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_t *holder,
+    char **cause)
+{
+	const char		*hpath;
+	struct spawn_args	 hargv = { NULL, 0, 0 }, env = { NULL, 0, 0 };
+	struct passwd		*pw = NULL;
+	int			 sp[2], i;
+	pid_t			 pid;
+	struct agd_exec		 x;
 
 	hpath = spawn_holder_path();
 	if (access(hpath, X_OK) == -1) {
 		xasprintf(cause, "holder %s: %s", hpath, strerror(errno));
 		return (-1);
 	}
+	if (!spec->daemon_own && spawn_agent_user(&pw, cause) == -1)
+		return (-1);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		xasprintf(cause, "socketpair: %s", strerror(errno));
 		return (-1);
 	}
-	while (argv[argc] != NULL)
-		argc++;
-	hargv = xcalloc((size_t)argc + 16, sizeof *hargv);
-	snprintf(cols, sizeof cols, "%d", s->cols);
-	snprintf(rows, sizeof rows, "%d", s->rows);
-	snprintf(bufmax, sizeof bufmax, "%d", SPAWN_HOLDER_BUFMAX);
-	k = 0;
-	hargv[k++] = (char *)"agentd-holder";
-	hargv[k++] = (char *)"-s";
-	hargv[k++] = s->sock;
-	hargv[k++] = (char *)"-d";
-	hargv[k++] = s->cwd;
-	hargv[k++] = (char *)"-c";
-	hargv[k++] = cols;
-	hargv[k++] = (char *)"-r";
-	hargv[k++] = rows;
-	hargv[k++] = (char *)"-b";
-	hargv[k++] = bufmax;
-	hargv[k++] = (char *)"--";
-	for (i = 0; i < argc; i++)
-		hargv[k++] = argv[i];
-	hargv[k] = NULL;
-	env = spawn_env();
+	spawn_args_add(&hargv, "agentd-holder");
+	spawn_args_add(&hargv, "-s");
+	spawn_args_add(&hargv, "%s", s->sock);
+	spawn_args_add(&hargv, "-d");
+	spawn_args_add(&hargv, "%s", s->cwd);
+	spawn_args_add(&hargv, "-c");
+	spawn_args_add(&hargv, "%d", s->cols);
+	spawn_args_add(&hargv, "-r");
+	spawn_args_add(&hargv, "%d", s->rows);
+	spawn_args_add(&hargv, "-b");
+	spawn_args_add(&hargv, "%d", SPAWN_HOLDER_BUFMAX);
+	if (pw != NULL) {
+		spawn_args_add(&hargv, "-u");
+		spawn_args_add(&hargv, "%s", pw->pw_name);
+	}
+	spawn_args_add(&hargv, "--");
+	if (!spec->daemon_own)
+		spawn_sandbox_argv(&hargv, s, spec, pw != NULL ? pw->pw_dir : NULL, argv[0]);
+	for (i = 0; argv[i] != NULL; i++)
+		spawn_args_add(&hargv, "%s", argv[i]);
+	spawn_env(&env, spec, pw);
+	if (pw != NULL)
+		log_debug("%s: session %s runs as %s", __func__, s->name, pw->pw_name);
 
 	x.path = hpath;
-	x.argv = hargv;
-	x.env = env;
+	x.argv = hargv.v;
+	x.env = env.v;
 	x.fd[0] = x.fd[1] = x.fd[2] = AGD_EXEC_KEEP;
 	x.fd[3] = sp[1];
 	x.nfd = 4;
 	x.flags = 0;
 	pid = agd_fork_exec(&x, cause);
-	free(hargv);
-	free(env);
+	spawn_args_free(&hargv);
+	spawn_args_free(&env);
 	close(sp[1]);
 	if (pid == -1) {
 		close(sp[0]);

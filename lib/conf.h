@@ -35,6 +35,11 @@ struct agd_conf {
 	uint64_t	 log_max_bytes;
 	char		*allowed_hosts;		/* blank separated */
 	char		*env_deny;		/* blank separated, trailing * matches a prefix */
+	char		*env_allow;		/* fnmatch patterns, blank separated: passed */
+	char		*sandbox;		/* bwrap, off; NULL: bwrap if it works */
+	char		*sandbox_bind;		/* blank separated absolute paths, read-write */
+	char		*agent_user;		/* NULL: agents run as we do */
+	char		*agent_users;		/* a pool of them, blank separated */
 	int		 default_cols;
 	int		 default_rows;
 	char		*holder_path;		/* NULL: next to agentd, else libexecdir */

@@ -11,7 +11,8 @@ use Time::HiRes qw(time);
 
 AgentdTest->require_stack;
 my $grace_ms = 1000;
-my $t = AgentdTest->new(conf => { kill_grace_ms => $grace_ms });
+# Unsandboxed: the agent's own pids are checked from here (t/10-sessions.t says why).
+my $t = AgentdTest->new(conf => { kill_grace_ms => $grace_ms, sandbox => 'off' });
 my $ISO = qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 my ($s, $j);
 

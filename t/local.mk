@@ -19,6 +19,8 @@ AGD_T_TESTS = \
 	t/24-rest-busy.t \
 	t/26-screen-dialogs.t \
 	t/25-machines-cache.t \
+	t/28-sandbox.t \
+	t/29-agent-user.t \
 	t/30-restart.t \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
@@ -33,6 +35,7 @@ EXTRA_DIST += \
 	t/lib/FcgiClient.pm \
 	t/lib/SourceCheck.pm \
 	t/bin/fake-agent \
+	t/bin/sandbox-probe \
 	t/bin/fake-backend \
 	conf/gen-nginx \
 	conf/nginx.conf.in \

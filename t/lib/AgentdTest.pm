@@ -186,6 +186,10 @@ sub _write_conf {
 	my $fake = -x fake_agent() ? _quote_argv(fake_agent())
 	    : _quote_argv($^X) . ' ' . _quote_argv(fake_agent());
 	my %conf = (kill_grace_ms => 1000, %{$self->{conf}});
+	# Codex's provider reads its key from FAKE_OPENAI_API_KEY (env_key): an agent
+	# gets no variable of ours it is not allowed.
+	$conf{env_allow} = join(' ', grep { defined } $conf{env_allow}, 'FAKE_OPENAI_API_KEY')
+	    if $self->{real_agents};
 	my $text = "# written by t/lib/AgentdTest.pm\n";
 	$text .= "$_ = $conf{$_}\n" for sort keys %conf;
 	my %agents = map { $_ => { map { $_ => "$fake $_" }

@@ -1,0 +1,41 @@
+/*
+ * spawn.c's own helpers, shared with spawn-sandbox.c (the bubblewrap command
+ * line): a growing argv of owned strings, and blank separated word lists.
+ */
+#ifndef AGENTD_SPAWN_H
+#define AGENTD_SPAWN_H
+
+#include <stddef.h>
+
+struct session;
+struct spawn_spec;
+
+/* A NULL-terminated argv (or environment) whose strings it owns. */
+struct spawn_args {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+/* Append a string made from fmt. */
+void	spawn_args_add(struct spawn_args *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Free every string and the array; the struct is empty again. */
+void	spawn_args_free(struct spawn_args *);
+/*
+ * The next blank separated word of *pp (NULL: none) into buf (size bytes, cut to
+ * fit); advances *pp. 0 at the end.
+ */
+int	spawn_word_next(const char **pp, char *buf, size_t size);
+
+/* spawn-sandbox.c: 1 if agents are sandboxed (spawn_init found bwrap working). */
+int	spawn_sandboxed(void);
+/*
+ * spawn-sandbox.c: if agents are sandboxed, append "bwrap ... --" for s's agent
+ * (its program prog) to argv; home is the agent user's home (NULL: ours).
+ * Borrows everything.
+ */
+void	spawn_sandbox_argv(struct spawn_args *argv, struct session *s,
+	    const struct spawn_spec *, const char *home, const char *prog);
+
+#endif
