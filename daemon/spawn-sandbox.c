@@ -334,14 +334,20 @@ sandbox_program_dir(struct mnts *m, const char *dir, size_t len)
 		mnt_add(m, "--ro-bind-try", real, MNT_BIND);
 }
 
-/* The directories of the agent's program (prog) and of PATH, if hidden. */
+/* The directories of the agent's program (prog, and what it links to) and of PATH, if hidden. */
 static void
 sandbox_program_dirs(struct mnts *m, const char *prog)
 {
 	const char	*path = getenv("PATH"), *e;
 
-	if ((e = strrchr(prog, '/')) != NULL)
+	char		 real[PATH_MAX];
+
+	if ((e = strrchr(prog, '/')) != NULL) {
 		sandbox_program_dir(m, prog, (size_t)(e - prog));
+		/* A link to the program (a wrapper named like an agent): its target too. */
+		if (realpath(prog, real) != NULL && (e = strrchr(real, '/')) != NULL)
+			sandbox_program_dir(m, real, (size_t)(e - real));
+	}
 	while (path != NULL && *path != '\0') {
 		e = path + strcspn(path, ":");
 		sandbox_program_dir(m, path, (size_t)(e - path));
