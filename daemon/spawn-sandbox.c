@@ -334,14 +334,16 @@ sandbox_program_dir(struct mnts *m, const char *dir, size_t len)
 		mnt_add(m, "--ro-bind-try", real, MNT_BIND);
 }
 
-/* The directories of the agent's program (prog, and what it links to) and of PATH, if hidden. */
+/* The directories of the agent's program (and its link's target), agentd and PATH, if hidden. */
 static void
 sandbox_program_dirs(struct mnts *m, const char *prog)
 {
-	const char	*path = getenv("PATH"), *e;
-
+	const char	*path = getenv("PATH"), *e, *self;
 	char		 real[PATH_MAX];
 
+	/* agentd itself: the claude hooks run `agentd hook` inside the sandbox. */
+	if ((self = agd_self_exe()) != NULL && (e = strrchr(self, '/')) != NULL)
+		sandbox_program_dir(m, self, (size_t)(e - self));
 	if ((e = strrchr(prog, '/')) != NULL) {
 		sandbox_program_dir(m, prog, (size_t)(e - prog));
 		/* A link to the program (a wrapper named like an agent): its target too. */
