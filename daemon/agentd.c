@@ -20,6 +20,7 @@
 #include "agent.h"
 #include "agent-kind.h"
 #include "agentd.h"
+#include "auth.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -44,6 +45,7 @@ struct agd_conf		*agentd_conf;
 sqlite3			*agentd_db;
 char			*agentd_home;
 int			 agentd_exiting;
+char			 agentd_token[AGD_TOKEN_LEN + 1];
 
 static void __attribute__((noreturn))
 usage(void)
@@ -190,6 +192,28 @@ agentd_link_client(const char *home, int argc, char **argv)
 	return (status == 200 ? 0 : 1);
 }
 
+/*
+ * Who may reach us through nginx: in auth = local the access token (made here at
+ * the first start), and auth = none only on a loopback listen address.
+ */
+static void
+agentd_auth_init(void)
+{
+	const char	*listen = getenv("AGENTD_LISTEN");
+	char		*cause;
+
+	if (agentd_conf->auth == AGD_AUTH_NONE && !agd_listen_loopback(listen))
+		fatalx("auth = none refused: nginx listens on %s, not on loopback"
+		    " (use auth = local or proxy)", listen);
+	if (agentd_conf->auth != AGD_AUTH_LOCAL)
+		return;
+	if (agd_token_create(agentd_home, &cause) == -1)
+		fatalx("access token: %s", cause);
+	if (agd_token_load(agentd_home, agentd_token) == -1)
+		fatalx("%s/%s: not an access token (remove it to make a new one)",
+		    agentd_home, AGD_TOKEN_FILE);
+}
+
 /* agentd: a client command (shutdown, hook, link), or the daemon and its loop. */
 int
 main(int argc, char **argv)
@@ -240,6 +264,9 @@ main(int argc, char **argv)
 
 	agd_sock_nofile_raise();
 	umask(077);
+	if (agd_mkdirs(agentd_home, 0700) == -1)
+		fatal("mkdir %s", agentd_home);
+	agentd_auth_init();
 	xasprintf(&path, "%s/run/h", agentd_home);
 	if (agd_mkdirs(path, 0700) == -1)
 		fatal("mkdir %s", path);

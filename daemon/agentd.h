@@ -76,6 +76,8 @@ extern struct agd_conf		*agentd_conf;
 extern sqlite3			*agentd_db;
 extern char			*agentd_home;
 extern int			 agentd_exiting;
+/* auth = local: HOME/access-token, "" in the other modes. */
+extern char			 agentd_token[];
 
 struct session {
 	int64_t			 id;

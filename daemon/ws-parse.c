@@ -112,6 +112,28 @@ query_u64(const char *q, const char *key, uint64_t *out)
 	return (0);
 }
 
+/* The raw value of query parameter key copied to out: 1 found, 0 absent or too long. */
+static int
+query_str(const char *q, const char *key, char *out, size_t outlen)
+{
+	const char	*p;
+	size_t		 n = strlen(key), len;
+
+	for (p = q; p != NULL && *p != '\0'; p = strchr(p, '&')) {
+		if (*p == '&')
+			p++;
+		if (strncmp(p, key, n) != 0 || p[n] != '=')
+			continue;
+		len = strcspn(p + n + 1, "&");
+		if (len >= outlen)
+			return (0);
+		memcpy(out, p + n + 1, len);
+		out[len] = '\0';
+		return (1);
+	}
+	return (0);
+}
+
 static int
 query_has(const char *q, const char *pair)
 {
@@ -172,6 +194,10 @@ ws_parse_upgrade(const char *req, const struct agd_conf *conf, struct ws_upgrade
 		u->user[0] = '\0';
 	if (header(req, "X-Agentd-Groups", u->groups, sizeof u->groups) == -1)
 		u->groups[0] = '\0';
+	if (header(req, "Authorization", u->authz, sizeof u->authz) == -1)
+		u->authz[0] = '\0';
+	if (header(req, "Cookie", u->cookie, sizeof u->cookie) == -1)
+		u->cookie[0] = '\0';
 
 	if (strcmp(path, "/api/agents/world") == 0)
 		u->world = 1;
@@ -194,6 +220,8 @@ ws_parse_upgrade(const char *req, const struct agd_conf *conf, struct ws_upgrade
 			return (fail(f, 400, "invalid_field", "since: not a number"));
 		u->has_since = rc;
 		u->binary = query_has(q, "format=binary");
+		if (!query_str(q, "access_token", u->token, sizeof u->token))
+			u->token[0] = '\0';
 	}
 	return (0);
 }

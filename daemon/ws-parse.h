@@ -12,12 +12,20 @@
 #include "conf.h"
 
 #define WS_KEY_LEN	24
+/* A bearer token is 64 hex digits; longer credentials are not ours. */
+#define WS_AUTHZ_MAX	256
+/* A browser's Cookie header for this host; nginx's large_client_header_buffers cap it too. */
+#define WS_COOKIE_MAX	4096
 
 struct ws_upgrade {
 	char		name[AGD_NAME_MAX + 1];	/* session name */
 	char		key[WS_KEY_LEN + 1];	/* Sec-WebSocket-Key */
 	char		user[256];		/* X-Agentd-User, "" if none */
 	char		groups[1024];		/* X-Agentd-Groups, "" if none */
+	/* What may carry the access token (auth = local); "" if absent or too long. */
+	char		authz[WS_AUTHZ_MAX];	/* Authorization */
+	char		cookie[WS_COOKIE_MAX];	/* Cookie */
+	char		token[WS_AUTHZ_MAX];	/* ?access_token=, raw */
 	int		world;			/* /api/agents/world */
 	int		has_since;
 	uint64_t	since;

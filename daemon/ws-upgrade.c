@@ -72,8 +72,25 @@ ws_upgrade_session(struct ws_client *v, const struct ws_upgrade *u, int64_t *id)
 }
 
 /*
- * Identity, as nginx established it: it sets these headers itself, and only nginx
- * can reach this socket. 0, or -1 when v is refused.
+ * auth = local: the owner's access token (Bearer, cookie or ?access_token=) before
+ * anything else is said about the stream. 0, or -1 when v is refused (401).
+ */
+static int
+ws_upgrade_token(struct ws_client *v, const struct ws_upgrade *u)
+{
+	if (agentd_conf->auth != AGD_AUTH_LOCAL)
+		return (0);
+	if (agd_token_check(agentd_token, u->authz, u->cookie, u->token))
+		return (0);
+	log_info("ws: refused an upgrade without the access token");
+	ws_http_error(v, 401, "unauthenticated", "authentication required");
+	return (-1);
+}
+
+/*
+ * Identity: in auth = local the owner (the token was checked); else as nginx
+ * established it: it sets these headers itself, and only nginx can reach this
+ * socket. 0, or -1 when v is refused.
  */
 static int
 ws_upgrade_authorize(struct ws_client *v, const struct ws_upgrade *u, int64_t id)
@@ -81,6 +98,11 @@ ws_upgrade_authorize(struct ws_client *v, const struct ws_upgrade *u, int64_t id
 	char	*creator;
 	int	 role;
 
+	if (agentd_conf->auth == AGD_AUTH_LOCAL) {
+		v->user = xstrdup(agd_owner_name());
+		v->can_write = 1;
+		return (0);
+	}
 	if (agentd_conf->auth == AGD_AUTH_PROXY && u->user[0] == '\0') {
 		ws_http_error(v, 401, "unauthenticated", "authentication required");
 		return (-1);
@@ -116,6 +138,8 @@ ws_upgrade(struct ws_client *v)
 		ws_http_error(v, f.status, f.code, f.msg);
 		return;
 	}
+	if (ws_upgrade_token(v, &u) == -1)
+		return;
 	if (u.world) {
 		ws_http_error(v, 404, "not_found", "no such stream");
 		return;

@@ -7,6 +7,7 @@
  * API_QUERY_MAX and API_QPARAMS_MAX, the Host by API_HOST_MAX.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +21,9 @@
 #include "xmalloc.h"
 
 #define REQUEST_READ_CHUNK	(64 * 1024)	/* read size without a length */
+/* The login's next= path: it goes into a Location header of REPLY_HEADERS_MAX. */
+#define REQUEST_NEXT_MAX	256
+#define REQUEST_LOGIN_PATH	"/api/agents/login"
 
 static int	request_is_json(const char *);
 static int	request_parse_u64(const char *, uint64_t max, uint64_t *);
@@ -475,8 +479,101 @@ request_query_u64(struct req *req, const char *key, uint64_t def, uint64_t max,
 	return (0);
 }
 
+/* 1 if next is a path of this origin: "/..." but not "//host" nor "/\\host". */
+static int
+request_next_ok(const char *next)
+{
+	const unsigned char	*p;
+
+	if (next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strlen(next) > REQUEST_NEXT_MAX)
+		return (0);
+	for (p = (const unsigned char *)next; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
+			return (0);
+	}
+	return (1);
+}
+
 /*
- * Who is asking: AGENTD_USER and AGENTD_GROUPS, FastCGI parameters that only
+ * GET /api/agents/login?token=TOKEN[&next=/path] (auth = local): the token as an
+ * HttpOnly cookie for this origin, then 303 to next. Always replies.
+ */
+static void
+request_login(struct req *req, const char *token)
+{
+	const char	*got, *next;
+	char		 hdr[REQUEST_NEXT_MAX + 2 * AGD_TOKEN_LEN + 128];
+
+	req->user = "-";
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		reply_not_allowed(req, "GET, HEAD");
+		return;
+	}
+	if (request_parse_query(req) == -1)
+		return;
+	if ((got = request_query(req, "token")) == NULL ||
+	    !agd_token_equal(token, got, strlen(got))) {
+		reply_error(req, AGD_ERR_UNAUTHENTICATED, "wrong or missing token");
+		return;
+	}
+	if ((next = request_query(req, "next")) == NULL || *next == '\0')
+		next = "/";
+	if (!request_next_ok(next)) {
+		reply_error(req, AGD_ERR_INVALID_FIELD, "next: not a path of this site");
+		return;
+	}
+	snprintf(hdr, sizeof hdr, "Location: %s\r\nSet-Cookie: %s=%s; HttpOnly;"
+	    " SameSite=Strict; Path=/\r\n", next, AGD_TOKEN_COOKIE, token);
+	reply_raw(req, 303, "application/json", hdr, "{}\n", 3);
+}
+
+/* 1 if req's path (before any query) is path. */
+static int
+request_path_is(struct req *req, const char *path)
+{
+	const char	*uri;
+	size_t		 n = strlen(path);
+
+	if ((uri = request_param(req, "REQUEST_URI")) == NULL &&
+	    (uri = request_param(req, "DOCUMENT_URI")) == NULL)
+		return (0);
+	return (strncmp(uri, path, n) == 0 && (uri[n] == '\0' || uri[n] == '?'));
+}
+
+/*
+ * auth = local: the request must present HOME/access-token, as a Bearer token or
+ * the agentd_token cookie (never in the URL here: that is for WebSocket upgrades,
+ * which browsers cannot give headers, and the login). The file is read each time,
+ * so a token the daemon made after we started, or a new one, is seen. The owner,
+ * as admin, or reply 401 (the login is answered here) and return -1.
+ */
+static int
+request_token(struct req *req)
+{
+	char	token[AGD_TOKEN_LEN + 1];
+
+	if (agd_token_load(api.home, token) == -1)
+		token[0] = '\0';
+	if (request_path_is(req, REQUEST_LOGIN_PATH)) {
+		request_login(req, token);
+		return (-1);
+	}
+	if (!agd_token_check(token, request_param(req, "HTTP_AUTHORIZATION"),
+	    request_param(req, "HTTP_COOKIE"), NULL)) {
+		req->user = "-";
+		reply_error(req, AGD_ERR_UNAUTHENTICATED, "authentication required");
+		return (-1);
+	}
+	req->user = agd_owner_name();
+	req->groups = "";
+	req->role = AGD_ROLE_ADMIN;
+	return (0);
+}
+
+/*
+ * Who is asking. auth = local: whoever shows the access token (request_token).
+ * Otherwise AGENTD_USER and AGENTD_GROUPS, FastCGI parameters that only
  * nginx sets (a client's headers arrive as HTTP_*, so they cannot forge them).
  * In auth = proxy a request without a user is 401. 0, or reply and return -1.
  */
@@ -485,6 +582,8 @@ request_identify(struct req *req)
 {
 	const char	*user, *groups;
 
+	if (api.conf->auth == AGD_AUTH_LOCAL)
+		return (request_token(req));
 	user = request_param(req, "AGENTD_USER");
 	groups = request_param(req, "AGENTD_GROUPS");
 	if (groups == NULL || strlen(groups) >= AGD_GROUPS_MAX)

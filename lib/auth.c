@@ -1,12 +1,25 @@
 /*
- * Who may do what. agentd takes the identity nginx established (auth_basic,
- * auth_request, client certificates) and maps it to a role with the config's
- * viewers/operators/admins lists, by user name or @group.
+ * Who may do what. In auth = proxy agentd takes the identity nginx established
+ * (auth_basic, auth_request, client certificates) and maps it to a role with the
+ * config's viewers/operators/admins lists, by user name or @group. In auth = local
+ * (the default) the access token in HOME is the owner, an admin; both programs
+ * read it and check it here.
  */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "conf.h"
+#include "xmalloc.h"
 
 static const char *role_names[] = { "none", "viewer", "operator", "admin" };
 
@@ -70,7 +83,8 @@ auth_listed(const char *list, const char *user, const char *groups)
 int
 agd_auth_role(const struct agd_conf *conf, const char *user, const char *groups)
 {
-	if (conf->auth == AGD_AUTH_NONE)
+	/* none: everyone; local: whoever showed the token, the owner. */
+	if (conf->auth != AGD_AUTH_PROXY)
 		return (AGD_ROLE_ADMIN);
 	if (user == NULL || *user == '\0')
 		return (AGD_ROLE_NONE);
@@ -108,4 +122,167 @@ agd_auth_valid_user(const char *s)
 			return (0);
 	}
 	return (1);
+}
+
+int
+agd_token_create(const char *home, char **cause)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 rnd[AGD_TOKEN_BYTES];
+	char			 text[AGD_TOKEN_LEN + 1], *path;
+	size_t			 i;
+	int			 fd;
+
+	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST) {
+			free(path);
+			return (0);
+		}
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return (-1);
+	}
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+		xasprintf(cause, "getrandom: %s", strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < sizeof rnd; i++) {
+		text[2 * i] = hex[rnd[i] >> 4];
+		text[2 * i + 1] = hex[rnd[i] & 0xf];
+	}
+	text[AGD_TOKEN_LEN] = '\n';
+	if (write(fd, text, sizeof text) != (ssize_t)sizeof text || fsync(fd) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	free(path);
+	return (0);
+fail:
+	close(fd);
+	unlink(path);
+	free(path);
+	return (-1);
+}
+
+int
+agd_token_load(const char *home, char out[AGD_TOKEN_LEN + 1])
+{
+	char	*path, buf[AGD_TOKEN_LEN + 2];
+	ssize_t	 n;
+	int	 fd, i;
+
+	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd == -1)
+		return (-1);
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	if (n < AGD_TOKEN_LEN || (n > AGD_TOKEN_LEN && buf[AGD_TOKEN_LEN] != '\n'))
+		return (-1);
+	for (i = 0; i < AGD_TOKEN_LEN; i++) {
+		if (strchr("0123456789abcdef", buf[i]) == NULL || buf[i] == '\0')
+			return (-1);
+	}
+	memcpy(out, buf, AGD_TOKEN_LEN);
+	out[AGD_TOKEN_LEN] = '\0';
+	return (0);
+}
+
+int
+agd_token_equal(const char *token, const char *got, size_t len)
+{
+	size_t		n = strlen(token), i;
+	unsigned char	d;
+
+	if (n == 0 || len != n)
+		return (0);
+	d = 0;
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)token[i] ^ (unsigned char)got[i];
+	return (d == 0);
+}
+
+/* 1 if the Cookie header value names agentd_token=token among its pairs. */
+static int
+token_cookie(const char *token, const char *cookie)
+{
+	const char	*p, *e;
+	size_t		 n = strlen(AGD_TOKEN_COOKIE);
+	int		 found = 0;
+
+	for (p = cookie; *p != '\0'; p = *e == ';' ? e + 1 : e) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e != '\0' && *e != ';'; e++)
+			;
+		if (strncmp(p, AGD_TOKEN_COOKIE, n) == 0 && p[n] == '=')
+			found |= agd_token_equal(token, p + n + 1, (size_t)(e - p - n - 1));
+	}
+	return (found);
+}
+
+int
+agd_token_check(const char *token, const char *authz, const char *cookie, const char *query)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (token == NULL || *token == '\0')
+		return (0);
+	if (authz != NULL && strncasecmp(authz, "Bearer ", 7) == 0) {
+		for (p = authz + 7; *p == ' '; p++)
+			;
+		n = strlen(p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (agd_token_equal(token, p, n))
+			return (1);
+	}
+	if (cookie != NULL && token_cookie(token, cookie))
+		return (1);
+	return (query != NULL && agd_token_equal(token, query, strlen(query)));
+}
+
+const char *
+agd_owner_name(void)
+{
+	static char	 name[AGD_USER_MAX];
+	struct passwd	*pw;
+
+	if (name[0] != '\0')
+		return (name);
+	if ((pw = getpwuid(geteuid())) != NULL && agd_auth_valid_user(pw->pw_name))
+		snprintf(name, sizeof name, "%s", pw->pw_name);
+	else
+		snprintf(name, sizeof name, "uid %u", (unsigned)geteuid());
+	return (name);
+}
+
+int
+agd_listen_loopback(const char *listen)
+{
+	const char	*e;
+	size_t		 n;
+
+	if (listen == NULL || *listen == '\0')
+		return (1);
+	if (*listen == '[') {
+		if ((e = strchr(listen, ']')) == NULL)
+			return (0);
+		n = (size_t)(e - listen - 1);
+		return (n == 3 && strncmp(listen + 1, "::1", 3) == 0);
+	}
+	if ((e = strrchr(listen, ':')) == NULL)
+		e = listen + strlen(listen);
+	n = (size_t)(e - listen);
+	if (n == 9 && strncasecmp(listen, "localhost", 9) == 0)
+		return (1);
+	/* 127.0.0.0/8: "127." and digits and dots only. */
+	if (n < 5 || strncmp(listen, "127.", 4) != 0)
+		return (0);
+	return (strspn(listen, "0123456789.") >= n);
 }

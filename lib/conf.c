@@ -239,11 +239,11 @@ struct conf_key {
 static int
 conf_auth_parse(const char *v)
 {
+	if (strcmp(v, "local") == 0)
+		return (AGD_AUTH_LOCAL);
 	if (strcmp(v, "none") == 0)
 		return (AGD_AUTH_NONE);
-	if (strcmp(v, "proxy") == 0)
-		return (AGD_AUTH_PROXY);
-	return (-1);
+	return (strcmp(v, "proxy") == 0 ? AGD_AUTH_PROXY : -1);
 }
 
 static int
@@ -397,8 +397,8 @@ static const struct conf_key conf_keys[] = {
 	{ "debrief_prompt_aar", CONF_STRING, CONF(debrief_prompt_aar), 0, CONF_PROMPT_MAX,
 	  CONF_NONEMPTY, NULL, NULL, DEBRIEF_AAR_PROMPT,
 	  "what a long session's agent is asked at its end" },
-	{ "auth", CONF_ENUM, CONF(auth), 0, 0, 0, conf_auth_parse, NULL, "none",
-	  "none: every request is the local admin; proxy: nginx says who" },
+	{ "auth", CONF_ENUM, CONF(auth), 0, 0, 0, conf_auth_parse, NULL, "local",
+	  "local: HOME/access-token is the owner; none: all (loopback); proxy: nginx says" },
 	{ "viewers", CONF_STRING, CONF(viewers), 0, 0, 0, NULL, NULL, NULL,
 	  "users and @groups that may look" },
 	{ "operators", CONF_STRING, CONF(operators), 0, 0, 0, NULL, NULL, NULL,

@@ -62,7 +62,7 @@ struct agd_conf {
 	int		 debrief_long_secs;	/* and for its AAR */
 	char		*debrief_prompt_hotwash;
 	char		*debrief_prompt_aar;
-	int		 auth;			/* AGD_AUTH_NONE or AGD_AUTH_PROXY */
+	int		 auth;			/* AGD_AUTH_LOCAL, _NONE or _PROXY */
 	char		*viewers;		/* users and @groups, blank separated */
 	char		*operators;
 	char		*admins;

@@ -92,8 +92,8 @@ my $ISO = qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 like($reset->{seq} // '', qr/^\d+$/, 'reset event: a seq');
 like($reset->{ts} // '', $ISO, 'reset event: ts ISO-8601 UTC');
 is_deeply([ sort keys %$reset ], [qw(event seq ts type)], 'reset event: seq, ts, type, event');
-is_deeply($reset->{event}, { type => 'reset', from => 'local', ts => $reset->{ts} },
-    'reset event: {type reset, from local (the actor), ts}');
+is_deeply($reset->{event}, { type => 'reset', from => scalar getpwuid($>), ts => $reset->{ts} },
+    'reset event: {type reset, from the owner (the actor), ts}');
 is($t->session('io')->{status}, 'running', 'reset: the agent keeps running');
 ($s) = $t->message('io', 'after reset');
 is($s, 200, 'message after reset: 200');

@@ -37,7 +37,7 @@ my $before = $t->session('c-success')->{completion};
 my $ev = completed_events('c-success');
 is(scalar @$ev, 1, 'complete: one completed event');
 is_deeply($ev->[0]{event}, { type => 'completed', status => 'success', comment => 'done: success',
-    from => 'local', ts => $ev->[0]{ts} }, 'completed event: {type, status, comment, from, ts}');
+    from => scalar getpwuid($>), ts => $ev->[0]{ts} }, 'completed event: {type, status, comment, from, ts}');
 ($s, $j) = $t->post('/api/agents/sessions/c-success/complete',
     { status => 'success', comment => 'done: success' });
 is($s, 200, 'complete again: 200');

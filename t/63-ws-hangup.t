@@ -30,6 +30,7 @@ sub direct {
 	    or return undef;
 	my $req = "GET /api/agents/sessions/hasty HTTP/1.1\r\nHost: 127.0.0.1:$port\r\n" .
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n" .
+	    "Authorization: Bearer " . $t->token . "\r\n" .
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 	syswrite($c, $req) == length($req) or return undef;
 	my $buf = '';

@@ -273,7 +273,8 @@ is_deeply([leftovers($proj)], [], 'malformed: no temporary file left');
 sub slow_upload {
 	my ($body, $cut, $mid) = @_;
 	my $c = FcgiClient->new($t->home . '/run/fcgi.sock');
-	$c->begin(POST => '/api/agents/upload', "multipart/form-data; boundary=$B", length $body);
+	$c->begin(POST => '/api/agents/upload', "multipart/form-data; boundary=$B", length $body,
+	    HTTP_AUTHORIZATION => 'Bearer ' . $t->token);
 	$c->send(substr($body, 0, $cut));
 	$mid->();
 	$c->send(substr($body, $cut));

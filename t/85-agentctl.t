@@ -220,22 +220,23 @@ like($t->session('p1.fix-1')->{status}, qr/^(?:terminated|exited)$/, 'kill: its 
 ctl_ok('kill an ended session', 'kill', 'p1');
 ctl_fails('kill an unknown session', 1, qr/\(404 not_found\)/, 'kill', 'nosuch');
 
-# --- credentials: the token and --header, accepted by a stack without them --------------------
-($rc, $out, $err) = $t->agentctl({}, '--verbose', '--token', 'tok1', 'ls');
-is($rc, 0, '--token: accepted by the local stack as it is today');
+# --- credentials: the token and --header ---------------------------------------------------
+($rc, $out, $err) = $t->agentctl({ env => { AGENTD_HOME => undef } }, '--verbose', '--token',
+    'tok1', 'ls');
+is($rc, 1, '--token: a wrong token is refused by the local stack');
 like($err, qr/^> Authorization: Bearer tok1\r?$/m, '--token: sent as a bearer token');
-open(my $fh, '>', $t->home . '/access-token') or die;
-print $fh "filetok\n";
-close($fh);
+like($err, qr/unauthenticated/, '--token: the 401 is said');
+my $tok = $t->token;
 ($rc, $out, $err) = $t->agentctl({ env => { AGENTD_HOME => $t->home } }, 'ls', '--verbose');
 is($rc, 0, 'the state directory token: ok');
-like($err, qr/^> Authorization: Bearer filetok\r?$/m, 'read from AGENTD_HOME/access-token');
+like($err, qr/^> Authorization: Bearer \Q$tok\E\r?$/m, 'read from AGENTD_HOME/access-token');
 ($rc, $out, $err) = $t->agentctl({ env => { AGENTD_HOME => $t->home, AGENTD_TOKEN => 'envtok' } },
     'ls', '--verbose');
 like($err, qr/^> Authorization: Bearer envtok\r?$/m, 'AGENTD_TOKEN before the file');
-($rc, $out, $err) = $t->agentctl({ env => { XDG_STATE_HOME => $t->home . '/xdg' } },
-    'ls', '--verbose');
+($rc, $out, $err) = $t->agentctl({ env => { AGENTD_HOME => undef,
+    XDG_STATE_HOME => $t->home . '/xdg' } }, 'ls', '--verbose');
 unlike($err, qr/Authorization/, 'no token file, no token: nothing sent');
+is($rc, 1, 'no token: refused');
 ($rc, $out, $err) = $t->agentctl({}, '--verbose', '--header', 'X-Agentctl-Test: yes', 'ls');
 is($rc, 0, '--header: ok');
 like($err, qr/^> X-Agentctl-Test: yes\r?$/m, '--header: sent');

@@ -46,7 +46,7 @@ END { system(@TMUX, 'kill-server') if defined $sock; }
 
 # The outer pane: a plain shell with a prompt of its own, the stack's URL in its environment.
 tmux('new-session', '-d', '-s', 'ctl', '-x', '120', '-y', '40',
-    "env -u AGENTD_HOME -u AGENTD_TOKEN AGENTD_URL=http://127.0.0.1:" . $t->port
+    "env -u AGENTD_HOME AGENTD_TOKEN=" . $t->token . " AGENTD_URL=http://127.0.0.1:" . $t->port
     . " PS1='outer\$ ' sh");
 tmux('set-option', '-g', 'history-limit', '10000');
 tmux('set-option', '-g', 'status', 'off');
@@ -167,7 +167,7 @@ sub v1_output {
 wait_until(sub { v1_output() =~ /sh> / }, 10, 'the prompt of v1');
 
 clear_pane();
-type_line("HOME=$ah AGENTD_URL=http://127.0.0.1:" . $a->port . " $ctl attach v1");
+type_line("AGENTD_TOKEN= HOME=$ah AGENTD_URL=http://127.0.0.1:" . $a->port . " $ctl attach v1");
 wait_pane(qr/^sh>\s*$/m, 'alice attaches (netrc on the WebSocket too) and sees the session');
 type_line('echo alice-$((4+4))');
 wait_pane(qr/\[agentctl: [^\]]*(?:viewer|operator|refused|forbidden)[^\]]*\]/i,

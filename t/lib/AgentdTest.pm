@@ -390,6 +390,7 @@ sub start {
 		$self->_show_logs;
 		die "AgentdTest: nginx did not start: $@";
 	}
+	$self->_load_token;
 	if ($self->{backend} eq 'real') {
 		$self->wait_for(sub {
 			my ($s) = $self->req(GET => '/api/agents/sessions');
@@ -398,6 +399,27 @@ sub start {
 		}, 30, 'GET /api/agents/sessions to answer');
 	}
 	return $self;
+}
+
+# auth = local (the default): the access token the daemon made in HOME. req()
+# and WSClient (by port) send it unless a test gives its own Authorization.
+sub auth_local {
+	my ($self) = @_;
+	return $self->{backend} eq 'real' && ($self->{conf}{auth} // 'local') eq 'local';
+}
+
+sub token { $_[0]{token} }
+
+sub _load_token {
+	my ($self) = @_;
+	delete $self->{token};
+	delete $WSClient::TOKEN{$self->{port}};
+	return unless $self->auth_local;
+	my $tok = _slurp("$self->{home}/access-token");
+	$tok =~ s/\s+$//;
+	die "AgentdTest: no access token in $self->{home}\n" unless $tok =~ /^[0-9a-f]{64}$/;
+	$self->{token} = $tok;
+	$WSClient::TOKEN{$self->{port}} = $tok;
 }
 
 # Start agentd and wait until it answers a ping on ctl.sock.
@@ -456,7 +478,7 @@ sub restart_nginx {
 }
 
 # Run ctl/agentctl with args against this stack (AGENTD_URL set, AGENTD_HOME
-# and AGENTD_TOKEN unset unless env gives them); opts: stdin => STRING, env =>
+# set in auth = local, else unset, AGENTD_TOKEN unset, unless env says otherwise); opts: stdin => STRING, env =>
 # {NAME => VALUE or undef}, timeout => seconds (30).  (exit status, stdout,
 # stderr); the status is -1 if it did not exit in time (then it is killed).
 sub agentctl {
@@ -476,6 +498,8 @@ sub agentctl_start {
 	if ($pid == 0) {
 		delete $ENV{$_} for qw(AGENTD_HOME AGENTD_TOKEN AGENTD_URL AGENTCTL_PREFIX);
 		$ENV{AGENTD_URL} = "http://127.0.0.1:$self->{port}";
+		# The owner's agentctl finds the token in its state directory.
+		$ENV{AGENTD_HOME} = $self->{home} if $self->auth_local;
 		while (my ($k, $v) = each %{$o->{env} // {}}) {
 			if (defined $v) { $ENV{$k} = $v } else { delete $ENV{$k} }
 		}
@@ -519,6 +543,8 @@ sub kill_fcgi { my ($self, $sig) = @_; return $self->kill_proc('fcgi', $sig) }
 # BODY: undef (none), a reference (sent as JSON with Content-Type:
 # application/json unless given) or a string (sent as is).  Host defaults to
 # 127.0.0.1:PORT and can be overridden; Content-Length is always set for a body.
+# In auth = local the access token goes as Authorization: Bearer unless the
+# headers name Authorization or Cookie (a header given as undef is not sent).
 sub req {
 	my ($self, $method, $path, $body, @h) = @_;
 	my %hdr;
@@ -526,6 +552,10 @@ sub req {
 	while (my ($k, $v) = splice(@h, 0, 2)) {
 		push @order, $k unless exists $hdr{lc $k};
 		$hdr{lc $k} = [$k, $v];
+	}
+	if (defined $self->{token} && !exists $hdr{authorization} && !exists $hdr{cookie}) {
+		push @order, 'Authorization';
+		$hdr{authorization} = ['Authorization', "Bearer $self->{token}"];
 	}
 	if (ref $body) {
 		$body = $JSON->encode($body);
@@ -537,7 +567,7 @@ sub req {
 	my $host = $hdr{host} ? $hdr{host}[1] : "127.0.0.1:$self->{port}";
 	my $head = "$method $path HTTP/1.1\r\nHost: $host\r\nConnection: close\r\n";
 	for my $k (@order) {
-		next if lc $k eq 'host' || lc $k eq 'connection';
+		next if lc $k eq 'host' || lc $k eq 'connection' || !defined $hdr{lc $k}[1];
 		$head .= "$hdr{lc $k}[0]: $hdr{lc $k}[1]\r\n";
 	}
 	$head .= "Content-Length: " . length($body) . "\r\n"

@@ -45,13 +45,14 @@ sub _write {
 	}
 }
 
-# Start the request: the parameters nginx would send for it (no user: local).
+# Start the request: the parameters nginx would send for it (no user: local), and
+# any extra NAME => VALUE (HTTP_AUTHORIZATION for the local token).
 sub begin {
-	my ($self, $method, $uri, $ctype, $length) = @_;
+	my ($self, $method, $uri, $ctype, $length, %extra) = @_;
 	my %p = (REQUEST_METHOD => $method, REQUEST_URI => $uri, DOCUMENT_URI => $uri,
 	    QUERY_STRING => '', HTTP_HOST => '127.0.0.1', REMOTE_ADDR => '127.0.0.1',
 	    CONTENT_TYPE => $ctype // '', CONTENT_LENGTH => $length // '',
-	    AGENTD_USER => '', AGENTD_GROUPS => '', SERVER_PROTOCOL => 'HTTP/1.1');
+	    AGENTD_USER => '', AGENTD_GROUPS => '', SERVER_PROTOCOL => 'HTTP/1.1', %extra);
 	my $params = join('', map { _len(length $_) . _len(length $p{$_}) . $_ . $p{$_} }
 	    sort keys %p);
 	$self->_write(_record(1, pack('nCx5', 1, 0)) . _record(4, $params) . _record(4, ''));

@@ -12,9 +12,12 @@ use Socket qw(IPPROTO_TCP TCP_NODELAY);
 use Time::HiRes qw(time);
 
 my $JSON = JSON::PP->new->utf8->canonical;
+# Access tokens of the local stacks by port (AgentdTest fills it): sent as a
+# Bearer header unless the test gives its own Authorization, Cookie or token.
+our %TOKEN;
 $SIG{PIPE} = "IGNORE";
 
-# connect(port => P, path => '/api/...', headers => {...})
+# connect(port => P, path => '/api/...', headers => {...}, token => T or undef)
 # Returns the client on 101, else (undef, status, body).
 sub connect {
 	my ($class, %o) = @_;
@@ -26,6 +29,9 @@ sub connect {
 	my %h = (Host => "127.0.0.1:$o{port}", Upgrade => 'websocket',
 	    Connection => 'Upgrade', 'Sec-WebSocket-Key' => $key,
 	    'Sec-WebSocket-Version' => 13, %{ $o{headers} // {} });
+	my $tok = exists $o{token} ? $o{token} : $TOKEN{$o{port}};
+	$h{Authorization} = "Bearer $tok"
+	    if defined $tok && !grep { /^(?:authorization|cookie)$/i } keys %{ $o{headers} // {} };
 	my $req = "GET $o{path} HTTP/1.1\r\n" .
 	    join('', map { "$_: $h{$_}\r\n" } grep { defined $h{$_} } sort keys %h) . "\r\n";
 	syswrite($s, $req) == length($req) or die "write: $!";
