@@ -115,8 +115,12 @@ struct session {
 	struct evbuffer		*pending;	/* input held until the holder is up */
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */
-	struct event		*connect_ev;	/* retry connecting to an adopted holder */
-	int			 connect_tries;
+	struct event		*connect_ev;	/* retry connecting to the holder */
+	int			 connect_tries;	/* without a recorded holder pid */
+	int			 connect_ms;	/* the next retry's backoff */
+	pid_t			 holder_pid;	/* the holder process */
+	uint8_t			 hkey[32];	/* the holder's secret (HP_KEY_LEN) */
+	int			 has_hkey;
 
 	struct waiter		*create_waiter;	/* session.create: until it runs */
 	TAILQ_HEAD(, waiter)	 waiters;	/* session.delete: until it ends */

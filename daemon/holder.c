@@ -6,8 +6,11 @@
  * subreaper, so whatever the agent leaves behind is reaped here.
  *
  * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX [-u USER] -- ARGV...
- * fd 3, if open, is the first connection to the daemon. -u (we are root): the
- * agent runs as USER, its groups and its uid, from its PTY on (agent_user).
+ * fd 3, if open, is the first connection to the daemon; its first message (HP_AUTH)
+ * is the session's secret. Any other connection - the daemon after a restart - must
+ * come from our own uid and open with that secret before it replaces the current one
+ * or hears a word; the socket path is taken back if someone else's is put there.
+ * -u (we are root): the agent runs as USER, its groups and its uid, from its PTY on.
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -56,6 +59,12 @@ struct holder_user {
 	gid_t		 groups[HOLDER_GROUPS_MAX];
 	int		 ngroups;
 };
+/* Connections not yet authenticated: the oldest goes when more come. */
+#define HOLDER_PENDING_MAX	4
+/* A connection that has not shown the secret by then is closed. */
+#define HOLDER_AUTH_MS		5000
+/* How often we check that the socket path is still ours (it is taken back if not). */
+#define HOLDER_RELISTEN_MS	1000
 
 struct hbuf {
 	uint8_t	*data;
@@ -84,6 +93,21 @@ static uint64_t		 out_sent;	/* next offset to send */
 static size_t		 out_max;
 static int		 resumed;	/* the daemon said where to start */
 static int		 exit_sent;
+
+static uint8_t		 key[HP_KEY_LEN];	/* the session's secret */
+static int		 have_key;
+static const char	*sock_path;
+static struct stat	 sock_sb;	/* of sock_path once we bound it */
+static uint64_t		 relisten_at;
+
+/* A connection that has not shown the secret yet: its HP_AUTH message is read here. */
+struct pending {
+	int		 fd;
+	uint64_t	 deadline;
+	size_t		 len;
+	uint8_t		 buf[HP_HDR + HP_KEY_LEN];
+};
+static struct pending	 pend[HOLDER_PENDING_MAX];
 
 static struct hbuf	 wq;		/* bytes queued for the daemon */
 static struct hbuf	 rq;		/* bytes read from the daemon */
@@ -260,7 +284,96 @@ conn_message(int type, const uint8_t *p, size_t n)
 		if (finished && exit_sent)
 			exit(0);
 		break;
+	case HP_AUTH:
+		/* Only the inherited connection gives it, once. */
+		if (n == HP_KEY_LEN && !have_key) {
+			memcpy(key, p, HP_KEY_LEN);
+			have_key = 1;
+		}
+		break;
 	}
+}
+
+/* 1 if the len bytes at p are the secret (constant time). */
+static int
+key_equal(const uint8_t *p)
+{
+	uint8_t	d = 0;
+	size_t	i;
+
+	for (i = 0; i < HP_KEY_LEN; i++)
+		d |= (uint8_t)(p[i] ^ key[i]);
+	return (have_key && d == 0);
+}
+
+static void
+pending_close(struct pending *q)
+{
+	if (q->fd != -1)
+		close(q->fd);
+	q->fd = -1;
+	q->len = 0;
+}
+
+/* A connection from the listener: kept aside until it proves the secret. */
+static void
+pending_add(int fd)
+{
+	struct ucred	 cr;
+	socklen_t	 crlen = sizeof cr;
+	struct pending	*q, *oldest = &pend[0];
+	int		 i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
+	    cr.uid != geteuid() || !have_key) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < HOLDER_PENDING_MAX; i++) {
+		q = &pend[i];
+		if (q->fd == -1)
+			break;
+		if (q->deadline < oldest->deadline)
+			oldest = q;
+	}
+	if (i == HOLDER_PENDING_MAX) {
+		q = oldest;
+		pending_close(q);
+	}
+	agd_set_nonblock(fd);
+	q->fd = fd;
+	q->len = 0;
+	q->deadline = agd_now_ms() + HOLDER_AUTH_MS;
+}
+
+static void conn_adopt(int);
+
+/* Read what a pending connection sent: the secret makes it the daemon's connection. */
+static void
+pending_read(struct pending *q)
+{
+	ssize_t	n;
+	int	fd;
+
+	n = read(q->fd, q->buf + q->len, sizeof q->buf - q->len);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		pending_close(q);
+		return;
+	}
+	q->len += (size_t)n;
+	if (q->len < sizeof q->buf)
+		return;
+	if (hp_get32(q->buf) != HP_KEY_LEN + 1 || q->buf[4] != HP_AUTH ||
+	    !key_equal(q->buf + HP_HDR)) {
+		pending_close(q);
+		return;
+	}
+	fd = q->fd;
+	q->fd = -1;
+	q->len = 0;
+	conn_adopt(fd);
 }
 
 static void
@@ -402,6 +515,8 @@ listen_on(const char *path)
 
 	if ((fd = agd_sock_listen(path, AGD_SOCK_NONBLOCK, HOLDER_BACKLOG, &cause)) < 0)
 		fatalx("%s", cause);
+	if (lstat(path, &sock_sb) == -1)
+		memset(&sock_sb, 0, sizeof sock_sb);
 	return (fd);
 }
 
@@ -446,6 +561,32 @@ user_become(const struct holder_user *u)
 	return (0);
 }
 
+/*
+ * Someone removed our socket or put theirs at its path (to be adopted instead of
+ * us): bind it again, so the daemon finds us. Checked every HOLDER_RELISTEN_MS.
+ */
+static void
+relisten_check(void)
+{
+	struct stat	sb;
+	char		*cause;
+	int		 fd;
+
+	relisten_at = agd_now_ms() + HOLDER_RELISTEN_MS;
+	if (lstat(sock_path, &sb) == 0 && sb.st_ino == sock_sb.st_ino &&
+	    sb.st_dev == sock_sb.st_dev)
+		return;
+	if ((fd = agd_sock_listen(sock_path, AGD_SOCK_NONBLOCK, HOLDER_BACKLOG,
+	    &cause)) < 0) {
+		free(cause);
+		return;
+	}
+	close(listen_fd);
+	listen_fd = fd;
+	if (lstat(sock_path, &sock_sb) == -1)
+		memset(&sock_sb, 0, sizeof sock_sb);
+}
+
 /* In the child: become the agent, or say why not on the terminal and exit 127. */
 static void __attribute__((noreturn))
 exec_agent(const char *dir, char **argv, const sigset_t *mask, const struct holder_user *u)
@@ -472,7 +613,7 @@ exec_agent(const char *dir, char **argv, const sigset_t *mask, const struct hold
 int
 main(int argc, char **argv)
 {
-	struct pollfd		 pfd[4];
+	struct pollfd		 pfd[4 + HOLDER_PENDING_MAX];
 	struct winsize		 ws;
 	struct sigaction	 sa;
 	sigset_t		 mask;
@@ -520,7 +661,13 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	/* Our memory (the secret) is not for other processes of our uid to read. */
+	prctl(PR_SET_DUMPABLE, 0);
+	for (i = 0; i < HOLDER_PENDING_MAX; i++)
+		pend[i].fd = -1;
+	sock_path = sock;
 	listen_fd = listen_on(sock);
+	relisten_at = agd_now_ms() + HOLDER_RELISTEN_MS;
 	if (fcntl(3, F_GETFD) != -1)
 		conn_adopt(3);
 
@@ -556,10 +703,18 @@ main(int argc, char **argv)
 		pfd[n].events = (iq.len < HOLDER_INPUT_MAX ? POLLIN : 0) |
 		    (wq.len > 0 ? POLLOUT : 0);
 		n++;
+		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
+			pfd[n].fd = pend[i].fd;
+			pfd[n++].events = POLLIN;
+		}
 
 		now = agd_now_ms();
-		wake = 0;
-		if (kill_deadline != 0)
+		wake = relisten_at;
+		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
+			if (pend[i].fd != -1 && pend[i].deadline < wake)
+				wake = pend[i].deadline;
+		}
+		if (kill_deadline != 0 && kill_deadline < wake)
 			wake = kill_deadline;
 		if (accept_resume > now && (wake == 0 || accept_resume < wake))
 			wake = accept_resume;
@@ -580,7 +735,7 @@ main(int argc, char **argv)
 		if (pfd[1].revents & POLLIN) {
 			fd = agd_sock_accept(listen_fd, 0, &pause_ms);
 			if (fd != -1)
-				conn_adopt(fd);
+				pending_add(fd);
 			else if (pause_ms != 0)
 				accept_resume = agd_now_ms() + (uint64_t)pause_ms;
 		}
@@ -602,7 +757,18 @@ main(int argc, char **argv)
 				conn_write();
 		}
 
+		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
+			if (pend[i].fd != -1 && pfd[4 + i].fd == pend[i].fd &&
+			    (pfd[4 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+				pending_read(&pend[i]);
+		}
 		now = agd_now_ms();
+		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
+			if (pend[i].fd != -1 && now >= pend[i].deadline)
+				pending_close(&pend[i]);
+		}
+		if (now >= relisten_at)
+			relisten_check();
 		if (kill_deadline != 0 && now >= kill_deadline) {
 			group_kill(SIGKILL);
 			kill_deadline = 0;

@@ -30,6 +30,13 @@
 #define HP_RESIZE	13	/* u16 cols, u16 rows */
 #define HP_KILL		14	/* u32 grace ms: SIGTERM the group, SIGKILL after grace */
 #define HP_EXITACK	15	/* the exit is recorded: the holder may go */
+/*
+ * The session's secret (HP_KEY_LEN bytes). The first message of the connection the
+ * holder inherits gives it; every later connection must open with it, else the
+ * holder closes it without a word (nothing is sent to it, nothing it sends is read).
+ */
+#define HP_AUTH		16
+#define HP_KEY_LEN	32
 
 struct hp_hello {
 	uint32_t	version;	/* HP_VERSION */

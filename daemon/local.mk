@@ -26,7 +26,7 @@ daemon_agentd_SOURCES = \
 	daemon/server.c \
 	daemon/server-client.c \
 	daemon/session.c daemon/session.h daemon/session-notify.c \
-	daemon/session-input.c \
+	daemon/session-input.c daemon/session-holder.c \
 	daemon/session-record.c \
 	daemon/spawn.c daemon/spawn.h daemon/spawn-sandbox.c \
 	daemon/screen.c daemon/screen.h \

@@ -32,9 +32,6 @@
 
 /* Unread holder output we buffer before we stop reading (the holder keeps the rest). */
 #define SESSION_HOLDER_READ_MAX		(4 * 1024 * 1024)
-/* An adopted holder that is alive listens: a few quick retries cover a busy one. */
-#define SESSION_CONNECT_TRIES		5
-#define SESSION_CONNECT_RETRY_MS	200
 /* How often the seq recorded so far reaches SQLite (a crash loses at most this). */
 #define SESSION_FLUSH_MS		1000
 
@@ -48,7 +45,6 @@ static struct event	*session_flush_ev;
 
 static void	session_holder_read_cb(struct bufferevent *, void *);
 static void	session_holder_event_cb(struct bufferevent *, short, void *);
-static void	session_end(struct session *, int has_status, int status, const char *reason);
 
 struct session *
 session_find(const char *name)
@@ -213,7 +209,7 @@ session_wait_ended(struct session *s, struct waiter *w)
 }
 
 /* The create waiter (if any) gets status and the session object, or the error. */
-static void
+void
 session_reply_create(struct session *s, int status, const char *error)
 {
 	struct waiter	*w;
@@ -336,7 +332,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 	}
 }
 
-static void
+void
 session_end(struct session *s, int has_status, int status, const char *reason)
 {
 	struct json_object	*o;
@@ -454,13 +450,10 @@ session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 		event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, s, NULL);
 		return;
 	}
-	log_warnx("session %s: holder went away", s->name);
-	if (s->state == SESSION_STARTING)
-		session_reply_create(s, 0, "agent holder failed to start");
-	session_end(s, 0, 0, "holder_lost");
+	session_holder_lost(s);
 }
 
-static void
+void
 session_attach(struct session *s, int fd)
 {
 	agd_set_nonblock(fd);
@@ -565,6 +558,9 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	}
 	agd_argv_free(argv);
 	session_attach(s, fd);
+	/* The holder's first message: the secret later connections must show. */
+	if (session_holder_key(s, holder) == 0)
+		session_send(s, HP_AUTH, s->hkey, sizeof s->hkey);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	session_total++;
 	s->creator = xstrdup(creator);
@@ -654,37 +650,6 @@ session_flush_cb(evutil_socket_t fd, short what, void *arg)
 	session_flush_all();
 }
 
-/* Connect to an adopted session's holder. */
-static void
-session_connect_cb(evutil_socket_t unused, short what, void *arg)
-{
-	struct session		*s = arg;
-	struct sockaddr_un	 sun;
-	struct timeval		 tv = { 0, SESSION_CONNECT_RETRY_MS * 1000 };
-	int			 fd;
-
-	(void)unused;
-	(void)what;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", s->sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd != -1 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
-		session_attach(s, fd);
-		return;
-	}
-	if (fd != -1)
-		close(fd);
-	/* A holder that is alive always listens; retry briefly for a busy one. */
-	if (++s->connect_tries < SESSION_CONNECT_TRIES && errno == EAGAIN) {
-		event_add(s->connect_ev, &tv);
-		return;
-	}
-	log_warnx("session %s: holder unreachable (%s): the agent is lost",
-	    s->name, strerror(errno));
-	session_end(s, 0, 0, "holder_lost");
-}
-
 /* After a restart: take back every session the store says is live. */
 void
 session_adopt_all(void)
@@ -725,8 +690,7 @@ session_adopt_all(void)
 		session_notify_launch(s, NULL, NULL);
 		TAILQ_INSERT_TAIL(&sessions, s, entry);
 		session_total++;
-		s->connect_ev = evtimer_new(agentd_base, session_connect_cb, s);
-		session_connect_cb(-1, 0, s);
+		session_holder_adopt(s);
 	}
 	sqlite3_finalize(st);
 

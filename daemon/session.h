@@ -26,6 +26,25 @@ void	session_send_input(struct session *, const uint8_t *p, size_t n);
  */
 void	session_kill_stuck(struct session *);
 
+/* session.c, for session-holder.c */
+/* s's connection to its holder is fd (taken). */
+void	session_attach(struct session *, int fd);
+/* Answer the create waiting on s: status 201, or 0 with error. */
+void	session_reply_create(struct session *, int status, const char *error);
+/* s has ended (status: waitpid()'s, if has_status): record it, tell, retire s. */
+void	session_end(struct session *, int has_status, int status, const char *reason);
+
+/* session-holder.c */
+/*
+ * A new secret for s, whose holder is pid holder, recorded 0600 in its directory.
+ * 0, or -1 (logged: the holder then takes no connection but its first).
+ */
+int	session_holder_key(struct session *, pid_t holder);
+/* After a restart: reach s's holder, proving we are the daemon; retry while it lives. */
+void	session_holder_adopt(struct session *);
+/* The connection to s's holder is gone: connect again while it lives, else end s. */
+void	session_holder_lost(struct session *);
+
 /* session-record.c */
 /*
  * Output from the holder: [p, p+n) at holder offset off (resends and overlaps are
