@@ -218,7 +218,7 @@ test_conf_table(void)
 	    c->ws_max_viewers == 1024 && c->debrief_long_minutes == 45 &&
 	    c->debrief_long_turns == 10 && c->debrief_long_events == 120 &&
 	    c->debrief_short_secs == 60 && c->debrief_long_secs == 180 &&
-	    c->auth == AGD_AUTH_NONE && c->default_role == 0 && !c->operators_manage_all,
+	    c->auth == AGD_AUTH_LOCAL && c->default_role == 0 && !c->operators_manage_all,
 	    "numeric defaults");
 	ok(strcmp(c->allowed_hosts, "localhost 127.0.0.1 ::1") == 0 &&
 	    strncmp(c->env_deny, "AGENTD_* ", 9) == 0 &&
