@@ -16,7 +16,7 @@ use Test::More;
 AgentdTest->require_stack;
 
 # --- none: a Basic header names nobody ----------------------------------------
-my $t = AgentdTest->new;
+my $t = AgentdTest->new(conf => { auth => 'none' });	# auth = none: the snippet alone
 my $basic = 'Basic ' . encode_base64('mallory:x', '');
 my ($s, $j) = $t->post('/api/agents/sessions', { name => 'n1', agentType => 'fake',
     workingDirectory => $t->workdir }, Authorization => $basic);
