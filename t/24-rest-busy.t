@@ -38,6 +38,8 @@ sub open_req {
 	my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port,
 	    Proto => 'tcp', Timeout => 10) or die "connect: $!";
 	$sock->autoflush(1);
+	my $auth = $t->auth_header;
+	$head =~ s/\r\n/\r\n$auth/;		# after the request line
 	syswrite($sock, $head . ($body // '')) or die "write: $!";
 	return $sock;
 }

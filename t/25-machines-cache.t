@@ -61,7 +61,7 @@ sub burst {
 		my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $t->port,
 		    Proto => 'tcp', Timeout => 10) or die "connect: $!";
 		syswrite($s, "GET /api/agents/machines HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		    . "Connection: close\r\n\r\n");
+		    . $t->auth_header . "Connection: close\r\n\r\n");
 		$s;
 	} 1 .. $N;
 	my @out;

@@ -409,6 +409,8 @@ sub auth_local {
 }
 
 sub token { $_[0]{token} }
+# The header line a test's own raw request needs ("" outside auth = local).
+sub auth_header { defined $_[0]{token} ? "Authorization: Bearer $_[0]{token}\r\n" : '' }
 
 sub _load_token {
 	my ($self) = @_;
