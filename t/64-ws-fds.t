@@ -19,8 +19,10 @@ AgentdTest->require_stack;
 plan skip_all => 'no prlimit' if system('prlimit --version >/dev/null 2>&1') != 0;
 my $VIEWERS = 500;
 my $t = AgentdTest->new(
-	conf => { ws_max_per_user => 3, ws_max_viewers => 4000, log_max_bytes => 2097152,
-	    ws_queue_bytes => 65536 },
+	# auth = none: the viewers are told apart by the X-Agentd-User header the
+	# snippet sets, which the local mode (one owner) does not read.
+	conf => { auth => "none", ws_max_per_user => 3, ws_max_viewers => 4000,
+	    log_max_bytes => 2097152, ws_queue_bytes => 65536 },
 	agents => {
 		big => q{sh -c 'head -c 3000000 /dev/zero | tr "\\\\0" x; exec sleep 1000000'},
 		rot => q{sh -c 'sleep 1; head -c 5000000 /dev/zero | tr "\\\\0" y; echo; echo ROT-END; exec sleep 1000000'},
