@@ -5,7 +5,6 @@
  * built-in agent types are the daemon's agent kinds, added with
  * agd_conf_agent_default where no section defines them.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -15,6 +14,7 @@
 
 #include "auth.h"
 #include "conf.h"
+#include "conf-value.h"
 #include "log.h"
 #include "valid.h"
 #include "xmalloc.h"
@@ -150,54 +150,6 @@ conf_machine_new(struct agd_conf *conf, const char *id, char **cause)
 	return (m);
 }
 
-static char *
-trim(char *s)
-{
-	char	*e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return (s);
-}
-
-static int
-conf_int(const char *v, long min, long max, long *out)
-{
-	char	*end;
-	long	 n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *v == '\0' || *end != '\0' || n < min || n > max)
-		return (-1);
-	*out = n;
-	return (0);
-}
-
-/* 0 if v is a non-empty blank separated list of absolute paths, else -1. */
-static int
-conf_abs_list(const char *v)
-{
-	const char	*p = v;
-	int		 n = 0;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		if (*p != '/')
-			return (-1);
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		n++;
-	}
-	return (n > 0 ? 0 : -1);
-}
-
 /*
  * The settings, each written once (tmux options-table.c): its name, its type and
  * field, its bounds, its default (as it would be written in the file, so it goes
@@ -235,103 +187,11 @@ struct conf_key {
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 #define CONF(f)			offsetof(struct agd_conf, f)
 #define MACHINE(f)		offsetof(struct agd_machine, f)
-
-static int
-conf_auth_parse(const char *v)
-{
-	if (strcmp(v, "local") == 0)
-		return (AGD_AUTH_LOCAL);
-	if (strcmp(v, "none") == 0)
-		return (AGD_AUTH_NONE);
-	return (strcmp(v, "proxy") == 0 ? AGD_AUTH_PROXY : -1);
-}
-
-static int
-conf_yesno_parse(const char *v)
-{
-	if (strcmp(v, "yes") == 0)
-		return (1);
-	if (strcmp(v, "no") == 0)
-		return (0);
-	return (-1);
-}
-
-/* An absolute path with no blanks in it. */
-static int
-conf_abs_path(const char *v)
-{
-	return (v[0] == '/' && strpbrk(v, " \t") == NULL ? 0 : -1);
-}
-
-/* Blank separated words, each an absolute path, "~" or "~/..." (the home). */
-static int
-conf_home_list(const char *v)
-{
-	const char	*p = v;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return (0);
-		if (*p != '/' && (p[0] != '~' || (p[1] != '/' && p[1] != ' ' &&
-		    p[1] != '\t' && p[1] != '\0')))
-			return (-1);
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-	}
-}
-
-/* An absolute path, or "" (the default). */
-static int
-conf_abs_or_empty(const char *v)
-{
-	return (*v == '\0' || *v == '/' ? 0 : -1);
-}
-
-/* An absolute path, blanks allowed (a machine's work_root). */
-static int
-conf_abs(const char *v)
-{
-	return (v[0] == '/' ? 0 : -1);
-}
-
-/*
- * An ssh host or user name: it ends up on ssh's command line, so nothing may look
- * like an option or need quoting.
- */
-static int
-conf_ssh_word(const char *v, const char *extra)
-{
-	size_t	i;
-
-	if (*v == '\0' || *v == '-')
-		return (-1);
-	for (i = 0; v[i] != '\0'; i++) {
-		if (!isalnum((unsigned char)v[i]) && strchr(extra, v[i]) == NULL)
-			return (-1);
-	}
-	return (0);
-}
-
-static int
-conf_ssh_host(const char *v)
-{
-	return (conf_ssh_word(v, ".-_:"));
-}
-
-static int
-conf_ssh_user(const char *v)
-{
-	return (conf_ssh_word(v, ".-_"));
-}
-
-/* Words of KEY=VALUE, each given to ssh as -o WORD: no quoting of any kind. */
-static int
-conf_ssh_options(const char *v)
-{
-	return (strpbrk(v, "'\"\\") == NULL ? 0 : -1);
-}
+#define WEBHOOK(f)		offsetof(struct agd_webhook, f)
+/* A webhook URL: longer ones are not a receiver's address but a mistake. */
+#define CONF_URL_MAX		2048
+/* An HMAC key longer than SHA-256's block is hashed first anyway. */
+#define CONF_SECRET_MAX		256
 
 static const struct conf_key conf_keys[] = {
 	{ "max_sessions", CONF_INT, CONF(max_sessions), 1, 100000, 0, NULL, NULL, "64",
@@ -411,6 +271,23 @@ static const struct conf_key conf_keys[] = {
 	  conf_yesno_parse, NULL, "no", "operators may change others' sessions" },
 	{ "worktree_root", CONF_STRING, CONF(worktree_root), 0, 0, CONF_EMPTYNULL, NULL,
 	  conf_abs_or_empty, NULL, "where worker worktrees go, if not <repo>/.worktrees" },
+	{ "public_url", CONF_STRING, CONF(public_url), 0, CONF_URL_MAX, CONF_EMPTYNULL, NULL,
+	  conf_url, NULL, "the dashboard's address in webhook links; NULL: http://listen/" },
+};
+
+static const struct conf_key webhook_keys[] = {
+	{ "url", CONF_STRING, WEBHOOK(url), 0, CONF_URL_MAX, 0, NULL, conf_url, NULL,
+	  "where the events are POSTed" },
+	{ "events", CONF_ENUM, WEBHOOK(events), 0, 0, 0, conf_webhook_events, NULL,
+	  "waiting_approval", "which events, blank separated" },
+	{ "secret", CONF_STRING, WEBHOOK(secret), 0, CONF_SECRET_MAX, CONF_EMPTYNULL, NULL,
+	  NULL, NULL, "signs each body: X-Agentd-Signature: sha256=HMAC" },
+	{ "timeout_ms", CONF_INT, WEBHOOK(timeout_ms), 100, 120000, 0, NULL, NULL, "10000",
+	  "one attempt, from connect to the last byte of the answer" },
+	{ "retries", CONF_INT, WEBHOOK(retries), 0, 20, 0, NULL, NULL, "5",
+	  "attempts after a failed first one (no 2xx)" },
+	{ "retry_ms", CONF_INT, WEBHOOK(retry_ms), 10, 600000, 0, NULL, NULL, "1000",
+	  "the first wait before a retry; doubled each time, at most 5 minutes" },
 };
 
 static const struct conf_key machine_keys[] = {
@@ -508,6 +385,29 @@ conf_free_strings(const struct conf_key *keys, size_t nkeys, void *base)
 	}
 }
 
+/* A new [webhook NAME] section, with its defaults, appended in the file's order. */
+static struct agd_webhook *
+conf_webhook_new(struct agd_conf *conf, const char *name, char **cause)
+{
+	struct agd_webhook	*w, **tail;
+
+	if (!agd_valid_name(name)) {
+		xasprintf(cause, "bad webhook name: %s", name);
+		return (NULL);
+	}
+	for (tail = &conf->webhooks; *tail != NULL; tail = &(*tail)->next) {
+		if (strcmp((*tail)->name, name) == 0) {
+			xasprintf(cause, "webhook %s defined twice", name);
+			return (NULL);
+		}
+	}
+	w = xcalloc(1, sizeof *w);
+	w->name = xstrdup(name);
+	conf_defaults(webhook_keys, nitems(webhook_keys), w);
+	*tail = w;
+	return (w);
+}
+
 /* A line of an [agent TYPE] section: MODE = command line. */
 static int
 conf_agent_set(struct agd_agent *agent, const char *k, const char *v, char **cause)
@@ -529,6 +429,7 @@ agd_conf_load(const char *path, char **cause)
 	struct agd_conf		*conf;
 	struct agd_agent	*agent = NULL, *a;
 	struct agd_machine	*machine = NULL, *mc;
+	struct agd_webhook	*webhook = NULL, *wh;
 	FILE			*f = NULL;
 	char			*line = NULL, *s, *eq, *k, *v, *msg;
 	size_t			 cap = 0;
@@ -547,13 +448,25 @@ agd_conf_load(const char *path, char **cause)
 		lineno++;
 		if ((s = strchr(line, '#')) != NULL)
 			*s = '\0';
-		s = trim(line);
+		s = conf_trim(line);
 		if (*s == '\0')
 			continue;
+		if (strncmp(s, "[webhook ", 9) == 0 && s[strlen(s) - 1] == ']') {
+			s[strlen(s) - 1] = '\0';
+			agent = NULL;
+			machine = NULL;
+			if ((webhook = conf_webhook_new(conf, conf_trim(s + 9), &msg)) == NULL) {
+				xasprintf(cause, "%s:%d: %s", path, lineno, msg);
+				free(msg);
+				goto fail;
+			}
+			continue;
+		}
 		if (strncmp(s, "[machine ", 9) == 0 && s[strlen(s) - 1] == ']') {
 			s[strlen(s) - 1] = '\0';
 			agent = NULL;
-			if ((machine = conf_machine_new(conf, trim(s + 9), &msg)) == NULL) {
+			webhook = NULL;
+			if ((machine = conf_machine_new(conf, conf_trim(s + 9), &msg)) == NULL) {
 				xasprintf(cause, "%s:%d: %s", path, lineno, msg);
 				free(msg);
 				goto fail;
@@ -566,13 +479,14 @@ agd_conf_load(const char *path, char **cause)
 				goto fail;
 			}
 			s[strlen(s) - 1] = '\0';
-			k = trim(s + 7);
+			k = conf_trim(s + 7);
 			if (*k == '\0' || strlen(k) > 32) {
 				xasprintf(cause, "%s:%d: bad agent name", path, lineno);
 				goto fail;
 			}
 			agent = conf_agent_get(conf, k, 1);
 			machine = NULL;
+			webhook = NULL;
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL) {
@@ -580,9 +494,12 @@ agd_conf_load(const char *path, char **cause)
 			goto fail;
 		}
 		*eq = '\0';
-		k = trim(s);
-		v = trim(eq + 1);
-		if (machine != NULL)
+		k = conf_trim(s);
+		v = conf_trim(eq + 1);
+		if (webhook != NULL)
+			rc = conf_set(webhook_keys, nitems(webhook_keys), webhook, "webhook ", k,
+			    v, &msg);
+		else if (machine != NULL)
 			rc = conf_set(machine_keys, nitems(machine_keys), machine, "machine ", k,
 			    v, &msg);
 		else if (agent != NULL)
@@ -613,6 +530,12 @@ agd_conf_load(const char *path, char **cause)
 			goto fail;
 		}
 	}
+	for (wh = conf->webhooks; wh != NULL; wh = wh->next) {
+		if (wh->url == NULL) {
+			xasprintf(cause, "%s: [webhook %s] needs a url", path, wh->name);
+			goto fail;
+		}
+	}
 	free(line);
 	fclose(f);
 	return (conf);
@@ -629,10 +552,17 @@ agd_conf_free(struct agd_conf *conf)
 {
 	struct agd_agent	*a, *next;
 	struct agd_machine	*mc, *mnext;
+	struct agd_webhook	*wh, *wnext;
 	int			 m;
 
 	if (conf == NULL)
 		return;
+	for (wh = conf->webhooks; wh != NULL; wh = wnext) {
+		wnext = wh->next;
+		free(wh->name);
+		conf_free_strings(webhook_keys, nitems(webhook_keys), wh);
+		free(wh);
+	}
 	for (mc = conf->machines; mc != NULL; mc = mnext) {
 		mnext = mc->next;
 		free(mc->id);

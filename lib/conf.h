@@ -29,6 +29,25 @@ struct agd_machine {
 	struct agd_machine *next;
 };
 
+/* The events a webhook may ask for (AGD_WH_*), a bit each. */
+#define AGD_WH_WAITING_APPROVAL	0x01	/* an approval waits for a decision */
+#define AGD_WH_TURN_END		0x02	/* the agent finished a turn (working -> idle) */
+#define AGD_WH_EXITED		0x04	/* the agent's process ended */
+#define AGD_WH_ERROR		0x08	/* an error event (a start that never came, ...) */
+#define AGD_WH_CAPPED		0x10	/* a cost or token cap was reached */
+
+/* A [webhook NAME] section: where attention events are POSTed. */
+struct agd_webhook {
+	char	*name;
+	char	*url;				/* http:// or https:// */
+	int	 events;			/* AGD_WH_* bits */
+	char	*secret;			/* HMAC-SHA256 key; NULL: unsigned */
+	int	 timeout_ms;			/* one attempt, connect to last byte */
+	int	 retries;			/* attempts after the first */
+	int	 retry_ms;			/* first backoff, doubled each time */
+	struct agd_webhook *next;
+};
+
 struct agd_conf {
 	int		 max_sessions;
 	int		 kill_grace_ms;
@@ -71,6 +90,8 @@ struct agd_conf {
 	struct agd_agent *agents;
 	char		*worktree_root;		/* NULL: <repo>/.worktrees */
 	struct agd_machine *machines;		/* in the order of the file */
+	struct agd_webhook *webhooks;		/* in the order of the file */
+	char		*public_url;		/* the dashboard's address, for links */
 };
 
 /*
@@ -90,6 +111,12 @@ void			 agd_conf_agent_default(struct agd_conf *, const char *type,
 			    const char *const argv[AGD_MODE_COUNT]);
 /* The machine of that id, or NULL ("local" is never a configured machine); borrowed. */
 const struct agd_machine *agd_conf_machine(const struct agd_conf *, const char *id);
+/*
+ * The AGD_WH_* bit of a webhook event name ("waiting_approval", ...), 0 if unknown;
+ * and the name of one bit (a static string, NULL if none).
+ */
+int			 agd_webhook_event(const char *, size_t);
+const char		*agd_webhook_event_name(int);
 /* Mode name -> AGD_MODE_*, accepting the older alias dangerouslySkipPermissions; -1 if unknown. */
 int			 agd_mode_parse(const char *);
 /* The name of an AGD_MODE_* ("default" for anything else); a static string. */

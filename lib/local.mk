@@ -3,7 +3,7 @@ lib_libagd_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
 lib_libagd_a_SOURCES = \
 	lib/agd.h \
 	lib/auth.c lib/auth.h \
-	lib/conf.c lib/conf-match.c lib/conf.h \
+	lib/conf.c lib/conf-match.c lib/conf-value.c lib/conf-value.h lib/conf.h \
 	lib/db.c lib/db.h \
 	lib/err.c lib/err.h \
 	lib/field.c lib/field.h \
