@@ -295,6 +295,7 @@ main(int argc, char **argv)
 	ws_init(path);
 	free(path);
 	agent_init();
+	webhook_init();
 
 	ev_chld = evsignal_new(agentd_base, SIGCHLD, agentd_signal_cb, NULL);
 	ev_term = evsignal_new(agentd_base, SIGTERM, agentd_signal_cb, NULL);
@@ -312,6 +313,7 @@ main(int argc, char **argv)
 	worker_shutdown();
 	ws_close_all();
 	session_shutdown();
+	webhook_shutdown();
 	event_free(ev_chld);
 	event_free(ev_term);
 	event_free(ev_int);

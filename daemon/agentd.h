@@ -66,6 +66,7 @@ enum session_sub_rank {
 	SESSION_SUB_WS,		/* ws.c: the ring and the viewers */
 	SESSION_SUB_AGENT,	/* agent.c: the adapters (launch, messages, screen) */
 	SESSION_SUB_DEBRIEF,	/* debrief.c: a running debrief */
+	SESSION_SUB_WEBHOOK,	/* webhook.c: attention events, told last */
 };
 typedef void	 session_notify_cb(struct session *, const struct session_note *,
 		    void *arg);
@@ -326,6 +327,12 @@ void		 persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff,
 		    int64_t *in, int64_t *out, int64_t *cread, int64_t *cwrite, double *cost);
 void		 persist_audit(const char *user, const char *role, const char *action,
 		    const char *session, const char *addr, int status, const char *detail);
+
+/* webhook.c */
+/* Deliver the configured webhooks' events from now on (nothing if none is set). */
+void		 webhook_init(void);
+/* Drop the deliveries still waiting and free what webhook_init made. */
+void		 webhook_shutdown(void);
 
 /* debrief.c */
 /*

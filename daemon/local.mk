@@ -39,6 +39,7 @@ daemon_agentd_SOURCES = \
 	daemon/ws-parse.c daemon/ws-parse.h \
 	daemon/worker.h \
 	daemon/waiter.c daemon/waiter.h \
+	daemon/webhook.c \
 	daemon/worker.c \
 	daemon/worker-end.c \
 	daemon/worker-push.c \
@@ -59,8 +60,8 @@ daemon/scripts.c: $(AGENTD_SH_FILES) $(srcdir)/daemon/sh/mkscripts.pl
 	$(AM_V_GEN)$(MKDIR_P) daemon && $(PERL) $(srcdir)/daemon/sh/mkscripts.pl \
 	    $(srcdir) $(AGENTD_SH_FILES) > $@.tmp && mv $@.tmp $@
 
-daemon_agentd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(VTERM_CFLAGS) $(LIBGIT2_CFLAGS) $(LIBGIT2_CFLAGS)
-daemon_agentd_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS) $(LIBGIT2_LIBS) $(LIBGIT2_LIBS)
+daemon_agentd_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCRYPTO_CFLAGS) $(VTERM_CFLAGS) $(LIBGIT2_CFLAGS) $(LIBGIT2_CFLAGS)
+daemon_agentd_LDADD = $(AGD_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS) $(LIBGIT2_LIBS) $(LIBGIT2_LIBS)
 
 # The holder is small on purpose: no event library, no SQLite.
 daemon_agentd_holder_SOURCES = daemon/holder.c daemon/hproto.h

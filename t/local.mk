@@ -22,6 +22,7 @@ AGD_T_TESTS = \
 	t/28-sandbox.t \
 	t/29-agent-user.t \
 	t/30-restart.t \
+	t/35-webhooks.t \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
 	t/42-holder-auth.t \
@@ -38,6 +39,7 @@ EXTRA_DIST += \
 	t/bin/fake-agent \
 	t/bin/sandbox-probe \
 	t/bin/fake-backend \
+	t/bin/webhook-receiver \
 	conf/gen-nginx \
 	conf/nginx.conf.in \
 	conf/agentd-locations.conf.in \

@@ -133,6 +133,7 @@ sub new {
 		real_agents => $o{real_agents},	# the real CLIs against t/bin/fake-model
 		agents_dir => $o{real_agents} ? scalar agents_dir() : undef,
 		fake_cmd => $o{fake_cmd},
+		conf_text => $o{conf_text},	# appended to agentd.conf (sections)
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -204,6 +205,7 @@ sub _write_conf {
 			$text .= "$mode = $agents{$type}{$mode}\n";
 		}
 	}
+	$text .= "\n$self->{conf_text}\n" if defined $self->{conf_text};
 	my $f = "$self->{home}/agentd.conf";
 	open(my $fh, '>', $f) or die "AgentdTest: $f: $!\n";
 	print $fh $text;

@@ -163,7 +163,7 @@ our @LAYERS = (
 	# cmd.c holds the table and the checks the commands share; it calls
 	# the cmd-*.c entries through the table, they call its checks.
 	[ 'cmd',       qr/\Acmd(-.*)?\.c\z/ ],
-	[ 'subsystem', qr/\A(session|worker|debrief|machine|ws|agent)([-.].*)?\.c\z/ ],
+	[ 'subsystem', qr/\A(session|worker|debrief|machine|ws|agent|webhook)([-.].*)?\.c\z/ ],
 	[ 'helper',    qr/./ ],
 );
 our %RANK = map { $LAYERS[$_][0] => $_ } 0 .. $#LAYERS;

@@ -198,6 +198,17 @@ test_conf_table(void)
 		{ "debrief_prompt_aar =\n", "bad value" },
 		{ "worktree_root = rel\n", "bad value" },
 		{ "[machine m]\nhost = h\n", "needs host and work_root" },
+		{ "[webhook w]\nevents = exited\n", "[webhook w] needs a url" },
+		{ "[webhook w]\nurl = ftp://h/\n", "bad value for url" },
+		{ "[webhook w]\nurl = http:///x\n", "bad value for url" },
+		{ "[webhook w]\nurl = http://h/a b\n", "bad value for url" },
+		{ "[webhook w]\nurl = http://h/\nevents = exited nope\n", "bad value" },
+		{ "[webhook w]\nurl = http://h/\nevents =\n", "bad value" },
+		{ "[webhook w]\nurl = http://h/\nretries = 21\n", "bad value" },
+		{ "[webhook w]\nurl = http://h/\n[webhook w]\nurl = http://h/\n",
+		  "defined twice" },
+		{ "[webhook a/b]\nurl = http://h/\n", "bad webhook name" },
+		{ "public_url = /x\n", "bad value" },
 		{ "[machine m]\nhost = -h\nwork_root = /w\n", "bad value for host" },
 		{ "[machine m]\nhost = h\nwork_root = /w\nport = 0\n", "bad value for port" },
 		{ "[machine m]\nhost = h\nwork_root = /w\nbogus = 1\n",
@@ -249,6 +260,20 @@ test_conf_table(void)
 	    m->port == 2222 && strcmp(m->work_root, "/srv/w") == 0 &&
 	    strcmp(m->identity, "/k") == 0 && strcmp(m->ssh_options, "A=b C=d") == 0,
 	    "machine settings read");
+	agd_conf_free(c);
+
+	c = conf_text("[webhook a]\nurl = https://h.example/hook\n"
+	    "events = turn_end exited capped\nsecret = s3\n"
+	    "[webhook b]\nurl = http://127.0.0.1:9/\n", &cause);
+	ok(c != NULL && c->webhooks != NULL && strcmp(c->webhooks->name, "a") == 0 &&
+	    c->webhooks->events == (AGD_WH_TURN_END | AGD_WH_EXITED | AGD_WH_CAPPED) &&
+	    strcmp(c->webhooks->secret, "s3") == 0 && c->webhooks->retries == 5 &&
+	    c->webhooks->next != NULL && c->webhooks->next->events ==
+	    AGD_WH_WAITING_APPROVAL && c->webhooks->next->secret == NULL &&
+	    c->webhooks->next->timeout_ms == 10000, "webhook sections read, in order");
+	ok(agd_webhook_event("error", 5) == AGD_WH_ERROR && agd_webhook_event("exit", 4) == 0 &&
+	    strcmp(agd_webhook_event_name(AGD_WH_CAPPED), "capped") == 0 &&
+	    agd_webhook_event_name(3) == NULL, "webhook event names");
 	agd_conf_free(c);
 }
 

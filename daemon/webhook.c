@@ -1,0 +1,513 @@
+/*
+ * Webhooks for attention: when a session starts waiting for an approval, ends a
+ * turn, exits, records an error or reaches a cap, every [webhook NAME] that asks
+ * for that event gets a small JSON document POSTed to its url, signed with
+ * HMAC-SHA256 of the body under its secret (X-Agentd-Signature: sha256=HEX, as
+ * GitHub signs its hooks), retried with doubling waits until a 2xx or the last
+ * retry. Each attempt is a row of the audit table.
+ *
+ * Nothing here blocks the daemon: the requests are libcurl easy handles in one
+ * multi handle driven by the daemon's event loop (curl_multi_socket_action on the
+ * sockets and the timer curl asks for, curl's "multi-event" design), and the
+ * deliveries waiting at any time are bounded (WEBHOOK_PENDING_MAX). A delivery is
+ * lost when the daemon stops: webhooks say "look now", they are not a log (the
+ * events are in the session's log and the database for that).
+ */
+#include <sys/queue.h>
+#include <sys/random.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agentd.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Deliveries in flight or waiting for a retry, all webhooks together: a receiver
+ * that is down for hours must not grow the daemon (each holds its body). */
+#define WEBHOOK_PENDING_MAX	256
+/* A tool input larger than this is cut in the document: it says "look", the
+ * dashboard shows the rest. */
+#define WEBHOOK_INPUT_MAX	(16 * 1024)
+/* The longest wait between two attempts. */
+#define WEBHOOK_BACKOFF_MAX_MS	(5 * 60 * 1000)
+/* What is kept of a receiver's answer for the audit (its first line). */
+#define WEBHOOK_DETAIL_MAX	200
+
+struct webhook_delivery {
+	const struct agd_webhook *hook;		/* agentd_conf's, lives as long */
+	char			*event;		/* its name, "waiting_approval" ... */
+	char			*session;
+	char			*body;		/* the JSON document, NUL-terminated */
+	char			 sig[7 + 2 * EVP_MAX_MD_SIZE + 1];	/* sha256=HEX */
+	char			 id[33];	/* X-Agentd-Delivery */
+	int			 attempt;	/* 1 for the first */
+	CURL			*easy;		/* set while an attempt is in flight */
+	struct curl_slist	*headers;
+	struct event		*retry;		/* set while it waits to retry */
+	char			 errbuf[CURL_ERROR_SIZE];
+	TAILQ_ENTRY(webhook_delivery) entry;
+};
+static TAILQ_HEAD(, webhook_delivery) webhook_pending =
+    TAILQ_HEAD_INITIALIZER(webhook_pending);
+static int		 webhook_npending;
+
+static CURLM		*webhook_multi;
+static struct event	*webhook_timer;
+
+/* One socket curl watches: its event. */
+struct webhook_sock {
+	struct event	*ev;
+};
+
+/* The status each session last told (for "turn_end": working -> idle). */
+struct webhook_seen {
+	char	status[24];
+};
+
+static void	webhook_attempt(struct webhook_delivery *);
+
+static void
+webhook_free(struct webhook_delivery *d)
+{
+	TAILQ_REMOVE(&webhook_pending, d, entry);
+	webhook_npending--;
+	if (d->easy != NULL) {
+		curl_multi_remove_handle(webhook_multi, d->easy);
+		curl_easy_cleanup(d->easy);
+	}
+	curl_slist_free_all(d->headers);
+	if (d->retry != NULL)
+		event_free(d->retry);
+	free(d->event);
+	free(d->session);
+	free(d->body);
+	free(d);
+}
+
+static void
+webhook_audit(struct webhook_delivery *d, int status, const char *what)
+{
+	char	*detail;
+
+	xasprintf(&detail, "%s %s %s attempt %d: %s", d->hook->name, d->event, d->id,
+	    d->attempt, what);
+	persist_audit("agentd", "system", "webhook", d->session, d->hook->url, status,
+	    detail);
+	free(detail);
+}
+
+static void
+webhook_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook_delivery	*d = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(d->retry);
+	d->retry = NULL;
+	d->attempt++;
+	webhook_attempt(d);
+}
+
+/* Attempt d->attempt ended with HTTP status code (0: no answer, errbuf says why). */
+static void
+webhook_done(struct webhook_delivery *d, long code, CURLcode rc)
+{
+	struct timeval	 tv;
+	long		 ms;
+	char		 what[WEBHOOK_DETAIL_MAX + 32];
+
+	curl_multi_remove_handle(webhook_multi, d->easy);
+	curl_easy_cleanup(d->easy);
+	d->easy = NULL;
+	if (rc == CURLE_OK && code >= 200 && code < 300) {
+		webhook_audit(d, (int)code, "delivered");
+		webhook_free(d);
+		return;
+	}
+	if (rc != CURLE_OK)
+		snprintf(what, sizeof what, "failed: %.*s", WEBHOOK_DETAIL_MAX,
+		    d->errbuf[0] != '\0' ? d->errbuf : curl_easy_strerror(rc));
+	else
+		snprintf(what, sizeof what, "refused: HTTP %ld", code);
+	if (d->attempt > d->hook->retries) {
+		webhook_audit(d, (int)code, what);
+		log_info("webhook %s: %s for %s given up after %d attempts", d->hook->name,
+		    d->event, d->session, d->attempt);
+		webhook_free(d);
+		return;
+	}
+	webhook_audit(d, (int)code, what);
+	ms = d->hook->retry_ms;
+	for (int i = 1; i < d->attempt && ms < WEBHOOK_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > WEBHOOK_BACKOFF_MAX_MS)
+		ms = WEBHOOK_BACKOFF_MAX_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	d->retry = evtimer_new(agentd_base, webhook_retry_cb, d);
+	evtimer_add(d->retry, &tv);
+}
+
+/* Collect the transfers curl has finished. */
+static void
+webhook_check_done(void)
+{
+	CURLMsg			*m;
+	struct webhook_delivery	*d;
+	long			 code;
+	int			 left;
+
+	while ((m = curl_multi_info_read(webhook_multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		d = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+		code = 0;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+		webhook_done(d, code, m->data.result);
+	}
+}
+
+static void
+webhook_sock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	flags = 0, running;
+
+	(void)arg;
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(webhook_multi, fd, flags, &running);
+	webhook_check_done();
+}
+
+static void
+webhook_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int	running;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	curl_multi_socket_action(webhook_multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	webhook_check_done();
+}
+
+/* curl says which of its sockets to watch, for what. */
+static int
+webhook_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
+{
+	struct webhook_sock	*ws = sockp;
+	short			 kind;
+
+	(void)easy;
+	(void)userp;
+	if (what == CURL_POLL_REMOVE) {
+		if (ws != NULL) {
+			event_free(ws->ev);
+			free(ws);
+		}
+		curl_multi_assign(webhook_multi, fd, NULL);
+		return (0);
+	}
+	kind = EV_PERSIST;
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (ws == NULL) {
+		ws = xcalloc(1, sizeof *ws);
+		curl_multi_assign(webhook_multi, fd, ws);
+	} else
+		event_free(ws->ev);
+	ws->ev = event_new(agentd_base, fd, kind, webhook_sock_cb, NULL);
+	event_add(ws->ev, NULL);
+	return (0);
+}
+
+/* curl asks to be called in timeout_ms (-1: not at all). */
+static int
+webhook_timeout(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct timeval	tv;
+
+	(void)multi;
+	(void)userp;
+	if (timeout_ms < 0) {
+		evtimer_del(webhook_timer);
+		return (0);
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(webhook_timer, &tv);
+	return (0);
+}
+
+/* Swallow the receiver's answer: only its status matters. */
+static size_t
+webhook_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return (size * n);
+}
+
+static void
+webhook_attempt(struct webhook_delivery *d)
+{
+	CURL	*e;
+
+	if ((e = curl_easy_init()) == NULL) {
+		webhook_audit(d, 0, "failed: curl_easy_init");
+		webhook_free(d);
+		return;
+	}
+	d->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, d->hook->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, d->body);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)d->hook->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");	/* not the environment's */
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, webhook_discard);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, d);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "agentd/" AGD_VERSION);
+	d->easy = e;
+	if (curl_multi_add_handle(webhook_multi, e) != CURLM_OK) {
+		d->easy = NULL;
+		curl_easy_cleanup(e);
+		webhook_audit(d, 0, "failed: curl_multi_add_handle");
+		webhook_free(d);
+	}
+}
+
+/* Queue event (its document body, which is taken) for hook. */
+static void
+webhook_queue(const struct agd_webhook *hook, const char *event, const char *session,
+    char *body)
+{
+	struct webhook_delivery	*d;
+	unsigned char		 rnd[16], mac[EVP_MAX_MD_SIZE];
+	unsigned int		 maclen = 0, i;
+	char			*h;
+
+	if (webhook_npending >= WEBHOOK_PENDING_MAX) {
+		log_warnx("webhook %s: %d deliveries waiting, %s of %s dropped", hook->name,
+		    webhook_npending, event, session);
+		persist_audit("agentd", "system", "webhook", session, hook->url, 0,
+		    "dropped: too many deliveries waiting");
+		free(body);
+		return;
+	}
+	d = xcalloc(1, sizeof *d);
+	d->hook = hook;
+	d->event = xstrdup(event);
+	d->session = xstrdup(session);
+	d->body = body;
+	d->attempt = 1;
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		memset(rnd, 0, sizeof rnd);
+	for (i = 0; i < sizeof rnd; i++)
+		snprintf(d->id + 2 * i, 3, "%02x", rnd[i]);
+	d->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	d->headers = curl_slist_append(d->headers, "Expect:");
+	xasprintf(&h, "X-Agentd-Event: %s", event);
+	d->headers = curl_slist_append(d->headers, h);
+	free(h);
+	xasprintf(&h, "X-Agentd-Delivery: %s", d->id);
+	d->headers = curl_slist_append(d->headers, h);
+	free(h);
+	if (hook->secret != NULL && HMAC(EVP_sha256(), hook->secret,
+	    (int)strlen(hook->secret), (unsigned char *)body, strlen(body), mac,
+	    &maclen) != NULL) {
+		memcpy(d->sig, "sha256=", 7);
+		for (i = 0; i < maclen; i++)
+			snprintf(d->sig + 7 + 2 * i, 3, "%02x", mac[i]);
+		xasprintf(&h, "X-Agentd-Signature: %s", d->sig);
+		d->headers = curl_slist_append(d->headers, h);
+		free(h);
+	}
+	TAILQ_INSERT_TAIL(&webhook_pending, d, entry);
+	webhook_npending++;
+	webhook_attempt(d);
+}
+
+/* The dashboard's address of session name: public_url, or the listen address. */
+static char *
+webhook_link(const char *name)
+{
+	const char	*base = agentd_conf->public_url, *listen;
+	char		*url;
+
+	if (base != NULL) {
+		xasprintf(&url, "%s%s#/sessions/%s", base,
+		    base[strlen(base) - 1] == '/' ? "" : "/", name);
+		return (url);
+	}
+	if ((listen = getenv("AGENTD_LISTEN")) == NULL || *listen == '\0')
+		listen = "127.0.0.1:8080";
+	xasprintf(&url, "http://%s/#/sessions/%s", listen, name);
+	return (url);
+}
+
+/* The document of event for s, from the recorded event ev. Returns a string to free. */
+static char *
+webhook_body(struct session *s, int bit, struct json_object *ev)
+{
+	struct json_object	*o, *v, *p, *in;
+	const char		*text;
+	char			*link, *body;
+	size_t			 len;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "event",
+	    json_object_new_string(agd_webhook_event_name(bit)));
+	json_object_object_add(o, "session", json_object_new_string(s->name));
+	json_object_object_add(o, "sessionId", json_object_new_int64(s->id));
+	json_object_object_add(o, "agentType", json_object_new_string(s->agent_type));
+	if (s->creator != NULL)
+		json_object_object_add(o, "creator", json_object_new_string(s->creator));
+	if (json_object_object_get_ex(ev, "status", &v))
+		json_object_object_add(o, "status", json_object_get(v));
+	if (json_object_object_get_ex(ev, "ts", &v))
+		json_object_object_add(o, "at", json_object_get(v));
+	if (json_object_object_get_ex(ev, "pendingApproval", &p)) {
+		if (json_object_object_get_ex(p, "tool", &v))
+			json_object_object_add(o, "tool", json_object_get(v));
+		if (json_object_object_get_ex(p, "input", &in)) {
+			text = json_object_to_json_string_length(in, JSON_C_TO_STRING_PLAIN,
+			    &len);
+			if (len <= WEBHOOK_INPUT_MAX)
+				json_object_object_add(o, "input", json_object_get(in));
+			else {
+				json_object_object_add(o, "input",
+				    json_object_new_string_len(text, WEBHOOK_INPUT_MAX));
+				json_object_object_add(o, "inputTruncated",
+				    json_object_new_boolean(1));
+			}
+		}
+	}
+	if (bit == AGD_WH_EXITED) {
+		if (json_object_object_get_ex(ev, "exitCode", &v))
+			json_object_object_add(o, "exitCode", json_object_get(v));
+		if (json_object_object_get_ex(ev, "exitSignal", &v))
+			json_object_object_add(o, "exitSignal", json_object_get(v));
+	}
+	if (bit == AGD_WH_ERROR || bit == AGD_WH_CAPPED) {
+		if (json_object_object_get_ex(ev, "message", &v))
+			json_object_object_add(o, "message", json_object_get(v));
+	}
+	link = webhook_link(s->name);
+	json_object_object_add(o, "url", json_object_new_string(link));
+	free(link);
+	body = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return (body);
+}
+
+/* The AGD_WH_* bit event ev of s stands for, if any (seen: what s said before). */
+static int
+webhook_classify(struct json_object *ev, struct webhook_seen *seen)
+{
+	struct json_object	*v;
+	const char		*type, *status;
+	int			 bit = 0;
+
+	if (!json_object_object_get_ex(ev, "type", &v))
+		return (0);
+	type = json_object_get_string(v);
+	if (strcmp(type, "exit") == 0)
+		return (AGD_WH_EXITED);
+	if (strcmp(type, "error") == 0)
+		return (AGD_WH_ERROR);
+	if (strcmp(type, "capped") == 0)
+		return (AGD_WH_CAPPED);
+	if (strcmp(type, "status") != 0 || !json_object_object_get_ex(ev, "status", &v))
+		return (0);
+	status = json_object_get_string(v);
+	if (strcmp(status, "waiting_approval") == 0 &&
+	    strcmp(seen->status, "waiting_approval") != 0)
+		bit = AGD_WH_WAITING_APPROVAL;
+	else if (strcmp(status, "idle") == 0 && strcmp(seen->status, "working") == 0)
+		bit = AGD_WH_TURN_END;
+	snprintf(seen->status, sizeof seen->status, "%s", status);
+	return (bit);
+}
+
+static void
+webhook_note(struct session *s, const struct session_note *n, void *arg)
+{
+	struct webhook_seen	*seen = arg;
+	struct json_object	*ev;
+	const struct agd_webhook *w;
+	int			 bit;
+
+	if (n->type == SESSION_NOTE_FREED) {
+		free(seen);
+		return;
+	}
+	if (n->type != SESSION_NOTE_EVENT)
+		return;
+	if ((ev = agd_json_parse(n->data, n->len, NULL)) == NULL)
+		return;
+	if ((bit = webhook_classify(ev, seen)) != 0) {
+		for (w = agentd_conf->webhooks; w != NULL; w = w->next) {
+			if (w->events & bit)
+				webhook_queue(w, agd_webhook_event_name(bit), s->name,
+				    webhook_body(s, bit, ev));
+		}
+	}
+	json_object_put(ev);
+}
+
+static void *
+webhook_new_arg(struct session *s)
+{
+	(void)s;
+	return (xcalloc(1, sizeof (struct webhook_seen)));
+}
+
+void
+webhook_init(void)
+{
+	if (agentd_conf->webhooks == NULL)
+		return;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	if ((webhook_multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	webhook_timer = evtimer_new(agentd_base, webhook_timer_cb, NULL);
+	curl_multi_setopt(webhook_multi, CURLMOPT_SOCKETFUNCTION, webhook_socket);
+	curl_multi_setopt(webhook_multi, CURLMOPT_TIMERFUNCTION, webhook_timeout);
+	session_subscribe_all(SESSION_SUB_WEBHOOK, webhook_note, webhook_new_arg);
+}
+
+void
+webhook_shutdown(void)
+{
+	struct webhook_delivery	*d;
+
+	if (webhook_multi == NULL)
+		return;
+	while ((d = TAILQ_FIRST(&webhook_pending)) != NULL)
+		webhook_free(d);
+	curl_multi_cleanup(webhook_multi);
+	webhook_multi = NULL;
+	event_free(webhook_timer);
+	curl_global_cleanup();
+}
