@@ -209,6 +209,7 @@ ws_parse_upgrade(const char *req, const struct agd_conf *conf, struct ws_upgrade
 			if (strcmp(e, "/terminal") != 0 && strcmp(e, "/ws") != 0)
 				return (fail(f, 404, "not_found", "no such stream"));
 			*e = '\0';
+			u->seed = 1;
 		}
 		if (!agd_valid_name(name))
 			return (fail(f, 400, "invalid_name", "invalid session name"));
@@ -226,24 +227,68 @@ ws_parse_upgrade(const char *req, const struct agd_conf *conf, struct ws_upgrade
 	return (0);
 }
 
+/*
+ * The start of every client message: JSON, an object with a string "type". *o is
+ * m's (ws_msg_free puts it), *type borrowed from it.
+ */
+static int
+parse_head(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f,
+    struct json_object **o, const char **type)
+{
+	char	*cause;
+
+	memset(m, 0, sizeof *m);
+	f->status = 400;
+	*type = NULL;
+	if ((*o = agd_json_parse((const char *)p, n, &cause)) == NULL) {
+		free(cause);
+		return (fail(f, 400, "bad_json", "malformed JSON"));
+	}
+	m->obj = *o;
+	if (!json_object_is_type(*o, json_type_object) ||
+	    agd_json_get_string(*o, "type", type) == -1 || *type == NULL)
+		return (fail(f, 400, "invalid_field", "a message is an object with a type"));
+	return (0);
+}
+
+/* resize {cols, rows}, each 1..1000. */
+static int
+parse_resize(struct json_object *o, struct ws_msg *m, struct ws_fail *f)
+{
+	long long	cols = 0, rows = 0;
+
+	m->type = WS_MSG_RESIZE;
+	if (agd_json_get_int(o, "cols", &cols) == -1 ||
+	    agd_json_get_int(o, "rows", &rows) == -1 ||
+	    cols < 1 || cols > 1000 || rows < 1 || rows > 1000)
+		return (fail(f, 400, "invalid_field",
+		    "resize: cols and rows are integers from 1 to 1000"));
+	m->cols = (int)cols;
+	m->rows = (int)rows;
+	return (0);
+}
+
+/* The string v as m's data: at most AGD_MESSAGE_MAX bytes, no NUL. */
+static int
+take_text(struct json_object *v, struct ws_msg *m, struct ws_fail *f)
+{
+	m->data = json_object_get_string(v);
+	m->len = (size_t)json_object_get_string_len(v);
+	if (m->len > AGD_MESSAGE_MAX)
+		return (fail(f, 413, "too_large", "text too long"));
+	if (memchr(m->data, '\0', m->len) != NULL)
+		return (fail(f, 400, "invalid_field", "NUL in text"));
+	return (0);
+}
+
 int
 ws_parse_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f)
 {
 	struct json_object	*o, *v;
-	const char		*type = NULL;
-	long long		 cols = 0, rows = 0;
-	char			*cause;
+	const char		*type;
 
-	memset(m, 0, sizeof *m);
-	f->status = 400;
-	if ((o = agd_json_parse((const char *)p, n, &cause)) == NULL) {
-		free(cause);
-		return (fail(f, 400, "bad_json", "malformed JSON"));
-	}
-	m->obj = o;
-	if (!json_object_is_type(o, json_type_object) ||
-	    agd_json_get_string(o, "type", &type) == -1 || type == NULL)
-		return (fail(f, 400, "invalid_field", "a message is an object with a type"));
+	if (parse_head(p, n, m, f, &o, &type) == -1)
+		return (-1);
 	if (strcmp(type, "input") == 0) {
 		m->type = WS_MSG_INPUT;
 		if (!json_object_object_get_ex(o, "data", &v) ||
@@ -256,25 +301,97 @@ ws_parse_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f)
 		    json_object_get_string_len(v) == 0)
 			return (fail(f, 400, "invalid_field",
 			    "message: text must be a non-empty string"));
-	} else if (strcmp(type, "resize") == 0) {
-		m->type = WS_MSG_RESIZE;
-		if (agd_json_get_int(o, "cols", &cols) == -1 ||
-		    agd_json_get_int(o, "rows", &rows) == -1 ||
-		    cols < 1 || cols > 1000 || rows < 1 || rows > 1000)
-			return (fail(f, 400, "invalid_field",
-			    "resize: cols and rows are integers from 1 to 1000"));
-		m->cols = (int)cols;
-		m->rows = (int)rows;
-		return (0);
-	} else
+	} else if (strcmp(type, "resize") == 0)
+		return (parse_resize(o, m, f));
+	else
 		return (fail(f, 400, "invalid_field", "unknown message type"));
-	m->data = json_object_get_string(v);
-	m->len = (size_t)json_object_get_string_len(v);
-	if (m->len > AGD_MESSAGE_MAX)
-		return (fail(f, 413, "too_large", "text too long"));
-	if (memchr(m->data, '\0', m->len) != NULL)
-		return (fail(f, 400, "invalid_field", "NUL in text"));
-	return (0);
+	return (take_text(v, m, f));
+}
+
+/* images of a seed input: absent, or WS_IMAGES_MAX objects {data: base64, mediaType}. */
+static int
+parse_images(struct json_object *o, struct ws_fail *f)
+{
+	static const char *const types[] = { "image/png", "image/jpeg", "image/gif",
+	    "image/webp" };
+	struct json_object	*a, *img, *v;
+	const char		*p;
+	size_t			 i, k, n;
+
+	if (!json_object_object_get_ex(o, "images", &a) || json_object_is_type(a, json_type_null))
+		return (0);
+	if (!json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) > WS_IMAGES_MAX)
+		return (fail(f, 400, "invalid_field", "input: images is an array of at most 8"));
+	for (i = 0; i < json_object_array_length(a); i++) {
+		img = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(img, json_type_object) ||
+		    !json_object_object_get_ex(img, "data", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    (n = (size_t)json_object_get_string_len(v)) == 0)
+			return (fail(f, 400, "invalid_field", "input: an image has base64 data"));
+		p = json_object_get_string(v);
+		if (strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789+/=") != n)
+			return (fail(f, 400, "invalid_field", "input: image data is not base64"));
+		if ((!json_object_object_get_ex(img, "mediaType", &v) &&
+		    !json_object_object_get_ex(img, "media_type", &v)) ||
+		    !json_object_is_type(v, json_type_string))
+			return (fail(f, 400, "invalid_field", "input: an image has a mediaType"));
+		for (k = 0; k < sizeof types / sizeof types[0]; k++) {
+			if (strcmp(json_object_get_string(v), types[k]) == 0)
+				break;
+		}
+		if (k == sizeof types / sizeof types[0])
+			return (fail(f, 400, "invalid_field", "input: mediaType is image/png, "
+			    "image/jpeg, image/gif or image/webp"));
+	}
+	return ((int)i);
+}
+
+int
+ws_parse_seed_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f)
+{
+	struct json_object	*o, *v;
+	const char		*type, *id;
+	size_t			 len;
+	int			 images;
+
+	if (parse_head(p, n, m, f, &o, &type) == -1)
+		return (-1);
+	if (strcmp(type, "resize") == 0)
+		return (parse_resize(o, m, f));
+	if (strcmp(type, "input") == 0) {
+		m->type = WS_MSG_MESSAGE;
+		if (!json_object_object_get_ex(o, "text", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			return (fail(f, 400, "invalid_field", "input: text must be a string"));
+		if ((images = parse_images(o, f)) == -1)
+			return (-1);
+		if (images == 0 && json_object_get_string_len(v) == 0)
+			return (fail(f, 400, "invalid_field",
+			    "input: text or images, not nothing"));
+		return (take_text(v, m, f));
+	}
+	if (strcmp(type, "tool_answer") == 0) {
+		m->type = WS_MSG_TOOL_ANSWER;
+		if (!json_object_object_get_ex(o, "toolId", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    (len = (size_t)json_object_get_string_len(v)) == 0 ||
+		    len > WS_TOOL_ID_MAX ||
+		    strspn(id = json_object_get_string(v), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789_-") != len)
+			return (fail(f, 400, "invalid_field",
+			    "tool_answer: toolId is a tool's id"));
+		if (!json_object_object_get_ex(o, "answers", &v) ||
+		    !json_object_is_type(v, json_type_object))
+			return (fail(f, 400, "invalid_field",
+			    "tool_answer: answers is an object"));
+		m->data = id;
+		m->len = len;
+		return (0);
+	}
+	return (fail(f, 400, "invalid_field", "unknown message type"));
 }
 
 void

@@ -16,6 +16,10 @@
 #define WS_AUTHZ_MAX	256
 /* A browser's Cookie header for this host; nginx's large_client_header_buffers cap it too. */
 #define WS_COOKIE_MAX	4096
+/* Images of one seed input message: what a chat box attaches, not a photo album. */
+#define WS_IMAGES_MAX	8
+/* A tool id (claude's toolu_... ids are about 30 bytes). */
+#define WS_TOOL_ID_MAX	128
 
 struct ws_upgrade {
 	char		name[AGD_NAME_MAX + 1];	/* session name */
@@ -30,6 +34,7 @@ struct ws_upgrade {
 	int		has_since;
 	uint64_t	since;
 	int		binary;			/* format=binary */
+	int		seed;			/* .../terminal or .../ws: the seed protocol */
 };
 
 /* The failure of a parse: HTTP status (upgrade only), error word and text. */
@@ -49,6 +54,7 @@ int	ws_parse_upgrade(const char *req, const struct agd_conf *conf,
 #define WS_MSG_INPUT	1
 #define WS_MSG_RESIZE	2
 #define WS_MSG_MESSAGE	3
+#define WS_MSG_TOOL_ANSWER 4	/* the seed protocol's answer to an AskUserQuestion */
 
 struct ws_msg {
 	int		 type;
@@ -61,6 +67,14 @@ struct ws_msg {
 
 /* Parse a client text message. 0, or -1 with *f (msg may be *owned: see ws_msg_free). */
 int	ws_parse_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f);
+/*
+ * Parse a text message of the seed source's protocol (the /terminal path):
+ * {"type":"resize","cols","rows"} (WS_MSG_RESIZE), {"type":"input","text","images"?}
+ * (WS_MSG_MESSAGE: data is the text, obj's "images" checked: at most WS_IMAGES_MAX
+ * objects of base64 "data" and an image "mediaType") and {"type":"tool_answer",
+ * "toolId","answers"} (WS_MSG_TOOL_ANSWER: data is the tool id). As ws_parse_msg.
+ */
+int	ws_parse_seed_msg(const uint8_t *p, size_t n, struct ws_msg *m, struct ws_fail *f);
 void	ws_msg_free(struct ws_msg *m);
 
 #endif

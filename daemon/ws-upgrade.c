@@ -2,7 +2,8 @@
  * The HTTP upgrade of a WebSocket viewer: read the request, parse it (ws-parse.c),
  * find the session (live, or ended and in the store), take the identity nginx
  * established, check the role and whether this viewer may type, choose where it
- * starts reading, and answer 101 Switching Protocols (or an HTTP error).
+ * starts reading, and answer 101 Switching Protocols (or an HTTP error; an
+ * unknown session of the seed protocol is a 101 and a close 4004, ws-seed.c).
  */
 #include <sys/socket.h>
 
@@ -55,10 +56,17 @@ ws_upgrade_session(struct ws_client *v, const struct ws_upgrade *u, int64_t *id)
 	int	ended = 0;
 
 	v->binary = u->binary;
+	v->seed = u->seed;
+	v->name = xstrdup(u->name);
 	v->s = session_find(u->name);
 	if (v->s == NULL || v->s->state == SESSION_ENDED) {
 		v->s = NULL;
 		if ((*id = persist_lookup(u->name, &ended)) == 0) {
+			/* The seed protocol's clients stop reconnecting on a 4004 close. */
+			if (v->seed) {
+				v->unknown = 1;
+				return (0);
+			}
 			ws_http_error(v, 404, "not_found", "no such session");
 			return (-1);
 		}
@@ -67,7 +75,6 @@ ws_upgrade_session(struct ws_client *v, const struct ws_upgrade *u, int64_t *id)
 		v->end_seq = UINT64_MAX;
 	} else
 		v->dir = xstrdup(v->s->dir);
-	v->name = xstrdup(u->name);
 	return (0);
 }
 
@@ -153,8 +160,9 @@ ws_upgrade(struct ws_client *v)
 		return;
 	}
 
-	/* Where this viewer starts. */
-	v->cursor = u.has_since ? u.since : ws_replay_start(v);
+	/* Where this viewer starts (one of no session reads nothing). */
+	if (!v->unknown)
+		v->cursor = u.has_since ? u.since : ws_replay_start(v);
 
 	snprintf(keyguid, sizeof keyguid, "%s%s", u.key, WS_GUID);
 	SHA1((unsigned char *)keyguid, strlen(keyguid), sha);

@@ -50,7 +50,7 @@ static struct event		*ws_reap_ev;
 static void	ws_pump(struct ws_client *);
 static void	ws_session_note(struct session *, const struct session_note *, void *);
 
-static void
+void
 ws_queue(struct ws_client *v, int opcode, const void *p, size_t n)
 {
 	struct wslay_event_msg	m;
@@ -62,7 +62,7 @@ ws_queue(struct ws_client *v, int opcode, const void *p, size_t n)
 		v->closing = 1;
 }
 
-static void
+void
 ws_queue_json(struct ws_client *v, struct json_object *o)
 {
 	const char	*text;
@@ -73,7 +73,7 @@ ws_queue_json(struct ws_client *v, struct json_object *o)
 	json_object_put(o);
 }
 
-static void
+void
 ws_queue_error(struct ws_client *v, const char *code, const char *msg)
 {
 	struct json_object	*o = agd_json_error(code, msg);
@@ -82,7 +82,7 @@ ws_queue_error(struct ws_client *v, const char *code, const char *msg)
 	ws_queue_json(v, o);
 }
 
-static void
+void
 ws_close_with(struct ws_client *v, uint16_t code, const char *reason)
 {
 	if (v->closing)
@@ -167,26 +167,20 @@ ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int fla
 	return (-1);
 }
 
-/* A message from the viewer: input, resize or message. */
-static void
-ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
+void
+ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 {
-	struct ws_msg	m;
-	struct ws_fail	f;
-	enum agd_err	code;
+	const struct ws_msg	m = *mp;
+	enum agd_err		code;
 
-	if (ws_parse_msg(p, n, &m, &f) == -1) {
-		ws_queue_error(v, f.code, f.msg);
-		goto out;
-	}
 	if (!v->can_write) {
 		ws_queue_error(v, "forbidden", "forbidden: input needs the operator role"
 		    " (and, for another user's session, the admin role)");
-		goto out;
+		return;
 	}
 	if (v->s == NULL || v->s->state == SESSION_ENDED) {
 		ws_queue_error(v, "session_ended", "session has ended");
-		goto out;
+		return;
 	}
 	switch (m.type) {
 	case WS_MSG_INPUT:
@@ -207,7 +201,19 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 			    "the terminal is not reading its input");
 		break;
 	}
-out:
+}
+
+/* A message from the viewer: input, resize or message. */
+static void
+ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
+{
+	struct ws_msg	m;
+	struct ws_fail	f;
+
+	if (ws_parse_msg(p, n, &m, &f) == -1)
+		ws_queue_error(v, f.code, f.msg);
+	else
+		ws_msg_apply(v, &m);
 	ws_msg_free(&m);
 }
 
@@ -227,10 +233,16 @@ ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg 
 			    "invalid UTF-8");
 			return;
 		}
-		ws_client_message(v, m->msg, m->msg_length);
+		if (v->seed)
+			ws_seed_text(v, m->msg, m->msg_length);
+		else
+			ws_client_message(v, m->msg, m->msg_length);
 		break;
 	case WSLAY_BINARY_FRAME:
-		ws_queue_error(v, "invalid_field", "binary messages are not accepted");
+		if (v->seed)
+			ws_seed_binary(v, m->msg, m->msg_length);
+		else
+			ws_queue_error(v, "invalid_field", "binary messages are not accepted");
 		break;
 	case WSLAY_PONG:
 		v->pings = 0;
@@ -286,6 +298,12 @@ ws_next_disk(struct ws_client *v)
 	}
 	if (agd_seqlog_cur_next(&v->cur, &r, &v->rbuf, &v->rcap) != 1)
 		return (0);
+	if (v->seed) {
+		/* The seed protocol has no word for a gap. */
+		v->cursor = r.seq;
+		ws_seed_rec(v, r.type, (uint8_t *)v->rbuf, r.len);
+		return (1);
+	}
 	if (r.seq != v->cursor + 1) {
 		/* The log rotated away what this viewer had not read. */
 		o = json_object_new_object();
@@ -327,6 +345,10 @@ ws_next(struct ws_client *v)
 		v->on_disk = 0;
 	}
 	v->cursor = r->seq;
+	if (v->seed) {
+		ws_seed_rec(v, r->type, r->bin + WS_SEQ_LEN, r->len);
+		return (1);
+	}
 	if (v->binary && r->type == AGD_REC_TTY) {
 		ws_queue(v, WSLAY_BINARY_FRAME, r->bin, WS_SEQ_LEN + r->len);
 		return (1);
@@ -346,7 +368,8 @@ ws_finish(struct ws_client *v, int done)
 	if (ws_flush(v))
 		return;
 	if (done && !v->closing && wslay_event_get_queued_msg_count(v->ctx) == 0) {
-		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE, "session ended");
+		ws_close_with(v, WSLAY_CODE_NORMAL_CLOSURE,
+		    v->seed ? ws_seed_reason(v) : "session ended");
 		ws_flush(v);
 	}
 }
@@ -483,6 +506,11 @@ ws_open(struct ws_client *v)
 		TAILQ_INSERT_TAIL(&v->w->viewers, v, sentry);
 	}
 
+	if (v->seed) {
+		ws_seed_open(v);
+		ws_pump(v);
+		return;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("hello"));
 	json_object_object_add(o, "name", json_object_new_string(v->name));
@@ -577,11 +605,14 @@ ws_ping_all(void)
 			continue;
 		}
 		v->pings++;
-		o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string("ping"));
-		json_object_object_add(o, "ts", json_object_new_int64(
-		    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
-		ws_queue_json(v, o);
+		if (!v->seed) {
+			/* The seed protocol's clients would take it for an event. */
+			o = json_object_new_object();
+			json_object_object_add(o, "type", json_object_new_string("ping"));
+			json_object_object_add(o, "ts", json_object_new_int64(
+			    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+			ws_queue_json(v, o);
+		}
 		m.opcode = WSLAY_PING;
 		m.msg = (const uint8_t *)"agentd";
 		m.msg_length = 6;

@@ -1,11 +1,14 @@
 /*
  * WebSocket viewers: what the ws*.c files share. nginx proxies upgrades of
  * /api/agents/sessions/<name> (also .../terminal and .../ws) to HOME/run/ws.sock.
+ * The bare path speaks agentd's protocol; .../terminal and .../ws the seed
+ * source's (its web UI's terminal and chat views: ws-seed.c).
  *
  *   ws-server.c   the listening socket, accept and the ping timer
  *   ws-upgrade.c  the HTTP upgrade: parse (ws-parse.c), identity, role, start point
  *   ws.c          one viewer's life: wslay glue, the pump, the disk reader, pings
  *   ws-ring.c     the recent output of a session, and the frames made of it
+ *   ws-seed.c     what a viewer of the seed protocol is sent and may send
  *   ws-linger.c   hanging up without a reset
  *
  * Every viewer has a cursor (the last seq it was sent) and pulls: when its socket
@@ -73,6 +76,9 @@ struct ws_client {
 	char			*dir;		/* its log directory */
 	char			*name;
 	int			 binary;
+	int			 seed;		/* the seed protocol (ws-seed.c) */
+	int			 unknown;	/* seed: no such session, closed 4004 */
+	int			 killed;	/* seed: its exit event said terminated */
 	int			 can_write;
 	char			*user;
 	uint64_t		 cursor;	/* last seq queued */
@@ -116,6 +122,22 @@ void		 ws_put_seq(uint8_t *b, uint64_t seq);
 void		 ws_handshake_read(struct ws_client *v);
 
 /* ws.c */
+/* Queue a message of opcode with payload [p, p+n) (copied) for v. */
+void		 ws_queue(struct ws_client *v, int opcode, const void *p, size_t n);
+/* Queue o (taken) as a text frame. */
+void		 ws_queue_json(struct ws_client *v, struct json_object *o);
+/* Queue an error frame {"type":"error","error":msg,"code":code}. */
+void		 ws_queue_error(struct ws_client *v, const char *code, const char *msg);
+/* Queue the close frame (once): code and reason (NULL: none). */
+void		 ws_close_with(struct ws_client *v, uint16_t code, const char *reason);
+struct ws_msg;
+/*
+ * Do what a parsed client message says (m borrowed), for a viewer that may type
+ * (the operator role; the creator or an admin) into a live session: input typed
+ * (input_queue_bytes, recorded as input of v's user), a resize, or a message for
+ * the agent (session_message). An error frame says why not.
+ */
+void		 ws_msg_apply(struct ws_client *v, const struct ws_msg *m);
 /* A new connection on fd (taken over): wait for its upgrade request. */
 struct ws_client *ws_client_new(int fd);
 /* How many connections there are, open or in their handshake. */
@@ -149,6 +171,18 @@ void		 ws_open(struct ws_client *v);
 void		 ws_ping_all(void);
 /* Subscribe the viewers to every session (ws_init, before there is any). */
 void		 ws_session_watch(void);
+
+/* ws-seed.c */
+/* v (seed) has been answered 101: a viewer of no session is closed 4004. */
+void		 ws_seed_open(struct ws_client *v);
+/* Queue what a seed viewer gets of record [p, p+n) of this type, if anything. */
+void		 ws_seed_rec(struct ws_client *v, int type, const uint8_t *p, size_t n);
+/* A text message from a seed viewer: resize, input, tool_answer. */
+void		 ws_seed_text(struct ws_client *v, const uint8_t *p, size_t n);
+/* A binary message from a seed viewer: keystrokes. */
+void		 ws_seed_binary(struct ws_client *v, const uint8_t *p, size_t n);
+/* The reason of a seed viewer's normal close: "Session ended" or "Session killed". */
+const char	*ws_seed_reason(struct ws_client *v);
 
 /* ws-linger.c */
 /* Shut our side of fd (taken over) and read and drop what the peer sends, briefly. */

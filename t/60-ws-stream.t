@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # WebSocket streams through nginx: hello, replay with since, live data, input,
-# resize, message, aliases, binary mode, UTF-8 and raw bytes, exit and close 1000.
+# resize, message, binary mode, UTF-8 and raw bytes, exit and close 1000.
 use strict;
 use warnings;
 use FindBin;
@@ -58,15 +58,16 @@ $ws->send_json({ type => 'input', data => "still-here\r" });
 ok(@m && WSClient::tty_bytes($m[-1]) =~ /still-here/, 'connection stays after errors');
 
 # Replay with one cursor: since=N gives exactly what follows N, in order.
-my $ws2 = ws(path => "/api/agents/sessions/w1/terminal?since=$last");
-ok($ws2, 'alias /terminal with since');
+# (/terminal and /ws speak the seed source's protocol: t/65-ws-terminal.t.)
+my $ws2 = ws(path => "/api/agents/sessions/w1?since=$last");
+ok($ws2, 'since');
 is($ws2->recv_msg(5)->{type}, 'hello', 'hello');
 my $first = $ws2->recv_msg(5);
 is($first->{seq}, $last + 1, 'replay starts right after since');
 $ws2->close;
 
-my $ws3 = ws(path => '/api/agents/sessions/w1/ws?since=0');
-ok($ws3, 'alias /ws');
+my $ws3 = ws(path => '/api/agents/sessions/w1?since=0');
+ok($ws3, 'since=0');
 $ws3->recv_msg(5);
 is($ws3->recv_msg(5)->{seq}, 1, 'since=0 replays from the first record');
 is($ws3->recv_msg(5)->{seq}, 2, 'in order');

@@ -117,6 +117,7 @@ sub recv_frame {
 				if ($op == 8) {
 					$self->{closed} = 1;
 					$self->{close_code} = length($data) >= 2 ? unpack('n', $data) : 1005;
+					$self->{close_reason} = length($data) > 2 ? substr($data, 2) : '';
 				}
 				if ($op == 9) {
 					$self->{pings}++;
@@ -177,6 +178,7 @@ sub read_until {
 }
 
 sub close_code { $_[0]{close_code} }
+sub close_reason { $_[0]{close_reason} }
 sub closed { $_[0]{closed} }
 
 sub close {
