@@ -27,6 +27,8 @@ package AgentdTest;
 #	real_agents => 1		run the real claude/codex/openclaw (t/agents/install)
 #					against t/bin/fake-model, see below
 #	fake_cmd => 'CMD'		the command the fake model's tool calls run
+#	www => { '/PREFIX/' => DIR }	nginx also serves the files of DIR at /PREFIX/
+#					(pages of the browser tests, t/lib/Browser.pm)
 #
 # real_agents => 1 (call AgentdTest::require_agent(NAME) first):
 #	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
@@ -134,6 +136,7 @@ sub new {
 		agents_dir => $o{real_agents} ? scalar agents_dir() : undef,
 		fake_cmd => $o{fake_cmd},
 		conf_text => $o{conf_text},	# appended to agentd.conf (sections)
+		www => $o{www} // {},
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -371,6 +374,7 @@ sub start {
 		my $rc = $self->_run(20, $self->log_path('gen-nginx'), @gen, $home,
 		    "127.0.0.1:$self->{port}");
 		die "AgentdTest: gen-nginx failed:\n" . _slurp($self->log_path('gen-nginx')) if $rc != 0;
+		$self->_write_www;
 		unlink "$home/nginx/nginx.pid";
 		my $pid = $self->_start_proc('nginx');
 		# nginx writes its pid file after binding the port: a connect alone
@@ -401,6 +405,24 @@ sub start {
 		}, 30, 'GET /api/agents/sessions to answer');
 	}
 	return $self;
+}
+
+# www => {...}: a location of the test's server per prefix (HOME/nginx/site/, which
+# the generated nginx.conf includes), static files with the types the pages need.
+sub _write_www {
+	my ($self) = @_;
+	my $text = '';
+	for my $prefix (sort keys %{$self->{www}}) {
+		my $dir = $self->{www}{$prefix};
+		die "AgentdTest: www prefix $prefix must be /.../\n" unless $prefix =~ m{^/[\w./-]*/$};
+		die "AgentdTest: www directory $dir is not one\n" unless -d $dir && $dir !~ /[\s;{}'"\$]/;
+		$text .= "location $prefix {\n\talias $dir/;\n\ttypes {\n\t\ttext/html html;\n"
+		    . "\t\ttext/javascript js mjs;\n\t\ttext/css css;\n\t\tapplication/json json map;\n"
+		    . "\t}\n\tdefault_type application/octet-stream;\n\tcharset utf-8;\n}\n";
+	}
+	my $site = "$self->{home}/nginx/site";
+	make_path($site);
+	$self->_write_file("$site/test-www.conf", "# written by t/lib/AgentdTest.pm (www)\n$text");
 }
 
 # auth = local (the default): the access token the daemon made in HOME. req()
