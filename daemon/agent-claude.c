@@ -2,7 +2,9 @@
  * The Claude Code adapter (rules for 2.1.x). Its hooks (--settings with command
  * hooks that call `agentd hook`) report status and approvals; its live transcript
  * JSONL (~/.claude/projects/<dir>/<session-id>.jsonl) reports messages, tool use
- * and usage; the screen answers its start dialogs and tells readiness.
+ * and usage; the screen answers its start dialogs and tells readiness. A stream
+ * session runs `claude -p` with stream-json both ways instead (claude_stream_*):
+ * messages are user lines, approvals its can_use_tool control requests.
  */
 #include <glob.h>
 #include <limits.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
@@ -21,11 +24,16 @@
 /* Seconds claude waits for one `agentd hook` before it goes on without it. */
 #define CLAUDE_HOOK_TIMEOUT	10
 
+/* The stream's requests of ours: the hello, and a counter for the others. */
+#define CLAUDE_INIT_ID		"agentd-init"
+
 /* The adapter's own state (a->priv). */
 struct claude {
 	char	*settings;	/* the --settings file written at create */
 	char	*last_msg_id;	/* usage is counted once per message */
 	int	 hooks;		/* the hooks report */
+	double	 cost_seen;	/* stream: its conversation's total cost so far */
+	int	 requests;	/* stream: control requests of ours sent */
 };
 
 static void	claude_prepare(struct session *, struct agent *, char ***);
@@ -35,6 +43,13 @@ static void	claude_screen(struct session *, struct agent *, const char *);
 static int	claude_ready(const char *);
 static void	claude_hook(struct session *, struct agent *, struct json_object *);
 static void	claude_free(void *);
+static void	claude_stream_prepare(struct session *, struct agent *, char ***);
+static void	claude_stream_start(struct session *, struct agent *);
+static void	claude_stream_line(struct session *, struct agent *, struct json_object *);
+static int	claude_stream_send(struct session *, struct agent *, const char *);
+static int	claude_stream_approve(struct session *, struct agent *, int, const char *);
+static void	claude_stream_interrupt(struct session *, struct agent *);
+static void	claude_stream_reset(struct session *, struct agent *);
 
 /* Claude Code: agent-kind.h says what each member is for. */
 const struct agent_kind agent_claude = {
@@ -71,7 +86,14 @@ const struct agent_kind agent_claude = {
 	.screen = claude_screen,
 	.ready = claude_ready,
 	.hook = claude_hook,
-	.free = claude_free
+	.free = claude_free,
+	.stream_prepare = claude_stream_prepare,
+	.stream_start = claude_stream_start,
+	.stream_line = claude_stream_line,
+	.stream_send = claude_stream_send,
+	.stream_approve = claude_stream_approve,
+	.stream_interrupt = claude_stream_interrupt,
+	.stream_reset = claude_stream_reset
 };
 
 /* The state, made on first use (an adopted session was never prepared). */
@@ -330,4 +352,221 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	} else if (strcmp(name, "SessionEnd") == 0) {
 		agent_event(s, "agent_ended", NULL, ev, "hook");
 	}
+}
+
+/* The stream transport: `claude -p` with stream-json in and out. */
+
+/* The arguments of a stream session, after the configured command of its mode. */
+static const char *claude_stream_args[] = {
+	"-p", "--input-format", "stream-json", "--output-format", "stream-json",
+	"--verbose", "--permission-prompt-tool", "stdio", NULL
+};
+
+static void
+claude_stream_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char	**argv = *argvp;
+	size_t	  argc = 0, i, n = sizeof claude_stream_args / sizeof claude_stream_args[0];
+
+	(void)s;
+	claude_of(a);
+	a->uuid = agent_uuid();
+	while (argv[argc] != NULL)
+		argc++;
+	argv = xreallocarray(argv, argc + n + 2, sizeof *argv);
+	for (i = 0; claude_stream_args[i] != NULL; i++)
+		argv[argc++] = xstrdup(claude_stream_args[i]);
+	argv[argc++] = xstrdup("--session-id");
+	argv[argc++] = xstrdup(a->uuid);
+	argv[argc] = NULL;
+	*argvp = argv;
+}
+
+/* A control request of ours: {type: control_request, request_id, request}. */
+static void
+claude_stream_request(struct session *s, const char *id, const char *subtype)
+{
+	struct json_object	*o, *r;
+
+	r = json_object_new_object();
+	json_object_object_add(r, "subtype", json_object_new_string(subtype));
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("control_request"));
+	json_object_object_add(o, "request_id", json_object_new_string(id));
+	json_object_object_add(o, "request", r);
+	agent_stream_write(s, o);
+	json_object_put(o);
+}
+
+/* Its hello: ready once it answers (again after a restart of ours: harmless). */
+static void
+claude_stream_start(struct session *s, struct agent *a)
+{
+	(void)a;
+	claude_stream_request(s, CLAUDE_INIT_ID, "initialize");
+}
+
+/* A control_response to request_id with response (taken). */
+static void
+claude_stream_respond(struct session *s, const char *id, struct json_object *response,
+    const char *error)
+{
+	struct json_object	*o, *r;
+
+	r = json_object_new_object();
+	json_object_object_add(r, "subtype", json_object_new_string(error != NULL ?
+	    "error" : "success"));
+	json_object_object_add(r, "request_id", json_object_new_string(id));
+	if (error != NULL)
+		json_object_object_add(r, "error", json_object_new_string(error));
+	else
+		json_object_object_add(r, "response", response);
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("control_response"));
+	json_object_object_add(o, "response", r);
+	agent_stream_write(s, o);
+	json_object_put(o);
+}
+
+/* Its control request: an approval to ask for; anything else it is told we lack. */
+static void
+claude_stream_control(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct json_object	*req = agent_obj(rec, "request");
+	const char		*id = agent_str(rec, "request_id"), *sub, *tool;
+
+	if (id == NULL)
+		return;
+	if ((sub = agent_str(req, "subtype")) == NULL || strcmp(sub, "can_use_tool") != 0) {
+		claude_stream_respond(s, id, NULL, "not supported by agentd");
+		return;
+	}
+	free(a->pending_id);
+	a->pending_id = xstrdup(id);
+	tool = agent_str(req, "tool_name");
+	agent_approval_asked(s, tool != NULL ? tool : "?", agent_obj(req, "input"), rec,
+	    "stream");
+}
+
+/* The end of a turn: its cost (a total per conversation) and usage, then idle. */
+static void
+claude_stream_result(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct claude		*c = claude_of(a);
+	struct json_object	*usage = agent_obj(rec, "usage"), *o;
+	double			 cost = json_object_get_double(agent_obj(rec, "total_cost_usd"));
+	const char		*sub = agent_str(rec, "subtype");
+
+	o = json_object_new_object();
+	if (sub != NULL)
+		json_object_object_add(o, "subtype", json_object_new_string(sub));
+	agent_event(s, "turn_end", o, rec, "stream");
+	if (agent_obj(rec, "is_error") != NULL &&
+	    json_object_get_boolean(agent_obj(rec, "is_error")))
+		agent_text_event(s, "error", agent_str(rec, "result") != NULL ?
+		    agent_str(rec, "result") : (sub != NULL ? sub : "error"), rec, "stream");
+	agent_usage(s, agent_int(usage, "input_tokens"), agent_int(usage, "output_tokens"),
+	    agent_int(usage, "cache_read_input_tokens"),
+	    agent_int(usage, "cache_creation_input_tokens"),
+	    cost > c->cost_seen ? cost - c->cost_seen : 0, rec);
+	c->cost_seen = cost;
+	if (s->agent != NULL)
+		agent_set(s, AGENT_IDLE, "stream", "idle", NULL);
+}
+
+static void
+claude_stream_line(struct session *s, struct agent *a, struct json_object *rec)
+{
+	struct claude		*c = claude_of(a);
+	struct json_object	*msg = agent_obj(rec, "message");
+	const char		*type = agent_str(rec, "type"), *sub, *id;
+
+	if (type == NULL)
+		return;
+	if (strcmp(type, "control_response") == 0) {
+		id = agent_str(agent_obj(rec, "response"), "request_id");
+		if (id != NULL && strcmp(id, CLAUDE_INIT_ID) == 0 &&
+		    a->status == AGENT_STARTING) {
+			agent_event(s, "agent_started", NULL, NULL, "stream");
+			agent_set(s, AGENT_IDLE, "stream", "idle", NULL);
+		}
+	} else if (strcmp(type, "control_request") == 0)
+		claude_stream_control(s, a, rec);
+	else if (strcmp(type, "system") == 0) {
+		sub = agent_str(rec, "subtype");
+		if (sub != NULL && strcmp(sub, "init") == 0 &&
+		    (id = agent_str(rec, "session_id")) != NULL &&
+		    (a->uuid == NULL || strcmp(a->uuid, id) != 0)) {
+			free(a->uuid);
+			a->uuid = xstrdup(id);
+			agent_persist(s);
+		}
+	} else if (strcmp(type, "conversation_reset") == 0) {
+		c->cost_seen = 0;
+		agent_event(s, "conversation_reset", NULL, rec, "stream");
+	} else if (strcmp(type, "assistant") == 0 && msg != NULL) {
+		a->turn_seen = 1;
+		agent_assistant_blocks(s, agent_obj(msg, "content"), rec, "tool_use",
+		    "input");
+		if (a->status == AGENT_WORKING)
+			agent_set(s, AGENT_WORKING, "stream", "thinking", NULL);
+	} else if (strcmp(type, "user") == 0 && msg != NULL)
+		claude_user(s, agent_obj(msg, "content"), rec);
+	else if (strcmp(type, "result") == 0)
+		claude_stream_result(s, a, rec);
+}
+
+static int
+claude_stream_send(struct session *s, struct agent *a, const char *text)
+{
+	struct json_object	*o, *m;
+	int			 rc;
+
+	(void)a;
+	m = json_object_new_object();
+	json_object_object_add(m, "role", json_object_new_string("user"));
+	json_object_object_add(m, "content", json_object_new_string(text));
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("user"));
+	json_object_object_add(o, "message", m);
+	rc = agent_stream_write(s, o);
+	json_object_put(o);
+	return (rc);
+}
+
+static int
+claude_stream_approve(struct session *s, struct agent *a, int allow, const char *message)
+{
+	struct json_object	*r, *input;
+
+	r = json_object_new_object();
+	json_object_object_add(r, "behavior", json_object_new_string(allow ? "allow" : "deny"));
+	if (allow) {
+		/* Allowed as asked: its input unchanged. */
+		input = agent_obj(a->pending, "input");
+		json_object_object_add(r, "updatedInput", input != NULL ?
+		    json_object_get(input) : json_object_new_object());
+	} else
+		json_object_object_add(r, "message", json_object_new_string(
+		    message != NULL ? message : "denied through agentd"));
+	claude_stream_respond(s, a->pending_id, r, NULL);
+	return (0);
+}
+
+static void
+claude_stream_interrupt(struct session *s, struct agent *a)
+{
+	struct claude	*c = claude_of(a);
+	char		 id[32];
+
+	snprintf(id, sizeof id, "agentd-%d", ++c->requests);
+	claude_stream_request(s, id, "interrupt");
+}
+
+/* Its own /clear: a new conversation (and session id) in the same process. */
+static void
+claude_stream_reset(struct session *s, struct agent *a)
+{
+	(void)a;
+	agent_submit_command(s, "/clear", 0);
 }

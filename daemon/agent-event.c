@@ -109,9 +109,14 @@ agent_event(struct session *s, const char *type, struct json_object *fields,
 {
 	if (fields == NULL)
 		fields = json_object_new_object();
+	/* What a stream line causes came by the stream, whatever helper says it. */
+	if (s->agent->in_stream)
+		via = "stream";
 	json_object_object_add(fields, "agent",
 	    json_object_new_string(s->agent->kind->name));
 	json_object_object_add(fields, "via", json_object_new_string(via));
+	if (s->transport == SESSION_STREAM)
+		agent_stream_render(s, type, fields);
 	if (raw != NULL)
 		json_object_object_add(fields, "raw", agent_raw(raw));
 	session_event(s, type, fields);

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "conf.h"
+#include "err.h"
 
 struct agent;
 struct event;
@@ -90,6 +91,35 @@ struct agent_kind {
 	int		(*ready)(const char *);
 	/* A hook report of the agent (agentd hook), borrowed. NULL: it has none. */
 	void		(*hook)(struct session *, struct agent *, struct json_object *);
+
+	/*
+	 * The stream transport (doc/DESIGN.md "Transports"): the agent's structured
+	 * channel on pipes, one JSON value a line each way. NULL stream_prepare: the
+	 * kind has none, and a stream session of its type is refused. The engine
+	 * queues messages and sends the next when the status is idle; events a
+	 * stream_line hook emits say "via": "stream" and are rendered readable into
+	 * the session's terminal output (agent-stream.c).
+	 *
+	 * At create, instead of prepare: make *argv (the configured command of the
+	 * mode, whose argv[0] may be a wrapper) the structured command; make priv.
+	 */
+	void		(*stream_prepare)(struct session *, struct agent *, char ***argv);
+	/* The program runs (or was adopted): its hello, if it needs one. NULL: none. */
+	void		(*stream_start)(struct session *, struct agent *);
+	/* One line of its output, parsed: a JSON value (borrowed). */
+	void		(*stream_line)(struct session *, struct agent *, struct json_object *);
+	/* Feed it a message (text borrowed): it starts a turn. 0, or -1 if it cannot. */
+	int		(*stream_send)(struct session *, struct agent *, const char *text);
+	/*
+	 * Answer the approval it asked for (a->pending, a->pending_id): allow or
+	 * deny, with message (may be NULL) as the reason. 0, or -1 if it cannot.
+	 */
+	int		(*stream_approve)(struct session *, struct agent *, int allow,
+			    const char *message);
+	/* Interrupt the turn under way. NULL: it cannot be. */
+	void		(*stream_interrupt)(struct session *, struct agent *);
+	/* Start a new conversation (the next message starts it afresh). */
+	void		(*stream_reset)(struct session *, struct agent *);
 	/* Free a->priv. NULL: priv is unused. */
 	void		(*free)(void *);
 };
@@ -138,6 +168,9 @@ struct agent {
 	uint64_t		 delivered_ms;
 	uint64_t		 idle_ms;	/* the status last became idle */
 
+	char			*pending_id;	/* stream: the id of the request asking it */
+	int			 in_stream;	/* a stream line is being read (via stream) */
+
 	char			*uuid;		/* the agent's own session id */
 	char			*records;	/* its records: a JSONL file or a store */
 	off_t			 roff;		/* read so far: a byte offset or a row id */
@@ -150,8 +183,31 @@ struct agent {
 	char			*keys_later;
 };
 
+/* agent-stream.c: the stream transport, for the adapters. */
+/* Write v (borrowed) to the agent's stdin as one JSON line. 0, or -1 (input full). */
+int	agent_stream_write(struct session *, struct json_object *v);
+/* Add text (borrowed) to the session's readable rendering (its terminal output). */
+void	agent_render(struct session *, const char *text);
+
 /* agent-kinds.c: the table of kinds, ended by NULL. */
 extern const struct agent_kind	*const agent_kinds[];
+/*
+ * The kind that drives sessions of type: its section's adapter (none: NULL),
+ * else the kind of the type's name, else that of prog's basename (prog may be
+ * NULL), else NULL.
+ */
+const struct agent_kind *agent_kind_for(const char *type, const char *prog);
+
+/* agent-stream.c: the stream transport, for the engine (agent.c). */
+/* A line of the agent's output (NUL-terminated): 1 if its kind read it. */
+int	agent_stream_line(struct session *, const char *line, size_t len);
+/* Deliver a queued message m (borrowed) through the kind's stream_send. */
+void	agent_stream_deliver(struct session *, struct qmsg *m);
+/* agent_approve of a stream session. */
+int	agent_stream_approve(struct session *, int allow, const char *message,
+	    const char *by, enum agd_err *code, char **cause);
+/* The event type with fields (borrowed), rendered readable into the terminal output. */
+void	agent_stream_render(struct session *, const char *type, struct json_object *fields);
 
 /* agent.c: the engine, for the adapters. */
 /* Set the status (and the pending approval, whose reference it takes; may be NULL). */

@@ -1,8 +1,15 @@
 /*
- * The table of agent kinds: the one place that lists them. A new agent program is
- * one agent-NAME.c exporting its struct agent_kind, and one line here.
+ * The table of agent kinds: the one place that lists them, and which of them
+ * drives a session (its type's adapter =, see agent_kind_for). A new agent
+ * program is one agent-NAME.c exporting its struct agent_kind, and one line here.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
 #include "agent-kind.h"
+#include "agentd.h"
+#include "xmalloc.h"
 
 extern const struct agent_kind	agent_claude;
 extern const struct agent_kind	agent_codex;
@@ -15,3 +22,92 @@ const struct agent_kind *const agent_kinds[] = {
 	&agent_openclaw,
 	NULL
 };
+
+/* The kind of the program prog (by its basename), or NULL. */
+static const struct agent_kind *
+agent_kind_of(const char *prog)
+{
+	const char	*base = strrchr(prog, '/');
+	size_t		 i;
+
+	base = base != NULL ? base + 1 : prog;
+	for (i = 0; agent_kinds[i] != NULL; i++) {
+		if (strcmp(agent_kinds[i]->name, base) == 0)
+			return (agent_kinds[i]);
+	}
+	return (NULL);
+}
+
+/* The kind called name, or NULL. */
+static const struct agent_kind *
+agent_kind_named(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; agent_kinds[i] != NULL; i++) {
+		if (strcmp(agent_kinds[i]->name, name) == 0)
+			return (agent_kinds[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * The kind that drives sessions of type: its section's adapter (none: no kind),
+ * else the kind of the type's name, else the kind of prog's basename (NULL:
+ * unknown), else none.
+ */
+const struct agent_kind *
+agent_kind_for(const char *type, const char *prog)
+{
+	const struct agd_agent	*cfg = NULL;
+	const struct agent_kind	*k;
+
+	if (agentd_conf != NULL)
+		cfg = agd_conf_agent(agentd_conf, type);
+	if (cfg != NULL && cfg->adapter != NULL)
+		return (agent_kind_named(cfg->adapter));	/* none: NULL */
+	if ((k = agent_kind_named(type)) != NULL)
+		return (k);
+	return (prog != NULL ? agent_kind_of(prog) : NULL);
+}
+
+int
+agent_transport_check(const char *type, int transport, char **cause)
+{
+	const struct agent_kind	*k = agent_kind_for(type, NULL);
+
+	if (transport != SESSION_STREAM || k == NULL || k->stream_prepare != NULL)
+		return (0);
+	xasprintf(cause, "agent type %s: the %s adapter has no stream transport", type,
+	    k->name);
+	return (-1);
+}
+
+
+int
+agent_kinds_configure(struct agd_conf *conf, char **cause)
+{
+	const struct agd_agent	*a;
+	size_t			 i;
+
+	for (i = 0; agent_kinds[i] != NULL; i++)
+		agd_conf_agent_default(conf, agent_kinds[i]->name, agent_kinds[i]->argv);
+	for (a = conf->agents; a != NULL; a = a->next) {
+		if (a->adapter != NULL && strcmp(a->adapter, "none") != 0 &&
+		    agent_kind_named(a->adapter) == NULL) {
+			xasprintf(cause, "[agent %s] adapter %s: not an agent kind"
+			    " (claude, codex, openclaw or none)", a->type, a->adapter);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+const char *
+agent_install_hint(const char *prog)
+{
+	const struct agent_kind	*k = agent_kind_of(prog);
+
+	return (k != NULL ? k->install_hint : NULL);
+}
+

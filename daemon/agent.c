@@ -13,6 +13,10 @@
  * Screen rules run on a libvterm model of the terminal and are the fallback: they
  * decide only what the agent does not report itself (readiness, dialogs,
  * approvals of an agent without hooks, state of an agent without records).
+ *
+ * Which kind drives a session is its type's configuration (adapter =), and a
+ * session of the stream transport is driven through the kind's stream hooks
+ * instead of its TUI (agent-stream.c): no screen, no keys, no records to tail.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -185,6 +189,13 @@ agent_deliver_next(struct session *s)
 	if (a->status != AGENT_IDLE || a->delivering ||
 	    (m = TAILQ_FIRST(&a->queue)) == NULL || s->state != SESSION_RUNNING)
 		return;
+	if (s->transport == SESSION_STREAM) {
+		TAILQ_REMOVE(&a->queue, m, entry);
+		agent_stream_deliver(s, m);
+		free(m->text);
+		free(m);
+		return;
+	}
 	/*
 	 * Idle by its own report is not enough: the composer must show it takes
 	 * input. Unless no screen rule confirms it in a bounded time after the
@@ -358,6 +369,10 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (a == NULL)
 		return;
+	if (s->transport == SESSION_STREAM) {
+		agent_deliver_next(s);
+		return;
+	}
 	if (a->records == NULL && a->kind->find != NULL)
 		a->kind->find(s, a);
 	agent_read_records(s);
@@ -382,21 +397,6 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* The kind of the program prog (by its basename), or NULL. */
-static const struct agent_kind *
-agent_kind_of(const char *prog)
-{
-	const char	*base = strrchr(prog, '/');
-	size_t		 i;
-
-	base = base != NULL ? base + 1 : prog;
-	for (i = 0; agent_kinds[i] != NULL; i++) {
-		if (strcmp(agent_kinds[i]->name, base) == 0)
-			return (agent_kinds[i]);
-	}
-	return (NULL);
-}
-
 static void	agent_spawn_spec(struct session *, struct spawn_spec *);
 
 /* What a session tells the adapters (agent_init subscribes to every session). */
@@ -412,6 +412,9 @@ agent_session_note(struct session *s, const struct session_note *n, void *arg)
 		break;
 	case SESSION_NOTE_OUTPUT:
 		agent_output(s, n->data, n->len);
+		break;
+	case SESSION_NOTE_LINE:
+		*n->taken |= agent_stream_line(s, n->data, n->len);
 		break;
 	case SESSION_NOTE_FULL:
 		*n->taken |= agent_queue_full(s);
@@ -438,23 +441,6 @@ agent_init(void)
 {
 	session_subscribe_all(SESSION_SUB_AGENT, agent_session_note, NULL);
 	session_set_install_hint(agent_install_hint);
-}
-
-void
-agent_kinds_configure(struct agd_conf *conf)
-{
-	size_t	i;
-
-	for (i = 0; agent_kinds[i] != NULL; i++)
-		agd_conf_agent_default(conf, agent_kinds[i]->name, agent_kinds[i]->argv);
-}
-
-const char *
-agent_install_hint(const char *prog)
-{
-	const struct agent_kind	*k = agent_kind_of(prog);
-
-	return (k != NULL ? k->install_hint : NULL);
 }
 
 /* What the session's agent kind needs of its sandbox and environment (zero: none). */
@@ -484,16 +470,18 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	struct timeval		 tv = { 0, AGENT_POLL_MS * 1000 };
 	char			**tmpl = NULL, *cause;
 
+	if (s->flags & SESSION_OWN_CMD)
+		return;			/* the daemon's own program, not the agent */
 	if (argvp != NULL)
-		k = agent_kind_of((*argvp)[0]);
+		k = agent_kind_for(s->agent_type, (*argvp)[0]);
 	else if (persist_is_remote(s->id))
 		return;			/* a worker on another machine: a plain terminal */
 	else {
-		/* Re-adoption: the program of the configured command. */
+		/* Re-adoption: as its type says, or the program of its command. */
 		if ((cfg = agd_conf_agent(agentd_conf, s->agent_type)) == NULL ||
 		    (tmpl = agd_argv_split(cfg->argv[s->mode], NULL, &cause)) == NULL)
 			return;
-		k = agent_kind_of(tmpl[0]);
+		k = agent_kind_for(s->agent_type, tmpl[0]);
 		agd_argv_free(tmpl);
 	}
 	if (k == NULL)
@@ -511,7 +499,9 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	a->enter_ev = evtimer_new(agentd_base, agent_enter_cb, s);
 	a->keys_ev = evtimer_new(agentd_base, agent_keys_cb, s);
 	s->agent = a;
-	if (!adopted && k->prepare != NULL)
+	if (!adopted && s->transport == SESSION_STREAM && k->stream_prepare != NULL)
+		k->stream_prepare(s, a, argvp);
+	else if (!adopted && s->transport != SESSION_STREAM && k->prepare != NULL)
 		k->prepare(s, a, argvp);
 	if (adopted) {
 		a->started_up = 1;	/* it started before the restart: no dialogs */
@@ -521,6 +511,8 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	event_add(a->poll_ev, &tv);
 	if (!adopted)
 		agent_persist(s);
+	if (s->transport == SESSION_STREAM && k->stream_start != NULL)
+		k->stream_start(s, a);
 }
 
 void
@@ -548,6 +540,7 @@ agent_detach(struct session *s)
 		a->kind->free(a->priv);
 	free(a->uuid);
 	free(a->records);
+	free(a->pending_id);
 	free(a);
 	s->agent = NULL;
 }
@@ -561,8 +554,8 @@ agent_running(struct session *s)
 void
 agent_output(struct session *s, const void *p, size_t n)
 {
-	if (s->agent == NULL)
-		return;
+	if (s->agent == NULL || s->transport == SESSION_STREAM)
+		return;		/* a stream's output is our rendering: no screen */
 	screen_feed(s->agent->screen, p, n);
 	s->agent->screen_dirty = 1;
 }
@@ -609,6 +602,11 @@ agent_reset(struct session *s)
 	 * The screen model mirrors the real terminal, which a reset does not clear
 	 * (new viewers start after the reset; the TUI redraws on its command).
 	 */
+	if (s->transport == SESSION_STREAM) {
+		if (a->kind->stream_reset != NULL)
+			a->kind->stream_reset(s, a);
+		return;
+	}
 	if (a->kind->reset_cmd != NULL)
 		agent_queue(s, a->kind->reset_cmd, 0, 0);
 }
@@ -624,7 +622,8 @@ agent_watch(struct session *s, void (*delivered)(struct session *),
 }
 
 int
-agent_approve(struct session *s, int allow, enum agd_err *code, char **cause)
+agent_approve(struct session *s, int allow, const char *message, const char *by,
+    enum agd_err *code, char **cause)
 {
 	struct agent		*a = s->agent;
 	const char		*keys;
@@ -634,6 +633,8 @@ agent_approve(struct session *s, int allow, enum agd_err *code, char **cause)
 		xasprintf(cause, "no approval is pending for %s", s->name);
 		return (-1);
 	}
+	if (s->transport == SESSION_STREAM)
+		return (agent_stream_approve(s, allow, message, by, code, cause));
 	keys = allow ? a->kind->allow_keys : a->kind->deny_keys;
 	if (keys == NULL) {
 		*code = AGD_ERR_NOTHING_PENDING;

@@ -4,8 +4,10 @@
  * own records (hooks, transcripts), their status, approvals and usage. The
  * programs it knows are the kinds of agent-kinds.c (agent-kind.h).
  *
- * An adapter is attached when the session's command runs one of those programs
- * (by the basename of argv[0]); any other program is a plain terminal session.
+ * An adapter is attached as the session's type says ([agent TYPE] adapter =;
+ * by default the kind of the type's name, else of argv[0]'s basename); any other
+ * program is a plain terminal session. A session is driven through its agent's
+ * TUI (transport tty) or its structured channel (stream, agent-stream.c).
  * Every function takes the session (borrowed) and does nothing without an adapter.
  */
 #ifndef AGENTD_AGENT_H
@@ -22,8 +24,17 @@ struct session;
 
 struct agd_conf;
 
-/* Add to conf the built-in command lines of every kind no [agent NAME] section defines. */
-void	agent_kinds_configure(struct agd_conf *);
+/*
+ * Add to conf the built-in command lines of every kind no [agent NAME] section
+ * defines, and check every section's adapter names a kind (or none): 0, or -1
+ * with *cause (the caller frees it).
+ */
+int	agent_kinds_configure(struct agd_conf *, char **cause);
+/*
+ * 0 if sessions of type can use transport (SESSION_*: a stream needs its kind's
+ * stream hooks, or no kind), else -1 with *cause (the caller frees it).
+ */
+int	agent_transport_check(const char *type, int transport, char **cause);
 /* How to install the program prog (by its basename), or NULL if no kind runs it. */
 const char *agent_install_hint(const char *prog);
 /*
@@ -61,10 +72,12 @@ void	agent_watch(struct session *, void (*delivered)(struct session *),
 /* Reset: the agent's own "new conversation" command. */
 void	agent_reset(struct session *);
 /*
- * Answer a pending approval. 0, or -1 with *code (nothing_pending or busy) and
+ * Answer a pending approval, from user by (message: the reason the agent is told,
+ * NULL: none; both borrowed). 0, or -1 with *code (nothing_pending or busy) and
  * *cause (the caller frees it).
  */
-int	agent_approve(struct session *, int allow, enum agd_err *code, char **cause);
+int	agent_approve(struct session *, int allow, const char *message, const char *by,
+	    enum agd_err *code, char **cause);
 /* A hook report from the agent (agentd hook). Borrowed. */
 void	agent_hook(struct session *, struct json_object *);
 /* The terminal's new size, for the screen model. */

@@ -258,7 +258,8 @@ main(int argc, char **argv)
 	conf_path = agd_conf_path(opt_conf, agentd_home);
 	if ((agentd_conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("config: %s", cause);
-	agent_kinds_configure(agentd_conf);
+	if (agent_kinds_configure(agentd_conf, &cause) == -1)
+		fatalx("config: %s", cause);
 	spawn_init();
 	free(conf_path);
 

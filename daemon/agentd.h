@@ -30,6 +30,8 @@ struct session_sub;
 enum session_note_type {
 	SESSION_NOTE_LAUNCH,	/* about to start: argv (NULL when adopted), adopted */
 	SESSION_NOTE_OUTPUT,	/* terminal output recorded: seq, data, len */
+	SESSION_NOTE_LINE,	/* stream: a line of the agent's output (no newline):
+				   data, len; taken: set to 1 by who reads it */
 	SESSION_NOTE_EVENT,	/* an event recorded: seq, data (its JSON text), len */
 	SESSION_NOTE_FULL,	/* may a message come? taken: set to 1 to refuse it */
 	SESSION_NOTE_MESSAGE,	/* a message for the agent: seq, data (text), taken */
@@ -92,6 +94,9 @@ struct session {
 	char			*last_input_from;	/* coalesces input events */
 	uint64_t		 last_input_ms;
 	int			 mode;		/* AGD_MODE_* */
+	int			 transport;
+#define SESSION_TTY		0		/* the agent's TUI on a PTY */
+#define SESSION_STREAM		1		/* its structured channel on pipes */
 	int			 cols;
 	int			 rows;
 
@@ -103,6 +108,8 @@ struct session {
 #define SESSION_KILLING		0x1		/* DELETE asked for it */
 #define SESSION_DIRTY		0x2		/* last_seq not yet in SQLite */
 #define SESSION_ADOPTED		0x4		/* from a previous daemon */
+#define SESSION_OWN_CMD		0x8		/* runs the daemon's own command (a
+						   remote worker's loop): no adapter */
 
 	pid_t			 pid;		/* the agent; its pgid too */
 	uint64_t		 seq;		/* last seq given out */
@@ -139,6 +146,9 @@ struct session {
 	struct debrief		*debrief;	/* a pre-kill debrief running */
 	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
 	size_t			 utf8_tail_len;
+	struct evbuffer		*lines;		/* stream: output not yet a whole line */
+	uint64_t		 line_end;	/* stream: the holder offset after the line
+						   being read (its events' hoff), or 0 */
 
 	TAILQ_ENTRY(session)	 entry;
 };
@@ -199,7 +209,10 @@ void		 session_set_install_hint(const char *(*hint)(const char *prog));
 struct session_opts {
 	char		**argv;		/* run this instead of the agentType's command */
 	int		  prompt_sent;	/* the prompt reaches the agent another way */
+	int		  transport;	/* SESSION_TTY (the default) or SESSION_STREAM */
 };
+/* The transport of its name (tty, or its older name pty; stream), or -1. */
+int		 session_transport_parse(const char *);
 /*
  * Create, start and list a session: its row, directory, log and holder. The
  * strings and opts are copied. Returns the session (owned by the session list),
@@ -216,6 +229,16 @@ void		 session_adopt_all(void);
  * input_queue_bytes (a program that does not read its terminal: AGD_ERR_INPUT_FULL).
  */
 int		 session_input(struct session *, const void *, size_t);
+/*
+ * 1 if s takes keystrokes from its viewers and clients: not a stream session
+ * driven by an adapter (its stdin is the agent's structured channel).
+ */
+int		 session_takes_keys(struct session *);
+/*
+ * A stream session's readable rendering (a message, the agent's text, a tool
+ * call): recorded as terminal output, so viewers and /output see it. Copied.
+ */
+void		 session_tty(struct session *, const char *text, size_t len);
 /* Bytes of input the daemon holds for s: before the holder is up, and unwritten. */
 size_t		 session_input_queued(struct session *);
 /*
@@ -298,6 +321,7 @@ int		 persist_exec(sqlite3_stmt **, const char *what, const char *sql,
 int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
 		    int rows, char **cause);
+void		 persist_transport(int64_t id, const char *transport);
 void		 persist_delete(int64_t id);
 void		 persist_running(struct session *);
 void		 persist_ended(int64_t id, const char *status, int status_raw, int has_status,

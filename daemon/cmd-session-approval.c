@@ -1,4 +1,7 @@
-/* session.approval {name, decision}: answer the agent's pending permission prompt. */
+/*
+ * session.approval {name, decision, message}: answer the agent's pending
+ * permission prompt (message: what a structured channel tells the agent why).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,8 @@ static const struct agd_field cmd_session_approval_fields[] = {
 	{ .name = "decision", .flags = AGD_FIELD_REQUIRED, .valid = cmd_approval_decision,
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "decision: allow or deny",
 	  CMD_MISSING("decision") },
+	{ .name = "message", .max = AGD_REASON_MAX, .code = AGD_ERR_TOO_LARGE,
+	  .msg = "message longer than %lld bytes" },
 	{ .name = NULL }
 };
 
@@ -30,7 +35,8 @@ cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 	enum agd_err	 code;
 	char		*cause;
 
-	if (agent_approve(s, strcmp(decision, "allow") == 0, &code, &cause) == -1) {
+	if (agent_approve(s, strcmp(decision, "allow") == 0,
+	    agd_field_string(args, "message", NULL), c->user, &code, &cause) == -1) {
 		ctl_error(c, code, "%s", cause);
 		free(cause);
 		return;

@@ -1,9 +1,10 @@
 /*
- * session.create {name, agentType, workingDirectory, permissionMode, prompt}:
- * 201 and the session object once the agent runs (the holder's hello).
+ * session.create {name, agentType, workingDirectory, permissionMode, prompt,
+ * transport}: 201 and the session object once the agent runs (the holder's hello).
  */
 #include <stdlib.h>
 
+#include "agent.h"
 #include "agentd.h"
 #include "auth.h"
 #include "cmd.h"
@@ -14,6 +15,12 @@ static int
 cmd_create_mode(const char *mode)
 {
 	return (agd_mode_parse(mode) != -1);
+}
+
+static int
+cmd_create_transport(const char *t)
+{
+	return (session_transport_parse(t) != -1);
 }
 
 static int
@@ -35,17 +42,20 @@ static const struct agd_field cmd_session_create_fields[] = {
 	  .msg = "working directory not absolute", CMD_MISSING("workingDirectory") },
 	{ .name = "prompt", .max = AGD_MESSAGE_MAX, .code = AGD_ERR_TOO_LARGE,
 	  .msg = "prompt longer than %lld bytes" },
+	{ .name = "transport", .alias = "sessionType", .valid = cmd_create_transport,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream" },
 	{ .name = NULL }
 };
 
 static void
 cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
-	struct session	*s;
-	const char	*name, *type, *cwd, *mode, *prompt;
-	enum agd_err	 code;
-	char		*cause;
-	int		 m = AGD_MODE_DEFAULT;
+	struct session		*s;
+	struct session_opts	 opts = { NULL, 0, SESSION_TTY };
+	const char		*name, *type, *cwd, *mode, *prompt, *transport;
+	enum agd_err		 code;
+	char			*cause;
+	int			 m = AGD_MODE_DEFAULT;
 
 	name = agd_field_string(args, "name", NULL);
 	type = agd_field_string(args, "agentType", NULL);
@@ -58,7 +68,14 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 		    " needs the admin role");
 		return;
 	}
-	s = session_create(name, type, cwd, m, prompt, c->user, NULL, &code, &cause);
+	if ((transport = agd_field_string(args, "transport", NULL)) != NULL)
+		opts.transport = session_transport_parse(transport);
+	if (agent_transport_check(type, opts.transport, &cause) == -1) {
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s", cause);
+		free(cause);
+		return;
+	}
+	s = session_create(name, type, cwd, m, prompt, c->user, &opts, &code, &cause);
 	if (s == NULL) {
 		ctl_error(c, code, "%s", cause);
 		free(cause);

@@ -19,6 +19,11 @@ cmd_session_input_exec(struct ctl_client *c, struct json_object *args)
 	struct session	*s = cmd_session(args);
 	const char	*data = agd_field_string(args, "data", NULL);
 
+	if (!session_takes_keys(s)) {
+		ctl_error(c, AGD_ERR_NOT_A_TERMINAL, "%s is a stream session: send it"
+		    " messages", s->name);
+		return;
+	}
 	if (session_input(s, data, strlen(data)) == -1) {
 		ctl_error(c, AGD_ERR_INPUT_FULL, "the terminal of %s is not reading its input:"
 		    " %zu bytes wait for it", s->name, session_input_queued(s));

@@ -5,12 +5,14 @@
  * daemon says it has recorded it, so a daemon restart loses nothing. It is a child
  * subreaper, so whatever the agent leaves behind is reaped here.
  *
- * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX [-u USER] -- ARGV...
+ * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX [-p] [-u USER] -- ARGV...
  * fd 3, if open, is the first connection to the daemon; its first message (HP_AUTH)
  * is the session's secret. Any other connection - the daemon after a restart - must
  * come from our own uid and open with that secret before it replaces the current one
  * or hears a word; the socket path is taken back if someone else's is put there.
  * -u (we are root): the agent runs as USER, its groups and its uid, from its PTY on.
+ * -p (the stream transport): the agent's stdin is a pipe from us and its stdout
+ * and stderr one pipe to us, instead of a PTY; the same buffering and offsets.
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -73,7 +75,9 @@ struct hbuf {
 	size_t	 cap;
 };
 
-static int		 pty_fd = -1;
+static int		 pty_fd = -1;	/* the agent's output: the PTY master or a pipe */
+static int		 in_fd = -1;	/* its input: the PTY master or its stdin's pipe */
+static int		 pipes;		/* -p */
 static int		 listen_fd = -1;
 static int		 conn_fd = -1;
 static int		 sig_pipe[2];
@@ -265,7 +269,7 @@ conn_message(int type, const uint8_t *p, size_t n)
 			hbuf_add(&iq, p, n);
 		break;
 	case HP_RESIZE:
-		if (n != 4 || pty_done)
+		if (n != 4 || pty_done || pipes)
 			break;
 		memset(&ws, 0, sizeof ws);
 		ws.ws_col = (unsigned short)(p[0] << 8 | p[1]);
@@ -477,7 +481,7 @@ pty_write(void)
 {
 	ssize_t	n;
 
-	n = write(pty_fd, iq.data + iq.start, iq.len);
+	n = write(in_fd, iq.data + iq.start, iq.len);
 	if (n > 0)
 		hbuf_drop(&iq, (size_t)n);
 	else if (n == -1 && errno != EAGAIN && errno != EINTR)
@@ -550,7 +554,7 @@ user_become(const struct holder_user *u)
 {
 	if (u->name == NULL)
 		return (0);
-	if (fchown(STDIN_FILENO, u->uid, u->gid) == -1 ||
+	if ((isatty(STDIN_FILENO) && fchown(STDIN_FILENO, u->uid, u->gid) == -1) ||
 	    setgroups((size_t)u->ngroups, u->groups) == -1 || setgid(u->gid) == -1 ||
 	    setuid(u->uid) == -1)
 		return (-1);
@@ -609,11 +613,39 @@ exec_agent(const char *dir, char **argv, const sigset_t *mask, const struct hold
 	_exit(AGD_EXEC_ENOEXEC);
 }
 
+/*
+ * -p: fork the agent with its stdin a pipe from us and its stdout and stderr one
+ * pipe to us, in a session (and process group) of its own as forkpty makes it.
+ */
+static pid_t
+fork_pipes(int *outp, int *inp)
+{
+	int	 o[2], i[2];
+	pid_t	 pid;
+
+	if (pipe2(o, O_CLOEXEC) == -1 || pipe2(i, O_CLOEXEC) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		setsid();
+		if (dup2(i[0], STDIN_FILENO) == -1 || dup2(o[1], STDOUT_FILENO) == -1 ||
+		    dup2(o[1], STDERR_FILENO) == -1)
+			_exit(AGD_EXEC_ESETUP);
+		return (0);
+	}
+	close(i[0]);
+	close(o[1]);
+	*outp = o[0];
+	*inp = i[1];
+	return (pid);
+}
+
 /* agentd-holder: start the agent on a PTY and keep it until it and its terminal are done. */
 int
 main(int argc, char **argv)
 {
-	struct pollfd		 pfd[4 + HOLDER_PENDING_MAX];
+	struct pollfd		 pfd[4 + HOLDER_PENDING_MAX + 1];
 	struct winsize		 ws;
 	struct sigaction	 sa;
 	sigset_t		 mask;
@@ -629,9 +661,10 @@ main(int argc, char **argv)
 	ws.ws_row = 40;
 	out_max = HOLDER_OUT_DEFAULT;
 	memset(&user, 0, sizeof user);
-	while ((ch = getopt(argc, argv, "b:c:d:r:s:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:d:pr:s:u:")) != -1) {
 		switch (ch) {
 		case 'b': out_max = strtoul(optarg, NULL, 10); break;
+		case 'p': pipes = 1; break;
 		case 'c': ws.ws_col = (unsigned short)atoi(optarg); break;
 		case 'd': dir = optarg; break;
 		case 'r': ws.ws_row = (unsigned short)atoi(optarg); break;
@@ -672,16 +705,22 @@ main(int argc, char **argv)
 		conn_adopt(3);
 
 	agd_fork_block(&mask);
-	child = forkpty(&pty_fd, NULL, NULL, &ws);
+	if (pipes)
+		child = fork_pipes(&pty_fd, &in_fd);
+	else
+		child = forkpty(&pty_fd, NULL, NULL, &ws);
 	if (child == -1)
-		fatal("forkpty");
+		fatal("fork");
 	if (child == 0) {
 		/* forkpty made us a session leader: the agent's pgid is its pid. */
 		closefrom(STDERR_FILENO + 1);
 		exec_agent(dir, argv, &mask, &user);
 	}
 	agd_fork_unblock(&mask);
+	if (!pipes)
+		in_fd = pty_fd;
 	agd_set_nonblock(pty_fd);
+	agd_set_nonblock(in_fd);
 	if (conn_fd != -1) {
 		/* The first hello went out before the fork: say the pid now. */
 		wq.start = wq.len = 0;
@@ -696,7 +735,7 @@ main(int argc, char **argv)
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = pty_done ? -1 : pty_fd;
 		pfd[n].events = (out.len < out_max ? POLLIN : 0) |
-		    (iq.len > 0 ? POLLOUT : 0);
+		    (iq.len > 0 && !pipes ? POLLOUT : 0);
 		n++;
 		conn_fill();
 		pfd[n].fd = conn_fd;
@@ -707,6 +746,9 @@ main(int argc, char **argv)
 			pfd[n].fd = pend[i].fd;
 			pfd[n++].events = POLLIN;
 		}
+		/* -p: the agent's stdin is polled apart from its output. */
+		pfd[n].fd = pipes && !pty_done && iq.len > 0 ? in_fd : -1;
+		pfd[n++].events = POLLOUT;
 
 		now = agd_now_ms();
 		wake = relisten_at;
@@ -748,7 +790,8 @@ main(int argc, char **argv)
 					break;
 			}
 		}
-		if (!pty_done && iq.len > 0 && (pfd[2].revents & POLLOUT))
+		if (!pty_done && iq.len > 0 && ((pfd[2].revents & POLLOUT) ||
+		    (pfd[4 + HOLDER_PENDING_MAX].revents & (POLLOUT | POLLERR))))
 			pty_write();
 		if (conn_fd != -1 && pfd[3].fd == conn_fd) {
 			if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
@@ -793,8 +836,10 @@ main(int argc, char **argv)
 		if (pty_done && pty_fd != -1 && child_exited) {
 			/* Reap whatever the group left; then the terminal can go. */
 			reap();
+			if (in_fd != pty_fd)
+				close(in_fd);
 			close(pty_fd);
-			pty_fd = -1;
+			pty_fd = in_fd = -1;
 		}
 	}
 }

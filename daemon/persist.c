@@ -136,6 +136,16 @@ persist_insert(const char *name, const char *type, const char *cwd, const char *
 	return (sqlite3_last_insert_rowid(agentd_db));
 }
 
+/* The session's transport (sql/0006), when not the default tty. */
+void
+persist_transport(int64_t id, const char *transport)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET transport = ? WHERE id = ?",
+	    "sI", transport, id);
+}
+
 /* Undo an insert whose session never started. */
 void
 persist_delete(int64_t id)

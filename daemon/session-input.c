@@ -38,6 +38,18 @@ session_send_input(struct session *s, const uint8_t *p, size_t n)
 	}
 }
 
+const char *
+session_enter(struct session *s)
+{
+	return (s->transport == SESSION_STREAM ? "\n" : "\r");
+}
+
+int
+session_takes_keys(struct session *s)
+{
+	return (s->transport != SESSION_STREAM || s->agent == NULL);
+}
+
 size_t
 session_input_queued(struct session *s)
 {
@@ -92,7 +104,7 @@ session_message(struct session *s, const char *text, const char *from, uint64_t 
 	/* An agent's TUI gets it when idle, in order; a plain program at once. */
 	if (!session_notify_message(s, text, seq)) {
 		session_input(s, text, len);
-		session_input(s, "\r", 1);
+		session_input(s, session_enter(s), 1);
 	}
 	if (seqp != NULL)
 		*seqp = seq;

@@ -169,6 +169,21 @@ session_notify_message(struct session *s, const char *text, uint64_t seq)
 }
 
 int
+session_notify_line(struct session *s, const char *line, size_t len)
+{
+	struct session_note	n;
+	int			taken = 0;
+
+	memset(&n, 0, sizeof n);
+	n.type = SESSION_NOTE_LINE;
+	n.data = line;
+	n.len = len;
+	n.taken = &taken;
+	session_notify_note(s, &n);
+	return (taken);
+}
+
+int
 session_notify_full(struct session *s)
 {
 	struct session_note	n;

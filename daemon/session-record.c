@@ -1,7 +1,11 @@
 /*
  * What a session records: every chunk of terminal output from its holder and every
  * event gets the next seq, goes into the session's log (events into SQLite too)
- * and is told to its subscribers (session-notify.c).
+ * and is told to its subscribers (session-notify.c). A stream session's output is
+ * the agent's structured channel: it is read in whole lines, each told to the
+ * subscribers (the adapter turns it into events and a readable rendering); the
+ * records a line makes carry the holder offset after it, so a restarted daemon
+ * resumes after the last line it recorded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,11 @@
 #define SESSION_INPUT_BURST_MS	2000
 /* An ISO 8601 timestamp with its NUL. */
 #define SESSION_TS_MAX		32
+/*
+ * A stream line longer than this is cut (and reported): under the holder's buffer
+ * (SPAWN_HOLDER_BUFMAX), which stops reading the agent while a line is unread.
+ */
+#define SESSION_LINE_MAX	(4 * 1024 * 1024)
 
 uint64_t
 session_event(struct session *s, const char *type, struct json_object *fields)
@@ -34,7 +43,8 @@ session_event(struct session *s, const char *type, struct json_object *fields)
 	json_object_object_add(fields, "ts", json_object_new_string(ts));
 	text = agd_json_text(fields, &len);
 	s->seq++;
-	if (agd_seqlog_append(&s->log, s->seq, 0, AGD_REC_EVENT, text, len) == -1)
+	if (agd_seqlog_append(&s->log, s->seq, s->line_end, AGD_REC_EVENT, text,
+	    len) == -1)
 		log_warn("%s: session %s: log append", __func__, s->name);
 	persist_event(s->id, s->seq, ts, type, text, len);
 	session_notify(s, SESSION_NOTE_EVENT, s->seq, text, len);
@@ -56,6 +66,60 @@ session_record(struct session *s, const void *data, size_t len, uint64_t end)
 	session_notify(s, SESSION_NOTE_OUTPUT, s->seq, data, len);
 }
 
+void
+session_tty(struct session *s, const char *text, size_t len)
+{
+	session_record(s, text, len, s->line_end != 0 ? s->line_end : s->hoff);
+}
+
+/* One line of a stream session: the adapter's, else shown as it is. */
+static void
+session_line(struct session *s, char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	if (!session_notify_line(s, line, len) && s->state != SESSION_ENDED) {
+		session_tty(s, line, len);
+		session_tty(s, "\r\n", 2);
+	}
+}
+
+/* Stream output [p, p+n), new after what we have: whole lines, the rest kept. */
+static void
+session_lines(struct session *s, const uint8_t *p, size_t n)
+{
+	struct evbuffer_ptr	 eol;
+	size_t			 len, skip;
+	char			*line;
+
+	if (s->lines == NULL)
+		s->lines = evbuffer_new();
+	evbuffer_add(s->lines, p, n);
+	for (;;) {
+		eol = evbuffer_search(s->lines, "\n", 1, NULL);
+		if (eol.pos == -1 && evbuffer_get_length(s->lines) < SESSION_LINE_MAX)
+			break;
+		len = eol.pos == -1 ? SESSION_LINE_MAX : (size_t)eol.pos;
+		skip = eol.pos == -1 ? 0 : 1;
+		line = xmalloc(len + 1);
+		evbuffer_remove(s->lines, line, len);
+		evbuffer_drain(s->lines, skip);
+		s->line_end = s->hoff + len + skip;
+		if (skip == 0)
+			log_warnx("%s: session %s: a line longer than %d bytes cut",
+			    __func__, s->name, SESSION_LINE_MAX);
+		session_line(s, line, len);
+		free(line);
+		s->hoff = s->line_end;
+		s->line_end = 0;
+		s->flags |= SESSION_DIRTY;
+		if (s->state == SESSION_ENDED)
+			break;
+	}
+	s->ack_due = 1;
+}
+
 /*
  * UTF-8 sequences split between two chunks are held back (at most 3 bytes) so that
  * every record starts and ends on a character boundary.
@@ -67,6 +131,9 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 	uint64_t	 have = s->hoff + s->utf8_tail_len;
 	size_t		 total, cut;
 
+	if (s->transport == SESSION_STREAM && s->lines != NULL)
+		have = s->hoff + evbuffer_get_length(s->lines);
+
 	if (off + n <= have)
 		return;				/* a resend of what we have */
 	if (off < have) {
@@ -77,7 +144,13 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 		log_warnx("%s: session %s: output gap %llu..%llu", __func__, s->name,
 		    (unsigned long long)have, (unsigned long long)off);
 		s->utf8_tail_len = 0;
+		if (s->lines != NULL)
+			evbuffer_drain(s->lines, evbuffer_get_length(s->lines));
 		s->hoff = off;
+	}
+	if (s->transport == SESSION_STREAM) {
+		session_lines(s, p, n);
+		return;
 	}
 	memcpy(buf, s->utf8_tail, s->utf8_tail_len);
 	memcpy(buf + s->utf8_tail_len, p, n);
@@ -92,6 +165,19 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 void
 session_flush_tail(struct session *s)
 {
+	size_t	len;
+	char	*line;
+
+	/* A stream's last line without its newline is a line all the same. */
+	if (s->lines != NULL && (len = evbuffer_get_length(s->lines)) > 0) {
+		line = xmalloc(len + 1);
+		evbuffer_remove(s->lines, line, len);
+		s->line_end = s->hoff + len;
+		session_line(s, line, len);
+		free(line);
+		s->hoff = s->line_end;
+		s->line_end = 0;
+	}
 	if (s->utf8_tail_len > 0) {
 		session_record(s, s->utf8_tail, s->utf8_tail_len,
 		    s->hoff + s->utf8_tail_len);

@@ -105,6 +105,8 @@ session_free(struct session *s)
 		agd_seqlog_close(&s->log);
 	session_subs_free(s);
 	evbuffer_free(s->pending);
+	if (s->lines != NULL)
+		evbuffer_free(s->lines);
 	free(s->name);
 	free(s->agent_type);
 	free(s->cwd);
@@ -464,6 +466,16 @@ session_attach(struct session *s, int fd)
 	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
 }
 
+int
+session_transport_parse(const char *name)
+{
+	if (strcmp(name, "tty") == 0 || strcmp(name, "pty") == 0)
+		return (SESSION_TTY);
+	if (strcmp(name, "stream") == 0)
+		return (SESSION_STREAM);
+	return (-1);
+}
+
 /* Create, start and list a session. On failure set *code and *cause. */
 struct session *
 session_create(const char *name, const char *type, const char *cwd, int mode,
@@ -541,6 +553,10 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		return (NULL);
 	}
 	s = session_alloc(id, name, type, cwd, mode);
+	if (opts != NULL && opts->transport == SESSION_STREAM) {
+		s->transport = SESSION_STREAM;
+		persist_transport(id, "stream");
+	}
 	if (agd_mkdirs(s->dir, 0700) == -1 ||
 	    agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes, &last_seq,
 	    &last_hoff, &msg) == -1) {
@@ -549,6 +565,8 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		*code = AGD_ERR_INTERNAL;
 		goto fail;
 	}
+	if (opts != NULL && opts->argv != NULL)
+		s->flags |= SESSION_OWN_CMD;
 	memset(&spec, 0, sizeof spec);
 	session_notify_launch(s, &argv, &spec);
 	spec.daemon_own = opts != NULL && opts->argv != NULL;
@@ -569,7 +587,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		/* An agent gets it when it is ready; a plain program at once. */
 		if (s->agent == NULL && (opts == NULL || !opts->prompt_sent)) {
 			evbuffer_add(s->pending, prompt, strlen(prompt));
-			evbuffer_add(s->pending, "\r", 1);
+			evbuffer_add(s->pending, session_enter(s), 1);
 		}
 	}
 	log_debug("%s: session %s: holder %d", __func__, name, (int)holder);
@@ -662,7 +680,7 @@ session_adopt_all(void)
 	int		 mode;
 
 	if (sqlite3_prepare_v2(agentd_db, "SELECT id, name, agent_type,"
-	    " working_directory, permission_mode, pid, cols, rows, reset_seq"
+	    " working_directory, permission_mode, pid, cols, rows, reset_seq, transport"
 	    " FROM sessions WHERE ended IS NULL ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		fatalx("sqlite: %s", sqlite3_errmsg(agentd_db));
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -675,6 +693,9 @@ session_adopt_all(void)
 		s->cols = sqlite3_column_int(st, 6);
 		s->rows = sqlite3_column_int(st, 7);
 		s->reset_seq = (uint64_t)sqlite3_column_int64(st, 8);
+		if (sqlite3_column_text(st, 9) != NULL && session_transport_parse(
+		    (const char *)sqlite3_column_text(st, 9)) == SESSION_STREAM)
+			s->transport = SESSION_STREAM;
 		s->state = s->pid > 0 ? SESSION_RUNNING : SESSION_STARTING;
 		s->flags |= SESSION_ADOPTED;
 		if (agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes,

@@ -17,6 +17,8 @@
 void	session_send(struct session *, int type, const void *p, size_t n);
 
 /* session-input.c */
+/* What ends a line typed to s's agent: a TUI's Enter, a stream's newline. */
+const char *session_enter(struct session *);
 /* Send [p, p+n) as HP_INPUT frames of at most HP_DATA_MAX (a holder's limit is HP_MAX). */
 void	session_send_input(struct session *, const uint8_t *p, size_t n);
 /*
@@ -67,6 +69,8 @@ void	session_notify(struct session *, enum session_note_type, uint64_t seq,
 void	session_notify_launch(struct session *, char ***argv, struct spawn_spec *);
 /* Offer text (event seq) to the subscribers: 1 if one delivers it (an adapter). */
 int	session_notify_message(struct session *, const char *text, uint64_t seq);
+/* A stream session's line of output (NUL-terminated): 1 if a subscriber read it. */
+int	session_notify_line(struct session *, const char *line, size_t len);
 /* 1 if a subscriber (the adapter, its queue full) would refuse a message now. */
 int	session_notify_full(struct session *);
 /* The terminal is now cols x rows. */

@@ -326,6 +326,8 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 	spawn_args_add(&hargv, "%d", s->rows);
 	spawn_args_add(&hargv, "-b");
 	spawn_args_add(&hargv, "%d", SPAWN_HOLDER_BUFMAX);
+	if (s->transport == SESSION_STREAM)
+		spawn_args_add(&hargv, "-p");	/* pipes, not a PTY */
 	if (pw != NULL) {
 		spawn_args_add(&hargv, "-u");
 		spawn_args_add(&hargv, "%s", pw->pw_name);

@@ -184,6 +184,11 @@ ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 	}
 	switch (m.type) {
 	case WS_MSG_INPUT:
+		if (!session_takes_keys(v->s)) {
+			ws_queue_error(v, agd_err_word(AGD_ERR_NOT_A_TERMINAL),
+			    "a stream session takes messages, not keys");
+			break;
+		}
 		if (session_input(v->s, m.data, m.len) == -1) {
 			ws_queue_error(v, agd_err_word(AGD_ERR_INPUT_FULL),
 			    "the terminal is not reading its input");

@@ -1,9 +1,11 @@
 /*
- * POST /api/agents/sessions/:name/approval {decision: "allow"|"deny"}: answer
- * the permission prompt the agent is waiting on (409 when nothing is pending).
+ * POST /api/agents/sessions/:name/approval {decision: "allow"|"deny", message}:
+ * answer the permission prompt the agent is waiting on (409 when nothing is
+ * pending); message, for a deny, is the reason the agent is given.
  */
 #include <string.h>
 
+#include "agd.h"
 #include "api.h"
 #include "field.h"
 
@@ -19,6 +21,8 @@ static const struct agd_field api_session_approval_fields[] = {
 	{ .name = "decision", .alias = "approve", .flags = AGD_FIELD_REQUIRED |
 	  AGD_FIELD_ONEERROR, .valid = api_approval_decision,
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "decision: allow or deny" },
+	{ .name = "message", .max = AGD_REASON_MAX, .long_code = AGD_ERR_TOO_LARGE,
+	  .long_msg = "message longer than %lld bytes" },
 	{ .name = NULL }
 };
 

@@ -4,12 +4,14 @@
  * The body is checked here with the error words of DESIGN.md, the seed's
  * aliases are mapped to the canonical names (cwd -> workingDirectory, mode ->
  * permissionMode, task -> prompt; dangerouslySkipPermissions ->
- * bypassPermissions), and op session.create goes to agentd, which checks
+ * bypassPermissions; sessionType -> transport, its "pty" -> "tty"), and op
+ * session.create goes to agentd, which checks
  * again, including what needs the filesystem (422 bad_directory) and the agent
  * type (400 invalid_agent_type: the built-in types are the daemon's).
  */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "agd.h"
 #include "api.h"
@@ -23,6 +25,12 @@ static int
 api_create_mode(const char *mode)
 {
 	return (agd_mode_parse(mode) != -1);
+}
+
+static int
+api_create_transport(const char *t)
+{
+	return (strcmp(t, "tty") == 0 || strcmp(t, "pty") == 0 || strcmp(t, "stream") == 0);
 }
 
 static int
@@ -45,6 +53,9 @@ static const struct agd_field api_session_create_fields[] = {
 	  .long_code = AGD_ERR_INVALID_FIELD, .long_msg = "workingDirectory: too long" },
 	{ .name = "prompt", .alias = "task", .max = AGD_MESSAGE_MAX,
 	  .long_code = AGD_ERR_TOO_LARGE, .long_msg = "prompt longer than %lld bytes" },
+	{ .name = "transport", .alias = "sessionType", .valid = api_create_transport,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream"
+	  " (sessionType: pty or stream)" },
 	{ .name = NULL }
 };
 
@@ -59,7 +70,7 @@ const struct api_entry api_session_create_entry = {
 static int
 api_session_create_exec(struct req *req)
 {
-	const char	*mode;
+	const char	*mode, *t;
 	int		 m = AGD_MODE_DEFAULT;
 
 	/* The older name of bypassPermissions goes to agentd as the new one. */
@@ -67,6 +78,10 @@ api_session_create_exec(struct req *req)
 		m = agd_mode_parse(mode);
 	json_object_object_add(req->args, "permissionMode",
 	    json_object_new_string(agd_mode_name(m)));
+	/* The older name of tty goes to agentd as the new one. */
+	if ((t = agd_field_string(req->args, "transport", NULL)) != NULL)
+		json_object_object_add(req->args, "transport", json_object_new_string(
+		    strcmp(t, "stream") == 0 ? "stream" : "tty"));
 	ctl_relay(req, "session.create", req->args);
 	return (0);
 }

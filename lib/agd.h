@@ -29,5 +29,6 @@
 #define AGD_BODY_MAX		(1024 * 1024)	/* REST request body */
 #define AGD_COMMENT_MAX		(16 * 1024)	/* completion comment */
 #define AGD_MESSAGE_MAX		(256 * 1024)	/* message / prompt text */
+#define AGD_REASON_MAX		4096		/* an approval's message to the agent */
 
 #endif

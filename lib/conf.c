@@ -408,12 +408,21 @@ conf_webhook_new(struct agd_conf *conf, const char *name, char **cause)
 	return (w);
 }
 
-/* A line of an [agent TYPE] section: MODE = command line. */
+/* A line of an [agent TYPE] section: MODE = command line, or adapter = KIND|none. */
 static int
 conf_agent_set(struct agd_agent *agent, const char *k, const char *v, char **cause)
 {
 	int	mode;
 
+	if (strcmp(k, "adapter") == 0) {
+		if (!agd_valid_name(v)) {
+			xasprintf(cause, "adapter: not a name: %s", v);
+			return (-1);
+		}
+		free(agent->adapter);
+		agent->adapter = xstrdup(v);
+		return (0);
+	}
 	if ((mode = agd_mode_parse(k)) == -1) {
 		xasprintf(cause, "unknown permission mode: %s", k);
 		return (-1);
@@ -573,6 +582,7 @@ agd_conf_free(struct agd_conf *conf)
 		next = a->next;
 		for (m = 0; m < AGD_MODE_COUNT; m++)
 			free(a->argv[m]);
+		free(a->adapter);
 		free(a->type);
 		free(a);
 	}

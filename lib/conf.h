@@ -14,6 +14,11 @@
 struct agd_agent {
 	char	*type;				/* agentType */
 	char	*argv[AGD_MODE_COUNT];		/* argv template per mode (unsplit) */
+	/*
+	 * adapter = KIND|none: which agent kind drives it (the daemon checks the
+	 * name); NULL: the type's name if a kind has it, else the program's basename.
+	 */
+	char	*adapter;
 	struct agd_agent *next;
 };
 

@@ -202,7 +202,8 @@ seqlog_last_cb(void *arg, const struct agd_rec *r, off_t off)
 	seqlog_idx_add(l->idx_fd, &l->idx_next, r->seq, (uint64_t)off);
 	if (r->seq > l->seq)
 		l->seq = r->seq;
-	if (r->type == AGD_REC_TTY && r->hoff > l->hoff)
+	/* tty chunks, and the events of a stream session's line, say where they end. */
+	if (r->hoff > l->hoff)
 		l->hoff = r->hoff;
 	seqlog_mark(l->mark, r, off, l->rotated);
 }

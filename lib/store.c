@@ -78,6 +78,30 @@ agd_usage_json(sqlite3_stmt *st, int i)
 	return (agd_usage_new(&u));
 }
 
+/*
+ * The transport columns from i (sql/0006): transport and its older name
+ * sessionType (tty is "pty" there), statusEvidence, limits and capped.
+ */
+static void
+agd_session_transport_json(struct json_object *o, sqlite3_stmt *st, int i)
+{
+	struct json_object	*lim;
+	const char		*t = (const char *)sqlite3_column_text(st, i);
+	int			 stream = t != NULL && strcmp(t, "stream") == 0;
+
+	json_object_object_add(o, "transport",
+	    json_object_new_string(stream ? "stream" : "tty"));
+	json_object_object_add(o, "sessionType",
+	    json_object_new_string(stream ? "stream" : "pty"));
+	json_object_object_add(o, "statusEvidence", col_json(st, i + 1));
+	lim = json_object_new_object();
+	json_object_object_add(lim, "maxCostUsd", sqlite3_column_type(st, i + 2) ==
+	    SQLITE_NULL ? NULL : json_object_new_double(sqlite3_column_double(st, i + 2)));
+	json_object_object_add(lim, "maxTokens", col_int(st, i + 3));
+	json_object_object_add(o, "limits", lim);
+	json_object_object_add(o, "capped", col_json(st, i + 4));
+}
+
 struct json_object *
 agd_session_json(sqlite3_stmt *st)
 {
@@ -124,5 +148,6 @@ agd_session_json(sqlite3_stmt *st)
 	    col_string(st, AGD_SESSION_COL_BRANCH + 5));
 	json_object_object_add(o, "worktreeState",
 	    col_string(st, AGD_SESSION_COL_BRANCH + 6));
+	agd_session_transport_json(o, st, AGD_SESSION_COL_TRANSPORT);
 	return (o);
 }

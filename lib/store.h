@@ -20,12 +20,15 @@
 	" status_source, status_since, phase, pending_approval, last_tool," \
 	" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd," \
 	" branch, worktree, machine, issue_url, issue_number, keep_reason," \
-	" worktree_state FROM sessions"
+	" worktree_state," \
+	" transport, status_evidence, max_cost_usd, max_tokens, capped FROM sessions"
 
 /* Column index of the id in AGD_SESSION_SELECT. */
 #define AGD_SESSION_COL_ID	0
 /* The first of the worker columns (sql/0004-workers.sql), in the order above. */
 #define AGD_SESSION_COL_BRANCH	33
+/* The first of the transport columns (sql/0006-transport.sql). */
+#define AGD_SESSION_COL_TRANSPORT	40
 
 /*
  * Parts of a row: the completion {status, comment, at} from three columns from i

@@ -26,7 +26,8 @@ AGD_T_TESTS = \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
 	t/42-holder-auth.t \
-	t/50-two-stacks.t
+	t/50-two-stacks.t \
+	t/92-stream.t
 
 TESTS += $(AGD_T_TESTS)
 AM_T_LOG_FLAGS = -I$(srcdir)/t/lib
@@ -37,6 +38,7 @@ EXTRA_DIST += \
 	t/lib/FcgiClient.pm \
 	t/lib/SourceCheck.pm \
 	t/bin/fake-agent \
+	t/bin/fake-claude-stream \
 	t/bin/sandbox-probe \
 	t/bin/fake-backend \
 	t/bin/webhook-receiver \

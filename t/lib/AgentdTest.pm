@@ -14,9 +14,10 @@ package AgentdTest;
 # new() options:
 #	conf => { key => value }	top-level agentd.conf settings (over the test defaults)
 #	agents => { TYPE => 'argv template' | { MODE => 'argv template' } }
-#					extra or replacing [agent TYPE] sections; by default
-#					claude, codex, openclaw and fake all run t/bin/fake-agent
-#					with the permission mode as its argument
+#					extra or replacing [agent TYPE] sections (MODE may
+#					also be "adapter"); by default claude, codex, openclaw
+#					and fake all run t/bin/fake-agent with the permission
+#					mode as its argument, adapter = none
 #	backend => 'real' | 'fake'	fake: t/bin/fake-backend on fcgi.sock and ws.sock
 #					instead of agentd and agentd-fcgi (nginx tests)
 #	user => NAME			run the stack as NAME (the harness must be root)
@@ -196,8 +197,9 @@ sub _write_conf {
 	    if $self->{real_agents};
 	my $text = "# written by t/lib/AgentdTest.pm\n";
 	$text .= "$_ = $conf{$_}\n" for sort keys %conf;
-	my %agents = map { $_ => { map { $_ => "$fake $_" }
-	    qw(default acceptEdits bypassPermissions) } }
+	# The fake agent under an agent kind's type is a plain terminal (adapter = none).
+	my %agents = map { $_ => { (map { $_ => "$fake $_" }
+	    qw(default acceptEdits bypassPermissions)), adapter => 'none' } }
 	    $self->{real_agents} ? qw(fake) : qw(claude codex openclaw fake);
 	while (my ($type, $v) = each %{$self->{agents}}) {
 		$agents{$type} = ref $v ? $v : { default => $v };

@@ -55,6 +55,21 @@ session_event(struct session *s, const char *type, struct json_object *fields)
 	return (++seq);
 }
 
+/* What a stream session rendered (session_tty). */
+static char			 rendered[65536];
+static size_t			 rendered_len;
+
+void
+session_tty(struct session *s, const char *p, size_t n)
+{
+	(void)s;
+	if (rendered_len + n < sizeof rendered) {
+		memcpy(rendered + rendered_len, p, n);
+		rendered_len += n;
+		rendered[rendered_len] = '\0';
+	}
+}
+
 int
 session_input(struct session *s, const void *p, size_t n)
 {
@@ -336,7 +351,8 @@ test_builtins(void)
 	write_file(path, "[agent codex]\ndefault = codex --mine\n", "w");
 	if ((c = agd_conf_load(path, &cause)) == NULL)
 		fatalx("%s", cause);
-	agent_kinds_configure(c);
+	if (agent_kinds_configure(c, &cause) == -1)
+		fatalx("%s", cause);
 	for (i = 0; (k = agent_kinds[i]) != NULL; i++) {
 		if (strcmp(k->name, "codex") == 0)
 			continue;
@@ -367,7 +383,7 @@ test_plain(void)
 	agent_attach(s, &argv, 0);
 	ok(s->agent == NULL, "another program is a plain terminal");
 	is_int(agent_submit(s, "hi", 1), 0, "plain: the caller types a message itself");
-	ok(agent_approve(s, 1, &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING,
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING,
 	    "plain: nothing pending");
 	free(cause);
 	agd_argv_free(argv);
@@ -476,8 +492,8 @@ test_claude(void)
 
 	/* The answer waits for the box to be drawn a moment. */
 	test_reset();
-	ok(agent_approve(s, 1, &code, &cause) == 0, "claude: approve accepted");
-	ok(agent_approve(s, 1, &code, &cause) == -1 && code == AGD_ERR_BUSY,
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == 0, "claude: approve accepted");
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == -1 && code == AGD_ERR_BUSY,
 	    "claude: a second answer is busy");
 	free(cause);
 	is_int((int)typed_len, 0, "claude: no keys before the box shows");
@@ -872,7 +888,7 @@ test_openclaw(void)
 	screen_show(s, "\xe2\xa0\x99 streaming \xe2\x80\xa2 1s | local ready\n");
 	is_str(last_status(), "working/screen", "openclaw: streaming: working");
 	s->agent->status = AGENT_WAITING;
-	ok(agent_approve(s, 1, &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING &&
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING &&
 	    strstr(cause, "openclaw has no approvals") != NULL, "openclaw: no approvals");
 	free(cause);
 	agd_argv_free(argv);
