@@ -198,6 +198,9 @@ extern const struct agent_kind	*const agent_kinds[];
  */
 const struct agent_kind *agent_kind_for(const char *type, const char *prog);
 
+/* agent.c, for agent-stream.c: m (borrowed) reached the agent: the event, working. */
+void	agent_delivered(struct session *, struct qmsg *m, const char *via);
+
 /* agent-stream.c: the stream transport, for the engine (agent.c). */
 /* A line of the agent's output (NUL-terminated): 1 if its kind read it. */
 int	agent_stream_line(struct session *, const char *line, size_t len);

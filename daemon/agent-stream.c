@@ -191,7 +191,6 @@ void
 agent_stream_deliver(struct session *s, struct qmsg *m)
 {
 	struct agent		*a = s->agent;
-	struct json_object	*o;
 
 	if (a->kind->stream_send == NULL || a->kind->stream_send(s, a, m->text) == -1) {
 		agent_text_event(s, "error", "the agent's stream did not take a message",
@@ -201,17 +200,7 @@ agent_stream_deliver(struct session *s, struct qmsg *m)
 	agent_render_line(s, "\n" R_CYAN "> " R_OFF R_BOLD "%s" R_OFF "%s\n", m->text, NULL);
 	a->delivered_ms = agd_now_ms();
 	a->turn_seen = 0;
-	o = json_object_new_object();
-	if (m->seq != 0)
-		json_object_object_add(o, "messageSeq", json_object_new_int64((int64_t)m->seq));
-	else
-		json_object_object_add(o, "command", json_object_new_string(m->text));
-	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
-	json_object_object_add(o, "via", json_object_new_string("stream"));
-	session_event(s, "delivered", o);
-	if (m->debrief && a->watch_delivered != NULL)
-		a->watch_delivered(s);
-	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+	agent_delivered(s, m, "stream");
 }
 
 int

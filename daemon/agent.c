@@ -177,12 +177,31 @@ agent_ready(struct agent *a)
 	return (ready);
 }
 
+void
+agent_delivered(struct session *s, struct qmsg *m, const char *via)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	if (m->seq != 0)
+		json_object_object_add(o, "messageSeq", json_object_new_int64((int64_t)m->seq));
+	else
+		json_object_object_add(o, "command", json_object_new_string(m->text));
+	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
+	if (via != NULL)
+		json_object_object_add(o, "via", json_object_new_string(via));
+	session_event(s, "delivered", o);
+	if (m->debrief && a->watch_delivered != NULL)
+		a->watch_delivered(s);
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+}
+
 static void
 agent_deliver_next(struct session *s)
 {
 	struct agent		*a = s->agent;
 	struct qmsg		*m;
-	struct json_object	*o;
 	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
 	const char		*via = NULL;
 
@@ -217,18 +236,7 @@ agent_deliver_next(struct session *s)
 	a->last_text = xstrndup(m->text, AGENT_TYPED_PREFIX);
 	session_input(s, m->text, strlen(m->text));
 	evtimer_add(a->enter_ev, &tv);
-	o = json_object_new_object();
-	if (m->seq != 0)
-		json_object_object_add(o, "messageSeq", json_object_new_int64((int64_t)m->seq));
-	else
-		json_object_object_add(o, "command", json_object_new_string(m->text));
-	json_object_object_add(o, "queued", json_object_new_int((int)!TAILQ_EMPTY(&a->queue)));
-	if (via != NULL)
-		json_object_object_add(o, "via", json_object_new_string(via));
-	session_event(s, "delivered", o);
-	if (m->debrief && a->watch_delivered != NULL)
-		a->watch_delivered(s);
-	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+	agent_delivered(s, m, via);
 	free(m->text);
 	free(m);
 }

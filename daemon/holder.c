@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "holder.h"
 #include "hproto.h"
 #include "agd.h"
 #include "log.h"
@@ -50,17 +51,6 @@
 /* Terminal output kept until acknowledged, unless -b says: a daemon restart's worth. */
 #define HOLDER_OUT_DEFAULT	(8 * 1024 * 1024)
 #define HOLDER_BACKLOG		4	/* one daemon connects, and again after a restart */
-/* Supplementary groups of an agent user we keep (NGROUPS_MAX is 65536: far more). */
-#define HOLDER_GROUPS_MAX	256
-
-/* The agent user (-u), looked up before the fork. */
-struct holder_user {
-	const char	*name;		/* NULL: the agent runs as we do */
-	uid_t		 uid;
-	gid_t		 gid;
-	gid_t		 groups[HOLDER_GROUPS_MAX];
-	int		 ngroups;
-};
 /* Connections not yet authenticated: the oldest goes when more come. */
 #define HOLDER_PENDING_MAX	4
 /* A connection that has not shown the secret by then is closed. */
@@ -524,47 +514,6 @@ listen_on(const char *path)
 	return (fd);
 }
 
-/* Look up the agent user name (-u) into u; fatal if it cannot be used. */
-static void
-user_lookup(struct holder_user *u, const char *name)
-{
-	struct passwd	*pw;
-
-	if ((pw = getpwnam(name)) == NULL)
-		fatalx("agent user %s: no such user", name);
-	if (pw->pw_uid == 0)
-		fatalx("agent user %s is root", name);
-	if (geteuid() != 0)
-		fatalx("agent user %s: the holder is not root", name);
-	u->name = name;
-	u->uid = pw->pw_uid;
-	u->gid = pw->pw_gid;
-	u->ngroups = HOLDER_GROUPS_MAX;
-	if (getgrouplist(name, pw->pw_gid, u->groups, &u->ngroups) == -1)
-		u->ngroups = HOLDER_GROUPS_MAX;	/* more than we keep: the first ones */
-}
-
-/*
- * In the child, with the PTY set up: give its terminal to the agent user and
- * become it for good (groups, then gid, then uid; checked it cannot come back).
- * 0, or -1 with errno.
- */
-static int
-user_become(const struct holder_user *u)
-{
-	if (u->name == NULL)
-		return (0);
-	if ((isatty(STDIN_FILENO) && fchown(STDIN_FILENO, u->uid, u->gid) == -1) ||
-	    setgroups((size_t)u->ngroups, u->groups) == -1 || setgid(u->gid) == -1 ||
-	    setuid(u->uid) == -1)
-		return (-1);
-	if (setuid(0) != -1 || getuid() != u->uid || geteuid() != u->uid) {
-		errno = EPERM;
-		return (-1);
-	}
-	return (0);
-}
-
 /*
  * Someone removed our socket or put theirs at its path (to be adopted instead of
  * us): bind it again, so the daemon finds us. Checked every HOLDER_RELISTEN_MS.
@@ -589,56 +538,6 @@ relisten_check(void)
 	listen_fd = fd;
 	if (lstat(sock_path, &sock_sb) == -1)
 		memset(&sock_sb, 0, sizeof sock_sb);
-}
-
-/* In the child: become the agent, or say why not on the terminal and exit 127. */
-static void __attribute__((noreturn))
-exec_agent(const char *dir, char **argv, const sigset_t *mask, const struct holder_user *u)
-{
-	agd_fork_child(mask);
-	/* The daemon's 077 is for its state: the agent's files are the user's. */
-	umask(AGD_AGENT_UMASK);
-	if (user_become(u) == -1) {
-		dprintf(1, "agentd: cannot become %s: %s\r\n", u->name, strerror(errno));
-		_exit(AGD_EXEC_ESETUP);
-	}
-	/* The agent draws on our PTY, whatever terminal the daemon was started from. */
-	setenv("TERM", "xterm-256color", 1);
-	if (chdir(dir) == -1) {
-		dprintf(1, "agentd: cannot enter %s: %s\r\n", dir, strerror(errno));
-		_exit(AGD_EXEC_ENOEXEC);
-	}
-	execvp(argv[0], argv);
-	dprintf(1, "agentd: cannot run %s: %s\r\n", argv[0], strerror(errno));
-	_exit(AGD_EXEC_ENOEXEC);
-}
-
-/*
- * -p: fork the agent with its stdin a pipe from us and its stdout and stderr one
- * pipe to us, in a session (and process group) of its own as forkpty makes it.
- */
-static pid_t
-fork_pipes(int *outp, int *inp)
-{
-	int	 o[2], i[2];
-	pid_t	 pid;
-
-	if (pipe2(o, O_CLOEXEC) == -1 || pipe2(i, O_CLOEXEC) == -1)
-		fatal("pipe");
-	if ((pid = fork()) == -1)
-		return (-1);
-	if (pid == 0) {
-		setsid();
-		if (dup2(i[0], STDIN_FILENO) == -1 || dup2(o[1], STDOUT_FILENO) == -1 ||
-		    dup2(o[1], STDERR_FILENO) == -1)
-			_exit(AGD_EXEC_ESETUP);
-		return (0);
-	}
-	close(i[0]);
-	close(o[1]);
-	*outp = o[0];
-	*inp = i[1];
-	return (pid);
 }
 
 /* agentd-holder: start the agent on a PTY and keep it until it and its terminal are done. */
@@ -669,7 +568,7 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'r': ws.ws_row = (unsigned short)atoi(optarg); break;
 		case 's': sock = optarg; break;
-		case 'u': user_lookup(&user, optarg); break;
+		case 'u': holder_user_lookup(&user, optarg); break;
 		default: fatalx("usage: agentd-holder -s SOCK -d DIR -- ARGV");
 		}
 	}
@@ -706,7 +605,7 @@ main(int argc, char **argv)
 
 	agd_fork_block(&mask);
 	if (pipes)
-		child = fork_pipes(&pty_fd, &in_fd);
+		child = holder_fork_pipes(&pty_fd, &in_fd);
 	else
 		child = forkpty(&pty_fd, NULL, NULL, &ws);
 	if (child == -1)
@@ -714,7 +613,7 @@ main(int argc, char **argv)
 	if (child == 0) {
 		/* forkpty made us a session leader: the agent's pgid is its pid. */
 		closefrom(STDERR_FILENO + 1);
-		exec_agent(dir, argv, &mask, &user);
+		holder_exec_agent(dir, argv, &mask, &user);
 	}
 	agd_fork_unblock(&mask);
 	if (!pipes)

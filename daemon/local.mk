@@ -64,5 +64,6 @@ daemon_agentd_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLA
 daemon_agentd_LDADD = $(AGD_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS) $(VTERM_LIBS) $(LIBGIT2_LIBS) $(LIBGIT2_LIBS)
 
 # The holder is small on purpose: no event library, no SQLite.
-daemon_agentd_holder_SOURCES = daemon/holder.c daemon/hproto.h
+daemon_agentd_holder_SOURCES = daemon/holder.c daemon/holder.h daemon/holder-agent.c \
+	daemon/hproto.h
 daemon_agentd_holder_LDADD = lib/libagd.a $(UTIL_LIBS)

@@ -152,35 +152,34 @@ session_notify_launch(struct session *s, char ***argv, struct spawn_spec *spec)
 	session_notify_note(s, &n);
 }
 
-int
-session_notify_message(struct session *s, const char *text, uint64_t seq)
+/* Offer [data, data+len) as a note of type: 1 if a subscriber took it. */
+static int
+session_notify_offer(struct session *s, enum session_note_type type, uint64_t seq,
+    const char *data, size_t len)
 {
 	struct session_note	n;
 	int			taken = 0;
 
 	memset(&n, 0, sizeof n);
-	n.type = SESSION_NOTE_MESSAGE;
+	n.type = type;
 	n.seq = seq;
-	n.data = text;
-	n.len = strlen(text);
+	n.data = data;
+	n.len = len;
 	n.taken = &taken;
 	session_notify_note(s, &n);
 	return (taken);
 }
 
 int
+session_notify_message(struct session *s, const char *text, uint64_t seq)
+{
+	return (session_notify_offer(s, SESSION_NOTE_MESSAGE, seq, text, strlen(text)));
+}
+
+int
 session_notify_line(struct session *s, const char *line, size_t len)
 {
-	struct session_note	n;
-	int			taken = 0;
-
-	memset(&n, 0, sizeof n);
-	n.type = SESSION_NOTE_LINE;
-	n.data = line;
-	n.len = len;
-	n.taken = &taken;
-	session_notify_note(s, &n);
-	return (taken);
+	return (session_notify_offer(s, SESSION_NOTE_LINE, 0, line, len));
 }
 
 int
