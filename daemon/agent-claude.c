@@ -23,6 +23,11 @@
 
 /* Seconds claude waits for one `agentd hook` before it goes on without it. */
 #define CLAUDE_HOOK_TIMEOUT	10
+/*
+ * But its PermissionRequest hook waits for the API's decision (its box stays
+ * live meanwhile): a day, as agentd hook does (AGENTD_APPROVAL_HOOK_MS).
+ */
+#define CLAUDE_APPROVAL_HOOK_TIMEOUT	86400
 
 /* The stream's requests of ours: the hello, and a counter for the others. */
 #define CLAUDE_INIT_ID		"agentd-init"
@@ -41,7 +46,8 @@ static void	claude_find(struct session *, struct agent *);
 static void	claude_line(struct session *, struct agent *, struct json_object *);
 static void	claude_screen(struct session *, struct agent *, const char *);
 static int	claude_ready(const char *);
-static void	claude_hook(struct session *, struct agent *, struct json_object *);
+static int	claude_hook(struct session *, struct agent *, struct json_object *);
+static struct json_object *claude_hook_decision(int, const char *);
 static void	claude_free(void *);
 static void	claude_stream_prepare(struct session *, struct agent *, char ***);
 static void	claude_stream_start(struct session *, struct agent *);
@@ -67,6 +73,9 @@ const struct agent_kind agent_claude = {
 	.allow_keys = "\r",
 	.deny_keys = "\x1b",
 	.approval_box = "Do you want to proceed?",
+	.interrupt_keys = "\x1b",
+	.start_sign = "its SessionStart hook or its composer's footer",
+	.stream_start_sign = "its answer to the initialize request",
 	/*
 	 * Its API (ANTHROPIC_*), its own settings (CLAUDE_*, DISABLE_*: updater,
 	 * telemetry, error reports), IS_SANDBOX (root may bypass: agentd sandboxes it)
@@ -86,6 +95,7 @@ const struct agent_kind agent_claude = {
 	.screen = claude_screen,
 	.ready = claude_ready,
 	.hook = claude_hook,
+	.hook_decision = claude_hook_decision,
 	.free = claude_free,
 	.stream_prepare = claude_stream_prepare,
 	.stream_start = claude_stream_start,
@@ -139,8 +149,9 @@ claude_settings(struct session *s)
 		h = json_object_new_object();
 		json_object_object_add(h, "type", json_object_new_string("command"));
 		json_object_object_add(h, "command", json_object_new_string(cmd));
-		json_object_object_add(h, "timeout",
-		    json_object_new_int(CLAUDE_HOOK_TIMEOUT));
+		json_object_object_add(h, "timeout", json_object_new_int(
+		    strcmp(events[i], "PermissionRequest") == 0 ?
+		    CLAUDE_APPROVAL_HOOK_TIMEOUT : CLAUDE_HOOK_TIMEOUT));
 		json_object_array_add(hl, h);
 		json_object_object_add(ent, "hooks", hl);
 		json_object_array_add(arr, ent);
@@ -305,12 +316,16 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 	    AGENT_DIALOG_TRUST) ||
 	    agent_choose(s, text, "No, exit", "Yes, I accept", AGENT_DIALOG_BYPASS))
 		return;
-	if (a->status == AGENT_STARTING && !busy && claude_footer(text))
+	if (a->status == AGENT_STARTING && !busy && claude_footer(text)) {
+		agent_evidence(s, "claude.footer");
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	}
 	/* Approval box in a session whose hooks never reported: the screen says so. */
 	if (!claude_of(a)->hooks && a->status == AGENT_WORKING &&
-	    strstr(text, "Do you want to proceed?") != NULL)
+	    strstr(text, "Do you want to proceed?") != NULL) {
+		agent_evidence(s, "claude.approval_box");
 		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", NULL);
+	}
 }
 
 static int
@@ -321,13 +336,34 @@ claude_ready(const char *text)
 	    strstr(text, "Do you want to proceed?") == NULL);
 }
 
-static void
+/* What its PermissionRequest hook prints for the decision. */
+static struct json_object *
+claude_hook_decision(int allow, const char *message)
+{
+	struct json_object	*o, *h, *d;
+
+	d = json_object_new_object();
+	json_object_object_add(d, "behavior", json_object_new_string(allow ? "allow" : "deny"));
+	if (!allow) {
+		json_object_object_add(d, "message", json_object_new_string(message != NULL ?
+		    message : "denied through agentd"));
+		json_object_object_add(d, "interrupt", json_object_new_boolean(0));
+	}
+	h = json_object_new_object();
+	json_object_object_add(h, "hookEventName", json_object_new_string("PermissionRequest"));
+	json_object_object_add(h, "decision", d);
+	o = json_object_new_object();
+	json_object_object_add(o, "hookSpecificOutput", h);
+	return (o);
+}
+
+static int
 claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 {
 	const char	*name = agent_str(ev, "hook_event_name"), *tool;
 
 	if (name == NULL)
-		return;
+		return (0);
 	claude_of(a)->hooks = 1;
 	tool = agent_str(ev, "tool_name");
 	if (strcmp(name, "SessionStart") == 0) {
@@ -343,6 +379,7 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	} else if (strcmp(name, "PermissionRequest") == 0) {
 		agent_approval_asked(s, tool != NULL ? tool : "?",
 		    agent_obj(ev, "tool_input"), ev, "hook");
+		return (1);	/* it waits for the decision */
 	} else if (strcmp(name, "PostToolUse") == 0) {
 		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
 	} else if (strcmp(name, "Stop") == 0) {
@@ -352,6 +389,7 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	} else if (strcmp(name, "SessionEnd") == 0) {
 		agent_event(s, "agent_ended", NULL, ev, "hook");
 	}
+	return (0);
 }
 
 /* The stream transport: `claude -p` with stream-json in and out. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
@@ -191,6 +192,7 @@ agent_usage(struct session *s, int64_t in, int64_t out, int64_t cread, int64_t c
 	    agent_usage_json(a->in, a->out, a->cread, a->cwrite, a->cost));
 	agent_event(s, "usage", o, raw, "transcript");
 	agent_persist(s);
+	agent_caps_check(s);
 }
 
 void

@@ -23,6 +23,7 @@
 
 struct agent;
 struct event;
+struct waiter;
 struct screen;
 struct session;
 
@@ -53,6 +54,10 @@ struct agent_kind {
 	const char	*allow_keys;	/* keys that answer an approval box; NULL: none */
 	const char	*deny_keys;
 	const char	*approval_box;	/* on screen while an approval waits; NULL: none */
+	const char	*interrupt_keys;	/* keys that stop a turn in its TUI; NULL: none */
+	/* What says it started, for the error of agent_start_timeout (per transport). */
+	const char	*start_sign;
+	const char	*stream_start_sign;
 	/*
 	 * Where it loads skills from, blank-separated, relative to the home and to a
 	 * project's directory (NULL: none); published for GET /api/agents/skills.
@@ -89,8 +94,17 @@ struct agent_kind {
 	void		(*screen)(struct session *, struct agent *, const char *);
 	/* 1 if the composer on this screen takes input. NULL: always. */
 	int		(*ready)(const char *);
-	/* A hook report of the agent (agentd hook), borrowed. NULL: it has none. */
-	void		(*hook)(struct session *, struct agent *, struct json_object *);
+	/*
+	 * A hook report of the agent (agentd hook), borrowed. NULL: it has none.
+	 * 1 if the hook waits for the answer to the approval it asked for (its
+	 * reply is then the decision, agent_hook_decision), else 0.
+	 */
+	int		(*hook)(struct session *, struct agent *, struct json_object *);
+	/*
+	 * The reply a waiting hook prints for the decision (allow, or deny with
+	 * message, which may be NULL). Caller puts. NULL hook_decision: none waits.
+	 */
+	struct json_object *(*hook_decision)(int allow, const char *message);
 
 	/*
 	 * The stream transport (doc/DESIGN.md "Transports"): the agent's structured
@@ -170,6 +184,11 @@ struct agent {
 
 	char			*pending_id;	/* stream: the id of the request asking it */
 	int			 in_stream;	/* a stream line is being read (via stream) */
+	struct waiter		*hook_waiter;	/* tty: the hook waiting for the decision */
+	int			 tui_answered;	/* the last approval was answered there */
+	struct event		*approve_timer;	/* approval_timeout */
+	int			 plain;		/* no sign within agent_start_timeout */
+	const char		*ev_detail;	/* what the status change comes from */
 
 	char			*uuid;		/* the agent's own session id */
 	char			*records;	/* its records: a JSONL file or a store */
@@ -182,6 +201,13 @@ struct agent {
 	struct event		*keys_ev;	/* keys to send a moment later */
 	char			*keys_later;
 };
+
+/*
+ * The next status change's evidence: what in the source said so (a hook's
+ * name, a line's type; for the screen, the rule's name). Static or borrowed
+ * until that agent_set.
+ */
+void	agent_evidence(struct session *, const char *detail);
 
 /* agent-stream.c: the stream transport, for the adapters. */
 /* Write v (borrowed) to the agent's stdin as one JSON line. 0, or -1 (input full). */
@@ -200,6 +226,26 @@ const struct agent_kind *agent_kind_for(const char *type, const char *prog);
 
 /* agent.c, for agent-stream.c: m (borrowed) reached the agent: the event, working. */
 void	agent_delivered(struct session *, struct qmsg *m, const char *via);
+
+/* agent.c: deliver what waits in the queue, if the agent may take it now. */
+void	agent_deliver_queued(struct session *);
+
+/* agent-guard.c, for the engine (agent.c). */
+/* The evidence of a status change said by source (consumes a->ev_detail); caller puts. */
+struct json_object *agent_evidence_json(struct session *, const char *source);
+/* The status changed from was: arm or stop the approval timeout. */
+void	agent_approve_timer(struct session *, int was);
+/* Starting for agent_start_timeout with no sign: an error, then a plain terminal. */
+void	agent_start_check(struct session *);
+/* The approval event (late: answered after another answer won; no request then). */
+void	agent_approval_event(struct session *, int allow, const char *by, const char *via,
+	    const char *message, int late);
+/* Keep w, the hook that waits for the pending approval's decision. */
+void	agent_hook_hold(struct session *, struct waiter *w);
+/* Let the waiting hook go without a decision: answered at the terminal (by). */
+void	agent_hook_release(struct session *, int allow, const char *by);
+/* Answer through the waiting hook: 0, or -1 if none waits. */
+int	agent_hook_answer(struct session *, int allow, const char *message, const char *by);
 
 /* agent-stream.c: the stream transport, for the engine (agent.c). */
 /* A line of the agent's output (NUL-terminated): 1 if its kind read it. */

@@ -180,9 +180,12 @@ agent_stream_line(struct session *s, const char *line, size_t len)
 		return (1);
 	}
 	a->in_stream = 1;
+	a->ev_detail = agent_str(v, "type");
 	a->kind->stream_line(s, a, v);
-	if (s->agent != NULL)
+	if (s->agent != NULL) {
 		s->agent->in_stream = 0;
+		s->agent->ev_detail = NULL;
+	}
 	json_object_put(v);
 	return (1);
 }
@@ -208,7 +211,6 @@ agent_stream_approve(struct session *s, int allow, const char *message, const ch
     enum agd_err *code, char **cause)
 {
 	struct agent		*a = s->agent;
-	struct json_object	*o;
 
 	if (a->kind->stream_approve == NULL || a->pending_id == NULL ||
 	    a->kind->stream_approve(s, a, allow, message) == -1) {
@@ -216,14 +218,7 @@ agent_stream_approve(struct session *s, int allow, const char *message, const ch
 		xasprintf(cause, "%s has no approval its stream can answer", s->name);
 		return (-1);
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "decision", json_object_new_string(allow ? "allow" : "deny"));
-	json_object_object_add(o, "by", json_object_new_string(by != NULL ? by : "local"));
-	if (message != NULL)
-		json_object_object_add(o, "message", json_object_new_string(message));
-	if (a->pending != NULL)
-		json_object_object_add(o, "request", json_object_get(a->pending));
-	agent_event(s, "approval", o, NULL, "stream");
+	agent_approval_event(s, allow, by, "stream", message, 0);
 	free(a->pending_id);
 	a->pending_id = NULL;
 	agent_set(s, AGENT_WORKING, "stream", "thinking", NULL);

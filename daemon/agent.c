@@ -33,6 +33,7 @@
 #include "log.h"
 #include "screen.h"
 #include "util.h"
+#include "waiter.h"
 #include "xmalloc.h"
 
 /* How often (ms) records are read and the screen rules run. */
@@ -80,7 +81,8 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
     struct json_object *pending)
 {
 	struct agent		*a = s->agent;
-	struct json_object	*o;
+	struct json_object	*o, *ev;
+	int			 was = a->status;
 
 	if (status != AGENT_WAITING && pending == NULL && a->pending != NULL) {
 		json_object_put(a->pending);
@@ -90,8 +92,10 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		json_object_put(a->pending);
 		a->pending = pending;
 	}
-	if (a->status == status && strcmp(a->phase, phase) == 0 && pending == NULL)
+	if (a->status == status && strcmp(a->phase, phase) == 0 && pending == NULL) {
+		a->ev_detail = NULL;
 		return;
+	}
 	if (a->status != status)
 		agd_iso8601(time(NULL), a->since, sizeof a->since);
 	if (status != AGENT_STARTING)
@@ -108,8 +112,12 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 	json_object_object_add(o, "phase", json_object_new_string(phase));
 	if (a->pending != NULL)
 		json_object_object_add(o, "pendingApproval", json_object_get(a->pending));
+	ev = agent_evidence_json(s, source);
+	persist_evidence(s->id, agd_json_text(ev, NULL));
+	json_object_object_add(o, "evidence", ev);
 	session_event(s, "status", o);
 	agent_persist(s);
+	agent_approve_timer(s, was);
 	if (status == AGENT_IDLE) {
 		agent_deliver_next(s);
 		if (s->agent != NULL && !s->agent->delivering &&
@@ -197,6 +205,29 @@ agent_delivered(struct session *s, struct qmsg *m, const char *via)
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 }
 
+/* 1 if an approval is known to be open: asked for, or its box on the screen. */
+static int
+agent_box_open(struct agent *a)
+{
+	char	*text;
+	int	 open;
+
+	if (a->pending != NULL)
+		return (1);
+	if (a->kind->approval_box == NULL)
+		return (0);
+	text = screen_text(a->screen, NULL);
+	open = strstr(text, a->kind->approval_box) != NULL;
+	free(text);
+	return (open);
+}
+
+void
+agent_deliver_queued(struct session *s)
+{
+	agent_deliver_next(s);
+}
+
 static void
 agent_deliver_next(struct session *s)
 {
@@ -205,8 +236,13 @@ agent_deliver_next(struct session *s)
 	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
 	const char		*via = NULL;
 
-	if (a->status != AGENT_IDLE || a->delivering ||
-	    (m = TAILQ_FIRST(&a->queue)) == NULL || s->state != SESSION_RUNNING)
+	if (a->delivering || (m = TAILQ_FIRST(&a->queue)) == NULL ||
+	    s->state != SESSION_RUNNING || (s->flags & SESSION_CAPPED))
+		return;
+	/* No sign of the agent at its start: as it comes, unless an approval is open. */
+	if (a->plain && agent_box_open(a))
+		return;
+	if (!a->plain && a->status != AGENT_IDLE)
 		return;
 	if (s->transport == SESSION_STREAM) {
 		TAILQ_REMOVE(&a->queue, m, entry);
@@ -220,7 +256,9 @@ agent_deliver_next(struct session *s)
 	 * input. Unless no screen rule confirms it in a bounded time after the
 	 * agent's own channel said idle: then type anyway ("via": "fallback").
 	 */
-	if (!agent_ready(a)) {
+	if (a->plain)
+		via = "plain";
+	else if (!agent_ready(a)) {
 		if (strcmp(a->source, "screen") == 0 ||
 		    agd_now_ms() - a->idle_ms < AGENT_READY_WAIT_MS)
 			return;		/* the poll comes back */
@@ -376,6 +414,9 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (a == NULL)
+		return;
+	agent_start_check(s);
+	if (s->agent == NULL)
 		return;
 	if (s->transport == SESSION_STREAM) {
 		agent_deliver_next(s);
@@ -539,6 +580,12 @@ agent_detach(struct session *s)
 	event_free(a->poll_ev);
 	event_free(a->enter_ev);
 	event_free(a->keys_ev);
+	if (a->approve_timer != NULL)
+		event_free(a->approve_timer);
+	if (a->hook_waiter != NULL) {
+		waiter_hold(a->hook_waiter, NULL, NULL);
+		waiter_reply(a->hook_waiter, 200, json_object_new_object());
+	}
 	free(a->keys_later);
 	free(a->last_text);
 	screen_free(a->screen);
@@ -636,6 +683,15 @@ agent_approve(struct session *s, int allow, const char *message, const char *by,
 	struct agent		*a = s->agent;
 	const char		*keys;
 
+	if (a != NULL && a->status != AGENT_WAITING && a->tui_answered) {
+		/* Answered at the terminal first: recorded, not applied. */
+		a->tui_answered = 0;
+		agent_approval_event(s, allow, by, "daemon", message, 1);
+		*code = AGD_ERR_NOTHING_PENDING;
+		xasprintf(cause, "the approval of %s was answered at its terminal first",
+		    s->name);
+		return (-1);
+	}
 	if (a == NULL || a->status != AGENT_WAITING) {
 		*code = AGD_ERR_NOTHING_PENDING;
 		xasprintf(cause, "no approval is pending for %s", s->name);
@@ -643,6 +699,9 @@ agent_approve(struct session *s, int allow, const char *message, const char *by,
 	}
 	if (s->transport == SESSION_STREAM)
 		return (agent_stream_approve(s, allow, message, by, code, cause));
+	/* The hook that asked waits for the answer: it gives it, no keys. */
+	if (agent_hook_answer(s, allow, message, by) == 0)
+		return (0);
 	keys = allow ? a->kind->allow_keys : a->kind->deny_keys;
 	if (keys == NULL) {
 		*code = AGD_ERR_NOTHING_PENDING;
@@ -717,11 +776,35 @@ agent_approve_send(struct session *s)
 }
 
 void
-agent_hook(struct session *s, struct json_object *ev)
+agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
 {
-	if (s->agent == NULL || s->agent->kind->hook == NULL)
+	struct agent	*a = s->agent;
+	const char	*name = agent_str(ev, "hook_event_name");
+	int		 holds;
+
+	if (a == NULL || a->kind->hook == NULL) {
+		if (w != NULL)
+			waiter_reply(w, 200, json_object_new_object());
 		return;
-	s->agent->kind->hook(s, s->agent, ev);
+	}
+	/*
+	 * A hook waits for an approval and the agent goes on (its next hook): the
+	 * human allowed it at the terminal first. (Refused there, claude ends the
+	 * waiting hook: agent_hook_gone.)
+	 */
+	if (a->hook_waiter != NULL && name != NULL && strcmp(name, "PermissionRequest") != 0)
+		agent_hook_release(s, 1, "tui");
+	a->ev_detail = name;
+	holds = a->kind->hook(s, a, ev);
+	if ((a = s->agent) != NULL)
+		a->ev_detail = NULL;
+	if (w != NULL && a != NULL && holds && a->status == AGENT_WAITING &&
+	    a->kind->hook_decision != NULL) {
+		agent_hook_hold(s, w);
+		return;
+	}
+	if (w != NULL)
+		waiter_reply(w, 200, json_object_new_object());
 }
 
 void

@@ -21,6 +21,7 @@
 #include "err.h"
 
 struct session;
+struct waiter;
 
 struct agd_conf;
 
@@ -78,8 +79,23 @@ void	agent_reset(struct session *);
  */
 int	agent_approve(struct session *, int allow, const char *message, const char *by,
 	    enum agd_err *code, char **cause);
-/* A hook report from the agent (agentd hook). Borrowed. */
-void	agent_hook(struct session *, struct json_object *);
+/*
+ * A hook report from the agent (agentd hook; borrowed). w is answered, now or,
+ * for a hook that waits for an approval's decision, once it is decided (the
+ * decision the hook prints), answered at the terminal, or given up. w NULL:
+ * nobody waits for an answer.
+ */
+void	agent_hook(struct session *, struct json_object *, struct waiter *w);
+/* Interrupt the agent's turn (its stream's request, or its TUI's keys). */
+void	agent_interrupt(struct session *);
+/*
+ * New caps for s (has_*: that one is given; 0 removes it): stored, and a cap
+ * reached that is no more lifts the refusal of messages.
+ */
+void	agent_limits(struct session *, int has_cost, double cost, int has_tokens,
+	    int64_t tokens);
+/* After usage: a cap reached interrupts the turn and refuses messages (capped). */
+void	agent_caps_check(struct session *);
 /* The terminal's new size, for the screen model. */
 void	agent_resize(struct session *, int cols, int rows);
 /* The session ended: read the last of its records. */

@@ -35,6 +35,8 @@
 #define AGENTD_SHUTDOWN_MS	60000
 /* `agentd hook` gives up after this: a hook must never hold up the agent. */
 #define AGENTD_HOOK_MS		5000
+/* But one that asks for an approval waits for its answer, a day at most. */
+#define AGENTD_APPROVAL_HOOK_MS	(86400 * 1000)
 /* `agentd link` gives up after this: the loop goes on either way. */
 #define AGENTD_LINK_MS		10000
 /* The largest hook event read from stdin (claude's are a few KiB). */
@@ -133,11 +135,11 @@ agentd_shutdown_client(const char *home)
 static int
 agentd_hook_client(const char *home, const char *name)
 {
-	struct json_object	*args, *ev, *body = NULL;
+	struct json_object	*args, *ev, *body = NULL, *v;
 	char			*path, *cause, *buf;
 	size_t			 len = 0, cap = AGENTD_HOOK_MAX;
 	ssize_t			 n;
-	int			 status;
+	int			 status, ms = AGENTD_HOOK_MS;
 
 	buf = xmalloc(cap);
 	while (len < cap && (n = read(0, buf + len, cap - len)) > 0)
@@ -148,13 +150,18 @@ agentd_hook_client(const char *home, const char *name)
 		return (0);
 	}
 	free(buf);
+	if (json_object_object_get_ex(ev, "hook_event_name", &v) &&
+	    strcmp(json_object_get_string(v), "PermissionRequest") == 0)
+		ms = AGENTD_APPROVAL_HOOK_MS;
 	path = agd_ctl_path(home);
 	args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_new_string(name));
 	json_object_object_add(args, "event", ev);
-	if (agd_ctl_call(path, "agent.hook", args, NULL, AGENTD_HOOK_MS, &status, &body,
-	    &cause) != 0)
+	if (agd_ctl_call(path, "agent.hook", args, NULL, ms, &status, &body, &cause) != 0)
 		free(cause);
+	/* The decision of an approval, for the agent (claude reads it on stdout). */
+	else if (status == 200 && json_object_object_get_ex(body, "hookSpecificOutput", &v))
+		printf("%s\n", agd_json_text(body, NULL));
 	json_object_put(body);
 	json_object_put(args);
 	free(path);

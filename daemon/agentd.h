@@ -110,6 +110,9 @@ struct session {
 #define SESSION_ADOPTED		0x4		/* from a previous daemon */
 #define SESSION_OWN_CMD		0x8		/* runs the daemon's own command (a
 						   remote worker's loop): no adapter */
+#define SESSION_CAPPED		0x10		/* a cap reached: messages refused */
+	double			 max_cost;	/* caps: 0 none (maxCostUsd, max_cost_usd) */
+	int64_t			 max_tokens;	/* (maxTokens, max_tokens) */
 
 	pid_t			 pid;		/* the agent; its pgid too */
 	uint64_t		 seq;		/* last seq given out */
@@ -210,6 +213,8 @@ struct session_opts {
 	char		**argv;		/* run this instead of the agentType's command */
 	int		  prompt_sent;	/* the prompt reaches the agent another way */
 	int		  transport;	/* SESSION_TTY (the default) or SESSION_STREAM */
+	double		  max_cost;	/* its caps, < 0: the configured default */
+	int64_t		  max_tokens;
 };
 /* The transport of its name (tty, or its older name pty; stream), or -1. */
 int		 session_transport_parse(const char *);
@@ -322,6 +327,9 @@ int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
 		    int rows, char **cause);
 void		 persist_transport(int64_t id, const char *transport);
+void		 persist_limits(int64_t id, double max_cost, int64_t max_tokens);
+void		 persist_capped(int64_t id, const char *capped);
+void		 persist_evidence(int64_t id, const char *evidence);
 void		 persist_delete(int64_t id);
 void		 persist_running(struct session *);
 void		 persist_ended(int64_t id, const char *status, int status_raw, int has_status,

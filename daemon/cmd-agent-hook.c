@@ -1,4 +1,8 @@
-/* agent.hook {name, event}: a hook of the agent reports (agentd hook NAME). */
+/*
+ * agent.hook {name, event}: a hook of the agent reports (agentd hook NAME). A
+ * hook that asks for an approval is answered once it is decided (the decision
+ * it prints for its agent).
+ */
 #include "agent.h"
 #include "agentd.h"
 #include "auth.h"
@@ -20,8 +24,9 @@ cmd_agent_hook_exec(struct ctl_client *c, struct json_object *args)
 
 	json_object_object_get_ex(args, "event", &ev);
 	if ((s = cmd_session(args)) != NULL && s->state != SESSION_ENDED)
-		agent_hook(s, ev);
-	ctl_reply(c, 200, json_object_new_object());
+		agent_hook(s, ev, cmd_wait(c));
+	else
+		ctl_reply(c, 200, json_object_new_object());
 }
 
 const struct cmd_entry cmd_agent_hook_entry = {

@@ -1,6 +1,7 @@
 /*
  * session.create {name, agentType, workingDirectory, permissionMode, prompt,
- * transport}: 201 and the session object once the agent runs (the holder's hello).
+ * transport, maxCostUsd, maxTokens}: 201 and the session object once the agent
+ * runs (the holder's hello).
  */
 #include <stdlib.h>
 
@@ -44,6 +45,7 @@ static const struct agd_field cmd_session_create_fields[] = {
 	  .msg = "prompt longer than %lld bytes" },
 	{ .name = "transport", .alias = "sessionType", .valid = cmd_create_transport,
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream" },
+	AGD_FIELDS_LIMITS,
 	{ .name = NULL }
 };
 
@@ -51,7 +53,8 @@ static void
 cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session		*s;
-	struct session_opts	 opts = { NULL, 0, SESSION_TTY };
+	struct session_opts	 opts = { NULL, 0, SESSION_TTY, -1, -1 };
+	struct json_object	*v;
 	const char		*name, *type, *cwd, *mode, *prompt, *transport;
 	enum agd_err		 code;
 	char			*cause;
@@ -70,6 +73,10 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 	}
 	if ((transport = agd_field_string(args, "transport", NULL)) != NULL)
 		opts.transport = session_transport_parse(transport);
+	if (json_object_object_get_ex(args, "maxCostUsd", &v))
+		opts.max_cost = json_object_get_double(v);
+	if (json_object_object_get_ex(args, "maxTokens", &v))
+		opts.max_tokens = json_object_get_int64(v);
 	if (agent_transport_check(type, opts.transport, &cause) == -1) {
 		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s", cause);
 		free(cause);

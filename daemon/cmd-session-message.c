@@ -23,7 +23,10 @@ cmd_session_message_exec(struct ctl_client *c, struct json_object *args)
 	enum agd_err		 code;
 
 	if (session_message(s, text, c->user, &seq, &code) == -1) {
-		if (code == AGD_ERR_QUEUE_FULL)
+		if (code == AGD_ERR_CAPPED)
+			ctl_error(c, code, "%s reached its cost or token cap: raise it"
+			    " (POST .../limits) to send more", s->name);
+		else if (code == AGD_ERR_QUEUE_FULL)
 			ctl_error(c, code, "%d messages wait for the agent of %s already",
 			    agentd_conf->message_queue_max, s->name);
 		else

@@ -33,6 +33,7 @@ extern const struct cmd_entry cmd_worker_link_entry;
 extern const struct cmd_entry cmd_machine_list_entry;
 extern const struct cmd_entry cmd_session_complete_entry;
 extern const struct cmd_entry cmd_session_approval_entry;
+extern const struct cmd_entry cmd_session_limits_entry;
 extern const struct cmd_entry cmd_session_debrief_entry;
 extern const struct cmd_entry cmd_files_upload_entry;
 extern const struct cmd_entry cmd_agent_hook_entry;
@@ -51,6 +52,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_machine_list_entry,
 	&cmd_session_complete_entry,
 	&cmd_session_approval_entry,
+	&cmd_session_limits_entry,
 	&cmd_session_debrief_entry,
 	&cmd_files_upload_entry,
 	&cmd_agent_hook_entry,

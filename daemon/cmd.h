@@ -86,6 +86,7 @@ void	 cmd_dispatch(struct ctl_client *, const char *op, struct json_object *args
  */
 struct waiter	*cmd_wait(struct ctl_client *);
 
+
 /*
  * The live session named by the checked args of a CMD_LIVE command (cmd_dispatch
  * has made sure there is one). Owned by the session list.

@@ -9,7 +9,7 @@ daemon_agentd_SOURCES = \
 	daemon/cmd-files-upload.c \
 	daemon/cmd-machine-list.c \
 	daemon/cmd-ping.c \
-	daemon/cmd-session-approval.c \
+	daemon/cmd-session-approval.c daemon/cmd-session-limits.c \
 	daemon/cmd-session-complete.c \
 	daemon/cmd-session-create.c \
 	daemon/cmd-session-debrief.c \
@@ -31,7 +31,7 @@ daemon_agentd_SOURCES = \
 	daemon/spawn.c daemon/spawn.h daemon/spawn-sandbox.c \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
-	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c \
+	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
 	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-openclaw.c \
 	daemon/debrief.c \
 	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \

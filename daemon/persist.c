@@ -146,6 +146,36 @@ persist_transport(int64_t id, const char *transport)
 	    "sI", transport, id);
 }
 
+/* The session's caps (0: none, stored as NULL). */
+void
+persist_limits(int64_t id, double max_cost, int64_t max_tokens)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET max_cost_usd = nullif(?, 0),"
+	    " max_tokens = nullif(?, 0) WHERE id = ?", "dII", max_cost, max_tokens, id);
+}
+
+/* The cap it reached (JSON), or NULL. */
+void
+persist_capped(int64_t id, const char *capped)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET capped = ? WHERE id = ?", "sI",
+	    capped, id);
+}
+
+/* The evidence of its status (JSON). */
+void
+persist_evidence(int64_t id, const char *evidence)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET status_evidence = ? WHERE id = ?",
+	    "sI", evidence, id);
+}
+
 /* Undo an insert whose session never started. */
 void
 persist_delete(int64_t id)

@@ -89,6 +89,10 @@ session_message(struct session *s, const char *text, const char *from, uint64_t 
 	size_t			 len = strlen(text);
 
 	/* Refused before it is recorded: a message is an event only once it is taken. */
+	if (s->flags & SESSION_CAPPED) {
+		*code = AGD_ERR_CAPPED;
+		return (-1);
+	}
 	if (session_notify_full(s)) {
 		*code = AGD_ERR_QUEUE_FULL;
 		return (-1);

@@ -466,6 +466,20 @@ session_attach(struct session *s, int fd)
 	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
 }
 
+/* The caps of a new session: its create's, else the configured ones. */
+static void
+session_limits_init(struct session *s, const struct session_opts *opts)
+{
+	const char	*dflt = agentd_conf->max_cost_usd;
+
+	s->max_cost = opts != NULL && opts->max_cost >= 0 ? opts->max_cost :
+	    (dflt != NULL ? strtod(dflt, NULL) : 0);
+	s->max_tokens = opts != NULL && opts->max_tokens >= 0 ? opts->max_tokens :
+	    (int64_t)agentd_conf->max_tokens;
+	if (s->max_cost > 0 || s->max_tokens > 0)
+		persist_limits(s->id, s->max_cost, s->max_tokens);
+}
+
 int
 session_transport_parse(const char *name)
 {
@@ -557,6 +571,7 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		s->transport = SESSION_STREAM;
 		persist_transport(id, "stream");
 	}
+	session_limits_init(s, opts);
 	if (agd_mkdirs(s->dir, 0700) == -1 ||
 	    agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes, &last_seq,
 	    &last_hoff, &msg) == -1) {
@@ -680,7 +695,8 @@ session_adopt_all(void)
 	int		 mode;
 
 	if (sqlite3_prepare_v2(agentd_db, "SELECT id, name, agent_type,"
-	    " working_directory, permission_mode, pid, cols, rows, reset_seq, transport"
+	    " working_directory, permission_mode, pid, cols, rows, reset_seq, transport,"
+	    " coalesce(max_cost_usd, 0), coalesce(max_tokens, 0), capped IS NOT NULL"
 	    " FROM sessions WHERE ended IS NULL ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		fatalx("sqlite: %s", sqlite3_errmsg(agentd_db));
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -696,6 +712,10 @@ session_adopt_all(void)
 		if (sqlite3_column_text(st, 9) != NULL && session_transport_parse(
 		    (const char *)sqlite3_column_text(st, 9)) == SESSION_STREAM)
 			s->transport = SESSION_STREAM;
+		s->max_cost = sqlite3_column_double(st, 10);
+		s->max_tokens = sqlite3_column_int64(st, 11);
+		if (sqlite3_column_int(st, 12))
+			s->flags |= SESSION_CAPPED;
 		s->state = s->pid > 0 ? SESSION_RUNNING : SESSION_STARTING;
 		s->flags |= SESSION_ADOPTED;
 		if (agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes,

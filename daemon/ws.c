@@ -202,7 +202,8 @@ ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 	case WS_MSG_MESSAGE:
 		if (session_message(v->s, m.data, v->user, NULL, &code) == -1)
 			ws_queue_error(v, agd_err_word(code), code == AGD_ERR_QUEUE_FULL ?
-			    "too many messages wait for the agent" :
+			    "too many messages wait for the agent" : code == AGD_ERR_CAPPED ?
+			    "the session reached its cost or token cap" :
 			    "the terminal is not reading its input");
 		break;
 	}

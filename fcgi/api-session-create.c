@@ -56,6 +56,7 @@ static const struct agd_field api_session_create_fields[] = {
 	{ .name = "transport", .alias = "sessionType", .valid = api_create_transport,
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream"
 	  " (sessionType: pty or stream)" },
+	AGD_FIELDS_LIMITS,
 	{ .name = NULL }
 };
 

@@ -93,6 +93,7 @@ extern const struct api_entry api_session_input_entry;
 extern const struct api_entry api_session_resize_entry;
 extern const struct api_entry api_audit_entry;
 extern const struct api_entry api_session_approval_entry;
+extern const struct api_entry api_session_limits_entry;
 extern const struct api_entry api_session_debrief_entry;
 extern const struct api_entry api_session_debrief_get_entry;
 extern const struct api_entry api_world_entry;

@@ -18,7 +18,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api-skills.c \
 	fcgi/api-upload.c \
 	fcgi/api-audit.c \
-	fcgi/api-session-approval.c \
+	fcgi/api-session-approval.c fcgi/api-session-limits.c \
 	fcgi/api-session-debrief.c \
 	fcgi/api-session-diff.c \
 	fcgi/api-world.c \

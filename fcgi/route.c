@@ -46,6 +46,7 @@ static const struct api_entry *const route_entries[] = {
 	&api_session_resize_entry,
 	&api_audit_entry,
 	&api_session_approval_entry,
+	&api_session_limits_entry,
 	&api_session_debrief_entry,
 	&api_session_debrief_get_entry,
 	&api_world_entry,

@@ -64,6 +64,25 @@ conf_abs_list(const char *v)
 }
 
 int
+conf_decision_parse(const char *v)
+{
+	if (strcmp(v, "deny") == 0)
+		return (0);
+	return (strcmp(v, "allow") == 0 ? 1 : -1);
+}
+
+int
+conf_usd(const char *v)
+{
+	char	*end;
+	double	 d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	return (end != v && *end == '\0' && errno == 0 && d >= 0 ? 0 : -1);
+}
+
+int
 conf_auth_parse(const char *v)
 {
 	if (strcmp(v, "local") == 0)

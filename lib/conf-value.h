@@ -14,6 +14,10 @@ int	 conf_int(const char *v, long min, long max, long *out);
 int	 conf_abs_list(const char *v);
 /* auth = local | none | proxy: AGD_AUTH_*. */
 int	 conf_auth_parse(const char *v);
+/* deny | allow: 0 or 1. */
+int	 conf_decision_parse(const char *v);
+/* A decimal amount of US dollars, not negative ("0.5", "12"). */
+int	 conf_usd(const char *v);
 /* yes | no: 1 or 0. */
 int	 conf_yesno_parse(const char *v);
 /* An absolute path with no blanks in it. */

@@ -75,6 +75,11 @@ struct agd_conf {
 	int		 ws_max_per_user;	/* of ws_max_viewers, one user's at most */
 	uint64_t	 input_queue_bytes;	/* input held for a terminal not reading it */
 	int		 message_queue_max;	/* messages waiting for a busy agent */
+	int		 agent_start_timeout;	/* s: no sign of the agent, a plain terminal */
+	int		 approval_timeout;	/* s: an approval is then decided; 0 never */
+	int		 approval_timeout_allow;	/* and decided so: 1 allow, 0 deny */
+	char		*max_cost_usd;		/* a session's cost cap; NULL: none */
+	uint64_t	 max_tokens;		/* its token cap; 0: none */
 	uint64_t	 debrief_answer_max;	/* an agent's debrief answer is cut past this */
 	char		*home_root;		/* NULL: the home of the uid we run as */
 	char		*project_roots;		/* blank separated; NULL: the home */

@@ -39,12 +39,13 @@ field_check(const struct agd_field *f, struct json_object *v, struct json_object
     struct agd_field_error *err)
 {
 	static const char	*types[] = { "a string", "an integer", "a boolean",
-				     "an object" };
+				     "an object", "a number" };
 	static const json_type	 jtypes[] = { json_type_string, json_type_int,
-				     json_type_boolean, json_type_object };
+				     json_type_boolean, json_type_object, json_type_double };
 	const char		*s;
 	size_t			 len;
 	long long		 n;
+	double			 d;
 	char			 fmt[AGD_FIELD_MSG_MAX];
 
 	*out = NULL;
@@ -60,7 +61,8 @@ field_check(const struct agd_field *f, struct json_object *v, struct json_object
 		field_refuse(err, f, f->missing_code, f->missing_msg);
 		return (-1);
 	}
-	if (!json_object_is_type(v, jtypes[f->type]))
+	if (!json_object_is_type(v, jtypes[f->type]) && !(f->type == AGD_FIELD_NUMBER &&
+	    json_object_is_type(v, json_type_int)))
 		goto type;
 	switch (f->type) {
 	case AGD_FIELD_STRING:
@@ -91,6 +93,12 @@ field_check(const struct agd_field *f, struct json_object *v, struct json_object
 		return (0);
 	case AGD_FIELD_OBJECT:
 		*out = json_object_get(v);
+		return (0);
+	case AGD_FIELD_NUMBER:
+		d = json_object_get_double(v);
+		if (!(d >= (double)f->min && d <= (double)f->max))	/* NaN too */
+			goto refused;
+		*out = json_object_new_double(d);
 		return (0);
 	}
 	return (0);

@@ -24,7 +24,7 @@
  *     required: skipped;
  *  2. of the wrong type (a string holding a NUL byte is a wrong type): refused
  *     with AGD_ERR_INVALID_FIELD "NAME: must be a string" (or "... an integer",
- *     "... a boolean", "... an object"), or with (code, msg) if
+ *     "... a boolean", "... an object", "... a number"), or with (code, msg) if
  *     AGD_FIELD_ONEERROR; skipped (not copied) if AGD_FIELD_WRONGABSENT;
  *  3. a string "": refused (code, msg) if AGD_FIELD_NONEMPTY, or skipped as if
  *     absent if AGD_FIELD_EMPTYABSENT (then step 1 applies to it);
@@ -47,6 +47,7 @@ enum agd_field_type {
 	AGD_FIELD_INT,
 	AGD_FIELD_BOOL,
 	AGD_FIELD_OBJECT,	/* copied as a reference to the same object */
+	AGD_FIELD_NUMBER,	/* an integer or not, in [min, max]; copied as a double */
 };
 
 #define AGD_FIELD_REQUIRED	0x1	/* absent is refused */
@@ -54,6 +55,16 @@ enum agd_field_type {
 #define AGD_FIELD_EMPTYABSENT	0x4	/* "" counts as absent, and is not copied */
 #define AGD_FIELD_ONEERROR	0x8	/* a wrong type gets (code, msg) too */
 #define AGD_FIELD_WRONGABSENT	0x10	/* a wrong type is skipped, not refused */
+
+/*
+ * A session's caps, in session.create and session.limits alike (fcgi and the
+ * daemon; 0 removes one). The bounds are lib/agd.h's.
+ */
+#define AGD_FIELDS_LIMITS \
+	{ .name = "maxCostUsd", .type = AGD_FIELD_NUMBER, .max = AGD_COST_CAP_MAX, \
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "maxCostUsd: a number, 0 to %lld" }, \
+	{ .name = "maxTokens", .type = AGD_FIELD_INT, .max = AGD_TOKEN_CAP_MAX, \
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "maxTokens: an integer, 0 to %lld" }
 
 /* A refusal's message: a field name and a short sentence (the longest is ~60). */
 #define AGD_FIELD_MSG_MAX	256

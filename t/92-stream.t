@@ -179,4 +179,68 @@ my @r = grep { $_->{event}{text} =~ /FAKE_REPLY/ } events('r2', 'assistant_text'
 is(scalar @r, 2, 'claude stream after the restart: two replies, none twice');
 $t->del("/api/agents/sessions/$_") for qw(r1 r2);
 
+# A cost cap: the turn that reaches it is the last; messages are refused (409
+# capped) until the cap is raised. The fake costs 0.25 a turn.
+($s, $j) = $t->create(name => 'cap', agentType => 'fc', transport => 'stream',
+    maxCostUsd => 0.3, prompt => 'one');
+is($s, 201, 'create with maxCostUsd');
+is($j->{limits}{maxCostUsd}, 0.3, 'the cap is in the session object');
+$t->wait_status('cap', qr/^idle$/, 20);
+($s) = $t->message('cap', 'two');
+is($s, 200, 'under the cap: a message');
+$e = wait_event('cap', 'capped', undef, 'capped');
+is($e->{event}{what}, 'cost', 'capped: by cost');
+($s, $j) = $t->message('cap', 'three');
+$t->is_err($s, $j, 409, 'capped', 'past the cap: refused');
+is($t->session('cap')->{capped}{what}, 'cost', 'capped in the session object');
+($s, $j) = $t->post('/api/agents/sessions/cap/limits', { maxCostUsd => 'lots' });
+$t->is_err($s, $j, 400, 'invalid_field', 'limits: not a number');
+($s, $j) = $t->post('/api/agents/sessions/cap/limits', { maxCostUsd => 5 });
+is($s, 200, 'limits: raised');
+is($j->{capped}, undef, 'no longer capped');
+wait_event('cap', 'uncapped', undef, 'uncapped');
+$t->wait_status('cap', qr/^idle$/, 20);
+($s) = $t->message('cap', 'three');
+is($s, 200, 'raised: messages again');
+($s, $j) = $t->create(name => 'cap2', agentType => 'fc', transport => 'stream',
+    maxTokens => 30, prompt => 'one');
+$e = wait_event('cap2', 'capped', undef, 'capped by tokens');
+is($e->{event}{what}, 'tokens', 'capped: by tokens (20+10+5+3 a turn, cached too)');
+is($e->{event}{used}, 38, 'capped: 38 tokens used of 30');
+$t->del("/api/agents/sessions/$_") for qw(cap cap2);
+
+# Status provenance: what said the current status.
+($s) = $t->create(name => 'ev', agentType => 'fc', transport => 'stream', prompt => 'one');
+$t->wait_status('ev', qr/^idle$/, 20);
+$sess = $t->session('ev');
+is($sess->{statusEvidence}{source}, 'stream', 'statusEvidence: the stream');
+is($sess->{statusEvidence}{detail}, 'result', 'statusEvidence: its result line');
+($e) = grep { $_->{event}{status} eq 'idle' } events('ev', 'status');
+ok($e && $e->{event}{evidence}{source}, 'status events carry their evidence');
+$t->del('/api/agents/sessions/ev');
+$t->stop;
+
+# Timeouts, on a stack of their own: an agent that gives no sign within
+# agent_start_timeout is a plain terminal after an error that says what was
+# waited for; an approval nobody answers within approval_timeout is decided.
+$t = AgentdTest->new(conf => { agent_start_timeout => 2, approval_timeout => 2 },
+    agents => { mute => { default => $fake, adapter => 'claude' },
+    fc => { default => $fcs, adapter => 'claude' } });
+($s) = $t->create(name => 'm1', agentType => 'mute', prompt => 'hello');
+$e = wait_event('m1', 'error', sub { $_[0]{text} =~ /agent_start_timeout/ },
+    'the start timeout');
+like($e->{event}{text}, qr/SessionStart hook/, 'the error names what it waited for');
+$t->wait_output('m1', qr/got: hello/);
+($d) = events('m1', 'delivered');
+is($d && $d->{event}{via}, 'plain', 'then typed as a plain terminal');
+($e) = grep { ($_->{event}{evidence}{source} // '') eq 'timeout' } events('m1', 'status');
+is($e && $e->{event}{evidence}{detail}, 'agent_start_timeout',
+    'the status it left starting by: the timeout');
+($s) = $t->create(name => 'to', agentType => 'fc', transport => 'stream',
+    prompt => 'RUNTOOL');
+$t->wait_status('to', qr/^waiting_approval$/, 20);
+$e = wait_event('to', 'approval', undef, 'the approval timeout');
+is($e->{event}{decision}, 'deny', 'approval_timeout: denied');
+is($e->{event}{by}, 'timeout', '... by the timeout');
+wait_event('to', 'tool_result', sub { $_[0]{isError} }, 'the tool did not run');
 $t->done;

@@ -19,6 +19,7 @@
 #include "agentd.h"
 #include "agent.h"
 #include "agent-kind.h"
+#include "waiter.h"
 #include "json.h"
 #include "screen.h"
 #include "log.h"
@@ -114,6 +115,42 @@ persist_agent(int64_t id, const char *status, const char *source, const char *si
 	snprintf(persisted, sizeof persisted, "%s", status);
 	persisted_in = in;
 	persisted_out = out;
+}
+
+void
+persist_evidence(int64_t id, const char *evidence)
+{
+	(void)id, (void)evidence;
+}
+
+void
+persist_capped(int64_t id, const char *capped)
+{
+	(void)id, (void)capped;
+}
+
+void
+persist_limits(int64_t id, double cost, int64_t tokens)
+{
+	(void)id, (void)cost, (void)tokens;
+}
+
+/* A waiting hook's answer, as the command layer would send it. */
+static struct json_object	*hook_reply;
+
+void
+waiter_hold(struct waiter *w, waiter_cancel_cb cb, void *arg)
+{
+	w->cancel = cb;
+	w->cancel_arg = arg;
+}
+
+void
+waiter_reply(struct waiter *w, int status, struct json_object *body)
+{
+	(void)w, (void)status;
+	json_object_put(hook_reply);
+	hook_reply = body;
 }
 
 void
@@ -468,19 +505,19 @@ test_claude(void)
 	test_reset();
 	s->agent->turn_seen = 0;
 	f = json_tokener_parse("{\"hook_event_name\":\"UserPromptSubmit\"}");
-	agent_hook(s, f);
+	agent_hook(s, f, NULL);
 	json_object_put(f);
 	ok(s->agent->turn_seen && event_count("status") == 0,
 	    "claude: UserPromptSubmit: a turn, still working");
 	f = json_tokener_parse("{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\"}");
-	agent_hook(s, f);
+	agent_hook(s, f, NULL);
 	json_object_put(f);
 	is_str(last_status(), "working/hook", "claude: PreToolUse: working");
 	is_str(path_str(event_nth("status", 0), "phase", NULL), "tool_use",
 	    "claude: PreToolUse: phase tool_use");
 	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
 	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"echo hi > out.txt\"}}");
-	agent_hook(s, f);
+	agent_hook(s, f, NULL);
 	json_object_put(f);
 	is_str(path_str(event_nth("permission_request", 0), "tool", NULL), "Bash",
 	    "claude: permission_request tool");
@@ -503,6 +540,28 @@ test_claude(void)
 	is_str(path_str(event_nth("approval", 0), "decision", NULL), "allow",
 	    "claude: approval event");
 	is_str(last_status(), "working/daemon", "claude: working after the answer");
+
+	/* A hook that waits: the API's answer is its reply, no keys. */
+	test_reset();
+	{
+		struct waiter	w;
+
+		memset(&w, 0, sizeof w);
+		f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
+		    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+		agent_hook(s, f, &w);
+		json_object_put(f);
+		ok(s->agent->hook_waiter == &w, "claude: the PermissionRequest hook waits");
+		ok(agent_approve(s, 0, "no ls", "tester", &code, &cause) == 0,
+		    "claude: deny through the hook");
+		ok(hook_reply != NULL && strstr(json_object_to_json_string_ext(hook_reply, JSON_C_TO_STRING_PLAIN),
+		    "\"behavior\":\"deny\"") != NULL && strstr(json_object_to_json_string(
+		    hook_reply), "no ls") != NULL, "claude: the hook prints the deny and why");
+		is_int((int)typed_len, 0, "claude: no keys for a hook's answer");
+		is_str(path_str(event_nth("approval", 0), "by", NULL), "tester",
+		    "claude: the approval says who");
+		ok(s->agent->hook_waiter == NULL, "claude: the hook let go");
+	}
 
 	/* The transcript: messages, tool use and usage, counted once per message. */
 	test_reset();
@@ -529,7 +588,7 @@ test_claude(void)
 	ok(s->agent->records != NULL && strcmp(s->agent->records, path) == 0,
 	    "claude: transcript found by the session id");
 	f = json_tokener_parse("{\"hook_event_name\":\"Stop\"}");
-	agent_hook(s, f);
+	agent_hook(s, f, NULL);
 	json_object_put(f);
 	is_str(path_str(event_nth("user_message", 0), "text", NULL), "hello tui",
 	    "claude: user_message");
@@ -667,7 +726,7 @@ test_claude_fallback(void)
 	test_reset();
 	agent_attach(s, &argv, 0);
 	f = json_tokener_parse("{\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}");
-	agent_hook(s, f);
+	agent_hook(s, f, NULL);
 	json_object_put(f);
 	is_str(last_status(), "idle/hook", "claude: SessionStart: idle");
 	screen_show(s, "a footer no screen rule knows\n");
