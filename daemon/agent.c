@@ -775,37 +775,6 @@ agent_approve_send(struct session *s)
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 }
 
-void
-agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
-{
-	struct agent	*a = s->agent;
-	const char	*name = agent_str(ev, "hook_event_name");
-	int		 holds;
-
-	if (a == NULL || a->kind->hook == NULL) {
-		if (w != NULL)
-			waiter_reply(w, 200, json_object_new_object());
-		return;
-	}
-	/*
-	 * A hook waits for an approval and the agent goes on (its next hook): the
-	 * human allowed it at the terminal first. (Refused there, claude ends the
-	 * waiting hook: agent_hook_gone.)
-	 */
-	if (a->hook_waiter != NULL && name != NULL && strcmp(name, "PermissionRequest") != 0)
-		agent_hook_release(s, 1, "tui");
-	a->ev_detail = name;
-	holds = a->kind->hook(s, a, ev);
-	if ((a = s->agent) != NULL)
-		a->ev_detail = NULL;
-	if (w != NULL && a != NULL && holds && a->status == AGENT_WAITING &&
-	    a->kind->hook_decision != NULL) {
-		agent_hook_hold(s, w);
-		return;
-	}
-	if (w != NULL)
-		waiter_reply(w, 200, json_object_new_object());
-}
 
 void
 agent_resize(struct session *s, int cols, int rows)

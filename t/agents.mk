@@ -13,3 +13,8 @@ EXTRA_DIST += $(AGD_T_AGENT_TESTS3)
 AGD_T_AGENT_TESTS4 = t/98-claude-modes.t
 TESTS += $(AGD_T_AGENT_TESTS4)
 EXTRA_DIST += $(AGD_T_AGENT_TESTS4)
+# The matrix of issue #14 (claude x modes x transports) and its extras; the
+# slow files run in parallel with the others (make -j).
+AGD_T_AGENT_TESTS5 = t/93-claude-tty.t t/94-claude-stream.t t/99-claude-extras.t
+TESTS += $(AGD_T_AGENT_TESTS5)
+EXTRA_DIST += $(AGD_T_AGENT_TESTS5) t/lib/ClaudeMatrix.pm
