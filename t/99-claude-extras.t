@@ -87,7 +87,7 @@ is($s, 200, 'the cost cap raised');
 $t->wait_for(sub { status_of($t, 'capc') eq 'idle' }, $TURN, 'capc idle');
 ($s) = $t->message('capc', 'more');
 is($s, 200, 'raised: a message again');
-$t->wait_for(sub { grep { $reply->($_->{event}) } events($t, 'capc', 'assistant_text') }
+$t->wait_for(sub { (grep { $reply->($_->{event}) } events($t, 'capc', 'assistant_text'))
     >= 2 }, $TURN, 'capc: its reply');
 $e = wait_ev($t, 'capt', 'capped', undef, 'tty: the token cap reached');
 is($e && $e->{event}{what}, 'tokens', 'capped by tokens');
@@ -96,7 +96,9 @@ $t->is_err($s, $j, 409, 'capped', 'tty: past the token cap, refused');
 
 # The human at the TUI answers while the hook waits: the TUI wins.
 $t->wait_for(sub { status_of($t, 'tui') eq 'waiting_approval' }, $TURN, 'tui waits');
-$t->wait_output('tui', qr/Do you want to proceed\?/, $TURN);
+# Its box drawn (the words come with cursor moves between them).
+$t->wait_for(sub { AgentdTest::strip_ansi(scalar $t->output('tui')) =~ /proceed\?/ },
+    $TURN, 'the approval box on the TUI');
 ($s) = $t->post('/api/agents/sessions/tui/input', { data => "\r" });
 is($s, 200, 'Enter at the TUI');
 $e = wait_ev($t, 'tui', 'approval', sub { ($_[0]{by} // '') eq 'tui' },
