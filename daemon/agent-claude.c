@@ -307,6 +307,20 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 	int	busy = strstr(text, "esc to interrupt") != NULL;
 
 	/*
+	 * An offer claude 2.1.332 makes after some launches, once its SessionStart
+	 * hook has said it is ready ("Try the new fullscreen renderer? 1. Yes, try
+	 * it 2. Not now"): it would take the prompt as its answer. Declined (Esc,
+	 * its "cancel"), once, whenever both options show outside a turn.
+	 */
+	if (!busy && !(a->dialogs & AGENT_DIALOG_PROMO) &&
+	    strstr(text, "Try the new fullscreen renderer?") != NULL &&
+	    strstr(text, "Not now") != NULL && strstr(text, "Yes, try it") != NULL) {
+		if (agent_answer(s, "\x1b", NULL))
+			agent_dialog(s, AGENT_DIALOG_PROMO);
+		return;
+	}
+
+	/*
 	 * Start dialogs the API call already answered: the creator chose the folder
 	 * (trust it) and the mode (accept bypass, in bypassPermissions only). Only
 	 * while starting, once each: move the cursor to that option, and confirm
@@ -333,6 +347,7 @@ claude_ready(const char *text)
 {
 	return (claude_footer(text) &&
 	    strstr(text, "esc to interrupt") == NULL &&
+	    strstr(text, "Enter to confirm") == NULL &&	/* a dialog of its own */
 	    strstr(text, "Do you want to proceed?") == NULL);
 }
 

@@ -349,7 +349,9 @@ agent_dialog(struct session *s, int dialog)
 
 	s->agent->dialogs |= dialog;
 	json_object_object_add(o, "dialog", json_object_new_string(
-	    dialog == AGENT_DIALOG_TRUST ? "trust" : "bypass_permissions"));
-	json_object_object_add(o, "answer", json_object_new_string("accepted"));
+	    dialog == AGENT_DIALOG_TRUST ? "trust" : dialog == AGENT_DIALOG_PROMO ?
+	    "promotion" : "bypass_permissions"));
+	json_object_object_add(o, "answer", json_object_new_string(
+	    dialog == AGENT_DIALOG_PROMO ? "declined" : "accepted"));
 	agent_event(s, "dialog", o, NULL, "screen");
 }

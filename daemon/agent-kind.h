@@ -311,6 +311,7 @@ void	agent_approval_asked(struct session *, const char *tool, struct json_object
 /* The start dialogs agentd answers (bits of a->dialogs). */
 #define AGENT_DIALOG_TRUST	0x1	/* folder trust: the cwd the creator chose */
 #define AGENT_DIALOG_BYPASS	0x2	/* the bypassPermissions confirmation */
+#define AGENT_DIALOG_PROMO	0x4	/* an offer of the agent's own (declined) */
 /*
  * 1 if the start dialog (AGENT_DIALOG_*) may be answered now: the session is still
  * starting (never past its first ready, never re-adopted), the dialog was not
