@@ -372,6 +372,33 @@ claude_hook_decision(int allow, const char *message)
 	return (o);
 }
 
+/*
+ * SessionStart: its own word that it started (ready, whatever its footer shows),
+ * or, source "clear", that its /clear made a new conversation: a new session id
+ * and transcript (read from the start), and nothing more comes for that command.
+ */
+static void
+claude_session_start(struct session *s, struct agent *a, struct json_object *ev)
+{
+	const char	*src = agent_str(ev, "source"), *id = agent_str(ev, "session_id");
+	const char	*path = agent_str(ev, "transcript_path");
+	int		 clear = src != NULL && strcmp(src, "clear") == 0;
+
+	agent_event(s, "agent_started", NULL, ev, "hook");
+	if (clear && id != NULL && path != NULL &&
+	    (a->uuid == NULL || strcmp(a->uuid, id) != 0)) {
+		agent_read_records(s);		/* the last of the old one */
+		free(a->uuid);
+		a->uuid = xstrdup(id);
+		free(a->records);
+		a->records = NULL;		/* found again by its new id */
+		a->roff = 0;
+		agent_event(s, "conversation_reset", NULL, NULL, "hook");
+	}
+	if (a->status == AGENT_STARTING || (clear && a->status == AGENT_WORKING))
+		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+}
+
 static int
 claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 {
@@ -382,10 +409,7 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	claude_of(a)->hooks = 1;
 	tool = agent_str(ev, "tool_name");
 	if (strcmp(name, "SessionStart") == 0) {
-		agent_event(s, "agent_started", NULL, ev, "hook");
-		/* Its own word that it started: ready, whatever its footer shows. */
-		if (a->status == AGENT_STARTING)
-			agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+		claude_session_start(s, a, ev);
 	} else if (strcmp(name, "UserPromptSubmit") == 0) {
 		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
