@@ -100,6 +100,7 @@ extern const struct api_entry api_world_entry;
 extern const struct api_entry api_worker_dispatch_entry;
 extern const struct api_entry api_worker_list_entry;
 extern const struct api_entry api_machines_entry;
+extern const struct api_entry api_me_entry;
 extern const struct api_entry api_directories_entry;
 extern const struct api_entry api_skills_entry;
 extern const struct api_entry api_files_entry;

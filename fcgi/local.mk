@@ -33,5 +33,6 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api-session-reset.c \
 	fcgi/api-session-resize.c \
 	fcgi/api-machines.c \
+	fcgi/api-me.c \
 	fcgi/api-worker-dispatch.c \
 	fcgi/api-worker-list.c

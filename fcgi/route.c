@@ -58,6 +58,7 @@ static const struct api_entry *const route_entries[] = {
 	&api_files_entry,
 	&api_upload_entry,
 	&api_session_diff_entry,
+	&api_me_entry,
 	NULL
 };
 
