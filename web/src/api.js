@@ -1,0 +1,134 @@
+// REST calls (same origin: nginx's auth_basic / auth_request and the local
+// token's cookie ride along; the page stores no credential), and the
+// normalisers that accept both agentd's own reply shapes and the seed
+// clients' bare arrays (README, "The dashboard").
+
+const meta = document.querySelector('meta[name="agentd-api"]');
+export const API = (meta && meta.getAttribute('content') || '/api/agents').replace(/\/+$/, '');
+
+export class ApiError extends Error {
+	constructor(status, code, message) {
+		super(message);
+		this.status = status;
+		this.code = code;
+	}
+}
+
+const listeners = new Set();
+// fn(err) for every 401/403 (the shell shows them as such).
+export function onAuthError(fn) {
+	listeners.add(fn);
+}
+
+export async function api(method, path, body) {
+	const init = { method, headers: {}, credentials: 'same-origin' };
+	if (body instanceof FormData) {
+		init.body = body;
+	} else if (body !== undefined) {
+		init.headers['Content-Type'] = 'application/json';
+		init.body = JSON.stringify(body);
+	}
+	let r;
+	try {
+		r = await fetch(API + path, init);
+	} catch (e) {
+		throw new ApiError(0, 'unreachable', `agentd is not reachable (${e.message})`);
+	}
+	const ct = r.headers.get('content-type') || '';
+	let j = null;
+	if (ct.includes('json'))
+		j = await r.json().catch(() => null);
+	if (!r.ok) {
+		const err = new ApiError(r.status, j && j.code || `http_${r.status}`,
+			j && j.error || `${r.status} ${r.statusText}`);
+		if (r.status === 401 || r.status === 403)
+			for (const fn of listeners)
+				fn(err, method, path);
+		throw err;
+	}
+	return j;
+}
+
+export const get = (p) => api('GET', p);
+export const post = (p, b) => api('POST', p, b === undefined ? {} : b);
+export const del = (p) => api('DELETE', p);
+export const enc = encodeURIComponent;
+
+// --- normalisers --------------------------------------------------------
+
+function arr(j, ...keys) {
+	if (Array.isArray(j))
+		return j;
+	for (const k of keys)
+		if (j && Array.isArray(j[k]))
+			return j[k];
+	return [];
+}
+
+// agentd's fine state: the seed clients' coarse `status` may replace it, with
+// the fine one in another field (issue 15, item 5).
+const FINE = ['starting', 'idle', 'working', 'waiting_approval', 'running', 'exited', 'terminated'];
+export function fineStatus(s) {
+	for (const k of ['agentStatus', 'agentdStatus', 'state', 'detailedStatus', 'status'])
+		if (typeof s[k] === 'string' && FINE.includes(s[k]))
+			return s[k];
+	if (s.pendingApproval || s.phase === 'waiting_approval')
+		return 'waiting_approval';
+	return s.status || (s.ended ? 'exited' : 'running');
+}
+
+// A world or session entry in one shape.
+export function normSession(s) {
+	const u = s.usage || {};
+	return {
+		...s,
+		name: s.name || s.id || s.sessionName,
+		agentType: s.agentType || s.agent || '',
+		role: s.role || 'standalone',
+		parent: s.parent || s.parentSession || null,
+		status: fineStatus(s),
+		statusSource: s.statusSource || '',
+		statusSince: s.statusSince || null,
+		phase: s.phase || '',
+		usage: {
+			inputTokens: u.inputTokens || 0, outputTokens: u.outputTokens || 0,
+			costUsd: u.costUsd || u.cost || 0,
+		},
+		task: s.task || s.prompt || '',
+		lastActivity: s.lastActivity || s.lastUpdatedAt || s.created || null,
+		workingDirectory: s.workingDirectory || s.cwd || '',
+		completion: s.completion || (s.result && s.completed ? { status: s.result.status,
+			comment: s.result.finalComment } : null),
+	};
+}
+
+export function normWorld(j) {
+	const list = arr(j, 'sessions', 'agents', 'world').map(normSession);
+	return { list, totals: j && !Array.isArray(j) && j.totals || null };
+}
+
+export const normMachines = (j) => arr(j, 'machines').map((m) => ({
+	...m, id: m.id || m.label || m.host, reachable: m.reachable,
+}));
+export const normWorkers = (j) => arr(j, 'workers').map(normSession);
+export const normSkills = (j) => arr(j, 'skills');
+
+// {parent, directories: [{path, name, isGitRepo, branch}]} from either shape.
+export function normDirs(j) {
+	const dirs = arr(j, 'directories').map((d) => typeof d === 'string'
+		? { path: d, name: d.slice(d.lastIndexOf('/') + 1) || d }
+		: d);
+	return { path: j && j.path || null, parent: j && j.parent || null, roots: j && j.roots || [], dirs };
+}
+
+// {path, entries: [{name, dir}]} from `entries` (agentd) or `files` (seed).
+export function normFiles(j) {
+	const list = j && (j.entries || j.files) || [];
+	return {
+		path: j && j.path, parent: j && j.parent,
+		entries: list.map((e) => ({ name: e.name, dir: e.type === 'dir' || e.isDirectory === true, size: e.size })),
+	};
+}
+
+// The name of the session a create (or dispatch) made.
+export const createdName = (j, fallback) => j && (j.name || j.sessionName) || fallback;
