@@ -30,6 +30,7 @@ package AgentdTest;
 #	fake_cmd => 'CMD'		the command the fake model's tool calls run
 #	www => { '/PREFIX/' => DIR }	nginx also serves the files of DIR at /PREFIX/
 #					(pages of the browser tests, t/lib/Browser.pm)
+#	web_prefix => '/agents/'	serve the dashboard (web/dist) there instead of at /
 #
 # real_agents => 1 (call AgentdTest::require_agent(NAME) first):
 #	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
@@ -138,6 +139,7 @@ sub new {
 		fake_cmd => $o{fake_cmd},
 		conf_text => $o{conf_text},	# appended to agentd.conf (sections)
 		www => $o{www} // {},
+		web_prefix => $o{web_prefix},	# where nginx serves the dashboard (default /)
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -373,6 +375,9 @@ sub start {
 		my @gen = ($^X, "$SRCDIR/conf/gen-nginx");
 		push @gen, defined $self->{uid} ? '--no-user' : ();
 		push @gen, '--auth', $self->{auth} if defined $self->{auth};
+		# The dashboard of the build tree (web/local.mk), at / or web_prefix.
+		push @gen, '--web', "$BUILDDIR/web/dist" if -f "$BUILDDIR/web/dist/index.html";
+		push @gen, '--web-prefix', $self->{web_prefix} if defined $self->{web_prefix};
 		my $rc = $self->_run(20, $self->log_path('gen-nginx'), @gen, $home,
 		    "127.0.0.1:$self->{port}");
 		die "AgentdTest: gen-nginx failed:\n" . _slurp($self->log_path('gen-nginx')) if $rc != 0;

@@ -1,0 +1,59 @@
+#!/usr/bin/perl
+# The dashboard (web/) in headless chromium against the real stack with the
+# fake agent (issue 16): nginx serves it at /, its first load is measured
+# against the 300 KB goal; a session created through the form shows its
+# prompt in the terminal, typed keys echo, the message box, complete, the
+# debrief and delete work from the page; a worker dispatched from the page
+# shows its diff and a review comment reaches the agent.  No console error is
+# allowed; every page is screenshotted (t/screenshots/ in the build tree).
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use DashTest;
+use Test::More;
+
+AgentdTest->require_stack;
+DashTest::require_browser();
+plan skip_all => 'git not found' unless grep { -x "$_/git" } split /:/, $ENV{PATH};
+
+$ENV{GIT_AUTHOR_NAME} = $ENV{GIT_COMMITTER_NAME} = 'agentd test';
+$ENV{GIT_AUTHOR_EMAIL} = $ENV{GIT_COMMITTER_EMAIL} = 'test@example.invalid';
+$ENV{GIT_CONFIG_NOSYSTEM} = 1;
+
+my $t = AgentdTest->new;
+
+# nginx serves the page and its bundle, compressed, with no external origin.
+my ($s, undef, $h, $raw) = $t->req(GET => '/');
+is($s, 200, 'GET / is the dashboard');
+like($raw, qr{<script src="\./app-[A-Z0-9]+\.js"></script>}, 'it loads its bundle by relative URL');
+like($h->{'content-security-policy'} // '', qr/default-src 'self'/, 'with a same-origin CSP');
+my ($js) = $raw =~ m{src="\./(app-[A-Z0-9]+\.js)"};
+($s, undef, $h) = $t->req(GET => "/$js", undef, 'Accept-Encoding' => 'gzip');
+is($s, 200, 'the bundle is served');
+is($h->{'content-encoding'} // '', 'gzip', 'precompressed (gzip_static)');
+like($h->{'content-type'} // '', qr{^application/javascript}, 'as JavaScript');
+
+# Who the page is talking for: auth = local (the default) is the owner, as admin.
+my $me;
+($s, $me) = $t->get('/api/agents/me');
+is($s, 200, 'GET /api/agents/me');
+is_deeply([@$me{qw(user role auth)}], [scalar getpwuid($>), 'admin', 'local'],
+    'auth = local: the owner, admin');
+
+# A repository for the worker and its diff.
+my $repo = $t->workdir . '/repo';
+mkdir $repo or die "$repo: $!";
+for my $cmd ('init -q -b main', 'add notes.txt', 'commit -q -m one') {
+	if ($cmd =~ /^add/) {
+		open(my $fh, '>', "$repo/notes.txt") or die;
+		print $fh "line one\nline two\nline three\n";
+		close $fh;
+	}
+	system("git -C '$repo' $cmd") == 0 or die "git $cmd failed";
+}
+
+DashTest::run($t, 't/browser/dash-session.mjs', REPO => $repo, TOKEN => $t->token);
+
+$t->done;

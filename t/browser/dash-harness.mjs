@@ -1,0 +1,148 @@
+// Browser test harness for the dashboard tests (t/76-78): Debian's chromium,
+// headless, driven by puppeteer-core from the npm packages web/build-web
+// installed (NODE_MODULES).  Prints TAP lines ("ok - ..." / "not ok - ...",
+// "# ..." notes) that the Perl test (t/lib/DashTest.pm) passes on; every console
+// error, page error and failed request of a page is a failure of its own.
+//
+// Environment: DASH_BASE (http://127.0.0.1:PORT), DASH_NODE_MODULES,
+// DASH_SHOTS (directory for screenshots), CHROMIUM (default /usr/bin/chromium).
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const require = createRequire(join(process.env.DASH_NODE_MODULES, 'noop.js'));
+const puppeteer = require('puppeteer-core');
+
+export const BASE = process.env.DASH_BASE;
+export const SHOTS = process.env.DASH_SHOTS;
+// auth = local: the stack's access token (the page gets it as a cookie from
+// /api/agents/login, node's own requests as a Bearer header).
+export const TOKEN = process.env.DASH_TOKEN || '';
+const bearer = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
+const STEP_MS = Number(process.env.DASH_STEP_MS || 30000);	// one wait's deadline
+
+let failures = 0;
+export function ok(cond, name) {
+	console.log(`${cond ? 'ok' : 'not ok'} - ${name}`);
+	if (!cond)
+		failures++;
+	return cond;
+}
+export function note(s) {
+	for (const l of String(s).split('\n'))
+		console.log(`# ${l}`);
+}
+
+// A browser; each page from newPage() records its console errors.
+export async function launch() {
+	const browser = await puppeteer.launch({
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+			'--disable-extensions', '--disable-background-networking'],
+	});
+	return browser;
+}
+
+// Each page has a browser context of its own: HTTP credentials are cached per
+// context, so two users' pages must not share one.
+export async function newPage(browser, { width = 1280, height = 800, auth, mobile } = {}) {
+	const ctx = await browser.createBrowserContext();
+	const page = await ctx.newPage();
+	const close = page.close.bind(page);
+	page.close = async () => { await close(); await ctx.close(); };
+	await page.setViewport({ width, height, isMobile: !!mobile, hasTouch: !!mobile });
+	if (auth)
+		await page.authenticate(auth);
+	page.errors = [];
+	page.expectErrors = [];	// regexps of errors a step provoked on purpose (a 403 it shows)
+	const expected = (t) => page.expectErrors.some((re) => re.test(t));
+	page.on('console', (m) => {
+		if (m.type() === 'error' && !expected(`${m.text()} ${m.location()?.url || ''}`))
+			page.errors.push(`console: ${m.text()} (${m.location()?.url || ''})`);
+	});
+	page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
+	page.on('requestfailed', (r) => {
+		const f = r.failure();
+		// A WebSocket or a fetch the page itself aborted on navigation is not an error.
+		if (f && !/ERR_ABORTED/.test(f.errorText))
+			page.errors.push(`request failed: ${r.url()} ${f.errorText}`);
+	});
+	return page;
+}
+
+// Wait until fn() (in the page) is truthy; returns its value or throws.
+export async function until(page, fn, what, arg, ms = STEP_MS) {
+	try {
+		const h = await page.waitForFunction(fn, { timeout: ms, polling: 100 }, arg);
+		return await h.jsonValue();
+	} catch (e) {
+		throw new Error(`timed out waiting for ${what}: ${e.message.split('\n')[0]}`);
+	}
+}
+
+// Wait in node until fn() resolves truthy.
+export async function waitFor(fn, what, ms = STEP_MS) {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await fn().catch(() => null);
+		if (v)
+			return v;
+		if (Date.now() > end)
+			throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+// The terminal's text (window.__agentdTerm is the session view's TermStream).
+export const termText = (page) => page.evaluate(() => window.__agentdTerm ? window.__agentdTerm.text() : '');
+export const untilTerm = (page, re, what) => until(page,
+	(src) => window.__agentdTerm && new RegExp(src).test(window.__agentdTerm.text()), what, re.source);
+
+export async function shot(page, name) {
+	mkdirSync(SHOTS, { recursive: true });
+	const path = join(SHOTS, `${name}.png`);
+	await page.screenshot({ path });
+	note(`screenshot ${path}`);
+}
+
+export function noErrors(page, what) {
+	ok(page.errors.length === 0, `${what}: no console error`) || note(page.errors.join('\n'));
+	page.errors = [];
+}
+
+export async function rest(method, path, body, headers = {}) {
+	const r = await fetch(BASE + path, {
+		method, headers: { 'Content-Type': 'application/json', ...bearer, ...headers },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	let j = null;
+	try {
+		j = await r.json();
+	} catch { /* not JSON */ }
+	return { status: r.status, json: j };
+}
+
+// Run the steps in order; a step that throws fails and the rest still run
+// only if it says so (later steps usually need the earlier ones).
+export async function run(main) {
+	let browser;
+	try {
+		browser = await launch();
+		await main(browser);
+	} catch (e) {
+		ok(false, `unexpected: ${e.stack || e.message}`);
+		// What the pages showed when it went wrong.
+		const pages = browser ? await browser.pages().catch(() => []) : [];
+		for (const [i, p] of pages.entries()) {
+			note(`page ${i}: ${p.url()}: ${(await p.evaluate(() => document.body && document.body.innerText).catch(() => '')).slice(0, 2000)}`);
+			await shot(p, `failure-${i}`).catch(() => {});
+			if (p.errors && p.errors.length)
+				note(p.errors.join('\n'));
+		}
+	} finally {
+		if (browser)
+			await browser.close().catch(() => {});
+	}
+	process.exit(failures ? 1 : 0);
+}

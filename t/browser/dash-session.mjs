@@ -1,0 +1,180 @@
+// t/76-dash.t's browser half: the dashboard against a stack with the fake
+// agent (it answers every line with "got: LINE").
+import { writeFileSync } from 'node:fs';
+import { BASE, TOKEN, newPage, noErrors, note, ok, rest, run, shot, until, untilTerm, waitFor } from './dash-harness.mjs';
+
+const WORK = process.env.DASH_WORKDIR;
+const REPO = process.env.DASH_REPO;
+const FIRST_LOAD_MAX = 300 * 1024;	// the issue's goal: JS + CSS, compressed
+
+// Click the button (or link) whose text is text, found and clicked in one step
+// (the session header is redrawn when its status changes).
+async function clickText(page, text, scope = 'body') {
+	await until(page, ([t, sc]) => {
+		const b = [...document.querySelectorAll(`${sc} button, ${sc} a.button`)].find((e) => e.textContent.trim() === t && !e.disabled);
+		if (b)
+			b.click();
+		return !!b;
+	}, `a button "${text}"`, [text, scope]);
+}
+
+const go = (page, hash) => page.evaluate((x) => { location.hash = x; }, hash);
+
+async function setValue(page, sel, v) {
+	await page.$eval(sel, (e) => { e.value = ''; });
+	await page.type(sel, v);
+}
+
+async function output(name) {
+	const r = await fetch(`${BASE}/api/agents/sessions/${encodeURIComponent(name)}/output?since=0&limit=1048576`,
+		{ headers: { Authorization: `Bearer ${TOKEN}` } });
+	return r.ok ? r.text() : '';
+}
+
+run(async (browser) => {
+	const page = await newPage(browser);
+
+	// auth = local without the cookie: the page says 401 and how to sign in.
+	page.expectErrors.push(/401/);
+	await page.goto(`${BASE}/`, { waitUntil: 'load' });
+	const banner = await until(page, () => { const b = document.querySelector('.banner'); return b && !b.hidden && b.textContent; }, 'the 401 banner');
+	ok(/401 Unauthenticated/.test(banner) && /login/.test(banner), `without the token the page shows the 401 (${banner.slice(0, 60)}…)`);
+	await shot(page, 'unauthenticated');
+	page.expectErrors = [];
+	page.errors = [];
+	// The local mode's own mechanism: /api/agents/login sets the cookie, back to /.
+	await page.goto(`${BASE}/api/agents/login?token=${TOKEN}&next=/`, { waitUntil: 'load' });
+	ok(page.url() === `${BASE}/`, `the login leads back to the dashboard (${page.url()})`);
+
+	// First load: what the network carried for the page, its JS and its CSS.
+	const cdp = await page.createCDPSession();
+	await cdp.send('Network.enable');
+	const reqs = new Map();
+	cdp.on('Network.responseReceived', (e) => reqs.set(e.requestId, { url: e.response.url, type: e.type,
+		enc: e.response.headers['content-encoding'] || e.response.headers['Content-Encoding'] || '' }));
+	cdp.on('Network.loadingFinished', (e) => {
+		const r = reqs.get(e.requestId);
+		if (r)
+			r.bytes = e.encodedDataLength;
+	});
+	await page.setCacheEnabled(false);	// a first visit's load, not the cache's
+	const t0 = Date.now();
+	await page.goto(`${BASE}/`, { waitUntil: 'load' });
+	await until(page, () => document.querySelector('div.fleet') && window.__agentdFleet, 'the fleet view');
+	const loadMs = Date.now() - t0;
+	let assets = 0;
+	for (const r of reqs.values()) {
+		if (['Document', 'Script', 'Stylesheet'].includes(r.type)) {
+			note(`first load: ${r.type} ${r.url.replace(BASE, '')} ${r.bytes} B on the wire (${r.enc || 'identity'})`);
+			assets += r.bytes || 0;
+		}
+	}
+	note(`first load: ${assets} B of HTML+JS+CSS on the wire (goal ${FIRST_LOAD_MAX}), fleet shown in ${loadMs} ms`);
+	ok(assets > 0 && assets <= FIRST_LOAD_MAX, `first load ${assets} B <= 300 KB compressed`);
+	ok([...reqs.values()].every((r) => r.url.startsWith(BASE) || r.url.startsWith('data:')), 'nothing loaded from another origin');
+	await shot(page, 'fleet-empty');
+	noErrors(page, 'fleet (empty)');
+	await page.setCacheEnabled(true);
+
+	// Create through the form; the prompt shows in the terminal.
+	await go(page, '#/new');
+	await page.waitForSelector('#new-name');
+	await page.type('#new-name', 'dash1');
+	await setValue(page, '#new-agent', 'fake');
+	await page.type('#new-dir', WORK);
+	await page.type('#new-prompt', 'hello from the form');
+	const modes = await page.$$eval('#new-mode option', (os) => os.map((o) => o.value));
+	ok(modes.includes('bypassPermissions'), 'an admin (the local owner) is offered bypassPermissions');
+	await shot(page, 'new-session');
+	await page.click('form.new-form button[type=submit]');
+	await until(page, () => location.hash === '#/s/dash1', 'the new session to open');
+	ok(true, 'create through the form opens the session');
+	await untilTerm(page, /got: hello from the form/, 'the prompt in the terminal');
+	ok(true, 'the prompt shows in the terminal');
+
+	// Keys typed into the terminal reach the agent and echo.
+	await page.click('.term');
+	await page.keyboard.type('typed-keys-42');
+	await page.keyboard.press('Enter');
+	await untilTerm(page, /got: typed-keys-42/, 'the typed line echoed');
+	ok(true, 'typing into the terminal: the agent echoes it');
+
+	// The message box.
+	await page.type('#msg', 'via the box');
+	await page.keyboard.press('Enter');
+	await untilTerm(page, /got: via the box/, 'the message answered');
+	await until(page, () => [...document.querySelectorAll('.ev-message')].some((e) => e.textContent.includes('via the box')),
+		'the message in the timeline');
+	ok(true, 'the message box sends a message; the timeline shows it');
+	await shot(page, 'session');
+
+	// Complete with status and comment.
+	await clickText(page, 'Complete…');
+	await page.waitForSelector('dialog #complete-status');
+	await page.select('dialog #complete-status', 'success');
+	await page.type('dialog #complete-comment', 'done from the page');
+	await page.click('dialog button.primary');
+	await until(page, () => document.querySelector('.facts .done')?.textContent.includes('done from the page'), 'completion shown');
+	const d1 = await rest('GET', '/api/agents/sessions/dash1?limit=1');
+	ok(d1.json && d1.json.completion && d1.json.completion.status === 'success', 'complete: stored as success');
+
+	// Pre-kill debrief: the report shows.
+	await clickText(page, 'Debrief');
+	const report = await until(page, () => document.querySelector('dialog pre.report')?.textContent, 'the debrief report', undefined, 60000);
+	ok(report.length > 20, `debrief: the report shows (${report.length} chars)`);
+	await shot(page, 'debrief');
+	await page.click('dialog button:not(.danger)');
+	noErrors(page, 'session view');
+
+	// The fleet lists it with status, in place.
+	await go(page, '#/');
+	await until(page, () => [...document.querySelectorAll('div.fleet .fbody .c-name a')].some((a) => a.textContent === 'dash1'), 'dash1 in the fleet');
+	ok(true, 'the fleet lists the session');
+
+	// A worker dispatched from the page; its diff; a review comment reaches it.
+	const p = await rest('POST', '/api/agents/sessions', { name: 'par', agentType: 'fake', workingDirectory: REPO });
+	ok(p.status === 201, 'a parent session in a repository') || note(JSON.stringify(p));
+	await shot(page, 'fleet');
+	await go(page, '#/s/par/workers');
+	await page.waitForSelector('#w-task');
+	await page.type('#w-task', 'improve the notes');
+	await page.type('#w-branch', 'w1');
+	await page.click('form button.primary');
+	await until(page, () => [...document.querySelectorAll('table.list a')].some((a) => a.textContent === 'par.w1'), 'the worker listed');
+	ok(true, 'dispatch from the page: the worker is listed');
+	await shot(page, 'workers');
+	const w = await rest('GET', '/api/agents/sessions/par.w1?limit=1');
+	ok(w.status === 200 && w.json.worktree, `the worker has a worktree (${w.json && w.json.worktree})`);
+	const wt = w.json.workingDirectory || w.json.worktree;
+	writeFileSync(`${wt}/notes.txt`, 'line one\nline 2 changed\nline three\n');
+	writeFileSync(`${wt}/new.txt`, 'a new file\n');
+	await go(page, '#/s/par.w1/changes');
+	await until(page, () => document.querySelectorAll('tr.ln.oadd').length >= 2, 'the diff lines');
+	const files = await page.$$eval('.diff details.file summary code', (cs) => cs.map((c) => c.textContent));
+	ok(files.includes('notes.txt') && files.includes('new.txt'), `the diff lists the changed files (${files.join(', ')})`);
+	await page.evaluate(() => [...document.querySelectorAll('.diff details.file')]
+		.find((d) => d.querySelector('summary code').textContent === 'notes.txt').querySelector('tr.ln.oadd').click());
+	await page.waitForSelector('tr.comment textarea');
+	await page.type('tr.comment textarea', 'please spell it two');
+	await shot(page, 'changes');
+	await clickText(page, 'Send review');
+	await until(page, () => document.querySelector('.changes-view .count')?.textContent === 'review sent', 'review sent');
+	await waitFor(async () => /got: +please spell it two/.test(await output('par.w1')), 'the review in the worker\'s terminal');
+	const out = await output('par.w1');
+	ok(/got: Review of your changes:/.test(out) && /notes\.txt:2/.test(out), 'the review reaches the agent as one message, with file and line');
+	noErrors(page, 'changes view');
+
+	// Delete with confirmation.
+	await go(page, '#/s/dash1');
+	await clickText(page, 'Delete…');
+	await page.waitForSelector('dialog button.danger');
+	await page.click('dialog button.danger');
+	await until(page, () => location.hash === '#/', 'back to the fleet');
+	const gone = await waitFor(async () => {
+		const r = await rest('GET', '/api/agents/sessions/dash1?limit=1');
+		return r.json && r.json.ended ? r.json : null;
+	}, 'dash1 ended');
+	ok(gone.ended, `delete from the page ends the session (${gone.status})`);
+	noErrors(page, 'after delete');
+	await page.close();
+});
