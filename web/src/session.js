@@ -15,6 +15,7 @@ const DETAIL_MS = 5000;		// header refresh besides the live status events
 export function sessionView(root, name) {
 	let s = null, stream = null, dead = false, timer = null;
 	let lastEvent = 0;
+	let controlsKey = '', approvalKey = '';
 	const seen = new Set();
 
 	const title = h('h1', name);
@@ -70,6 +71,17 @@ export function sessionView(root, name) {
 				s.completion.comment ? ` – ${s.completion.comment}` : '') : '',
 			s.ended ? h('span.ended', h('b', 'ended '), s.endReason || s.status,
 				s.exitCode !== null && s.exitCode !== undefined ? ` (exit ${s.exitCode})` : '') : '');
+		// Rebuilt only when the set changes: a status event must not take the focus away.
+		const key = `${mayChange(s)}/${!!s.ended}/${!!s.completion}`;
+		if (key !== controlsKey) {
+			controlsKey = key;
+			renderControls();
+		}
+		msgForm.hidden = !can();
+		renderApproval();
+	}
+
+	function renderControls() {
 		clear(controls);
 		controls.append(h('a.button', { href: `#/s/${enc(name)}/changes` }, 'Changes'),
 			h('a.button', { href: `#/s/${enc(name)}/workers` }, 'Workers'));
@@ -81,16 +93,16 @@ export function sessionView(root, name) {
 			}
 			controls.append(btn('Delete…', doDelete, '.danger'));
 		}
-		msgForm.hidden = !can();
-		renderApproval();
 	}
 
 	function renderApproval() {
 		const p = s && s.pendingApproval;
 		const waiting = s && s.status === 'waiting_approval';
 		approval.hidden = !waiting;
-		if (!waiting)
+		const key = waiting ? `${can()}/${json(p)}` : '';
+		if (!waiting || key === approvalKey)
 			return;
+		approvalKey = key;
 		clear(approval);
 		approval.append(h('div.what', h('strong', `${name} asks to use ${p && p.tool || 'a tool'}`),
 			p && p.input ? h('pre', json(p.input)) : ''));
@@ -119,6 +131,7 @@ export function sessionView(root, name) {
 			await post(`/sessions/${enc(name)}/approval`, { decision });
 			s.status = 'working';
 			s.pendingApproval = null;
+			approvalKey = '';
 			renderApproval();
 		} catch (e) {
 			showError(e);
