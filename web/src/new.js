@@ -68,12 +68,19 @@ export function newView(root) {
 			const r = await post('/sessions', body);
 			const created = createdName(r, body.name);
 			if (files.files.length) {
-				status.textContent = 'Uploading…';
+				status.textContent = `Created ${created}; uploading…`;
 				const fd = new FormData();
 				fd.append('workingDirectory', r.workingDirectory || r.cwd || body.workingDirectory || '');
 				for (const f of files.files)
 					fd.append('files', f, f.name);
-				await api('POST', '/upload', fd);
+				try {
+					await api('POST', '/upload', fd);
+				} catch (e) {
+					status.textContent = '';
+					status.append(`Created `, h('a', { href: `#/s/${enc(created)}` }, created), '; the upload failed.');
+					showError(e);
+					return;
+				}
 			}
 			location.hash = `#/s/${enc(created)}`;
 		} catch (e) {
