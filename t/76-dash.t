@@ -12,6 +12,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use AgentdTest;
 use DashTest;
+use File::Temp ();
 use Test::More;
 
 AgentdTest->require_stack;
@@ -54,6 +55,10 @@ for my $cmd ('init -q -b main', 'add notes.txt', 'commit -q -m one') {
 	system("git -C '$repo' $cmd") == 0 or die "git $cmd failed";
 }
 
-DashTest::run($t, 't/browser/dash-session.mjs', REPO => $repo, TOKEN => $t->token);
+# The form's session runs outside the state directory, where uploads may go.
+my $updir = File::Temp::tempdir('agentd-dash-XXXXXX', DIR => '/tmp', CLEANUP => 1);
+
+DashTest::run($t, 't/browser/dash-session.mjs', REPO => $repo, TOKEN => $t->token,
+    UPDIR => $updir);
 
 $t->done;

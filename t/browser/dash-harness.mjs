@@ -99,6 +99,22 @@ export const termText = (page) => page.evaluate(() => window.__agentdTerm ? wind
 export const untilTerm = (page, re, what) => until(page,
 	(src) => window.__agentdTerm && new RegExp(src).test(window.__agentdTerm.text()), what, re.source);
 
+// How much slower than idle the machine runs right now (>= 1): 1e7 additions in
+// the page take about CALIB_IDLE_MS on an idle core of the project machine.  The
+// machine is shared (other builds and tests run beside these), so the timing
+// goals (render, responsiveness) are checked against the goal times this factor.
+export const CALIB_IDLE_MS = 10;
+export async function slowdown(page) {
+	const ms = await page.evaluate(() => {
+		const t = performance.now();
+		let x = 0;
+		for (let i = 0; i < 1e7; i++)
+			x += i;
+		return x > 0 ? performance.now() - t : 0;
+	});
+	return Math.max(1, ms / CALIB_IDLE_MS);
+}
+
 export async function shot(page, name) {
 	mkdirSync(SHOTS, { recursive: true });
 	const path = join(SHOTS, `${name}.png`);
