@@ -43,7 +43,9 @@ run(async (browser) => {
 	await barShown(page);
 	await page.click('.approval button.danger');
 	await until(page, () => [...document.querySelectorAll('.ev-approval')].some((e) => /deny/.test(e.textContent)), 'the denial in the timeline');
-	await waitFor(async () => (await status('cl1')) === 'idle', 'cl1 idle after the denial');
+	// claude stops the turn ("Interrupted"); agentd's status for it is the adapter's
+	// business (it stays working: no hook reports an interrupted turn), not the page's.
+	await untilTerm(page, /Did not run|Interrupted/, 'claude refusing the call');
 	ok(!existsSync(`${DIR}/out.txt`), 'Deny: the tool did not run');
 	await shot(page, 'session-claude');
 	noErrors(page, 'claude session');
