@@ -5,7 +5,7 @@
 # prompt in the terminal, typed keys echo, the message box, complete, the
 # debrief and delete work from the page; a worker dispatched from the page
 # shows its diff and a review comment reaches the agent.  No console error is
-# allowed; every page is screenshotted (t/screenshots/ in the build tree).
+# allowed; every page is screenshotted (t/browser-shots/76-dash/ in the build tree).
 use strict;
 use warnings;
 use FindBin;
@@ -58,7 +58,7 @@ for my $cmd ('init -q -b main', 'add notes.txt', 'commit -q -m one') {
 # The form's session runs outside the state directory, where uploads may go.
 my $updir = File::Temp::tempdir('agentd-dash-XXXXXX', DIR => '/tmp', CLEANUP => 1);
 
-DashTest::run($t, 't/browser/dash-session.mjs', REPO => $repo, TOKEN => $t->token,
+DashTest::run($t, 'dash-session.mjs', REPO => $repo,
     UPDIR => $updir);
 
 $t->done;

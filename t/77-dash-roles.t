@@ -47,6 +47,6 @@ is($s, 403, 'a user with no role: 403');
     workingDirectory => $t->workdir }, as('bob'));
 is($s, 201, 'bob creates b1');
 
-DashTest::run($t, 't/browser/dash-roles.mjs', PREFIX => '/agents/');
+DashTest::run($t, 'dash-roles.mjs', PREFIX => '/agents/');
 
 $t->done;

@@ -21,7 +21,7 @@ my $t = AgentdTest->new(real_agents => 1, fake_cmd => 'echo hi > out.txt');
 my $work = $t->workdir . '/cl';
 make_path($work);
 
-DashTest::run($t, 't/browser/dash-claude.mjs', TOKEN => $t->token, DIR => $work,
+DashTest::run($t, 'dash-claude.mjs', DIR => $work,
     STEP_MS => ($ENV{TEST_AGENTS_TURN_TIMEOUT} || 120) * 1000);
 
 $t->done;

@@ -1,29 +1,33 @@
 // Browser test harness for the dashboard tests (t/76-78): Debian's chromium,
-// headless, driven by puppeteer-core from the npm packages web/build-web
-// installed (NODE_MODULES).  Prints TAP lines ("ok - ..." / "not ok - ...",
-// "# ..." notes) that the Perl test (t/lib/DashTest.pm) passes on; every console
-// error, page error and failed request of a page is a failure of its own.
+// headless, driven by puppeteer-core from the browser tests' npm install
+// (t/browser/install; t/lib/Browser.pm runs the script and sets NODE_PATH).
+// Prints numbered TAP lines and the plan, which Browser.pm passes on; every
+// console error, page error and failed request of a page is a failure of its
+// own (a page may expect some, e.g. the 403 it shows).
 //
-// Environment: DASH_BASE (http://127.0.0.1:PORT), DASH_NODE_MODULES,
-// DASH_SHOTS (directory for screenshots), CHROMIUM (default /usr/bin/chromium).
+// Environment (t/lib/Browser.pm): AGENTD_URL, AGENTD_TOKEN (auth = local),
+// AGENTD_SHOTS (screenshots), NODE_PATH, CHROMIUM (default /usr/bin/chromium);
+// DASH_* from the Perl test (t/lib/DashTest.pm).
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const require = createRequire(join(process.env.DASH_NODE_MODULES, 'noop.js'));
+const require = createRequire(join(process.env.NODE_PATH.split(':')[0], 'noop.js'));
 const puppeteer = require('puppeteer-core');
 
-export const BASE = process.env.DASH_BASE;
-export const SHOTS = process.env.DASH_SHOTS;
+export const BASE = process.env.AGENTD_URL;
+export const SHOTS = process.env.AGENTD_SHOTS;
 // auth = local: the stack's access token (the page gets it as a cookie from
 // /api/agents/login, node's own requests as a Bearer header).
-export const TOKEN = process.env.DASH_TOKEN || '';
+export const TOKEN = process.env.AGENTD_TOKEN || '';
 const bearer = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
 const STEP_MS = Number(process.env.DASH_STEP_MS || 30000);	// one wait's deadline
 
 let failures = 0;
+let count = 0;
 export function ok(cond, name) {
-	console.log(`${cond ? 'ok' : 'not ok'} - ${name}`);
+	count++;
+	console.log(`${cond ? 'ok' : 'not ok'} ${count} - ${String(name).replace(/\n/g, ' ')}`);
 	if (!cond)
 		failures++;
 	return cond;
@@ -160,5 +164,6 @@ export async function run(main) {
 		if (browser)
 			await browser.close().catch(() => {});
 	}
+	console.log(`1..${count}`);
 	process.exit(failures ? 1 : 0);
 }
