@@ -234,7 +234,7 @@ static const struct conf_key conf_keys[] = {
 	{ "message_queue_max", CONF_INT, CONF(message_queue_max), 1, 100000, 0, NULL, NULL,
 	  "64", "messages waiting for a busy agent (each an event): 429 beyond" },
 	{ "agent_start_timeout", CONF_INT, CONF(agent_start_timeout), 1, 86400, 0, NULL,
-	  NULL, "60", "no sign of the agent this long: an error, then a plain terminal" },
+	  NULL, "300", "no sign of the agent this long: an error, then a plain terminal" },
 	{ "approval_timeout", CONF_INT, CONF(approval_timeout), 0, 1 << 30, 0, NULL, NULL,
 	  "0", "an approval unanswered this long (s) is decided; 0: it waits" },
 	{ "approval_timeout_decision", CONF_ENUM, CONF(approval_timeout_allow), 0, 0, 0,
