@@ -625,7 +625,7 @@ agent_submit(struct session *s, const char *text, uint64_t seq)
 }
 
 int
-agent_queue_full(struct session *s)
+agent_queue_length(struct session *s)
 {
 	struct qmsg	*m;
 	int		 n = 0;
@@ -636,7 +636,13 @@ agent_queue_full(struct session *s)
 		if (m->seq != 0)
 			n++;	/* a message; the daemon's own commands are not counted */
 	}
-	return (n >= agentd_conf->message_queue_max);
+	return (n);
+}
+
+int
+agent_queue_full(struct session *s)
+{
+	return (agent_queue_length(s) >= agentd_conf->message_queue_max);
 }
 
 void

@@ -56,6 +56,8 @@ void	agent_output(struct session *, const void *, size_t);
  * then is refused, queue_full: each is an event and memory until delivered).
  */
 int	agent_queue_full(struct session *);
+/* The messages waiting for s's agent to be ready (the daemon's own commands not counted). */
+int	agent_queue_length(struct session *);
 /*
  * A message for the agent (recorded as event seq). 1 if the adapter took it (it is
  * delivered when the agent is ready), 0 if the caller should type it directly.

@@ -43,6 +43,7 @@
 #define AGENTD_HOOK_MAX		(1024 * 1024)
 
 struct event_base	*agentd_base;
+struct agentd_stats	 agentd_stats;
 struct agd_conf		*agentd_conf;
 sqlite3			*agentd_db;
 char			*agentd_home;

@@ -79,6 +79,18 @@ extern struct agd_conf		*agentd_conf;
 extern sqlite3			*agentd_db;
 extern char			*agentd_home;
 extern int			 agentd_exiting;
+
+/* Counters since the daemon started, for GET /api/agents/metrics (daemon.metrics). */
+struct agentd_stats {
+	uint64_t	output_bytes;		/* terminal output recorded, all sessions */
+	uint64_t	events;			/* events recorded */
+	uint64_t	holder_adoptions;	/* holders adopted again after a restart */
+	uint64_t	holder_reconnects;	/* lost holder connections made again */
+	uint64_t	webhook_delivered;	/* webhook deliveries a receiver took */
+	uint64_t	webhook_failed;		/* attempts that failed (each retry counts) */
+	uint64_t	webhook_dropped;	/* deliveries given up or never queued */
+};
+extern struct agentd_stats	 agentd_stats;
 /* auth = local: HOME/access-token, "" in the other modes. */
 extern char			 agentd_token[];
 
@@ -363,6 +375,8 @@ void		 persist_audit(const char *user, const char *role, const char *action,
 /* webhook.c */
 /* Deliver the configured webhooks' events from now on (nothing if none is set). */
 void		 webhook_init(void);
+/* Deliveries in flight or waiting to retry. */
+int		 webhook_pending_count(void);
 /* Drop the deliveries still waiting and free what webhook_init made. */
 void		 webhook_shutdown(void);
 

@@ -38,6 +38,7 @@ extern const struct cmd_entry cmd_session_debrief_entry;
 extern const struct cmd_entry cmd_files_upload_entry;
 extern const struct cmd_entry cmd_agent_hook_entry;
 extern const struct cmd_entry cmd_daemon_shutdown_entry;
+extern const struct cmd_entry cmd_daemon_metrics_entry;
 
 static const struct cmd_entry *cmd_table[] = {
 	&cmd_ping_entry,
@@ -57,6 +58,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_files_upload_entry,
 	&cmd_agent_hook_entry,
 	&cmd_daemon_shutdown_entry,
+	&cmd_daemon_metrics_entry,
 };
 
 int64_t

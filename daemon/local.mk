@@ -5,6 +5,7 @@ daemon_agentd_SOURCES = \
 	daemon/agentd.c daemon/agentd.h \
 	daemon/cmd.c daemon/cmd.h \
 	daemon/cmd-agent-hook.c \
+	daemon/cmd-daemon-metrics.c \
 	daemon/cmd-daemon-shutdown.c \
 	daemon/cmd-files-upload.c \
 	daemon/cmd-machine-list.c \

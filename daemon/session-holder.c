@@ -226,5 +226,6 @@ session_holder_lost(struct session *s)
 		log_info("session %s: lost the holder's connection: connecting again",
 		    s->name);
 	errno = ECONNRESET;
+	agentd_stats.holder_reconnects++;
 	session_holder_retry(s);
 }

@@ -47,6 +47,7 @@ session_event(struct session *s, const char *type, struct json_object *fields)
 	    len) == -1)
 		log_warn("%s: session %s: log append", __func__, s->name);
 	persist_event(s->id, s->seq, ts, type, text, len);
+	agentd_stats.events++;
 	session_notify(s, SESSION_NOTE_EVENT, s->seq, text, len);
 	json_object_put(fields);
 	return (s->seq);
@@ -63,6 +64,7 @@ session_record(struct session *s, const void *data, size_t len, uint64_t end)
 		log_warn("%s: session %s: log append", __func__, s->name);
 	s->hoff = end;
 	s->flags |= SESSION_DIRTY;
+	agentd_stats.output_bytes += len;
 	session_notify(s, SESSION_NOTE_OUTPUT, s->seq, data, len);
 }
 

@@ -319,6 +319,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 			log_warnx("%s: session %s: pid %d, holder says %d", __func__,
 			    s->name, s->pid, h->pid);
 		s->state = SESSION_RUNNING;
+		agentd_stats.holder_adoptions++;
 		log_info("session %s: re-adopted pid %d at offset %llu", s->name,
 		    s->pid, (unsigned long long)s->hoff);
 	}

@@ -131,6 +131,7 @@ webhook_done(struct webhook_delivery *d, long code, CURLcode rc)
 	curl_easy_cleanup(d->easy);
 	d->easy = NULL;
 	if (rc == CURLE_OK && code >= 200 && code < 300) {
+		agentd_stats.webhook_delivered++;
 		webhook_audit(d, (int)code, "delivered");
 		webhook_free(d);
 		return;
@@ -140,7 +141,9 @@ webhook_done(struct webhook_delivery *d, long code, CURLcode rc)
 		    d->errbuf[0] != '\0' ? d->errbuf : curl_easy_strerror(rc));
 	else
 		snprintf(what, sizeof what, "refused: HTTP %ld", code);
+	agentd_stats.webhook_failed++;
 	if (d->attempt > d->hook->retries) {
+		agentd_stats.webhook_dropped++;
 		webhook_audit(d, (int)code, what);
 		log_info("webhook %s: %s for %s given up after %d attempts", d->hook->name,
 		    d->event, d->session, d->attempt);
@@ -307,6 +310,7 @@ webhook_queue(const struct agd_webhook *hook, const char *event, const char *ses
 	char			*h;
 
 	if (webhook_npending >= WEBHOOK_PENDING_MAX) {
+		agentd_stats.webhook_dropped++;
 		log_warnx("webhook %s: %d deliveries waiting, %s of %s dropped", hook->name,
 		    webhook_npending, event, session);
 		persist_audit("agentd", "system", "webhook", session, hook->url, 0,
@@ -480,6 +484,12 @@ webhook_new_arg(struct session *s)
 {
 	(void)s;
 	return (xcalloc(1, sizeof (struct webhook_seen)));
+}
+
+int
+webhook_pending_count(void)
+{
+	return (webhook_npending);
 }
 
 void

@@ -117,6 +117,7 @@ void
 api_handle(FCGX_Request *fr)
 {
 	struct req	req;
+	uint64_t	t0 = agd_now_us();
 
 	request_init(&req, fr);
 	if (request_check_host(&req) == 0 && request_check_origin(&req) == 0 &&
@@ -127,6 +128,7 @@ api_handle(FCGX_Request *fr)
 		    req.method);
 		reply_error(&req, AGD_ERR_INTERNAL, "no reply");
 	}
+	metrics_observe(req.route, req.status, agd_now_us() - t0);
 	request_free(&req);
 }
 
@@ -541,6 +543,7 @@ main(int argc, char **argv)
 	free(run_dir);
 
 	lfd = api_listen(sock_path);
+	metrics_init();
 	api_workers = xcalloc((size_t)api_nworkers, sizeof *api_workers);
 	log_debug("listening on %s, %d workers of %d threads", sock_path,
 	    api_nworkers, api_nthreads);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -66,6 +67,7 @@ struct req {
 	const char		*user;		/* identity nginx established, or "local" */
 	const char		*groups;	/* its groups, "" if none */
 	int			 role;		/* AGD_ROLE_* */
+	int			 route;		/* its place in the route table; -1: none */
 };
 
 /* One REST route (route.c owns the table). */
@@ -106,6 +108,7 @@ extern const struct api_entry api_skills_entry;
 extern const struct api_entry api_files_entry;
 extern const struct api_entry api_upload_entry;
 extern const struct api_entry api_session_diff_entry;
+extern const struct api_entry api_metrics_entry;
 
 /* route.c */
 void	route_dispatch(struct req *);
@@ -166,8 +169,22 @@ enum query_id {
 	Q_LIVE_DIRS,
 	Q_SESSION_DIFF,
 	Q_AGENT_KINDS,
+	Q_METRICS_SESSIONS,
+	Q_METRICS_USAGE,
+	Q_METRICS_APPROVALS,
 	Q__COUNT
 };
+/* metrics.c: request latency by endpoint, shared by every worker process. */
+#define METRICS_BUCKETS		12	/* 1 ms ... 10 s, and +Inf */
+#define METRICS_ROUTES_MAX	64	/* the route table has ~25 entries */
+#define METRICS_LABEL_MAX	128	/* "METHOD /api/agents/..." */
+/* Make the shared counters: the master calls it once, before it forks workers. */
+void	metrics_init(void);
+/* Count one request of route (-1: it matched none) answered status in us. */
+void	metrics_observe(int route, int status, uint64_t us);
+/* Write the counters to out in Prometheus' text format. */
+void	metrics_render(FILE *out);
+
 sqlite3_stmt *query_stmt(enum query_id, char **cause);
 int	query_step(sqlite3_stmt *, char **cause);
 void	query_done(sqlite3_stmt *);

@@ -21,6 +21,8 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api-session-approval.c fcgi/api-session-limits.c \
 	fcgi/api-session-debrief.c \
 	fcgi/api-session-diff.c \
+	fcgi/api-metrics.c \
+	fcgi/metrics.c \
 	fcgi/api-world.c \
 	fcgi/api-session-complete.c \
 	fcgi/api-session-create.c \

@@ -56,6 +56,14 @@ static const char *query_sql[Q__COUNT] = {
 	    " FROM sessions AS s WHERE ended IS NULL ORDER BY id",
 	[Q_AGENT_KINDS] = "SELECT name, skills_user, skills_project FROM agent_kinds"
 	    " ORDER BY rowid",
+	[Q_METRICS_SESSIONS] = "SELECT agent_type, status, count(*) FROM sessions"
+	    " WHERE ended IS NULL GROUP BY 1, 2 ORDER BY 1, 2",
+	[Q_METRICS_USAGE] = "SELECT agent_type, sum(input_tokens), sum(output_tokens),"
+	    " sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_usd)"
+	    " FROM sessions GROUP BY 1 ORDER BY 1",
+	[Q_METRICS_APPROVALS] = "SELECT count(*), coalesce(max((julianday('now') -"
+	    " julianday(status_since)) * 86400.0), 0) FROM sessions"
+	    " WHERE ended IS NULL AND status = 'waiting_approval'",
 	[Q_WORKER_LIST] = AGD_SESSION_SELECT
 	    " WHERE parent_id = ? AND role = 'worker' ORDER BY id"
 };

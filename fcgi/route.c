@@ -59,6 +59,7 @@ static const struct api_entry *const route_entries[] = {
 	&api_upload_entry,
 	&api_session_diff_entry,
 	&api_me_entry,
+	&api_metrics_entry,
 	NULL
 };
 
@@ -228,6 +229,9 @@ route_dispatch(struct req *req)
 			reply_not_allowed(req, allow);
 		goto out;
 	}
+	for (ep = route_entries; *ep != found; ep++)
+		;
+	req->route = (int)(ep - route_entries);
 	if (route_role_check(req, found) == -1)
 		goto out;
 	if (name_at != -1) {

@@ -10,6 +10,8 @@
 void		 agd_iso8601(time_t, char *buf, size_t len);
 /* Milliseconds on the monotonic clock. */
 uint64_t	 agd_now_ms(void);
+/* The same clock in microseconds. */
+uint64_t	 agd_now_us(void);
 /* mkdir -p with mode; 0 or -1 with errno. */
 int		 agd_mkdirs(const char *path, int mode);
 /*

@@ -23,6 +23,7 @@ AGD_T_TESTS = \
 	t/29-agent-user.t \
 	t/30-restart.t \
 	t/35-webhooks.t \
+	t/36-metrics.t \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
 	t/42-holder-auth.t \
