@@ -15,7 +15,8 @@
  *      the worker starts from exactly the parent's HEAD), from a scratch
  *      repository that reads none of the parent's git config (worker-push.c);
  *   3. over ssh: git worktree add, then the agent in a detached tmux session
- *      (tmux -L agentd, one server per remote user) and the prompt sent to it;
+ *      (its own tmux server, -L agentd-<stack>-<name>: two stacks or two
+ *      workers never share one) and the prompt sent to it;
  *   4. the session here runs sh/worker-loop.sh: ssh -tt HOST tmux attach, again after
  *      each drop, so the output streams through the normal holder/log/WebSocket
  *      path and the agent outlives any broken link. Drops and reconnects are
@@ -116,9 +117,19 @@ worker_name(const char *parent, const char *branch)
 char *
 worker_tmux_name(const char *name)
 {
-	char	*t, *p;
+	char		*t, *p, host[256];
+	const char	*c;
+	uint32_t	 h = 2166136261u;	/* FNV-1a of "host:HOME": this stack */
 
-	xasprintf(&t, "agentd-%s", name);
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	for (c = host; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	h = (h ^ ':') * 16777619u;
+	for (c = agentd_home; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	xasprintf(&t, "agentd-%08x-%s", h, name);
 	for (p = t; *p != '\0'; p++) {
 		if (*p == '.' || *p == ':')
 			*p = '_';
@@ -320,9 +331,9 @@ dispatch_remote_start(struct dispatch *d, const char *gitdir)
 	argv_add(&loop, "%s", worker_self());
 	argv_add(&loop, "%s", agentd_home);
 	argv_add(&loop, "%s", d->m->host);
-	argv_add(&loop, "tmux -L agentd attach-session -d -t %s", q);
-	argv_add(&loop, "tmux -L agentd has-session -t %s", q);
-	argv_add(&loop, "tmux -L agentd kill-session -t %s", q);
+	argv_add(&loop, "tmux -L %s attach-session -d -t %s", q, q);
+	argv_add(&loop, "tmux -L %s has-session -t %s", q, q);
+	argv_add(&loop, "tmux -L %s kill-session -t %s", q, q);
 	free(q);
 	xasprintf(&q, "%s/agentd-exit", gitdir);
 	code = sh_quote(q);

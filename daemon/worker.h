@@ -86,7 +86,11 @@ struct worker_spec {
 void		 worker_dispatch(struct waiter *w, const struct worker_spec *);
 /* <parent>.<branch> made a session name: other bytes '-', at most 64. Caller frees. */
 char		*worker_name(const char *parent, const char *branch);
-/* The tmux session of a remote worker: tmux takes no '.' or ':'. Caller frees. */
+/*
+ * The tmux session of a remote worker, also the name of its own tmux server (-L):
+ * agentd-<FNV-1a of "host:HOME" in hex>-<name>, so that stacks sharing a machine
+ * user never meet in one server; tmux takes no '.' or ':'. Caller frees.
+ */
 char		*worker_tmux_name(const char *name);
 /* The error code of a worktree.c result (AGD_ENOTFOUND, AGD_EEXISTS, else). */
 enum agd_err	 worker_git_err(int rc);

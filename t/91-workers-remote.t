@@ -35,6 +35,16 @@ my $repo = $t->workdir . '/repo';
 my $user = getpwuid($>);
 my ($s, $j, $out);
 
+# The tmux session (and server, -L) of worker name: agentd-<FNV-1a of host:HOME>-<name>.
+sub tmux_name {
+	my ($name) = @_;
+	chomp(my $host = `hostname`);
+	my $h = 2166136261;
+	$h = (($h ^ ord) * 16777619) % 4294967296 for split //, "$host:" . $t->home;
+	(my $n = $name) =~ tr/.:/__/;
+	return sprintf('agentd-%08x-%s', $h, $n);
+}
+
 sub sh {
 	my ($cmd) = @_;
 	my $o = qx{$cmd 2>&1};
@@ -200,7 +210,8 @@ like($j->{pid} // '', qr/^\d+$/, 'pid (of the link here)');
 is(sh("git -C $remote/repo rev-parse refs/heads/rw"), $head, "the branch there is at the parent's HEAD");
 is(sh("git -C $W rev-parse HEAD"), $head, 'the worktree there is checked out at it');
 is(sh("git -C $remote/repo status --porcelain"), '', 'the clone stays clean');
-ok(!system('tmux', '-L', 'agentd', 'has-session', '-t', '=agentd-p1_rw'), 'the agent runs in tmux there');
+ok(!system('tmux', '-L', tmux_name('p1.rw'), 'has-session', '-t', '=' . tmux_name('p1.rw')),
+    'the agent runs in its own tmux server there');
 
 $out = $t->wait_output('p1.rw', qr/got: remote task/, 20);
 like($out, qr{fake-agent pid=\d+ .*cwd=\Q$W\E}s, 'its output streams back: it runs in the remote worktree');
@@ -236,7 +247,8 @@ like($down->{event}{reason} // '', qr/ssh exited/, 'link event: reason');
 my $n0 = spam_now();
 $t->wait_for(sub { spam_now() > $n0 + 100 }, 20, 'the agent to go on while the link is down');
 pass('the agent keeps running on box1 while the link is down');
-ok(!system('tmux', '-L', 'agentd', 'has-session', '-t', '=agentd-p1_rw'), 'its tmux session is still there');
+ok(!system('tmux', '-L', tmux_name('p1.rw'), 'has-session', '-t', '=' . tmux_name('p1.rw')),
+    'its tmux session is still there');
 is($t->session('p1.rw')->{status}, 'running', 'the worker is still running');
 my $during = spam_now();
 my ($seen_before) = sort { $b <=> $a } ($t->output('p1.rw') =~ /spam (\d+)/g);
@@ -263,7 +275,8 @@ is($s, 200, 'DELETE of the remote worker: 200');
 is($j->{status}, 'terminated', 'terminated');
 is($j->{worktreeState}, 'kept', 'its worktree is kept');
 like($j->{keepReason} // '', qr/uncommitted changes \(1 file\)/, 'why');
-ok(system('tmux -L agentd has-session -t =agentd-p1_rw 2>/dev/null') != 0, 'the tmux session is gone');
+ok(system('tmux -L ' . tmux_name('p1.rw') . ' has-session 2>/dev/null') != 0,
+    'the tmux session is gone');
 ok(eval { $t->wait_for(sub { !kill(0, $rpid) }, 5, 'the remote agent to exit') }, 'the agent on box1 is gone');
 ok(-d $W, 'the worktree is still there');
 
@@ -290,7 +303,8 @@ for my $n ('p1.rw2', 'p1.issue-9') {
 is($t->session('p1.rw2')->{status}, 'terminated', 'rw2 was stopped');
 ok(!-e "$remote/repo/.worktrees/rw2", 'rw2: its worktree is gone there');
 is(sh("git -C $remote/repo branch --list rw2 issue-9"), '', 'their branches are gone there');
-ok(system('tmux -L agentd has-session -t =agentd-p1_rw2 2>/dev/null') != 0, 'no tmux session left');
+ok(system('tmux -L ' . tmux_name('p1.rw2') . ' has-session 2>/dev/null') != 0,
+    'no tmux session left');
 
 # --- the push reads no git config that can run a command -------------------------
 # In the parent's .git/config (whoever can write the repository, an agent in it

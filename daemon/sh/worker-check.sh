@@ -12,7 +12,7 @@ if git -C "$R" rev-parse -q --verify "refs/heads/$B" >/dev/null; then
 	echo "branch $B exists in $R" >&2; exit 5
 fi
 if [ -e "$W" ]; then echo "$W exists" >&2; exit 5; fi
-if tmux -L agentd has-session -t "=$S" 2>/dev/null; then
+if tmux -L "$S" has-session -t "=$S" 2>/dev/null; then
 	echo "tmux session $S exists" >&2; exit 5
 fi
 exit 0

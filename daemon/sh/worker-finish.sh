@@ -5,7 +5,7 @@
 # prints "removed".
 # This comment block is dropped when the script is embedded (daemon/sh/mkscripts.pl).
 R=$1 B=$2 W=$3 S=$4 base=$5 bb=$6
-tmux -L agentd kill-session -t "=$S" >/dev/null 2>&1
+tmux -L "$S" kill-session -t "=$S" >/dev/null 2>&1
 cd / || exit 6
 git -C "$R" rev-parse --git-dir >/dev/null 2>&1 ||    { echo "not a git repository on the remote: $R" >&2; exit 4; }
 dirty=0

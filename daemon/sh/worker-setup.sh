@@ -8,7 +8,7 @@ R=$1 B=$2 W=$3 S=$4 X=$5 Y=$6 P=$7
 shift 7
 cd / || exit 6
 undo() {
-	tmux -L agentd kill-session -t "=$S" >/dev/null 2>&1
+	tmux -L "$S" kill-session -t "=$S" >/dev/null 2>&1
 	git -C "$R" worktree remove --force "$W" >/dev/null 2>&1
 	git -C "$R" worktree prune >/dev/null 2>&1
 	git -C "$R" branch -D "$B" >/dev/null 2>&1
@@ -22,10 +22,10 @@ if ! grep -qsx '/.worktrees/' "$c/info/exclude"; then
 	    printf '# agentd: worker worktrees\n/.worktrees/\n' >> "$c/info/exclude"
 fi
 g=$(git -C "$W" rev-parse --absolute-git-dir) || undo
-tmux -L agentd new-session -d -s "$S" -x "$X" -y "$Y" -c "$W" sh -c '"$@"; echo $? > "$0"' "$g/agentd-exit" "$@" || undo
-tmux -L agentd set-option -t "=$S:" status off >/dev/null || undo
+tmux -L "$S" new-session -d -s "$S" -x "$X" -y "$Y" -c "$W" sh -c '"$@"; echo $? > "$0"' "$g/agentd-exit" "$@" || undo
+tmux -L "$S" set-option -t "=$S:" status off >/dev/null || undo
 if [ -n "$P" ]; then
-	tmux -L agentd send-keys -t "=$S:" -l -- "$P" &&
-	    tmux -L agentd send-keys -t "=$S:" Enter || undo
+	tmux -L "$S" send-keys -t "=$S:" -l -- "$P" &&
+	    tmux -L "$S" send-keys -t "=$S:" Enter || undo
 fi
 echo "gitdir=$g"
