@@ -5,10 +5,13 @@
  * crash, an upgrade) never stops an agent: the holders keep them, and the next
  * agentd takes them back.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +93,9 @@ agentd_signal_cb(evutil_socket_t sig, short what, void *arg)
 			log_debug("holder %d ended", (int)pid);
 		}
 		break;
+	case AGENTD_SHUTDOWN_SIGNAL:
+		cmd_daemon_shutdown();
+		break;
 	case SIGTERM:
 	case SIGINT:
 		log_info("signal %d: exiting, agents keep running", (int)sig);
@@ -99,49 +105,73 @@ agentd_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* `agentd shutdown`: ask the running daemon to end every agent and exit. */
+/*
+ * `agentd shutdown`: the daemon is the process listening on ctl.sock (its
+ * SO_PEERCRED); signal it through a pidfd (no pid reuse race) and wait until it
+ * has exited. 0 when it has, 1 if there is none or it did not in time.
+ */
 static int
 agentd_shutdown_client(const char *home)
 {
-	struct json_object	*args, *body = NULL;
-	char			*path, *cause;
-	int			 status, rc;
+	struct pollfd	 pfd;
+	struct ucred	 cr;
+	socklen_t	 crlen = sizeof cr;
+	char		*path, *cause;
+	int		 fd, pidfd;
 
 	path = agd_ctl_path(home);
-	args = json_object_new_object();
-	json_object_object_add(args, "terminate", json_object_new_boolean(1));
-	rc = agd_ctl_call(path, "daemon.shutdown", args, NULL, AGENTD_SHUTDOWN_MS, &status,
-	    &body, &cause);
-	json_object_put(args);
+	fd = agd_proto_connect(path, &cause);
 	free(path);
-	if (rc == AGD_EUNAVAIL) {
+	if (fd < 0) {
 		fprintf(stderr, "agentd: %s\n", cause);
 		free(cause);
 		return (1);
 	}
-	if (rc != 0) {
-		/* The daemon closes as it exits: that is an answer too. */
-		free(cause);
-		return (0);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 || cr.pid <= 0 ||
+	    (cr.uid != geteuid() && geteuid() != 0)) {
+		fprintf(stderr, "agentd: the control socket is not our daemon's\n");
+		close(fd);
+		return (1);
 	}
-	json_object_put(body);
-	return (status == 200 ? 0 : 1);
+	pidfd = (int)syscall(SYS_pidfd_open, cr.pid, 0);
+	close(fd);
+	if (pidfd == -1 ||
+	    syscall(SYS_pidfd_send_signal, pidfd, AGENTD_SHUTDOWN_SIGNAL, NULL, 0) == -1) {
+		fprintf(stderr, "agentd: signal %d: %s\n", (int)cr.pid, strerror(errno));
+		if (pidfd != -1)
+			close(pidfd);
+		return (1);
+	}
+	pfd.fd = pidfd;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, AGENTD_SHUTDOWN_MS) == -1 && errno == EINTR)
+		;
+	close(pidfd);
+	if (!(pfd.revents & POLLIN)) {
+		fprintf(stderr, "agentd: pid %d has not exited\n", (int)cr.pid);
+		return (1);
+	}
+	return (0);
 }
 
 /*
  * `agentd hook NAME`: run by an agent's hooks (claude --settings) with one JSON
- * object on stdin; passes it to the daemon. Quiet and quick whatever happens: a
- * hook must never hold up or change the agent.
+ * object on stdin; passes it to the daemon over the sessions' socket with the
+ * session's key ($AGENTD_SESSION_KEY, which agentd gave the agent). Quiet and
+ * quick whatever happens: a hook must never hold up or change the agent.
  */
 static int
 agentd_hook_client(const char *home, const char *name)
 {
 	struct json_object	*args, *ev, *body = NULL, *v;
+	const char		*key = getenv(AGD_SESSION_KEY_ENV);
 	char			*path, *cause, *buf;
 	size_t			 len = 0, cap = AGENTD_HOOK_MAX;
 	ssize_t			 n;
 	int			 status, ms = AGENTD_HOOK_MS;
 
+	if (key == NULL)
+		return (0);
 	buf = xmalloc(cap);
 	while (len < cap && (n = read(0, buf + len, cap - len)) > 0)
 		len += (size_t)n;
@@ -154,9 +184,10 @@ agentd_hook_client(const char *home, const char *name)
 	if (json_object_object_get_ex(ev, "hook_event_name", &v) &&
 	    strcmp(json_object_get_string(v), "PermissionRequest") == 0)
 		ms = AGENTD_APPROVAL_HOOK_MS;
-	path = agd_ctl_path(home);
+	path = agd_hook_path(home);
 	args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_new_string(name));
+	json_object_object_add(args, "key", json_object_new_string(key));
 	json_object_object_add(args, "event", ev);
 	if (agd_ctl_call(path, "agent.hook", args, NULL, ms, &status, &body, &cause) != 0)
 		free(cause);
@@ -171,20 +202,27 @@ agentd_hook_client(const char *home, const char *name)
 
 /*
  * `agentd -H HOME link NAME up|down [REASON]`: what a remote worker's loop
- * (sh/worker-loop.sh) calls when its SSH link drops or is back. 2: usage.
+ * (sh/worker-loop.sh) calls when its SSH link drops or is back, over the
+ * sessions' socket with the session's key ($AGENTD_SESSION_KEY). 2: usage.
  */
 static int
 agentd_link_client(const char *home, int argc, char **argv)
 {
 	struct json_object	*args, *body = NULL;
+	const char		*key = getenv(AGD_SESSION_KEY_ENV);
 	char			*path, *cause;
 	int			 status, rc;
 
 	if (argc < 3 || argc > 4 || !agd_valid_name(argv[1]))
 		return (2);
-	path = agd_ctl_path(home);
+	if (key == NULL) {
+		fprintf(stderr, "agentd: link: no session key (%s)\n", AGD_SESSION_KEY_ENV);
+		return (1);
+	}
+	path = agd_hook_path(home);
 	args = json_object_new_object();
 	json_object_object_add(args, "name", json_object_new_string(argv[1]));
+	json_object_object_add(args, "key", json_object_new_string(key));
 	json_object_object_add(args, "state", json_object_new_string(argv[2]));
 	if (argc == 4)
 		json_object_object_add(args, "reason", json_object_new_string(argv[3]));
@@ -226,9 +264,9 @@ agentd_auth_init(void)
 int
 main(int argc, char **argv)
 {
-	struct event	*ev_chld, *ev_term, *ev_int;
+	struct event	*ev_chld, *ev_term, *ev_int, *ev_shut;
 	const char	*opt_home = NULL, *opt_conf = NULL;
-	char		*conf_path, *path, *cause;
+	char		*conf_path, *path, *hook_path, *cause;
 	int		 ch, debug = 0;
 
 	while ((ch = getopt(argc, argv, "df:H:")) != -1) {
@@ -291,7 +329,9 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 
 	path = agd_ctl_path(agentd_home);
-	server_init(path);
+	hook_path = agd_hook_path(agentd_home);
+	server_init(path, hook_path);
+	free(hook_path);
 	free(path);
 
 	xasprintf(&path, "%s/agentd.db", agentd_home);
@@ -312,6 +352,8 @@ main(int argc, char **argv)
 	evsignal_add(ev_chld, NULL);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
+	ev_shut = evsignal_new(agentd_base, AGENTD_SHUTDOWN_SIGNAL, agentd_signal_cb, NULL);
+	evsignal_add(ev_shut, NULL);
 
 	session_adopt_all();
 	log_info("agentd %s ready in %s (%d sessions)", AGD_VERSION, agentd_home,
@@ -326,6 +368,7 @@ main(int argc, char **argv)
 	event_free(ev_chld);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_shut);
 	sqlite3_close(agentd_db);
 	event_base_free(agentd_base);
 	agd_conf_free(agentd_conf);

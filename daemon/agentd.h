@@ -94,6 +94,10 @@ extern struct agentd_stats	 agentd_stats;
 /* auth = local: HOME/access-token, "" in the other modes. */
 extern char			 agentd_token[];
 
+/* A session's key: AGD_TOKEN_LEN of lib/auth.h (32 random bytes as hex). */
+#define SESSION_KEY_HEX		64
+#define SESSION_KEY_FILE	"session-key"	/* in HOME/sessions/<id>/, 0600 */
+
 struct session {
 	int64_t			 id;
 	char			*name;
@@ -144,6 +148,11 @@ struct session {
 	pid_t			 holder_pid;	/* the holder process */
 	uint8_t			 hkey[32];	/* the holder's secret (HP_KEY_LEN) */
 	int			 has_hkey;
+	/*
+	 * The session's own key (its hooks, its link loop: HOME/run/hook.sock),
+	 * SESSION_KEY_HEX hex digits; "" if it has none.
+	 */
+	char			 key[SESSION_KEY_HEX + 1];
 
 	struct waiter		*create_waiter;	/* session.create: until it runs */
 	TAILQ_HEAD(, waiter)	 waiters;	/* session.delete: until it ends */
@@ -177,15 +186,26 @@ extern struct sessions		 sessions;
  */
 int	 listen_bind(const char *path, int backlog);
 
+/* cmd-daemon-shutdown.c: `agentd shutdown` (AGENTD_SHUTDOWN_SIGNAL) */
+#define AGENTD_SHUTDOWN_SIGNAL	SIGUSR1
+/* End every agent, then the loop; once (later calls do nothing). */
+void	 cmd_daemon_shutdown(void);
+
 /* server.c: the control socket's listener */
-/* Listen for control connections on path; fatal if it cannot. */
-void	 server_init(const char *path);
+/*
+ * Listen for control connections on path and for the sessions' narrow ones on
+ * hook_path; fatal if it cannot.
+ */
+void	 server_init(const char *path, const char *hook_path);
 /* Stop listening and drop every control connection (their waiters are cancelled). */
 void	 server_close(void);
 
 /* server-client.c: one control connection */
-/* A connection accepted on the control socket; takes ownership of fd. */
-void	 server_client_new(int fd);
+/*
+ * A connection accepted on the control socket (narrow 0) or the sessions' socket
+ * (narrow 1: only a session's own reports, cmd.c); takes ownership of fd.
+ */
+void	 server_client_new(int fd, int narrow);
 /* Drop every control connection. */
 void	 server_client_close_all(void);
 
@@ -326,6 +346,11 @@ void		 spawn_init(void);
  */
 int		 spawn_holder(struct session *, char **argv, const struct spawn_spec *,
 		    pid_t *holder, char **cause);
+/*
+ * s's key (s->key) from HOME/sessions/<id>/session-key, made first (0600) if make
+ * is set and there is none. 0, or -1 (logged) and s->key "".
+ */
+int		 spawn_session_key(struct session *, int make);
 
 /* persist.c: every SQLite write of the daemon */
 sqlite3_stmt	*persist_prepare(const char *sql);

@@ -1,6 +1,7 @@
 /*
- * agent.hook {name, event}: a hook of the agent reports (agentd hook NAME). A
- * hook that asks for an approval is answered once it is decided (the decision
+ * agent.hook {name, key, event}: a hook of the agent reports (agentd hook NAME,
+ * over HOME/run/hook.sock with the session's key: cmd.c checks it, CMD_KEYED).
+ * A hook that asks for an approval is answered once it is decided (the decision
  * it prints for its agent).
  */
 #include "agent.h"
@@ -30,5 +31,5 @@ cmd_agent_hook_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_agent_hook_entry = {
-	"agent.hook", cmd_agent_hook_exec, AGD_ROLE_ADMIN, 0, cmd_agent_hook_fields
+	"agent.hook", cmd_agent_hook_exec, AGD_ROLE_NONE, CMD_KEYED, cmd_agent_hook_fields
 };

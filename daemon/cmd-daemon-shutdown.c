@@ -1,35 +1,38 @@
 /*
- * daemon.shutdown {terminate}: end every agent and answer when all have ended
- * (then the loop stops), or leave them to their holders and stop now.
+ * `agentd shutdown`: end every agent, then the daemon. Not a control request:
+ * a signal (AGENTD_SHUTDOWN_SIGNAL, agentd.c sends it to the pid that listens on
+ * ctl.sock), which only our own uid or root can send, and only from outside
+ * every sandbox (an agent's PID namespace has no daemon in it). A same-uid
+ * process that can signal us can kill us anyway; nothing reachable from an agent
+ * or a browser can ask for it (issue #12: the control plane is the daemon's).
  */
+#include <stdlib.h>
+
 #include "agentd.h"
-#include "auth.h"
-#include "cmd.h"
 #include "json.h"
 #include "log.h"
+#include "waiter.h"
+#include "xmalloc.h"
 
-static const struct agd_field cmd_daemon_shutdown_fields[] = {
-	{ .name = "terminate", .type = AGD_FIELD_BOOL },
-	{ .name = NULL }
-};
-
+/* Every agent has ended: session_end_check stops the loop; nobody to answer. */
 static void
-cmd_daemon_shutdown_exec(struct ctl_client *c, struct json_object *args)
+cmd_daemon_shutdown_done(struct waiter *w, int status, struct json_object *body)
 {
-	int	terminate = 1;
-
-	agd_json_get_bool(args, "terminate", &terminate);
-	log_info("shutdown requested (%s agents)", terminate ? "terminating" : "keeping");
-	agentd_exiting = 1;
-	if (terminate) {
-		session_end_all(cmd_wait(c));
-		return;
-	}
-	ctl_reply(c, 200, json_object_new_object());
-	event_base_loopexit(agentd_base, NULL);
+	(void)status;
+	json_object_put(body);
+	free(w);
 }
 
-const struct cmd_entry cmd_daemon_shutdown_entry = {
-	"daemon.shutdown", cmd_daemon_shutdown_exec, AGD_ROLE_ADMIN, CMD_AUDIT,
-	cmd_daemon_shutdown_fields
-};
+void
+cmd_daemon_shutdown(void)
+{
+	struct waiter	*w;
+
+	if (agentd_exiting)
+		return;
+	log_info("shutdown requested: terminating every agent");
+	agentd_exiting = 1;
+	w = xcalloc(1, sizeof *w);
+	w->done = cmd_daemon_shutdown_done;
+	session_end_all(w);
+}

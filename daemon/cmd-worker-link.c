@@ -1,4 +1,7 @@
-/* worker.link {name, state, reason}: a remote worker's loop reports its link. */
+/*
+ * worker.link {name, key, state, reason}: a remote worker's loop reports its link
+ * (agentd link, over HOME/run/hook.sock with the session's key, CMD_KEYED).
+ */
 #include <string.h>
 
 #include "agentd.h"
@@ -44,10 +47,16 @@ cmd_worker_link_exec(struct ctl_client *c, struct json_object *args)
 		    name);
 		return;
 	}
+	/* Only a remote worker has a link loop (a claude's key is not for this). */
+	if (persist_worker_load(s->id, &w) != 0 || w.machine == NULL) {
+		worker_rec_clear(&w);
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: %.*s is not a remote worker",
+		    CMD_LINK_NAME_SHOWN, name);
+		return;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "state", json_object_new_string(state));
-	if (persist_worker_load(s->id, &w) == 0 && w.machine != NULL)
-		json_object_object_add(o, "machine", json_object_new_string(w.machine));
+	json_object_object_add(o, "machine", json_object_new_string(w.machine));
 	worker_rec_clear(&w);
 	if (reason != NULL)
 		json_object_object_add(o, "reason",
@@ -60,5 +69,6 @@ cmd_worker_link_exec(struct ctl_client *c, struct json_object *args)
 }
 
 const struct cmd_entry cmd_worker_link_entry = {
-	"worker.link", cmd_worker_link_exec, AGD_ROLE_ADMIN, 0, cmd_worker_link_fields
+	"worker.link", cmd_worker_link_exec, AGD_ROLE_NONE, CMD_KEYED,
+	cmd_worker_link_fields
 };

@@ -37,7 +37,6 @@ extern const struct cmd_entry cmd_session_limits_entry;
 extern const struct cmd_entry cmd_session_debrief_entry;
 extern const struct cmd_entry cmd_files_upload_entry;
 extern const struct cmd_entry cmd_agent_hook_entry;
-extern const struct cmd_entry cmd_daemon_shutdown_entry;
 extern const struct cmd_entry cmd_daemon_metrics_entry;
 
 static const struct cmd_entry *cmd_table[] = {
@@ -57,7 +56,6 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_session_debrief_entry,
 	&cmd_files_upload_entry,
 	&cmd_agent_hook_entry,
-	&cmd_daemon_shutdown_entry,
 	&cmd_daemon_metrics_entry,
 };
 
@@ -149,9 +147,9 @@ cmd_wait(struct ctl_client *c)
 }
 
 /*
- * Who asks. Without an actor the request comes from this machine's own user over
- * the 0600 socket (agentd shutdown): the local admin. With one, the role comes from
- * the config's lists, as for every request that nginx authenticated.
+ * Who asks: the actor agentd-fcgi sends (the user nginx or the access token
+ * established), its role from the config's lists. A request without an actor is
+ * nobody's: only ping is answered (cmd_dispatch). 1 if there is no actor.
  */
 static int
 cmd_identify(struct ctl_client *c)
@@ -162,9 +160,9 @@ cmd_identify(struct ctl_client *c)
 	free(c->addr);
 	c->user = c->addr = NULL;
 	if (c->actor == NULL) {
-		c->user = xstrdup("local");
-		c->role = AGD_ROLE_ADMIN;
-		return (0);
+		c->user = xstrdup("-");
+		c->role = AGD_ROLE_NONE;
+		return (1);
 	}
 	if (!json_object_is_type(c->actor, json_type_object) ||
 	    agd_json_get_string(c->actor, "user", &user) == -1 ||
@@ -188,6 +186,29 @@ cmd_identify(struct ctl_client *c)
 	c->user = xstrdup(user);
 	c->role = agd_auth_role(agentd_conf, user, groups);
 	return (0);
+}
+
+/*
+ * A session's own report (CMD_KEYED): 1 if args.key is the key of the live
+ * session args.name, compared in constant time. The session is then who asks.
+ */
+static int
+cmd_keyed(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+	const char	*name = NULL, *key = NULL;
+
+	if (args == NULL || agd_json_get_string(args, "name", &name) == -1 ||
+	    agd_json_get_string(args, "key", &key) == -1 || name == NULL || key == NULL ||
+	    (s = session_find(name)) == NULL || s->key[0] == '\0' ||
+	    !agd_token_equal(s->key, key, strlen(key)))
+		return (0);
+	free(c->user);
+	free(c->addr);
+	c->addr = NULL;
+	xasprintf(&c->user, "session %s", s->name);
+	c->role = AGD_ROLE_NONE;
+	return (1);
 }
 
 /* 1 if c may change the session named by args (its creator, or a manager). */
@@ -217,6 +238,7 @@ cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 	struct json_object	*checked;
 	const char		*name = NULL;
 	size_t			 i;
+	int			 anon = 0;
 
 	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
 		if (strcmp(cmd_table[i]->name, op) == 0) {
@@ -224,12 +246,27 @@ cmd_dispatch(struct ctl_client *c, const char *op, struct json_object *args)
 			break;
 		}
 	}
-	if (cmd_identify(c) == -1) {
+	if (e != NULL && (e->flags & CMD_KEYED)) {
+		/* Its key is who asks: the actor, if any, is not heard. */
+		if (!cmd_keyed(c, args)) {
+			ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: not the key of a live"
+			    " session of that name");
+			return;
+		}
+	} else if (c->narrow) {
+		ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: the sessions' socket takes"
+		    " only a session's own hook and link reports");
+		return;
+	} else if ((anon = cmd_identify(c)) == -1) {
 		ctl_error(c, AGD_ERR_BAD_REQUEST, "malformed actor");
 		return;
 	}
 	if (e == NULL) {
 		ctl_error(c, AGD_ERR_BAD_REQUEST, "unknown operation: %.*s", CMD_OP_SHOWN, op);
+		return;
+	}
+	if (anon && e->role > AGD_ROLE_NONE) {
+		ctl_error(c, AGD_ERR_UNAUTHENTICATED, "a control request names its actor");
 		return;
 	}
 	if (e->flags & CMD_AUDIT) {

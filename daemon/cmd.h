@@ -23,7 +23,8 @@ struct waiter;
 struct ctl_client {
 	struct bufferevent	*bev;
 	struct json_object	*actor;
-	/* Who asks (from the actor; no actor: the local admin) and the audit note. */
+	int			 narrow;	/* from the sessions' socket (hook.sock) */
+	/* Who asks (from the actor, or the session of a key) and the audit note. */
 	char			*user;
 	char			*addr;
 	int			 role;
@@ -61,6 +62,9 @@ struct cmd_entry {
 #define CMD_MANAGE	0x2		/* changes the named session: creator or admin */
 #define CMD_LIVE	0x4		/* fields[0] names a session that must be live */
 #define CMD_AUDIT_FIRST	0x8		/* the audit names the session of fields[0] */
+#define CMD_KEYED	0x10		/* a session's own report: args.key is the key
+					   of the session args.name (its hooks, its link
+					   loop); the only kind the sessions' socket takes */
 	/* The args (lib/field.h), in the order they are checked; NULL: none read. */
 	const struct agd_field *fields;
 };

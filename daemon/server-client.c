@@ -1,6 +1,8 @@
 /*
- * One control connection: agentd-fcgi (and `agentd shutdown|hook|link`) send
- * one framed JSON request at a time and get one framed reply. A frame that is
+ * One control connection: agentd-fcgi on ctl.sock, or a session's hooks and
+ * link loop (`agentd hook|link`) on hook.sock (narrow: cmd.c takes only their
+ * keyed reports there), send one framed JSON request at a time and get one
+ * framed reply. A frame that is
  * garbage, too big or of another version closes that connection and nothing
  * else. While a reply is outstanding (a command waits: cmd_wait) the
  * connection reads nothing more; if the client goes away meanwhile, its
@@ -169,11 +171,12 @@ server_client_free(struct ctl_client *c)
 }
 
 void
-server_client_new(int fd)
+server_client_new(int fd, int narrow)
 {
 	struct ctl_client	*c;
 
 	c = xcalloc(1, sizeof *c);
+	c->narrow = narrow;
 	c->bev = bufferevent_socket_new(agentd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(c->bev, server_client_read_cb, NULL, server_client_event_cb, c);
 	/* Never hold more than one maximal frame per client. */

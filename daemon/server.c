@@ -1,11 +1,17 @@
 /*
- * The control socket's listener: bind (listen.c), accept with a back-off when
- * out of descriptors, and the peer check: only our own uid (or root) may
- * connect. Each accepted connection is server-client.c's.
+ * The control socket's listener and the sessions' socket's: bind (listen.c),
+ * accept with a back-off when out of descriptors, and the peer check: only our
+ * own uid (or root) may connect; on the sessions' socket (run/hook.sock, which a
+ * sandboxed claude's hooks reach) also an agent user's, whose requests prove
+ * themselves by their session's key (cmd.c). Each accepted connection is
+ * server-client.c's; one from the sessions' socket is narrow.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <pwd.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/listener.h>
@@ -18,6 +24,33 @@
 #define SERVER_BACKLOG	128
 
 static struct evconnlistener	*server_listener;
+static struct evconnlistener	*server_hook_listener;
+static int			 server_narrow;	/* its address: the listener's arg */
+
+/* 1 if uid is one agent_user or agent_users names (their hooks call us). */
+static int
+server_agent_uid(uid_t uid)
+{
+	const char	*list = agentd_conf->agent_users;
+	struct passwd	*pw;
+	char		 name[256];
+	size_t		 n;
+
+	if (agentd_conf->agent_user != NULL &&
+	    (pw = getpwnam(agentd_conf->agent_user)) != NULL && pw->pw_uid == uid)
+		return (1);
+	while (list != NULL && *(list += strspn(list, " \t")) != '\0') {
+		n = strcspn(list, " \t");
+		if (n < sizeof name) {
+			memcpy(name, list, n);
+			name[n] = '\0';
+			if ((pw = getpwnam(name)) != NULL && pw->pw_uid == uid)
+				return (1);
+		}
+		list += n;
+	}
+	return (0);
+}
 
 static void
 server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
@@ -25,18 +58,20 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
+	int		narrow = arg != NULL;
 
 	(void)l;
 	(void)sa;
 	(void)salen;
-	(void)arg;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-	    (cred.uid != getuid() && cred.uid != 0)) {
-		log_warnx("control socket: refused peer uid %ld", (long)cred.uid);
+	    (cred.uid != getuid() && cred.uid != 0 &&
+	    !(narrow && server_agent_uid(cred.uid)))) {
+		log_warnx("%s socket: refused peer uid %ld", narrow ? "sessions'" :
+		    "control", (long)cred.uid);
 		close(fd);
 		return;
 	}
-	server_client_new(fd);
+	server_client_new(fd, narrow);
 }
 
 /* Out of descriptors: stop accepting control connections a moment (lib/sock.h). */
@@ -48,6 +83,8 @@ server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	if (server_listener != NULL)
 		evconnlistener_enable(server_listener);
+	if (server_hook_listener != NULL)
+		evconnlistener_enable(server_hook_listener);
 }
 
 static void
@@ -66,16 +103,32 @@ server_accept_error_cb(struct evconnlistener *l, void *arg)
 	event_base_once(agentd_base, -1, EV_TIMEOUT, server_accept_resume_cb, NULL, &tv);
 }
 
-void
-server_init(const char *path)
+static struct evconnlistener *
+server_listen(const char *path, void *narrow)
 {
-	int	fd = listen_bind(path, SERVER_BACKLOG);
+	struct evconnlistener	*l;
+	int			 fd = listen_bind(path, SERVER_BACKLOG);
 
-	server_listener = evconnlistener_new(agentd_base, server_accept_cb, NULL,
+	l = evconnlistener_new(agentd_base, server_accept_cb, narrow,
 	    LEV_OPT_CLOSE_ON_FREE, 0, fd);
-	if (server_listener == NULL)
+	if (l == NULL)
 		fatal("evconnlistener_new");
-	evconnlistener_set_error_cb(server_listener, server_accept_error_cb);
+	evconnlistener_set_error_cb(l, server_accept_error_cb);
+	return (l);
+}
+
+void
+server_init(const char *path, const char *hook_path)
+{
+	server_listener = server_listen(path, NULL);
+	server_hook_listener = server_listen(hook_path, &server_narrow);
+	/*
+	 * An agent user's hooks connect inside its sandbox, where the socket is
+	 * bound alone; outside, HOME (0700, agd_home_check) keeps others away.
+	 */
+	if ((agentd_conf->agent_user != NULL || agentd_conf->agent_users != NULL) &&
+	    chmod(hook_path, 0666) == -1)
+		log_warn("chmod %s", hook_path);
 }
 
 void
@@ -83,6 +136,8 @@ server_close(void)
 {
 	if (server_listener != NULL)
 		evconnlistener_free(server_listener);
-	server_listener = NULL;
+	if (server_hook_listener != NULL)
+		evconnlistener_free(server_hook_listener);
+	server_listener = server_hook_listener = NULL;
 	server_client_close_all();
 }

@@ -729,6 +729,7 @@ session_adopt_all(void)
 		}
 		s->seq = last_seq;
 		s->hoff = last_hoff;
+		spawn_session_key(s, 0);
 		session_notify_launch(s, NULL, NULL);
 		TAILQ_INSERT_TAIL(&sessions, s, entry);
 		session_total++;

@@ -7,7 +7,9 @@
  *   - agentd's state directory (its config, database, sockets, every session's
  *     log and settings) an empty tmpfs; only the files of the agent's own session
  *     that its kind reads (claude's --settings) or writes (openclaw's state) are
- *     bound back in, and for claude's hooks the socket they call;
+ *     bound back in, and for claude's hooks the sessions' socket (run/hook.sock,
+ *     which takes only a session's own hook and link reports, by its key) - never
+ *     the control socket;
  *   - read-write: the working directory (and, for a git worktree such as a
  *     worker's, its repository's git directory), the agent's own config
  *     directories (its kind's home_rw) and sandbox_bind;
@@ -363,7 +365,7 @@ spawn_sandbox_argv(struct spawn_args *argv, struct session *s, const struct spaw
 {
 	struct mnts	 m = { NULL, 0, 0 };
 	const char	*tmp, *list = agentd_conf->sandbox_bind;
-	char		 word[PATH_MAX], *ctl, *git;
+	char		 word[PATH_MAX], *hook, *git;
 	size_t		 i;
 	int		 ours = home == NULL;
 
@@ -395,12 +397,12 @@ spawn_sandbox_argv(struct spawn_args *argv, struct session *s, const struct spaw
 	sandbox_session_paths(&m, s, spec->session_rw, "--bind-try");
 	if (spec->hooks) {
 		/*
-		 * TODO(issue #12, token): `agentd hook` calls ctl.sock today; bind the
-		 * session's own hook socket instead once it has one.
+		 * Its hooks report through the sessions' socket, where only its own
+		 * key counts (cmd.c); the control socket is not there at all.
 		 */
-		ctl = agd_ctl_path(agentd_home);
-		mnt_add(&m, "--ro-bind-try", ctl, MNT_BIND);
-		free(ctl);
+		hook = agd_hook_path(agentd_home);
+		mnt_add(&m, "--ro-bind-try", hook, MNT_BIND);
+		free(hook);
 	}
 	qsort(m.v, m.n, sizeof *m.v, mnt_cmp);
 

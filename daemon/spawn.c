@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "auth.h"
 #include "log.h"
 #include "proc.h"
+#include "proto.h"
 #include "spawn.h"
 #include "xmalloc.h"
 
@@ -183,10 +185,12 @@ spawn_env_told(const char *told, const char *name)
  * The agent's environment (strings the caller frees with spawn_args_free): the
  * base, env_allow and its kind's variables of ours, less env_deny; as agent user
  * pw, that user's HOME, USER, LOGNAME and SHELL. agentd's own program (a worker's
- * link loop, which needs ssh's agent) gets all of ours less env_deny.
+ * link loop, which needs ssh's agent) gets all of ours less env_deny. The
+ * session's key goes to what reports on it (claude's hooks, the link loop) only.
  */
 static void
-spawn_env(struct spawn_args *env, const struct spawn_spec *spec, const struct passwd *pw)
+spawn_env(struct spawn_args *env, struct session *s, const struct spawn_spec *spec,
+    const struct passwd *pw)
 {
 	static const char	*own[] = { "HOME", "USER", "LOGNAME", "SHELL" };
 	char			 name[256], word[PATH_MAX];
@@ -228,6 +232,30 @@ spawn_env(struct spawn_args *env, const struct spawn_spec *spec, const struct pa
 		spawn_args_add(env, "LOGNAME=%s", pw->pw_name);
 		spawn_args_add(env, "SHELL=%s", pw->pw_shell);
 	}
+	if (s->key[0] != '\0' && (spec->hooks || spec->daemon_own))
+		spawn_args_add(env, "%s=%s", AGD_SESSION_KEY_ENV, s->key);
+}
+
+int
+spawn_session_key(struct session *s, int make)
+{
+	char	*path, *cause;
+	int	 rc = 0;
+
+	s->key[0] = '\0';
+	xasprintf(&path, "%s/%s", s->dir, SESSION_KEY_FILE);
+	if (make && agd_secret_create(path, &cause) == -1) {
+		log_warnx("session %s: %s", s->name, cause);
+		free(cause);
+		rc = -1;
+	} else if (agd_secret_load(path, s->key) == -1) {
+		if (make)
+			log_warnx("session %s: %s: not a key", s->name, path);
+		s->key[0] = '\0';
+		rc = -1;
+	}
+	free(path);
+	return (rc);
 }
 
 /* 1 if some process runs as uid (its /proc directory is owned by it). */
@@ -337,7 +365,8 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 		spawn_sandbox_argv(&hargv, s, spec, pw != NULL ? pw->pw_dir : NULL, argv[0]);
 	for (i = 0; argv[i] != NULL; i++)
 		spawn_args_add(&hargv, "%s", argv[i]);
-	spawn_env(&env, spec, pw);
+	spawn_session_key(s, 1);
+	spawn_env(&env, s, spec, pw);
 	if (pw != NULL)
 		log_debug("%s: session %s runs as %s", __func__, s->name, pw->pw_name);
 

@@ -125,23 +125,19 @@ agd_auth_valid_user(const char *s)
 }
 
 int
-agd_token_create(const char *home, char **cause)
+agd_secret_create(const char *path, char **cause)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 rnd[AGD_TOKEN_BYTES];
-	char			 text[AGD_TOKEN_LEN + 1], *path;
+	char			 text[AGD_TOKEN_LEN + 1];
 	size_t			 i;
 	int			 fd;
 
-	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		if (errno == EEXIST) {
-			free(path);
+		if (errno == EEXIST)
 			return (0);
-		}
 		xasprintf(cause, "%s: %s", path, strerror(errno));
-		free(path);
 		return (-1);
 	}
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
@@ -158,25 +154,21 @@ agd_token_create(const char *home, char **cause)
 		goto fail;
 	}
 	close(fd);
-	free(path);
 	return (0);
 fail:
 	close(fd);
 	unlink(path);
-	free(path);
 	return (-1);
 }
 
 int
-agd_token_load(const char *home, char out[AGD_TOKEN_LEN + 1])
+agd_secret_load(const char *path, char out[AGD_TOKEN_LEN + 1])
 {
-	char	*path, buf[AGD_TOKEN_LEN + 2];
-	ssize_t	 n;
-	int	 fd, i;
+	char	buf[AGD_TOKEN_LEN + 2];
+	ssize_t	n;
+	int	fd, i;
 
-	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	free(path);
 	if (fd == -1)
 		return (-1);
 	n = read(fd, buf, sizeof buf);
@@ -190,6 +182,30 @@ agd_token_load(const char *home, char out[AGD_TOKEN_LEN + 1])
 	memcpy(out, buf, AGD_TOKEN_LEN);
 	out[AGD_TOKEN_LEN] = '\0';
 	return (0);
+}
+
+int
+agd_token_create(const char *home, char **cause)
+{
+	char	*path;
+	int	 rc;
+
+	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
+	rc = agd_secret_create(path, cause);
+	free(path);
+	return (rc);
+}
+
+int
+agd_token_load(const char *home, char out[AGD_TOKEN_LEN + 1])
+{
+	char	*path;
+	int	 rc;
+
+	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
+	rc = agd_secret_load(path, out);
+	free(path);
+	return (rc);
 }
 
 int

@@ -187,6 +187,15 @@ agd_ctl_path(const char *home)
 	return (path);
 }
 
+char *
+agd_hook_path(const char *home)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/run/hook.sock", home);
+	return (path);
+}
+
 int
 agd_ctl_call(const char *path, const char *op, struct json_object *args,
     struct json_object *actor, int timeout_ms, int *status,

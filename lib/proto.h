@@ -34,6 +34,13 @@ int	agd_proto_call(int fd, const char *op, struct json_object *args,
 
 /* The daemon's control socket under home: "HOME/run/ctl.sock". Caller frees. */
 char	*agd_ctl_path(const char *home);
+/*
+ * The sessions' own socket under home: "HOME/run/hook.sock" (same frames; only
+ * agent.hook and worker.link, each with its session's key). Caller frees.
+ */
+char	*agd_hook_path(const char *home);
+/* The variable that gives a session's hooks and link loop its key. */
+#define AGD_SESSION_KEY_ENV	"AGENTD_SESSION_KEY"
 
 /*
  * The whole client side of one control request: connect to path, send op with args

@@ -248,12 +248,15 @@ $t->is_err($s, $j, 400, 'bad_json', 'dispatch: bad JSON');
 is(snapshot(), $before, 'bad input: no session, branch or worktree was created');
 ok(!-e "$repo/.worktrees/b1", 'no worktree b1');
 
-# The daemon checks as well (agentd-fcgi is not the only client).
-my $r = $t->ctl_call({ op => 'worker.dispatch', args => { parentSession => 'p3', branch => 'a..b', task => 't' } });
+# The daemon checks as well (agentd-fcgi is not the only client); every request
+# names its actor, as agentd-fcgi's do.
+my $me = { user => scalar getpwuid($>) };
+my $r = $t->ctl_call({ op => 'worker.dispatch', actor => $me,
+    args => { parentSession => 'p3', branch => 'a..b', task => 't' } });
 is($r->{status}, 400, 'ctl: invalid branch 400');
 is($r->{body}{code}, 'invalid_branch', 'ctl: invalid_branch');
-$r = $t->ctl_call({ op => 'worker.dispatch', args => { parentSession => 'p3', branch => 'b1', task => 't',
-    issue => 'javascript:alert(1)' } });
+$r = $t->ctl_call({ op => 'worker.dispatch', actor => $me,
+    args => { parentSession => 'p3', branch => 'b1', task => 't', issue => 'javascript:alert(1)' } });
 is($r->{body}{code}, 'invalid_field', 'ctl: bad issue URL');
 is(snapshot(), $before, 'still nothing created');
 

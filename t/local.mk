@@ -27,6 +27,8 @@ AGD_T_TESTS = \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
 	t/42-holder-auth.t \
+	t/43-control-plane.t \
+	t/44-hook-quoting.t \
 	t/50-two-stacks.t \
 	t/92-stream.t
 
@@ -41,6 +43,7 @@ EXTRA_DIST += \
 	t/bin/fake-agent \
 	t/bin/fake-claude-stream \
 	t/bin/sandbox-probe \
+	t/bin/hook-probe \
 	t/bin/fake-backend \
 	t/bin/webhook-receiver \
 	conf/gen-nginx \
