@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "agent-kind.h"
 #include "agentd.h"
+#include "job.h"
 #include "json.h"
 #include "log.h"
 #include "proc.h"
@@ -133,12 +134,19 @@ claude_settings(struct session *s)
 	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
 	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop", "SessionEnd" };
 	const char		*self;
-	char			*cmd;
+	char			*cmd, *qself, *qhome, *qname;
 	size_t			 i;
 
 	if ((self = agd_self_exe()) == NULL)
 		fatal("readlink /proc/self/exe");
-	xasprintf(&cmd, "'%s' -H '%s' hook '%s'", self, agentd_home, s->name);
+	/* claude runs it with sh -c: every word quoted for it (a ' in a path too). */
+	qself = sh_quote(self);
+	qhome = sh_quote(agentd_home);
+	qname = sh_quote(s->name);
+	xasprintf(&cmd, "%s -H %s hook %s", qself, qhome, qname);
+	free(qself);
+	free(qhome);
+	free(qname);
 	set = json_object_new_object();
 	hooks = json_object_new_object();
 	for (i = 0; i < sizeof events / sizeof events[0]; i++) {

@@ -31,6 +31,7 @@ package AgentdTest;
 #	www => { '/PREFIX/' => DIR }	nginx also serves the files of DIR at /PREFIX/
 #					(pages of the browser tests, t/lib/Browser.pm)
 #	web_prefix => '/agents/'	serve the dashboard (web/dist) there instead of at /
+#	daemon_home => sub { PATH }	agentd's -H (given HOME): another name for it
 #
 # real_agents => 1 (call AgentdTest::require_agent(NAME) first):
 #	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
@@ -140,6 +141,7 @@ sub new {
 		conf_text => $o{conf_text},	# appended to agentd.conf (sections)
 		www => $o{www} // {},
 		web_prefix => $o{web_prefix},	# where nginx serves the dashboard (default /)
+		daemon_home => $o{daemon_home},	# sub { HOME } -> the -H agentd gets
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -296,7 +298,9 @@ sub _start_proc {
 	my $home = $self->{home};
 	my @argv;
 	if ($name eq 'daemon') {
-		@argv = ("$BUILDDIR/daemon/agentd", '-H', $home);
+		$self->{daemon_home} = $self->{daemon_home}->($home)
+		    if ref $self->{daemon_home} eq 'CODE';
+		@argv = ("$BUILDDIR/daemon/agentd", '-H', $self->{daemon_home} // $home);
 		# TEST_AGENTD_VALGRIND=1: the daemon under memcheck; any error or leak
 		# is a "fatal:" line in its log (checked at teardown).
 		unshift @argv, 'valgrind', '-q', '--leak-check=full', '--show-leak-kinds=definite',
