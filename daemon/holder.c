@@ -3,7 +3,8 @@
  * and goes (as containerd-shim or dtach do). It owns the PTY master and the agent's
  * process group, reads the terminal all the time, and keeps every byte until the
  * daemon says it has recorded it, so a daemon restart loses nothing. It is a child
- * subreaper, so whatever the agent leaves behind is reaped here.
+ * subreaper: whatever the agent leaves behind (setsid() too) is reaped, and ended,
+ * here.
  *
  * usage: agentd-holder -s SOCKET -d DIR -c COLS -r ROWS -b BUFMAX [-p] [-u USER] -- ARGV...
  * fd 3, if open, is the first connection to the daemon; its first message (HP_AUTH)
@@ -231,6 +232,7 @@ group_kill(int sig)
 {
 	if (child > 0)
 		kill(-child, sig);
+	agd_proc_kill_tree(getpid(), sig);	/* and what left the group (setsid) */
 }
 
 /* Handle one complete message from the daemon. */
@@ -482,7 +484,8 @@ pty_write(void)
 static int
 group_gone(void)
 {
-	return (child > 0 && kill(-child, 0) == -1 && errno == ESRCH);
+	return (child > 0 && kill(-child, 0) == -1 && errno == ESRCH &&
+	    agd_proc_kill_tree(getpid(), 0) == 0);
 }
 
 static void

@@ -1,6 +1,8 @@
 /* fork/exec with the signal and descriptor discipline, and the path of this program. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,4 +112,93 @@ agd_self_exe(void)
 		path[n] = '\0';
 	}
 	return (path);
+}
+
+/* One process of /proc: its pid, its parent's, and whether it is ours to signal. */
+struct proc_link {
+	pid_t	pid;
+	pid_t	ppid;
+	int	mark;
+};
+
+/* pid's parent and state from /proc/PID/stat: 0, or -1 if it is gone. */
+static int
+proc_stat(pid_t pid, pid_t *ppid, char *state)
+{
+	char	path[64], buf[512], *p;
+	ssize_t	n;
+	int	fd;
+	long	pp;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (-1);
+	buf[n] = '\0';
+	/* "PID (COMM) S PPID ...": COMM may hold anything, even ") ". */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %c %ld", state, &pp) != 2)
+		return (-1);
+	*ppid = (pid_t)pp;
+	return (0);
+}
+
+static int
+proc_link_cmp(const void *a, const void *b)
+{
+	const struct proc_link	*x = a, *y = b;
+
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+int
+agd_proc_kill_tree(pid_t root, int sig)
+{
+	struct proc_link	*v = NULL, *p, key;
+	struct dirent		*de;
+	size_t			 n = 0, cap = 0, i;
+	DIR			*d;
+	pid_t			 pid, ppid;
+	char			 state, *end;
+	int			 count = 0, more;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (0);
+	while ((de = readdir(d)) != NULL) {
+		pid = (pid_t)strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || proc_stat(pid, &ppid, &state) == -1 ||
+		    state == 'Z' || state == 'X')
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[n].pid = pid;
+		v[n].ppid = ppid;
+		v[n++].mark = ppid == root;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof *v, proc_link_cmp);
+	/* A child's pid is not always above its parent's: mark until nothing changes. */
+	do {
+		more = 0;
+		for (i = 0; i < n; i++) {
+			key.pid = v[i].ppid;
+			if (!v[i].mark && (p = bsearch(&key, v, n, sizeof *v,
+			    proc_link_cmp)) != NULL && p->mark)
+				v[i].mark = more = 1;
+		}
+	} while (more);
+	for (i = 0; i < n; i++) {
+		if (v[i].mark && v[i].pid != root) {
+			count++;
+			if (sig != 0)
+				kill(v[i].pid, sig);
+		}
+	}
+	free(v);
+	return (count);
 }

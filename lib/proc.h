@@ -54,4 +54,12 @@ void		 agd_fork_child(const sigset_t *old);
  */
 const char	*agd_self_exe(void);
 
+/*
+ * Send sig to every live descendant of root (not root itself; zombies are not
+ * counted), as /proc's parent links say; sig 0 only counts. Returns how many
+ * there were. With root a subreaper (PR_SET_CHILD_SUBREAPER), a process that
+ * called setsid() and lost its parent is still root's descendant.
+ */
+int		 agd_proc_kill_tree(pid_t root, int sig);
+
 #endif

@@ -29,6 +29,7 @@ AGD_T_TESTS = \
 	t/42-holder-auth.t \
 	t/43-control-plane.t \
 	t/44-hook-quoting.t \
+	t/46-delete-setsid.t \
 	t/50-two-stacks.t \
 	t/92-stream.t
 
@@ -44,6 +45,7 @@ EXTRA_DIST += \
 	t/bin/fake-claude-stream \
 	t/bin/sandbox-probe \
 	t/bin/hook-probe \
+	t/bin/setsid-agent \
 	t/bin/fake-backend \
 	t/bin/webhook-receiver \
 	conf/gen-nginx \
