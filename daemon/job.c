@@ -5,6 +5,7 @@
  * output, even if a grandchild it left behind (an ssh ControlMaster) still holds
  * the pipe. Each job runs in its own process group, so a timeout kills it whole.
  */
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -208,16 +209,57 @@ struct job *
 job_run(char *const *argv, char *const *env_add, int timeout_ms, job_cb cb,
     void *arg, char **cause)
 {
+	return (job_run_input(argv, env_add, NULL, timeout_ms, cb, arg, cause));
+}
+
+/*
+ * input (NUL-terminated, may be NULL: /dev/null) as a memfd: a file the child
+ * reads at its pace, so the loop never writes to a pipe and nothing of it is on
+ * a command line. The fd (the caller closes it), or -1 with *cause.
+ */
+static int
+job_input(const char *input, char **cause)
+{
+	size_t	len = strlen(input), off = 0;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = memfd_create("agentd-job-input", MFD_CLOEXEC)) == -1) {
+		xasprintf(cause, "memfd_create: %s", strerror(errno));
+		return (-1);
+	}
+	while (off < len) {
+		if ((n = write(fd, input + off, len - off)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			xasprintf(cause, "job input: %s", strerror(errno));
+			close(fd);
+			return (-1);
+		}
+		off += (size_t)n;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return (fd);
+}
+
+struct job *
+job_run_input(char *const *argv, char *const *env_add, const char *input, int timeout_ms,
+    job_cb cb, void *arg, char **cause)
+{
 	struct job		*j;
 	struct timeval		 tv;
 	struct agd_exec		 x;
 	struct argv_buf		 env = { NULL, 0 };
 	char			**e;
-	int			 p[2];
+	int			 p[2], in = -1;
 	pid_t			 pid;
 
+	if (input != NULL && (in = job_input(input, cause)) == -1)
+		return (NULL);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		xasprintf(cause, "pipe: %s", strerror(errno));
+		if (in != -1)
+			close(in);
 		return (NULL);
 	}
 	argv_addv(&env, env_add);
@@ -237,13 +279,15 @@ job_run(char *const *argv, char *const *env_add, int timeout_ms, job_cb cb,
 	memset(&x, 0, sizeof x);
 	x.argv = argv;
 	x.env = env.v;
-	x.fd[0] = AGD_EXEC_NULL;
+	x.fd[0] = in != -1 ? in : AGD_EXEC_NULL;
 	x.fd[1] = x.fd[2] = p[1];
 	x.nfd = 3;
 	x.flags = AGD_EXEC_SETSID | AGD_EXEC_SAYERR;
 	pid = agd_fork_exec(&x, cause);
 	argv_clear(&env);
 	close(p[1]);
+	if (in != -1)
+		close(in);
 	if (pid == -1) {
 		close(p[0]);
 		return (NULL);

@@ -22,6 +22,9 @@ typedef void	(*job_cb)(struct job *, int status, const char *out, size_t len,
 #define JOB_OUT_MAX	(64 * 1024)	/* ssh and git say little; more is noise */
 struct job	*job_run(char *const *argv, char *const *env_add, int timeout_ms,
 		    job_cb, void *arg, char **cause);
+/* job_run with input (borrowed, NUL-terminated; NULL: none) on the job's stdin. */
+struct job	*job_run_input(char *const *argv, char *const *env_add, const char *input,
+		    int timeout_ms, job_cb, void *arg, char **cause);
 void		 job_cancel(struct job *);
 int		 job_reaped(pid_t, int status);
 void		 job_shutdown(void);

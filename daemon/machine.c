@@ -153,6 +153,14 @@ struct job *
 machine_run(const struct agd_machine *m, const char *script, char *const *args,
     int timeout_ms, job_cb cb, void *arg, char **cause)
 {
+	return (machine_run_input(m, script, args, NULL, timeout_ms, cb, arg, cause));
+}
+
+/* machine_run with input (NULL: none) on the script's stdin, never on a command line. */
+struct job *
+machine_run_input(const struct agd_machine *m, const char *script, char *const *args,
+    const char *input, int timeout_ms, job_cb cb, void *arg, char **cause)
+{
 	struct argv_buf	 a = { NULL, 0 }, r = { NULL, 0 };
 	struct job	*j;
 	char		*cmd;
@@ -170,7 +178,7 @@ machine_run(const struct agd_machine *m, const char *script, char *const *args,
 	argv_add(&a, "%s", m->host);
 	argv_add(&a, "%s", cmd);
 	free(cmd);
-	j = job_run(a.v, NULL, timeout_ms, cb, arg, cause);
+	j = job_run_input(a.v, NULL, input, timeout_ms, cb, arg, cause);
 	argv_clear(&a);
 	return (j);
 }

@@ -413,14 +413,15 @@ dispatch_push_cb(struct job *j, int status, const char *out, size_t len, void *a
 	args[i++] = d->tmux;
 	args[i++] = cols;
 	args[i++] = rows;
-	args[i++] = d->prompt != NULL ? d->prompt : (char *)"";
 	args[i] = NULL;
 	{
 		struct argv_buf	all = { NULL, 0 };
 
 		argv_addv(&all, args);
 		argv_addv(&all, d->agent_argv);
-		d->job = machine_run(d->m, sh_worker_setup, all.v, WORKER_CHECK_MS,
+		/* The task on stdin: a command line is public (ps) and short (E2BIG). */
+		d->job = machine_run_input(d->m, sh_worker_setup, all.v,
+		    d->prompt != NULL ? d->prompt : "", WORKER_CHECK_MS,
 		    dispatch_setup_cb, d, &cause);
 		argv_clear(&all);
 	}

@@ -34,6 +34,10 @@ void		 machine_ssh_argv(struct argv_buf *, const struct agd_machine *,
 char		*machine_ssh_command(const struct agd_machine *);
 struct job	*machine_run(const struct agd_machine *, const char *script,
 		    char *const *args, int timeout_ms, job_cb, void *arg, char **cause);
+/* machine_run with input (borrowed; NULL: none) on the script's stdin (a task). */
+struct job	*machine_run_input(const struct agd_machine *, const char *script,
+		    char *const *args, const char *input, int timeout_ms, job_cb, void *arg,
+		    char **cause);
 /*
  * machine.list: "local" and every configured machine, each probed with
  * "ssh HOST true", all at once; w is answered when every probe is back.

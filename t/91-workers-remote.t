@@ -351,6 +351,22 @@ unlink "$home/.gitconfig";
 write_file($gitconfig, $saved);
 is_deeply([glob("$home/run/push-*")], [], 'no scratch repository is left');
 
+# A task of 200 KiB (issue #12, item 9) travels on ssh's stdin, not its command
+# line: no E2BIG (one word may not pass 128 KiB), nothing of it in ps.
+my $big = 'big-task-' . ('x' x (200 * 1024));
+($s) = $t->create(name => 'p6', workingDirectory => $repo);
+($s, $j) = $t->post('/api/agents/sessions/dispatch-worker',
+    { parentSession => 'p6', branch => 'big', task => $big, machine => 'box1' });
+is($s, 201, 'dispatch of a 200 KiB task to box1: 201') or diag(explain $j);
+$t->wait_output('p6.big', qr/got: big-task-xxxx/, 20);
+my @shown = grep {
+	my $c;
+	open($c, '<', "$_/cmdline") && (<$c> // '') =~ /big-task-/;
+} glob '/proc/[0-9]*';
+is(scalar @shown, 0, 'no process has the task on its command line');
+($s) = $t->del('/api/agents/sessions/p6');
+is($s, 200, 'DELETE of p6');
+
 # A worker still running when the stack stops ("agentd shutdown"): its agent on
 # box1 is stopped too. The teardown checks that nothing of the stack is left,
 # there (the agent runs in HOME/remote) or here (the ControlMaster names
