@@ -36,7 +36,7 @@ daemon_agentd_SOURCES = \
 	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-openclaw.c \
 	daemon/debrief.c \
 	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \
-	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c \
+	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-audit.c \
 	daemon/ws-parse.c daemon/ws-parse.h \
 	daemon/worker.h \
 	daemon/waiter.c daemon/waiter.h \

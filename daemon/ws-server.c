@@ -86,6 +86,7 @@ void
 ws_close_all(void)
 {
 	ws_client_free_all();
+	ws_audit_flush();
 	ws_linger_free_all();
 	if (ws_listen_ev != NULL) {
 		event_free(ws_listen_ev);

@@ -39,6 +39,7 @@ ws_http_error(struct ws_client *v, int status, const char *code, const char *msg
 	size_t			 len;
 	int			 n;
 
+	ws_audit_upgrade(v, status, msg);
 	body = agd_json_text(o, &len);
 	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: application/json"
 	    "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
@@ -107,6 +108,7 @@ ws_upgrade_authorize(struct ws_client *v, const struct ws_upgrade *u, int64_t id
 
 	if (agentd_conf->auth == AGD_AUTH_LOCAL) {
 		v->user = xstrdup(agd_owner_name());
+		v->role = AGD_ROLE_ADMIN;
 		v->can_write = 1;
 		return (0);
 	}
@@ -119,7 +121,7 @@ ws_upgrade_authorize(struct ws_client *v, const struct ws_upgrade *u, int64_t id
 		return (-1);
 	}
 	v->user = xstrdup(u->user[0] != '\0' ? u->user : "local");
-	role = agd_auth_role(agentd_conf, v->user, u->groups);
+	v->role = role = agd_auth_role(agentd_conf, v->user, u->groups);
 	if (role < AGD_ROLE_VIEWER) {
 		ws_http_error(v, 403, "forbidden", "forbidden: needs the viewer role");
 		return (-1);

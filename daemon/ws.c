@@ -176,10 +176,12 @@ ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 	if (!v->can_write) {
 		ws_queue_error(v, "forbidden", "forbidden: input needs the operator role"
 		    " (and, for another user's session, the admin role)");
+		ws_audit_frame(v, WS_AUDIT_REFUSED, 403, m.len, "forbidden");
 		return;
 	}
 	if (v->s == NULL || v->s->state == SESSION_ENDED) {
 		ws_queue_error(v, "session_ended", "session has ended");
+		ws_audit_frame(v, WS_AUDIT_REFUSED, 409, m.len, "session_ended");
 		return;
 	}
 	switch (m.type) {
@@ -192,19 +194,26 @@ ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 		if (session_input(v->s, m.data, m.len) == -1) {
 			ws_queue_error(v, agd_err_word(AGD_ERR_INPUT_FULL),
 			    "the terminal is not reading its input");
+			ws_audit_frame(v, WS_AUDIT_REFUSED, agd_err_code_status(
+			    AGD_ERR_INPUT_FULL), m.len, agd_err_word(AGD_ERR_INPUT_FULL));
 			break;
 		}
 		session_note_input(v->s, v->user, m.len);
+		ws_audit_frame(v, WS_AUDIT_INPUT, 200, m.len, NULL);
 		break;
 	case WS_MSG_RESIZE:
 		session_resize(v->s, m.cols, m.rows);
+		ws_audit_frame(v, WS_AUDIT_RESIZE, 200, 0, NULL);
 		break;
 	case WS_MSG_MESSAGE:
-		if (session_message(v->s, m.data, v->user, NULL, &code) == -1)
+		if (session_message(v->s, m.data, v->user, NULL, &code) == -1) {
 			ws_queue_error(v, agd_err_word(code), code == AGD_ERR_QUEUE_FULL ?
 			    "too many messages wait for the agent" : code == AGD_ERR_CAPPED ?
 			    "the session reached its cost or token cap" :
 			    "the terminal is not reading its input");
+			ws_audit_message(v, agd_err_code_status(code), agd_err_word(code));
+		} else
+			ws_audit_message(v, 200, NULL);
 		break;
 	}
 }
@@ -216,9 +225,10 @@ ws_client_message(struct ws_client *v, const uint8_t *p, size_t n)
 	struct ws_msg	m;
 	struct ws_fail	f;
 
-	if (ws_parse_msg(p, n, &m, &f) == -1)
+	if (ws_parse_msg(p, n, &m, &f) == -1) {
 		ws_queue_error(v, f.code, f.msg);
-	else
+		ws_audit_frame(v, WS_AUDIT_REFUSED, f.status, n, f.code);
+	} else
 		ws_msg_apply(v, &m);
 	ws_msg_free(&m);
 }
@@ -247,8 +257,10 @@ ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg 
 	case WSLAY_BINARY_FRAME:
 		if (v->seed)
 			ws_seed_binary(v, m->msg, m->msg_length);
-		else
+		else {
 			ws_queue_error(v, "invalid_field", "binary messages are not accepted");
+			ws_audit_frame(v, WS_AUDIT_REFUSED, 400, m->msg_length, "invalid_field");
+		}
 		break;
 	case WSLAY_PONG:
 		v->pings = 0;
@@ -539,6 +551,7 @@ ws_open(struct ws_client *v)
 static void
 ws_client_release(struct ws_client *v)
 {
+	ws_audit_close(v);
 	event_free(v->rev);
 	event_free(v->wev);
 	event_free(v->tev);

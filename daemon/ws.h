@@ -53,6 +53,21 @@ struct ws_ring {
 	size_t			 bytes;		/* counted against ws_ring_bytes */
 };
 
+/* ws-audit.c: what a viewer did, counted until its next audit row. */
+enum ws_audit_kind {
+	WS_AUDIT_INPUT,
+	WS_AUDIT_RESIZE,
+	WS_AUDIT_REFUSED,		/* a frame answered with an error */
+	WS_AUDIT_KINDS
+};
+struct ws_tally {
+	uint64_t		 start;		/* the last row's time (ms), 0: none yet */
+	unsigned		 frames;	/* since that row */
+	uint64_t		 bytes;
+	int			 status;	/* of the last frame */
+	char			 why[64];	/* its error word, "" if none */
+};
+
 /* What the viewers keep of one session: the argument of their subscription to it. */
 struct ws_session {
 	struct ws_ring		 ring;
@@ -81,6 +96,8 @@ struct ws_client {
 	int			 killed;	/* seed: its exit event said terminated */
 	int			 can_write;
 	char			*user;
+	int			 role;		/* AGD_ROLE_* (for the audit) */
+	struct ws_tally		 audit[WS_AUDIT_KINDS];
 	uint64_t		 cursor;	/* last seq queued */
 	uint64_t		 end_seq;	/* when ended: the last seq there is */
 	int			 ended;
@@ -95,6 +112,19 @@ struct ws_client {
 	TAILQ_ENTRY(ws_client)	 sentry;	/* on its session's viewers */
 	TAILQ_ENTRY(ws_client)	 entry;		/* on the list of all, or of the dropped */
 };
+
+/* ws-audit.c */
+/* Count a frame of kind (status, its error word or NULL); a row when one is due. */
+void		 ws_audit_frame(struct ws_client *, enum ws_audit_kind, int status,
+		    size_t bytes, const char *why);
+/* A message the viewer sent: one row. */
+void		 ws_audit_message(struct ws_client *, int status, const char *why);
+/* The viewer goes: a row for what was counted since its last. */
+void		 ws_audit_close(struct ws_client *);
+/* An upgrade refused with status (msg says why), counted per status. */
+void		 ws_audit_upgrade(struct ws_client *, int status, const char *msg);
+/* At exit: a row for the refused upgrades counted since their last. */
+void		 ws_audit_flush(void);
 
 /* ws-ring.c */
 /* An empty ring. */

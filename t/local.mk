@@ -30,6 +30,7 @@ AGD_T_TESTS = \
 	t/43-control-plane.t \
 	t/44-hook-quoting.t \
 	t/46-delete-setsid.t \
+	t/47-ws-audit.t \
 	t/50-two-stacks.t \
 	t/92-stream.t
 
