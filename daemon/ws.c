@@ -211,9 +211,11 @@ ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 			    "too many messages wait for the agent" : code == AGD_ERR_CAPPED ?
 			    "the session reached its cost or token cap" :
 			    "the terminal is not reading its input");
-			ws_audit_message(v, agd_err_code_status(code), agd_err_word(code));
+			/* Refused ones are frames like any: a flood of them is counted. */
+			ws_audit_frame(v, WS_AUDIT_REFUSED, agd_err_code_status(code),
+			    m.len, agd_err_word(code));
 		} else
-			ws_audit_message(v, 200, NULL);
+			ws_audit_message(v);
 		break;
 	}
 }

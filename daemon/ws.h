@@ -117,8 +117,8 @@ struct ws_client {
 /* Count a frame of kind (status, its error word or NULL); a row when one is due. */
 void		 ws_audit_frame(struct ws_client *, enum ws_audit_kind, int status,
 		    size_t bytes, const char *why);
-/* A message the viewer sent: one row. */
-void		 ws_audit_message(struct ws_client *, int status, const char *why);
+/* A message the viewer sent, taken by the session: one row. */
+void		 ws_audit_message(struct ws_client *);
 /* The viewer goes: a row for what was counted since its last. */
 void		 ws_audit_close(struct ws_client *);
 /* An upgrade refused with status (msg says why), counted per status. */
