@@ -10,7 +10,7 @@ EXTRA_DIST += $(AGD_T_AGENT_TESTS2)
 AGD_T_AGENT_TESTS3 = t/97-world-debrief.t
 TESTS += $(AGD_T_AGENT_TESTS3)
 EXTRA_DIST += $(AGD_T_AGENT_TESTS3)
-AGD_T_AGENT_TESTS4 = t/98-claude-modes.t
+AGD_T_AGENT_TESTS4 = t/98-claude-modes.t t/87-nested-sandboxes.t
 TESTS += $(AGD_T_AGENT_TESTS4)
 EXTRA_DIST += $(AGD_T_AGENT_TESTS4)
 # The matrix of issue #14 (claude x modes x transports) and its extras; the

@@ -32,6 +32,7 @@ package AgentdTest;
 #					(pages of the browser tests, t/lib/Browser.pm)
 #	web_prefix => '/agents/'	serve the dashboard (web/dist) there instead of at /
 #	daemon_home => sub { PATH }	agentd's -H (given HOME): another name for it
+#	home_in => DIR			make HOME in DIR (default $TMPDIR, else /tmp)
 #
 # real_agents => 1 (call AgentdTest::require_agent(NAME) first):
 #	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
@@ -153,7 +154,7 @@ sub new {
 	}
 
 	# sun_path is 108 bytes: keep HOME short whatever TMPDIR is.
-	my $tmp = $ENV{TMPDIR} && length($ENV{TMPDIR}) < 40 ? $ENV{TMPDIR} : '/tmp';
+	my $tmp = $o{home_in} // ($ENV{TMPDIR} && length($ENV{TMPDIR}) < 40 ? $ENV{TMPDIR} : '/tmp');
 	$self->{home} = tempdir('agentd-t-XXXXXX', DIR => $tmp,
 	    CLEANUP => !$ENV{TEST_AGENTD_LEAVE});
 	chmod(0755, $self->{home});
