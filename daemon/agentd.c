@@ -134,6 +134,15 @@ agentd_shutdown_client(const char *home)
 		return (1);
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, cr.pid, 0);
+	/* Still connected: the pid is still the daemon's, not a reused one. */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (pidfd != -1 && poll(&pfd, 1, 0) != 0) {
+		fprintf(stderr, "agentd: the daemon went away\n");
+		close(pidfd);
+		close(fd);
+		return (1);
+	}
 	close(fd);
 	if (pidfd == -1 ||
 	    syscall(SYS_pidfd_send_signal, pidfd, AGENTD_SHUTDOWN_SIGNAL, NULL, 0) == -1) {

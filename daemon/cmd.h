@@ -24,6 +24,8 @@ struct ctl_client {
 	struct bufferevent	*bev;
 	struct json_object	*actor;
 	int			 narrow;	/* from the sessions' socket (hook.sock) */
+	uint64_t		 pidns;		/* narrow: the peer's PID namespace (inode) */
+	struct event		*deadline;	/* narrow: closed when it passes */
 	/* Who asks (from the actor, or the session of a key) and the audit note. */
 	char			*user;
 	char			*addr;

@@ -8,8 +8,13 @@
  * connection reads nothing more; if the client goes away meanwhile, its
  * waiter is cancelled, so the subsystem holding it forgets it.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "agentd.h"
 #include "auth.h"
@@ -17,8 +22,19 @@
 #include "json.h"
 #include "log.h"
 #include "proto.h"
+#include "util.h"
 #include "waiter.h"
 #include "xmalloc.h"
+
+/*
+ * The sessions' socket is reachable from inside every claude's sandbox: what one
+ * hostile agent may hold of it. Connections at once from one PID namespace (a
+ * sandbox: its agent alone), from ours (link loops, unsandboxed agents), and how
+ * long one may last (a hook sends one small request; agentd hook waits 5 s).
+ */
+#define SERVER_NARROW_PER_NS	8
+#define SERVER_NARROW_OWN_NS	64
+#define SERVER_NARROW_MS	10000
 
 static TAILQ_HEAD(, ctl_client)	 server_clients = TAILQ_HEAD_INITIALIZER(server_clients);
 
@@ -161,6 +177,8 @@ server_client_free(struct ctl_client *c)
 	if (c->wait != NULL)
 		waiter_cancel(c->wait);
 	TAILQ_REMOVE(&server_clients, c, entry);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	json_object_put(c->actor);
 	free(c->user);
 	free(c->addr);
@@ -170,19 +188,84 @@ server_client_free(struct ctl_client *c)
 	free(c);
 }
 
+/* The inode of pid's PID namespace (0 if unknown). */
+static uint64_t
+server_client_pidns(pid_t pid)
+{
+	struct stat	sb;
+	char		path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+	return (stat(path, &sb) == 0 ? (uint64_t)sb.st_ino : 0);
+}
+
+/* A narrow connection's time is up (or it broke the limit): it goes. */
+static void
+server_client_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	server_client_free(arg);
+}
+
+/*
+ * 0 if a narrow connection from fd's peer may be taken (c->pidns set), else -1:
+ * its PID namespace holds as many as it may.
+ */
+static int
+server_client_narrow(struct ctl_client *c, int fd)
+{
+	static uint64_t		 own, warned;
+	struct ctl_client	*o;
+	struct ucred		 cr;
+	socklen_t		 len = sizeof cr;
+	int			 n = 0;
+
+	if (own == 0)
+		own = server_client_pidns(getpid());
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return (-1);
+	c->pidns = server_client_pidns(cr.pid);
+	TAILQ_FOREACH(o, &server_clients, entry) {
+		if (o->narrow && o->pidns == c->pidns)
+			n++;
+	}
+	if (n >= (c->pidns == own ? SERVER_NARROW_OWN_NS : SERVER_NARROW_PER_NS)) {
+		/* Said once a period: a flood of them must not flood the log. */
+		if (agd_now_ms() >= warned + SERVER_NARROW_MS) {
+			warned = agd_now_ms();
+			log_warnx("sessions' socket: pid %d's namespace holds %d connections:"
+			    " refused (said once per %d s)", (int)cr.pid, n,
+			    SERVER_NARROW_MS / 1000);
+		}
+		return (-1);
+	}
+	return (0);
+}
+
 void
 server_client_new(int fd, int narrow)
 {
 	struct ctl_client	*c;
+	struct timeval		 tv = { SERVER_NARROW_MS / 1000, (SERVER_NARROW_MS % 1000) * 1000 };
 
 	c = xcalloc(1, sizeof *c);
 	c->narrow = narrow;
+	if (narrow && server_client_narrow(c, fd) == -1) {
+		close(fd);
+		free(c);
+		return;
+	}
 	c->bev = bufferevent_socket_new(agentd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(c->bev, server_client_read_cb, NULL, server_client_event_cb, c);
 	/* Never hold more than one maximal frame per client. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, AGD_PROTO_HDR + AGD_PROTO_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&server_clients, c, entry);
+	if (narrow) {
+		c->deadline = evtimer_new(agentd_base, server_client_deadline_cb, c);
+		evtimer_add(c->deadline, &tv);
+	}
 }
 
 void

@@ -2,13 +2,12 @@
  * The audit of the WebSocket (issue #12: every change is in the audit, the
  * WebSocket's too): what a viewer typed, resized, sent as a message, what it was
  * refused, and the upgrades that were refused (401, 403, 429, ...). A keystroke
- * is a frame, so input, resizes and refused frames are coalesced: a viewer's
+ * is a frame (and a plain program takes messages as fast as a client sends them),
+ * so every kind is coalesced: a viewer's
  * first frame of a kind is a row at once, then at most one row per
  * WS_AUDIT_WINDOW_MS with the count of frames and bytes since the last one, and a
  * last row when the viewer goes. Refused upgrades are coalesced the same way per
- * status, for all clients together (they have no identity yet). A message the
- * session takes is a row each: messages are queued and refused past the queue's
- * bound, and a refused one is counted as a refused frame.
+ * status, for all clients together (they have no identity yet).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,7 +25,7 @@ static const int	 ws_audit_statuses[] = { 401, 403, 429, 400 };
 static struct ws_tally	 ws_audit_refused[WS_AUDIT_STATUSES];
 
 static const char	*ws_audit_actions[WS_AUDIT_KINDS] = {
-	"ws.input", "ws.resize", "ws.refused"
+	"ws.input", "ws.resize", "ws.message", "ws.refused"
 };
 
 /* Write t as one row of action and clear its counts. */
@@ -74,12 +73,6 @@ ws_audit_frame(struct ws_client *v, enum ws_audit_kind kind, int status, size_t 
 
 	if (ws_audit_count(t, status, bytes, why))
 		ws_audit_row(t, v->user, ws_audit_role(v), ws_audit_actions[kind], v->name);
-}
-
-void
-ws_audit_message(struct ws_client *v)
-{
-	persist_audit(v->user, ws_audit_role(v), "ws.message", v->name, NULL, 200, NULL);
 }
 
 void

@@ -215,7 +215,7 @@ ws_msg_apply(struct ws_client *v, const struct ws_msg *mp)
 			ws_audit_frame(v, WS_AUDIT_REFUSED, agd_err_code_status(code),
 			    m.len, agd_err_word(code));
 		} else
-			ws_audit_message(v);
+			ws_audit_frame(v, WS_AUDIT_MESSAGE, 200, m.len, NULL);
 		break;
 	}
 }

@@ -57,6 +57,7 @@ struct ws_ring {
 enum ws_audit_kind {
 	WS_AUDIT_INPUT,
 	WS_AUDIT_RESIZE,
+	WS_AUDIT_MESSAGE,		/* a message the session took */
 	WS_AUDIT_REFUSED,		/* a frame answered with an error */
 	WS_AUDIT_KINDS
 };
@@ -117,8 +118,6 @@ struct ws_client {
 /* Count a frame of kind (status, its error word or NULL); a row when one is due. */
 void		 ws_audit_frame(struct ws_client *, enum ws_audit_kind, int status,
 		    size_t bytes, const char *why);
-/* A message the viewer sent, taken by the session: one row. */
-void		 ws_audit_message(struct ws_client *);
 /* The viewer goes: a row for what was counted since its last. */
 void		 ws_audit_close(struct ws_client *);
 /* An upgrade refused with status (msg says why), counted per status. */
