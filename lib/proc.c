@@ -1,4 +1,9 @@
-/* fork/exec with the signal and descriptor discipline, and the path of this program. */
+/*
+ * fork/exec with the signal and descriptor discipline, the path of this program,
+ * and signalling a process tree (the holder ends what left the agent's group).
+ */
+#include <sys/syscall.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +150,32 @@ proc_stat(pid_t pid, pid_t *ppid, char *state)
 	return (0);
 }
 
+static int proc_link_cmp(const void *, const void *);
+
+/*
+ * Signal e through a pidfd, once its parent is checked again: a process that
+ * ended since /proc was read and whose pid went to another (not ours) is spared.
+ */
+static void
+proc_signal(struct proc_link *v, size_t n, struct proc_link *e, pid_t root, int sig)
+{
+	struct proc_link	 key, *p;
+	pid_t			 ppid;
+	char			 state;
+	int			 fd;
+
+	if ((fd = (int)syscall(SYS_pidfd_open, e->pid, 0)) == -1)
+		return;
+	key.pid = ppid = 0;
+	if (proc_stat(e->pid, &ppid, &state) == 0) {
+		key.pid = ppid;
+		p = bsearch(&key, v, n, sizeof *v, proc_link_cmp);
+		if (ppid == root || (p != NULL && p->mark))
+			syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	}
+	close(fd);
+}
+
 static int
 proc_link_cmp(const void *a, const void *b)
 {
@@ -196,7 +227,7 @@ agd_proc_kill_tree(pid_t root, int sig)
 		if (v[i].mark && v[i].pid != root) {
 			count++;
 			if (sig != 0)
-				kill(v[i].pid, sig);
+				proc_signal(v, n, &v[i], root, sig);
 		}
 	}
 	free(v);
