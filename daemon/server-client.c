@@ -30,7 +30,8 @@
  * The sessions' socket is reachable from inside every claude's sandbox: what one
  * hostile agent may hold of it. Connections at once from one PID namespace (a
  * sandbox: its agent alone), from ours (link loops, unsandboxed agents), and how
- * long one may last (a hook sends one small request; agentd hook waits 5 s).
+ * long one may take to send its request (a hook sends one small one at once;
+ * the wait for its answer, an approval's, is not counted).
  */
 #define SERVER_NARROW_PER_NS	8
 #define SERVER_NARROW_OWN_NS	64
@@ -39,6 +40,7 @@
 static TAILQ_HEAD(, ctl_client)	 server_clients = TAILQ_HEAD_INITIALIZER(server_clients);
 
 static void	server_client_free(struct ctl_client *);
+static void	server_client_arm(struct ctl_client *);
 
 /* The reply is audited: one row, with the error message when it failed. */
 static void
@@ -80,6 +82,8 @@ ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 	json_object_put(o);
 	c->busy = 0;
 	bufferevent_enable(c->bev, EV_READ);
+	if (c->deadline != NULL)
+		server_client_arm(c);
 }
 
 /* An error now goes the way of every error: through a waiter (waiter.c). */
@@ -155,6 +159,9 @@ server_client_read_cb(struct bufferevent *bev, void *arg)
 		json_object_put(c->actor);
 		c->actor = actor != NULL ? json_object_get(actor) : NULL;
 		c->busy = 1;
+		/* A request is in: its answer may wait (an approval), the clock stops. */
+		if (c->deadline != NULL)
+			evtimer_del(c->deadline);
 		cmd_dispatch(c, op, args);
 		json_object_put(req);
 	}
@@ -208,6 +215,15 @@ server_client_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	server_client_free(arg);
 }
 
+/* A narrow connection has SERVER_NARROW_MS to send its (next) request. */
+static void
+server_client_arm(struct ctl_client *c)
+{
+	struct timeval	tv = { SERVER_NARROW_MS / 1000, (SERVER_NARROW_MS % 1000) * 1000 };
+
+	evtimer_add(c->deadline, &tv);
+}
+
 /*
  * 0 if a narrow connection from fd's peer may be taken (c->pidns set), else -1:
  * its PID namespace holds as many as it may.
@@ -247,7 +263,6 @@ void
 server_client_new(int fd, int narrow)
 {
 	struct ctl_client	*c;
-	struct timeval		 tv = { SERVER_NARROW_MS / 1000, (SERVER_NARROW_MS % 1000) * 1000 };
 
 	c = xcalloc(1, sizeof *c);
 	c->narrow = narrow;
@@ -264,7 +279,7 @@ server_client_new(int fd, int narrow)
 	TAILQ_INSERT_TAIL(&server_clients, c, entry);
 	if (narrow) {
 		c->deadline = evtimer_new(agentd_base, server_client_deadline_cb, c);
-		evtimer_add(c->deadline, &tv);
+		server_client_arm(c);
 	}
 }
 
