@@ -220,6 +220,7 @@ route_dispatch(struct req *req)
 		    strcmp(req->method, "HEAD") == 0)) {
 			found = *ep;
 			name_at = param;
+			req->route = (int)(ep - route_entries);
 		}
 	}
 	if (found == NULL) {
@@ -229,9 +230,6 @@ route_dispatch(struct req *req)
 			reply_not_allowed(req, allow);
 		goto out;
 	}
-	for (ep = route_entries; *ep != found; ep++)
-		;
-	req->route = (int)(ep - route_entries);
 	if (route_role_check(req, found) == -1)
 		goto out;
 	if (name_at != -1) {
