@@ -94,15 +94,31 @@ webhook_free(struct webhook_delivery *d)
 	free(d);
 }
 
+/*
+ * What the audit says of a receiver: scheme://host[:port] only. The path and query
+ * of a webhook URL are often its secret (chat services put the token there), and
+ * whoever may read the audit may not know it.
+ */
+static char *
+webhook_where(const char *url)
+{
+	const char	*host = strstr(url, "://"), *end;
+
+	host = host != NULL ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	return (xstrndup(url, (size_t)(end - url)));
+}
+
 static void
 webhook_audit(struct webhook_delivery *d, int status, const char *what)
 {
-	char	*detail;
+	char	*detail, *where;
 
 	xasprintf(&detail, "%s %s %s attempt %d: %s", d->hook->name, d->event, d->id,
 	    d->attempt, what);
-	persist_audit("agentd", "system", "webhook", d->session, d->hook->url, status,
-	    detail);
+	where = webhook_where(d->hook->url);
+	persist_audit("agentd", "system", "webhook", d->session, where, status, detail);
+	free(where);
 	free(detail);
 }
 
@@ -313,8 +329,10 @@ webhook_queue(const struct agd_webhook *hook, const char *event, const char *ses
 		agentd_stats.webhook_dropped++;
 		log_warnx("webhook %s: %d deliveries waiting, %s of %s dropped", hook->name,
 		    webhook_npending, event, session);
-		persist_audit("agentd", "system", "webhook", session, hook->url, 0,
+		h = webhook_where(hook->url);
+		persist_audit("agentd", "system", "webhook", session, h, 0,
 		    "dropped: too many deliveries waiting");
+		free(h);
 		free(body);
 		return;
 	}
@@ -400,7 +418,8 @@ webhook_body(struct session *s, int bit, struct json_object *ev)
 				json_object_object_add(o, "input", json_object_get(in));
 			else {
 				json_object_object_add(o, "input",
-				    json_object_new_string_len(text, WEBHOOK_INPUT_MAX));
+				    json_object_new_string_len(text, (int)agd_utf8_cut(
+				    (const unsigned char *)text, WEBHOOK_INPUT_MAX)));
 				json_object_object_add(o, "inputTruncated",
 				    json_object_new_boolean(1));
 			}

@@ -117,6 +117,8 @@ $t->wait_for(sub {
 	(grep { $_->{detail} =~ /^hang exited .* attempt 1: failed/ } @a) &&
 	(grep { $_->{detail} =~ /^flaky exited .* attempt 3: delivered/ } @a);
 }, 20, 'audit rows of every attempt') or diag(explain(\@a));
+ok(!(grep { ($_->{addr} // '') =~ m{/[a-z]} } @a),
+    'the audit names the receiver by scheme://host, never its path (often its secret)');
 my @flaky = grep { $_->{detail} =~ /^flaky / } @a;
 is_deeply([map { $_->{status} } @flaky], [500, 500, 200], 'flaky: 500, 500, 200 in the audit');
 is(scalar(grep { $_->{detail} =~ /^dead / } @a), 2, 'dead: two attempts (retries = 1)');
