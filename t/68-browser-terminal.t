@@ -15,7 +15,12 @@ use Test::More;
 AgentdTest->require_stack;
 Browser->require_browser;
 my $fake = AgentdTest->fake_agent;
+(my $bin = $fake) =~ s{/[^/]+\z}{};
 my $t = AgentdTest->new(
+	# The fake agent is exec'd by sh, not named as the program: the sandbox binds
+	# back only the program's own directory, and a tree under /tmp (a CI clone, the
+	# sanitizer mirror) is hidden otherwise.
+	conf => { sandbox_bind => $bin },
 	agents => {
 		# red text and a UTF-8 character split across two writes, then the fake agent
 		web => qq{sh -c 'printf "\\033[31mRED\\033[0m plain A\\303"; sleep 0.2; }
