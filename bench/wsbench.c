@@ -194,6 +194,7 @@ conn_open(struct conn *c)
 {
 	struct sockaddr_in	 sin;
 	char			 req[1024], *e;
+	const char		*tok;
 	int			 one = 1, n;
 	ssize_t			 r;
 
@@ -207,14 +208,21 @@ conn_open(struct conn *c)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof sin) == -1)
 		die("connect 127.0.0.1:%d: %s", port, strerror(errno));
+	tok = getenv("AGENTD_TOKEN");
+	if (tok != NULL && (strlen(tok) > 128 ||
+	    strspn(tok, "0123456789abcdef") != strlen(tok)))
+		die("AGENTD_TOKEN: not a hex token");
 	n = snprintf(req, sizeof req,
 	    "GET /api/agents/sessions/%s?since=0%s HTTP/1.1\r\n"
 	    "Host: 127.0.0.1:%d\r\n"
+	    "%s%s%s"
 	    "Upgrade: websocket\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	    "Sec-WebSocket-Version: 13\r\n\r\n",
-	    name, binary ? "&format=binary" : "", port);
+	    name, binary ? "&format=binary" : "", port,
+	    tok != NULL ? "Authorization: Bearer " : "", tok != NULL ? tok : "",
+	    tok != NULL ? "\r\n" : "");
 	send_all(c, (uint8_t *)req, (size_t)n);
 
 	c->buf = grow(c->buf, &c->cap, RBUF_MIN);
@@ -940,7 +948,8 @@ usage(void)
 	    "usage: wsbench throughput -p PORT -s NAME [-b] [-e BYTES] [-g INPUT] [-t SECONDS]\n"
 	    "       wsbench rtt -p PORT -s NAME [-b] [-n COUNT]\n"
 	    "       wsbench fanout -p PORT -s NAME -n VIEWERS [-b] [-e BYTES] [-g INPUT]"
-	    " [-z] [-r SECONDS] [-m PID] [-t SECONDS]\n");
+	    " [-z] [-r SECONDS] [-m PID] [-t SECONDS]\n"
+	    "AGENTD_TOKEN in the environment: sent as Authorization: Bearer (auth = local)\n");
 	exit(2);
 }
 
