@@ -25,6 +25,7 @@
 #include "agentd.h"
 #include "auth.h"
 #include "db.h"
+#include "fault.h"
 #include "json.h"
 #include "log.h"
 #include "sock.h"
@@ -289,6 +290,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	log_init("agentd", debug || getenv("AGENTD_DEBUG") != NULL);
+	agd_fault_init();
 	if ((agentd_home = agd_home(opt_home)) == NULL) {
 		fprintf(stderr, "agentd: no home directory: give -H or AGENTD_HOME\n");
 		exit(1);

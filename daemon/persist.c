@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agentd.h"
+#include "fault.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -33,7 +34,7 @@ persist_step(sqlite3_stmt *st, const char *what)
 {
 	int	rc;
 
-	rc = sqlite3_step(st);
+	rc = AGD_FAULT(AGD_FAULT_STEP) ? SQLITE_FULL : sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -125,7 +126,7 @@ persist_insert(const char *name, const char *type, const char *cwd, const char *
 	now_iso(ts, sizeof ts);
 	persist_bind(st, "sssssssiis", name, type, cwd, mode, prompt, ts, creator, cols,
 	    rows, ts);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (AGD_FAULT(AGD_FAULT_STEP) || sqlite3_step(st) != SQLITE_DONE) {
 		xasprintf(cause, "cannot record session: %s", sqlite3_errmsg(agentd_db));
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);

@@ -23,6 +23,7 @@
 #include "agentd.h"
 #include "hproto.h"
 #include "json.h"
+#include "fault.h"
 #include "log.h"
 #include "session.h"
 #include "util.h"
@@ -167,6 +168,8 @@ session_send(struct session *s, int type, const void *p, size_t n)
 
 	if (s->hbev == NULL)
 		return;
+	if (AGD_FAULT(AGD_FAULT_WRITE))	/* as a broken holder socket would */
+		shutdown(bufferevent_getfd(s->hbev), SHUT_RDWR);
 	hp_put32(hdr, (uint32_t)(n + 1));
 	hdr[4] = (uint8_t)type;
 	bufferevent_write(s->hbev, hdr, sizeof hdr);

@@ -6,6 +6,7 @@ lib_libagd_a_SOURCES = \
 	lib/conf.c lib/conf-match.c lib/conf-value.c lib/conf-value.h lib/conf.h \
 	lib/db.c lib/db.h \
 	lib/err.c lib/err.h \
+	lib/fault.c lib/fault.h \
 	lib/field.c lib/field.h \
 	lib/json.c lib/json.h \
 	lib/log.c lib/log.h \

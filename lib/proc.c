@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "proc.h"
 #include "xmalloc.h"
 
@@ -84,7 +85,7 @@ agd_fork_exec(const struct agd_exec *x, char **cause)
 	pid_t		pid;
 
 	agd_fork_block(&old);
-	pid = fork();
+	pid = AGD_FAULT(AGD_FAULT_FORK) ? -1 : fork();
 	if (pid == 0) {
 		agd_fork_child(&old);
 		if (x->flags & AGD_EXEC_SETSID)

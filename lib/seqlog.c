@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "seqlog.h"
 #include "xmalloc.h"
 
@@ -336,7 +337,7 @@ agd_seqlog_append(struct agd_seqlog *l, uint64_t seq, uint64_t hoff, int type,
 	iov[1].iov_len = len;
 	want = sizeof r + len;
 	do
-		n = writev(l->fd, iov, 2);
+		n = AGD_FAULT(AGD_FAULT_DISK) ? -1 : writev(l->fd, iov, 2);
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)want) {
 		/* Cut what was half written, so the log stays well formed. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -16,7 +17,7 @@ xmalloc(size_t size)
 
 	if (size == 0)
 		size = 1;
-	if ((p = malloc(size)) == NULL)
+	if (AGD_FAULT(AGD_FAULT_MALLOC) || (p = malloc(size)) == NULL)
 		fatalx("xmalloc: out of memory (%zu bytes)", size);
 	return (p);
 }
@@ -28,7 +29,7 @@ xcalloc(size_t n, size_t size)
 
 	if (n == 0 || size == 0)
 		n = size = 1;
-	if ((p = calloc(n, size)) == NULL)
+	if (AGD_FAULT(AGD_FAULT_MALLOC) || (p = calloc(n, size)) == NULL)
 		fatalx("xcalloc: out of memory (%zu x %zu bytes)", n, size);
 	return (p);
 }
@@ -48,7 +49,7 @@ xreallocarray(void *p, size_t n, size_t size)
 		fatalx("xreallocarray: %zu x %zu overflows", n, size);
 	if (n * size == 0)
 		n = size = 1;
-	if ((np = realloc(p, n * size)) == NULL)
+	if (AGD_FAULT(AGD_FAULT_MALLOC) || (np = realloc(p, n * size)) == NULL)
 		fatalx("xreallocarray: out of memory (%zu x %zu bytes)", n, size);
 	return (np);
 }
@@ -58,7 +59,7 @@ xstrdup(const char *s)
 {
 	char	*p;
 
-	if ((p = strdup(s)) == NULL)
+	if (AGD_FAULT(AGD_FAULT_MALLOC) || (p = strdup(s)) == NULL)
 		fatalx("xstrdup: out of memory");
 	return (p);
 }
@@ -68,7 +69,7 @@ xstrndup(const char *s, size_t n)
 {
 	char	*p;
 
-	if ((p = strndup(s, n)) == NULL)
+	if (AGD_FAULT(AGD_FAULT_MALLOC) || (p = strndup(s, n)) == NULL)
 		fatalx("xstrndup: out of memory");
 	return (p);
 }
@@ -80,7 +81,7 @@ xasprintf(char **ret, const char *fmt, ...)
 	int	n;
 
 	va_start(ap, fmt);
-	n = vasprintf(ret, fmt, ap);
+	n = AGD_FAULT(AGD_FAULT_MALLOC) ? -1 : vasprintf(ret, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatalx("xasprintf: out of memory");
