@@ -9,4 +9,4 @@ bench_wsbench_SOURCES = bench/wsbench.c
 bench_ptydrain_SOURCES = bench/ptydrain.c
 bench_ptydrain_LDADD = $(UTIL_LIBS)
 
-EXTRA_DIST += bench/run bench/world bench/files bench/RESULTS.md
+EXTRA_DIST += bench/run bench/soak bench/world bench/files bench/RESULTS.md
