@@ -272,7 +272,11 @@ agd_seqlog_open(struct agd_seqlog *l, const char *dir, uint64_t max_bytes,
 	return (0);
 }
 
-/* output.log becomes output.log.1, its index with it; a new empty pair. */
+/*
+ * output.log becomes output.log.1, its index with it; a new empty pair. If the new
+ * file cannot be made (a full disk), the next try finds output.log already moved
+ * and goes on from there: nothing is written until the new file is open.
+ */
 static int
 seqlog_rotate(struct agd_seqlog *l)
 {
@@ -280,7 +284,11 @@ seqlog_rotate(struct agd_seqlog *l)
 	size_t	 i, j;
 	int	 fd;
 
-	if (rename(l->path, l->path1) == -1)
+	if (rename(l->path, l->path1) == -1 && errno != ENOENT)
+		return (-1);
+	fd = AGD_FAULT(AGD_FAULT_DISK) ? -1 :
+	    open(l->path, O_RDWR | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
 		return (-1);
 	xasprintf(&ipath, "%s.idx", l->path);
 	xasprintf(&ipath1, "%s.idx", l->path1);
@@ -292,9 +300,6 @@ seqlog_rotate(struct agd_seqlog *l)
 		close(l->idx_fd);
 	l->idx_fd = seqlog_idx_open(l->path, 1);
 	l->idx_next = 0;
-	fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return (-1);
 	close(l->fd);
 	l->fd = fd;
 	l->size = 0;

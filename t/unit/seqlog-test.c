@@ -4,7 +4,10 @@
  * record header from the start; without the index, or with a wrong one, it
  * reads the same records the slow way; the writer rebuilds it at open and
  * moves it along with a rotation. Prints the headers read and the time taken.
+ * A rotation whose new file cannot be made (issue #13: a full disk) fails the
+ * append and works on the next one.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -70,6 +73,48 @@ read_after(const char *dir, uint64_t since, uint64_t *headers, double *ms)
 	*headers = agd_seqlog_headers_read;
 	*ms = now_ms() - t0;
 	return (c);
+}
+
+/*
+ * A rotation that moved output.log to .1 but could not open the new file (here: no
+ * descriptor left) fails that append; the next append, with room again, rotates
+ * from there and the log reads whole and in order.
+ */
+static void
+rotate_refused(const char *top)
+{
+	struct agd_seqlog	 l;
+	struct rlimit		 old, none;
+	struct collect		 c;
+	char			*dir, *cause;
+	uint64_t		 seq, hoff, i, h;
+	double			 ms;
+	int			 fd, rc;
+
+	xasprintf(&dir, "%s/rot", top);
+	mkdir(dir, 0700);
+	ok(agd_seqlog_open(&l, dir, 2 * 4096, &seq, &hoff, &cause) == 0, "rotation: new log");
+	for (i = 1; i <= 4096 / 32; i++)	/* 32-byte records: full to the half */
+		agd_seqlog_append(&l, i, i * 8, AGD_REC_TTY, "12345678", 8);
+	/* The lowest free descriptor is the limit: no open can succeed. */
+	getrlimit(RLIMIT_NOFILE, &old);
+	fd = dup(0);
+	close(fd);
+	none = old;
+	none.rlim_cur = (rlim_t)fd;
+	setrlimit(RLIMIT_NOFILE, &none);
+	rc = agd_seqlog_append(&l, i, i * 8, AGD_REC_TTY, "12345678", 8);
+	setrlimit(RLIMIT_NOFILE, &old);
+	ok(rc == -1, "rotation: no new file, the append fails");
+	ok(agd_seqlog_append(&l, i, i * 8, AGD_REC_TTY, "12345678", 8) == 0,
+	    "rotation: the next append rotates and writes");
+	for (i++; i <= 300; i++)
+		agd_seqlog_append(&l, i, i * 8, AGD_REC_TTY, "12345678", 8);
+	agd_seqlog_close(&l);
+	c = read_after(dir, 0, &h, &ms);
+	ok(c.last == 300 && c.in_order, "rotation: read back in order (%llu..%llu)",
+	    (unsigned long long)c.first, (unsigned long long)c.last);
+	free(dir);
 }
 
 int
@@ -160,6 +205,7 @@ main(void)
 	}
 	ok(in_order && n == TAIL, "cursor after a large since: the last %d, in order", TAIL);
 	agd_seqlog_cur_close(&cur);
+	rotate_refused(dir);
 
 	free(buf);
 	free(idx);
