@@ -127,6 +127,7 @@ struct session {
 #define SESSION_OWN_CMD		0x8		/* runs the daemon's own command (a
 						   remote worker's loop): no adapter */
 #define SESSION_CAPPED		0x10		/* a cap reached: messages refused */
+#define SESSION_EXITED		0x20		/* the holder said its agent ended */
 	double			 max_cost;	/* caps: 0 none (maxCostUsd, max_cost_usd) */
 	int64_t			 max_tokens;	/* (maxTokens, max_tokens) */
 
@@ -139,6 +140,9 @@ struct session {
 	struct bufferevent	*hbev;		/* connection to the holder */
 	int			 resumed;
 	int			 ack_due;	/* recorded output not yet acknowledged */
+	struct event		*log_retry_ev;	/* the log refused output: read it again */
+	int			 log_retry_ms;	/* its backoff; 0 while the log takes output */
+	int			 log_failures;	/* writes refused in a row (session-record.c) */
 	struct evbuffer		*pending;	/* input held until the holder is up */
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */

@@ -58,6 +58,8 @@
 #define HOLDER_AUTH_MS		5000
 /* How often we check that the socket path is still ours (it is taken back if not). */
 #define HOLDER_RELISTEN_MS	1000
+/* Unreachable (the first connection went before the secret): SIGTERM, SIGKILL after. */
+#define HOLDER_ORPHAN_GRACE_MS	2000
 
 struct hbuf {
 	uint8_t	*data;
@@ -91,6 +93,7 @@ static int		 exit_sent;
 
 static uint8_t		 key[HP_KEY_LEN];	/* the session's secret */
 static int		 have_key;
+static int		 orphaned;	/* no daemon can ever reach us: ending the agent */
 static const char	*sock_path;
 static struct stat	 sock_sb;	/* of sock_path once we bound it */
 static uint64_t		 relisten_at;
@@ -138,19 +141,6 @@ hbuf_drop(struct hbuf *b, size_t n)
 	}
 	b->start += n;
 	b->len -= n;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	hp_put32(p, (uint32_t)(v >> 32));
-	hp_put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return ((uint64_t)hp_get32(p) << 32 | hp_get32(p + 4));
 }
 
 static void
@@ -247,14 +237,14 @@ conn_message(int type, const uint8_t *p, size_t n)
 	case HP_RESUME:
 		if (n != 8)
 			break;
-		off = get64(p);
+		off = hp_get64(p);
 		out_ack(off);
 		out_sent = off > out_base ? off : out_base;
 		resumed = 1;
 		break;
 	case HP_ACK:
 		if (n == 8)
-			out_ack(get64(p));
+			out_ack(hp_get64(p));
 		break;
 	case HP_INPUT:
 		if (!pty_done)
@@ -420,7 +410,7 @@ conn_fill(void)
 			n = HP_DATA_MAX;
 		hp_put32(hdr, (uint32_t)(n + 9));
 		hdr[4] = HP_DATA;
-		put64(hdr + HP_HDR, out_sent);
+		hp_put64(hdr + HP_HDR, out_sent);
 		hbuf_add(&wq, hdr, sizeof hdr);
 		hbuf_add(&wq, out.data + out.start + skip, n);
 		out_sent += n;
@@ -714,6 +704,14 @@ main(int argc, char **argv)
 		}
 		if (now >= relisten_at)
 			relisten_check();
+		if (conn_fd == -1 && !have_key && !orphaned) {
+			/* Nobody can show the secret we never got: end, not orphan, the agent. */
+			orphaned = 1;
+			group_kill(SIGTERM);
+			kill_deadline = now + HOLDER_ORPHAN_GRACE_MS;
+		}
+		if (orphaned && finished)
+			exit(0);
 		if (kill_deadline != 0 && now >= kill_deadline) {
 			group_kill(SIGKILL);
 			kill_deadline = 0;

@@ -70,4 +70,17 @@ hp_get32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3]);
 }
 
+static inline void
+hp_put64(uint8_t *p, uint64_t v)
+{
+	hp_put32(p, (uint32_t)(v >> 32));
+	hp_put32(p + 4, (uint32_t)v);
+}
+
+static inline uint64_t
+hp_get64(const uint8_t *p)
+{
+	return ((uint64_t)hp_get32(p) << 32 | hp_get32(p + 4));
+}
+
 #endif

@@ -53,19 +53,33 @@ session_event(struct session *s, const char *type, struct json_object *fields)
 	return (s->seq);
 }
 
-/* Record terminal output [data, data+len) which ends at holder offset end. */
-static void
+/*
+ * Record terminal output [data, data+len) which ends at holder offset end. 0, or -1
+ * if the log refused it: then nothing changed (no seq, no offset), so the bytes stay
+ * unacknowledged in the holder, and the caller gives them again later (session.c).
+ */
+static int
 session_record(struct session *s, const void *data, size_t len, uint64_t end)
 {
 	if (len == 0)
-		return;
+		return (0);
+	if (agd_seqlog_append(&s->log, s->seq + 1, end, AGD_REC_TTY, data, len) == -1) {
+		if (s->log_failures++ == 0)
+			log_warnx("session %s: cannot write its output log: %s: the output"
+			    " waits in its holder until it can", s->name, strerror(errno));
+		return (-1);
+	}
+	if (s->log_failures > 0) {
+		log_info("session %s: output log written again (after %d refused writes)",
+		    s->name, s->log_failures);
+		s->log_failures = 0;
+	}
 	s->seq++;
-	if (agd_seqlog_append(&s->log, s->seq, end, AGD_REC_TTY, data, len) == -1)
-		log_warn("%s: session %s: log append", __func__, s->name);
 	s->hoff = end;
 	s->flags |= SESSION_DIRTY;
 	agentd_stats.output_bytes += len;
 	session_notify(s, SESSION_NOTE_OUTPUT, s->seq, data, len);
+	return (0);
 }
 
 void
@@ -126,7 +140,7 @@ session_lines(struct session *s, const uint8_t *p, size_t n)
  * UTF-8 sequences split between two chunks are held back (at most 3 bytes) so that
  * every record starts and ends on a character boundary.
  */
-void
+int
 session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 {
 	uint8_t		 buf[HP_DATA_MAX + sizeof s->utf8_tail];
@@ -137,7 +151,7 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 		have = s->hoff + evbuffer_get_length(s->lines);
 
 	if (off + n <= have)
-		return;				/* a resend of what we have */
+		return (0);			/* a resend of what we have */
 	if (off < have) {
 		p += have - off;
 		n -= (size_t)(have - off);
@@ -158,10 +172,12 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 	memcpy(buf + s->utf8_tail_len, p, n);
 	total = s->utf8_tail_len + n;
 	cut = agd_utf8_cut(buf, total);
+	if (session_record(s, buf, cut, off + n - (total - cut)) == -1)
+		return (-1);		/* the old tail stays: the retry sees the same */
 	s->utf8_tail_len = total - cut;
 	memcpy(s->utf8_tail, buf + cut, s->utf8_tail_len);
-	session_record(s, buf, cut, off + n - s->utf8_tail_len);
 	s->ack_due = 1;
+	return (0);
 }
 
 void

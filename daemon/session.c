@@ -35,6 +35,13 @@
 #define SESSION_HOLDER_READ_MAX		(4 * 1024 * 1024)
 /* How often the seq recorded so far reaches SQLite (a crash loses at most this). */
 #define SESSION_FLUSH_MS		1000
+/*
+ * The log refused output (a full disk): the holder's messages stay unread - the
+ * output unacknowledged, kept by the holder - and are tried again after this,
+ * doubling up to the longest wait.
+ */
+#define SESSION_LOG_RETRY_MIN_MS	100
+#define SESSION_LOG_RETRY_MAX_MS	2000
 
 struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
 /* Ended sessions waiting for the loop to free them. */
@@ -45,6 +52,7 @@ static const char	*(*session_hint)(const char *);
 static struct event	*session_flush_ev;
 
 static void	session_holder_read_cb(struct bufferevent *, void *);
+static void	session_holder_take(struct session *);
 static void	session_holder_event_cb(struct bufferevent *, short, void *);
 
 struct session *
@@ -102,6 +110,8 @@ session_free(struct session *s)
 		event_free(s->connect_ev);
 	if (s->stuck_ev != NULL)
 		event_free(s->stuck_ev);
+	if (s->log_retry_ev != NULL)
+		event_free(s->log_retry_ev);
 	if (s->log.fd != -1)
 		agd_seqlog_close(&s->log);
 	session_subs_free(s);
@@ -182,8 +192,7 @@ session_send64(struct session *s, int type, uint64_t v)
 {
 	uint8_t	b[8];
 
-	hp_put32(b, (uint32_t)(v >> 32));
-	hp_put32(b + 4, (uint32_t)v);
+	hp_put64(b, v);
 	session_send(s, type, b, sizeof b);
 }
 
@@ -373,7 +382,8 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	session_end_check();
 }
 
-static void
+/* One message from the holder. 0, or -1 to be given again later (the log refused it). */
+static int
 session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
 {
 	struct hp_hello	h;
@@ -390,31 +400,75 @@ session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
 	case HP_DATA:
 		if (n < 8 || !s->resumed)
 			goto bad;
-		off = (uint64_t)hp_get32(p) << 32 | hp_get32(p + 4);
-		session_output(s, off, p + 8, n - 8);
-		break;
+		off = hp_get64(p);
+		return (session_output(s, off, p + 8, n - 8));
 	case HP_EXIT:
 		if (n != sizeof e)
 			goto bad;
 		memcpy(&e, p, sizeof e);
+		s->flags |= SESSION_EXITED;
 		session_send(s, HP_EXITACK, NULL, 0);
 		session_end(s, 1, e.status, NULL);
 		break;
 	default:
 		goto bad;
 	}
-	return;
+	return (0);
 bad:
 	log_warnx("%s: session %s: bad message %d from holder", __func__, s->name, type);
+	return (0);
+}
+
+static void
+session_log_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->hbev != NULL && s->state != SESSION_ENDED)
+		session_holder_take(s);
+}
+
+/* The log refused output: stop reading the holder, take its messages again later. */
+static void
+session_log_stall(struct session *s)
+{
+	struct timeval	tv;
+
+	bufferevent_disable(s->hbev, EV_READ);
+	s->log_retry_ms = s->log_retry_ms == 0 ? SESSION_LOG_RETRY_MIN_MS :
+	    s->log_retry_ms * 2;
+	if (s->log_retry_ms > SESSION_LOG_RETRY_MAX_MS)
+		s->log_retry_ms = SESSION_LOG_RETRY_MAX_MS;
+	if (s->log_retry_ev == NULL)
+		s->log_retry_ev = evtimer_new(agentd_base, session_log_retry_cb, s);
+	tv.tv_sec = s->log_retry_ms / 1000;
+	tv.tv_usec = (s->log_retry_ms % 1000) * 1000;
+	evtimer_add(s->log_retry_ev, &tv);
 }
 
 static void
 session_holder_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	(void)bev;
+	if (s->log_retry_ms == 0)	/* else the retry's timer reads on */
+		session_holder_take(s);
+}
+
+/*
+ * Handle the complete messages from the holder, then acknowledge what is recorded
+ * (only that: a message the log refused stays, with all after it, for the retry).
+ */
+static void
+session_holder_take(struct session *s)
+{
+	struct evbuffer	*in = bufferevent_get_input(s->hbev);
 	uint8_t		 hdr[HP_HDR], *p;
 	uint32_t	 len;
+	int		 stalled = 0;
 
 	while (s->state != SESSION_ENDED && evbuffer_get_length(in) >= HP_HDR) {
 		evbuffer_copyout(in, hdr, sizeof hdr);
@@ -430,8 +484,16 @@ session_holder_read_cb(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(in) < 4 + (size_t)len)
 			break;
 		p = evbuffer_pullup(in, 4 + (ssize_t)len);
-		session_holder_message(s, p[4], p + HP_HDR, len - 1);
+		if (session_holder_message(s, p[4], p + HP_HDR, len - 1) == -1) {
+			session_log_stall(s);
+			stalled = 1;
+			break;
+		}
 		evbuffer_drain(in, 4 + (size_t)len);
+	}
+	if (!stalled && s->log_retry_ms != 0 && s->hbev != NULL) {
+		s->log_retry_ms = 0;		/* the log takes output again */
+		bufferevent_enable(s->hbev, EV_READ);
 	}
 	/* One acknowledgement for everything this read brought. */
 	if (s->ack_due && s->state != SESSION_ENDED) {
@@ -448,6 +510,13 @@ session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
+	/*
+	 * The connection broke before the exit's acknowledgement left: the holder,
+	 * its agent ended and recorded, would wait for it forever. It goes now.
+	 */
+	if (s->state == SESSION_ENDED && (s->flags & SESSION_EXITED) && s->holder_pid > 0 &&
+	    evbuffer_get_length(bufferevent_get_output(s->hbev)) > 0)
+		kill(s->holder_pid, SIGKILL);
 	bufferevent_free(s->hbev);
 	s->hbev = NULL;
 	s->resumed = 0;
@@ -648,8 +717,12 @@ session_kill(struct session *s)
 		session_kill_stuck(s);
 		return;
 	}
-	if (s->hbev != NULL)
-		return;			/* sent after the holder's hello */
+	/*
+	 * Sent after the holder's hello - also when its connection is being made
+	 * again: killing the group here would leave the holder waiting forever.
+	 */
+	if (s->hbev != NULL || (s->connect_ev != NULL && evtimer_pending(s->connect_ev, NULL)))
+		return;
 	/* No holder to ask: end the group ourselves. */
 	if (s->pid > 0)
 		kill(-s->pid, SIGKILL);

@@ -50,9 +50,11 @@ void	session_holder_lost(struct session *);
 /* session-record.c */
 /*
  * Output from the holder: [p, p+n) at holder offset off (resends and overlaps are
- * dropped, a gap is logged). Sets s->ack_due. Borrows p.
+ * dropped, a gap is logged). Sets s->ack_due. Borrows p. 0, or -1 if the log could
+ * not take it (a full disk, logged): nothing of it is recorded or acknowledged, s is
+ * as before, and the same message must be given again later.
  */
-void	session_output(struct session *, uint64_t off, const uint8_t *p, size_t n);
+int	session_output(struct session *, uint64_t off, const uint8_t *p, size_t n);
 /* Record the bytes of a split UTF-8 sequence held back so far (the session ends). */
 void	session_flush_tail(struct session *);
 

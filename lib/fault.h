@@ -9,8 +9,10 @@
  *
  *	malloc	xmalloc and friends return NULL (so: fatalx, the daemon exits cleanly;
  *		the holders keep the agents and the next daemon adopts them)
- *	write	the daemon's writes to a holder socket (session.c) fail with EPIPE
- *	disk	the session log's writes (seqlog.c) fail with ENOSPC
+ *	write	the daemon's writes to a holder socket (session.c) fail with EPIPE: the
+ *		connection is shut down, as a broken one (the daemon connects again)
+ *	disk	the session log's writes and a rotation's new file (seqlog.c) fail
+ *		with ENOSPC
  *	fork	fork fails with EAGAIN (lib/proc.c)
  *	step	SQLite writes (persist_step, persist_insert) fail as SQLITE_FULL
  *
