@@ -166,7 +166,7 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 	}
 	if (s->transport == SESSION_STREAM) {
 		session_lines(s, p, n);
-		return;
+		return (0);
 	}
 	memcpy(buf, s->utf8_tail, s->utf8_tail_len);
 	memcpy(buf + s->utf8_tail_len, p, n);
