@@ -1,8 +1,8 @@
 /*
  * Sessions: one agent each, run by its holder. This file holds their lifecycle -
  * create, adopt after a restart, input, resize, kill, end, free, the waiters of
- * create, delete and shutdown - and the daemon's end of the holder protocol
- * (hproto.h). The daemon records every byte the holder sends into the session's
+ * create, delete and shutdown. The daemon's end of the holder protocol (hproto.h)
+ * is session-holder.c: it records every byte the holder sends into the session's
  * log (giving it a seq; session-record.c), acknowledges it so the holder can
  * forget it, and tells the session's subscribers (session-notify.c). Lifecycle
  * changes are events in the same seq space, kept in the log and in SQLite.
@@ -31,17 +31,8 @@
 #include "worker.h"
 #include "xmalloc.h"
 
-/* Unread holder output we buffer before we stop reading (the holder keeps the rest). */
-#define SESSION_HOLDER_READ_MAX		(4 * 1024 * 1024)
 /* How often the seq recorded so far reaches SQLite (a crash loses at most this). */
 #define SESSION_FLUSH_MS		1000
-/*
- * The log refused output (a full disk): the holder's messages stay unread - the
- * output unacknowledged, kept by the holder - and are tried again after this,
- * doubling up to the longest wait.
- */
-#define SESSION_LOG_RETRY_MIN_MS	100
-#define SESSION_LOG_RETRY_MAX_MS	2000
 
 struct sessions		 sessions = TAILQ_HEAD_INITIALIZER(sessions);
 /* Ended sessions waiting for the loop to free them. */
@@ -50,10 +41,6 @@ static int		 session_total;
 /* How to install a program that is not found (session_set_install_hint). */
 static const char	*(*session_hint)(const char *);
 static struct event	*session_flush_ev;
-
-static void	session_holder_read_cb(struct bufferevent *, void *);
-static void	session_holder_take(struct session *);
-static void	session_holder_event_cb(struct bufferevent *, short, void *);
 
 struct session *
 session_find(const char *name)
@@ -187,15 +174,6 @@ session_send(struct session *s, int type, const void *p, size_t n)
 		bufferevent_write(s->hbev, p, n);
 }
 
-static void
-session_send64(struct session *s, int type, uint64_t v)
-{
-	uint8_t	b[8];
-
-	hp_put64(b, v);
-	session_send(s, type, b, sizeof b);
-}
-
 /* A waiter's client has gone: the session forgets it. */
 static void
 session_waiter_cancel(struct waiter *w, void *arg)
@@ -286,67 +264,6 @@ session_end_all(struct waiter *w)
 	session_end_check();
 }
 
-static void
-session_hello(struct session *s, const struct hp_hello *h)
-{
-	struct json_object	*o;
-	size_t			 n;
-
-	if (h->version != HP_VERSION) {
-		log_warnx("%s: session %s: holder speaks version %u", __func__,
-		    s->name, h->version);
-		session_end(s, 0, 0, "holder_version");
-		return;
-	}
-	if (h->base > s->hoff)
-		log_warnx("%s: session %s: holder lost output %llu..%llu", __func__,
-		    s->name, (unsigned long long)s->hoff, (unsigned long long)h->base);
-	s->utf8_tail_len = 0;
-	session_send64(s, HP_RESUME, s->hoff);
-	s->resumed = 1;
-	if (s->state == SESSION_STARTING) {
-		s->pid = h->pid;
-		s->state = SESSION_RUNNING;
-		persist_running(s);
-		o = json_object_new_object();
-		json_object_object_add(o, "pid", json_object_new_int(s->pid));
-		json_object_object_add(o, "agentType", json_object_new_string(s->agent_type));
-		json_object_object_add(o, "workingDirectory", json_object_new_string(s->cwd));
-		json_object_object_add(o, "permissionMode",
-		    json_object_new_string(agd_mode_name(s->mode)));
-		session_event(s, "created", o);
-		if (s->prompt != NULL) {
-			o = json_object_new_object();
-			json_object_object_add(o, "text", json_object_new_string(s->prompt));
-			json_object_object_add(o, "source", json_object_new_string("prompt"));
-			json_object_object_add(o, "from", json_object_new_string(
-			    s->creator != NULL ? s->creator : "local"));
-			session_notify_message(s, s->prompt, session_event(s, "message", o));
-			free(s->prompt);
-			s->prompt = NULL;
-		}
-		session_reply_create(s, 201, NULL);
-	} else {
-		if (s->pid != h->pid)
-			log_warnx("%s: session %s: pid %d, holder says %d", __func__,
-			    s->name, s->pid, h->pid);
-		s->state = SESSION_RUNNING;
-		agentd_stats.holder_adoptions++;
-		log_info("session %s: re-adopted pid %d at offset %llu", s->name,
-		    s->pid, (unsigned long long)s->hoff);
-	}
-	if ((n = evbuffer_get_length(s->pending)) > 0) {
-		session_send_input(s, evbuffer_pullup(s->pending, -1), n);
-		evbuffer_drain(s->pending, n);
-	}
-	if (s->flags & SESSION_KILLING) {
-		uint8_t	g[4];
-
-		hp_put32(g, (uint32_t)agentd_conf->kill_grace_ms);
-		session_send(s, HP_KILL, g, sizeof g);
-	}
-}
-
 void
 session_end(struct session *s, int has_status, int status, const char *reason)
 {
@@ -382,127 +299,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	session_end_check();
 }
 
-/* One message from the holder. 0, or -1 to be given again later (the log refused it). */
-static int
-session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
-{
-	struct hp_hello	h;
-	struct hp_exit	e;
-	uint64_t	off;
-
-	switch (type) {
-	case HP_HELLO:
-		if (n != sizeof h)
-			goto bad;
-		memcpy(&h, p, sizeof h);
-		session_hello(s, &h);
-		break;
-	case HP_DATA:
-		if (n < 8 || !s->resumed)
-			goto bad;
-		off = hp_get64(p);
-		return (session_output(s, off, p + 8, n - 8));
-	case HP_EXIT:
-		if (n != sizeof e)
-			goto bad;
-		memcpy(&e, p, sizeof e);
-		s->flags |= SESSION_EXITED;
-		session_send(s, HP_EXITACK, NULL, 0);
-		session_end(s, 1, e.status, NULL);
-		break;
-	default:
-		goto bad;
-	}
-	return (0);
-bad:
-	log_warnx("%s: session %s: bad message %d from holder", __func__, s->name, type);
-	return (0);
-}
-
-static void
-session_log_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct session	*s = arg;
-
-	(void)fd;
-	(void)what;
-	if (s->hbev != NULL && s->state != SESSION_ENDED)
-		session_holder_take(s);
-}
-
-/* The log refused output: stop reading the holder, take its messages again later. */
-static void
-session_log_stall(struct session *s)
-{
-	struct timeval	tv;
-
-	bufferevent_disable(s->hbev, EV_READ);
-	s->log_retry_ms = s->log_retry_ms == 0 ? SESSION_LOG_RETRY_MIN_MS :
-	    s->log_retry_ms * 2;
-	if (s->log_retry_ms > SESSION_LOG_RETRY_MAX_MS)
-		s->log_retry_ms = SESSION_LOG_RETRY_MAX_MS;
-	if (s->log_retry_ev == NULL)
-		s->log_retry_ev = evtimer_new(agentd_base, session_log_retry_cb, s);
-	tv.tv_sec = s->log_retry_ms / 1000;
-	tv.tv_usec = (s->log_retry_ms % 1000) * 1000;
-	evtimer_add(s->log_retry_ev, &tv);
-}
-
-static void
-session_holder_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct session	*s = arg;
-
-	(void)bev;
-	if (s->log_retry_ms == 0)	/* else the retry's timer reads on */
-		session_holder_take(s);
-}
-
-/*
- * Handle the complete messages from the holder, then acknowledge what is recorded
- * (only that: a message the log refused stays, with all after it, for the retry).
- */
-static void
-session_holder_take(struct session *s)
-{
-	struct evbuffer	*in = bufferevent_get_input(s->hbev);
-	uint8_t		 hdr[HP_HDR], *p;
-	uint32_t	 len;
-	int		 stalled = 0;
-
-	while (s->state != SESSION_ENDED && evbuffer_get_length(in) >= HP_HDR) {
-		evbuffer_copyout(in, hdr, sizeof hdr);
-		len = hp_get32(hdr);
-		if (len == 0 || len > HP_FROM_HOLDER_MAX) {
-			log_warnx("%s: session %s: bad frame from holder (%u bytes)",
-			    __func__, s->name, len);
-			bufferevent_free(s->hbev);
-			s->hbev = NULL;
-			session_end(s, 0, 0, "holder_protocol");
-			return;
-		}
-		if (evbuffer_get_length(in) < 4 + (size_t)len)
-			break;
-		p = evbuffer_pullup(in, 4 + (ssize_t)len);
-		if (session_holder_message(s, p[4], p + HP_HDR, len - 1) == -1) {
-			session_log_stall(s);
-			stalled = 1;
-			break;
-		}
-		evbuffer_drain(in, 4 + (size_t)len);
-	}
-	if (!stalled && s->log_retry_ms != 0 && s->hbev != NULL) {
-		s->log_retry_ms = 0;		/* the log takes output again */
-		bufferevent_enable(s->hbev, EV_READ);
-	}
-	/* One acknowledgement for everything this read brought. */
-	if (s->ack_due && s->state != SESSION_ENDED) {
-		session_send64(s, HP_ACK, s->hoff);
-		s->ack_due = 0;
-	}
-}
-
-static void
+void
 session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
@@ -528,16 +325,6 @@ session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 	session_holder_lost(s);
 }
 
-void
-session_attach(struct session *s, int fd)
-{
-	agd_set_nonblock(fd);
-	s->hbev = bufferevent_socket_new(agentd_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(s->hbev, session_holder_read_cb, NULL,
-	    session_holder_event_cb, s);
-	bufferevent_setwatermark(s->hbev, EV_READ, 0, SESSION_HOLDER_READ_MAX);
-	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
-}
 
 /* The caps of a new session: its create's, else the configured ones. */
 static void

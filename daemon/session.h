@@ -1,7 +1,8 @@
 /*
  * What the files of the session subsystem share among themselves - session.c (the
- * lifecycle and the holder), session-input.c (input and messages), session-record.c
- * (output and events) and session-notify.c (subscribers) - and no other file
+ * lifecycle), session-holder.c (the holder's connection and messages),
+ * session-input.c (input and messages), session-record.c (output and events) and
+ * session-notify.c (subscribers) - and no other file
  * uses. The rest of the daemon sees sessions through agentd.h.
  */
 #ifndef AGENTD_SESSION_H
@@ -29,8 +30,11 @@ void	session_send_input(struct session *, const uint8_t *p, size_t n);
 void	session_kill_stuck(struct session *);
 
 /* session.c, for session-holder.c */
-/* s's connection to its holder is fd (taken). */
-void	session_attach(struct session *, int fd);
+/*
+ * The holder connection's event callback (arg: s): a broken connection is made
+ * again while the holder lives (session_holder_lost); a retired s is freed.
+ */
+void	session_holder_event_cb(struct bufferevent *, short what, void *arg);
 /* Answer the create waiting on s: status 201, or 0 with error. */
 void	session_reply_create(struct session *, int status, const char *error);
 /* s has ended (status: waitpid()'s, if has_status): record it, tell, retire s. */
@@ -42,6 +46,8 @@ void	session_end(struct session *, int has_status, int status, const char *reaso
  * 0, or -1 (logged: the holder then takes no connection but its first).
  */
 int	session_holder_key(struct session *, pid_t holder);
+/* s's connection to its holder is fd (taken): its messages are read from now on. */
+void	session_attach(struct session *, int fd);
 /* After a restart: reach s's holder, proving we are the daemon; retry while it lives. */
 void	session_holder_adopt(struct session *);
 /* The connection to s's holder is gone: connect again while it lives, else end s. */
