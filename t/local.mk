@@ -22,6 +22,7 @@ AGD_T_TESTS = \
 	t/28-sandbox.t \
 	t/29-agent-user.t \
 	t/30-restart.t \
+	t/31-emfile.t \
 	t/35-webhooks.t \
 	t/36-metrics.t \
 	t/40-ctl.t \

@@ -1,0 +1,139 @@
+#!/usr/bin/perl
+# Issue #13, item 4: EMFILE backoff on every listener, not only the WebSocket's
+# (t/64-ws-fds.t): the daemon's control socket, its hook.sock and a holder's
+# socket. Out of descriptors, a level-triggered listener whose accept fails would
+# be readable again at once and spin the loop at 100% CPU; each must stop
+# accepting for AGD_ACCEPT_BACKOFF_MS (lib/sock.h) and take the waiting
+# connections once descriptors are back. The process's soft RLIMIT_NOFILE is cut
+# to the descriptors it holds (prlimit), connections are queued on the listener,
+# and the process's CPU time is read over a few seconds.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use IO::Socket::UNIX;
+use Socket qw(SOCK_STREAM);
+use POSIX qw(sysconf _SC_CLK_TCK);
+use Time::HiRes qw(sleep time);
+use Test::More;
+
+AgentdTest->require_stack;
+plan skip_all => 'no prlimit' if system('prlimit --version >/dev/null 2>&1') != 0;
+
+my $QUEUED = 4;			# connections left waiting on a listener
+my $WINDOW = 3;			# seconds of CPU time measured while out of descriptors
+my $CPU_MAX = 0.5;		# a spinning listener uses ~$WINDOW of it
+my $t = AgentdTest->new(
+	agents => { quiet => q{sh -c 'echo QUIET-UP; while read l; do echo "got:$l"; done'} },
+	# The daemon's listeners say when they pause, out of descriptors.
+	expect_log => [qr/accept/],
+);
+
+sub fds { my @f = glob("/proc/$_[0]/fd/*"); return scalar @f }
+
+sub cpu {
+	open(my $f, '<', "/proc/$_[0]/stat") or return 0;
+	my @f = split ' ', (<$f> =~ s/^.*\) //r);
+	return ($f[11] + $f[12]) / sysconf(_SC_CLK_TCK);
+}
+
+sub soft {
+	my ($pid) = @_;
+	chomp(my $s = `prlimit --pid $pid --nofile --noheadings --output SOFT`);
+	return $s;
+}
+
+sub connect_to {
+	my ($path, $n) = @_;
+	return grep { defined } map {
+	    IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) } 1 .. $n;
+}
+
+# Cut pid's descriptors to those it holds and $spare more, make $spare + $QUEUED
+# connections to path, wait until $seen says an accept failed, read the CPU pid
+# uses meanwhile, give the descriptors back. The sockets.
+sub starve {
+	my ($pid, $path, $what, $spare, $seen) = @_;
+	my $soft = soft($pid);
+	my $lim = fds($pid) + $spare;
+	my $n = $spare + $QUEUED;
+	system("prlimit --pid $pid --nofile=$lim:") == 0 or die "prlimit";
+	my @c = connect_to($path, $n);
+	is(scalar @c, $n, "$what: $n connections made");
+	ok(eval { $t->wait_for(sub { $seen->($lim) }, 10, "$what: out of descriptors"); 1 },
+	    "$what: out of descriptors (the daemon logs its pause; a holder is full)");
+	my $c0 = cpu($pid);
+	my $t0 = time;
+	sleep $WINDOW;		# a measurement over time, not a wait for an event
+	my $used = cpu($pid) - $c0;
+	my $took = time - $t0;
+	system("prlimit --pid $pid --nofile=$soft:") == 0 or die "prlimit";
+	cmp_ok($used, '<', $CPU_MAX,
+	    sprintf('%s: out of descriptors, %.2f s of CPU in %.1f s', $what, $used, $took));
+	return @c;
+}
+
+my $daemon = $t->daemon_pid;
+my $log = $t->log_path('daemon');
+sub logged {
+	my ($re) = @_;
+	return sub { open(my $f, '<', $log) or return 0; return scalar grep { /$re/ } <$f> };
+}
+
+# The control socket: the queued requests are answered once descriptors are back.
+my @c = starve($daemon, $t->ctl_path, 'ctl.sock', 0, logged(qr/control socket: accept/));
+my $answered = 0;
+for my $c (@c) {
+	my $r = $t->ctl_call({ op => 'ping' }, $c);
+	$answered++ if $r && $r->{status} == 200;
+}
+is($answered, $QUEUED, 'ctl.sock: every queued connection answered afterwards');
+close($_) for @c;
+
+# hook.sock: the same listener code, its own listener.
+my $before = `grep -c 'control socket: accept' $log` + 0;
+@c = starve($daemon, $t->home . '/run/hook.sock', 'hook.sock', 0,
+    sub { (`grep -c 'control socket: accept' $log` + 0) > $before });
+$answered = 0;
+for my $c (@c) {
+	# No session's key: refused, but answered - the connection was taken.
+	my $r = $t->ctl_call({ op => 'agent.hook', args => { key => 'x' x 64 } }, $c);
+	$answered++ if $r && $r->{status} >= 400;
+}
+is($answered, $QUEUED, 'hook.sock: every queued connection answered afterwards');
+close($_) for @c;
+
+# A holder: its poll loop, out of descriptors, waits before it accepts again.
+my ($s) = $t->create(name => 'quiet', agentType => 'quiet');
+is($s, 201, 'create quiet');
+$t->wait_output('quiet', qr/QUIET-UP/);
+my ($keyfile) = glob($t->home . '/sessions/*/holder');
+open(my $kf, '<', $keyfile) or die "$keyfile: $!";
+my ($holder) = <$kf> =~ /^(\d+) /;
+close $kf;
+ok($holder && kill(0, $holder), "holder pid $holder");
+my ($hsock) = glob($t->home . '/run/h/*.sock');
+# Room for the connections it keeps while they prove themselves (HOLDER_PENDING_MAX,
+# daemon/holder.c), which also keeps the limit over its poll array (poll() refuses
+# more entries than RLIMIT_NOFILE); the next accept fails: it holds all it may.
+my $HOLDER_PENDING_MAX = 4;
+@c = starve($holder, $hsock, 'holder socket', $HOLDER_PENDING_MAX,
+    sub { fds($holder) >= $_[0] });
+# Taken afterwards: the holder drops a connection that never proves itself.
+my $closed = 0;
+for my $c (@c) {
+	$closed++ if $t->ctl_closed($c, 15);
+}
+is($closed, scalar @c, 'holder socket: every queued connection taken (and dropped) afterwards');
+close($_) for @c;
+
+# All still work: the session's output and input, the control socket.
+($s) = $t->post('/api/agents/sessions/quiet/input', { data => "still\r" });
+is($s, 200, 'the session takes input');
+ok($t->wait_output('quiet', qr/got:still/), 'and its agent answers through the holder');
+my $r = $t->ctl_call({ op => 'ping' });
+is($r && $r->{status}, 200, 'the daemon answers');
+($s) = $t->del('/api/agents/sessions/quiet');
+is($s, 200, 'delete quiet');
+$t->done;
