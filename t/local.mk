@@ -14,6 +14,7 @@ AGD_T_TESTS = \
 	t/20-errors.t \
 	t/21-limits.t \
 	t/26-queue-full.t \
+	t/27-debrief-cap.t \
 	t/22-host-origin.t \
 	t/23-agent-start.t \
 	t/24-rest-busy.t \
