@@ -1,8 +1,8 @@
 /*
  * libFuzzer target: the holder protocol on the live path. The harness is the
  * holder of a session the daemon adopted (live.c); the input goes to the daemon
- * over that socket and through session.c's reader into the log, the ring and the
- * viewers. Input: byte 0 even - the rest as raw bytes (any framing at all); odd -
+ * over that socket and through session-holder.c's reader into the log, the ring
+ * and the viewers. Input: byte 0 even - the rest as raw bytes (any framing at all); odd -
  * records of [type][u16 length LE][payload], each sent as one well-formed frame
  * (a DATA payload is led by its u64 offset, which the fuzzer picks too).
  */
