@@ -185,10 +185,11 @@ extern struct sessions		 sessions;
 
 /* listen.c: the daemon's listening sockets */
 /*
- * Listen on a Unix socket at path (0600) with backlog, refusing to steal one a
- * live daemon holds; fatal if it cannot. Returns the listening fd (the caller's).
+ * Listen on a Unix socket at path (0600; 0660 if nginx connects to it and the config
+ * says group_sockets) with backlog, refusing to steal one a live daemon holds; fatal
+ * if it cannot. Returns the listening fd (the caller's).
  */
-int	 listen_bind(const char *path, int backlog);
+int	 listen_bind(const char *path, int backlog, int nginx);
 
 /* cmd-daemon-shutdown.c: `agentd shutdown` (AGENTD_SHUTDOWN_SIGNAL) */
 #define AGENTD_SHUTDOWN_SIGNAL	SIGUSR1

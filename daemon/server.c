@@ -107,7 +107,7 @@ static struct evconnlistener *
 server_listen(const char *path, void *narrow)
 {
 	struct evconnlistener	*l;
-	int			 fd = listen_bind(path, SERVER_BACKLOG);
+	int			 fd = listen_bind(path, SERVER_BACKLOG, 0);
 
 	l = evconnlistener_new(agentd_base, server_accept_cb, narrow,
 	    LEV_OPT_CLOSE_ON_FREE, 0, fd);

@@ -71,7 +71,7 @@ ws_init(const char *path)
 {
 	struct timeval	tv;
 
-	ws_listen_fd = listen_bind(path, WS_LISTEN_BACKLOG);
+	ws_listen_fd = listen_bind(path, WS_LISTEN_BACKLOG, 1);
 	ws_listen_ev = event_new(agentd_base, ws_listen_fd, EV_READ | EV_PERSIST,
 	    ws_accept_cb, NULL);
 	event_add(ws_listen_ev, NULL);

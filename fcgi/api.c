@@ -141,9 +141,11 @@ static int
 api_listen(const char *path)
 {
 	char	*cause;
-	int	 fd;
+	int	 fd, flags = AGD_SOCK_LIVE | AGD_SOCK_ONLYSOCK;
 
-	fd = agd_sock_listen(path, AGD_SOCK_LIVE | AGD_SOCK_ONLYSOCK, API_BACKLOG, &cause);
+	if (api.conf->group_sockets)
+		flags |= AGD_SOCK_GROUP;	/* nginx connects as the group of HOME/run */
+	fd = agd_sock_listen(path, flags, API_BACKLOG, &cause);
 	if (fd == AGD_EEXISTS)
 		fatalx("%s: another agentd-fcgi is listening", path);
 	if (fd < 0)

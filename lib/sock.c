@@ -81,7 +81,7 @@ agd_sock_listen(const char *path, int flags, int backlog, char **cause)
 		xasprintf(cause, "bind %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (chmod(path, AGD_SOCK_MODE) == -1) {
+	if (chmod(path, (flags & AGD_SOCK_GROUP) ? AGD_SOCK_GROUP_MODE : AGD_SOCK_MODE) == -1) {
 		xasprintf(cause, "chmod %s: %s", path, strerror(errno));
 		goto fail;
 	}

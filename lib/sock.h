@@ -9,9 +9,15 @@
 #define AGD_SOCK_NONBLOCK	0x1	/* the listening socket is O_NONBLOCK */
 #define AGD_SOCK_LIVE		0x2	/* refuse a path a live listener still answers on */
 #define AGD_SOCK_ONLYSOCK	0x4	/* refuse a path that exists and is not a socket */
+#define AGD_SOCK_GROUP		0x8	/* AGD_SOCK_GROUP_MODE: nginx's group may connect */
 
 /* Only the owner may connect: the peer check comes after, this is the first gate. */
 #define AGD_SOCK_MODE		0600
+/*
+ * group_sockets = yes: the sockets nginx connects to are also the group's, the group
+ * of the directory they are in (a setgid HOME/run: www-data in the Debian package).
+ */
+#define AGD_SOCK_GROUP_MODE	0660
 /*
  * Out of descriptors (EMFILE, ENFILE): stop accepting for this long, then try again,
  * as tmux server.c does; accepting at once would fail again and spin the loop.
@@ -19,7 +25,8 @@
 #define AGD_ACCEPT_BACKOFF_MS	1000
 
 /*
- * Bind and listen on path with mode AGD_SOCK_MODE (the umask is 077 around the bind,
+ * Bind and listen on path with mode AGD_SOCK_MODE, or AGD_SOCK_GROUP_MODE with
+ * AGD_SOCK_GROUP (the umask is 077 around the bind,
  * so no other user can connect even for a moment), close-on-exec. What is at path
  * already is removed first, unless flags refuse it. Returns the listening fd, or
  * AGD_EEXISTS (AGD_SOCK_LIVE: someone answers on it), AGD_EINVAL (AGD_SOCK_ONLYSOCK:
