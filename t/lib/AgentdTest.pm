@@ -25,6 +25,11 @@ package AgentdTest;
 #					"warning:" or "fatal:", nginx [crit]/[alert]
 #					lines that are expected
 #	fcgi_workers => N		agentd-fcgi -n N (default 2)
+#	argv => { daemon => [...], fcgi => [...] }
+#					the command lines of agentd and agentd-fcgi instead of
+#					the build tree's (installed programs: t/07, t/32), @HOME@
+#					in a word is the stack's HOME; set_argv changes one for
+#					the next start
 #	real_agents => 1		run the real claude/codex/openclaw (t/agents/install)
 #					against t/bin/fake-model, see below
 #	fake_cmd => 'CMD'		the command the fake model's tool calls run
@@ -98,6 +103,24 @@ my $BUILDDIR = $ENV{AGENTD_TOP_BUILDDIR} || $SRCDIR;
 
 sub srcdir { $SRCDIR }
 sub builddir { $BUILDDIR }
+sub slurp { my ($class, $f) = @_; return _slurp($f) }
+
+# make ARGS in the build tree (the install tests: t/06, t/07, t/32): (exit
+# status, output).
+sub make_build {
+	my ($class, @args) = @_;
+	my $make = $ENV{MAKE} // 'make';
+	my $out = `$make -s --no-print-directory -C '$BUILDDIR' @args 2>&1`;
+	return ($? >> 8, $out);
+}
+
+# The installation directories make install uses (make print-install-dirs).
+sub install_dirs {
+	my ($class) = @_;
+	my ($rc, $out) = $class->make_build('print-install-dirs');
+	die "AgentdTest: make print-install-dirs: $out" if $rc != 0;
+	return $out =~ /^(\w+)=(.*)$/mg;
+}
 
 # The nginx binary, or undef.
 sub nginx_path {
@@ -128,6 +151,7 @@ sub new {
 		agents => $o{agents} // {},
 		expect_log => $o{expect_log} // [],
 		fcgi_workers => $o{fcgi_workers} // 2,
+		argv => $o{argv} // {},
 		procs => {},		# name -> pid
 		agent_pids => [],
 		violations => [],
@@ -171,6 +195,7 @@ sub new {
 }
 
 sub home { $_[0]{home} }
+sub set_argv { my ($self, $name, @argv) = @_; $self->{argv}{$name} = [@argv] }
 sub port { $_[0]{port} }
 sub workdir { "$_[0]{home}/work" }
 sub ctl_path { "$_[0]{home}/run/ctl.sock" }
@@ -298,7 +323,9 @@ sub _start_proc {
 	my ($self, $name) = @_;
 	my $home = $self->{home};
 	my @argv;
-	if ($name eq 'daemon') {
+	if ($self->{argv}{$name}) {
+		@argv = map { s/\@HOME\@/$home/gr } @{$self->{argv}{$name}};
+	} elsif ($name eq 'daemon') {
 		$self->{daemon_home} = $self->{daemon_home}->($home)
 		    if ref $self->{daemon_home} eq 'CODE';
 		@argv = ("$BUILDDIR/daemon/agentd", '-H', $self->{daemon_home} // $home);
