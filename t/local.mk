@@ -7,6 +7,8 @@ AGD_T_TESTS = \
 	t/02-layers.t \
 	t/03-source-check.t \
 	t/05-nginx.t \
+	t/06-install.t \
+	t/07-systemd.t \
 	t/10-sessions.t \
 	t/11-session-io.t \
 	t/12-complete.t \
@@ -24,6 +26,7 @@ AGD_T_TESTS = \
 	t/29-agent-user.t \
 	t/30-restart.t \
 	t/31-emfile.t \
+	t/32-upgrade.t \
 	t/35-webhooks.t \
 	t/36-metrics.t \
 	t/40-ctl.t \
@@ -56,4 +59,5 @@ EXTRA_DIST += \
 	conf/nginx.conf.in \
 	conf/agentd-locations.conf.in \
 	conf/agentd.conf.example \
-	.ci/run
+	.ci/run \
+	.ci/package
