@@ -4,7 +4,8 @@
 # $(sysconfdir)/agentd (agentd reads HOME/agentd.conf, -f or $AGENTD_CONF:
 # copy it there).
 dist_pkgdata_SCRIPTS = conf/gen-nginx
-dist_pkgdata_DATA = conf/nginx.conf.in conf/agentd-locations.conf.in conf/agentd-web.conf.in
+dist_pkgdata_DATA = conf/nginx.conf.in conf/agentd-locations.conf.in conf/agentd-web.conf.in \
+	doc/openapi.json
 
 agdauthdir = $(pkgdatadir)/auth
 dist_agdauth_DATA = \

@@ -27,6 +27,7 @@ AGD_T_TESTS = \
 	t/30-restart.t \
 	t/31-emfile.t \
 	t/32-upgrade.t \
+	t/33-openapi.t \
 	t/35-webhooks.t \
 	t/36-metrics.t \
 	t/40-ctl.t \

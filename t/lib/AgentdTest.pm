@@ -698,8 +698,58 @@ sub _parse_reply {
 }
 
 # Global reply checks, reported by stop().
+# doc/openapi.json, with its paths as patterns (the most literal segments first,
+# as fcgi/route.c picks); 0 when it or JSON::Validator (libjson-validator-perl) is
+# missing (the replies are then not checked against it).
+my ($OPENAPI, @OPENAPI_PATHS, %OPENAPI_JV);
+sub _openapi {
+	return $OPENAPI if defined $OPENAPI;
+	$OPENAPI = 0;
+	my $f = "$SRCDIR/doc/openapi.json";
+	return 0 unless -f $f && eval { require JSON::Validator; 1 };
+	$OPENAPI = JSON::PP->new->decode(_slurp($f));
+	for my $p (keys %{$OPENAPI->{paths}}) {
+		my @seg = split m{/}, $p;
+		my $re = join '/', map { /^\{/ ? '[^/]+' : quotemeta } @seg;
+		push @OPENAPI_PATHS, [qr/^$re$/, $p, scalar grep { !/^\{/ } @seg];
+	}
+	@OPENAPI_PATHS = sort { $b->[2] <=> $a->[2] } @OPENAPI_PATHS;
+	return $OPENAPI;
+}
+
+# Every JSON reply must be what doc/openapi.json says for its operation and
+# status (its "default" for an error): so the document cannot drift from the code.
+sub _openapi_check {
+	my ($self, $method, $path, $status, $json, $h) = @_;
+	my $doc = _openapi() or return;
+	return if $self->{backend} ne 'real' || $self->{no_error_check};
+	return unless ($h->{'content-type'} // '') =~ m{^application/json};
+	(my $p = $path) =~ s/\?.*//s;
+	my ($m) = grep { $p =~ $_->[0] } @OPENAPI_PATHS;
+	my $op = $m ? $doc->{paths}{$m->[1]}{lc($method eq 'HEAD' ? 'GET' : $method)} : undef;
+	my ($key, $schema);
+	if ($op) {
+		my $r = $op->{responses}{$status} // $op->{responses}{default};
+		$schema = $r ? $r->{content}{'application/json'}{schema} : undef;
+		$key = "$m->[1] $method " . ($op->{responses}{$status} ? $status : 'default');
+	} elsif ($status >= 400) {
+		($key, $schema) = ('Error', { '$ref' => '#/components/schemas/Error' });
+	}
+	unless ($schema) {
+		push @{$self->{violations}}, "$method $path: $status JSON reply not in doc/openapi.json";
+		return;
+	}
+	my $jv = $OPENAPI_JV{$key} //= JSON::Validator->new->schema({
+	    '$schema' => 'https://json-schema.org/draft/2019-09/schema',
+	    components => $doc->{components}, %$schema });
+	my @e = $jv->validate($json);
+	push @{$self->{violations}}, "$method $path: $status reply does not match doc/openapi.json"
+	    . " ($key): " . join('; ', @e[0 .. ($#e < 2 ? $#e : 2)]) if @e;
+}
+
 sub _record {
 	my ($self, $method, $path, $status, $json, $h, $raw) = @_;
+	$self->_openapi_check($method, $path, $status, $json, $h) if defined $json;
 	for my $k (grep { /^access-control-/ } keys %$h) {
 		push @{$self->{violations}}, "$method $path: $status carries $k";
 	}
@@ -1147,7 +1197,7 @@ sub stop {
 		ok(!@bad, 'teardown: no unexpected warning/fatal/sanitizer line in the logs')
 		    or diag(join("\n", @bad));
 		ok(!@{$self->{violations}}, 'teardown: every error reply was {error, code} JSON, '
-		    . 'no Access-Control-* header') or diag(join("\n", @{$self->{violations}}));
+		    . 'every JSON reply as doc/openapi.json says, no Access-Control-* header') or diag(join("\n", @{$self->{violations}}));
 	}
 	my $failed = @problems || @bad || @{$self->{violations}}
 	    || !Test::More->builder->is_passing;

@@ -1,0 +1,62 @@
+#!/usr/bin/perl
+# The OpenAPI 3.1 description (issue #18): served by nginx at
+# /api/agents/openapi.json as doc/openapi.json is; every route of fcgi/ is in it
+# and nothing else; its error words are lib/err.c's; it is a valid OpenAPI 3.1
+# document by @seriousme/openapi-schema-validator from npm (.ci/run installs it:
+# AGENTD_OPENAPI_VALIDATOR, else AGENTS_DIR/openapi/node_modules/.bin/validate-api).
+# That every JSON reply of the suite matches it is AgentdTest's teardown check.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use JSON::PP;
+use Test::More;
+
+AgentdTest->require_stack;
+my $src = AgentdTest->srcdir;
+my $file = AgentdTest->slurp("$src/doc/openapi.json");
+my $doc = JSON::PP->new->decode($file);
+is($doc->{openapi}, '3.1.0', 'OpenAPI 3.1');
+
+# The routes: fcgi's entries, ".method = ..., .path = ..." in one initializer.
+my %routes;
+for my $c (glob "$src/fcgi/*.c") {
+	my $text = AgentdTest->slurp($c);
+	while ($text =~ /\.method\s*=\s*"(\w+)",\s*\.path\s*=\s*"([^"]+)"/g) {
+		my ($m, $p) = ($1, $2);
+		$p =~ s/:(\w+)/{$1}/g;
+		$routes{"$m $p"} = 1;
+	}
+}
+cmp_ok(scalar keys %routes, '>', 20, 'the routes of fcgi/ are found (' . keys(%routes) . ')');
+# Served outside fcgi's table: the login (fcgi/request.c) and this document (nginx).
+my %extra = map { $_ => 1 } 'GET /api/agents/login', 'GET /api/agents/openapi.json';
+my %documented;
+for my $p (keys %{$doc->{paths}}) {
+	$documented{uc($_) . " $p"} = 1 for grep { /^(?:get|post|put|delete|patch)$/ }
+	    keys %{$doc->{paths}{$p}};
+}
+is_deeply([sort grep { !$documented{$_} } keys %routes], [], 'every route is documented');
+is_deeply([sort grep { !$routes{$_} && !$extra{$_} } keys %documented], [],
+    'every documented operation is a route');
+
+my @words = AgentdTest->slurp("$src/lib/err.c") =~ /\{ "([a-z_]+)", \d+ \}/g;
+is_deeply([sort @{$doc->{components}{schemas}{Error}{properties}{code}{enum}}], [sort @words],
+    'the error words are lib/err.c\'s');
+
+my $t = AgentdTest->new;
+my ($s, $j, $h, $raw) = $t->get('/api/agents/openapi.json');
+is($s, 200, 'GET /api/agents/openapi.json');
+like($h->{'content-type'} // '', qr{^application/json}, 'as JSON');
+is($raw, $file, 'doc/openapi.json as it is');
+
+SKIP: {
+	my $v = $ENV{AGENTD_OPENAPI_VALIDATOR}
+	    || ($ENV{AGENTD_AGENTS_DIR} || "$ENV{HOME}/.cache/agentd-agents")
+	    . '/openapi/node_modules/.bin/validate-api';
+	skip "no $v (.ci/run installs \@seriousme/openapi-schema-validator)", 1 unless -x $v;
+	my $out = `'$v' '$src/doc/openapi.json' 2>&1`;
+	like($out, qr/"valid":\s*true/, 'validate-api: a valid OpenAPI 3.1 document') or diag($out);
+}
+$t->done;
