@@ -48,6 +48,22 @@ my @words = AgentdTest->slurp("$src/lib/err.c") =~ /\{ "([a-z_]+)", \d+ \}/g;
 is_deeply([sort @{$doc->{components}{schemas}{Error}{properties}{code}{enum}}], [sort @words],
     'the error words are lib/err.c\'s');
 
+# The check of the replies closes every object: a field the document does not
+# name is a violation (the drift of a new field is caught), a listed one is not.
+SKIP: {
+	skip 'no JSON::Validator (libjson-validator-perl)', 2
+	    unless eval { require JSON::Validator; 1 };
+	my $jv = JSON::Validator->new->schema({
+	    '$schema' => 'https://json-schema.org/draft/2019-09/schema',
+	    %{AgentdTest::_openapi_closed($doc,
+	    { '$ref' => '#/components/schemas/SessionDetail' }, 0)} });
+	my %s = (name => 'a', agentType => 'sh', status => 'running', transport => 'tty',
+	    events => [{ seq => 1, type => 'status', event => { any => 'thing' } }]);
+	is_deeply([map { "$_" } $jv->validate({ %s })], [], 'closed: the listed fields pass');
+	like(join(' ', $jv->validate({ %s, newField => 1 })), qr/newField/,
+	    'closed: a field the document does not list is a violation');
+}
+
 my $t = AgentdTest->new;
 my ($s, $j, $h, $raw) = $t->get('/api/agents/openapi.json');
 is($s, 200, 'GET /api/agents/openapi.json');

@@ -717,6 +717,45 @@ sub _openapi {
 	return $OPENAPI;
 }
 
+# The schema with its references inlined, each allOf merged into one object and
+# every object closed (additionalProperties false unless it says otherwise): a
+# field the code sends and the document does not name is a violation, so the
+# document cannot fall behind the code. (JSON::Validator 5 has no
+# unevaluatedProperties, which would do it in the document itself.)
+sub _openapi_closed {
+	my ($doc, $s, $depth) = @_;
+	return $s if ref $s ne 'HASH' || $depth > 32;
+	if (defined(my $ref = $s->{'$ref'})) {
+		my ($name) = $ref =~ m{^#/components/schemas/(.+)$} or die "AgentdTest: $ref\n";
+		return _openapi_closed($doc, $doc->{components}{schemas}{$name}, $depth + 1);
+	}
+	my %c = %$s;
+	if ($c{allOf}) {
+		my @parts = map { _openapi_closed($doc, $_, $depth + 1) } @{delete $c{allOf}};
+		for my $p (@parts) {
+			$c{properties}{$_} = $p->{properties}{$_} for keys %{$p->{properties} // {}};
+			push @{$c{required}}, @{$p->{required} // []};
+			$c{type} //= $p->{type};
+			$c{additionalProperties} = $p->{additionalProperties}
+			    if ref $p->{additionalProperties} eq 'HASH';
+		}
+		delete $c{additionalProperties} if ref $c{additionalProperties} eq 'HASH'
+		    && !%{$c{additionalProperties}};
+	}
+	for my $k (qw(oneOf anyOf)) {
+		$c{$k} = [map { _openapi_closed($doc, $_, $depth + 1) } @{$c{$k}}] if $c{$k};
+	}
+	$c{items} = _openapi_closed($doc, $c{items}, $depth + 1) if ref $c{items} eq 'HASH';
+	if ($c{properties}) {
+		$c{properties} = { map { $_ => _openapi_closed($doc, $c{properties}{$_}, $depth + 1) }
+		    keys %{$c{properties}} };
+		$c{additionalProperties} = JSON::PP::false() unless exists $c{additionalProperties};
+	} elsif (ref $c{additionalProperties} eq 'HASH') {
+		$c{additionalProperties} = _openapi_closed($doc, $c{additionalProperties}, $depth + 1);
+	}
+	return \%c;
+}
+
 # Every JSON reply must be what doc/openapi.json says for its operation and
 # status (its "default" for an error): so the document cannot drift from the code.
 sub _openapi_check {
@@ -741,11 +780,28 @@ sub _openapi_check {
 	}
 	my $jv = $OPENAPI_JV{$key} //= JSON::Validator->new->schema({
 	    '$schema' => 'https://json-schema.org/draft/2019-09/schema',
-	    components => $doc->{components}, %$schema });
+	    %{_openapi_closed($doc, $schema, 0)} });
 	my @e = $jv->validate($json);
 	push @{$self->{violations}}, "$method $path: $status reply does not match doc/openapi.json"
 	    . " ($key): " . join('; ', @e[0 .. ($#e < 2 ? $#e : 2)]) if @e;
 }
+
+# Every JSON message of a WebSocket (WSClient) must be a WsServerMessage, or on
+# .../terminal and .../ws a WsSeedServerMessage or an error frame (the seed's protocol).
+my @WS_VIOLATIONS;
+$WSClient::CHECK = sub {
+	my ($path, $m) = @_;
+	my $doc = _openapi() or return;
+	(my $p = $path // '') =~ s/\?.*//s;
+	my $key = $p =~ m{/(?:terminal|ws)$} && ($m->{type} // '') ne 'error'
+	    ? 'WsSeedServerMessage' : 'WsServerMessage';
+	my $jv = $OPENAPI_JV{$key} //= JSON::Validator->new->schema({
+	    '$schema' => 'https://json-schema.org/draft/2019-09/schema',
+	    %{_openapi_closed($doc, { '$ref' => "#/components/schemas/$key" }, 0)} });
+	my @e = $jv->validate($m);
+	push @WS_VIOLATIONS, "WebSocket $p: a " . ($m->{type} // '?') . " message is not a $key"
+	    . " of doc/openapi.json: " . join('; ', @e[0 .. ($#e < 2 ? $#e : 2)]) if @e;
+};
 
 sub _record {
 	my ($self, $method, $path, $status, $json, $h, $raw) = @_;
@@ -1196,6 +1252,8 @@ sub stop {
 		    or diag(join("\n", @problems));
 		ok(!@bad, 'teardown: no unexpected warning/fatal/sanitizer line in the logs')
 		    or diag(join("\n", @bad));
+		push @{$self->{violations}}, splice(@WS_VIOLATIONS)
+		    unless $self->{backend} ne 'real' || $self->{no_error_check};
 		ok(!@{$self->{violations}}, 'teardown: every error reply was {error, code} JSON, '
 		    . 'every JSON reply as doc/openapi.json says, no Access-Control-* header') or diag(join("\n", @{$self->{violations}}));
 	}

@@ -15,6 +15,9 @@ my $JSON = JSON::PP->new->utf8->canonical;
 # Access tokens of the local stacks by port (AgentdTest fills it): sent as a
 # Bearer header unless the test gives its own Authorization, Cookie or token.
 our %TOKEN;
+# AgentdTest's check of every JSON message against doc/openapi.json: called as
+# CHECK->(path, message) for each text frame recv_msg decodes.
+our $CHECK;
 $SIG{PIPE} = "IGNORE";
 
 # connect(port => P, path => '/api/...', headers => {...}, token => T or undef)
@@ -56,7 +59,7 @@ sub connect {
 		close($s);
 		return (undef, $status, $rest, $head);
 	}
-	return bless { s => $s, buf => $rest, closed => 0, close_code => undef,
+	return bless { s => $s, path => $o{path}, buf => $rest, closed => 0, close_code => undef,
 	    pings => 0, auto_pong => $o{auto_pong} // 1 }, $class;
 }
 
@@ -150,6 +153,7 @@ sub recv_msg {
 		}
 		my $m = eval { $JSON->decode($f->{data}) };
 		die "bad JSON from server: $f->{data}" if !$m;
+		$CHECK->($self->{path}, $m) if $CHECK;
 		return $m;
 	}
 }
