@@ -315,6 +315,10 @@ main(int argc, char **argv)
 	conf_path = agd_conf_path(opt_conf, agentd_home);
 	if ((agentd_conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("config: %s", cause);
+	if ((ch = log_level_choose(debug || getenv("AGENTD_DEBUG") != NULL, NULL,
+	    agentd_conf->log_level)) == -1)
+		fatalx("AGENTD_LOG_LEVEL: not error, warn, info or debug");
+	log_set_level(ch);
 	if (agent_kinds_configure(agentd_conf, &cause) == -1)
 		fatalx("config: %s", cause);
 	spawn_init();

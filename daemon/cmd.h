@@ -13,7 +13,11 @@
 
 #include "err.h"
 #include "field.h"
+#include "log.h"
 #include "valid.h"
+
+/* An op's name as a request's log line gives it (the longest is 17 bytes; more is cut). */
+#define CTL_OP_LOG_MAX	48
 
 struct json_object;
 struct session;
@@ -33,6 +37,10 @@ struct ctl_client {
 	char			*audit_op;	/* set: the reply is audited */
 	char			*audit_session;
 	int			 busy;		/* a reply is outstanding */
+	/* The request being answered, for its log line: op, id (nginx's; "": none), start. */
+	char			 op[CTL_OP_LOG_MAX];
+	char			 request[AGD_REQUEST_ID_MAX + 1];
+	uint64_t		 t0;
 	struct waiter		*wait;		/* that reply, held by a subsystem */
 	TAILQ_ENTRY(ctl_client)	 entry;
 };

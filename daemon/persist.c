@@ -395,7 +395,8 @@ persist_creator(int64_t id)
 
 /*
  * One audit row: user with role (from addr, may be NULL) did action to session
- * (may be NULL) and was answered status; detail (may be NULL) is the error.
+ * (may be NULL) and was answered status; detail (may be NULL) is the error; the
+ * request is the one being handled (log_request: nginx's id), if any.
  * Every string is the caller's.
  */
 void
@@ -407,8 +408,9 @@ persist_audit(const char *user, const char *role, const char *action,
 
 	now_iso(ts, sizeof ts);
 	persist_exec(&st, __func__, "INSERT INTO audit (ts, user, role, action, session,"
-	    " addr, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	    "ssssssis", ts, user, role, action, session, addr, status, detail);
+	    " addr, status, detail, request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ssssssiss", ts, user, role, action, session, addr, status, detail,
+	    log_request());
 }
 
 /* A debrief's report, stored (debrief.c); every string is the caller's. */

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agentd.h"
@@ -57,6 +58,29 @@ server_client_audit(struct ctl_client *c, int status, struct json_object *body)
 	c->audit_op = c->audit_session = NULL;
 }
 
+/*
+ * The request's line in the log, and its audit row, with its id: the reply may
+ * come long after the request (a command that waits), when another one is handled.
+ */
+static void
+server_client_done(struct ctl_client *c, int status, struct json_object *body)
+{
+	char	prev[AGD_REQUEST_ID_MAX + 1] = "", st[16], ms[32];
+	uint64_t us = agd_now_us() - c->t0;
+
+	if (log_request() != NULL)
+		memcpy(prev, log_request(), strlen(log_request()) + 1);
+	log_request_set(c->request[0] != '\0' ? c->request : NULL);
+	snprintf(st, sizeof st, "%d", status);
+	snprintf(ms, sizeof ms, "%llu.%03llu", (unsigned long long)(us / 1000),
+	    (unsigned long long)(us % 1000));
+	log_fields(AGD_LOG_INFO, "request", "op", c->op, "status", st, "user", c->user,
+	    "session", c->audit_session, "ms", ms, (const char *)NULL);
+	if (c->audit_op != NULL)
+		server_client_audit(c, status, body);
+	log_request_set(prev[0] != '\0' ? prev : NULL);
+}
+
 void
 ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 {
@@ -77,8 +101,7 @@ ctl_reply(struct ctl_client *c, int status, struct json_object *body)
 	agd_proto_header(hdr, (uint32_t)len);
 	bufferevent_write(c->bev, hdr, sizeof hdr);
 	bufferevent_write(c->bev, text, len);
-	if (c->audit_op != NULL)
-		server_client_audit(c, status, body);
+	server_client_done(c, status, body);
 	json_object_put(o);
 	c->busy = 0;
 	bufferevent_enable(c->bev, EV_READ);
@@ -136,6 +159,36 @@ server_client_frame(struct evbuffer *in, struct json_object **req)
 	return (1);
 }
 
+/*
+ * What the log says of the request req (op): its op and its id, nginx's as
+ * agentd-fcgi passed it, a new one for one that is no id (only its length is
+ * logged), none if it has none (a hook, a link loop).
+ */
+static void
+server_client_request(struct ctl_client *c, struct json_object *req, const char *op)
+{
+	const char	*id = NULL;
+	char		 len[32];
+
+	snprintf(c->op, sizeof c->op, "%s", op);
+	c->t0 = agd_now_us();
+	c->request[0] = '\0';
+	if (agd_json_get_string(req, "request", &id) == -1)
+		id = "";	/* there, but not a string */
+	else if (id == NULL)
+		return;
+	if (log_request_valid(id)) {
+		memcpy(c->request, id, strlen(id) + 1);
+		return;
+	}
+	log_request_new(c->request);
+	log_request_set(c->request);
+	snprintf(len, sizeof len, "%zu", strlen(id));
+	log_fields(AGD_LOG_INFO, "request id replaced: not an id", "length", len,
+	    (const char *)NULL);
+	log_request_set(NULL);
+}
+
 static void
 server_client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -162,7 +215,10 @@ server_client_read_cb(struct bufferevent *bev, void *arg)
 		/* A request is in: its answer may wait (an approval), the clock stops. */
 		if (c->deadline != NULL)
 			evtimer_del(c->deadline);
+		server_client_request(c, req, op);
+		log_request_set(c->request[0] != '\0' ? c->request : NULL);
 		cmd_dispatch(c, op, args);
+		log_request_set(NULL);
 		json_object_put(req);
 	}
 	/* One request at a time: stop reading while a reply is outstanding. */

@@ -14,6 +14,7 @@
 
 #include "agentd.h"
 #include "auth.h"
+#include "log.h"
 #include "util.h"
 #include "ws.h"
 
@@ -71,8 +72,11 @@ ws_audit_frame(struct ws_client *v, enum ws_audit_kind kind, int status, size_t 
 {
 	struct ws_tally	*t = &v->audit[kind];
 
-	if (ws_audit_count(t, status, bytes, why))
+	if (ws_audit_count(t, status, bytes, why)) {
+		log_request_set(v->request);
 		ws_audit_row(t, v->user, ws_audit_role(v), ws_audit_actions[kind], v->name);
+		log_request_set(NULL);
+	}
 }
 
 void
@@ -80,11 +84,13 @@ ws_audit_close(struct ws_client *v)
 {
 	int	k;
 
+	log_request_set(v->request);
 	for (k = 0; k < WS_AUDIT_KINDS; k++) {
 		if (v->audit[k].frames > 0)
 			ws_audit_row(&v->audit[k], v->user, ws_audit_role(v),
 			    ws_audit_actions[k], v->name);
 	}
+	log_request_set(NULL);
 }
 
 void

@@ -1,5 +1,6 @@
 /* Parsing what a WebSocket peer sends; see ws-parse.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,8 +8,12 @@
 #include <json-c/json.h>
 
 #include "json.h"
+#include "log.h"
 #include "valid.h"
 #include "ws-parse.h"
+
+/* An X-Request-Id read to see what it is; a longer one is only known to be too long. */
+#define WS_REQUEST_ID_HDR_MAX	1024
 
 static int
 fail(struct ws_fail *f, int status, const char *code, const char *msg)
@@ -48,6 +53,25 @@ header(const char *req, const char *name, char *out, size_t outlen)
 		return (0);
 	}
 	return (-1);
+}
+
+void
+ws_parse_request_id(const char *req, char *id)
+{
+	char	hdr[WS_REQUEST_ID_HDR_MAX], len[32];
+	int	rc = header(req, "X-Request-Id", hdr, sizeof hdr);
+
+	if (rc == 0 && log_request_valid(hdr)) {
+		memcpy(id, hdr, strlen(hdr) + 1);
+		return;
+	}
+	log_request_new(id);
+	if (rc == 0 || strcasestr(req, "\r\nX-Request-Id:") != NULL) {
+		snprintf(len, sizeof len, "%zu", rc == 0 ? strlen(hdr) : sizeof hdr);
+		log_request_set(id);
+		log_fields(AGD_LOG_INFO, "request id replaced: not an id", "length", len,
+		    (const char *)NULL);
+	}
 }
 
 /* 1 if the comma separated value contains token (case-insensitive). */

@@ -37,6 +37,14 @@ struct ws_upgrade {
 	int		seed;			/* .../terminal or .../ws: the seed protocol */
 };
 
+/*
+ * The request id of the upgrade request req (NUL-terminated) into id (of
+ * AGD_REQUEST_ID_MAX + 1): its X-Request-Id, which nginx sets to its $request_id,
+ * or a new one when it has none or one that is no id (lib/log.h; only the length of
+ * a refused one is logged).
+ */
+void	ws_parse_request_id(const char *req, char *id);
+
 /* The failure of a parse: HTTP status (upgrade only), error word and text. */
 struct ws_fail {
 	int		 status;

@@ -40,6 +40,8 @@ ws_http_error(struct ws_client *v, int status, const char *code, const char *msg
 	int			 n;
 
 	ws_audit_upgrade(v, status, msg);
+	log_fields(AGD_LOG_INFO, "ws upgrade refused", "session", v->name, "code", code,
+	    (const char *)NULL);
 	body = agd_json_text(o, &len);
 	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: application/json"
 	    "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
@@ -134,7 +136,7 @@ ws_upgrade_authorize(struct ws_client *v, const struct ws_upgrade *u, int64_t id
 
 /* The upgrade request in v->req is whole: answer it. */
 static void
-ws_upgrade(struct ws_client *v)
+ws_upgrade_answer(struct ws_client *v)
 {
 	struct ws_upgrade	 u;
 	struct ws_fail		 f;
@@ -176,7 +178,19 @@ ws_upgrade(struct ws_client *v)
 		ws_client_drop(v);
 		return;
 	}
+	log_fields(AGD_LOG_INFO, "ws upgrade", "session", v->name, "user", v->user,
+	    "protocol", v->seed ? "seed" : "agentd", (const char *)NULL);
 	ws_open(v);
+}
+
+/* Answer the upgrade with its request id (nginx's X-Request-Id) on each line and row. */
+static void
+ws_upgrade(struct ws_client *v)
+{
+	ws_parse_request_id(v->req, v->request);
+	log_request_set(v->request);
+	ws_upgrade_answer(v);
+	log_request_set(NULL);
 }
 
 void

@@ -30,6 +30,7 @@
 #include <wslay/wslay.h>
 
 #include "agentd.h"
+#include "log.h"
 #include "seqlog.h"
 
 /* Bytes of the seq that starts every binary frame. */
@@ -98,6 +99,7 @@ struct ws_client {
 	int			 can_write;
 	char			*user;
 	int			 role;		/* AGD_ROLE_* (for the audit) */
+	char			 request[AGD_REQUEST_ID_MAX + 1];	/* X-Request-Id */
 	struct ws_tally		 audit[WS_AUDIT_KINDS];
 	uint64_t		 cursor;	/* last seq queued */
 	uint64_t		 end_seq;	/* when ended: the last seq there is */

@@ -38,7 +38,7 @@ static int
 api_audit_exec(struct req *req)
 {
 	static const char	*cols[] = { "id", "ts", "user", "role", "action",
-	    "session", "addr", "status", "detail" };
+	    "session", "addr", "status", "detail", "request" };
 	struct json_object	*o, *arr, *e;
 	sqlite3_stmt		*st;
 	uint64_t		 since, limit;

@@ -108,7 +108,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: agentd-fcgi [-d] [-f conf] [-H home] [-n workers] [-t threads]\n");
+	    "usage: agentd-fcgi [-d] [-f conf] [-H home] [-l level] [-n workers]"
+	    " [-t threads]\n");
 	exit(1);
 }
 
@@ -129,6 +130,7 @@ api_handle(FCGX_Request *fr)
 		reply_error(&req, AGD_ERR_INTERNAL, "no reply");
 	}
 	metrics_observe(req.route, req.status, agd_now_us() - t0);
+	request_log(&req, agd_now_us() - t0);
 	request_free(&req);
 }
 
@@ -492,11 +494,11 @@ int
 main(int argc, char **argv)
 {
 	char	*conf_path, *cause, *run_dir, *sock_path;
-	const char *conf_opt = NULL, *home_opt = NULL;
-	int	 ch, debug = 0, lfd;
+	const char *conf_opt = NULL, *home_opt = NULL, *level_opt = NULL;
+	int	 ch, debug = 0, lfd, level;
 
 	api_nworkers = api_workers_default();
-	while ((ch = getopt(argc, argv, "df:H:n:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "df:H:l:n:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -506,6 +508,11 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			home_opt = optarg;
+			break;
+		case 'l':
+			if (log_level_parse(optarg) == -1)
+				usage();
+			level_opt = optarg;
 			break;
 		case 'n':
 			api_nworkers = api_number("-n", optarg, 1, API_WORKERS_MAX);
@@ -520,7 +527,6 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init("agentd-fcgi", debug);
-	agd_sock_nofile_raise();
 
 	if ((api.home = agd_home(home_opt)) == NULL) {
 		fprintf(stderr, "agentd-fcgi: no home directory: give -H or "
@@ -534,6 +540,10 @@ main(int argc, char **argv)
 	conf_path = agd_conf_path(conf_opt, api.home);
 	if ((api.conf = agd_conf_load(conf_path, &cause)) == NULL)
 		fatalx("%s", cause);
+	if ((level = log_level_choose(debug, level_opt, api.conf->log_level)) == -1)
+		fatalx("AGENTD_LOG_LEVEL: not error, warn, info or debug");
+	log_set_level(level);
+	agd_sock_nofile_raise();
 	api.conf_path = conf_path;
 	xasprintf(&api.db_path, "%s/agentd.db", api.home);
 	api.ctl_path = agd_ctl_path(api.home);

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "err.h"
+#include "log.h"
 
 struct agd_conf;
 struct agd_field;
@@ -68,6 +69,7 @@ struct req {
 	const char		*groups;	/* its groups, "" if none */
 	int			 role;		/* AGD_ROLE_* */
 	int			 route;		/* its place in the route table; -1: none */
+	char			 id[AGD_REQUEST_ID_MAX + 1];	/* nginx's, or ours */
 };
 
 /* One REST route (route.c owns the table). */
@@ -118,6 +120,8 @@ const struct api_entry *const *route_table(void);
 /* request.c */
 void	request_init(struct req *, FCGX_Request *);
 void	request_free(struct req *);
+/* The request's line in the log (info): method, path, status, user, time taken. */
+void	request_log(struct req *, uint64_t us);
 const char *request_param(struct req *, const char *name);
 int	request_check_host(struct req *);
 int	request_check_origin(struct req *);

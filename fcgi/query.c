@@ -40,8 +40,8 @@ static const char *query_sql[Q__COUNT] = {
 	[Q_SESSION_DIFF] = "SELECT working_directory, base_commit,"
 	    " coalesce(machine, 'local') FROM sessions"
 	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
-	[Q_AUDIT] = "SELECT id, ts, user, role, action, session, addr, status, detail"
-	    " FROM audit WHERE id > ? ORDER BY id LIMIT ?",
+	[Q_AUDIT] = "SELECT id, ts, user, role, action, session, addr, status, detail,"
+	    " request FROM audit WHERE id > ? ORDER BY id LIMIT ?",
 	[Q_DEBRIEF] = "SELECT kind, source, report, created, path FROM debriefs"
 	    " WHERE session_id = (SELECT id FROM sessions WHERE name = ?"
 	    " ORDER BY id DESC LIMIT 1) ORDER BY id DESC LIMIT 1",

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "json.h"
+#include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -27,6 +28,7 @@
 
 static int	request_is_json(const char *);
 static int	request_parse_u64(const char *, uint64_t max, uint64_t *);
+static void	request_id_init(struct req *);
 
 /* Set up req for the accepted request fr. */
 void
@@ -48,6 +50,55 @@ request_init(struct req *req, FCGX_Request *fr)
 			s = "";
 	}
 	req->query = s;
+	request_id_init(req);
+}
+
+/*
+ * The request's id: nginx's $request_id (the AGENTD_REQUEST_ID parameter,
+ * agentd-locations.conf), or a new one when there is none or it is not one
+ * (too long, a byte that is no id's: a front end that passes a client's header).
+ * A refused id is not logged, only its length.
+ */
+static void
+request_id_init(struct req *req)
+{
+	const char	*s = request_param(req, "AGENTD_REQUEST_ID");
+	char		 len[32];
+
+	if (s != NULL && log_request_valid(s)) {
+		memcpy(req->id, s, strlen(s) + 1);
+		log_request_set(req->id);
+		return;
+	}
+	log_request_new(req->id);
+	log_request_set(req->id);
+	if (s != NULL) {
+		snprintf(len, sizeof len, "%zu", strlen(s));
+		log_fields(AGD_LOG_INFO, "request id replaced: not an id", "length", len,
+		    (const char *)NULL);
+	}
+}
+
+void
+request_log(struct req *req, uint64_t us)
+{
+	const char	*uri = request_param(req, "DOCUMENT_URI");
+	char		 status[16], ms[32];
+
+	if (!log_enabled(AGD_LOG_INFO))
+		return;
+	/* The path alone: a query may hold a token (login?token=). */
+	if (uri == NULL && (uri = request_param(req, "REQUEST_URI")) != NULL)
+		uri = xstrndup(uri, strcspn(uri, "?"));
+	else if (uri != NULL)
+		uri = xstrdup(uri);
+	snprintf(status, sizeof status, "%d", req->status);
+	snprintf(ms, sizeof ms, "%llu.%03llu", (unsigned long long)(us / 1000),
+	    (unsigned long long)(us % 1000));
+	log_fields(AGD_LOG_INFO, "request", "method", req->method, "path", uri,
+	    "status", status, "user", req->user, "addr", request_param(req, "REMOTE_ADDR"),
+	    "ms", ms, (const char *)NULL);
+	free((char *)uri);
 }
 
 /* Release what req owns. */
@@ -64,6 +115,7 @@ request_free(struct req *req)
 	json_object_put(req->args);
 	free(req->body);
 	free(req->name);
+	log_request_set(NULL);
 }
 
 /* A FastCGI parameter, or NULL. Borrowed: valid until the request ends. */

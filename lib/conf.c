@@ -279,6 +279,8 @@ static const struct conf_key conf_keys[] = {
 	  "none", "the role of an authenticated user not listed" },
 	{ "operators_manage_all", CONF_ENUM, CONF(operators_manage_all), 0, 0, 0,
 	  conf_yesno_parse, NULL, "no", "operators may change others' sessions" },
+	{ "log_level", CONF_ENUM, CONF(log_level), 0, 0, 0, log_level_parse, NULL, "info",
+	  "error | warn | info | debug: the least severe lines agentd and agentd-fcgi write" },
 	{ "group_sockets", CONF_ENUM, CONF(group_sockets), 0, 0, 0, conf_yesno_parse, NULL, "no",
 	  "fcgi.sock and ws.sock 0660: nginx reaches them as the group of HOME/run" },
 	{ "worktree_root", CONF_STRING, CONF(worktree_root), 0, 0, CONF_EMPTYNULL, NULL,

@@ -98,6 +98,7 @@ struct agd_conf {
 	int		 default_role;		/* of an authenticated user not listed */
 	int		 operators_manage_all;	/* operators may change others' sessions */
 	int		 group_sockets;		/* fcgi.sock, ws.sock 0660 (nginx's group) */
+	int		 log_level;		/* AGD_LOG_* (lib/log.h) */
 	struct agd_agent *agents;
 	char		*worktree_root;		/* NULL: <repo>/.worktrees */
 	struct agd_machine *machines;		/* in the order of the file */

@@ -11,6 +11,7 @@
 
 #include "agd.h"
 #include "json.h"
+#include "log.h"
 #include "proto.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -134,6 +135,9 @@ agd_proto_call(int fd, const char *op, struct json_object *args,
 		json_object_object_add(req, "args", json_object_get(args));
 	if (actor != NULL)
 		json_object_object_add(req, "actor", json_object_get(actor));
+	/* The request this thread handles (nginx's id), for the daemon's logs and audit. */
+	if (log_request() != NULL)
+		json_object_object_add(req, "request", json_object_new_string(log_request()));
 	text = agd_json_text(req, &tlen);
 	if (tlen > AGD_PROTO_MAX) {
 		xasprintf(cause, "request too large");

@@ -24,7 +24,8 @@ int	agd_proto_parse_header(const uint8_t hdr[AGD_PROTO_HDR], uint32_t *len, char
 /* Blocking client (agentd-fcgi, agentd shutdown). Returns a connected fd, or -1 with *cause. */
 int	agd_proto_connect(const char *path, char **cause);
 /*
- * Send {"op": op, "args": args, "actor": actor} and wait up to timeout_ms for the reply.
+ * Send {"op": op, "args": args, "actor": actor, "request": ID} (ID: this thread's
+ * log_request(), left out if none) and wait up to timeout_ms for the reply.
  * args and actor are borrowed (may be NULL). On success return 0 with *status and
  * *body (caller puts). -1 with *cause if the daemon could not be reached or broke the protocol.
  */

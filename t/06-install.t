@@ -65,7 +65,7 @@ $out = `$^X '$dest$dir{pkgdatadir}/gen-nginx' --no-user '$home' 127.0.0.1:1 2>&1
 is($?, 0, 'installed gen-nginx writes a configuration') or diag($out);
 ok(-s "$home/nginx/agentd-locations.conf", 'with the locations');
 $out = `$^X '$dest$dir{pkgdatadir}/gen-nginx' --print-locations --access-log /var/log/x.log /srv/run`;
-my @loc = $out =~ /^location [^\n]*\{\n\taccess_log \/var\/log\/x\.log;$/mg;
+my @loc = $out =~ /^location [^\n]*\{\n\taccess_log \/var\/log\/x\.log agentd;$/mg;
 my @all = $out =~ /^location /mg;
 ok(@all > 0 && @loc == @all, '--access-log: every location logs there');
 

@@ -13,7 +13,7 @@ use Test::More;
 
 AgentdTest->require_stack;
 my $t = AgentdTest->new;
-$t->expect_log(qr/warning:/);		# each bad frame is logged
+$t->expect_log(qr/level=warn/);		# each bad frame is logged
 my $pid = $t->daemon_pid;
 my $ping = '{"op":"ping"}';
 local $SIG{PIPE} = 'IGNORE';

@@ -28,6 +28,7 @@ AGD_T_TESTS = \
 	t/31-emfile.t \
 	t/32-upgrade.t \
 	t/33-openapi.t \
+	t/34-logs.t \
 	t/35-webhooks.t \
 	t/36-metrics.t \
 	t/40-ctl.t \

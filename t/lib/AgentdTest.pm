@@ -22,7 +22,7 @@ package AgentdTest;
 #					instead of agentd and agentd-fcgi (nginx tests)
 #	user => NAME			run the stack as NAME (the harness must be root)
 #	expect_log => [qr/.../]		daemon/fcgi log lines that may contain
-#					"warning:" or "fatal:", nginx [crit]/[alert]
+#					level=warn, error or fatal, nginx [crit]/[alert]
 #					lines that are expected
 #	fcgi_workers => N		agentd-fcgi -n N (default 2)
 #	argv => { daemon => [...], fcgi => [...] }
@@ -69,7 +69,7 @@ package AgentdTest;
 # Teardown checks (done/stop): "agentd -H HOME shutdown", then SIGTERM to every
 # stack process; no process of the stack may be left (cmdline, cwd or
 # environment pointing into HOME, or a process group of a created session);
-# no "warning:"/"fatal:" line in the daemon/fcgi logs unless expected, no
+# no level=warn/error/fatal line in the daemon/fcgi logs unless expected, no
 # sanitizer report, no [alert]/[crit]/[emerg] from nginx; every error reply
 # seen was {"error": STRING, "code": STRING} JSON and no reply carried an
 # Access-Control-* header.  The logs are printed with diag when a test failed
@@ -1233,7 +1233,8 @@ sub stop {
 	for my $name (qw(daemon fcgi shutdown)) {
 		for my $line (split /\n/, _slurp($self->log_path($name))) {
 			if ($line =~ /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/
-			    || ($line =~ /warning:|fatal:/ && !grep { $line =~ $_ } @{$self->{expect_log}})) {
+			    || ($line =~ /\blevel=(?:warn|error|fatal)\b/
+			    && !grep { $line =~ $_ } @{$self->{expect_log}})) {
 				push @bad, "$name: $line";
 			}
 		}
