@@ -39,6 +39,8 @@ my %want = (
 	"$dir{pkgdatadir}/nginx.conf.in" => 'f',
 	"$dir{pkgdatadir}/agentd-locations.conf.in" => 'f',
 	"$dir{pkgdatadir}/auth/none.http.conf" => 'f',
+	"$dir{pkgdatadir}/agentd-web.conf.in" => 'f',
+	"$dir{pkgdatadir}/openapi.json" => 'f',
 	"$dir{mandir}/man8/agentd.8" => 'f',
 	"$dir{mandir}/man8/agentd-fcgi.8" => 'f',
 	"$dir{mandir}/man8/agentd-holder.8" => 'f',
@@ -47,6 +49,8 @@ my %want = (
 	"$dir{systemdsystemunitdir}/agentd.service" => 'f',
 	"$dir{systemdsystemunitdir}/agentd-fcgi.service" => 'f',
 );
+# The dashboard, when its bundle is built (web/local.mk; ./bootstrap builds it).
+$want{"$dir{pkgdatadir}/web/index.html"} = 'f' if -f "$build/web/dist/index.html";
 for my $f (sort keys %want) {
 	ok($want{$f} eq 'x' ? -x "$dest$f" : -f "$dest$f", "installed: $f");
 }
