@@ -6,7 +6,7 @@
 #   write, disk, fork, step  survivable: the daemon lives, every reply is a 2xx or
 #                 a clear JSON error, and once the fault is over (the same daemon,
 #                 the fault's calls used up) a new cycle works;
-#   malloc        not survivable by design (xmalloc aborts with a "fatal:" line):
+#   malloc        not survivable by design (xmalloc aborts with a level=fatal line):
 #                 the agents live on in their holders, and the next daemon adopts
 #                 them with nothing of their output lost.
 # No byte the daemon acknowledged to a holder may be missing from the log: the
@@ -36,7 +36,7 @@ close($fh);
 
 my $t = AgentdTest->new(conf => { log_max_bytes => 65536 },
     # Injected faults are logged as the failures they stand for; malloc's is fatal.
-    expect_log => [qr/warning:/, qr/fatal: x\w+: out of memory/]);
+    expect_log => [qr/level=warn/, qr/level=fatal .*msg="x\w+: out of memory/]);
 my $chunk = join('', 'a' .. 'z') x 2521;
 my $PRINT = 20000;
 my $want = substr($chunk, 0, $PRINT) . "\r\nprinted $PRINT\r\n";
@@ -178,7 +178,7 @@ for my $kind (qw(disk step)) {
 	ok(clear($s, $j), "$kind:1:0: message answered clearly ($s)");
 	ok(wait_log($before, qr/fault: $kind call/, 10), "$kind:1:0: the fault fired");
 	if ($kind eq 'disk') {
-		my $re = qr/warning: session $name: cannot write its output log: No space left/;
+		my $re = qr/level=warn .*msg="session $name: cannot write its output log: No space left/;
 		ok(wait_log($before, $re, 10), 'disk:1:0: the refused output is logged as an error');
 	}
 	ok(kill(0, $t->daemon_pid), "$kind:1:0: the daemon lives");
@@ -206,7 +206,7 @@ for my $kind (qw(disk step)) {
 	my $copies = () = $out =~ /\Q$want\E/g;
 	is($copies, 2, "$spec: the output the log refused came whole once it had room");
 	my $log = substr(fault_log(), $before);
-	like($log, qr/warning: session $name: cannot write its output log: No space left/,
+	like($log, qr/level=warn .*msg="session $name: cannot write its output log: No space left/,
 	    "$spec: the daemon logged the refused output");
 	like($log, qr/session $name: output log written again/, "$spec: and the recovery");
 	ok(kill(0, $t->daemon_pid), "$spec: the same daemon");
@@ -226,10 +226,10 @@ for my $n (@mwalk) {
 	$t->message($mname, "print $PRINT");
 	$t->create(name => "m$n");
 	# Alive after the cycle: the fault is past it; else it exits (its fatal line).
-	wait_log($before, qr/fatal: x\w+: out of memory/, 10)
+	wait_log($before, qr/level=fatal .*msg="x\w+: out of memory/, 10)
 	    if !eval { $t->ctl_call({ op => 'ping' })->{status} == 200 };
 	my $log = substr(fault_log(), $before);
-	my $died = $log =~ /fatal: x\w+: out of memory/;
+	my $died = $log =~ /level=fatal .*msg="x\w+: out of memory/;
 	$fired++ if $died;
 	ok(restart_with(undef), "malloc:$n: " . ($died ? 'the daemon exited cleanly; ' : '') .
 	    'a new daemon starts');
