@@ -2,7 +2,8 @@
  * The Codex CLI adapter (rules for 0.171). Its rollout JSONL
  * ($CODEX_HOME/sessions/Y/M/D/rollout-*.jsonl) reports messages, tool use, turns
  * and usage; the screen answers its trust dialog, tells readiness, and shows the
- * approvals (the rollout does not record a pending one).
+ * approvals (the rollout does not record a pending one). A stream session runs
+ * `codex app-server` instead (agent-codex-stream.c).
  */
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent-codex.h"
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
@@ -52,7 +54,15 @@ const struct agent_kind agent_codex = {
 	.find = codex_find,
 	.line = codex_line,
 	.screen = codex_screen,
-	.ready = codex_ready
+	.ready = codex_ready,
+	.free = codex_stream_free,
+	.stream_prepare = codex_stream_prepare,
+	.stream_start = codex_stream_start,
+	.stream_line = codex_stream_line,
+	.stream_send = codex_stream_send,
+	.stream_approve = codex_stream_approve,
+	.stream_interrupt = codex_stream_interrupt,
+	.stream_reset = codex_stream_reset
 };
 
 /*
@@ -85,23 +95,33 @@ codex_toml_string(const char *s)
 	return (out);
 }
 
-static void
-codex_prepare(struct session *s, struct agent *a, char ***argvp)
+char *
+codex_trust_arg(const char *cwd)
 {
-	char	**argv = *argvp, *trust, *key;
-	int	  argc = 0;
+	char	*trust, *key;
 
-	(void)a;
 	/*
-	 * The caller chose the folder: trust it for this run only (-c, no file).
 	 * The key is a TOML basic string, escaped; codex splits -c at its first
 	 * '=', so a folder with one in its name is not trusted this way (its
 	 * dialog is answered, or not, by the screen rules).
 	 */
-	if (strchr(s->cwd, '=') != NULL || (key = codex_toml_string(s->cwd)) == NULL)
-		return;
+	if (strchr(cwd, '=') != NULL || (key = codex_toml_string(cwd)) == NULL)
+		return (NULL);
 	xasprintf(&trust, "projects.%s.trust_level=\"trusted\"", key);
 	free(key);
+	return (trust);
+}
+
+static void
+codex_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char	**argv = *argvp, *trust;
+	int	  argc = 0;
+
+	(void)a;
+	/* The caller chose the folder: trust it for this run only (-c, no file). */
+	if ((trust = codex_trust_arg(s->cwd)) == NULL)
+		return;
 	while (argv[argc] != NULL)
 		argc++;
 	argv = xreallocarray(argv, (size_t)argc + 3, sizeof *argv);
