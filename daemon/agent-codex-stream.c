@@ -15,7 +15,6 @@
 #include "agent-codex.h"
 #include "agent-kind.h"
 #include "agentd.h"
-#include "json.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -36,6 +35,7 @@ struct codex_stream {
 	char			*turn;		/* the turn under way */
 	char			*first;		/* a message waiting for the thread */
 	struct json_object	*changes;	/* the last file change's, for its approval */
+	struct json_object	*req_id;	/* the id of its approval request */
 	int			 adopted;	/* re-adopted: the first usage is a baseline */
 	int			 asking;	/* thread/start or resume under way */
 	int64_t			 seq;		/* our requests so far */
@@ -53,6 +53,7 @@ codex_stream_free(void *p)
 	free(c->turn);
 	free(c->first);
 	json_object_put(c->changes);
+	json_object_put(c->req_id);
 	free(c);
 }
 
@@ -339,8 +340,10 @@ codex_ask(struct session *s, struct agent *a, struct json_object *rec, int file)
 	}
 	if (file && c->changes != NULL)
 		json_object_object_add(in, "changes", json_object_get(c->changes));
+	json_object_put(c->req_id);
+	c->req_id = json_object_get(agent_obj(rec, "id"));
 	free(a->pending_id);
-	a->pending_id = xstrdup(json_object_to_json_string_ext(agent_obj(rec, "id"),
+	a->pending_id = xstrdup(json_object_to_json_string_ext(c->req_id,
 	    JSON_C_TO_STRING_PLAIN));
 	agent_approval_asked(s, file ? "apply_patch" : "exec_command", in, rec, "stream");
 	json_object_put(in);
@@ -373,32 +376,6 @@ codex_resolved(struct session *s, struct agent *a, struct json_object *p)
 	free(a->pending_id);
 	a->pending_id = NULL;
 	agent_set(s, AGENT_WORKING, "stream", "thinking", NULL);
-}
-
-/* The text of a user message item (its text inputs); caller frees, NULL if none. */
-static char *
-codex_user_text(struct json_object *content)
-{
-	struct json_object	*b;
-	const char		*t;
-	char			*out = NULL, *n;
-	size_t			 i;
-
-	if (content == NULL || !json_object_is_type(content, json_type_array))
-		return (NULL);
-	for (i = 0; i < json_object_array_length(content); i++) {
-		b = json_object_array_get_idx(content, i);
-		if ((t = agent_str(b, "text")) == NULL)
-			continue;
-		if (out == NULL)
-			out = xstrdup(t);
-		else {
-			xasprintf(&n, "%s\n%s", out, t);
-			free(out);
-			out = n;
-		}
-	}
-	return (out);
 }
 
 /* An item begins: a tool call (a command, a file change, an MCP tool). */
@@ -440,7 +417,6 @@ codex_item_completed(struct session *s, struct agent *a, struct json_object *it,
 {
 	struct json_object	*out;
 	const char		*type = agent_str(it, "type"), *st = agent_str(it, "status");
-	char			*text;
 	int			 failed = st != NULL && strcmp(st, "completed") != 0;
 
 	if (type == NULL)
@@ -448,14 +424,6 @@ codex_item_completed(struct session *s, struct agent *a, struct json_object *it,
 	if (strcmp(type, "agentMessage") == 0 && agent_str(it, "text") != NULL) {
 		a->turn_seen = 1;
 		agent_text_event(s, "assistant_text", agent_str(it, "text"), rec, "stream");
-	} else if (strcmp(type, "userMessage") == 0 &&
-	    (text = codex_user_text(agent_obj(it, "content"))) != NULL) {
-		/* The event only: the engine showed the message as it sent it. */
-		a->in_stream = 0;
-		agent_text_event(s, "user_message", text, rec, "stream");
-		if (s->agent != NULL)
-			a->in_stream = 1;
-		free(text);
 	} else if (strcmp(type, "commandExecution") == 0 || strcmp(type, "fileChange") == 0 ||
 	    strcmp(type, "mcpToolCall") == 0) {
 		if ((out = agent_obj(it, "aggregatedOutput")) == NULL &&
@@ -566,18 +534,18 @@ codex_stream_send(struct session *s, struct agent *a, const char *text)
 int
 codex_stream_approve(struct session *s, struct agent *a, int allow, const char *message)
 {
-	struct json_object	*id, *r;
-	char			*cause;
+	struct codex_stream	*c = codex_of(a);
+	struct json_object	*r;
 
 	(void)message;		/* codex's answer has no reason: decline is all it hears */
-	if (a->pending_id == NULL ||
-	    (id = agd_json_parse(a->pending_id, strlen(a->pending_id), &cause)) == NULL)
+	if (a->pending_id == NULL || c->req_id == NULL)
 		return (-1);
 	r = json_object_new_object();
 	json_object_object_add(r, "decision", json_object_new_string(allow ? "accept" :
 	    "decline"));
-	codex_reply(s, id, r, NULL);
-	json_object_put(id);
+	codex_reply(s, c->req_id, r, NULL);
+	json_object_put(c->req_id);
+	c->req_id = NULL;
 	return (0);
 }
 

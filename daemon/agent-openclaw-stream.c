@@ -28,7 +28,6 @@
 #include "agent-kind.h"
 #include "agent-openclaw.h"
 #include "agentd.h"
-#include "json.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -392,8 +391,10 @@ openclaw_server_request(struct session *s, struct agent *a, const char *method,
 	tc = agent_obj(p, "toolCall");
 	json_object_put(o->options);
 	o->options = json_object_get(agent_obj(p, "options"));
+	json_object_put(o->req_id);
+	o->req_id = json_object_get(agent_obj(rec, "id"));
 	free(a->pending_id);
-	a->pending_id = xstrdup(json_object_to_json_string_ext(agent_obj(rec, "id"),
+	a->pending_id = xstrdup(json_object_to_json_string_ext(o->req_id,
 	    JSON_C_TO_STRING_PLAIN));
 	name = openclaw_tool_name(tc);
 	agent_approval_asked(s, name, agent_obj(tc, "rawInput"), rec, "stream");
@@ -458,15 +459,13 @@ int
 openclaw_stream_approve(struct session *s, struct agent *a, int allow, const char *message)
 {
 	struct openclaw		*o = openclaw_state(s, a);
-	struct json_object	*id, *r, *out;
+	struct json_object	*r, *out;
 	const char		*opt;
-	char			*cause;
 
 	(void)message;		/* ACP's answer has no reason: the option is all it hears */
 	opt = allow ? openclaw_option(o->options, "allow_once", "allow_always") :
 	    openclaw_option(o->options, "reject_once", "reject_always");
-	if (a->pending_id == NULL ||
-	    (id = agd_json_parse(a->pending_id, strlen(a->pending_id), &cause)) == NULL)
+	if (a->pending_id == NULL || o->req_id == NULL)
 		return (-1);
 	out = json_object_new_object();
 	if (opt != NULL) {
@@ -476,8 +475,9 @@ openclaw_stream_approve(struct session *s, struct agent *a, int allow, const cha
 		json_object_object_add(out, "outcome", json_object_new_string("cancelled"));
 	r = json_object_new_object();
 	json_object_object_add(r, "outcome", out);
-	openclaw_reply(s, id, r, NULL);
-	json_object_put(id);
+	openclaw_reply(s, o->req_id, r, NULL);
+	json_object_put(o->req_id);
+	o->req_id = NULL;
 	json_object_put(o->options);
 	o->options = NULL;
 	return (0);

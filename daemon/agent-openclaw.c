@@ -79,6 +79,7 @@ openclaw_free(void *p)
 	free(o->conf);
 	free(o->first);
 	json_object_put(o->options);
+	json_object_put(o->req_id);
 	free(o);
 }
 

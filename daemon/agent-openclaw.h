@@ -23,6 +23,7 @@ struct openclaw {
 	char	*first;		/* stream: a message waiting for the session */
 	int64_t	 seq;		/* stream: our requests so far */
 	struct json_object *options;	/* stream: the pending permission's options */
+	struct json_object *req_id;	/* stream: the id of its permission request */
 };
 
 /* The user's config file (OPENCLAW_CONFIG_PATH, ...). Caller frees. */

@@ -18,3 +18,7 @@ EXTRA_DIST += $(AGD_T_AGENT_TESTS4)
 AGD_T_AGENT_TESTS5 = t/93-claude-tty.t t/94-claude-stream.t t/99-claude-extras.t
 TESTS += $(AGD_T_AGENT_TESTS5)
 EXTRA_DIST += $(AGD_T_AGENT_TESTS5) t/lib/ClaudeMatrix.pm
+# codex and openclaw in every mode and transport (issue #14).
+AGD_T_AGENT_TESTS6 = t/57-codex-matrix.t t/58-openclaw-matrix.t
+TESTS += $(AGD_T_AGENT_TESTS6)
+EXTRA_DIST += $(AGD_T_AGENT_TESTS6)

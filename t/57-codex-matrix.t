@@ -1,0 +1,217 @@
+#!/usr/bin/perl
+# The real codex in every permission mode and both transports (issue #14), against
+# t/bin/fake-model: {default, acceptEdits, bypassPermissions} x {tty, stream}.
+# tty is its TUI in the PTY (rollout + screen); stream is `codex app-server`
+# (JSON-RPC on pipes). For each: create with a prompt -> the reply in json_event
+# and in tty_data (stream: the readable rendering) -> a second message -> a tool
+# call: default asks (an escalated command; allow runs it, and deny in the next
+# turn does not), acceptEdits runs a command inside the workspace without asking
+# (codex's own sandbox), bypass runs it -> usage counted -> reset starts a new
+# conversation -> DELETE leaves no process. The cases run side by side, phase by
+# phase. TEST_CODEX_CASES=stream-default,... limits them.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use Test::More;
+use Time::HiRes qw(time);
+use JSON::PP ();
+
+AgentdTest->require_stack;
+AgentdTest->require_agent('codex');
+my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 180;
+
+# Codex makes its sandbox helper only when CODEX_HOME is not under the temp
+# directory ($TMPDIR, else /tmp): the agents get a TMPDIR of their own, and the
+# stack's HOME stays in /tmp (AgentdTest uses TMPDIR only when it is short).
+my $tmp = tempdir('agentd-t57-tmpdir-for-the-agents-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
+$ENV{TMPDIR} = $tmp;
+
+my $t = AgentdTest->new(real_agents => 1);
+my $t0 = time;
+
+our @cases;
+for my $tr (qw(tty stream)) {
+	for my $mode (qw(default acceptEdits bypassPermissions)) {
+		my $name = "cx-$tr-$mode";
+		next if $ENV{TEST_CODEX_CASES} &&
+		    !grep { "$tr-$mode" eq $_ } split /,/, $ENV{TEST_CODEX_CASES};
+		push @cases, { name => $name, tr => $tr, mode => $mode,
+		    work => $t->workdir . "/$name" };
+	}
+}
+
+sub events {
+	my ($name, $since) = @_;
+	my ($s, $j) = $t->get("/api/agents/sessions/$name?since=" . ($since // 0) . '&limit=1000');
+	return $s == 200 ? @{$j->{events}} : ();
+}
+sub status_of { my $d = $t->session($_[0]); return $d ? $d->{status} // '' : '' }
+sub enc { JSON::PP->new->canonical->encode($_[0] // {}) }
+
+# Wait until $code->($case) is true for every case; what it returned, per case.
+sub wait_all {
+	my ($what, $code, $timeout) = @_;
+	my %got;
+	my $ok = eval {
+		$t->wait_for(sub {
+			for my $c (@cases) {
+				next if $got{$c->{name}};
+				$got{$c->{name}} = $code->($c);
+			}
+			!grep { !$got{$_->{name}} } @cases;
+		}, $timeout // $TURN, $what);
+		1;
+	};
+	unless ($ok) {
+		for my $c (grep { !$got{$_->{name}} } @cases) {
+			diag("$c->{name}: not $what (status " . status_of($c->{name}) . ")\n" .
+			    AgentdTest::strip_ansi(substr(scalar $t->output($c->{name}), -3000)));
+		}
+	}
+	ok($ok, $what);
+	return \%got;
+}
+
+sub reply_event {
+	my ($c, $re, $since) = @_;
+	my ($e) = grep { $_->{type} eq 'assistant_text' && ($_->{event}{text} // '') =~ $re }
+	    events($c->{name}, $since);
+	return $e;
+}
+
+# Create: every case at once.
+for my $c (@cases) {
+	make_path($c->{work});
+	my ($s, $j) = $t->create(name => $c->{name}, agentType => 'codex',
+	    transport => $c->{tr}, permissionMode => $c->{mode},
+	    workingDirectory => $c->{work}, prompt => 'hello agent');
+	is($s, 201, "$c->{name}: create with a prompt") or diag explain $j;
+	is($j->{transport}, $c->{tr}, "$c->{name}: transport $c->{tr}");
+}
+wait_all('the reply in json_event', sub { reply_event($_[0], qr/FAKE_REPLY/) });
+diag(sprintf('create -> every reply %.1f s', time - $t0));
+for my $c (@cases) {
+	like(AgentdTest::strip_ansi(scalar $t->output($c->{name})), qr/FAKE_REPLY/,
+	    "$c->{name}: the reply in tty_data");
+	my ($e) = reply_event($c, qr/FAKE_REPLY/);
+	is($e->{event}{via}, $c->{tr} eq 'stream' ? 'stream' : 'transcript',
+	    "$c->{name}: via $e->{event}{via}");
+	ok($e->{event}{raw}, "$c->{name}: the agent's record under raw");
+}
+wait_all('idle after the first turn', sub { status_of($_[0]{name}) eq 'idle' });
+for my $c (@cases) {
+	my $d = $t->session($c->{name});
+	like($d->{statusSource}, $c->{tr} eq 'stream' ? qr/^stream$/ : qr/^(transcript|screen)$/,
+	    "$c->{name}: statusSource $d->{statusSource}");
+	ok(($d->{usage}{outputTokens} // 0) > 0,
+	    "$c->{name}: usage counted ($d->{usage}{outputTokens} output tokens)");
+	$c->{usage} = $d->{usage}{outputTokens} // 0;
+	$c->{seq} = $d->{lastSeq};
+	unlike(AgentdTest::strip_ansi(scalar $t->output($c->{name})), qr/"jsonrpc"/,
+	    "$c->{name}: no raw JSON in the terminal output") if $c->{tr} eq 'stream';
+}
+
+# A second message: a tool call. default: an escalated command asks first.
+for my $c (@cases) {
+	my ($s) = $t->message($c->{name}, $c->{mode} eq 'default' ? 'ESCALATE now' :
+	    'RUNTOOL now');
+	is($s, 200, "$c->{name}: a second message");
+}
+my @asking = grep { $_->{mode} eq 'default' } @cases;
+{
+	local @cases = @asking;
+	wait_all('waiting_approval (default)', sub { status_of($_[0]{name}) eq 'waiting_approval' })
+	    if @cases;
+	for my $c (@cases) {
+		my $d = $t->session($c->{name});
+		is($d->{pendingApproval}{tool}, 'exec_command', "$c->{name}: the pending tool");
+		like(enc($d->{pendingApproval}{input}), qr/echo hi > out\.txt/,
+		    "$c->{name}: and its input");
+		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
+		    { decision => 'allow' });
+		is($s, 200, "$c->{name}: allow");
+	}
+}
+wait_all('the tool ran (out.txt)', sub { -e "$_[0]{work}/out.txt" });
+wait_all('the turn after the tool', sub { reply_event($_[0], qr/FAKE_DONE/, $_[0]{seq}) });
+wait_all('idle after the tool', sub { status_of($_[0]{name}) eq 'idle' });
+for my $c (@cases) {
+	my @ev = events($c->{name}, $c->{seq});
+	my ($use) = grep { $_->{type} eq 'tool_use' } @ev;
+	like(enc($use && $use->{event}{input}), qr/echo hi > out\.txt/,
+	    "$c->{name}: tool_use with its input");
+	ok((grep { $_->{type} eq 'tool_result' } @ev), "$c->{name}: tool_result");
+	my $asked = grep { $_->{type} eq 'permission_request' } @ev;
+	is(!!$asked, $c->{mode} eq 'default', "$c->{name}: " .
+	    ($c->{mode} eq 'default' ? 'asked first' : 'ran without asking'));
+	my $d = $t->session($c->{name});
+	ok(($d->{usage}{outputTokens} // 0) > $c->{usage}, "$c->{name}: usage grows");
+	like(AgentdTest::strip_ansi(scalar $t->output($c->{name})), qr/allowed by/,
+	    "$c->{name}: rendering: the approval") if $c->{tr} eq 'stream' && $asked;
+	unlink("$c->{work}/out.txt");
+	$c->{seq} = $d->{lastSeq};
+	my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval", { decision => 'allow' });
+	is($s, 409, "$c->{name}: approval with nothing pending: 409");
+}
+
+# default: deny does not run it.
+{
+	local @cases = @asking;
+	for my $c (@cases) {
+		my ($s) = $t->message($c->{name}, 'ESCALATE again');
+		is($s, 200, "$c->{name}: a third message");
+	}
+	wait_all('waiting_approval again', sub { status_of($_[0]{name}) eq 'waiting_approval' })
+	    if @cases;
+	for my $c (@cases) {
+		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
+		    { decision => 'deny' });
+		is($s, 200, "$c->{name}: deny");
+	}
+	wait_all('the turn after the denial', sub { reply_event($_[0], qr/FAKE_DONE/,
+	    $_[0]{seq}) }) if @cases;
+	wait_all('idle after the denial', sub { status_of($_[0]{name}) eq 'idle' }) if @cases;
+	for my $c (@cases) {
+		ok(!-e "$c->{work}/out.txt", "$c->{name}: the denied command did not run");
+		my ($e) = grep { $_->{type} eq 'approval' } events($c->{name}, $c->{seq});
+		is($e && $e->{event}{decision}, 'deny', "$c->{name}: approval event: deny")
+		    if $c->{tr} eq 'stream';
+		$c->{seq} = $t->session($c->{name})->{lastSeq};
+	}
+}
+
+# Reset: a new conversation, and it answers there.
+for my $c (@cases) {
+	my ($s) = $t->post("/api/agents/sessions/$c->{name}/reset", {});
+	is($s, 200, "$c->{name}: reset");
+	$c->{uuid} = $t->session($c->{name})->{agentSessionId};
+}
+wait_all('the reset', sub {
+	my @ev = events($_[0]{name}, $_[0]{seq});
+	$_[0]{tr} eq 'stream' ? (grep { $_->{type} eq 'conversation_reset' } @ev) :
+	    (grep { $_->{type} eq 'delivered' && ($_->{event}{command} // '') eq '/new' } @ev);
+});
+wait_all('idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
+for my $c (@cases) {
+	my ($s) = $t->message($c->{name}, 'hello after reset');
+	is($s, 200, "$c->{name}: a message after the reset");
+}
+wait_all('the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
+my @req = grep { ($_->{prompt} // '') =~ /hello after reset/ } $t->model_requests;
+ok(@req >= @cases, 'the model saw every message after the reset');
+
+# DELETE: no process is left.
+for my $c (@cases) {
+	my $pid = $t->session($c->{name})->{pid};
+	my ($s, $j) = $t->del("/api/agents/sessions/$c->{name}");
+	is($s, 200, "$c->{name}: DELETE");
+	ok(!kill(0, -$pid), "$c->{name}: its process group is gone");
+}
+diag(sprintf('%d cases in %.1f s', scalar @cases, time - $t0));
+
+$t->stop;
+done_testing;
