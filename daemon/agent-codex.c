@@ -25,6 +25,8 @@
 #define CODEX_ROLLOUT_SLACK	2
 
 #define CODEX_APPROVAL		"Would you like to run the following command?"
+/* The composer's prompt mark, at the start of its line. */
+#define CODEX_COMPOSER		"\n\xe2\x80\xba "
 
 static void	codex_prepare(struct session *, struct agent *, char ***);
 static void	codex_find(struct session *, struct agent *);
@@ -319,10 +321,17 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
 }
 
+/*
+ * The composer takes input: its placeholder or footer, or (text already typed
+ * in it: the footer then shows other hints, e.g. in bypass mode) its prompt
+ * mark; not while working, asking, or in its trust dialog.
+ */
 static int
 codex_ready(const char *text)
 {
-	return ((strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL) &&
+	return ((strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL ||
+	    strstr(text, CODEX_COMPOSER) != NULL) &&
 	    strstr(text, "esc to interrupt") == NULL &&
-	    strstr(text, "Would you like to run") == NULL);
+	    strstr(text, "Would you like to run") == NULL &&
+	    strstr(text, "Trust this folder") == NULL);
 }

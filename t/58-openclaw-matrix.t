@@ -1,0 +1,199 @@
+#!/usr/bin/perl
+# The real openclaw in its modes and both transports (issue #14), against
+# t/bin/fake-model. stream is `openclaw acp` on a Gateway of the session's own
+# (agentd starts it, it ends with the session), with the mode's exec policy:
+# default "ask" (an approval per command, answered through the API),
+# bypassPermissions "full"; tty is its TUI (`tui --local`, no approvals there).
+# For each: create with a prompt -> the reply in json_event and tty_data -> a tool
+# call: default asks (allow runs it; deny in the next turn does not), bypass and
+# tty run it -> usage counted -> reset starts a new conversation -> DELETE leaves
+# no process (the Gateway included). OpenClaw starts slowly (a Gateway takes
+# 30-40 s on two busy cores, its ACP bridge as long): the cases run side by side.
+# TEST_OPENCLAW_CASES=stream-default,... limits them.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use File::Path qw(make_path);
+use Test::More;
+use Time::HiRes qw(time);
+use JSON::PP ();
+
+AgentdTest->require_stack;
+AgentdTest->require_agent('openclaw');
+my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 600;
+
+# OpenClaw's exec approvals refuse to bind a command with a redirection
+# ("approval cannot safely bind this command"): the scripted tool call is a touch.
+$ENV{FAKE_CMD} = 'touch out.txt';
+
+my $t = AgentdTest->new(real_agents => 1);
+my $t0 = time;
+
+our @cases;
+for my $c (['stream', 'default'], ['stream', 'bypassPermissions'], ['tty', 'default']) {
+	my ($tr, $mode) = @$c;
+	my $name = "oc-$tr-$mode";
+	next if $ENV{TEST_OPENCLAW_CASES} &&
+	    !grep { "$tr-$mode" eq $_ } split /,/, $ENV{TEST_OPENCLAW_CASES};
+	push @cases, { name => $name, tr => $tr, mode => $mode, work => $t->workdir . "/$name",
+	    asks => $tr eq 'stream' && $mode ne 'bypassPermissions' };
+}
+
+sub events {
+	my ($name, $since) = @_;
+	my ($s, $j) = $t->get("/api/agents/sessions/$name?since=" . ($since // 0) . '&limit=1000');
+	return $s == 200 ? @{$j->{events}} : ();
+}
+sub status_of { my $d = $t->session($_[0]); return $d ? $d->{status} // '' : '' }
+sub enc { JSON::PP->new->canonical->encode($_[0] // {}) }
+
+# Wait until $code->($case) is true for every case; what it returned, per case.
+sub wait_all {
+	my ($what, $code, $timeout) = @_;
+	my %got;
+	my $ok = eval {
+		$t->wait_for(sub {
+			for my $c (@cases) {
+				next if $got{$c->{name}};
+				$got{$c->{name}} = $code->($c);
+			}
+			!grep { !$got{$_->{name}} } @cases;
+		}, $timeout // $TURN, $what);
+		1;
+	};
+	unless ($ok) {
+		for my $c (grep { !$got{$_->{name}} } @cases) {
+			diag("$c->{name}: not $what (status " . status_of($c->{name}) . ")\n" .
+			    AgentdTest::strip_ansi(substr(scalar $t->output($c->{name}), -3000)));
+		}
+	}
+	ok($ok, $what);
+	return \%got;
+}
+
+sub reply_event {
+	my ($c, $re, $since) = @_;
+	my ($e) = grep { $_->{type} eq 'assistant_text' && ($_->{event}{text} // '') =~ $re }
+	    events($c->{name}, $since);
+	return $e;
+}
+
+# Create: every case at once.
+for my $c (@cases) {
+	make_path($c->{work});
+	my ($s, $j) = $t->create(name => $c->{name}, agentType => 'openclaw',
+	    transport => $c->{tr}, permissionMode => $c->{mode},
+	    workingDirectory => $c->{work}, prompt => 'hello agent');
+	is($s, 201, "$c->{name}: create with a prompt") or diag explain $j;
+}
+wait_all('the reply in json_event', sub { reply_event($_[0], qr/FAKE_REPLY/) });
+diag(sprintf('create -> every reply %.1f s', time - $t0));
+for my $c (@cases) {
+	like(AgentdTest::strip_ansi(scalar $t->output($c->{name})), qr/FAKE_REPLY/,
+	    "$c->{name}: the reply in tty_data");
+	my ($e) = reply_event($c, qr/FAKE_REPLY/);
+	is($e->{event}{via}, $c->{tr} eq 'stream' ? 'stream' : 'transcript',
+	    "$c->{name}: via $e->{event}{via}");
+}
+wait_all('idle after the first turn', sub { status_of($_[0]{name}) eq 'idle' });
+wait_all('usage counted', sub { ($t->session($_[0]{name})->{usage}{outputTokens} // 0) > 0 },
+    60);
+for my $c (@cases) {
+	my $d = $t->session($c->{name});
+	like($d->{statusSource}, $c->{tr} eq 'stream' ? qr/^stream$/ : qr/^(transcript|screen)$/,
+	    "$c->{name}: statusSource $d->{statusSource}");
+	$c->{usage} = $d->{usage}{outputTokens} // 0;
+	$c->{seq} = $d->{lastSeq};
+}
+
+# A tool call: asked first where the mode asks.
+for my $c (@cases) {
+	my ($s) = $t->message($c->{name}, 'RUNTOOL now');
+	is($s, 200, "$c->{name}: a second message");
+}
+my @asking = grep { $_->{asks} } @cases;
+{
+	local @cases = @asking;
+	wait_all('waiting_approval', sub { status_of($_[0]{name}) eq 'waiting_approval' })
+	    if @cases;
+	for my $c (@cases) {
+		my $d = $t->session($c->{name});
+		is($d->{pendingApproval}{tool}, 'exec', "$c->{name}: the pending tool");
+		like(enc($d->{pendingApproval}{input}), qr/touch out\.txt/,
+		    "$c->{name}: and its input");
+		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
+		    { decision => 'allow' });
+		is($s, 200, "$c->{name}: allow");
+	}
+}
+wait_all('the tool ran (out.txt)', sub { -e "$_[0]{work}/out.txt" });
+wait_all('the turn after the tool', sub { reply_event($_[0], qr/FAKE_DONE/, $_[0]{seq}) });
+wait_all('idle after the tool', sub { status_of($_[0]{name}) eq 'idle' });
+wait_all('usage grows', sub {
+    ($t->session($_[0]{name})->{usage}{outputTokens} // 0) > $_[0]{usage} }, 60);
+for my $c (@cases) {
+	my @ev = events($c->{name}, $c->{seq});
+	my ($use) = grep { $_->{type} eq 'tool_use' } @ev;
+	like(enc($use && $use->{event}{input}), qr/touch out\.txt/,
+	    "$c->{name}: tool_use with its input");
+	ok((grep { $_->{type} eq 'tool_result' } @ev), "$c->{name}: tool_result");
+	my $asked = grep { $_->{type} eq 'permission_request' } @ev;
+	is(!!$asked, !!$c->{asks}, "$c->{name}: " . ($c->{asks} ? 'asked first' :
+	    'ran without asking'));
+	unlink("$c->{work}/out.txt");
+	$c->{seq} = $t->session($c->{name})->{lastSeq};
+}
+
+# Deny: it does not run.
+{
+	local @cases = @asking;
+	for my $c (@cases) {
+		my ($s) = $t->message($c->{name}, 'RUNTOOL again');
+		is($s, 200, "$c->{name}: a third message");
+	}
+	wait_all('waiting_approval again', sub { status_of($_[0]{name}) eq 'waiting_approval' })
+	    if @cases;
+	for my $c (@cases) {
+		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
+		    { decision => 'deny' });
+		is($s, 200, "$c->{name}: deny");
+	}
+	wait_all('idle after the denial', sub { status_of($_[0]{name}) eq 'idle' }) if @cases;
+	for my $c (@cases) {
+		ok(!-e "$c->{work}/out.txt", "$c->{name}: the denied command did not run");
+		my ($r) = grep { $_->{type} eq 'tool_result' } events($c->{name}, $c->{seq});
+		ok($r && $r->{event}{isError}, "$c->{name}: its result is an error");
+		$c->{seq} = $t->session($c->{name})->{lastSeq};
+	}
+}
+
+# Reset: a new conversation, and it answers there.
+for my $c (@cases) {
+	my ($s) = $t->post("/api/agents/sessions/$c->{name}/reset", {});
+	is($s, 200, "$c->{name}: reset");
+}
+wait_all('the reset', sub {
+	my @ev = events($_[0]{name}, $_[0]{seq});
+	$_[0]{tr} eq 'stream' ? (grep { $_->{type} eq 'conversation_reset' } @ev) :
+	    (grep { $_->{type} eq 'delivered' && ($_->{event}{command} // '') eq '/reset' } @ev);
+});
+wait_all('idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
+for my $c (@cases) {
+	my ($s) = $t->message($c->{name}, 'hello after reset');
+	is($s, 200, "$c->{name}: a message after the reset");
+}
+wait_all('the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
+
+# DELETE: no process is left (the Gateway is in the session's process group).
+for my $c (@cases) {
+	my $pid = $t->session($c->{name})->{pid};
+	my ($s, $j) = $t->del("/api/agents/sessions/$c->{name}");
+	is($s, 200, "$c->{name}: DELETE");
+	ok(!kill(0, -$pid), "$c->{name}: its process group is gone");
+}
+diag(sprintf('%d cases in %.1f s', scalar @cases, time - $t0));
+
+$t->stop;
+done_testing;
