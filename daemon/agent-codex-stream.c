@@ -36,6 +36,7 @@ struct codex_stream {
 	char			*first;		/* a message waiting for the thread */
 	struct json_object	*changes;	/* the last file change's, for its approval */
 	struct json_object	*req_id;	/* the id of its approval request */
+	char			*old_rollout;	/* tty: the rollout of the thread before /new */
 	int			 adopted;	/* re-adopted: the first usage is a baseline */
 	int			 asking;	/* thread/start or resume under way */
 	int64_t			 seq;		/* our requests so far */
@@ -54,12 +55,25 @@ codex_stream_free(void *p)
 	free(c->first);
 	json_object_put(c->changes);
 	json_object_put(c->req_id);
+	free(c->old_rollout);
 	free(c);
 }
 
 /* The state, made on first use (an adopted session was never prepared). */
 static struct codex_stream *
 codex_of(struct agent *a)
+{
+	return (codex_state(a));
+}
+
+char **
+codex_old_rollout(struct agent *a)
+{
+	return (&codex_state(a)->old_rollout);
+}
+
+struct codex_stream *
+codex_state(struct agent *a)
 {
 	struct codex_stream	*c;
 

@@ -185,7 +185,8 @@ codex_find(struct session *s, struct agent *a)
 	for (i = g.gl_pathc; i > 0 && a->records == NULL; i--) {
 		p = g.gl_pathv[i - 1];
 		if (stat(p, &sb) == -1 || sb.st_mtime < a->started - CODEX_ROLLOUT_SLACK ||
-		    agent_records_taken(s, p))
+		    agent_records_taken(s, p) || (*codex_old_rollout(a) != NULL &&
+		    strcmp(p, *codex_old_rollout(a)) == 0))
 			continue;
 		if (codex_rollout_of(p, s->cwd))
 			a->records = xstrdup(p);
@@ -267,7 +268,8 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 	if (strcmp(pt, "task_started") == 0) {
 		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
-	} else if (strcmp(pt, "task_complete") == 0) {
+	} else if (strcmp(pt, "task_complete") == 0 || strcmp(pt, "turn_aborted") == 0) {
+		/* Aborted: an approval denied at its box (esc) ends the turn there. */
 		agent_event(s, "turn_end", NULL, rec, "transcript");
 		/* Not the end of a turn that began before the last delivery. */
 		if (a->turn_seen || a->delivered_ms == 0)
@@ -285,6 +287,31 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 		agent_text_event(s, "error", agent_str(p, "message") != NULL ?
 		    agent_str(p, "message") : "error", rec, "transcript");
 	}
+}
+
+/*
+ * A command typed (a->last_text "/..."), submitted (its composer is empty again)
+ * and no turn began: it was done at once, idle again. After /new the thread is
+ * a new one, with a rollout of its own: the old one is not read again.
+ */
+static void
+codex_command_done(struct session *s, struct agent *a, const char *text, int busy)
+{
+	char	**old;
+
+	if (a->status != AGENT_WORKING || a->turn_seen || a->delivering || busy ||
+	    a->last_text == NULL || a->last_text[0] != '/' ||
+	    strstr(text, "Ask Codex") == NULL || strstr(text, CODEX_APPROVAL) != NULL)
+		return;
+	if (strcmp(a->last_text, "/new") == 0 && a->records != NULL) {
+		old = codex_old_rollout(a);
+		free(*old);
+		*old = a->records;
+		a->records = NULL;
+		a->roff = 0;
+		agent_persist(s);
+	}
+	agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 }
 
 static void
@@ -306,6 +333,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	if (a->status == AGENT_STARTING && !busy &&
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	codex_command_done(s, a, text, busy);
 	if (a->status != AGENT_WAITING && strstr(text, CODEX_APPROVAL) != NULL) {
 		in = json_object_new_object();
 		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {

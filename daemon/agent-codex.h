@@ -7,8 +7,14 @@
 #define AGENTD_AGENT_CODEX_H
 
 struct agent;
+struct codex_stream;
 struct json_object;
 struct session;
+
+/* The adapter's state (a->priv, of both transports), made on first use. */
+struct codex_stream *codex_state(struct agent *);
+/* Where the tty keeps the rollout of its thread before a /new (it is not read again). */
+char	**codex_old_rollout(struct agent *);
 
 /*
  * The -c value that trusts the folder cwd for this run only, or NULL if it

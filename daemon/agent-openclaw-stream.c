@@ -42,24 +42,34 @@
 /* JSON-RPC's "method not found", for the requests agentd does not serve. */
 #define OPENCLAW_RPC_NO_METHOD	-32601
 
+/* Times the launcher starts its Gateway: on a loaded machine its start can time out. */
+#define OPENCLAW_GATEWAY_TRIES	3
+
 /*
- * The launcher: $1 the port, $2 the seconds to wait, $3 the openclaw program.
- * The Gateway's output goes to its log in the state directory.
+ * The launcher: $1 the port, $2 the seconds to wait, $3 the tries, $4 the
+ * openclaw program. The Gateway's output goes to its log in the state directory.
+ * OpenClaw's Gateway gives its state lease heartbeat 5 s to start and exits if
+ * it is late (seen on two busy cores): it is started again, up to $3 times.
  */
 #define OPENCLAW_LAUNCH \
-	"port=$1 wait=$2 oc=$3\n" \
-	"\"$oc\" gateway run --allow-unconfigured --bind loopback --port \"$port\" " \
-	    "--auth token >\"$OPENCLAW_STATE_DIR/gateway.log\" 2>&1 &\n" \
-	"gw=$!\n" \
+	"port=$1 wait=$2 tries=$3 oc=$4 log=\"$OPENCLAW_STATE_DIR/gateway.log\" try=0\n" \
 	"trap 'kill $gw 2>/dev/null; exit 143' TERM INT HUP\n" \
-	"n=0\n" \
-	"until (exec 3<>\"/dev/tcp/127.0.0.1/$port\") 2>/dev/null; do\n" \
-	"  if ! kill -0 $gw 2>/dev/null || [ $n -ge $((wait * 2)) ]; then\n" \
-	"    echo \"openclaw gateway did not listen on port $port:\" >&2\n" \
-	"    tail -n 20 \"$OPENCLAW_STATE_DIR/gateway.log\" >&2\n" \
-	"    kill $gw 2>/dev/null; exit 1\n" \
+	"while :; do\n" \
+	"  try=$((try + 1))\n" \
+	"  \"$oc\" gateway run --allow-unconfigured --bind loopback --port \"$port\" " \
+	    "--auth token >>\"$log\" 2>&1 &\n" \
+	"  gw=$! n=0\n" \
+	"  until (exec 3<>\"/dev/tcp/127.0.0.1/$port\") 2>/dev/null; do\n" \
+	"    kill -0 $gw 2>/dev/null && [ $n -lt $((wait * 2)) ] || break\n" \
+	"    n=$((n + 1)); sleep 0.5\n" \
+	"  done\n" \
+	"  (exec 3<>\"/dev/tcp/127.0.0.1/$port\") 2>/dev/null && break\n" \
+	"  kill $gw 2>/dev/null; wait $gw 2>/dev/null\n" \
+	"  if [ $try -ge $tries ]; then\n" \
+	"    echo \"openclaw gateway did not listen on port $port ($try tries):\" >&2\n" \
+	"    tail -n 20 \"$log\" >&2; exit 1\n" \
 	"  fi\n" \
-	"  n=$((n + 1)); sleep 0.5\n" \
+	"  echo \"openclaw gateway did not start (try $try of $tries): again\" >&2\n" \
 	"done\n" \
 	"\"$oc\" acp --url \"ws://127.0.0.1:$port\"\n" \
 	"rc=$?\n" \
@@ -127,7 +137,7 @@ openclaw_stream_prepare(struct session *s, struct agent *a, char ***argvp)
 	free(o->conf);
 	o->conf = openclaw_session_conf(s);
 	token = agent_uuid();
-	nargv = xcalloc(12, sizeof *nargv);
+	nargv = xcalloc(13, sizeof *nargv);
 	nargv[k++] = xstrdup("env");
 	xasprintf(&nargv[k++], "OPENCLAW_STATE_DIR=%s/openclaw", s->dir);
 	xasprintf(&nargv[k++], "OPENCLAW_CONFIG_PATH=%s", o->conf);
@@ -139,6 +149,7 @@ openclaw_stream_prepare(struct session *s, struct agent *a, char ***argvp)
 	nargv[k++] = xstrdup("openclaw-stream");
 	xasprintf(&nargv[k++], "%d", openclaw_free_port());
 	xasprintf(&nargv[k++], "%d", OPENCLAW_GATEWAY_WAIT);
+	xasprintf(&nargv[k++], "%d", OPENCLAW_GATEWAY_TRIES);
 	/* The configured program (a wrapper keeps working); its TUI arguments are not acp's. */
 	nargv[k++] = argv[0];
 	nargv[k] = NULL;
