@@ -137,7 +137,7 @@ openclaw_stream_prepare(struct session *s, struct agent *a, char ***argvp)
 	free(o->conf);
 	o->conf = openclaw_session_conf(s);
 	token = agent_uuid();
-	nargv = xcalloc(13, sizeof *nargv);
+	nargv = xcalloc(14, sizeof *nargv);
 	nargv[k++] = xstrdup("env");
 	xasprintf(&nargv[k++], "OPENCLAW_STATE_DIR=%s/openclaw", s->dir);
 	xasprintf(&nargv[k++], "OPENCLAW_CONFIG_PATH=%s", o->conf);
