@@ -64,7 +64,6 @@ const struct agent_kind agent_openclaw = {
 	.stream_line = openclaw_stream_line,
 	.stream_send = openclaw_stream_send,
 	.stream_approve = openclaw_stream_approve,
-	.stream_interrupt = openclaw_stream_interrupt,
 	.stream_reset = openclaw_stream_reset
 };
 
@@ -74,12 +73,6 @@ openclaw_free(void *p)
 	struct openclaw	*o = p;
 
 	free(o->store);
-	free(o->session);
-	free(o->text);
-	free(o->conf);
-	free(o->first);
-	json_object_put(o->options);
-	json_object_put(o->req_id);
 	free(o);
 }
 
@@ -162,10 +155,10 @@ openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 	openclaw_record(s, a, rec, 0);
 }
 
-/* One row of its store; usage_only: only the usage of its assistant messages. */
+/* One row of its store; what: OPENCLAW_READ_*. */
 static void
 openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
-    int usage_only)
+    int what)
 {
 	struct json_object	*msg, *content, *usage;
 	const char		*type, *role;
@@ -177,7 +170,8 @@ openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
 	    (role = agent_str(msg, "role")) == NULL)
 		return;
 	content = agent_obj(msg, "content");
-	if (usage_only && strcmp(role, "assistant") != 0)
+	if ((what == OPENCLAW_READ_USAGE && strcmp(role, "assistant") != 0) ||
+	    (what == OPENCLAW_READ_NO_USER && strcmp(role, "user") == 0))
 		return;
 	if (strcmp(role, "user") == 0) {
 		if ((text = agent_content_text(content, "text")) != NULL) {
@@ -186,7 +180,7 @@ openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
 			free(text);
 		}
 	} else if (strcmp(role, "assistant") == 0) {
-		if (!usage_only)
+		if (what != OPENCLAW_READ_USAGE)
 			agent_assistant_blocks(s, content, rec, "toolCall", "arguments");
 		if ((usage = agent_obj(msg, "usage")) != NULL)
 			agent_usage(s, agent_int(usage, "input"), agent_int(usage, "output"),
@@ -202,11 +196,11 @@ openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
 static void
 openclaw_read(struct session *s, struct agent *a)
 {
-	openclaw_store_read(s, a, 0);
+	openclaw_store_read(s, a, OPENCLAW_READ_ALL);
 }
 
 void
-openclaw_store_read(struct session *s, struct agent *a, int usage_only)
+openclaw_store_read(struct session *s, struct agent *a, int what)
 {
 	struct json_object	*rec;
 	sqlite3			*db;
@@ -235,7 +229,7 @@ openclaw_store_read(struct session *s, struct agent *a, int usage_only)
 				continue;
 			}
 			if (json_object_is_type(rec, json_type_object))
-				openclaw_record(s, a, rec, usage_only);
+				openclaw_record(s, a, rec, what);
 			json_object_put(rec);
 		}
 		sqlite3_finalize(st);

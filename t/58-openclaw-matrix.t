@@ -1,15 +1,14 @@
 #!/usr/bin/perl
 # The real openclaw in its modes and both transports (issue #14), against
-# t/bin/fake-model. stream is `openclaw acp` on a Gateway of the session's own
-# (agentd starts it, it ends with the session), with the mode's exec policy:
-# default "ask" (an approval per command, answered through the API),
-# bypassPermissions "full"; tty is its TUI (`tui --local`, no approvals there).
-# For each: create with a prompt -> the reply in json_event and tty_data -> a tool
-# call: default asks (allow runs it; deny in the next turn does not), bypass and
-# tty run it -> usage counted -> reset starts a new conversation -> DELETE leaves
-# no process (the Gateway included). OpenClaw starts slowly (a Gateway takes
-# 30-40 s on two busy cores, its ACP bridge as long): the cases run side by side.
-# TEST_OPENCLAW_CASES=stream-default,... limits them.
+# t/bin/fake-model. stream is one embedded turn per message (`openclaw agent
+# --local --session-id ID --json`, driven by agentd's bash driver on the pipes;
+# its events are read from its store when the turn ends); tty is its TUI (`tui
+# --local`). OpenClaw has no approvals in either (its Gateway, which has them,
+# does not start reliably under load: doc/AGENTS-STRUCTURED.md); its default exec
+# policy is full access in every mode. For each: create with a prompt -> the reply
+# in json_event and tty_data -> a tool call runs -> usage counted -> reset starts a
+# new conversation -> DELETE leaves no process. OpenClaw starts slowly: the cases
+# run side by side. TEST_OPENCLAW_CASES=stream-default,... limits them.
 use strict;
 use warnings;
 use FindBin;
@@ -24,8 +23,8 @@ AgentdTest->require_stack;
 AgentdTest->require_agent('openclaw');
 my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 600;
 
-# OpenClaw's exec approvals refuse to bind a command with a redirection
-# ("approval cannot safely bind this command"): the scripted tool call is a touch.
+# OpenClaw's exec approvals (a Gateway's) refuse to bind a command with a
+# redirection ("approval cannot safely bind this command"): a touch, as in t/95.
 $ENV{FAKE_CMD} = 'touch out.txt';
 
 my $t = AgentdTest->new(real_agents => 1);
@@ -38,7 +37,7 @@ for my $c (['stream', 'default'], ['stream', 'bypassPermissions'], ['tty', 'defa
 	next if $ENV{TEST_OPENCLAW_CASES} &&
 	    !grep { "$tr-$mode" eq $_ } split /,/, $ENV{TEST_OPENCLAW_CASES};
 	push @cases, { name => $name, tr => $tr, mode => $mode, work => $t->workdir . "/$name",
-	    asks => $tr eq 'stream' && $mode ne 'bypassPermissions' };
+	    asks => 0 };
 }
 
 sub events {
