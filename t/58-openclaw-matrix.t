@@ -14,10 +14,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AgentdTest;
+use AgentMatrix;
 use File::Path qw(make_path);
 use Test::More;
 use Time::HiRes qw(time);
-use JSON::PP ();
 
 AgentdTest->require_stack;
 AgentdTest->require_agent('openclaw');
@@ -31,6 +31,7 @@ my $t = AgentdTest->new(real_agents => 1);
 my $t0 = time;
 
 our @cases;
+matrix_init($t, $TURN);
 for my $c (['stream', 'default'], ['stream', 'bypassPermissions'], ['tty', 'default']) {
 	my ($tr, $mode) = @$c;
 	my $name = "oc-$tr-$mode";
@@ -38,45 +39,6 @@ for my $c (['stream', 'default'], ['stream', 'bypassPermissions'], ['tty', 'defa
 	    !grep { "$tr-$mode" eq $_ } split /,/, $ENV{TEST_OPENCLAW_CASES};
 	push @cases, { name => $name, tr => $tr, mode => $mode, work => $t->workdir . "/$name",
 	    asks => 0 };
-}
-
-sub events {
-	my ($name, $since) = @_;
-	my ($s, $j) = $t->get("/api/agents/sessions/$name?since=" . ($since // 0) . '&limit=1000');
-	return $s == 200 ? @{$j->{events}} : ();
-}
-sub status_of { my $d = $t->session($_[0]); return $d ? $d->{status} // '' : '' }
-sub enc { JSON::PP->new->canonical->encode($_[0] // {}) }
-
-# Wait until $code->($case) is true for every case; what it returned, per case.
-sub wait_all {
-	my ($what, $code, $timeout) = @_;
-	my %got;
-	my $ok = eval {
-		$t->wait_for(sub {
-			for my $c (@cases) {
-				next if $got{$c->{name}};
-				$got{$c->{name}} = $code->($c);
-			}
-			!grep { !$got{$_->{name}} } @cases;
-		}, $timeout // $TURN, $what);
-		1;
-	};
-	unless ($ok) {
-		for my $c (grep { !$got{$_->{name}} } @cases) {
-			diag("$c->{name}: not $what (status " . status_of($c->{name}) . ")\n" .
-			    AgentdTest::strip_ansi(substr(scalar $t->output($c->{name}), -3000)));
-		}
-	}
-	ok($ok, $what);
-	return \%got;
-}
-
-sub reply_event {
-	my ($c, $re, $since) = @_;
-	my ($e) = grep { $_->{type} eq 'assistant_text' && ($_->{event}{text} // '') =~ $re }
-	    events($c->{name}, $since);
-	return $e;
 }
 
 # Create: every case at once.
@@ -87,7 +49,7 @@ for my $c (@cases) {
 	    workingDirectory => $c->{work}, prompt => 'hello agent');
 	is($s, 201, "$c->{name}: create with a prompt") or diag explain $j;
 }
-wait_all('the reply in json_event', sub { reply_event($_[0], qr/FAKE_REPLY/) });
+wait_all(\@cases, 'the reply in json_event', sub { reply_event($_[0], qr/FAKE_REPLY/) });
 diag(sprintf('create -> every reply %.1f s', time - $t0));
 for my $c (@cases) {
 	like(AgentdTest::strip_ansi(scalar $t->output($c->{name})), qr/FAKE_REPLY/,
@@ -96,8 +58,8 @@ for my $c (@cases) {
 	is($e->{event}{via}, $c->{tr} eq 'stream' ? 'stream' : 'transcript',
 	    "$c->{name}: via $e->{event}{via}");
 }
-wait_all('idle after the first turn', sub { status_of($_[0]{name}) eq 'idle' });
-wait_all('usage counted', sub { ($t->session($_[0]{name})->{usage}{outputTokens} // 0) > 0 },
+wait_all(\@cases, 'idle after the first turn', sub { status_of($_[0]{name}) eq 'idle' });
+wait_all(\@cases, 'usage counted', sub { ($t->session($_[0]{name})->{usage}{outputTokens} // 0) > 0 },
     60);
 for my $c (@cases) {
 	my $d = $t->session($c->{name});
@@ -115,7 +77,7 @@ for my $c (@cases) {
 my @asking = grep { $_->{asks} } @cases;
 {
 	local @cases = @asking;
-	wait_all('waiting_approval', sub { status_of($_[0]{name}) eq 'waiting_approval' })
+	wait_all(\@cases, 'waiting_approval', sub { status_of($_[0]{name}) eq 'waiting_approval' })
 	    if @cases;
 	for my $c (@cases) {
 		my $d = $t->session($c->{name});
@@ -127,10 +89,10 @@ my @asking = grep { $_->{asks} } @cases;
 		is($s, 200, "$c->{name}: allow");
 	}
 }
-wait_all('the tool ran (out.txt)', sub { -e "$_[0]{work}/out.txt" });
-wait_all('the turn after the tool', sub { reply_event($_[0], qr/FAKE_DONE/, $_[0]{seq}) });
-wait_all('idle after the tool', sub { status_of($_[0]{name}) eq 'idle' });
-wait_all('usage grows', sub {
+wait_all(\@cases, 'the tool ran (out.txt)', sub { -e "$_[0]{work}/out.txt" });
+wait_all(\@cases, 'the turn after the tool', sub { reply_event($_[0], qr/FAKE_DONE/, $_[0]{seq}) });
+wait_all(\@cases, 'idle after the tool', sub { status_of($_[0]{name}) eq 'idle' });
+wait_all(\@cases, 'usage grows', sub {
     ($t->session($_[0]{name})->{usage}{outputTokens} // 0) > $_[0]{usage} }, 60);
 for my $c (@cases) {
 	my @ev = events($c->{name}, $c->{seq});
@@ -152,14 +114,14 @@ for my $c (@cases) {
 		my ($s) = $t->message($c->{name}, 'RUNTOOL again');
 		is($s, 200, "$c->{name}: a third message");
 	}
-	wait_all('waiting_approval again', sub { status_of($_[0]{name}) eq 'waiting_approval' })
+	wait_all(\@cases, 'waiting_approval again', sub { status_of($_[0]{name}) eq 'waiting_approval' })
 	    if @cases;
 	for my $c (@cases) {
 		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
 		    { decision => 'deny' });
 		is($s, 200, "$c->{name}: deny");
 	}
-	wait_all('idle after the denial', sub { status_of($_[0]{name}) eq 'idle' }) if @cases;
+	wait_all(\@cases, 'idle after the denial', sub { status_of($_[0]{name}) eq 'idle' }) if @cases;
 	for my $c (@cases) {
 		ok(!-e "$c->{work}/out.txt", "$c->{name}: the denied command did not run");
 		my ($r) = grep { $_->{type} eq 'tool_result' } events($c->{name}, $c->{seq});
@@ -173,17 +135,17 @@ for my $c (@cases) {
 	my ($s) = $t->post("/api/agents/sessions/$c->{name}/reset", {});
 	is($s, 200, "$c->{name}: reset");
 }
-wait_all('the reset', sub {
+wait_all(\@cases, 'the reset', sub {
 	my @ev = events($_[0]{name}, $_[0]{seq});
 	$_[0]{tr} eq 'stream' ? (grep { $_->{type} eq 'conversation_reset' } @ev) :
 	    (grep { $_->{type} eq 'delivered' && ($_->{event}{command} // '') eq '/reset' } @ev);
 });
-wait_all('idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
+wait_all(\@cases, 'idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
 for my $c (@cases) {
 	my ($s) = $t->message($c->{name}, 'hello after reset');
 	is($s, 200, "$c->{name}: a message after the reset");
 }
-wait_all('the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
+wait_all(\@cases, 'the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
 
 # DELETE: no process is left (the Gateway is in the session's process group).
 for my $c (@cases) {

@@ -21,4 +21,4 @@ EXTRA_DIST += $(AGD_T_AGENT_TESTS5) t/lib/ClaudeMatrix.pm
 # codex and openclaw in every mode and transport (issue #14).
 AGD_T_AGENT_TESTS6 = t/57-codex-matrix.t t/58-openclaw-matrix.t
 TESTS += $(AGD_T_AGENT_TESTS6)
-EXTRA_DIST += $(AGD_T_AGENT_TESTS6)
+EXTRA_DIST += $(AGD_T_AGENT_TESTS6) t/lib/AgentMatrix.pm
