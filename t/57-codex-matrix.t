@@ -7,7 +7,8 @@
 # call: default asks (an escalated command; allow runs it, and deny in the next
 # turn does not), acceptEdits runs a command inside the workspace without asking
 # (codex's own sandbox), bypass runs it -> usage counted -> reset starts a new
-# conversation -> DELETE leaves no process. The cases run side by side, phase by
+# conversation -> (stream) a daemon restart takes it back -> DELETE leaves no
+# process. The cases run side by side, phase by
 # phase. TEST_CODEX_CASES=stream-default,... limits them.
 use strict;
 use warnings;
@@ -167,6 +168,30 @@ for my $c (@cases) {
 wait_all(\@cases, 'the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
 my @req = grep { ($_->{prompt} // '') =~ /hello after reset/ } $t->model_requests;
 ok(@req >= @cases, 'the model saw every message after the reset');
+
+# A restart of the daemon (kill -9): a stream session is taken back (the same
+# app-server, its thread resumed) and answers once per message.
+{
+	local @cases = grep { $_->{tr} eq 'stream' } @cases;
+	if (@cases) {
+		wait_all(\@cases, 'idle before the restart', sub { status_of($_[0]{name}) eq 'idle' });
+		$_->{seq} = $t->session($_->{name})->{lastSeq} for @cases;
+		$t->kill_daemon('KILL');
+		$t->start_daemon;
+		wait_all(\@cases, 'idle after the restart', sub { status_of($_[0]{name}) eq 'idle' });
+		for my $c (@cases) {
+			my ($s) = $t->message($c->{name}, 'hello after restart');
+			is($s, 200, "$c->{name}: a message after the restart");
+		}
+		wait_all(\@cases, 'the reply after the restart', sub {
+		    reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
+		wait_all(\@cases, 'idle again', sub { status_of($_[0]{name}) eq 'idle' });
+		for my $c (@cases) {
+			my @r = grep { $_->{type} eq 'assistant_text' } events($c->{name}, $c->{seq});
+			is(scalar @r, 1, "$c->{name}: one reply after the restart, none twice");
+		}
+	}
+}
 
 # DELETE: no process is left.
 for my $c (@cases) {
