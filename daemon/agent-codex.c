@@ -350,16 +350,41 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 }
 
 /*
+ * The composer's prompt mark at the start of a line, not a menu's pointer at one
+ * of its numbered choices ("\xe2\x80\xba 1. Trust and continue", "\xe2\x80\xba 1. Yes,
+ * proceed"); NULL if none.
+ */
+static const char *
+codex_composer(const char *text)
+{
+	const char	*p = text, *q;
+
+	while ((p = strstr(p, CODEX_COMPOSER)) != NULL) {
+		p += strlen(CODEX_COMPOSER);
+		for (q = p; *q >= '0' && *q <= '9'; q++)
+			continue;
+		if (q == p || *q != '.')
+			return (p);
+	}
+	return (NULL);
+}
+
+/*
  * The composer takes input: its placeholder or footer, or (text already typed
  * in it: the footer then shows other hints, e.g. in bypass mode) its prompt
- * mark; not while working, asking, or in its trust dialog.
+ * mark; not while working or asking. A trust dialog counts while it is the last
+ * thing drawn: only a composer below it (drawn after) takes input.
  */
 static int
 codex_ready(const char *text)
 {
-	return ((strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL ||
-	    strstr(text, CODEX_COMPOSER) != NULL) &&
-	    strstr(text, "esc to interrupt") == NULL &&
-	    strstr(text, "Would you like to run") == NULL &&
-	    strstr(text, "Trust this folder") == NULL);
+	const char	*p;
+
+	if (strstr(text, "esc to interrupt") != NULL ||
+	    strstr(text, "Would you like to run") != NULL)
+		return (0);
+	while ((p = strstr(text, "Trust this folder")) != NULL)
+		text = p + 1;
+	return (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL ||
+	    codex_composer(text) != NULL);
 }

@@ -781,6 +781,19 @@ test_codex(void)
 	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n"
 	    "\xe2\x86\x90 for agents \xc2\xb7 ? for shortcuts\n");
 	is_str(last_status(), "idle/screen", "codex: composer: idle");
+	/* Ready: the composer, not a menu's pointer; a trust dialog only above it. */
+	ok(!s->agent->kind->ready("Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n"
+	    "  2. Quit\n"), "codex: the trust dialog's pointer is no composer");
+	ok(s->agent->kind->ready("Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n"
+	    "Ask Codex to do anything\n? for shortcuts\n"),
+	    "codex: a composer drawn below an old trust dialog: ready");
+	ok(!s->agent->kind->ready("\xe2\x80\xba Ask Codex to do anything\n"
+	    "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n"),
+	    "codex: a trust dialog drawn below the composer: not ready");
+	ok(s->agent->kind->ready("\n\xe2\x80\xba RUNTOOL typed already\n"
+	    "  tab to queue message\n"), "codex: text in the composer (bypass footer): ready");
+	ok(!s->agent->kind->ready("\n\xe2\x80\xba 2. Yes, and don't ask again\n"),
+	    "codex: a numbered choice is no composer");
 	/* The same words once started (idle, then in a turn) press nothing. */
 	s->agent->answered_ms = 0;
 	s->agent->dialogs = 0;
