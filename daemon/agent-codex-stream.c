@@ -552,7 +552,11 @@ codex_stream_approve(struct session *s, struct agent *a, int allow, const char *
 	struct json_object	*r;
 
 	(void)message;		/* codex's answer has no reason: decline is all it hears */
-	if (a->pending_id == NULL || c->req_id == NULL)
+	if (a->pending_id == NULL)
+		return (-1);
+	/* Asked before a restart of ours: its id is what was kept (JSON text). */
+	if (c->req_id == NULL &&
+	    (c->req_id = json_tokener_parse(a->pending_id)) == NULL)
 		return (-1);
 	r = json_object_new_object();
 	json_object_object_add(r, "decision", json_object_new_string(allow ? "accept" :

@@ -107,14 +107,21 @@ void
 persist_agent(int64_t id, const char *status, const char *source, const char *since,
     const char *phase, const char *pending, const char *last_tool, const char *uuid,
     const char *tpath, int64_t toff, int64_t in, int64_t out, int64_t cread,
-    int64_t cwrite, double cost)
+    int64_t cwrite, double cost, const char *pending_id)
 {
 	(void)id, (void)source, (void)since, (void)phase, (void)pending;
 	(void)last_tool, (void)uuid, (void)tpath, (void)toff, (void)cread;
-	(void)cwrite, (void)cost;
+	(void)cwrite, (void)cost, (void)pending_id;
 	snprintf(persisted, sizeof persisted, "%s", status);
 	persisted_in = in;
 	persisted_out = out;
+}
+
+int
+persist_pending_load(int64_t id, char **status, char **pending, char **pending_id)
+{
+	(void)id, (void)status, (void)pending, (void)pending_id;
+	return (0);
 }
 
 void
