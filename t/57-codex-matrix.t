@@ -176,9 +176,29 @@ ok(@req >= @cases, 'the model saw every message after the reset');
 	if (@cases) {
 		wait_all(\@cases, 'idle before the restart', sub { status_of($_[0]{name}) eq 'idle' });
 		$_->{seq} = $t->session($_->{name})->{lastSeq} for @cases;
+		# default: an approval asked before the restart is answered after it.
+		my @ask = grep { $_->{mode} eq 'default' } @cases;
+		for my $c (@ask) {
+			my ($s) = $t->message($c->{name}, 'ESCALATE before the restart');
+			is($s, 200, "$c->{name}: a tool call before the restart");
+		}
+		wait_all(\@ask, 'waiting_approval before the restart',
+		    sub { status_of($_[0]{name}) eq 'waiting_approval' }) if @ask;
 		$t->kill_daemon('KILL');
 		$t->start_daemon;
+		for my $c (@ask) {
+			my $d = $t->session($c->{name});
+			is($d->{status}, 'waiting_approval', "$c->{name}: still waiting after it");
+			my ($s, $j) = $t->post("/api/agents/sessions/$c->{name}/approval",
+			    { decision => 'allow' });
+			is($s, 200, "$c->{name}: allowed after the restart") or diag explain $j;
+		}
+		wait_all(\@ask, 'the tool allowed after the restart ran',
+		    sub { -e "$_[0]{work}/out.txt" }) if @ask;
+		wait_all(\@ask, 'its turn went on', sub {
+		    reply_event($_[0], qr/FAKE_DONE/, $_[0]{seq}) }) if @ask;
 		wait_all(\@cases, 'idle after the restart', sub { status_of($_[0]{name}) eq 'idle' });
+		$_->{seq} = $t->session($_->{name})->{lastSeq} for @ask;
 		for my $c (@cases) {
 			my ($s) = $t->message($c->{name}, 'hello after restart');
 			is($s, 200, "$c->{name}: a message after the restart");
