@@ -38,7 +38,9 @@ struct claude {
 	char	*settings;	/* the --settings file written at create */
 	char	*last_msg_id;	/* usage is counted once per message */
 	int	 hooks;		/* the hooks report */
-	double	 cost_seen;	/* stream: its conversation's total cost so far */
+	double	 cost_seen;	/* its total cost so far: the stream's conversation's, or
+				   (tty) its status line's */
+	int	 line_seen;	/* tty: its status line reported since our start */
 	int	 requests;	/* stream: control requests of ours sent */
 };
 
@@ -166,6 +168,15 @@ claude_settings(struct session *s)
 		json_object_object_add(hooks, events[i], arr);
 	}
 	json_object_object_add(set, "hooks", hooks);
+	/*
+	 * Its status line command gets the session's cost (cost.total_cost_usd)
+	 * after every message: the TUI's transcript has none until it exits. It
+	 * prints nothing (claude's status line stays empty).
+	 */
+	h = json_object_new_object();
+	json_object_object_add(h, "type", json_object_new_string("command"));
+	json_object_object_add(h, "command", json_object_new_string(cmd));
+	json_object_object_add(set, "statusLine", h);
 	/* The caller chose bypassPermissions: no second confirmation (only then). */
 	if (s->mode == AGD_MODE_BYPASS)
 		json_object_object_add(set, "skipDangerousModePermissionPrompt",
@@ -407,13 +418,44 @@ claude_session_start(struct session *s, struct agent *a, struct json_object *ev)
 		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 }
 
+/*
+ * Its status line's input (no hook_event_name): the cost so far of the whole
+ * session (cost.total_cost_usd, growing; from 0 again if it starts over), counted
+ * by its growth. After a restart of ours, what was counted before is the base.
+ */
+static void
+claude_status_line(struct session *s, struct agent *a, struct json_object *ev)
+{
+	struct claude		*c = claude_of(a);
+	struct json_object	*cost = agent_obj(ev, "cost"), *v;
+	double			 total;
+
+	if ((v = agent_obj(cost, "total_cost_usd")) == NULL ||
+	    (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int)) ||
+	    (total = json_object_get_double(v)) < 0 || total > AGD_COST_CAP_MAX)
+		return;
+	if (!c->line_seen) {
+		c->line_seen = 1;
+		c->cost_seen = a->cost;
+	}
+	if (total < c->cost_seen)
+		c->cost_seen = 0;
+	if (total > c->cost_seen)
+		agent_usage(s, 0, 0, 0, 0, total - c->cost_seen, ev);
+	c->cost_seen = total;
+}
+
 static int
 claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 {
 	const char	*name = agent_str(ev, "hook_event_name"), *tool;
 
-	if (name == NULL)
+	if (name == NULL) {
+		if (s->transport != SESSION_STREAM && agent_obj(ev, "cost") != NULL)
+			claude_status_line(s, a, ev);
 		return (0);
+	}
 	claude_of(a)->hooks = 1;
 	tool = agent_str(ev, "tool_name");
 	if (strcmp(name, "SessionStart") == 0) {
