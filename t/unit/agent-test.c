@@ -722,6 +722,55 @@ test_claude_bypass(void)
 	session_done(s);
 }
 
+/* claude's TUI: the cost from its status line's input, by its growth; the cap. */
+static void
+test_claude_status_line(void)
+{
+	struct session		*s = session_new("c5", "claude");
+	struct json_object	*f;
+	char			**argv = argv_of("claude --permission-mode default");
+	char			*path, *text;
+	static const char	*lines[] = {
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.5}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.5}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":\"9\"}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":-3}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.75}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.25}}",
+	};
+	size_t			 i;
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	xasprintf(&path, "%s/claude-settings.json", s->dir);
+	text = file_text(path);
+	ok(text != NULL && strstr(text, "\"statusLine\":{\"type\":\"command\"") != NULL,
+	    "claude: its status line reports to agentd");
+	free(text);
+	free(path);
+	s->max_cost = 0.9;
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		f = json_tokener_parse(lines[i]);
+		agent_hook(s, f, NULL);
+		json_object_put(f);
+	}
+	is_int(event_count("usage"), 3, "claude: status line: usage per growth (bad ones skipped)");
+	ok(json_object_get_double(agent_obj(event_nth("usage", 0), "costUsd")) == 0.5,
+	    "claude: status line: its cost");
+	ok(json_object_get_double(agent_obj(event_nth("usage", 1), "costUsd")) == 0.25,
+	    "claude: status line: the growth only");
+	ok(json_object_get_double(agent_obj(event_nth("usage", 2), "costUsd")) == 0.25,
+	    "claude: status line: from 0 again: all of it");
+	ok(s->agent->cost == 1.0, "claude: status line: the session's cost");
+	f = event_nth("capped", 0);
+	is_str(path_str(f, "what", NULL), "cost", "claude: tty: capped by the cost");
+	ok(s->agent->status == AGENT_STARTING,
+	    "claude: status line: no status from it");
+	agd_argv_free(argv);
+	session_done(s);
+}
+
 /* Idle by its own report, no screen rule confirms: typed after a bounded wait. */
 static void
 test_claude_fallback(void)
@@ -743,6 +792,30 @@ test_claude_fallback(void)
 	is_str(typed, "hi\r", "claude: typed after the bounded wait");
 	is_str(path_str(event_nth("delivered", 0), "via", NULL), "fallback",
 	    "claude: delivered via fallback");
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/*
+ * codex idle by its rollout, a screen no rule knows (a new footer, a new TUI
+ * release): typed after the bounded wait, not never.
+ */
+static void
+test_codex_fallback(void)
+{
+	struct session		*s = session_new("x4", "codex");
+	char			**argv = argv_of("codex --no-daemon -a on-request");
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	screen_show(s, "a screen no codex rule knows\n");
+	agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+	is_int(agent_submit(s, "hi", 9), 1, "codex: a message while unconfirmed");
+	is_str(typed, "", "codex: not typed at once");
+	wait_typed("hi\r");
+	is_str(typed, "hi\r", "codex: typed after the bounded wait");
+	is_str(path_str(event_nth("delivered", 0), "via", NULL), "fallback",
+	    "codex: delivered via fallback");
 	agd_argv_free(argv);
 	session_done(s);
 }
@@ -1003,6 +1076,8 @@ main(int argc, char **argv)
 	test_claude_nohooks();
 	test_claude_bypass();
 	test_claude_fallback();
+	test_claude_status_line();
+	test_codex_fallback();
 	test_codex();
 	test_openclaw();
 
