@@ -130,11 +130,7 @@ for my $c (@cases) {
 	}
 	wait_all(\@cases, 'waiting_approval again', sub { status_of($_[0]{name}) eq 'waiting_approval' })
 	    if @cases;
-	for my $c (@cases) {
-		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
-		    { decision => 'deny' });
-		is($s, 200, "$c->{name}: deny");
-	}
+	decide_all(\@cases, 'deny');
 	# stream: a declined command is reported to the model, which goes on;
 	# tty: its box's "No" (esc) ends the turn there.
 	wait_all(\@cases, 'the turn after the denial', sub { $_[0]{tr} eq 'tty' ||
@@ -150,21 +146,8 @@ for my $c (@cases) {
 }
 
 # Reset: a new conversation, and it answers there.
-for my $c (@cases) {
-	my ($s) = $t->post("/api/agents/sessions/$c->{name}/reset", {});
-	is($s, 200, "$c->{name}: reset");
-	$c->{uuid} = $t->session($c->{name})->{agentSessionId};
-}
-wait_all(\@cases, 'the reset', sub {
-	my @ev = events($_[0]{name}, $_[0]{seq});
-	$_[0]{tr} eq 'stream' ? (grep { $_->{type} eq 'conversation_reset' } @ev) :
-	    (grep { $_->{type} eq 'delivered' && ($_->{event}{command} // '') eq '/new' } @ev);
-});
-wait_all(\@cases, 'idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
-for my $c (@cases) {
-	my ($s) = $t->message($c->{name}, 'hello after reset');
-	is($s, 200, "$c->{name}: a message after the reset");
-}
+reset_all(\@cases, '/new');
+message_all(\@cases, 'hello after reset', 'a message after the reset');
 wait_all(\@cases, 'the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
 my @req = grep { ($_->{prompt} // '') =~ /hello after reset/ } $t->model_requests;
 ok(@req >= @cases, 'the model saw every message after the reset');
@@ -214,12 +197,7 @@ ok(@req >= @cases, 'the model saw every message after the reset');
 }
 
 # DELETE: no process is left.
-for my $c (@cases) {
-	my $pid = $t->session($c->{name})->{pid};
-	my ($s, $j) = $t->del("/api/agents/sessions/$c->{name}");
-	is($s, 200, "$c->{name}: DELETE");
-	ok(!kill(0, -$pid), "$c->{name}: its process group is gone");
-}
+delete_all(\@cases);
 diag(sprintf('%d cases in %.1f s', scalar @cases, time - $t0));
 
 $t->stop;

@@ -116,11 +116,7 @@ for my $c (@cases) {
 	}
 	wait_all(\@cases, 'waiting_approval again', sub { status_of($_[0]{name}) eq 'waiting_approval' })
 	    if @cases;
-	for my $c (@cases) {
-		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
-		    { decision => 'deny' });
-		is($s, 200, "$c->{name}: deny");
-	}
+	decide_all(\@cases, 'deny');
 	wait_all(\@cases, 'idle after the denial', sub { status_of($_[0]{name}) eq 'idle' }) if @cases;
 	for my $c (@cases) {
 		ok(!-e "$c->{work}/out.txt", "$c->{name}: the denied command did not run");
@@ -131,29 +127,12 @@ for my $c (@cases) {
 }
 
 # Reset: a new conversation, and it answers there.
-for my $c (@cases) {
-	my ($s) = $t->post("/api/agents/sessions/$c->{name}/reset", {});
-	is($s, 200, "$c->{name}: reset");
-}
-wait_all(\@cases, 'the reset', sub {
-	my @ev = events($_[0]{name}, $_[0]{seq});
-	$_[0]{tr} eq 'stream' ? (grep { $_->{type} eq 'conversation_reset' } @ev) :
-	    (grep { $_->{type} eq 'delivered' && ($_->{event}{command} // '') eq '/reset' } @ev);
-});
-wait_all(\@cases, 'idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
-for my $c (@cases) {
-	my ($s) = $t->message($c->{name}, 'hello after reset');
-	is($s, 200, "$c->{name}: a message after the reset");
-}
+reset_all(\@cases, '/reset');
+message_all(\@cases, 'hello after reset', 'a message after the reset');
 wait_all(\@cases, 'the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
 
-# DELETE: no process is left (the Gateway is in the session's process group).
-for my $c (@cases) {
-	my $pid = $t->session($c->{name})->{pid};
-	my ($s, $j) = $t->del("/api/agents/sessions/$c->{name}");
-	is($s, 200, "$c->{name}: DELETE");
-	ok(!kill(0, -$pid), "$c->{name}: its process group is gone");
-}
+# DELETE: no process is left (the driver and its turns are in the session's group).
+delete_all(\@cases);
 diag(sprintf('%d cases in %.1f s', scalar @cases, time - $t0));
 
 $t->stop;

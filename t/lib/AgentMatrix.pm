@@ -9,7 +9,8 @@ use JSON::PP ();
 use Test::More;
 use AgentdTest;
 
-our @EXPORT = qw(matrix_init events status_of enc wait_all reply_event);
+our @EXPORT = qw(matrix_init events status_of enc wait_all reply_event message_all
+    decide_all reset_all delete_all);
 
 my ($t, $TURN);
 
@@ -58,6 +59,53 @@ sub reply_event {
 	my ($e) = grep { $_->{type} eq 'assistant_text' && ($_->{event}{text} // '') =~ $re }
 	    events($c->{name}, $since);
 	return $e;
+}
+
+# Send every case the message $text (or $text->($case)); 200 each ($what names it).
+sub message_all {
+	my ($cases, $text, $what) = @_;
+	for my $c (@$cases) {
+		my ($s) = $t->message($c->{name}, ref $text ? $text->($c) : $text);
+		is($s, 200, "$c->{name}: $what");
+	}
+}
+
+# Answer every case's pending approval with $decision (allow | deny); 200 each.
+sub decide_all {
+	my ($cases, $decision) = @_;
+	for my $c (@$cases) {
+		my ($s, $j) = $t->post("/api/agents/sessions/$c->{name}/approval",
+		    { decision => $decision });
+		is($s, 200, "$c->{name}: $decision") or diag explain $j;
+	}
+}
+
+# Reset every case and wait for it: a stream's conversation_reset, a TUI's own
+# command ($tty_cmd) delivered; then idle.
+sub reset_all {
+	my ($cases, $tty_cmd) = @_;
+	for my $c (@$cases) {
+		my ($s) = $t->post("/api/agents/sessions/$c->{name}/reset", {});
+		is($s, 200, "$c->{name}: reset");
+	}
+	wait_all($cases, 'the reset', sub {
+		my @ev = events($_[0]{name}, $_[0]{seq});
+		$_[0]{tr} eq 'stream' ? (grep { $_->{type} eq 'conversation_reset' } @ev) :
+		    (grep { $_->{type} eq 'delivered' &&
+		    ($_->{event}{command} // '') eq $tty_cmd } @ev);
+	});
+	wait_all($cases, 'idle after the reset', sub { status_of($_[0]{name}) eq 'idle' });
+}
+
+# DELETE every case: 200, and no process of its group is left.
+sub delete_all {
+	my ($cases) = @_;
+	for my $c (@$cases) {
+		my $pid = $t->session($c->{name})->{pid};
+		my ($s) = $t->del("/api/agents/sessions/$c->{name}");
+		is($s, 200, "$c->{name}: DELETE");
+		ok(!kill(0, -$pid), "$c->{name}: its process group is gone");
+	}
 }
 
 1;
