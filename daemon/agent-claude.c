@@ -42,6 +42,7 @@ struct claude {
 				   (tty) its status line's */
 	int	 line_seen;	/* tty: its status line reported since our start */
 	int	 requests;	/* stream: control requests of ours sent */
+	int64_t	 turn[4];	/* stream: the turn's tokens counted from its messages */
 };
 
 static void	claude_prepare(struct session *, struct agent *, char ***);
@@ -575,7 +576,45 @@ claude_stream_control(struct session *s, struct agent *a, struct json_object *re
 	    "stream");
 }
 
-/* The end of a turn: its cost (a total per conversation) and usage, then idle. */
+/* usage's tokens (input, output, cache read, cache write) into t. */
+static void
+claude_stream_tokens(struct json_object *usage, int64_t t[4])
+{
+	t[0] = agent_int(usage, "input_tokens");
+	t[1] = agent_int(usage, "output_tokens");
+	t[2] = agent_int(usage, "cache_read_input_tokens");
+	t[3] = agent_int(usage, "cache_creation_input_tokens");
+}
+
+/*
+ * An assistant message's usage, once per message (a line per content block):
+ * counted as it comes, so a token cap is reached, and the turn interrupted, in
+ * the middle of the turn rather than at its end.
+ */
+static void
+claude_stream_message_usage(struct session *s, struct claude *c, struct json_object *msg,
+    struct json_object *rec)
+{
+	struct json_object	*usage = agent_obj(msg, "usage");
+	const char		*id = agent_str(msg, "id");
+	int64_t			 t[4];
+	int			 i;
+
+	if (usage == NULL || id == NULL ||
+	    (c->last_msg_id != NULL && strcmp(id, c->last_msg_id) == 0))
+		return;
+	free(c->last_msg_id);
+	c->last_msg_id = xstrdup(id);
+	claude_stream_tokens(usage, t);
+	for (i = 0; i < 4; i++)
+		c->turn[i] += t[i];
+	agent_usage(s, t[0], t[1], t[2], t[3], 0, rec);
+}
+
+/*
+ * The end of a turn: its cost (a total per conversation) and usage (the turn's,
+ * or its last message's: beyond what its messages counted), then idle.
+ */
 static void
 claude_stream_result(struct session *s, struct agent *a, struct json_object *rec)
 {
@@ -583,6 +622,8 @@ claude_stream_result(struct session *s, struct agent *a, struct json_object *rec
 	struct json_object	*usage = agent_obj(rec, "usage"), *o;
 	double			 cost = json_object_get_double(agent_obj(rec, "total_cost_usd"));
 	const char		*sub = agent_str(rec, "subtype");
+	int64_t			 t[4];
+	int			 i;
 
 	o = json_object_new_object();
 	if (sub != NULL)
@@ -592,10 +633,14 @@ claude_stream_result(struct session *s, struct agent *a, struct json_object *rec
 	    json_object_get_boolean(agent_obj(rec, "is_error")))
 		agent_text_event(s, "error", agent_str(rec, "result") != NULL ?
 		    agent_str(rec, "result") : (sub != NULL ? sub : "error"), rec, "stream");
-	agent_usage(s, agent_int(usage, "input_tokens"), agent_int(usage, "output_tokens"),
-	    agent_int(usage, "cache_read_input_tokens"),
-	    agent_int(usage, "cache_creation_input_tokens"),
-	    cost > c->cost_seen ? cost - c->cost_seen : 0, rec);
+	/* The turn's usage: what its messages did not already count. */
+	claude_stream_tokens(usage, t);
+	for (i = 0; i < 4; i++) {
+		t[i] = t[i] > c->turn[i] ? t[i] - c->turn[i] : 0;
+		c->turn[i] = 0;
+	}
+	agent_usage(s, t[0], t[1], t[2], t[3], cost > c->cost_seen ? cost - c->cost_seen : 0,
+	    rec);
 	c->cost_seen = cost;
 	if (s->agent != NULL)
 		agent_set(s, AGENT_IDLE, "stream", "idle", NULL);
@@ -635,6 +680,9 @@ claude_stream_line(struct session *s, struct agent *a, struct json_object *rec)
 		a->turn_seen = 1;
 		agent_assistant_blocks(s, agent_obj(msg, "content"), rec, "tool_use",
 		    "input");
+		claude_stream_message_usage(s, c, msg, rec);
+		if (s->agent == NULL)
+			return;
 		if (a->status == AGENT_WORKING)
 			agent_set(s, AGENT_WORKING, "stream", "thinking", NULL);
 	} else if (strcmp(type, "user") == 0 && msg != NULL)
