@@ -170,14 +170,18 @@ claude_settings(struct session *s)
 	}
 	json_object_object_add(set, "hooks", hooks);
 	/*
-	 * Its status line command gets the session's cost (cost.total_cost_usd)
-	 * after every message: the TUI's transcript has none until it exits. It
-	 * prints nothing (claude's status line stays empty).
+	 * A cost cap: its status line command gets the session's cost
+	 * (cost.total_cost_usd) after every message; the TUI's transcript has none
+	 * until it exits. Only then: a status line replaces the user's own and
+	 * claude's "? for shortcuts" hint (its footer is the mode's line alone).
+	 * It prints nothing.
 	 */
-	h = json_object_new_object();
-	json_object_object_add(h, "type", json_object_new_string("command"));
-	json_object_object_add(h, "command", json_object_new_string(cmd));
-	json_object_object_add(set, "statusLine", h);
+	if (s->max_cost > 0) {
+		h = json_object_new_object();
+		json_object_object_add(h, "type", json_object_new_string("command"));
+		json_object_object_add(h, "command", json_object_new_string(cmd));
+		json_object_object_add(set, "statusLine", h);
+	}
 	/* The caller chose bypassPermissions: no second confirmation (only then). */
 	if (s->mode == AGD_MODE_BYPASS)
 		json_object_object_add(set, "skipDangerousModePermissionPrompt",
@@ -311,12 +315,14 @@ claude_line(struct session *s, struct agent *a, struct json_object *rec)
 
 /*
  * 1 if the composer's footer is on screen: "? for shortcuts" in default mode, the
- * mode line in the others ("accept edits on", "bypass permissions on").
+ * mode line in the others ("accept edits on", "bypass permissions on"), and in
+ * default mode with a status line (a cost cap), which takes the hint's place.
  */
 static int
 claude_footer(const char *text)
 {
 	return (strstr(text, "for shortcuts") != NULL ||
+	    strstr(text, "manual mode on") != NULL ||
 	    strstr(text, "accept edits on") != NULL ||
 	    strstr(text, "bypass permissions on") != NULL);
 }

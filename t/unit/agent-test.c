@@ -742,14 +742,16 @@ test_claude_status_line(void)
 	size_t			 i;
 
 	test_reset();
+	s->max_cost = 0.9;
 	agent_attach(s, &argv, 0);
 	xasprintf(&path, "%s/claude-settings.json", s->dir);
 	text = file_text(path);
 	ok(text != NULL && strstr(text, "\"statusLine\":{\"type\":\"command\"") != NULL,
-	    "claude: its status line reports to agentd");
+	    "claude: a cost cap: its status line reports to agentd");
 	free(text);
 	free(path);
-	s->max_cost = 0.9;
+	ok(s->agent->kind->ready("\xe2\x9d\xaf \n  \xe2\x8f\xb8 manual mode on\n"),
+	    "claude: default mode's footer without its hint (a status line): ready");
 	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		f = json_tokener_parse(lines[i]);
 		agent_hook(s, f, NULL);
@@ -767,6 +769,18 @@ test_claude_status_line(void)
 	is_str(path_str(f, "what", NULL), "cost", "claude: tty: capped by the cost");
 	ok(s->agent->status == AGENT_STARTING,
 	    "claude: status line: no status from it");
+	agd_argv_free(argv);
+	session_done(s);
+	s = session_new("c6", "claude");
+	argv = argv_of("claude --permission-mode default");
+	test_reset();
+	agent_attach(s, &argv, 0);
+	xasprintf(&path, "%s/claude-settings.json", s->dir);
+	text = file_text(path);
+	ok(text != NULL && strstr(text, "statusLine") == NULL,
+	    "claude: no cost cap: no status line of ours (the user's and its hint stay)");
+	free(text);
+	free(path);
 	agd_argv_free(argv);
 	session_done(s);
 }
