@@ -5,14 +5,17 @@
  *	ptydrain [-e EXPECTED] COMMAND [ARG...]
  *	ptydrain -r COUNT COMMAND [ARG...]
  *
- * Prints one line: bytes=N seconds=S mbps=M (MB = 10^6 bytes). Exit 1 if
- * EXPECTED is given and differs from the byte count.
+ * Prints one line: bytes=N seconds=S mbps=M (MB = 10^6 bytes) cpu_self_s=
+ * (ptydrain's own CPU time, user + system) cpu_agent_s= (COMMAND's and its
+ * children's, once reaped). Exit 1 if EXPECTED is given and differs from the
+ * byte count.
  *
  * -r: the keystroke round trip floor instead: COMMAND echoes (sh -c 'stty raw
  * -echo; exec cat'); write one byte to the master COUNT times and wait for it
  * to come back each time; prints count= p50_us= p90_us= p99_us= max_us=.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -32,6 +35,18 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* User + system CPU seconds of who (RUSAGE_SELF, RUSAGE_CHILDREN). */
+static double
+cpu_of(int who)
+{
+	struct rusage	ru;
+
+	if (getrusage(who, &ru) == -1)
+		return (0);
+	return ((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 }
 
 static int
@@ -151,7 +166,8 @@ main(int argc, char **argv)
 	}
 	t = now() - t0;
 	waitpid(pid, &status, 0);
-	printf("bytes=%llu seconds=%.3f mbps=%.1f\n", total, t, (double)total / t / 1e6);
+	printf("bytes=%llu seconds=%.3f mbps=%.1f cpu_self_s=%.3f cpu_agent_s=%.3f\n", total, t,
+	    (double)total / t / 1e6, cpu_of(RUSAGE_SELF), cpu_of(RUSAGE_CHILDREN));
 	if (have_expect && total != expect) {
 		fprintf(stderr, "ptydrain: got %llu bytes, expected %llu\n", total, expect);
 		return (1);

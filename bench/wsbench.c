@@ -5,7 +5,7 @@
  *	wsbench throughput -p PORT -s NAME [-b] [-e BYTES] [-g INPUT]
  *	wsbench rtt        -p PORT -s NAME [-b] [-n COUNT]
  *	wsbench fanout     -p PORT -s NAME -n VIEWERS [-b] [-e BYTES] [-g INPUT]
- *	                   [-z] [-r SECONDS] [-m PID]
+ *	                   [-z] [-r SECONDS] [-m PID] [-u PATH]
  *
  * -b: format=binary (tty_data as binary frames: 8-byte BE seq + bytes), else
  * JSON (string escapes and base64 are decoded to count the raw bytes).
@@ -20,6 +20,8 @@
  * reading; with -r it resumes after SECONDS and must still get everything.
  * -m PID: sample that process's VmRSS every 50 ms and report it and VmHWM.
  * -t SECONDS (all modes but rtt): fail after that long without data (30).
+ * -u PATH: upgrade PATH instead of /api/agents/sessions/NAME (e.g. bench/wsbcast's
+ * location, the fan-out's reference: the same query string is sent).
  *
  * Output: key=value pairs on one line per result; exit 1 on any mismatch.
  */
@@ -41,6 +43,8 @@
 #include <unistd.h>
 
 #define RBUF_MIN	(256 * 1024)
+/* -u: the longest path; with the token (128) it fits the 1 KiB upgrade request. */
+#define UPATH_MAX	256
 
 struct conn {
 	int		 fd;
@@ -68,6 +72,7 @@ struct conn {
 
 static int	 port;
 static const char *name;
+static const char *path;	/* -u: instead of /api/agents/sessions/NAME */
 static int	 binary;
 static double	 idle = 30;	/* -t: give up after this long without data */
 static uint8_t	*scratch;
@@ -172,7 +177,7 @@ send_input(struct conn *c, const char *s, size_t n)
 	char	buf[8192], *o = buf;
 	size_t	i;
 
-	o += sprintf(o, "{\"type\":\"input\",\"data\":\"");
+	o += snprintf(o, sizeof buf, "{\"type\":\"input\",\"data\":\"");
 	for (i = 0; i < n && o < buf + sizeof buf - 16; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
@@ -180,11 +185,11 @@ send_input(struct conn *c, const char *s, size_t n)
 			*o++ = '\\';
 			*o++ = (char)ch;
 		} else if (ch < 0x20)
-			o += sprintf(o, "\\u%04x", ch);
+			o += snprintf(o, 8, "\\u%04x", ch);
 		else
 			*o++ = (char)ch;
 	}
-	o += sprintf(o, "\"}");
+	o += snprintf(o, 3, "\"}");
 	send_frame(c, 1, buf, (size_t)(o - buf));
 }
 
@@ -206,6 +211,9 @@ conn_open(struct conn *c)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (path != NULL && (path[0] != '/' || strlen(path) > UPATH_MAX ||
+	    strcspn(path, " \t\r\n?#") != strlen(path)))
+		die("-u %s: not a path", path);
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof sin) == -1)
 		die("connect 127.0.0.1:%d: %s", port, strerror(errno));
 	tok = getenv("AGENTD_TOKEN");
@@ -213,14 +221,15 @@ conn_open(struct conn *c)
 	    strspn(tok, "0123456789abcdef") != strlen(tok)))
 		die("AGENTD_TOKEN: not a hex token");
 	n = snprintf(req, sizeof req,
-	    "GET /api/agents/sessions/%s?since=0%s HTTP/1.1\r\n"
+	    "GET %s%s?since=0%s HTTP/1.1\r\n"
 	    "Host: 127.0.0.1:%d\r\n"
 	    "%s%s%s"
 	    "Upgrade: websocket\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	    "Sec-WebSocket-Version: 13\r\n\r\n",
-	    name, binary ? "&format=binary" : "", port,
+	    path != NULL ? "" : "/api/agents/sessions/", path != NULL ? path : name,
+	    binary ? "&format=binary" : "", port,
 	    tok != NULL ? "Authorization: Bearer " : "", tok != NULL ? tok : "",
 	    tok != NULL ? "\r\n" : "");
 	send_all(c, (uint8_t *)req, (size_t)n);
@@ -830,6 +839,7 @@ do_fanout(int nv, long long expect, const char *go, int paused, double resume, i
 	char		*in;
 	size_t		 inlen;
 	int		 n = nv + (paused ? 1 : 0), i, active_left, rc = 0;
+	uint64_t	 all_bytes = 0, all_frames = 0;
 	nfds_t		 nfds;
 
 	if (n < 1 || n > 65536)
@@ -897,8 +907,11 @@ do_fanout(int nv, long long expect, const char *go, int paused, double resume, i
 		usleep(300000);
 		rss_after = proc_status_kb(pid, "VmRSS");
 	}
-	for (i = 0; i < nv; i++)
+	for (i = 0; i < nv; i++) {
 		rate[i] = (double)c[i].bytes / (c[i].t_end - t0) / 1e6;
+		all_bytes += c[i].bytes;
+		all_frames += c[i].frames;
+	}
 	qsort(rate, (size_t)nv, sizeof *rate, cmp_double);
 	for (i = 0; i < nv; i++) {
 		if (expect >= 0 && c[i].bytes != (uint64_t)expect) {
@@ -916,6 +929,9 @@ do_fanout(int nv, long long expect, const char *go, int paused, double resume, i
 	    " max_mbps=%.1f aggregate_mbps=%.1f", nv, (unsigned long long)c[0].bytes,
 	    t_active_done - t0, rate[0], rate[nv / 2], rate[nv - 1],
 	    (double)c[0].bytes * nv / (t_active_done - t0) / 1e6);
+	/* The active viewers' frames: bench/wsbcast sends frames of this size. */
+	printf(" frames=%llu avg_frame=%.0f", (unsigned long long)all_frames,
+	    all_frames ? (double)all_bytes / (double)all_frames : 0.0);
 	if (paused) {
 		printf(" paused_bytes=%llu paused_close=%d paused_resyncs=%llu",
 		    (unsigned long long)c[nv].bytes, c[nv].close_code,
@@ -949,6 +965,7 @@ usage(void)
 	    "       wsbench rtt -p PORT -s NAME [-b] [-n COUNT]\n"
 	    "       wsbench fanout -p PORT -s NAME -n VIEWERS [-b] [-e BYTES] [-g INPUT]"
 	    " [-z] [-r SECONDS] [-m PID] [-t SECONDS]\n"
+	    "       -u PATH instead of -s NAME: upgrade PATH (bench/wsbcast's location)\n"
 	    "AGENTD_TOKEN in the environment: sent as Authorization: Bearer (auth = local)\n");
 	exit(2);
 }
@@ -965,7 +982,7 @@ main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "be:g:m:n:p:r:s:t:z")) != -1) {
+	while ((ch = getopt(argc, argv, "be:g:m:n:p:r:s:t:u:z")) != -1) {
 		switch (ch) {
 		case 'b': binary = 1; break;
 		case 'e': expect = atoll(optarg); break;
@@ -976,11 +993,12 @@ main(int argc, char **argv)
 		case 'r': resume = atof(optarg); break;
 		case 's': name = optarg; break;
 		case 't': idle = atof(optarg); break;
+		case 'u': path = optarg; break;
 		case 'z': paused = 1; break;
 		default: usage();
 		}
 	}
-	if (port <= 0 || name == NULL)
+	if (port <= 0 || (name == NULL && path == NULL))
 		usage();
 	srandom((unsigned)getpid());
 	if (strcmp(mode, "throughput") == 0)

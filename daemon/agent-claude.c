@@ -38,8 +38,11 @@ struct claude {
 	char	*settings;	/* the --settings file written at create */
 	char	*last_msg_id;	/* usage is counted once per message */
 	int	 hooks;		/* the hooks report */
-	double	 cost_seen;	/* stream: its conversation's total cost so far */
+	double	 cost_seen;	/* its total cost so far: the stream's conversation's, or
+				   (tty) its status line's */
+	int	 line_seen;	/* tty: its status line reported since our start */
 	int	 requests;	/* stream: control requests of ours sent */
+	int64_t	 turn[4];	/* stream: the turn's tokens counted from its messages */
 };
 
 static void	claude_prepare(struct session *, struct agent *, char ***);
@@ -166,6 +169,19 @@ claude_settings(struct session *s)
 		json_object_object_add(hooks, events[i], arr);
 	}
 	json_object_object_add(set, "hooks", hooks);
+	/*
+	 * A cost cap: its status line command gets the session's cost
+	 * (cost.total_cost_usd) after every message; the TUI's transcript has none
+	 * until it exits. Only then: a status line replaces the user's own and
+	 * claude's "? for shortcuts" hint (its footer is the mode's line alone).
+	 * It prints nothing.
+	 */
+	if (s->max_cost > 0) {
+		h = json_object_new_object();
+		json_object_object_add(h, "type", json_object_new_string("command"));
+		json_object_object_add(h, "command", json_object_new_string(cmd));
+		json_object_object_add(set, "statusLine", h);
+	}
 	/* The caller chose bypassPermissions: no second confirmation (only then). */
 	if (s->mode == AGD_MODE_BYPASS)
 		json_object_object_add(set, "skipDangerousModePermissionPrompt",
@@ -299,12 +315,14 @@ claude_line(struct session *s, struct agent *a, struct json_object *rec)
 
 /*
  * 1 if the composer's footer is on screen: "? for shortcuts" in default mode, the
- * mode line in the others ("accept edits on", "bypass permissions on").
+ * mode line in the others ("accept edits on", "bypass permissions on"), and in
+ * default mode with a status line (a cost cap), which takes the hint's place.
  */
 static int
 claude_footer(const char *text)
 {
 	return (strstr(text, "for shortcuts") != NULL ||
+	    strstr(text, "manual mode on") != NULL ||
 	    strstr(text, "accept edits on") != NULL ||
 	    strstr(text, "bypass permissions on") != NULL);
 }
@@ -407,13 +425,44 @@ claude_session_start(struct session *s, struct agent *a, struct json_object *ev)
 		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 }
 
+/*
+ * Its status line's input (no hook_event_name): the cost so far of the whole
+ * session (cost.total_cost_usd, growing; from 0 again if it starts over), counted
+ * by its growth. After a restart of ours, what was counted before is the base.
+ */
+static void
+claude_status_line(struct session *s, struct agent *a, struct json_object *ev)
+{
+	struct claude		*c = claude_of(a);
+	struct json_object	*cost = agent_obj(ev, "cost"), *v;
+	double			 total;
+
+	if ((v = agent_obj(cost, "total_cost_usd")) == NULL ||
+	    (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int)) ||
+	    (total = json_object_get_double(v)) < 0 || total > AGD_COST_CAP_MAX)
+		return;
+	if (!c->line_seen) {
+		c->line_seen = 1;
+		c->cost_seen = a->cost;
+	}
+	if (total < c->cost_seen)
+		c->cost_seen = 0;
+	if (total > c->cost_seen)
+		agent_usage(s, 0, 0, 0, 0, total - c->cost_seen, ev);
+	c->cost_seen = total;
+}
+
 static int
 claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 {
 	const char	*name = agent_str(ev, "hook_event_name"), *tool;
 
-	if (name == NULL)
+	if (name == NULL) {
+		if (s->transport != SESSION_STREAM && agent_obj(ev, "cost") != NULL)
+			claude_status_line(s, a, ev);
 		return (0);
+	}
 	claude_of(a)->hooks = 1;
 	tool = agent_str(ev, "tool_name");
 	if (strcmp(name, "SessionStart") == 0) {
@@ -533,7 +582,45 @@ claude_stream_control(struct session *s, struct agent *a, struct json_object *re
 	    "stream");
 }
 
-/* The end of a turn: its cost (a total per conversation) and usage, then idle. */
+/* usage's tokens (input, output, cache read, cache write) into t. */
+static void
+claude_stream_tokens(struct json_object *usage, int64_t t[4])
+{
+	t[0] = agent_int(usage, "input_tokens");
+	t[1] = agent_int(usage, "output_tokens");
+	t[2] = agent_int(usage, "cache_read_input_tokens");
+	t[3] = agent_int(usage, "cache_creation_input_tokens");
+}
+
+/*
+ * An assistant message's usage, once per message (a line per content block):
+ * counted as it comes, so a token cap is reached, and the turn interrupted, in
+ * the middle of the turn rather than at its end.
+ */
+static void
+claude_stream_message_usage(struct session *s, struct claude *c, struct json_object *msg,
+    struct json_object *rec)
+{
+	struct json_object	*usage = agent_obj(msg, "usage");
+	const char		*id = agent_str(msg, "id");
+	int64_t			 t[4];
+	int			 i;
+
+	if (usage == NULL || id == NULL ||
+	    (c->last_msg_id != NULL && strcmp(id, c->last_msg_id) == 0))
+		return;
+	free(c->last_msg_id);
+	c->last_msg_id = xstrdup(id);
+	claude_stream_tokens(usage, t);
+	for (i = 0; i < 4; i++)
+		c->turn[i] += t[i];
+	agent_usage(s, t[0], t[1], t[2], t[3], 0, rec);
+}
+
+/*
+ * The end of a turn: its cost (a total per conversation) and usage (the turn's,
+ * or its last message's: beyond what its messages counted), then idle.
+ */
 static void
 claude_stream_result(struct session *s, struct agent *a, struct json_object *rec)
 {
@@ -541,6 +628,8 @@ claude_stream_result(struct session *s, struct agent *a, struct json_object *rec
 	struct json_object	*usage = agent_obj(rec, "usage"), *o;
 	double			 cost = json_object_get_double(agent_obj(rec, "total_cost_usd"));
 	const char		*sub = agent_str(rec, "subtype");
+	int64_t			 t[4];
+	int			 i;
 
 	o = json_object_new_object();
 	if (sub != NULL)
@@ -550,10 +639,14 @@ claude_stream_result(struct session *s, struct agent *a, struct json_object *rec
 	    json_object_get_boolean(agent_obj(rec, "is_error")))
 		agent_text_event(s, "error", agent_str(rec, "result") != NULL ?
 		    agent_str(rec, "result") : (sub != NULL ? sub : "error"), rec, "stream");
-	agent_usage(s, agent_int(usage, "input_tokens"), agent_int(usage, "output_tokens"),
-	    agent_int(usage, "cache_read_input_tokens"),
-	    agent_int(usage, "cache_creation_input_tokens"),
-	    cost > c->cost_seen ? cost - c->cost_seen : 0, rec);
+	/* The turn's usage: what its messages did not already count. */
+	claude_stream_tokens(usage, t);
+	for (i = 0; i < 4; i++) {
+		t[i] = t[i] > c->turn[i] ? t[i] - c->turn[i] : 0;
+		c->turn[i] = 0;
+	}
+	agent_usage(s, t[0], t[1], t[2], t[3], cost > c->cost_seen ? cost - c->cost_seen : 0,
+	    rec);
 	c->cost_seen = cost;
 	if (s->agent != NULL)
 		agent_set(s, AGENT_IDLE, "stream", "idle", NULL);
@@ -593,6 +686,9 @@ claude_stream_line(struct session *s, struct agent *a, struct json_object *rec)
 		a->turn_seen = 1;
 		agent_assistant_blocks(s, agent_obj(msg, "content"), rec, "tool_use",
 		    "input");
+		claude_stream_message_usage(s, c, msg, rec);
+		if (s->agent == NULL)
+			return;
 		if (a->status == AGENT_WORKING)
 			agent_set(s, AGENT_WORKING, "stream", "thinking", NULL);
 	} else if (strcmp(type, "user") == 0 && msg != NULL)

@@ -2,7 +2,8 @@
  * The Codex CLI adapter (rules for 0.171). Its rollout JSONL
  * ($CODEX_HOME/sessions/Y/M/D/rollout-*.jsonl) reports messages, tool use, turns
  * and usage; the screen answers its trust dialog, tells readiness, and shows the
- * approvals (the rollout does not record a pending one).
+ * approvals (the rollout does not record a pending one). A stream session runs
+ * `codex app-server` instead (agent-codex-stream.c).
  */
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent-codex.h"
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
@@ -23,6 +25,8 @@
 #define CODEX_ROLLOUT_SLACK	2
 
 #define CODEX_APPROVAL		"Would you like to run the following command?"
+/* The composer's prompt mark, at the start of its line. */
+#define CODEX_COMPOSER		"\n\xe2\x80\xba "
 
 static void	codex_prepare(struct session *, struct agent *, char ***);
 static void	codex_find(struct session *, struct agent *);
@@ -52,7 +56,15 @@ const struct agent_kind agent_codex = {
 	.find = codex_find,
 	.line = codex_line,
 	.screen = codex_screen,
-	.ready = codex_ready
+	.ready = codex_ready,
+	.free = codex_stream_free,
+	.stream_prepare = codex_stream_prepare,
+	.stream_start = codex_stream_start,
+	.stream_line = codex_stream_line,
+	.stream_send = codex_stream_send,
+	.stream_approve = codex_stream_approve,
+	.stream_interrupt = codex_stream_interrupt,
+	.stream_reset = codex_stream_reset
 };
 
 /*
@@ -85,23 +97,33 @@ codex_toml_string(const char *s)
 	return (out);
 }
 
-static void
-codex_prepare(struct session *s, struct agent *a, char ***argvp)
+char *
+codex_trust_arg(const char *cwd)
 {
-	char	**argv = *argvp, *trust, *key;
-	int	  argc = 0;
+	char	*trust, *key;
 
-	(void)a;
 	/*
-	 * The caller chose the folder: trust it for this run only (-c, no file).
 	 * The key is a TOML basic string, escaped; codex splits -c at its first
 	 * '=', so a folder with one in its name is not trusted this way (its
 	 * dialog is answered, or not, by the screen rules).
 	 */
-	if (strchr(s->cwd, '=') != NULL || (key = codex_toml_string(s->cwd)) == NULL)
-		return;
+	if (strchr(cwd, '=') != NULL || (key = codex_toml_string(cwd)) == NULL)
+		return (NULL);
 	xasprintf(&trust, "projects.%s.trust_level=\"trusted\"", key);
 	free(key);
+	return (trust);
+}
+
+static void
+codex_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char	**argv = *argvp, *trust;
+	int	  argc = 0;
+
+	(void)a;
+	/* The caller chose the folder: trust it for this run only (-c, no file). */
+	if ((trust = codex_trust_arg(s->cwd)) == NULL)
+		return;
 	while (argv[argc] != NULL)
 		argc++;
 	argv = xreallocarray(argv, (size_t)argc + 3, sizeof *argv);
@@ -163,7 +185,8 @@ codex_find(struct session *s, struct agent *a)
 	for (i = g.gl_pathc; i > 0 && a->records == NULL; i--) {
 		p = g.gl_pathv[i - 1];
 		if (stat(p, &sb) == -1 || sb.st_mtime < a->started - CODEX_ROLLOUT_SLACK ||
-		    agent_records_taken(s, p))
+		    agent_records_taken(s, p) || (*codex_old_rollout(a) != NULL &&
+		    strcmp(p, *codex_old_rollout(a)) == 0))
 			continue;
 		if (codex_rollout_of(p, s->cwd))
 			a->records = xstrdup(p);
@@ -245,7 +268,8 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 	if (strcmp(pt, "task_started") == 0) {
 		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
-	} else if (strcmp(pt, "task_complete") == 0) {
+	} else if (strcmp(pt, "task_complete") == 0 || strcmp(pt, "turn_aborted") == 0) {
+		/* Aborted: an approval denied at its box (esc) ends the turn there. */
 		agent_event(s, "turn_end", NULL, rec, "transcript");
 		/* Not the end of a turn that began before the last delivery. */
 		if (a->turn_seen || a->delivered_ms == 0)
@@ -263,6 +287,31 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 		agent_text_event(s, "error", agent_str(p, "message") != NULL ?
 		    agent_str(p, "message") : "error", rec, "transcript");
 	}
+}
+
+/*
+ * A command typed (a->last_text "/..."), submitted (its composer is empty again)
+ * and no turn began: it was done at once, idle again. After /new the thread is
+ * a new one, with a rollout of its own: the old one is not read again.
+ */
+static void
+codex_command_done(struct session *s, struct agent *a, const char *text, int busy)
+{
+	char	**old;
+
+	if (a->status != AGENT_WORKING || a->turn_seen || a->delivering || busy ||
+	    a->last_text == NULL || a->last_text[0] != '/' ||
+	    strstr(text, "Ask Codex") == NULL || strstr(text, CODEX_APPROVAL) != NULL)
+		return;
+	if (strcmp(a->last_text, "/new") == 0 && a->records != NULL) {
+		old = codex_old_rollout(a);
+		free(*old);
+		*old = a->records;
+		a->records = NULL;
+		a->roff = 0;
+		agent_persist(s);
+	}
+	agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 }
 
 static void
@@ -284,6 +333,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	if (a->status == AGENT_STARTING && !busy &&
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
+	codex_command_done(s, a, text, busy);
 	if (a->status != AGENT_WAITING && strstr(text, CODEX_APPROVAL) != NULL) {
 		in = json_object_new_object();
 		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {
@@ -299,10 +349,42 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
 }
 
+/*
+ * The composer's prompt mark at the start of a line, not a menu's pointer at one
+ * of its numbered choices ("\xe2\x80\xba 1. Trust and continue", "\xe2\x80\xba 1. Yes,
+ * proceed"); NULL if none.
+ */
+static const char *
+codex_composer(const char *text)
+{
+	const char	*p = text, *q;
+
+	while ((p = strstr(p, CODEX_COMPOSER)) != NULL) {
+		p += strlen(CODEX_COMPOSER);
+		for (q = p; *q >= '0' && *q <= '9'; q++)
+			continue;
+		if (q == p || *q != '.')
+			return (p);
+	}
+	return (NULL);
+}
+
+/*
+ * The composer takes input: its placeholder or footer, or (text already typed
+ * in it: the footer then shows other hints, e.g. in bypass mode) its prompt
+ * mark; not while working or asking. A trust dialog counts while it is the last
+ * thing drawn: only a composer below it (drawn after) takes input.
+ */
 static int
 codex_ready(const char *text)
 {
-	return ((strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL) &&
-	    strstr(text, "esc to interrupt") == NULL &&
-	    strstr(text, "Would you like to run") == NULL);
+	const char	*p;
+
+	if (strstr(text, "esc to interrupt") != NULL ||
+	    strstr(text, "Would you like to run") != NULL)
+		return (0);
+	while ((p = strstr(text, "Trust this folder")) != NULL)
+		text = p + 1;
+	return (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL ||
+	    codex_composer(text) != NULL);
 }

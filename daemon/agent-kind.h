@@ -257,6 +257,12 @@ int	agent_stream_approve(struct session *, int allow, const char *message,
 	    const char *by, enum agd_err *code, char **cause);
 /* The event type with fields (borrowed), rendered readable into the terminal output. */
 void	agent_stream_render(struct session *, const char *type, struct json_object *fields);
+/*
+ * Re-adopted after a restart of the daemon: what the adapter had (its ids, the
+ * records' offset, usage) and, on a stream, the approval still open there (its
+ * request id: the agent waits for the answer on the same pipes).
+ */
+void	agent_restore(struct session *);
 
 /* agent.c: the engine, for the adapters. */
 /* Set the status (and the pending approval, whose reference it takes; may be NULL). */

@@ -3,6 +3,8 @@
  * directory (the local TUI wants to own one exclusively); its session store
  * (SQLite, table transcript_events) reports messages, tool use and usage; the
  * screen tells readiness and working/idle. It has no approvals in its TUI.
+ * A stream session runs `openclaw acp` on a Gateway of its own instead
+ * (agent-openclaw-stream.c).
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent-kind.h"
+#include "agent-openclaw.h"
 #include "agentd.h"
 #include "json.h"
 #include "util.h"
@@ -24,15 +27,11 @@
 
 #define OPENCLAW_IDLE		"local ready | idle"
 
-/* The adapter's own state (a->priv). */
-struct openclaw {
-	char	*store;		/* where its session store will be */
-};
-
 static void	openclaw_prepare(struct session *, struct agent *, char ***);
 static void	openclaw_find(struct session *, struct agent *);
 static void	openclaw_read(struct session *, struct agent *);
 static void	openclaw_line(struct session *, struct agent *, struct json_object *);
+static void	openclaw_record(struct session *, struct agent *, struct json_object *, int);
 static void	openclaw_screen(struct session *, struct agent *, const char *);
 static int	openclaw_ready(const char *);
 static void	openclaw_free(void *);
@@ -59,7 +58,13 @@ const struct agent_kind agent_openclaw = {
 	.line = openclaw_line,
 	.screen = openclaw_screen,
 	.ready = openclaw_ready,
-	.free = openclaw_free
+	.free = openclaw_free,
+	.stream_prepare = openclaw_stream_prepare,
+	.stream_start = openclaw_stream_start,
+	.stream_line = openclaw_stream_line,
+	.stream_send = openclaw_stream_send,
+	.stream_approve = openclaw_stream_approve,
+	.stream_reset = openclaw_stream_reset
 };
 
 static void
@@ -71,20 +76,12 @@ openclaw_free(void *p)
 	free(o);
 }
 
-/*
- * Run it under env with its own state directory, the user's own config file,
- * and the session's directory as its workspace (OPENCLAW_WORKSPACE_DIR).
- */
-static void
-openclaw_prepare(struct session *s, struct agent *a, char ***argvp)
+char *
+openclaw_user_conf(void)
 {
-	struct openclaw	 *o;
-	char		**argv = *argvp, **nargv, *state, *conf, *base;
-	const char	 *e;
-	int		  argc = 0, k = 0, i;
+	const char	*e;
+	char		*conf, *base;
 
-	xasprintf(&state, "%s/openclaw", s->dir);
-	agd_mkdirs(state, 0700);
 	if ((e = getenv("OPENCLAW_CONFIG_PATH")) != NULL && *e != '\0')
 		conf = xstrdup(e);
 	else if ((e = getenv("OPENCLAW_STATE_DIR")) != NULL && *e != '\0')
@@ -94,11 +91,43 @@ openclaw_prepare(struct session *s, struct agent *a, char ***argvp)
 		xasprintf(&conf, "%s/openclaw.json", base);
 		free(base);
 	}
+	return (conf);
+}
+
+struct openclaw *
+openclaw_state(struct session *s, struct agent *a)
+{
+	struct openclaw	*o;
+	char		*state;
+
+	if (a->priv == NULL) {
+		xasprintf(&state, "%s/openclaw", s->dir);
+		agd_mkdirs(state, 0700);
+		o = xcalloc(1, sizeof *o);
+		xasprintf(&o->store, "%s/agents/main/agent/openclaw-agent.sqlite", state);
+		free(state);
+		a->priv = o;
+	}
+	return (a->priv);
+}
+
+/*
+ * Run it under env with its own state directory, the user's own config file,
+ * and the session's directory as its workspace (OPENCLAW_WORKSPACE_DIR).
+ */
+static void
+openclaw_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	char	**argv = *argvp, **nargv, *conf;
+	int	  argc = 0, k = 0, i;
+
+	openclaw_state(s, a);
+	conf = openclaw_user_conf();
 	while (argv[argc] != NULL)
 		argc++;
 	nargv = xcalloc((size_t)argc + 5, sizeof *nargv);
 	nargv[k++] = xstrdup("env");
-	xasprintf(&nargv[k++], "OPENCLAW_STATE_DIR=%s", state);
+	xasprintf(&nargv[k++], "OPENCLAW_STATE_DIR=%s/openclaw", s->dir);
 	xasprintf(&nargv[k++], "OPENCLAW_CONFIG_PATH=%s", conf);
 	xasprintf(&nargv[k++], "OPENCLAW_WORKSPACE_DIR=%s", s->cwd);
 	for (i = 0; i < argc; i++)
@@ -106,10 +135,6 @@ openclaw_prepare(struct session *s, struct agent *a, char ***argvp)
 	nargv[k] = NULL;
 	free(argv);
 	*argvp = nargv;
-	o = xcalloc(1, sizeof *o);
-	xasprintf(&o->store, "%s/agents/main/agent/openclaw-agent.sqlite", state);
-	a->priv = o;
-	free(state);
 	free(conf);
 }
 
@@ -127,6 +152,14 @@ openclaw_find(struct session *s, struct agent *a)
 static void
 openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 {
+	openclaw_record(s, a, rec, 0);
+}
+
+/* One row of its store; what: OPENCLAW_READ_*. */
+static void
+openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
+    int what)
+{
 	struct json_object	*msg, *content, *usage;
 	const char		*type, *role;
 	char			*text;
@@ -137,6 +170,9 @@ openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 	    (role = agent_str(msg, "role")) == NULL)
 		return;
 	content = agent_obj(msg, "content");
+	if ((what == OPENCLAW_READ_USAGE && strcmp(role, "assistant") != 0) ||
+	    (what == OPENCLAW_READ_NO_USER && strcmp(role, "user") == 0))
+		return;
 	if (strcmp(role, "user") == 0) {
 		if ((text = agent_content_text(content, "text")) != NULL) {
 			if (strstr(text, "<<<BEGIN_OPENCLAW_INTERNAL") == NULL)
@@ -144,7 +180,8 @@ openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 			free(text);
 		}
 	} else if (strcmp(role, "assistant") == 0) {
-		agent_assistant_blocks(s, content, rec, "toolCall", "arguments");
+		if (what != OPENCLAW_READ_USAGE)
+			agent_assistant_blocks(s, content, rec, "toolCall", "arguments");
 		if ((usage = agent_obj(msg, "usage")) != NULL)
 			agent_usage(s, agent_int(usage, "input"), agent_int(usage, "output"),
 			    agent_int(usage, "cacheRead"), agent_int(usage, "cacheWrite"),
@@ -156,9 +193,14 @@ openclaw_line(struct session *s, struct agent *a, struct json_object *rec)
 		    json_object_get_boolean(agent_obj(msg, "isError")), rec);
 }
 
-/* The store is SQLite: read the rows after the last one seen (a->roff). */
 static void
 openclaw_read(struct session *s, struct agent *a)
+{
+	openclaw_store_read(s, a, OPENCLAW_READ_ALL);
+}
+
+void
+openclaw_store_read(struct session *s, struct agent *a, int what)
 {
 	struct json_object	*rec;
 	sqlite3			*db;
@@ -187,7 +229,7 @@ openclaw_read(struct session *s, struct agent *a)
 				continue;
 			}
 			if (json_object_is_type(rec, json_type_object))
-				openclaw_line(s, a, rec);
+				openclaw_record(s, a, rec, what);
 			json_object_put(rec);
 		}
 		sqlite3_finalize(st);

@@ -224,3 +224,33 @@ agent_stream_approve(struct session *s, int allow, const char *message, const ch
 	agent_set(s, AGENT_WORKING, "stream", "thinking", NULL);
 	return (0);
 }
+
+void
+agent_restore(struct session *s)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*p;
+	char			*status, *pending, *id, *cause;
+
+	a->started_up = 1;	/* it started before the restart: no dialogs */
+	persist_agent_load(s->id, &a->uuid, &a->records, &a->roff, &a->in, &a->out,
+	    &a->cread, &a->cwrite, &a->cost);
+	/* A hook's or the screen's approval is asked again by them: no id is kept. */
+	if (s->transport != SESSION_STREAM ||
+	    !persist_pending_load(s->id, &status, &pending, &id))
+		return;
+	if (strcmp(status, "waiting_approval") == 0 &&
+	    (p = agd_json_parse(pending, strlen(pending), &cause)) != NULL) {
+		a->pending_id = id;
+		id = NULL;
+		agent_evidence(s, "the approval open before the daemon's restart");
+		agent_set(s, AGENT_WAITING, "stream", "waiting_approval", p);
+	} else if (strcmp(status, "waiting_approval") == 0) {
+		log_warnx("session %s: its pending approval is unreadable: %s", s->name,
+		    cause);
+		free(cause);
+	}
+	free(status);
+	free(pending);
+	free(id);
+}

@@ -138,7 +138,7 @@ agent_persist(struct session *s)
 		tool = agd_json_text(a->last_tool, NULL);
 	persist_agent(s->id, agent_status_names[a->status], a->source, a->since,
 	    a->phase, pending, tool, a->uuid, a->records, (int64_t)a->roff,
-	    a->in, a->out, a->cread, a->cwrite, a->cost);
+	    a->in, a->out, a->cread, a->cwrite, a->cost, a->pending_id);
 }
 
 /* Delivery of queued messages. */
@@ -552,11 +552,8 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 		k->stream_prepare(s, a, argvp);
 	else if (!adopted && s->transport != SESSION_STREAM && k->prepare != NULL)
 		k->prepare(s, a, argvp);
-	if (adopted) {
-		a->started_up = 1;	/* it started before the restart: no dialogs */
-		persist_agent_load(s->id, &a->uuid, &a->records, &a->roff, &a->in,
-		    &a->out, &a->cread, &a->cwrite, &a->cost);
-	}
+	if (adopted)
+		agent_restore(s);	/* what it had: ids, usage, an open approval */
 	event_add(a->poll_ev, &tv);
 	if (!adopted)
 		agent_persist(s);

@@ -390,7 +390,8 @@ int		 persist_is_remote(int64_t id);
 void		 persist_agent(int64_t id, const char *status, const char *source,
 		    const char *since, const char *phase, const char *pending,
 		    const char *last_tool, const char *uuid, const char *tpath, int64_t toff,
-		    int64_t in, int64_t out, int64_t cread, int64_t cwrite, double cost);
+		    int64_t in, int64_t out, int64_t cread, int64_t cwrite, double cost,
+		    const char *pending_id);
 void		 persist_debrief(int64_t id, const char *kind, const char *source,
 		    const char *report, const char *created, const char *path);
 void		 persist_debriefing(int64_t id, int on);
@@ -399,6 +400,8 @@ void		 persist_agent_kind(const char *name, const char *skills_user,
 		    const char *skills_project);
 void		 persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff,
 		    int64_t *in, int64_t *out, int64_t *cread, int64_t *cwrite, double *cost);
+int		 persist_pending_load(int64_t id, char **status, char **pending,
+		    char **pending_id);
 void		 persist_audit(const char *user, const char *role, const char *action,
 		    const char *session, const char *addr, int status, const char *detail);
 

@@ -33,7 +33,8 @@ daemon_agentd_SOURCES = \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
-	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-openclaw.c \
+	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-codex.h daemon/agent-codex-stream.c \
+	daemon/agent-openclaw.c daemon/agent-openclaw.h daemon/agent-openclaw-stream.c \
 	daemon/debrief.c \
 	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \
 	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-audit.c \

@@ -468,7 +468,7 @@ void
 persist_agent(int64_t id, const char *status, const char *source, const char *since,
     const char *phase, const char *pending, const char *last_tool, const char *uuid,
     const char *tpath, int64_t toff, int64_t in, int64_t out, int64_t cread,
-    int64_t cwrite, double cost)
+    int64_t cwrite, double cost, const char *pending_id)
 {
 	static sqlite3_stmt	*st;
 
@@ -476,9 +476,10 @@ persist_agent(int64_t id, const char *status, const char *source, const char *si
 	    " status_since = ?, phase = ?, pending_approval = ?, last_tool = ?,"
 	    " agent_session = ?, transcript_path = ?, transcript_offset = ?,"
 	    " input_tokens = ?, output_tokens = ?, cache_read_tokens = ?,"
-	    " cache_write_tokens = ?, cost_usd = ? WHERE id = ? AND ended IS NULL",
-	    "ssssssssIIIIIdI", status, source, since, phase, pending, last_tool, uuid,
-	    tpath, toff, in, out, cread, cwrite, cost, id);
+	    " cache_write_tokens = ?, cost_usd = ?, pending_id = ?"
+	    " WHERE id = ? AND ended IS NULL",
+	    "ssssssssIIIIIdsI", status, source, since, phase, pending, last_tool, uuid,
+	    tpath, toff, in, out, cread, cwrite, cost, pending_id, id);
 }
 
 /* Back after a restart: what the adapter had. Strings are the caller's. */
@@ -507,4 +508,31 @@ persist_agent_load(int64_t id, char **uuid, char **tpath, off_t *toff, int64_t *
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+}
+
+/*
+ * Back after a restart: the status it had, its pending approval (JSON) and the
+ * id of the agent's request that approval answers. 1 if all three were set
+ * (strings the caller's), else 0 and nothing set.
+ */
+int
+persist_pending_load(int64_t id, char **status, char **pending, char **pending_id)
+{
+	static sqlite3_stmt	*st;
+	int			 found = 0;
+
+	if (st == NULL)
+		st = persist_prepare("SELECT status, pending_approval, pending_id"
+		    " FROM sessions WHERE id = ? AND status IS NOT NULL AND"
+		    " pending_approval IS NOT NULL AND pending_id IS NOT NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*status = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*pending = xstrdup((const char *)sqlite3_column_text(st, 1));
+		*pending_id = xstrdup((const char *)sqlite3_column_text(st, 2));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (found);
 }

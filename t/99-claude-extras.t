@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # The real claude beyond the matrix (issue #14): a wrapper script named claude
 # keeps the claude adapter; adapter = none makes claude a plain terminal; a cost
-# cap (stream) and a token cap (tty) reached refuse messages until raised; an
+# cap (stream and tty: its status line's cost) and a token cap (tty) reached
+# refuse messages until raised; an
 # approval answered at the TUI while the PermissionRequest hook waits wins (the
 # API's late answer is recorded, 409); an approval nobody answers is decided by
 # approval_timeout. Two stacks (the second with approval_timeout) run at once.
@@ -65,6 +66,7 @@ mk($t, 'wraps', agentType => 'wrapped', transport => 'stream', prompt => 'hello 
 mk($t, 'plain', agentType => 'plain', prompt => 'hello agent');
 mk($t, 'capc', transport => 'stream', maxCostUsd => 0.0001, prompt => 'hello agent');
 mk($t, 'capt', maxTokens => 10, prompt => 'hello agent');
+mk($t, 'capct', maxCostUsd => 0.0001, prompt => 'hello agent');
 mk($t, 'tui', prompt => 'RUNTOOL now');
 mk($u, 'late', prompt => 'RUNTOOL now');
 
@@ -93,6 +95,12 @@ $e = wait_ev($t, 'capt', 'capped', undef, 'tty: the token cap reached');
 is($e && $e->{event}{what}, 'tokens', 'capped by tokens');
 ($s, $j) = $t->message('capt', 'more');
 $t->is_err($s, $j, 409, 'capped', 'tty: past the token cap, refused');
+# The TUI's cost: from its status line (its transcript has none until it exits).
+$e = wait_ev($t, 'capct', 'capped', undef, 'tty: the cost cap reached');
+is($e && $e->{event}{what}, 'cost', 'tty: capped by cost');
+ok(($t->session('capct')->{usage}{costUsd} // 0) > 0, 'tty: its cost counted');
+($s, $j) = $t->message('capct', 'more');
+$t->is_err($s, $j, 409, 'capped', 'tty: past the cost cap, refused');
 
 # The human at the TUI answers while the hook waits: the TUI wins.
 $t->wait_for(sub { status_of($t, 'tui') eq 'waiting_approval' }, $TURN, 'tui waits');

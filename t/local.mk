@@ -39,6 +39,8 @@ AGD_T_TESTS = \
 	t/46-delete-setsid.t \
 	t/47-ws-audit.t \
 	t/50-two-stacks.t \
+	t/51-stream-cap-interrupt.t \
+	t/59-stream-approval-restart.t \
 	t/67-faults.t \
 	t/92-stream.t
 

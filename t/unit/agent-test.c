@@ -107,14 +107,21 @@ void
 persist_agent(int64_t id, const char *status, const char *source, const char *since,
     const char *phase, const char *pending, const char *last_tool, const char *uuid,
     const char *tpath, int64_t toff, int64_t in, int64_t out, int64_t cread,
-    int64_t cwrite, double cost)
+    int64_t cwrite, double cost, const char *pending_id)
 {
 	(void)id, (void)source, (void)since, (void)phase, (void)pending;
 	(void)last_tool, (void)uuid, (void)tpath, (void)toff, (void)cread;
-	(void)cwrite, (void)cost;
+	(void)cwrite, (void)cost, (void)pending_id;
 	snprintf(persisted, sizeof persisted, "%s", status);
 	persisted_in = in;
 	persisted_out = out;
+}
+
+int
+persist_pending_load(int64_t id, char **status, char **pending, char **pending_id)
+{
+	(void)id, (void)status, (void)pending, (void)pending_id;
+	return (0);
 }
 
 void
@@ -715,6 +722,69 @@ test_claude_bypass(void)
 	session_done(s);
 }
 
+/* claude's TUI: the cost from its status line's input, by its growth; the cap. */
+static void
+test_claude_status_line(void)
+{
+	struct session		*s = session_new("c5", "claude");
+	struct json_object	*f;
+	char			**argv = argv_of("claude --permission-mode default");
+	char			*path, *text;
+	static const char	*lines[] = {
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.5}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.5}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":\"9\"}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":-3}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.75}}",
+		"{\"session_id\":\"u\",\"cost\":{\"total_cost_usd\":0.25}}",
+	};
+	size_t			 i;
+
+	test_reset();
+	s->max_cost = 0.9;
+	agent_attach(s, &argv, 0);
+	xasprintf(&path, "%s/claude-settings.json", s->dir);
+	text = file_text(path);
+	ok(text != NULL && strstr(text, "\"statusLine\":{\"type\":\"command\"") != NULL,
+	    "claude: a cost cap: its status line reports to agentd");
+	free(text);
+	free(path);
+	ok(s->agent->kind->ready("\xe2\x9d\xaf \n  \xe2\x8f\xb8 manual mode on\n"),
+	    "claude: default mode's footer without its hint (a status line): ready");
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		f = json_tokener_parse(lines[i]);
+		agent_hook(s, f, NULL);
+		json_object_put(f);
+	}
+	is_int(event_count("usage"), 3, "claude: status line: usage per growth (bad ones skipped)");
+	ok(json_object_get_double(agent_obj(event_nth("usage", 0), "costUsd")) == 0.5,
+	    "claude: status line: its cost");
+	ok(json_object_get_double(agent_obj(event_nth("usage", 1), "costUsd")) == 0.25,
+	    "claude: status line: the growth only");
+	ok(json_object_get_double(agent_obj(event_nth("usage", 2), "costUsd")) == 0.25,
+	    "claude: status line: from 0 again: all of it");
+	ok(s->agent->cost == 1.0, "claude: status line: the session's cost");
+	f = event_nth("capped", 0);
+	is_str(path_str(f, "what", NULL), "cost", "claude: tty: capped by the cost");
+	ok(s->agent->status == AGENT_STARTING,
+	    "claude: status line: no status from it");
+	agd_argv_free(argv);
+	session_done(s);
+	s = session_new("c6", "claude");
+	argv = argv_of("claude --permission-mode default");
+	test_reset();
+	agent_attach(s, &argv, 0);
+	xasprintf(&path, "%s/claude-settings.json", s->dir);
+	text = file_text(path);
+	ok(text != NULL && strstr(text, "statusLine") == NULL,
+	    "claude: no cost cap: no status line of ours (the user's and its hint stay)");
+	free(text);
+	free(path);
+	agd_argv_free(argv);
+	session_done(s);
+}
+
 /* Idle by its own report, no screen rule confirms: typed after a bounded wait. */
 static void
 test_claude_fallback(void)
@@ -736,6 +806,30 @@ test_claude_fallback(void)
 	is_str(typed, "hi\r", "claude: typed after the bounded wait");
 	is_str(path_str(event_nth("delivered", 0), "via", NULL), "fallback",
 	    "claude: delivered via fallback");
+	agd_argv_free(argv);
+	session_done(s);
+}
+
+/*
+ * codex idle by its rollout, a screen no rule knows (a new footer, a new TUI
+ * release): typed after the bounded wait, not never.
+ */
+static void
+test_codex_fallback(void)
+{
+	struct session		*s = session_new("x4", "codex");
+	char			**argv = argv_of("codex --no-daemon -a on-request");
+
+	test_reset();
+	agent_attach(s, &argv, 0);
+	screen_show(s, "a screen no codex rule knows\n");
+	agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+	is_int(agent_submit(s, "hi", 9), 1, "codex: a message while unconfirmed");
+	is_str(typed, "", "codex: not typed at once");
+	wait_typed("hi\r");
+	is_str(typed, "hi\r", "codex: typed after the bounded wait");
+	is_str(path_str(event_nth("delivered", 0), "via", NULL), "fallback",
+	    "codex: delivered via fallback");
 	agd_argv_free(argv);
 	session_done(s);
 }
@@ -781,6 +875,19 @@ test_codex(void)
 	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n"
 	    "\xe2\x86\x90 for agents \xc2\xb7 ? for shortcuts\n");
 	is_str(last_status(), "idle/screen", "codex: composer: idle");
+	/* Ready: the composer, not a menu's pointer; a trust dialog only above it. */
+	ok(!s->agent->kind->ready("Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n"
+	    "  2. Quit\n"), "codex: the trust dialog's pointer is no composer");
+	ok(s->agent->kind->ready("Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n"
+	    "Ask Codex to do anything\n? for shortcuts\n"),
+	    "codex: a composer drawn below an old trust dialog: ready");
+	ok(!s->agent->kind->ready("\xe2\x80\xba Ask Codex to do anything\n"
+	    "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n"),
+	    "codex: a trust dialog drawn below the composer: not ready");
+	ok(s->agent->kind->ready("\n\xe2\x80\xba RUNTOOL typed already\n"
+	    "  tab to queue message\n"), "codex: text in the composer (bypass footer): ready");
+	ok(!s->agent->kind->ready("\n\xe2\x80\xba 2. Yes, and don't ask again\n"),
+	    "codex: a numbered choice is no composer");
 	/* The same words once started (idle, then in a turn) press nothing. */
 	s->agent->answered_ms = 0;
 	s->agent->dialogs = 0;
@@ -983,6 +1090,8 @@ main(int argc, char **argv)
 	test_claude_nohooks();
 	test_claude_bypass();
 	test_claude_fallback();
+	test_claude_status_line();
+	test_codex_fallback();
 	test_codex();
 	test_openclaw();
 
