@@ -71,7 +71,8 @@ for (qw(ctl-connect ws-connect fcgi-connect read-access-token read-agentd.db
     read-agentd.conf)) {
 	like($out, qr/^probe \Q$_\E: denied/m, "sandboxed agent: $_ fails");
 }
-like($out, qr/^probe key: given$/m, 'the agent has its session key');
+like($out, qr/^probe env-key: none$/m, 'the agent has no session key in its environment');
+like($out, qr/^probe key: given$/m, 'its tools can read the key its hooks read');
 like($out, qr/^probe hook-create: status 403$/m, 'agent: no create over hook.sock');
 like($out, qr/^probe hook-ping: status 403$/m, 'agent: no ping over hook.sock');
 like($out, qr/^probe hook-other: status 403$/m, 'agent: no report for another session');
