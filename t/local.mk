@@ -29,6 +29,7 @@ AGD_T_TESTS = \
 	t/42-holder-auth.t \
 	t/43-control-plane.t \
 	t/44-hook-quoting.t \
+	t/45-approval-spoof.t \
 	t/46-delete-setsid.t \
 	t/47-ws-audit.t \
 	t/50-two-stacks.t \
@@ -46,6 +47,7 @@ EXTRA_DIST += \
 	t/bin/fake-claude-stream \
 	t/bin/sandbox-probe \
 	t/bin/hook-probe \
+	t/bin/approval-spoof \
 	t/bin/setsid-agent \
 	t/bin/fake-backend \
 	t/bin/webhook-receiver \
