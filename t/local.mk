@@ -32,6 +32,7 @@ AGD_T_TESTS = \
 	t/45-approval-spoof.t \
 	t/46-delete-setsid.t \
 	t/47-ws-audit.t \
+	t/48-webhook-flood.t \
 	t/50-two-stacks.t \
 	t/92-stream.t
 
