@@ -33,6 +33,7 @@ AGD_T_TESTS = \
 	t/46-delete-setsid.t \
 	t/47-ws-audit.t \
 	t/48-webhook-flood.t \
+	t/49-hook-slots.t \
 	t/50-two-stacks.t \
 	t/92-stream.t
 
@@ -49,6 +50,7 @@ EXTRA_DIST += \
 	t/bin/sandbox-probe \
 	t/bin/hook-probe \
 	t/bin/approval-spoof \
+	t/bin/hook-hold \
 	t/bin/setsid-agent \
 	t/bin/fake-backend \
 	t/bin/webhook-receiver \
