@@ -181,7 +181,7 @@ webhook_done(struct webhook_delivery *d, long code, CURLcode rc)
 		agentd_stats.webhook_delivered++;
 		webhook_audit(d, (int)code, "delivered");
 		if (d->next != NULL) {
-			/* A newer state came meanwhile: it is sent now, as a delivery of its own. */
+			/* A newer state came meanwhile: sent now, a delivery of its own. */
 			webhook_set_body(d, d->next);
 			d->next = NULL;
 			d->attempt = 1;
