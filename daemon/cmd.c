@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_session_approval_entry;
 extern const struct cmd_entry cmd_session_limits_entry;
 extern const struct cmd_entry cmd_session_debrief_entry;
 extern const struct cmd_entry cmd_files_upload_entry;
+extern const struct cmd_entry cmd_audit_refusal_entry;
 extern const struct cmd_entry cmd_agent_hook_entry;
 extern const struct cmd_entry cmd_daemon_metrics_entry;
 
@@ -55,6 +56,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_session_limits_entry,
 	&cmd_session_debrief_entry,
 	&cmd_files_upload_entry,
+	&cmd_audit_refusal_entry,
 	&cmd_agent_hook_entry,
 	&cmd_daemon_metrics_entry,
 };
