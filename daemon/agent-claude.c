@@ -89,7 +89,7 @@ const struct agent_kind agent_claude = {
 	    " MAX_THINKING_TOKENS BASH_DEFAULT_TIMEOUT_MS BASH_MAX_TIMEOUT_MS" AGENT_NET_ENV,
 	.home_rw = "~/.claude/ ~/.claude.json ~/.claude.json.backup ~/.cache/claude-cli-nodejs/"
 	    " ~/.config/claude/ $CLAUDE_CONFIG_DIR/",
-	.session_ro = "claude-settings.json",
+	.session_ro = "claude-settings.json " SESSION_KEY_FILE,
 	.hooks = 1,
 	/* Sandboxed from outside (so root may run bypassPermissions): claude's own rule. */
 	.sandbox_env = "IS_SANDBOX=1",
@@ -137,7 +137,7 @@ claude_settings(struct session *s)
 	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
 	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop", "SessionEnd" };
 	const char		*self;
-	char			*cmd, *qself, *qhome, *qname;
+	char			*cmd, *qself, *qhome, *qname, *key, *qkey;
 	size_t			 i;
 
 	if ((self = agd_self_exe()) == NULL)
@@ -146,7 +146,12 @@ claude_settings(struct session *s)
 	qself = sh_quote(self);
 	qhome = sh_quote(agentd_home);
 	qname = sh_quote(s->name);
-	xasprintf(&cmd, "%s -H %s hook %s", qself, qhome, qname);
+	/* The key is read from its file by the hook: not in claude's environment. */
+	xasprintf(&key, "%s/%s", s->dir, SESSION_KEY_FILE);
+	qkey = sh_quote(key);
+	xasprintf(&cmd, "%s -H %s hook %s %s", qself, qhome, qname, qkey);
+	free(key);
+	free(qkey);
 	free(qself);
 	free(qhome);
 	free(qname);

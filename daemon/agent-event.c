@@ -254,13 +254,18 @@ agent_approval_asked(struct session *s, const char *tool, struct json_object *in
     struct json_object *raw, const char *via)
 {
 	struct json_object	*p, *o;
+	char			*id = agent_uuid();
 
+	/* Its id: a decision names it, so it answers this request and no later one. */
 	p = json_object_new_object();
+	json_object_object_add(p, "id", json_object_new_string(id));
 	json_object_object_add(p, "tool", json_object_new_string(tool));
 	json_object_object_add(p, "input", json_object_get(input));
 	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "tool", json_object_new_string(tool));
 	json_object_object_add(o, "input", json_object_get(input));
+	free(id);
 	agent_event(s, "permission_request", o, raw, via);
 	agent_set(s, AGENT_WAITING, via, "waiting_approval", p);
 }

@@ -229,6 +229,52 @@ agent_approval_event(struct session *s, int allow, const char *by, const char *v
 	agent_event(s, "approval", o, NULL, via);
 }
 
+int
+agent_approval_check(struct session *s, const char *id, enum agd_err *code, char **cause)
+{
+	struct agent	*a = s->agent;
+	const char	*now;
+
+	if (id == NULL || a == NULL || a->pending == NULL)
+		return (0);	/* none named, or nothing waits: agent_approve says */
+	if ((now = agent_str(a->pending, "id")) != NULL && strcmp(now, id) == 0)
+		return (0);
+	*code = AGD_ERR_STALE_APPROVAL;
+	xasprintf(cause, "approval %s of %s is no longer waiting (%s is: %s)", id, s->name,
+	    now != NULL ? now : "another", agent_str(a->pending, "tool") != NULL ?
+	    agent_str(a->pending, "tool") : "?");
+	return (-1);
+}
+
+/*
+ * A PermissionRequest while the hook of another waits: the agent's claude asks
+ * one at a time, so this one is not claude's own (a tool sent it with the key of
+ * its session) or claude gave up on the first. It is not shown as the approval
+ * nor does it replace the waiting hook: its hook gets no decision (claude then
+ * asks in its own dialog), and the refusal is recorded.
+ */
+static void
+agent_hook_refuse(struct session *s, struct json_object *ev, struct waiter *w)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+	const char		*tool = agent_str(ev, "tool_name");
+
+	o = json_object_new_object();
+	json_object_object_add(o, "tool", json_object_new_string(tool != NULL ? tool : "?"));
+	json_object_object_add(o, "input", json_object_get(agent_obj(ev, "tool_input")));
+	json_object_object_add(o, "reason", json_object_new_string(
+	    "another approval is waiting: not shown, its hook answered without a decision"));
+	if (a->pending != NULL && agent_str(a->pending, "id") != NULL)
+		json_object_object_add(o, "waiting",
+		    json_object_new_string(agent_str(a->pending, "id")));
+	agent_event(s, "permission_request_refused", o, NULL, "hook");
+	log_info("session %s: a second PermissionRequest (%s) while one waits: refused",
+	    s->name, tool != NULL ? tool : "?");
+	if (w != NULL)
+		waiter_reply(w, 200, json_object_new_object());
+}
+
 void
 agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
 {
@@ -239,6 +285,10 @@ agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
 	if (a == NULL || a->kind->hook == NULL) {
 		if (w != NULL)
 			waiter_reply(w, 200, json_object_new_object());
+		return;
+	}
+	if (a->hook_waiter != NULL && name != NULL && strcmp(name, "PermissionRequest") == 0) {
+		agent_hook_refuse(s, ev, w);
 		return;
 	}
 	/*

@@ -310,7 +310,11 @@ char	*agent_home_path(const char *rel);
 /* A new random (v4) UUID; caller frees. */
 char	*agent_uuid(void);
 
-/* The agent asks to run tool with input (borrowed): the event, and the waiting status. */
+/*
+ * The agent asks to run tool with input (borrowed): the event, and the waiting
+ * status. Every transport's request goes through here: it gets its id
+ * (pendingApproval.id), which agent_approval_check holds a decision to.
+ */
 void	agent_approval_asked(struct session *, const char *tool, struct json_object *input,
 	    struct json_object *raw, const char *via);
 /* Answering the agent's own dialogs, for the screen rules. */

@@ -82,6 +82,13 @@ void	agent_reset(struct session *);
 int	agent_approve(struct session *, int allow, const char *message, const char *by,
 	    enum agd_err *code, char **cause);
 /*
+ * May a decision that names approval id (pendingApproval.id; NULL: none named,
+ * the seed API's body) answer what waits now? 0 (then agent_approve), or -1 with
+ * *code stale_approval and *cause (the caller frees it): another request waits.
+ */
+int	agent_approval_check(struct session *, const char *id, enum agd_err *code,
+	    char **cause);
+/*
  * A hook report from the agent (agentd hook; borrowed). w is answered, now or,
  * for a hook that waits for an approval's decision, once it is decided (the
  * decision the hook prints), answered at the terminal, or given up. w NULL:

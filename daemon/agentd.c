@@ -58,7 +58,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: agentd [-d] [-f conf] [-H home]"
-	    " [shutdown | hook NAME | link NAME up|down [REASON]]\n");
+	    " [shutdown | hook NAME [KEYFILE] | link NAME up|down [REASON]]\n");
 	exit(1);
 }
 
@@ -165,21 +165,25 @@ agentd_shutdown_client(const char *home)
 }
 
 /*
- * `agentd hook NAME`: run by an agent's hooks (claude --settings) with one JSON
- * object on stdin; passes it to the daemon over the sessions' socket with the
- * session's key ($AGENTD_SESSION_KEY, which agentd gave the agent). Quiet and
- * quick whatever happens: a hook must never hold up or change the agent.
+ * `agentd hook NAME [KEYFILE]`: run by an agent's hooks (claude --settings) with
+ * one JSON object on stdin; passes it to the daemon over the sessions' socket
+ * with the session's key, read from KEYFILE (HOME/sessions/ID/session-key, bound
+ * read-only into the sandbox: the agent's environment does not hold it), else
+ * $AGENTD_SESSION_KEY (a session started before). Quiet and quick whatever
+ * happens: a hook must never hold up or change the agent.
  */
 static int
-agentd_hook_client(const char *home, const char *name)
+agentd_hook_client(const char *home, const char *name, const char *keyfile)
 {
 	struct json_object	*args, *ev, *body = NULL, *v;
 	const char		*key = getenv(AGD_SESSION_KEY_ENV);
-	char			*path, *cause, *buf;
+	char			*path, *cause, *buf, kbuf[AGD_TOKEN_LEN + 1];
 	size_t			 len = 0, cap = AGENTD_HOOK_MAX;
 	ssize_t			 n;
 	int			 status, ms = AGENTD_HOOK_MS;
 
+	if (keyfile != NULL)
+		key = agd_secret_load(keyfile, kbuf) == 0 ? kbuf : NULL;
 	if (key == NULL)
 		return (0);
 	buf = xmalloc(cap);
@@ -301,8 +305,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 1 && strcmp(argv[0], "shutdown") == 0)
 		return (agentd_shutdown_client(agentd_home));
-	if (argc == 2 && strcmp(argv[0], "hook") == 0)
-		return (agentd_hook_client(agentd_home, argv[1]));
+	if ((argc == 2 || argc == 3) && strcmp(argv[0], "hook") == 0)
+		return (agentd_hook_client(agentd_home, argv[1], argc == 3 ? argv[2] : NULL));
 	if (argc >= 1 && strcmp(argv[0], "link") == 0) {
 		/* A remote worker's loop: its SSH link dropped or is back. */
 		if ((ch = agentd_link_client(agentd_home, argc, argv)) == 2)

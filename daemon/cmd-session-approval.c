@@ -1,6 +1,7 @@
 /*
- * session.approval {name, decision, message}: answer the agent's pending
- * permission prompt (message: what a structured channel tells the agent why).
+ * session.approval {name, decision, message, id}: answer the agent's pending
+ * permission prompt (message: what a structured channel tells the agent why; id:
+ * the pendingApproval.id the decision is for, 409 stale_approval if another waits).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const struct agd_field cmd_session_approval_fields[] = {
 	  CMD_MISSING("decision") },
 	{ .name = "message", .max = AGD_REASON_MAX, .code = AGD_ERR_TOO_LARGE,
 	  .msg = "message longer than %lld bytes" },
+	AGD_FIELD_APPROVAL_ID,
 	{ .name = NULL }
 };
 
@@ -35,7 +37,8 @@ cmd_session_approval_exec(struct ctl_client *c, struct json_object *args)
 	enum agd_err	 code;
 	char		*cause;
 
-	if (agent_approve(s, strcmp(decision, "allow") == 0,
+	if (agent_approval_check(s, agd_field_string(args, "id", NULL), &code, &cause) == -1 ||
+	    agent_approve(s, strcmp(decision, "allow") == 0,
 	    agd_field_string(args, "message", NULL), c->user, &code, &cause) == -1) {
 		ctl_error(c, code, "%s", cause);
 		free(cause);

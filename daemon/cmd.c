@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_session_approval_entry;
 extern const struct cmd_entry cmd_session_limits_entry;
 extern const struct cmd_entry cmd_session_debrief_entry;
 extern const struct cmd_entry cmd_files_upload_entry;
+extern const struct cmd_entry cmd_audit_refusal_entry;
 extern const struct cmd_entry cmd_agent_hook_entry;
 extern const struct cmd_entry cmd_daemon_metrics_entry;
 
@@ -55,6 +56,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_session_limits_entry,
 	&cmd_session_debrief_entry,
 	&cmd_files_upload_entry,
+	&cmd_audit_refusal_entry,
 	&cmd_agent_hook_entry,
 	&cmd_daemon_metrics_entry,
 };
@@ -188,12 +190,9 @@ cmd_identify(struct ctl_client *c)
 	return (0);
 }
 
-/*
- * A session's own report (CMD_KEYED): 1 if args.key is the key of the live
- * session args.name, compared in constant time. The session is then who asks.
- */
-static int
-cmd_keyed(struct ctl_client *c, struct json_object *args)
+/* The live session whose key args.key is (args.name's), or NULL. */
+static struct session *
+cmd_key_find(struct json_object *args)
 {
 	struct session	*s;
 	const char	*name = NULL, *key = NULL;
@@ -202,6 +201,28 @@ cmd_keyed(struct ctl_client *c, struct json_object *args)
 	    agd_json_get_string(args, "key", &key) == -1 || name == NULL || key == NULL ||
 	    (s = session_find(name)) == NULL || s->key[0] == '\0' ||
 	    !agd_token_equal(s->key, key, strlen(key)))
+		return (NULL);
+	return (s);
+}
+
+int64_t
+cmd_key_session(struct json_object *args)
+{
+	struct session	*s = cmd_key_find(args);
+
+	return (s != NULL ? s->id : 0);
+}
+
+/*
+ * A session's own report (CMD_KEYED): 1 if args.key is the key of the live
+ * session args.name, compared in constant time. The session is then who asks.
+ */
+static int
+cmd_keyed(struct ctl_client *c, struct json_object *args)
+{
+	struct session	*s;
+
+	if ((s = cmd_key_find(args)) == NULL)
 		return (0);
 	free(c->user);
 	free(c->addr);

@@ -8,6 +8,7 @@
 #define CMD_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ struct ctl_client {
 	struct json_object	*actor;
 	int			 narrow;	/* from the sessions' socket (hook.sock) */
 	uint64_t		 pidns;		/* narrow: the peer's PID namespace (inode) */
+	pid_t			 pid;		/* narrow: the peer (SO_PEERCRED) */
+	uid_t			 uid;
+	uint64_t		 since_ms;	/* narrow: connected */
+	int64_t			 keyed;		/* narrow: the session its key proved, or 0 */
 	struct event		*deadline;	/* narrow: closed when it passes */
 	/* Who asks (from the actor, or the session of a key) and the audit note. */
 	char			*user;
@@ -50,6 +55,11 @@ struct ctl_client {
  * client may send its next request. Takes ownership of body.
  */
 void	 ctl_reply(struct ctl_client *, int status, struct json_object *body);
+/*
+ * The id of the live session whose key args (a keyed report's: name, key) hold,
+ * compared in constant time; 0 if none. Nothing else is looked at or changed.
+ */
+int64_t	 cmd_key_session(struct json_object *args);
 /* ctl_reply of the error code (lib/err.h) with a printf message. */
 void	 ctl_error(struct ctl_client *, enum agd_err code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -8,6 +8,7 @@ daemon_agentd_SOURCES = \
 	daemon/cmd-daemon-metrics.c \
 	daemon/cmd-daemon-shutdown.c \
 	daemon/cmd-files-upload.c \
+	daemon/cmd-audit-refusal.c \
 	daemon/cmd-machine-list.c \
 	daemon/cmd-ping.c \
 	daemon/cmd-session-approval.c daemon/cmd-session-limits.c \

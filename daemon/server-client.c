@@ -28,20 +28,30 @@
 #include "xmalloc.h"
 
 /*
- * The sessions' socket is reachable from inside every claude's sandbox: what one
- * hostile agent may hold of it. Connections at once from one PID namespace (a
- * sandbox: its agent alone), from ours (link loops, unsandboxed agents), and how
- * long one may take to send its request (a hook sends one small one at once;
- * the wait for its answer, an approval's, is not counted).
+ * The sessions' socket is reachable from inside every claude's sandbox and by
+ * every unsandboxed agent: what one hostile agent may hold of it. Connections at
+ * once from one PID namespace (a sandbox: its agent alone); from one process;
+ * from ours (link loops, unsandboxed agents) and from one agent user's uid, those
+ * no key has proved yet; those of one session's key; and how long one may take
+ * to send its request (a hook sends one small one at once; the wait for its
+ * answer, an approval's, is not counted). A connection proved by its key counts
+ * for its session, no longer in its pool: a pool full of keyless connections
+ * gives up its oldest past SERVER_NARROW_GRACE_MS for a new one (a hook's
+ * request comes at once), so they cannot keep the sessions' hooks out.
  */
-#define SERVER_NARROW_PER_NS	8
-#define SERVER_NARROW_OWN_NS	64
-#define SERVER_NARROW_MS	10000
+#define SERVER_NARROW_PER_NS		8
+#define SERVER_NARROW_PER_PID		4
+#define SERVER_NARROW_OWN_NS		64
+#define SERVER_NARROW_PER_UID		8
+#define SERVER_NARROW_PER_SESSION	8
+#define SERVER_NARROW_GRACE_MS		1000
+#define SERVER_NARROW_MS		10000
 
 static TAILQ_HEAD(, ctl_client)	 server_clients = TAILQ_HEAD_INITIALIZER(server_clients);
 
 static void	server_client_free(struct ctl_client *);
 static void	server_client_arm(struct ctl_client *);
+static int	server_client_keyed(struct ctl_client *, struct json_object *);
 
 /* The reply is audited: one row, with the error message when it failed. */
 static void
@@ -211,6 +221,11 @@ server_client_read_cb(struct bufferevent *bev, void *arg)
 		json_object_object_get_ex(req, "actor", &actor);
 		json_object_put(c->actor);
 		c->actor = actor != NULL ? json_object_get(actor) : NULL;
+		if (c->narrow && server_client_keyed(c, args) == -1) {
+			json_object_put(req);
+			server_client_free(c);
+			return;
+		}
 		c->busy = 1;
 		/* A request is in: its answer may wait (an approval), the clock stops. */
 		if (c->deadline != NULL)
@@ -280,14 +295,77 @@ server_client_arm(struct ctl_client *c)
 	evtimer_add(c->deadline, &tv);
 }
 
+/* A refusal on the sessions' socket, logged once a period: a flood must not flood the log. */
+static void __attribute__((format(printf, 1, 2)))
+server_client_refused(const char *fmt, ...)
+{
+	static uint64_t	 warned;
+	va_list		 ap;
+	char		*text;
+
+	if (agd_now_ms() < warned + SERVER_NARROW_MS)
+		return;
+	warned = agd_now_ms();
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		text = NULL;
+	va_end(ap);
+	log_warnx("sessions' socket: %s: refused (said once per %d s)",
+	    text != NULL ? text : "?", SERVER_NARROW_MS / 1000);
+	free(text);
+}
+
+/* 1 if o counts in the pool of c (a new connection) that pool names. */
+static int
+server_client_pool(struct ctl_client *o, struct ctl_client *c, int pool)
+{
+	if (!o->narrow || o == c)
+		return (0);
+	switch (pool) {
+	case 0:		/* a foreign PID namespace: all of its connections */
+		return (o->pidns == c->pidns);
+	case 1:		/* ours: the keyless ones */
+		return (o->pidns == c->pidns && o->keyed == 0);
+	default:	/* an agent user's uid: the keyless ones */
+		return (o->uid == c->uid && o->keyed == 0);
+	}
+}
+
 /*
- * 0 if a narrow connection from fd's peer may be taken (c->pidns set), else -1:
- * its PID namespace holds as many as it may.
+ * Room in pool (server_client_pool) for c under max: 0, after pushing out its
+ * oldest keyless connection past the grace if it was full; -1 if none is.
+ */
+static int
+server_client_room(struct ctl_client *c, int pool, int max)
+{
+	struct ctl_client	*o, *oldest = NULL;
+	int			 n = 0;
+
+	TAILQ_FOREACH(o, &server_clients, entry) {
+		if (!server_client_pool(o, c, pool))
+			continue;
+		n++;
+		if (o->keyed == 0 && !o->busy && (oldest == NULL || o->since_ms < oldest->since_ms))
+			oldest = o;
+	}
+	if (n < max)
+		return (0);
+	if (oldest == NULL || c->since_ms - oldest->since_ms < SERVER_NARROW_GRACE_MS)
+		return (-1);
+	log_debug("sessions' socket: pid %d's oldest keyless connection makes room",
+	    (int)oldest->pid);
+	server_client_free(oldest);
+	return (0);
+}
+
+/*
+ * 0 if a narrow connection from fd's peer may be taken (its peer noted), else -1:
+ * that process, its PID namespace or its uid holds as many as it may.
  */
 static int
 server_client_narrow(struct ctl_client *c, int fd)
 {
-	static uint64_t		 own, warned;
+	static uint64_t		 own;
 	struct ctl_client	*o;
 	struct ucred		 cr;
 	socklen_t		 len = sizeof cr;
@@ -297,21 +375,60 @@ server_client_narrow(struct ctl_client *c, int fd)
 		own = server_client_pidns(getpid());
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
 		return (-1);
+	c->pid = cr.pid;
+	c->uid = cr.uid;
 	c->pidns = server_client_pidns(cr.pid);
+	c->since_ms = agd_now_ms();
 	TAILQ_FOREACH(o, &server_clients, entry) {
-		if (o->narrow && o->pidns == c->pidns)
+		if (o->narrow && o->pid == c->pid)
 			n++;
 	}
-	if (n >= (c->pidns == own ? SERVER_NARROW_OWN_NS : SERVER_NARROW_PER_NS)) {
-		/* Said once a period: a flood of them must not flood the log. */
-		if (agd_now_ms() >= warned + SERVER_NARROW_MS) {
-			warned = agd_now_ms();
-			log_warnx("sessions' socket: pid %d's namespace holds %d connections:"
-			    " refused (said once per %d s)", (int)cr.pid, n,
-			    SERVER_NARROW_MS / 1000);
-		}
+	if (n >= SERVER_NARROW_PER_PID) {
+		server_client_refused("pid %d holds %d connections", (int)cr.pid, n);
 		return (-1);
 	}
+	if (c->pidns != own && server_client_room(c, 0, SERVER_NARROW_PER_NS) == -1) {
+		server_client_refused("pid %d's namespace holds %d connections", (int)cr.pid,
+		    SERVER_NARROW_PER_NS);
+		return (-1);
+	}
+	if (c->pidns == own && server_client_room(c, 1, SERVER_NARROW_OWN_NS) == -1) {
+		server_client_refused("%d connections without a key (pid %d)",
+		    SERVER_NARROW_OWN_NS, (int)cr.pid);
+		return (-1);
+	}
+	if (cr.uid != getuid() && cr.uid != 0 &&
+	    server_client_room(c, 2, SERVER_NARROW_PER_UID) == -1) {
+		server_client_refused("uid %ld holds %d connections without a key",
+		    (long)cr.uid, SERVER_NARROW_PER_UID);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A narrow connection's request (args) proves a session's key: it counts for that
+ * session from now on. 0, or -1 if that session holds as many as it may.
+ */
+static int
+server_client_keyed(struct ctl_client *c, struct json_object *args)
+{
+	struct ctl_client	*o;
+	int64_t			 id;
+	int			 n = 0;
+
+	if (c->keyed != 0 || (id = cmd_key_session(args)) == 0)
+		return (0);
+	TAILQ_FOREACH(o, &server_clients, entry) {
+		if (o->narrow && o->keyed == id)
+			n++;
+	}
+	if (n >= SERVER_NARROW_PER_SESSION) {
+		server_client_refused("session %lld's key holds %d connections",
+		    (long long)id, n);
+		return (-1);
+	}
+	c->keyed = id;
 	return (0);
 }
 

@@ -27,27 +27,62 @@ static struct evconnlistener	*server_listener;
 static struct evconnlistener	*server_hook_listener;
 static int			 server_narrow;	/* its address: the listener's arg */
 
-/* 1 if uid is one agent_user or agent_users names (their hooks call us). */
-static int
-server_agent_uid(uid_t uid)
+/*
+ * The uids of agent_user and agent_users (their hooks call us), resolved once at
+ * start: not a password database lookup per connection. A pool of
+ * SERVER_AGENT_UIDS_MAX users at most is heard (the rest is logged at start).
+ */
+#define SERVER_AGENT_UIDS_MAX	256
+static uid_t	server_agent_uids[SERVER_AGENT_UIDS_MAX];
+static size_t	server_agent_nuids;
+
+static void
+server_agent_add(const char *name)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(name)) == NULL) {
+		log_warnx("sessions' socket: agent user %s does not exist", name);
+		return;
+	}
+	if (server_agent_nuids == SERVER_AGENT_UIDS_MAX) {
+		log_warnx("sessions' socket: more than %d agent users: %s not heard",
+		    SERVER_AGENT_UIDS_MAX, name);
+		return;
+	}
+	server_agent_uids[server_agent_nuids++] = pw->pw_uid;
+}
+
+static void
+server_agent_resolve(void)
 {
 	const char	*list = agentd_conf->agent_users;
-	struct passwd	*pw;
 	char		 name[256];
 	size_t		 n;
 
-	if (agentd_conf->agent_user != NULL &&
-	    (pw = getpwnam(agentd_conf->agent_user)) != NULL && pw->pw_uid == uid)
-		return (1);
+	server_agent_nuids = 0;
+	if (agentd_conf->agent_user != NULL)
+		server_agent_add(agentd_conf->agent_user);
 	while (list != NULL && *(list += strspn(list, " \t")) != '\0') {
 		n = strcspn(list, " \t");
 		if (n < sizeof name) {
 			memcpy(name, list, n);
 			name[n] = '\0';
-			if ((pw = getpwnam(name)) != NULL && pw->pw_uid == uid)
-				return (1);
+			server_agent_add(name);
 		}
 		list += n;
+	}
+}
+
+/* 1 if uid is an agent user's. */
+static int
+server_agent_uid(uid_t uid)
+{
+	size_t	i;
+
+	for (i = 0; i < server_agent_nuids; i++) {
+		if (server_agent_uids[i] == uid)
+			return (1);
 	}
 	return (0);
 }
@@ -120,6 +155,7 @@ server_listen(const char *path, void *narrow)
 void
 server_init(const char *path, const char *hook_path)
 {
+	server_agent_resolve();
 	server_listener = server_listen(path, NULL);
 	server_hook_listener = server_listen(hook_path, &server_narrow);
 	/*

@@ -185,8 +185,9 @@ spawn_env_told(const char *told, const char *name)
  * The agent's environment (strings the caller frees with spawn_args_free): the
  * base, env_allow and its kind's variables of ours, less env_deny; as agent user
  * pw, that user's HOME, USER, LOGNAME and SHELL. agentd's own program (a worker's
- * link loop, which needs ssh's agent) gets all of ours less env_deny. The
- * session's key goes to what reports on it (claude's hooks, the link loop) only.
+ * link loop, which needs ssh's agent) gets all of ours less env_deny, and the
+ * session's key. An agent's hooks read the key from its file (agent-claude.c):
+ * no agent has it in its environment.
  */
 static void
 spawn_env(struct spawn_args *env, struct session *s, const struct spawn_spec *spec,
@@ -232,7 +233,7 @@ spawn_env(struct spawn_args *env, struct session *s, const struct spawn_spec *sp
 		spawn_args_add(env, "LOGNAME=%s", pw->pw_name);
 		spawn_args_add(env, "SHELL=%s", pw->pw_shell);
 	}
-	if (s->key[0] != '\0' && (spec->hooks || spec->daemon_own))
+	if (s->key[0] != '\0' && spec->daemon_own)
 		spawn_args_add(env, "%s=%s", AGD_SESSION_KEY_ENV, s->key);
 }
 
@@ -256,6 +257,18 @@ spawn_session_key(struct session *s, int make)
 	}
 	free(path);
 	return (rc);
+}
+
+/* Give s's key file to uid (an agent user, whose hooks read it). */
+static void
+spawn_key_chown(struct session *s, uid_t uid)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/%s", s->dir, SESSION_KEY_FILE);
+	if (chown(path, uid, (gid_t)-1) == -1)
+		log_warn("session %s: chown %s", s->name, path);
+	free(path);
 }
 
 /* 1 if some process runs as uid (its /proc directory is owned by it). */
@@ -361,11 +374,15 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 		spawn_args_add(&hargv, "%s", pw->pw_name);
 	}
 	spawn_args_add(&hargv, "--");
+	/* The key's file first: the sandbox binds it (by its canonical path). */
+	spawn_session_key(s, 1);
+	/* An agent user's hooks read the key from its file (0600): theirs. */
+	if (pw != NULL && spec->hooks)
+		spawn_key_chown(s, pw->pw_uid);
 	if (!spec->daemon_own)
 		spawn_sandbox_argv(&hargv, s, spec, pw != NULL ? pw->pw_dir : NULL, argv[0]);
 	for (i = 0; argv[i] != NULL; i++)
 		spawn_args_add(&hargv, "%s", argv[i]);
-	spawn_session_key(s, 1);
 	spawn_env(&env, s, spec, pw);
 	if (pw != NULL)
 		log_debug("%s: session %s runs as %s", __func__, s->name, pw->pw_name);

@@ -9,12 +9,18 @@
  * Nothing here blocks the daemon: the requests are libcurl easy handles in one
  * multi handle driven by the daemon's event loop (curl_multi_socket_action on the
  * sockets and the timer curl asks for, curl's "multi-event" design), and the
- * deliveries waiting at any time are bounded (WEBHOOK_PENDING_MAX). A delivery is
+ * deliveries waiting at any time are bounded (WEBHOOK_PENDING_MAX), and those of
+ * one session's event at one receiver too (WEBHOOK_PER_KEY_MAX: a newer state of
+ * it replaces the one that waits), so a session whose agent makes events as fast
+ * as it can cannot take the queue from the others. A delivery is
  * lost when the daemon stops: webhooks say "look now", they are not a log (the
  * events are in the session's log and the database for that).
  */
 #include <sys/queue.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -35,9 +41,20 @@
 /* Deliveries in flight or waiting for a retry, all webhooks together: a receiver
  * that is down for hours must not grow the daemon (each holds its body). */
 #define WEBHOOK_PENDING_MAX	256
+/*
+ * Deliveries of one event of one session at one receiver: one in flight and one
+ * waiting. A newer one replaces the one that waits (coalesced: the newest state
+ * wins), or, both in flight, follows the newer of them once it ends.
+ */
+#define WEBHOOK_PER_KEY_MAX	2
+/* A full queue's "dropped" audit row: the first at once, then one per this, counted. */
+#define WEBHOOK_DROP_WINDOW_MS	10000
 /* A tool input larger than this is cut in the document: it says "look", the
  * dashboard shows the rest. */
 #define WEBHOOK_INPUT_MAX	(16 * 1024)
+/* The tool's name and an error's message, which the agent chooses: cut too. */
+#define WEBHOOK_TOOL_MAX	256
+#define WEBHOOK_MESSAGE_MAX	4096
 /* The longest wait between two attempts. */
 #define WEBHOOK_BACKOFF_MAX_MS	(5 * 60 * 1000)
 /* What is kept of a receiver's answer for the audit (its first line). */
@@ -48,6 +65,7 @@ struct webhook_delivery {
 	char			*event;		/* its name, "waiting_approval" ... */
 	char			*session;
 	char			*body;		/* the JSON document, NUL-terminated */
+	char			*next;		/* a newer one, sent once this attempt ends */
 	char			 sig[7 + 2 * EVP_MAX_MD_SIZE + 1];	/* sha256=HEX */
 	char			 id[33];	/* X-Agentd-Delivery */
 	int			 attempt;	/* 1 for the first */
@@ -63,6 +81,17 @@ static int		 webhook_npending;
 
 static CURLM		*webhook_multi;
 static struct event	*webhook_timer;
+static int		 webhook_async_dns;	/* libcurl resolves without blocking */
+
+/* Deliveries dropped (the queue was full) since the last audit row about them. */
+static struct {
+	int		 n;
+	uint64_t	 last_ms;	/* the last row */
+	struct event	*ev;		/* the next row, at the window's end */
+	char		 event[24];	/* the last one dropped, for the row */
+	char		 session[AGD_NAME_MAX + 1];
+	const struct agd_webhook *hook;
+} webhook_drops;
 
 /* One socket curl watches: its event. */
 struct webhook_sock {
@@ -75,6 +104,7 @@ struct webhook_seen {
 };
 
 static void	webhook_attempt(struct webhook_delivery *);
+static void	webhook_set_body(struct webhook_delivery *, char *);
 
 static void
 webhook_free(struct webhook_delivery *d)
@@ -91,6 +121,7 @@ webhook_free(struct webhook_delivery *d)
 	free(d->event);
 	free(d->session);
 	free(d->body);
+	free(d->next);
 	free(d);
 }
 
@@ -149,6 +180,14 @@ webhook_done(struct webhook_delivery *d, long code, CURLcode rc)
 	if (rc == CURLE_OK && code >= 200 && code < 300) {
 		agentd_stats.webhook_delivered++;
 		webhook_audit(d, (int)code, "delivered");
+		if (d->next != NULL) {
+			/* A newer state came meanwhile: sent now, a delivery of its own. */
+			webhook_set_body(d, d->next);
+			d->next = NULL;
+			d->attempt = 1;
+			webhook_attempt(d);
+			return;
+		}
 		webhook_free(d);
 		return;
 	}
@@ -167,6 +206,11 @@ webhook_done(struct webhook_delivery *d, long code, CURLcode rc)
 		return;
 	}
 	webhook_audit(d, (int)code, what);
+	if (d->next != NULL) {
+		/* What failed is old: the retries carry the newer state (counted on). */
+		webhook_set_body(d, d->next);
+		d->next = NULL;
+	}
 	ms = d->hook->retry_ms;
 	for (int i = 1; i < d->attempt && ms < WEBHOOK_BACKOFF_MAX_MS; i++)
 		ms *= 2;
@@ -283,11 +327,44 @@ webhook_discard(char *p, size_t size, size_t n, void *arg)
 	return (size * n);
 }
 
+/* 1 if url's host is an IP address (no name to resolve), by curl's own URL parser. */
+static int
+webhook_numeric_host(const char *url)
+{
+	CURLU		*u;
+	char		*host = NULL;
+	unsigned char	 addr[16];
+	size_t		 len;
+	int		 numeric = 0;
+
+	if ((u = curl_url()) == NULL)
+		return (0);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		len = strlen(host);
+		if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+			host[len - 1] = '\0';
+			numeric = inet_pton(AF_INET6, host + 1, addr) == 1;
+		} else
+			numeric = inet_pton(AF_INET, host, addr) == 1;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return (numeric);
+}
+
 static void
 webhook_attempt(struct webhook_delivery *d)
 {
 	CURL	*e;
 
+	/* A name this libcurl would resolve on our loop (blocking it): not tried. */
+	if (!webhook_async_dns && !webhook_numeric_host(d->hook->url)) {
+		webhook_audit(d, 0, "failed: this libcurl has no asynchronous resolver"
+		    " (CURL_VERSION_ASYNCHDNS): a host name would block agentd; give an address");
+		webhook_free(d);
+		return;
+	}
 	if ((e = curl_easy_init()) == NULL) {
 		webhook_audit(d, 0, "failed: curl_easy_init");
 		webhook_free(d);
@@ -315,40 +392,26 @@ webhook_attempt(struct webhook_delivery *d)
 	}
 }
 
-/* Queue event (its document body, which is taken) for hook. */
+/* d's document is body (taken): a delivery id of its own, its headers, its signature. */
 static void
-webhook_queue(const struct agd_webhook *hook, const char *event, const char *session,
-    char *body)
+webhook_set_body(struct webhook_delivery *d, char *body)
 {
-	struct webhook_delivery	*d;
+	const struct agd_webhook *hook = d->hook;
 	unsigned char		 rnd[16], mac[EVP_MAX_MD_SIZE];
 	unsigned int		 maclen = 0, i;
 	char			*h;
 
-	if (webhook_npending >= WEBHOOK_PENDING_MAX) {
-		agentd_stats.webhook_dropped++;
-		log_warnx("webhook %s: %d deliveries waiting, %s of %s dropped", hook->name,
-		    webhook_npending, event, session);
-		h = webhook_where(hook->url);
-		persist_audit("agentd", "system", "webhook", session, h, 0,
-		    "dropped: too many deliveries waiting");
-		free(h);
-		free(body);
-		return;
-	}
-	d = xcalloc(1, sizeof *d);
-	d->hook = hook;
-	d->event = xstrdup(event);
-	d->session = xstrdup(session);
+	free(d->body);
 	d->body = body;
-	d->attempt = 1;
+	d->sig[0] = '\0';
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		memset(rnd, 0, sizeof rnd);
 	for (i = 0; i < sizeof rnd; i++)
 		snprintf(d->id + 2 * i, 3, "%02x", rnd[i]);
+	curl_slist_free_all(d->headers);
 	d->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	d->headers = curl_slist_append(d->headers, "Expect:");
-	xasprintf(&h, "X-Agentd-Event: %s", event);
+	xasprintf(&h, "X-Agentd-Event: %s", d->event);
 	d->headers = curl_slist_append(d->headers, h);
 	free(h);
 	xasprintf(&h, "X-Agentd-Delivery: %s", d->id);
@@ -364,6 +427,113 @@ webhook_queue(const struct agd_webhook *hook, const char *event, const char *ses
 		d->headers = curl_slist_append(d->headers, h);
 		free(h);
 	}
+}
+
+/* The audit row (and log line) for the deliveries dropped since the last one. */
+static void
+webhook_drops_report(evutil_socket_t fd, short what, void *arg)
+{
+	char	*where, *detail;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (webhook_drops.n == 0)
+		return;
+	log_warnx("webhook %s: %d deliveries waiting, %d dropped (the last: %s of %s;"
+	    " said once per %d s)", webhook_drops.hook->name, webhook_npending,
+	    webhook_drops.n, webhook_drops.event, webhook_drops.session,
+	    WEBHOOK_DROP_WINDOW_MS / 1000);
+	xasprintf(&detail, "dropped: too many deliveries waiting (%d since the last row;"
+	    " the last: %s %s)", webhook_drops.n, webhook_drops.hook->name,
+	    webhook_drops.event);
+	where = webhook_where(webhook_drops.hook->url);
+	persist_audit("agentd", "system", "webhook", webhook_drops.session, where, 0, detail);
+	free(where);
+	free(detail);
+	webhook_drops.n = 0;
+	webhook_drops.last_ms = agd_now_ms();
+}
+
+/* The queue is full: event of session for hook is dropped, and counted. */
+static void
+webhook_drop(const struct agd_webhook *hook, const char *event, const char *session)
+{
+	uint64_t	now = agd_now_ms(), left;
+	struct timeval	tv;
+
+	agentd_stats.webhook_dropped++;
+	webhook_drops.n++;
+	webhook_drops.hook = hook;
+	snprintf(webhook_drops.event, sizeof webhook_drops.event, "%s", event);
+	snprintf(webhook_drops.session, sizeof webhook_drops.session, "%s", session);
+	if (now >= webhook_drops.last_ms + WEBHOOK_DROP_WINDOW_MS) {
+		webhook_drops_report(-1, 0, NULL);
+		return;
+	}
+	if (webhook_drops.ev == NULL)
+		webhook_drops.ev = evtimer_new(agentd_base, webhook_drops_report, NULL);
+	if (!evtimer_pending(webhook_drops.ev, NULL)) {
+		left = webhook_drops.last_ms + WEBHOOK_DROP_WINDOW_MS - now;
+		tv.tv_sec = (time_t)(left / 1000);
+		tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+		evtimer_add(webhook_drops.ev, &tv);
+	}
+}
+
+/*
+ * 1 if event of session for hook is taken by a delivery of the same (body taken),
+ * 0 if it is queued on its own: under WEBHOOK_PER_KEY_MAX of them wait.
+ */
+static int
+webhook_coalesce(const struct agd_webhook *hook, const char *event, const char *session,
+    char *body)
+{
+	struct webhook_delivery	*d, *waiting = NULL, *flying = NULL;
+	int			 n = 0;
+
+	TAILQ_FOREACH(d, &webhook_pending, entry) {
+		if (d->hook != hook || strcmp(d->event, event) != 0 ||
+		    strcmp(d->session, session) != 0)
+			continue;
+		n++;
+		if (d->easy == NULL)
+			waiting = d;
+		else
+			flying = d;
+	}
+	if (n < WEBHOOK_PER_KEY_MAX)
+		return (0);
+	if (waiting != NULL) {
+		/* It waits for a retry: the newer state goes instead (its attempts go on). */
+		webhook_set_body(waiting, body);
+	} else {
+		free(flying->next);
+		flying->next = body;
+	}
+	return (1);
+}
+
+/* Queue event (its document body, which is taken) for hook. */
+static void
+webhook_queue(const struct agd_webhook *hook, const char *event, const char *session,
+    char *body)
+{
+	struct webhook_delivery	*d;
+
+	if (webhook_coalesce(hook, event, session, body))
+		return;
+	if (webhook_npending >= WEBHOOK_PENDING_MAX) {
+		webhook_drop(hook, event, session);
+		free(body);
+		return;
+	}
+	d = xcalloc(1, sizeof *d);
+	d->hook = hook;
+	d->event = xstrdup(event);
+	d->session = xstrdup(session);
+	d->attempt = 1;
+	webhook_set_body(d, body);
 	TAILQ_INSERT_TAIL(&webhook_pending, d, entry);
 	webhook_npending++;
 	webhook_attempt(d);
@@ -387,14 +557,38 @@ webhook_link(const char *name)
 	return (url);
 }
 
+/*
+ * o[key] = v (borrowed), or, if v's text (a string's, else its JSON) is over max
+ * bytes, that text cut on a character boundary and o[keyTruncated] = true.
+ */
+static void
+webhook_add_cut(struct json_object *o, const char *key, struct json_object *v, size_t max)
+{
+	const char	*text;
+	char		 flag[64];
+	size_t		 len;
+
+	if (json_object_is_type(v, json_type_string)) {
+		text = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+	} else
+		text = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &len);
+	if (len <= max) {
+		json_object_object_add(o, key, json_object_get(v));
+		return;
+	}
+	json_object_object_add(o, key, json_object_new_string_len(text,
+	    (int)agd_utf8_cut((const unsigned char *)text, max)));
+	snprintf(flag, sizeof flag, "%sTruncated", key);
+	json_object_object_add(o, flag, json_object_new_boolean(1));
+}
+
 /* The document of event for s, from the recorded event ev. Returns a string to free. */
 static char *
 webhook_body(struct session *s, int bit, struct json_object *ev)
 {
-	struct json_object	*o, *v, *p, *in;
-	const char		*text;
+	struct json_object	*o, *v, *p;
 	char			*link, *body;
-	size_t			 len;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "event",
@@ -410,20 +604,9 @@ webhook_body(struct session *s, int bit, struct json_object *ev)
 		json_object_object_add(o, "at", json_object_get(v));
 	if (json_object_object_get_ex(ev, "pendingApproval", &p)) {
 		if (json_object_object_get_ex(p, "tool", &v))
-			json_object_object_add(o, "tool", json_object_get(v));
-		if (json_object_object_get_ex(p, "input", &in)) {
-			text = json_object_to_json_string_length(in, JSON_C_TO_STRING_PLAIN,
-			    &len);
-			if (len <= WEBHOOK_INPUT_MAX)
-				json_object_object_add(o, "input", json_object_get(in));
-			else {
-				json_object_object_add(o, "input",
-				    json_object_new_string_len(text, (int)agd_utf8_cut(
-				    (const unsigned char *)text, WEBHOOK_INPUT_MAX)));
-				json_object_object_add(o, "inputTruncated",
-				    json_object_new_boolean(1));
-			}
-		}
+			webhook_add_cut(o, "tool", v, WEBHOOK_TOOL_MAX);
+		if (json_object_object_get_ex(p, "input", &v))
+			webhook_add_cut(o, "input", v, WEBHOOK_INPUT_MAX);
 	}
 	if (bit == AGD_WH_EXITED) {
 		if (json_object_object_get_ex(ev, "exitCode", &v))
@@ -431,10 +614,11 @@ webhook_body(struct session *s, int bit, struct json_object *ev)
 		if (json_object_object_get_ex(ev, "exitSignal", &v))
 			json_object_object_add(o, "exitSignal", json_object_get(v));
 	}
-	if (bit == AGD_WH_ERROR || bit == AGD_WH_CAPPED) {
-		if (json_object_object_get_ex(ev, "message", &v))
-			json_object_object_add(o, "message", json_object_get(v));
-	}
+	/* The message: an error's text, a cap's reason. */
+	if ((bit == AGD_WH_ERROR || bit == AGD_WH_CAPPED) &&
+	    (json_object_object_get_ex(ev, "message", &v) ||
+	    json_object_object_get_ex(ev, bit == AGD_WH_ERROR ? "text" : "reason", &v)))
+		webhook_add_cut(o, "message", v, WEBHOOK_MESSAGE_MAX);
 	link = webhook_link(s->name);
 	json_object_object_add(o, "url", json_object_new_string(link));
 	free(link);
@@ -514,10 +698,21 @@ webhook_pending_count(void)
 void
 webhook_init(void)
 {
+	curl_version_info_data	*vi;
+	const struct agd_webhook *w;
+
 	if (agentd_conf->webhooks == NULL)
 		return;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("curl_global_init failed");
+	vi = curl_version_info(CURLVERSION_NOW);
+	webhook_async_dns = (vi->features & CURL_VERSION_ASYNCHDNS) != 0;
+	for (w = agentd_conf->webhooks; !webhook_async_dns && w != NULL; w = w->next) {
+		if (!webhook_numeric_host(w->url))
+			log_warnx("webhook %s: libcurl %s resolves names on agentd's loop"
+			    " (no CURL_VERSION_ASYNCHDNS): its deliveries are refused;"
+			    " give an IP address in its url", w->name, vi->version);
+	}
 	if ((webhook_multi = curl_multi_init()) == NULL)
 		fatalx("curl_multi_init failed");
 	webhook_timer = evtimer_new(agentd_base, webhook_timer_cb, NULL);

@@ -1,7 +1,8 @@
 /*
- * POST /api/agents/sessions/:name/approval {decision: "allow"|"deny", message}:
+ * POST /api/agents/sessions/:name/approval {decision: "allow"|"deny", message, id}:
  * answer the permission prompt the agent is waiting on (409 when nothing is
- * pending); message, for a deny, is the reason the agent is given.
+ * pending); message, for a deny, is the reason the agent is given; id, the
+ * pendingApproval's, holds the decision to that request (409 stale_approval).
  */
 #include <string.h>
 
@@ -23,6 +24,7 @@ static const struct agd_field api_session_approval_fields[] = {
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "decision: allow or deny" },
 	{ .name = "message", .max = AGD_REASON_MAX, .long_code = AGD_ERR_TOO_LARGE,
 	  .long_msg = "message longer than %lld bytes" },
+	AGD_FIELD_APPROVAL_ID,
 	{ .name = NULL }
 };
 

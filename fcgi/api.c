@@ -130,6 +130,8 @@ api_handle(FCGX_Request *fr)
 		reply_error(&req, AGD_ERR_INTERNAL, "no reply");
 	}
 	metrics_observe(req.route, req.status, agd_now_us() - t0);
+	refusal_note(&req);
+	refusal_flush(0);
 	request_log(&req, agd_now_us() - t0);
 	request_free(&req);
 }
@@ -309,6 +311,7 @@ api_worker_main(int lfd)
 			sig = 0;
 	} while (sig != SIGTERM && sig != SIGINT);
 	api_threads_stop();
+	refusal_flush(1);	/* what was refused since the last rows */
 	free(api_threads);
 	agd_conf_free(api.conf);
 	free(api.sessions_dir);

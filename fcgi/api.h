@@ -69,6 +69,8 @@ struct req {
 	const char		*groups;	/* its groups, "" if none */
 	int			 role;		/* AGD_ROLE_* */
 	int			 route;		/* its place in the route table; -1: none */
+	int			 code;		/* the error replied (enum agd_err); -1: none */
+	int			 relayed;	/* the daemon answered (and audited) it */
 	char			 id[AGD_REQUEST_ID_MAX + 1];	/* nginx's, or ours */
 };
 
@@ -150,6 +152,12 @@ struct json_object *ctl_actor(struct req *);
 void	ctl_relay(struct req *, const char *op, struct json_object *args);
 void	ctl_relay_named(struct req *, const char *op);
 void	ctl_audit(struct req *, const char *op, const char *where, int count);
+
+/* refusal.c */
+/* req was answered: if agentd-fcgi refused it itself, count it for the audit. */
+void	refusal_note(struct req *);
+/* Send the counts whose window has passed (all: every count, at exit). */
+void	refusal_flush(int all);
 struct json_object *api_debrief_json(sqlite3_stmt *);
 void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
 	    int ms);

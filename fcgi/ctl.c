@@ -74,6 +74,7 @@ ctl_audit(struct req *req, const char *op, const char *where, int count)
 	    where != NULL ? json_object_new_string(where) : NULL);
 	json_object_object_add(args, "count", json_object_new_int(count));
 	actor = ctl_actor(req);
+	req->relayed = 1;	/* the daemon's row says how it ended */
 	if (agd_ctl_call(api.ctl_path, op, args, actor, CTL_AUDIT_MS, &status, &body,
 	    &cause) != 0)
 		free(cause);
@@ -105,8 +106,10 @@ ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int
 		log_warnx("%s: %s: bad status %d from agentd", __func__, op,
 		    status);
 		reply_error(req, AGD_ERR_INTERNAL, "bad reply from agentd");
-	} else
+	} else {
+		req->relayed = 1;	/* the daemon decided, and audited, it */
 		reply_json(req, status, body);
+	}
 	json_object_put(body);
 	json_object_put(actor);
 }

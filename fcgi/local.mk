@@ -10,6 +10,7 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/reply.c \
 	fcgi/request.c \
 	fcgi/route.c \
+	fcgi/refusal.c \
 	fcgi/home.c \
 	fcgi/multipart.c \
 	fcgi/path.c \

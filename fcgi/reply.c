@@ -88,6 +88,7 @@ reply_verror(struct req *req, enum agd_err code, const char *headers,
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatalx("%s: out of memory", __func__);
+	req->code = (int)code;
 	o = agd_json_error(agd_err_word(code), msg);
 	text = agd_json_text(o, &len);
 	reply_raw(req, agd_err_code_status(code), "application/json", headers,

@@ -39,6 +39,7 @@ request_init(struct req *req, FCGX_Request *fr)
 	memset(req, 0, sizeof *req);
 	req->fr = fr;
 	req->route = -1;
+	req->code = -1;
 	if ((s = request_param(req, "REQUEST_METHOD")) == NULL)
 		s = "";
 	req->method = s;

@@ -30,6 +30,8 @@
 #define AGD_COMMENT_MAX		(16 * 1024)	/* completion comment */
 #define AGD_MESSAGE_MAX		(256 * 1024)	/* message / prompt text */
 #define AGD_REASON_MAX		4096		/* an approval's message to the agent */
+/* pendingApproval.id, sent back with the decision: a UUID, room to spare. */
+#define AGD_APPROVAL_ID_MAX	64
 /* A session's caps: a million dollars, 2^53 tokens (a double still counts them). */
 #define AGD_COST_CAP_MAX	1000000
 #define AGD_TOKEN_CAP_MAX	(1LL << 53)

@@ -33,6 +33,7 @@ static const struct {
 	[AGD_ERR_BUSY] = { "busy", 409 },
 	[AGD_ERR_PARENT_NOT_RUNNING] = { "parent_not_running", 409 },
 	[AGD_ERR_NOTHING_PENDING] = { "nothing_pending", 409 },
+	[AGD_ERR_STALE_APPROVAL] = { "stale_approval", 409 },
 	[AGD_ERR_NOT_A_TERMINAL] = { "not_a_terminal", 409 },
 	[AGD_ERR_CAPPED] = { "capped", 409 },
 	[AGD_ERR_TOO_LARGE] = { "too_large", 413 },

@@ -33,6 +33,7 @@ enum agd_err {
 	AGD_ERR_BUSY,	/* 409: something is already under way */
 	AGD_ERR_PARENT_NOT_RUNNING,	/* 409: a worker needs its parent running */
 	AGD_ERR_NOTHING_PENDING,	/* 409: no approval is waiting */
+	AGD_ERR_STALE_APPROVAL,	/* 409: the id names an approval no longer waiting */
 	AGD_ERR_NOT_A_TERMINAL,	/* 409: a stream session takes messages, not keys */
 	AGD_ERR_CAPPED,	/* 409: the session's cost or token cap is reached */
 	AGD_ERR_TOO_LARGE,	/* 413: over a size limit */

@@ -66,6 +66,14 @@ enum agd_field_type {
 	{ .name = "maxTokens", .type = AGD_FIELD_INT, .max = AGD_TOKEN_CAP_MAX, \
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "maxTokens: an integer, 0 to %lld" }
 
+/*
+ * The id of the approval a decision answers (pendingApproval.id), in
+ * session.approval of fcgi and the daemon alike: a stale one is 409.
+ */
+#define AGD_FIELD_APPROVAL_ID \
+	{ .name = "id", .max = AGD_APPROVAL_ID_MAX, .code = AGD_ERR_INVALID_FIELD, \
+	  .msg = "id: the pendingApproval's id, a string of at most %lld bytes" }
+
 /* A refusal's message: a field name and a short sentence (the longest is ~60). */
 #define AGD_FIELD_MSG_MAX	256
 

@@ -6,7 +6,7 @@
 # A bypassPermissions "claude" (t/bin/hook-probe) in its sandbox finds no control,
 # WebSocket or FastCGI socket, no token, no database; on the sessions' socket it
 # can neither create, nor ping, nor report for another session or with a wrong
-# key, nor hold more than 8 connections there, and the API is 401 to it; its own
+# key, nor hold more than 8 connections there (4 a process), and the API is 401 to it; its own
 # SessionStart hook still reaches the daemon.
 use strict;
 use warnings;
@@ -26,7 +26,7 @@ my $bin = tempdir('agentd-claude-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 symlink(AgentdTest::srcdir() . '/t/bin/hook-probe', "$bin/claude") or die "symlink: $!";
 my $t = AgentdTest->new(
     agents => { hostile => { default => "$bin/claude", bypassPermissions => "$bin/claude" } });
-$t->expect_log(qr/sessions' socket: pid \d+'s namespace holds 8 connections: refused/);
+$t->expect_log(qr/sessions' socket: pid \d+('s namespace)? holds \d+ connections: refused/);
 my $me = { user => scalar getpwuid($>) };
 
 # ctl.sock: the actor is required.
@@ -71,13 +71,15 @@ for (qw(ctl-connect ws-connect fcgi-connect read-access-token read-agentd.db
     read-agentd.conf)) {
 	like($out, qr/^probe \Q$_\E: denied/m, "sandboxed agent: $_ fails");
 }
-like($out, qr/^probe key: given$/m, 'the agent has its session key');
+like($out, qr/^probe env-key: none$/m, 'the agent has no session key in its environment');
+like($out, qr/^probe key: given$/m, 'its tools can read the key its hooks read');
 like($out, qr/^probe hook-create: status 403$/m, 'agent: no create over hook.sock');
 like($out, qr/^probe hook-ping: status 403$/m, 'agent: no ping over hook.sock');
 like($out, qr/^probe hook-other: status 403$/m, 'agent: no report for another session');
 like($out, qr/^probe hook-badkey: status 403$/m, 'agent: no report with a wrong key');
 like($out, qr/^probe link-own: status 40[34]$/m, 'agent: no link report (not a remote worker)');
 like($out, qr/^probe http-create: status 401$/m, 'agent: the API is 401 without the token');
+like($out, qr/^probe hook-flood-process: [0-4] open$/m, 'agent: 4 connections of a process at most');
 like($out, qr/^probe hook-flood: 8 open$/m, 'agent: 8 connections to hook.sock at once, no more');
 like($out, qr/^probe hook-run: exit 0$/m, 'its SessionStart hook runs (after the flood)');
 my $j = $t->wait_for(sub {

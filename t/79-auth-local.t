@@ -180,6 +180,30 @@ my $ev = $t->wait_for(sub {
 }, 10, 'a reset event');
 is($ev->{event}{from}, $owner, 'the owner acts under its Unix user name');
 
+# --- what agentd-fcgi refuses itself is in the audit, coalesced -----------------------------
+# A row per kind at once, then one per 10 s (and worker process) with the count:
+# the owner's changes from a foreign page (403 forbidden_origin, a kind not seen yet).
+my $nref = 30;
+$t->post('/api/agents/sessions', { name => "r$_" }, Origin => 'http://evil.example')
+    for 1 .. $nref;
+sub refused_rows {
+	my ($s, $j) = $t->get('/api/agents/audit?limit=1000');
+	return grep { ($_->{action} // '') eq 'rest.refused' && $_->{status} == 403 &&
+	    ($_->{detail} // '') =~ /^forbidden_origin: / } @{$j->{entries} // []};
+}
+my @refused = refused_rows();
+ok(@refused >= 1, 'a request refused by agentd-fcgi is in the audit at once');
+cmp_ok(scalar @refused, '<=', 2, "$nref refused: a row per worker process, not per request");
+is($refused[0]{detail}, 'forbidden_origin: 1 request refused by agentd-fcgi (the last:'
+    . ' POST /api/agents/sessions)', 'the row says what and how many');
+is($refused[0]{user}, '-', 'no user: Origin is checked before the token');
+my $counted = 0;
+ok($t->wait_for(sub {
+	$counted = 0;
+	$counted += (($_->{detail} // '') =~ /: (\d+) requests? refused/)[0] // 0 for refused_rows();
+	$counted >= $nref;
+}, 30, 'the count of the rest'), "then a row counts the rest ($counted in all)");
+
 # --- auth = none refuses a listen address that is not loopback ------------------------------
 my $home = tempdir('agd82-XXXXXX', DIR => '/tmp', CLEANUP => 1);
 open($fh, '>', "$home/agentd.conf") or die;

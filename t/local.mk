@@ -36,8 +36,11 @@ AGD_T_TESTS = \
 	t/42-holder-auth.t \
 	t/43-control-plane.t \
 	t/44-hook-quoting.t \
+	t/45-approval-spoof.t \
 	t/46-delete-setsid.t \
 	t/47-ws-audit.t \
+	t/48-webhook-flood.t \
+	t/49-hook-slots.t \
 	t/50-two-stacks.t \
 	t/51-stream-cap-interrupt.t \
 	t/59-stream-approval-restart.t \
@@ -56,6 +59,8 @@ EXTRA_DIST += \
 	t/bin/fake-claude-stream \
 	t/bin/sandbox-probe \
 	t/bin/hook-probe \
+	t/bin/approval-spoof \
+	t/bin/hook-hold \
 	t/bin/setsid-agent \
 	t/bin/fake-backend \
 	t/bin/webhook-receiver \

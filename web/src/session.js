@@ -128,7 +128,9 @@ export function sessionView(root, name) {
 
 	async function decide(decision) {
 		try {
-			await post(`/sessions/${enc(name)}/approval`, { decision });
+			// The id of the request shown: a decision never answers a later one (409).
+			const id = s && s.pendingApproval && s.pendingApproval.id;
+			await post(`/sessions/${enc(name)}/approval`, id ? { decision, id } : { decision });
 			s.status = 'working';
 			s.pendingApproval = null;
 			approvalKey = '';
