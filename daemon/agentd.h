@@ -168,8 +168,13 @@ struct session {
 	 */
 	struct agent		*agent;		/* a real agent program's adapter */
 	struct debrief		*debrief;	/* a pre-kill debrief running */
-	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
-	size_t			 utf8_tail_len;
+	/*
+	 * tty: output from the holder not yet recorded, from offset hoff: the DATA
+	 * messages of one read (one record, not one per message), then the bytes of
+	 * a split UTF-8 sequence between reads. SESSION_STAGE_MAX bytes, or NULL.
+	 */
+	unsigned char		*stage;
+	size_t			 stage_len;
 	struct evbuffer		*lines;		/* stream: output not yet a whole line */
 	uint64_t		 line_end;	/* stream: the holder offset after the line
 						   being read (its events' hoff), or 0 */

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -105,6 +106,15 @@ struct pending {
 static struct pending	 pend[HOLDER_PENDING_MAX];
 
 static struct hbuf	 wq;		/* bytes queued for the daemon */
+/*
+ * The DATA message being written: its header here, its bytes straight from out
+ * (by offset, so out may move under it), written with one writev.
+ */
+static uint8_t		 dq_hdr[HP_HDR + 8];
+static size_t		 dq_hdr_done;	/* header bytes written */
+static uint64_t		 dq_off;	/* offset of its first byte */
+static size_t		 dq_len;	/* its payload; 0: none in flight */
+static size_t		 dq_done;	/* payload bytes written */
 static struct hbuf	 rq;		/* bytes read from the daemon */
 static struct hbuf	 iq;		/* input queued for the terminal */
 
@@ -184,6 +194,7 @@ conn_close(void)
 		close(conn_fd);
 	conn_fd = -1;
 	wq.start = wq.len = 0;
+	dq_len = 0;
 	rq.start = rq.len = 0;
 	resumed = 0;
 	exit_sent = 0;
@@ -403,26 +414,25 @@ conn_read(void)
 	}
 }
 
-/* Queue the next DATA message, or EXIT once everything is out. */
+/* Start the next DATA message, or queue EXIT once everything is out. */
 static void
 conn_fill(void)
 {
 	struct hp_exit	 e;
-	uint8_t		 hdr[HP_HDR + 8];
-	size_t		 n, skip;
+	size_t		 n;
 
-	if (conn_fd == -1 || !resumed || wq.len > 0)
+	if (conn_fd == -1 || !resumed || wq.len > 0 || dq_len > 0)
 		return;
 	if (out_sent < out_base + out.len) {
-		skip = (size_t)(out_sent - out_base);
-		n = out.len - skip;
+		n = out.len - (size_t)(out_sent - out_base);
 		if (n > HP_DATA_MAX)
 			n = HP_DATA_MAX;
-		hp_put32(hdr, (uint32_t)(n + 9));
-		hdr[4] = HP_DATA;
-		put64(hdr + HP_HDR, out_sent);
-		hbuf_add(&wq, hdr, sizeof hdr);
-		hbuf_add(&wq, out.data + out.start + skip, n);
+		hp_put32(dq_hdr, (uint32_t)(n + 9));
+		dq_hdr[4] = HP_DATA;
+		put64(dq_hdr + HP_HDR, out_sent);
+		dq_hdr_done = dq_done = 0;
+		dq_off = out_sent;
+		dq_len = n;
 		out_sent += n;
 		return;
 	}
@@ -435,18 +445,63 @@ conn_fill(void)
 	}
 }
 
+/* 1 if something waits to be written to the daemon. */
+static int
+conn_pending(void)
+{
+	return (conn_fd != -1 && (wq.len > 0 || dq_len > 0));
+}
+
+/*
+ * Write what is queued, then DATA messages from out, until the socket is full or
+ * nothing is left (the acknowledged part of out cannot be in flight: the daemon
+ * acknowledges only what it has read).
+ */
 static void
 conn_write(void)
 {
-	ssize_t	n;
+	struct iovec	iov[2];
+	ssize_t		n;
+	size_t		m;
 
-	n = write(conn_fd, wq.data + wq.start, wq.len);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			conn_close();
+	if (conn_fd == -1)
 		return;
+	for (;;) {
+		if (wq.len > 0) {
+			n = write(conn_fd, wq.data + wq.start, wq.len);
+			if (n > 0)
+				hbuf_drop(&wq, (size_t)n);
+		} else if (dq_len > 0) {
+			iov[0].iov_base = dq_hdr + dq_hdr_done;
+			iov[0].iov_len = sizeof dq_hdr - dq_hdr_done;
+			iov[1].iov_base = out.data + out.start +
+			    (size_t)(dq_off - out_base) + dq_done;
+			iov[1].iov_len = dq_len - dq_done;
+			n = writev(conn_fd, iov, 2);
+			if (n > 0) {
+				m = (size_t)n;
+				if (m > iov[0].iov_len) {
+					dq_done += m - iov[0].iov_len;
+					m = iov[0].iov_len;
+				}
+				dq_hdr_done += m;
+				if (dq_done == dq_len)
+					dq_len = 0;
+			}
+		} else {
+			conn_fill();
+			if (!conn_pending())
+				return;
+			continue;
+		}
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				conn_close();
+			return;
+		}
+		if (wq.len > 0 || dq_len > 0)
+			return;		/* a short write: the socket is full */
 	}
-	hbuf_drop(&wq, (size_t)n);
 }
 
 static void
@@ -642,7 +697,7 @@ main(int argc, char **argv)
 		conn_fill();
 		pfd[n].fd = conn_fd;
 		pfd[n].events = (iq.len < HOLDER_INPUT_MAX ? POLLIN : 0) |
-		    (wq.len > 0 ? POLLOUT : 0);
+		    (conn_pending() ? POLLOUT : 0);
 		n++;
 		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
 			pfd[n].fd = pend[i].fd;
@@ -691,6 +746,8 @@ main(int argc, char **argv)
 				if (out.len == before)
 					break;
 			}
+			/* The socket is most often writable: no poll round before it. */
+			conn_write();
 		}
 		if (!pty_done && iq.len > 0 && ((pfd[2].revents & POLLOUT) ||
 		    (pfd[4 + HOLDER_PENDING_MAX].revents & (POLLOUT | POLLERR))))
@@ -698,7 +755,7 @@ main(int argc, char **argv)
 		if (conn_fd != -1 && pfd[3].fd == conn_fd) {
 			if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
 				conn_read();
-			if (conn_fd != -1 && wq.len > 0 && (pfd[3].revents & POLLOUT))
+			if (conn_pending() && (pfd[3].revents & POLLOUT))
 				conn_write();
 		}
 

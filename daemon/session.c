@@ -32,6 +32,8 @@
 
 /* Unread holder output we buffer before we stop reading (the holder keeps the rest). */
 #define SESSION_HOLDER_READ_MAX		(4 * 1024 * 1024)
+/* One read from the holder's socket: a few DATA messages (HP_DATA_MAX each). */
+#define SESSION_HOLDER_READ_ONCE	(256 * 1024)
 /* How often the seq recorded so far reaches SQLite (a crash loses at most this). */
 #define SESSION_FLUSH_MS		1000
 
@@ -115,6 +117,7 @@ session_free(struct session *s)
 	free(s->prompt);
 	free(s->creator);
 	free(s->last_input_from);
+	free(s->stage);
 	free(s);
 }
 
@@ -289,7 +292,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 	if (h->base > s->hoff)
 		log_warnx("%s: session %s: holder lost output %llu..%llu", __func__,
 		    s->name, (unsigned long long)s->hoff, (unsigned long long)h->base);
-	s->utf8_tail_len = 0;
+	s->stage_len = 0;
 	session_send64(s, HP_RESUME, s->hoff);
 	s->resumed = 1;
 	if (s->state == SESSION_STARTING) {
@@ -430,6 +433,7 @@ session_holder_read_cb(struct bufferevent *bev, void *arg)
 		session_holder_message(s, p[4], p + HP_HDR, len - 1);
 		evbuffer_drain(in, 4 + (size_t)len);
 	}
+	session_output_flush(s);
 	/* One acknowledgement for everything this read brought. */
 	if (s->ack_due && s->state != SESSION_ENDED) {
 		session_send64(s, HP_ACK, s->hoff);
@@ -464,6 +468,8 @@ session_attach(struct session *s, int fd)
 	bufferevent_setcb(s->hbev, session_holder_read_cb, NULL,
 	    session_holder_event_cb, s);
 	bufferevent_setwatermark(s->hbev, EV_READ, 0, SESSION_HOLDER_READ_MAX);
+	/* libevent reads 16 KiB at a time unless told: a busy terminal's 64 KiB in one. */
+	bufferevent_set_max_single_read(s->hbev, SESSION_HOLDER_READ_ONCE);
 	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
 }
 

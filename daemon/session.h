@@ -53,6 +53,11 @@ void	session_holder_lost(struct session *);
  * dropped, a gap is logged). Sets s->ack_due. Borrows p.
  */
 void	session_output(struct session *, uint64_t off, const uint8_t *p, size_t n);
+/*
+ * Record what session_output gathered (after each read from the holder: one
+ * record for the read), keeping back a split UTF-8 sequence.
+ */
+void	session_output_flush(struct session *);
 /* Record the bytes of a split UTF-8 sequence held back so far (the session ends). */
 void	session_flush_tail(struct session *);
 
