@@ -139,7 +139,18 @@ struct session {
 	struct bufferevent	*hbev;		/* connection to the holder */
 	int			 resumed;
 	int			 ack_due;	/* recorded output not yet acknowledged */
-	struct evbuffer		*pending;	/* input held until the holder is up */
+	struct evbuffer		*pending;	/* input held until the holder is up,
+						   or the terminal takes it (direct) */
+	/* Input written to the terminal by us (session-direct.c). */
+	enum {
+		SESSION_DIRECT_OFF,		/* through the holder (HP_INPUT) */
+		SESSION_DIRECT_ASKED,		/* asked for the terminal */
+		SESSION_DIRECT_WAIT,		/* have it; HP_DIRECT sent, held */
+		SESSION_DIRECT_ON		/* written to pty_fd */
+	}			 direct;
+	int			 pty_fd;	/* the terminal's master, or -1 */
+	struct event		*direct_ev;	/* the side connection's answer */
+	struct event		*direct_wev;	/* pty_fd takes more */
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */
 	struct event		*connect_ev;	/* retry connecting to the holder */

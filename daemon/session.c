@@ -89,6 +89,7 @@ session_alloc(int64_t id, const char *name, const char *type, const char *cwd, i
 	xasprintf(&s->dir, "%s/sessions/%lld", agentd_home, (long long)id);
 	xasprintf(&s->sock, "%s/run/h/%lld.sock", agentd_home, (long long)id);
 	s->pending = evbuffer_new();
+	s->pty_fd = -1;
 	TAILQ_INIT(&s->waiters);
 	session_subs_init(s);
 	return (s);
@@ -97,6 +98,7 @@ session_alloc(int64_t id, const char *name, const char *type, const char *cwd, i
 void
 session_free(struct session *s)
 {
+	session_direct_stop(s);
 	if (s->hbev != NULL)
 		bufferevent_free(s->hbev);
 	if (s->connect_ev != NULL)
@@ -330,6 +332,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 		session_send_input(s, evbuffer_pullup(s->pending, -1), n);
 		evbuffer_drain(s->pending, n);
 	}
+	session_direct_start(s);
 	if (s->flags & SESSION_KILLING) {
 		uint8_t	g[4];
 
@@ -347,6 +350,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	if (s->state == SESSION_ENDED)
 		return;
 	session_flush_tail(s);
+	session_direct_stop(s);
 	session_notify(s, SESSION_NOTE_ENDING, s->seq, NULL, 0);
 	s->state = SESSION_ENDED;
 	what = (s->flags & SESSION_KILLING) ? "terminated" : "exited";
@@ -392,6 +396,11 @@ session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
 			goto bad;
 		off = (uint64_t)hp_get32(p) << 32 | hp_get32(p + 4);
 		session_output(s, off, p + 8, n - 8);
+		break;
+	case HP_DIRECTOK:
+		if (n != 0)
+			goto bad;
+		session_direct_ok(s);
 		break;
 	case HP_EXIT:
 		if (n != sizeof e)
@@ -452,6 +461,7 @@ session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(s->hbev);
 	s->hbev = NULL;
 	s->resumed = 0;
+	session_direct_stop(s);
 	if (s->state == SESSION_ENDED) {
 		/* Retired, waiting for its output to drain: the holder is gone anyway. */
 		event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, s, NULL);

@@ -47,6 +47,19 @@ void	session_holder_adopt(struct session *);
 /* The connection to s's holder is gone: connect again while it lives, else end s. */
 void	session_holder_lost(struct session *);
 
+/* session-direct.c */
+/*
+ * After the holder's hello: ask it for the terminal, to write input to it
+ * directly (tty sessions; nothing changes if it cannot be had).
+ */
+void	session_direct_start(struct session *);
+/* The holder's HP_DIRECTOK: what it had is written; input goes to the terminal now. */
+void	session_direct_ok(struct session *);
+/* Input while s->direct is SESSION_DIRECT_ON: written, or held in s->pending. */
+void	session_direct_input(struct session *, const void *p, size_t n);
+/* The holder's connection is gone (or the session): back to HP_INPUT, fd closed. */
+void	session_direct_stop(struct session *);
+
 /* session-record.c */
 /*
  * Output from the holder: [p, p+n) at holder offset off (resends and overlaps are
