@@ -381,6 +381,11 @@ conn_write(void)
 			if (n > 0)
 				hbuf_drop(&wq, (size_t)n);
 		} else if (dq_len > 0) {
+			/* Acknowledged before it was all sent: not the daemon's protocol. */
+			if (dq_off + dq_done < out_base) {
+				conn_close();
+				return;
+			}
 			iov[0].iov_base = dq_hdr + dq_hdr_done;
 			iov[0].iov_len = sizeof dq_hdr - dq_hdr_done;
 			iov[1].iov_base = out.data + out.start +
