@@ -143,7 +143,18 @@ struct session {
 	struct event		*log_retry_ev;	/* the log refused output: read it again */
 	int			 log_retry_ms;	/* its backoff; 0 while the log takes output */
 	int			 log_failures;	/* writes refused in a row (session-record.c) */
-	struct evbuffer		*pending;	/* input held until the holder is up */
+	struct evbuffer		*pending;	/* input held until the holder is up,
+						   or the terminal takes it (direct) */
+	/* Input written to the terminal by us (session-direct.c). */
+	enum {
+		SESSION_DIRECT_OFF,		/* through the holder (HP_INPUT) */
+		SESSION_DIRECT_ASKED,		/* asked for the terminal */
+		SESSION_DIRECT_WAIT,		/* have it; HP_DIRECT sent, held */
+		SESSION_DIRECT_ON		/* written to pty_fd */
+	}			 direct;
+	int			 pty_fd;	/* the terminal's master, or -1 */
+	struct event		*direct_ev;	/* the side connection's answer */
+	struct event		*direct_wev;	/* pty_fd takes more */
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */
 	struct event		*connect_ev;	/* retry connecting to the holder */
@@ -172,8 +183,13 @@ struct session {
 	 */
 	struct agent		*agent;		/* a real agent program's adapter */
 	struct debrief		*debrief;	/* a pre-kill debrief running */
-	unsigned char		 utf8_tail[4];	/* bytes of a split UTF-8 sequence */
-	size_t			 utf8_tail_len;
+	/*
+	 * tty: output from the holder not yet recorded, from offset hoff: the DATA
+	 * messages of one read (one record, not one per message), then the bytes of
+	 * a split UTF-8 sequence between reads. SESSION_STAGE_MAX bytes, or NULL.
+	 */
+	unsigned char		*stage;
+	size_t			 stage_len;
 	struct evbuffer		*lines;		/* stream: output not yet a whole line */
 	uint64_t		 line_end;	/* stream: the holder offset after the line
 						   being read (its events' hoff), or 0 */

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -51,16 +52,8 @@
 #define HOLDER_INPUT_MAX	(4 * 1024 * 1024)
 /* Terminal output kept until acknowledged, unless -b says: a daemon restart's worth. */
 #define HOLDER_OUT_DEFAULT	(8 * 1024 * 1024)
-#define HOLDER_BACKLOG		4	/* one daemon connects, and again after a restart */
-/* Connections not yet authenticated: the oldest goes when more come. */
-#define HOLDER_PENDING_MAX	4
-/* A connection that has not shown the secret by then is closed. */
-#define HOLDER_AUTH_MS		5000
-/* How often we check that the socket path is still ours (it is taken back if not). */
-#define HOLDER_RELISTEN_MS	1000
 /* Unreachable (the first connection went before the secret): SIGTERM, SIGKILL after. */
 #define HOLDER_ORPHAN_GRACE_MS	2000
-
 struct hbuf {
 	uint8_t	*data;
 	size_t	 start;
@@ -71,7 +64,6 @@ struct hbuf {
 static int		 pty_fd = -1;	/* the agent's output: the PTY master or a pipe */
 static int		 in_fd = -1;	/* its input: the PTY master or its stdin's pipe */
 static int		 pipes;		/* -p */
-static int		 listen_fd = -1;
 static int		 conn_fd = -1;
 static int		 sig_pipe[2];
 static pid_t		 child;
@@ -89,25 +81,20 @@ static uint64_t		 out_base;	/* offset of out.data[out.start] */
 static uint64_t		 out_sent;	/* next offset to send */
 static size_t		 out_max;
 static int		 resumed;	/* the daemon said where to start */
+static int		 direct_due;	/* HP_DIRECT heard: HP_DIRECTOK when iq is empty */
 static int		 exit_sent;
-
-static uint8_t		 key[HP_KEY_LEN];	/* the session's secret */
-static int		 have_key;
 static int		 orphaned;	/* no daemon can ever reach us: ending the agent */
-static const char	*sock_path;
-static struct stat	 sock_sb;	/* of sock_path once we bound it */
-static uint64_t		 relisten_at;
-
-/* A connection that has not shown the secret yet: its HP_AUTH message is read here. */
-struct pending {
-	int		 fd;
-	uint64_t	 deadline;
-	size_t		 len;
-	uint8_t		 buf[HP_HDR + HP_KEY_LEN];
-};
-static struct pending	 pend[HOLDER_PENDING_MAX];
 
 static struct hbuf	 wq;		/* bytes queued for the daemon */
+/*
+ * The DATA message being written: its header here, its bytes straight from out
+ * (by offset, so out may move under it), written with one writev.
+ */
+static uint8_t		 dq_hdr[HP_HDR + 8];
+static size_t		 dq_hdr_done;	/* header bytes written */
+static uint64_t		 dq_off;	/* offset of its first byte */
+static size_t		 dq_len;	/* its payload; 0: none in flight */
+static size_t		 dq_done;	/* payload bytes written */
 static struct hbuf	 rq;		/* bytes read from the daemon */
 static struct hbuf	 iq;		/* input queued for the terminal */
 
@@ -174,6 +161,8 @@ conn_close(void)
 		close(conn_fd);
 	conn_fd = -1;
 	wq.start = wq.len = 0;
+	dq_len = 0;
+	direct_due = 0;
 	rq.start = rq.len = 0;
 	resumed = 0;
 	exit_sent = 0;
@@ -194,13 +183,19 @@ conn_hello(void)
 	queue_msg(HP_HELLO, &h, sizeof h);
 }
 
-static void
-conn_adopt(int fd)
+void
+holder_conn_adopt(int fd)
 {
 	conn_close();
 	conn_fd = fd;
 	agd_set_nonblock(conn_fd);
 	conn_hello();
+}
+
+int
+holder_terminal(void)
+{
+	return (pipes || pty_done ? -1 : pty_fd);
 }
 
 /* Forget output below off: the daemon has it. */
@@ -266,100 +261,20 @@ conn_message(int type, const uint8_t *p, size_t n)
 		if (!child_exited || kill_deadline == 0)
 			kill_deadline = agd_now_ms() + grace;
 		break;
+	case HP_DIRECT:
+		if (n == 0)
+			direct_due = 1;
+		break;
 	case HP_EXITACK:
 		if (finished && exit_sent)
 			exit(0);
 		break;
 	case HP_AUTH:
 		/* Only the inherited connection gives it, once. */
-		if (n == HP_KEY_LEN && !have_key) {
-			memcpy(key, p, HP_KEY_LEN);
-			have_key = 1;
-		}
+		if (n == HP_KEY_LEN)
+			holder_set_key(p);
 		break;
 	}
-}
-
-/* 1 if the len bytes at p are the secret (constant time). */
-static int
-key_equal(const uint8_t *p)
-{
-	uint8_t	d = 0;
-	size_t	i;
-
-	for (i = 0; i < HP_KEY_LEN; i++)
-		d |= (uint8_t)(p[i] ^ key[i]);
-	return (have_key && d == 0);
-}
-
-static void
-pending_close(struct pending *q)
-{
-	if (q->fd != -1)
-		close(q->fd);
-	q->fd = -1;
-	q->len = 0;
-}
-
-/* A connection from the listener: kept aside until it proves the secret. */
-static void
-pending_add(int fd)
-{
-	struct ucred	 cr;
-	socklen_t	 crlen = sizeof cr;
-	struct pending	*q, *oldest = &pend[0];
-	int		 i;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
-	    cr.uid != geteuid() || !have_key) {
-		close(fd);
-		return;
-	}
-	for (i = 0; i < HOLDER_PENDING_MAX; i++) {
-		q = &pend[i];
-		if (q->fd == -1)
-			break;
-		if (q->deadline < oldest->deadline)
-			oldest = q;
-	}
-	if (i == HOLDER_PENDING_MAX) {
-		q = oldest;
-		pending_close(q);
-	}
-	agd_set_nonblock(fd);
-	q->fd = fd;
-	q->len = 0;
-	q->deadline = agd_now_ms() + HOLDER_AUTH_MS;
-}
-
-static void conn_adopt(int);
-
-/* Read what a pending connection sent: the secret makes it the daemon's connection. */
-static void
-pending_read(struct pending *q)
-{
-	ssize_t	n;
-	int	fd;
-
-	n = read(q->fd, q->buf + q->len, sizeof q->buf - q->len);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		pending_close(q);
-		return;
-	}
-	q->len += (size_t)n;
-	if (q->len < sizeof q->buf)
-		return;
-	if (hp_get32(q->buf) != HP_KEY_LEN + 1 || q->buf[4] != HP_AUTH ||
-	    !key_equal(q->buf + HP_HDR)) {
-		pending_close(q);
-		return;
-	}
-	fd = q->fd;
-	q->fd = -1;
-	q->len = 0;
-	conn_adopt(fd);
 }
 
 static void
@@ -393,26 +308,25 @@ conn_read(void)
 	}
 }
 
-/* Queue the next DATA message, or EXIT once everything is out. */
+/* Start the next DATA message, or queue EXIT once everything is out. */
 static void
 conn_fill(void)
 {
 	struct hp_exit	 e;
-	uint8_t		 hdr[HP_HDR + 8];
-	size_t		 n, skip;
+	size_t		 n;
 
-	if (conn_fd == -1 || !resumed || wq.len > 0)
+	if (conn_fd == -1 || !resumed || wq.len > 0 || dq_len > 0)
 		return;
 	if (out_sent < out_base + out.len) {
-		skip = (size_t)(out_sent - out_base);
-		n = out.len - skip;
+		n = out.len - (size_t)(out_sent - out_base);
 		if (n > HP_DATA_MAX)
 			n = HP_DATA_MAX;
-		hp_put32(hdr, (uint32_t)(n + 9));
-		hdr[4] = HP_DATA;
-		hp_put64(hdr + HP_HDR, out_sent);
-		hbuf_add(&wq, hdr, sizeof hdr);
-		hbuf_add(&wq, out.data + out.start + skip, n);
+		hp_put32(dq_hdr, (uint32_t)(n + 9));
+		dq_hdr[4] = HP_DATA;
+		hp_put64(dq_hdr + HP_HDR, out_sent);
+		dq_hdr_done = dq_done = 0;
+		dq_off = out_sent;
+		dq_len = n;
 		out_sent += n;
 		return;
 	}
@@ -425,18 +339,73 @@ conn_fill(void)
 	}
 }
 
+/* 1 if something waits to be written to the daemon. */
+static int
+conn_pending(void)
+{
+	return (conn_fd != -1 && (wq.len > 0 || dq_len > 0));
+}
+
+/*
+ * Write what is queued, then DATA messages from out, until the socket is full or
+ * nothing is left (the acknowledged part of out cannot be in flight: the daemon
+ * acknowledges only what it has read).
+ */
 static void
 conn_write(void)
 {
-	ssize_t	n;
+	struct iovec	iov[2];
+	ssize_t		n;
+	size_t		m;
 
-	n = write(conn_fd, wq.data + wq.start, wq.len);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			conn_close();
+	if (conn_fd == -1)
 		return;
+	for (;;) {
+		/*
+		 * A DATA message in flight is finished first: what is queued in wq
+		 * meanwhile (HP_DIRECTOK) comes after it (conn_fill starts one only
+		 * with wq empty).
+		 */
+		if (dq_len == 0 && wq.len > 0) {
+			n = write(conn_fd, wq.data + wq.start, wq.len);
+			if (n > 0)
+				hbuf_drop(&wq, (size_t)n);
+		} else if (dq_len > 0) {
+			/* Acknowledged before it was all sent: not the daemon's protocol. */
+			if (dq_off + dq_done < out_base) {
+				conn_close();
+				return;
+			}
+			iov[0].iov_base = dq_hdr + dq_hdr_done;
+			iov[0].iov_len = sizeof dq_hdr - dq_hdr_done;
+			iov[1].iov_base = out.data + out.start +
+			    (size_t)(dq_off - out_base) + dq_done;
+			iov[1].iov_len = dq_len - dq_done;
+			n = writev(conn_fd, iov, 2);
+			if (n > 0) {
+				m = (size_t)n;
+				if (m > iov[0].iov_len) {
+					dq_done += m - iov[0].iov_len;
+					m = iov[0].iov_len;
+				}
+				dq_hdr_done += m;
+				if (dq_done == dq_len)
+					dq_len = 0;
+			}
+		} else {
+			conn_fill();
+			if (!conn_pending())
+				return;
+			continue;
+		}
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				conn_close();
+			return;
+		}
+		if (wq.len > 0 || dq_len > 0)
+			return;		/* a short write: the socket is full */
 	}
-	hbuf_drop(&wq, (size_t)n);
 }
 
 static void
@@ -491,46 +460,6 @@ reap(void)
 			drain_deadline = agd_now_ms() + HOLDER_DRAIN_MS;
 		}
 	}
-}
-
-/* The holder's socket: whatever is at path is an old holder's, so it is replaced. */
-static int
-listen_on(const char *path)
-{
-	char	*cause;
-	int	 fd;
-
-	if ((fd = agd_sock_listen(path, AGD_SOCK_NONBLOCK, HOLDER_BACKLOG, &cause)) < 0)
-		fatalx("%s", cause);
-	if (lstat(path, &sock_sb) == -1)
-		memset(&sock_sb, 0, sizeof sock_sb);
-	return (fd);
-}
-
-/*
- * Someone removed our socket or put theirs at its path (to be adopted instead of
- * us): bind it again, so the daemon finds us. Checked every HOLDER_RELISTEN_MS.
- */
-static void
-relisten_check(void)
-{
-	struct stat	sb;
-	char		*cause;
-	int		 fd;
-
-	relisten_at = agd_now_ms() + HOLDER_RELISTEN_MS;
-	if (lstat(sock_path, &sb) == 0 && sb.st_ino == sock_sb.st_ino &&
-	    sb.st_dev == sock_sb.st_dev)
-		return;
-	if ((fd = agd_sock_listen(sock_path, AGD_SOCK_NONBLOCK, HOLDER_BACKLOG,
-	    &cause)) < 0) {
-		free(cause);
-		return;
-	}
-	close(listen_fd);
-	listen_fd = fd;
-	if (lstat(sock_path, &sock_sb) == -1)
-		memset(&sock_sb, 0, sizeof sock_sb);
 }
 
 /* agentd-holder: start the agent on a PTY and keep it until it and its terminal are done. */
@@ -588,13 +517,9 @@ main(int argc, char **argv)
 
 	/* Our memory (the secret) is not for other processes of our uid to read. */
 	prctl(PR_SET_DUMPABLE, 0);
-	for (i = 0; i < HOLDER_PENDING_MAX; i++)
-		pend[i].fd = -1;
-	sock_path = sock;
-	listen_fd = listen_on(sock);
-	relisten_at = agd_now_ms() + HOLDER_RELISTEN_MS;
+	holder_listen(sock);
 	if (fcntl(3, F_GETFD) != -1)
-		conn_adopt(3);
+		holder_conn_adopt(3);
 
 	agd_fork_block(&mask);
 	if (pipes)
@@ -623,31 +548,28 @@ main(int argc, char **argv)
 		n = 0;
 		pfd[n].fd = sig_pipe[0];
 		pfd[n++].events = POLLIN;
-		pfd[n].fd = accept_resume > agd_now_ms() ? -1 : listen_fd;
+		pfd[n].fd = accept_resume > agd_now_ms() ? -1 : holder_listen_fd();
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = pty_done ? -1 : pty_fd;
 		pfd[n].events = (out.len < out_max ? POLLIN : 0) |
 		    (iq.len > 0 && !pipes ? POLLOUT : 0);
 		n++;
+		if (direct_due && iq.len == 0 && conn_fd != -1) {
+			queue_msg(HP_DIRECTOK, NULL, 0);
+			direct_due = 0;
+		}
 		conn_fill();
 		pfd[n].fd = conn_fd;
 		pfd[n].events = (iq.len < HOLDER_INPUT_MAX ? POLLIN : 0) |
-		    (wq.len > 0 ? POLLOUT : 0);
+		    (conn_pending() ? POLLOUT : 0);
 		n++;
-		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
-			pfd[n].fd = pend[i].fd;
-			pfd[n++].events = POLLIN;
-		}
+		n += holder_pending_poll(pfd + n);
 		/* -p: the agent's stdin is polled apart from its output. */
 		pfd[n].fd = pipes && !pty_done && iq.len > 0 ? in_fd : -1;
 		pfd[n++].events = POLLOUT;
 
 		now = agd_now_ms();
-		wake = relisten_at;
-		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
-			if (pend[i].fd != -1 && pend[i].deadline < wake)
-				wake = pend[i].deadline;
-		}
+		wake = holder_listen_wake();
 		if (kill_deadline != 0 && kill_deadline < wake)
 			wake = kill_deadline;
 		if (accept_resume > now && (wake == 0 || accept_resume < wake))
@@ -667,9 +589,9 @@ main(int argc, char **argv)
 			reap();
 		}
 		if (pfd[1].revents & POLLIN) {
-			fd = agd_sock_accept(listen_fd, 0, &pause_ms);
+			fd = agd_sock_accept(holder_listen_fd(), 0, &pause_ms);
 			if (fd != -1)
-				pending_add(fd);
+				holder_pending_add(fd);
 			else if (pause_ms != 0)
 				accept_resume = agd_now_ms() + (uint64_t)pause_ms;
 		}
@@ -681,6 +603,8 @@ main(int argc, char **argv)
 				if (out.len == before)
 					break;
 			}
+			/* The socket is most often writable: no poll round before it. */
+			conn_write();
 		}
 		if (!pty_done && iq.len > 0 && ((pfd[2].revents & POLLOUT) ||
 		    (pfd[4 + HOLDER_PENDING_MAX].revents & (POLLOUT | POLLERR))))
@@ -688,23 +612,13 @@ main(int argc, char **argv)
 		if (conn_fd != -1 && pfd[3].fd == conn_fd) {
 			if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
 				conn_read();
-			if (conn_fd != -1 && wq.len > 0 && (pfd[3].revents & POLLOUT))
+			if (conn_pending() && (pfd[3].revents & POLLOUT))
 				conn_write();
 		}
 
-		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
-			if (pend[i].fd != -1 && pfd[4 + i].fd == pend[i].fd &&
-			    (pfd[4 + i].revents & (POLLIN | POLLHUP | POLLERR)))
-				pending_read(&pend[i]);
-		}
+		holder_listen_events(pfd + 4);
 		now = agd_now_ms();
-		for (i = 0; i < HOLDER_PENDING_MAX; i++) {
-			if (pend[i].fd != -1 && now >= pend[i].deadline)
-				pending_close(&pend[i]);
-		}
-		if (now >= relisten_at)
-			relisten_check();
-		if (conn_fd == -1 && !have_key && !orphaned) {
+		if (conn_fd == -1 && !holder_has_key() && !orphaned) {
 			/* Nobody can show the secret we never got: end, not orphan, the agent. */
 			orphaned = 1;
 			group_kill(SIGTERM);

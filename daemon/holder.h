@@ -1,10 +1,18 @@
-/* What the holder's files share (holder.c, holder-agent.c): starting the agent. */
+/*
+ * What the holder's files share (holder.c, holder-agent.c: starting the agent;
+ * holder-listen.c: its socket and the connections that come to it).
+ */
 #ifndef AGENTD_HOLDER_H
 #define AGENTD_HOLDER_H
 
 #include <sys/types.h>
 
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
+
+/* Connections not yet authenticated (holder-listen.c): the oldest goes when more come. */
+#define HOLDER_PENDING_MAX	4
 
 /* Supplementary groups of an agent user we keep (NGROUPS_MAX is 65536: far more). */
 #define HOLDER_GROUPS_MAX	256
@@ -33,5 +41,29 @@ void	holder_exec_agent(const char *dir, char **argv, const sigset_t *mask,
  * makes it. The pid (0 in the child), or -1.
  */
 pid_t	holder_fork_pipes(int *outp, int *inp);
+
+/* holder.c */
+/* Make fd (it showed the secret) the daemon's connection, replacing the old one. */
+void	holder_conn_adopt(int fd);
+/* The terminal's master for the daemon to write to, or -1 (pipes, or it is done). */
+int	holder_terminal(void);
+
+/* holder-listen.c */
+/* Listen at path (whatever is there is replaced); fatal if it cannot. */
+void	holder_listen(const char *path);
+/* The listening socket (it changes when the path is taken back). */
+int	holder_listen_fd(void);
+/* The session's secret, from the inherited connection's HP_AUTH (once). */
+void	holder_set_key(const uint8_t *p);
+/* 1 once we have the secret (without it no daemon can ever reach us). */
+int	holder_has_key(void);
+/* An accepted connection (ours, of our uid): kept aside until it shows the secret. */
+void	holder_pending_add(int fd);
+/* The pending connections' poll entries: HOLDER_PENDING_MAX of them at pfd. */
+int	holder_pending_poll(struct pollfd *pfd);
+/* When the listener next needs the loop (a pending deadline, the path check). */
+uint64_t holder_listen_wake(void);
+/* After poll: read the pending connections at pfd, expire them, check the path. */
+void	holder_listen_events(const struct pollfd *pfd);
 
 #endif

@@ -22,6 +22,13 @@
 #define HP_HELLO	1	/* struct hp_hello */
 #define HP_DATA		2	/* u64 offset of the first byte, then the bytes */
 #define HP_EXIT		3	/* struct hp_exit: the agent has ended, all DATA sent */
+/*
+ * On a connection opened with HP_AUTH_PTY: no payload, the terminal's master
+ * attached (SCM_RIGHTS); then the holder closes that connection.
+ */
+#define HP_PTYFD	4
+/* Every HP_INPUT before the daemon's HP_DIRECT is written to the terminal. */
+#define HP_DIRECTOK	5
 
 /* daemon -> holder */
 #define HP_RESUME	10	/* u64: the daemon has recorded everything before this */
@@ -37,6 +44,17 @@
  */
 #define HP_AUTH		16
 #define HP_KEY_LEN	32
+/*
+ * Like HP_AUTH, on a connection of its own: the daemon asks for the terminal, to
+ * write input to it itself (a keystroke then crosses no holder). The connection
+ * gets HP_PTYFD and is closed, never adopted; a -p (pipes) holder just closes it.
+ */
+#define HP_AUTH_PTY	17
+/*
+ * From now on the daemon writes to the terminal itself: answer HP_DIRECTOK once
+ * the input before this is written (so nothing the daemon writes overtakes it).
+ */
+#define HP_DIRECT	18
 
 struct hp_hello {
 	uint32_t	version;	/* HP_VERSION */

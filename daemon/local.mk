@@ -28,7 +28,7 @@ daemon_agentd_SOURCES = \
 	daemon/server.c \
 	daemon/server-client.c \
 	daemon/session.c daemon/session.h daemon/session-notify.c \
-	daemon/session-input.c daemon/session-holder.c \
+	daemon/session-input.c daemon/session-holder.c daemon/session-direct.c \
 	daemon/session-record.c \
 	daemon/spawn.c daemon/spawn.h daemon/spawn-sandbox.c \
 	daemon/screen.c daemon/screen.h \
@@ -68,5 +68,6 @@ daemon_agentd_LDADD = $(AGD_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(
 
 # The holder is small on purpose: no event library, no SQLite.
 daemon_agentd_holder_SOURCES = daemon/holder.c daemon/holder.h daemon/holder-agent.c \
+	daemon/holder-listen.c \
 	daemon/hproto.h
 daemon_agentd_holder_LDADD = lib/libagd.a $(UTIL_LIBS)

@@ -34,6 +34,8 @@
 
 /* Unread holder output we buffer before we stop reading (the holder keeps the rest). */
 #define SESSION_HOLDER_READ_MAX		(4 * 1024 * 1024)
+/* One read from the holder's socket: a few DATA messages (HP_DATA_MAX each). */
+#define SESSION_HOLDER_READ_ONCE	(256 * 1024)
 /*
  * The log refused output (a full disk): the holder's messages stay unread - the
  * output unacknowledged, kept by the holder - and are tried again after this,
@@ -269,7 +271,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 	if (h->base > s->hoff)
 		log_warnx("%s: session %s: holder lost output %llu..%llu", __func__,
 		    s->name, (unsigned long long)s->hoff, (unsigned long long)h->base);
-	s->utf8_tail_len = 0;
+	s->stage_len = 0;
 	session_send64(s, HP_RESUME, s->hoff);
 	s->resumed = 1;
 	if (s->state == SESSION_STARTING) {
@@ -307,6 +309,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 		session_send_input(s, evbuffer_pullup(s->pending, -1), n);
 		evbuffer_drain(s->pending, n);
 	}
+	session_direct_start(s);
 	if (s->flags & SESSION_KILLING) {
 		uint8_t	g[4];
 
@@ -335,6 +338,11 @@ session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
 			goto bad;
 		off = hp_get64(p);
 		return (session_output(s, off, p + 8, n - 8));
+	case HP_DIRECTOK:
+		if (n != 0)
+			goto bad;
+		session_direct_ok(s);
+		break;
 	case HP_EXIT:
 		if (n != sizeof e)
 			goto bad;
@@ -424,6 +432,11 @@ session_holder_take(struct session *s)
 		}
 		evbuffer_drain(in, 4 + (size_t)len);
 	}
+	/* The messages of this read are one record (session_output gathered them). */
+	if (!stalled && s->state != SESSION_ENDED && session_output_flush(s) == -1) {
+		session_log_stall(s);
+		stalled = 1;
+	}
 	if (!stalled && s->log_retry_ms != 0 && s->hbev != NULL) {
 		s->log_retry_ms = 0;		/* the log takes output again */
 		bufferevent_enable(s->hbev, EV_READ);
@@ -443,5 +456,7 @@ session_attach(struct session *s, int fd)
 	bufferevent_setcb(s->hbev, session_holder_read_cb, NULL,
 	    session_holder_event_cb, s);
 	bufferevent_setwatermark(s->hbev, EV_READ, 0, SESSION_HOLDER_READ_MAX);
+	/* libevent reads 16 KiB at a time unless told: a busy terminal's 64 KiB in one. */
+	bufferevent_set_max_single_read(s->hbev, SESSION_HOLDER_READ_ONCE);
 	bufferevent_enable(s->hbev, EV_READ | EV_WRITE);
 }

@@ -72,7 +72,9 @@ session_input(struct session *s, const void *p, size_t n)
 {
 	if (session_input_full(s, n))
 		return (-1);
-	if (s->hbev == NULL || !s->resumed)
+	if (s->direct == SESSION_DIRECT_ON)
+		session_direct_input(s, p, n);
+	else if (s->hbev == NULL || !s->resumed || s->direct == SESSION_DIRECT_WAIT)
 		evbuffer_add(s->pending, p, n);
 	else
 		session_send_input(s, p, n);

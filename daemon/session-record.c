@@ -28,6 +28,11 @@
  * (SPAWN_HOLDER_BUFMAX), which stops reading the agent while a line is unread.
  */
 #define SESSION_LINE_MAX	(4 * 1024 * 1024)
+/*
+ * Output gathered into one record: a DATA message and a split UTF-8 sequence
+ * (4 bytes) always fit, a read's messages up to this.
+ */
+#define SESSION_STAGE_MAX	(2 * HP_DATA_MAX)
 
 uint64_t
 session_event(struct session *s, const char *type, struct json_object *fields)
@@ -143,9 +148,7 @@ session_lines(struct session *s, const uint8_t *p, size_t n)
 int
 session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 {
-	uint8_t		 buf[HP_DATA_MAX + sizeof s->utf8_tail];
-	uint64_t	 have = s->hoff + s->utf8_tail_len;
-	size_t		 total, cut;
+	uint64_t	 have = s->hoff + s->stage_len;
 
 	if (s->transport == SESSION_STREAM && s->lines != NULL)
 		have = s->hoff + evbuffer_get_length(s->lines);
@@ -159,7 +162,7 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 	} else if (off > have) {
 		log_warnx("%s: session %s: output gap %llu..%llu", __func__, s->name,
 		    (unsigned long long)have, (unsigned long long)off);
-		s->utf8_tail_len = 0;
+		s->stage_len = 0;
 		if (s->lines != NULL)
 			evbuffer_drain(s->lines, evbuffer_get_length(s->lines));
 		s->hoff = off;
@@ -168,15 +171,31 @@ session_output(struct session *s, uint64_t off, const uint8_t *p, size_t n)
 		session_lines(s, p, n);
 		return (0);
 	}
-	memcpy(buf, s->utf8_tail, s->utf8_tail_len);
-	memcpy(buf + s->utf8_tail_len, p, n);
-	total = s->utf8_tail_len + n;
-	cut = agd_utf8_cut(buf, total);
-	if (session_record(s, buf, cut, off + n - (total - cut)) == -1)
-		return (-1);		/* the old tail stays: the retry sees the same */
-	s->utf8_tail_len = total - cut;
-	memcpy(s->utf8_tail, buf + cut, s->utf8_tail_len);
+	/* n <= HP_DATA_MAX: after a flush only a split sequence is left. */
+	if (s->stage_len + n > SESSION_STAGE_MAX && session_output_flush(s) == -1)
+		return (-1);		/* the stage stays: the retry sees the same */
+	if (s->stage == NULL)
+		s->stage = xmalloc(SESSION_STAGE_MAX);
+	memcpy(s->stage + s->stage_len, p, n);
+	s->stage_len += n;
 	s->ack_due = 1;
+	return (0);
+}
+
+int
+session_output_flush(struct session *s)
+{
+	size_t	cut;
+
+	if (s->stage_len == 0)
+		return (0);
+	cut = agd_utf8_cut(s->stage, s->stage_len);
+	if (cut == 0)
+		return (0);
+	if (session_record(s, s->stage, cut, s->hoff + cut) == -1)
+		return (-1);		/* kept, unacknowledged: the holder has it too */
+	s->stage_len -= cut;
+	memmove(s->stage, s->stage + cut, s->stage_len);
 	return (0);
 }
 
@@ -196,10 +215,10 @@ session_flush_tail(struct session *s)
 		s->hoff = s->line_end;
 		s->line_end = 0;
 	}
-	if (s->utf8_tail_len > 0) {
-		session_record(s, s->utf8_tail, s->utf8_tail_len,
-		    s->hoff + s->utf8_tail_len);
-		s->utf8_tail_len = 0;
+	session_output_flush(s);
+	if (s->stage_len > 0) {
+		session_record(s, s->stage, s->stage_len, s->hoff + s->stage_len);
+		s->stage_len = 0;
 	}
 }
 

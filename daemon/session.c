@@ -83,6 +83,7 @@ session_alloc(int64_t id, const char *name, const char *type, const char *cwd, i
 	xasprintf(&s->dir, "%s/sessions/%lld", agentd_home, (long long)id);
 	xasprintf(&s->sock, "%s/run/h/%lld.sock", agentd_home, (long long)id);
 	s->pending = evbuffer_new();
+	s->pty_fd = -1;
 	TAILQ_INIT(&s->waiters);
 	session_subs_init(s);
 	return (s);
@@ -91,6 +92,7 @@ session_alloc(int64_t id, const char *name, const char *type, const char *cwd, i
 void
 session_free(struct session *s)
 {
+	session_direct_stop(s);
 	if (s->hbev != NULL)
 		bufferevent_free(s->hbev);
 	if (s->connect_ev != NULL)
@@ -113,6 +115,7 @@ session_free(struct session *s)
 	free(s->prompt);
 	free(s->creator);
 	free(s->last_input_from);
+	free(s->stage);
 	free(s);
 }
 
@@ -273,6 +276,7 @@ session_end(struct session *s, int has_status, int status, const char *reason)
 	if (s->state == SESSION_ENDED)
 		return;
 	session_flush_tail(s);
+	session_direct_stop(s);
 	session_notify(s, SESSION_NOTE_ENDING, s->seq, NULL, 0);
 	s->state = SESSION_ENDED;
 	what = (s->flags & SESSION_KILLING) ? "terminated" : "exited";
@@ -317,6 +321,7 @@ session_holder_event_cb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(s->hbev);
 	s->hbev = NULL;
 	s->resumed = 0;
+	session_direct_stop(s);
 	if (s->state == SESSION_ENDED) {
 		/* Retired, waiting for its output to drain: the holder is gone anyway. */
 		event_base_once(agentd_base, -1, EV_TIMEOUT, session_free_cb, s, NULL);

@@ -53,6 +53,19 @@ void	session_holder_adopt(struct session *);
 /* The connection to s's holder is gone: connect again while it lives, else end s. */
 void	session_holder_lost(struct session *);
 
+/* session-direct.c */
+/*
+ * After the holder's hello: ask it for the terminal, to write input to it
+ * directly (tty sessions; nothing changes if it cannot be had).
+ */
+void	session_direct_start(struct session *);
+/* The holder's HP_DIRECTOK: what it had is written; input goes to the terminal now. */
+void	session_direct_ok(struct session *);
+/* Input while s->direct is SESSION_DIRECT_ON: written, or held in s->pending. */
+void	session_direct_input(struct session *, const void *p, size_t n);
+/* The holder's connection is gone (or the session): back to HP_INPUT, fd closed. */
+void	session_direct_stop(struct session *);
+
 /* session-record.c */
 /*
  * Output from the holder: [p, p+n) at holder offset off (resends and overlaps are
@@ -61,6 +74,12 @@ void	session_holder_lost(struct session *);
  * as before, and the same message must be given again later.
  */
 int	session_output(struct session *, uint64_t off, const uint8_t *p, size_t n);
+/*
+ * Record what session_output gathered (after each read from the holder: one
+ * record for the read), keeping back a split UTF-8 sequence. 0, or -1 if the log
+ * refused it (it stays gathered, unacknowledged, for the retry).
+ */
+int	session_output_flush(struct session *);
 /* Record the bytes of a split UTF-8 sequence held back so far (the session ends). */
 void	session_flush_tail(struct session *);
 

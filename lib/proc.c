@@ -1,5 +1,5 @@
 /*
- * fork/exec with the signal and descriptor discipline, the path of this program,
+ * fork/exec (posix_spawn) with the signal and descriptor discipline, the path of this program,
  * and signalling a process tree (the holder ends what left the agent's group).
  */
 #include <sys/syscall.h>
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,8 +79,12 @@ exec_fds(const struct agd_exec *x)
 	return (0);
 }
 
-pid_t
-agd_fork_exec(const struct agd_exec *x, char **cause)
+/*
+ * The child by fork(): the setup exec_fds() does, then exec. What a failed
+ * posix_spawn leaves to say (the exit status and AGD_EXEC_SAYERR's line).
+ */
+static pid_t
+fork_exec(const struct agd_exec *x, char **cause)
 {
 	sigset_t	old;
 	pid_t		pid;
@@ -104,6 +109,82 @@ agd_fork_exec(const struct agd_exec *x, char **cause)
 	if (pid == -1)
 		xasprintf(cause, "fork: %s", strerror(errno));
 	return (pid);
+}
+
+/*
+ * posix_spawn (a vfork-like clone in glibc): the parent's page tables are not
+ * copied, which for the daemon - libgit2, curl, SQLite's cache mapped - was most of
+ * a session's create. The same discipline as the child of fork_exec: every
+ * signal to its default, the caller's mask, fds 0..nfd-1 from x (each source first
+ * duplicated above nfd in the parent, so no target overwrites another's source),
+ * the rest closed. 0 and *pid, or an errno (nothing was started).
+ */
+static int
+spawn_exec(const struct agd_exec *x, pid_t *pid)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	sigset_t			 all, old;
+	int				 tmp[AGD_EXEC_NFD], i, src, error;
+	short				 flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+
+	for (i = 0; i < x->nfd; i++)
+		tmp[i] = -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	sigfillset(&all);
+	if (x->flags & AGD_EXEC_SETSID)
+		flags |= POSIX_SPAWN_SETSID;
+	error = posix_spawnattr_setflags(&at, flags);
+	if (error == 0)
+		error = posix_spawnattr_setsigmask(&at, &old);
+	if (error == 0)
+		error = posix_spawnattr_setsigdefault(&at, &all);
+	for (i = 0; error == 0 && i < x->nfd; i++) {
+		if ((src = x->fd[i]) == AGD_EXEC_KEEP)
+			continue;
+		if (src == AGD_EXEC_NULL) {
+			error = posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
+			continue;
+		}
+		if ((tmp[i] = fcntl(src, F_DUPFD_CLOEXEC, x->nfd)) == -1)
+			error = errno;
+		else
+			error = posix_spawn_file_actions_adddup2(&fa, tmp[i], i);
+	}
+	if (error == 0)
+		error = posix_spawn_file_actions_addclosefrom_np(&fa, x->nfd);
+	if (error == 0) {
+		if (x->path != NULL)
+			error = posix_spawn(pid, x->path, &fa, &at, x->argv,
+			    x->env != NULL ? x->env : environ);
+		else
+			error = posix_spawnp(pid, x->argv[0], &fa, &at, x->argv,
+			    x->env != NULL ? x->env : environ);
+	}
+	for (i = 0; i < x->nfd; i++) {
+		if (tmp[i] != -1)
+			close(tmp[i]);
+	}
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return (error);
+}
+
+pid_t
+agd_fork_exec(const struct agd_exec *x, char **cause)
+{
+	pid_t	pid;
+
+	if (spawn_exec(x, &pid) == 0)
+		return (pid);
+	/*
+	 * Not started (the program is missing, a descriptor could not be set up):
+	 * fork does it the old way, so the caller sees the same exit status and
+	 * the same line on the child's stderr as it always did.
+	 */
+	return (fork_exec(x, cause));
 }
 
 const char *

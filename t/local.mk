@@ -31,6 +31,7 @@ AGD_T_TESTS = \
 	t/34-logs.t \
 	t/35-webhooks.t \
 	t/36-metrics.t \
+	t/38-direct-input.t \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
 	t/42-holder-auth.t \

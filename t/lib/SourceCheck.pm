@@ -254,11 +254,13 @@ sub layer_problems {
 		my $layer = layer_of($f);
 		# agentd.h, the daemon's shared header, is everyone's.
 		next if $layer eq 'shared';
-		while ($inc_text =~ /^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">]/mg) {
-			my $inc = $1;
+		while ($inc_text =~ /^[ \t]*#[ \t]*include[ \t]*(["<])([^">]+)[">]/mg) {
+			my ($delim, $inc) = ($1, $2);
 			my $line = line_of($inc_text, $-[0]);
-			# As the compiler finds it: this directory, then lib/ (-I).
+			# As the compiler finds it: this directory, then lib/ (-I); <x.h>
+			# only lib/ (-I), then the system's (<spawn.h> is not daemon/spawn.h).
 			my @h = @{ $hdr{ basename($inc) } // [] };
+			@h = grep { m{\Alib/} } @h if $delim eq '<';
 			my ($h) = ((grep { m{\A\Q$dir\E/} } @h), (grep { m{\Alib/} } @h), @h);
 			if ($inc =~ m{(?:\A|/)(daemon|fcgi)/} && $1 ne $dir) {
 				push @p, "$f:$line: includes $inc (from $1/)";
