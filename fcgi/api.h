@@ -98,7 +98,9 @@ extern const struct api_entry api_session_approval_entry;
 extern const struct api_entry api_session_limits_entry;
 extern const struct api_entry api_session_debrief_entry;
 extern const struct api_entry api_session_debrief_get_entry;
+extern const struct api_entry api_session_debrief_status_entry;
 extern const struct api_entry api_world_entry;
+extern const struct api_entry api_world_totals_entry;
 extern const struct api_entry api_worker_dispatch_entry;
 extern const struct api_entry api_worker_list_entry;
 extern const struct api_entry api_machines_entry;
@@ -135,6 +137,8 @@ int	request_host_split(const char *s, size_t len, const char **host,
 /* reply.c */
 void	reply_json(struct req *, int status, struct json_object *);
 void	reply_json_put(struct req *, int status, struct json_object *);
+void	reply_json_headers(struct req *, int status, const char *headers,
+	    struct json_object *);
 void	reply_raw(struct req *, int status, const char *ctype,
 	    const char *headers, const void *body, size_t len);
 void	reply_error(struct req *, enum agd_err code, const char *fmt, ...)
@@ -149,6 +153,17 @@ void	ctl_audit(struct req *, const char *op, const char *where, int count);
 struct json_object *api_debrief_json(sqlite3_stmt *);
 void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
 	    int ms);
+int	ctl_call(struct req *, const char *op, struct json_object *args, int ms,
+	    int *status, struct json_object **body);
+void	ctl_relay_flag(struct req *, const char *op, struct json_object *args,
+	    const char *key);
+/*
+ * How long to wait for the daemon. DELETE waits for the agent's process group
+ * to go, up to kill_grace_ms (5 s by default) plus the SIGKILL: 30 s leaves
+ * room for a raised grace period without letting a stuck daemon hold a worker
+ * forever.
+ */
+#define CTL_TIMEOUT_MS	30000
 
 /* query.c */
 enum query_id {
@@ -172,6 +187,7 @@ enum query_id {
 	Q_METRICS_SESSIONS,
 	Q_METRICS_USAGE,
 	Q_METRICS_APPROVALS,
+	Q_DEBRIEF_STATUS,
 	Q__COUNT
 };
 /* metrics.c: request latency by endpoint, shared by every worker process. */

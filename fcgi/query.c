@@ -31,6 +31,10 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
 	[Q_SESSION_ID] = "SELECT id FROM sessions"
 	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
+	[Q_DEBRIEF_STATUS] = "SELECT s.debriefing, d.source, d.kind, d.created"
+	    " FROM sessions AS s LEFT JOIN debriefs AS d ON d.id = (SELECT max(id)"
+	    " FROM debriefs WHERE session_id = s.id)"
+	    " WHERE s.name = ? ORDER BY s.id DESC LIMIT 1",
 	[Q_EVENTS] = "SELECT seq, ts, type, data FROM events"
 	    " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
 	[Q_WORKERS] = "SELECT ended IS NULL, count(*) FROM sessions"
@@ -52,7 +56,8 @@ static const char *query_sql[Q__COUNT] = {
 	    " coalesce(machine, 'local'), status, status_source, status_since, phase,"
 	    " debriefing, completion_status, completion_comment, completed_at,"
 	    " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
-	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid"
+	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid,"
+	    " strftime('%s', 'now') - strftime('%s', coalesce(last_activity, created))"
 	    " FROM sessions AS s WHERE ended IS NULL ORDER BY id",
 	[Q_AGENT_KINDS] = "SELECT name, skills_user, skills_project FROM agent_kinds"
 	    " ORDER BY rowid",

@@ -167,8 +167,8 @@ $t->start_daemon;
 
 ($s, $j) = $t->get('/api/agents/machines');
 is($s, 200, 'machines: 200');
-my %m = map { $_->{id} => $_ } @{$j->{machines} // []};
-is_deeply([map { $_->{id} } @{$j->{machines}}], [qw(local box1 box2 box3)], 'machines: local and the config');
+my %m = map { $_->{id} => $_ } @{ref $j eq 'ARRAY' ? $j : []};
+is_deeply([map { $_->{id} } @$j], [qw(local box1 box2 box3)], 'machines: local and the config');
 ok($m{box1}{reachable}, 'box1 is reachable') or diag(explain $m{box1});
 is($m{box1}{host}, '127.0.0.1', 'box1: host');
 is($m{box1}{port}, $port, 'box1: port');
@@ -249,7 +249,7 @@ $t->wait_for(sub { spam_now() > $n0 + 100 }, 20, 'the agent to go on while the l
 pass('the agent keeps running on box1 while the link is down');
 ok(!system('tmux', '-L', tmux_name('p1.rw'), 'has-session', '-t', '=' . tmux_name('p1.rw')),
     'its tmux session is still there');
-is($t->session('p1.rw')->{status}, 'running', 'the worker is still running');
+is($t->session('p1.rw')->{state}, 'running', 'the worker is still running');
 my $during = spam_now();
 my ($seen_before) = sort { $b <=> $a } ($t->output('p1.rw') =~ /spam (\d+)/g);
 
@@ -272,7 +272,7 @@ pass('messages work again');
 # Its worktree holds an untracked file (the spam counter): kept.
 ($s, $j) = $t->del('/api/agents/sessions/p1.rw');
 is($s, 200, 'DELETE of the remote worker: 200');
-is($j->{status}, 'terminated', 'terminated');
+is($j->{state}, 'terminated', 'terminated');
 is($j->{worktreeState}, 'kept', 'its worktree is kept');
 like($j->{keepReason} // '', qr/uncommitted changes \(1 file\)/, 'why');
 ok(system('tmux -L ' . tmux_name('p1.rw') . ' has-session 2>/dev/null') != 0,
@@ -300,7 +300,7 @@ for my $n ('p1.rw2', 'p1.issue-9') {
 	$d = $t->session($n);
 	is($d->{worktreeState}, 'removed', "$n: clean, removed");
 }
-is($t->session('p1.rw2')->{status}, 'terminated', 'rw2 was stopped');
+is($t->session('p1.rw2')->{state}, 'terminated', 'rw2 was stopped');
 ok(!-e "$remote/repo/.worktrees/rw2", 'rw2: its worktree is gone there');
 is(sh("git -C $remote/repo branch --list rw2 issue-9"), '', 'their branches are gone there');
 ok(system('tmux -L ' . tmux_name('p1.rw2') . ' has-session 2>/dev/null') != 0,

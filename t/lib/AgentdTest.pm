@@ -741,7 +741,7 @@ sub wait_output {
 sub wait_status {
 	my ($self, $name, $re, $timeout) = @_;
 	my $j;
-	$self->wait_for(sub { $j = $self->session($name); $j && ($j->{status} // '') =~ $re },
+	$self->wait_for(sub { $j = $self->session($name); $j && ($j->{state} // '') =~ $re },
 	    $timeout // 10, "session $name status to match $re");
 	return $j;
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/perl
+# Contract (issue #15, items 2, 6 and 7): the replies the seed source's clients
+# check, and the endpoints they call.
+#   UI       create without cwd/workingDirectory: the home ("leave empty to use
+#            the home directory"), never 400 relative_path
+#   UI/CLI   reset -> {reset: true}; DELETE -> {killed: true}
+#   UI       pre-kill-debrief -> {debriefStarted, timeoutMs} (then it polls
+#            debrief-status) or {debriefed, reason}; debrief-status -> {status:
+#            pending | completed | timed-out | none}
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use File::Temp qw(tempdir);
+use Test::More;
+
+AgentdTest->require_stack;
+my $home = tempdir('agentd-seed-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $t = AgentdTest->new(conf => { home_root => $home });
+my $S = '/api/agents/sessions';
+
+# --- create: no directory is the home ----------------------------------------------------
+my ($s, $j) = $t->post($S, { name => 'h1', agentType => 'fake', sessionType => 'pty' });
+is($s, 201, 'create without cwd: 201');
+is($j->{sessionName}, 'h1', '... sessionName');
+is($j->{workingDirectory}, $home, '... in the home');
+$t->wait_output('h1', qr/cwd=\Q$home\E/);
+($s, $j) = $t->post($S, { name => 'h2', agentType => 'fake', cwd => '' });
+is($s, 201, 'create with cwd "": 201');
+is($j->{cwd}, $home, '... in the home');
+($s, $j) = $t->post($S, { name => 'h3', agentType => 'fake', cwd => 'rel' });
+$t->is_err($s, $j, 400, 'relative_path', 'a relative cwd is still refused');
+
+# --- reset and delete ----------------------------------------------------------------------
+($s, $j) = $t->post("$S/h1/reset", {});
+is($s, 200, 'reset: 200');
+is($j->{reset}, JSON::PP::true, 'reset: reset true');
+is($j->{name}, 'h1', 'reset: the session beside');
+($s, $j) = $t->post("$S/nosuch/reset", {});
+$t->is_err($s, $j, 404, 'not_found', 'reset of an unknown session');
+ok(!exists $j->{reset}, '... no reset flag on an error');
+
+# --- debrief -----------------------------------------------------------------------------------
+($s, $j) = $t->get("$S/h1/debrief-status");
+is($s, 200, 'debrief-status: 200');
+is($j->{status}, 'none', 'debrief-status: none before any');
+($s, $j) = $t->post("$S/h1/pre-kill-debrief");
+is($s, 200, 'pre-kill-debrief: 200');
+is($j->{debriefed}, JSON::PP::true, 'pre-kill-debrief: debriefed');
+is($j->{reason}, 'fallback', 'pre-kill-debrief: reason (a plain program: the fallback)');
+ok(length($j->{report} // ''), 'pre-kill-debrief: the report beside');
+($s, $j) = $t->get("$S/h1/debrief-status");
+like($j->{status}, qr/^(?:completed|timed-out)$/, 'debrief-status: done');
+is($j->{kind}, 'hotwash', 'debrief-status: kind');
+($s, $j) = $t->get("$S/nosuch/debrief-status");
+$t->is_err($s, $j, 404, 'not_found', 'debrief-status of an unknown session');
+
+($s, $j) = $t->del("$S/h1");
+is($s, 200, 'DELETE: 200');
+is($j->{killed}, JSON::PP::true, 'DELETE: killed true');
+($s, $j) = $t->del("$S/h1");
+is($s, 200, 'DELETE of an ended session: 200');
+is($j->{killed}, JSON::PP::true, '... killed true (nothing left to do)');
+$t->del("$S/h2");
+
+$t->done;
