@@ -20,6 +20,7 @@ daemon_agentd_SOURCES = \
 	daemon/cmd-session-reset.c \
 	daemon/cmd-session-resize.c \
 	daemon/cmd-worker-dispatch.c \
+	daemon/cmd-worker-clear.c \
 	daemon/cmd-worker-link.c \
 	daemon/hproto.h \
 	daemon/persist.c \
@@ -45,6 +46,7 @@ daemon_agentd_SOURCES = \
 	daemon/worker.c \
 	daemon/worker-end.c \
 	daemon/worker-push.c \
+	daemon/worker-session.c \
 	daemon/job.c daemon/job.h \
 	daemon/machine.c \
 	daemon/persist-worker.c daemon/persist-worker.h \
@@ -54,7 +56,7 @@ BUILT_SOURCES += daemon/scripts.c
 CLEANFILES += daemon/scripts.c
 
 AGENTD_SH_FILES = daemon/sh/worker-check.sh daemon/sh/worker-setup.sh \
-	daemon/sh/worker-finish.sh daemon/sh/worker-loop.sh
+	daemon/sh/worker-finish.sh daemon/sh/worker-loop.sh daemon/sh/session-setup.sh
 EXTRA_DIST += $(AGENTD_SH_FILES) daemon/sh/mkscripts.pl
 
 # The shell scripts a worker runs over ssh become C strings (as lib/migrations.c).

@@ -60,6 +60,9 @@ static const struct agd_field api_session_create_fields[] = {
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream"
 	  " (sessionType: pty or stream)" },
 	AGD_FIELDS_LIMITS,
+	/* The old clients' host: a machine of the config (the daemon says which). */
+	{ .name = "machine", .alias = "host", .flags = AGD_FIELD_EMPTYABSENT,
+	  .max = AGD_NAME_MAX, .code = AGD_ERR_UNKNOWN_MACHINE, .msg = "unknown machine" },
 	{ .name = NULL }
 };
 

@@ -103,6 +103,9 @@ extern const struct api_entry api_world_entry;
 extern const struct api_entry api_world_totals_entry;
 extern const struct api_entry api_worker_dispatch_entry;
 extern const struct api_entry api_worker_list_entry;
+extern const struct api_entry api_worker_clear_entry;
+extern const struct api_entry api_session_send_entry;
+extern const struct api_entry api_session_messages_entry;
 extern const struct api_entry api_machines_entry;
 extern const struct api_entry api_me_entry;
 extern const struct api_entry api_directories_entry;
@@ -188,6 +191,8 @@ enum query_id {
 	Q_METRICS_USAGE,
 	Q_METRICS_APPROVALS,
 	Q_DEBRIEF_STATUS,
+	Q_MESSAGES_COUNT,
+	Q_MESSAGES,
 	Q__COUNT
 };
 /* metrics.c: request latency by endpoint, shared by every worker process. */

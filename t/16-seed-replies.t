@@ -7,6 +7,9 @@
 #   UI       pre-kill-debrief -> {debriefStarted, timeoutMs} (then it polls
 #            debrief-status) or {debriefed, reason}; debrief-status -> {status:
 #            pending | completed | timed-out | none}
+#   headless POST .../send {text | message} -> {sent: true}, typed at once;
+#            GET .../messages?last=N&role= -> {session, messages: [{role, content,
+#            timestamp}], source, totalEvents}
 use strict;
 use warnings;
 use FindBin;
@@ -63,5 +66,44 @@ is($j->{killed}, JSON::PP::true, 'DELETE: killed true');
 is($s, 200, 'DELETE of an ended session: 200');
 is($j->{killed}, JSON::PP::true, '... killed true (nothing left to do)');
 $t->del("$S/h2");
+
+# --- send and messages --------------------------------------------------------------------
+($s) = $t->create(name => 'm1', prompt => 'first');
+is($s, 201, 'create m1');
+$t->wait_output('m1', qr/got: first/);
+($s, $j) = $t->post("$S/m1/send", { text => 'typed now' });
+is($s, 200, 'send: 200');
+is_deeply($j, { sent => JSON::PP::true }, 'send: {sent: true}');
+$t->wait_output('m1', qr/got: typed now/);
+pass('send: typed into the terminal');
+($s, $j) = $t->post("$S/m1/send", { message => 'by alias' });
+is($s, 200, 'send {message}: 200');
+$t->wait_output('m1', qr/got: by alias/);
+($s, $j) = $t->post("$S/m1/send", {});
+$t->is_err($s, $j, 400, 'invalid_field', 'send without text');
+($s, $j) = $t->post("$S/nosuch/send", { text => 'x' });
+$t->is_err($s, $j, 404, 'not_found', 'send to an unknown session');
+$t->message('m1', 'second');
+$t->wait_output('m1', qr/got: second/);
+($s, $j) = $t->get("$S/m1/messages");
+is($s, 200, 'messages: 200');
+is($j->{session}, 'm1', 'messages: session');
+is($j->{source}, 'input', 'messages: source (no agent record: what was sent)');
+ok($j->{totalEvents} >= 2, 'messages: totalEvents');
+is_deeply([map { [$_->{role}, $_->{content}] } @{$j->{messages}}],
+    [['user', 'first'], ['user', 'second']], 'messages: role and content, oldest first');
+like($j->{messages}[0]{timestamp} // '', qr/^\d{4}-.*Z$/, 'messages: timestamp');
+($s, $j) = $t->get("$S/m1/messages?last=1&role=user");
+is_deeply([map { $_->{content} } @{$j->{messages}}], ['second'], 'messages ?last=1: the last one');
+($s, $j) = $t->get("$S/m1/messages?role=assistant");
+is_deeply($j->{messages}, [], 'messages ?role=assistant: none from a plain program');
+($s, $j) = $t->get("$S/m1/messages?role=robot");
+$t->is_err($s, $j, 400, 'invalid_field', 'messages ?role= unknown');
+$t->message('m1', 'exit 0');
+$t->wait_status('m1', qr/^exited$/);
+($s, $j) = $t->post("$S/m1/send", { text => 'late' });
+$t->is_err($s, $j, 409, 'session_ended', 'send to an ended session');
+($s, $j) = $t->get("$S/m1/messages");
+is(scalar @{$j->{messages}}, 3, 'messages of an ended session still answer');
 
 $t->done;

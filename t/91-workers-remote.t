@@ -306,6 +306,30 @@ is(sh("git -C $remote/repo branch --list rw2 issue-9"), '', 'their branches are 
 ok(system('tmux -L ' . tmux_name('p1.rw2') . ' has-session 2>/dev/null') != 0,
     'no tmux session left');
 
+# --- a session created on box1: the old clients' "host" (issue #15 item 8) --------
+my $rdir = "$remote/plain";
+mkdir $rdir or die;
+($s, $j) = $t->create(name => 'far1', host => 'box1', workingDirectory => $rdir,
+    prompt => 'far hello');
+is($s, 201, 'create with host box1: 201') or diag(explain $j);
+is($j->{host}, 'box1', '... host box1');
+is($j->{machine}, 'box1', '... machine box1');
+is($j->{workingDirectory}, $rdir, '... its directory there');
+ok(!system('tmux', '-L', 'agentd', 'has-session', '-t', '=agentd-far1'), '... in tmux there');
+$out = $t->wait_output('far1', qr/got: far hello/, 20);
+like($out, qr{fake-agent pid=\d+ .*cwd=\Q$rdir\E}s, '... it runs in that directory');
+$t->message('far1', 'far ping');
+$t->wait_output('far1', qr/got: far ping/, 20);
+pass('... a message reaches it');
+($s, $j) = $t->create(name => 'far2', host => 'box1', workingDirectory => "$remote/nope");
+$t->is_err($s, $j, 422, 'bad_directory', 'create on box1 in a directory it lacks');
+($s, $j) = $t->create(name => 'far3', host => 'box9', workingDirectory => $rdir);
+$t->is_err($s, $j, 422, 'unknown_machine', 'create on a machine not configured');
+($s, $j) = $t->del('/api/agents/sessions/far1');
+is($s, 200, 'DELETE of the session on box1: 200');
+ok(eval { $t->wait_for(sub { system('tmux -L agentd has-session -t =agentd-far1 2>/dev/null')
+    != 0 }, 10, 'its tmux session to go') }, '... its tmux session is gone');
+
 # --- the push reads no git config that can run a command -------------------------
 # In the parent's .git/config (whoever can write the repository, an agent in it
 # too, can write it) an insteadOf turns the URL agentd pushes to into ext::, and

@@ -33,6 +33,9 @@ package AgentdTest;
 #	web_prefix => '/agents/'	serve the dashboard (web/dist) there instead of at /
 #	daemon_home => sub { PATH }	agentd's -H (given HOME): another name for it
 #	home_in => DIR			make HOME in DIR (default $TMPDIR, else /tmp)
+#	home_env => DIR			the stack's $HOME (default: HOME, the state
+#					directory), as a service account's
+#					environment sets it
 #
 # real_agents => 1 (call AgentdTest::require_agent(NAME) first):
 #	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
@@ -143,6 +146,7 @@ sub new {
 		www => $o{www} // {},
 		web_prefix => $o{web_prefix},	# where nginx serves the dashboard (default /)
 		daemon_home => $o{daemon_home},	# sub { HOME } -> the -H agentd gets
+		home_env => $o{home_env},
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -251,7 +255,7 @@ sub _child_env {
 	$ENV{AGENTD_LISTEN} = "127.0.0.1:$self->{port}";
 	$ENV{AGENTD_TEST_HOME} = $self->{home};	# marks our processes (leftover check)
 	$ENV{AGENTD_AUTH_URL} = $self->{auth_url} if defined $self->{auth_url};
-	$ENV{HOME} = $self->{home};
+	$ENV{HOME} = $self->{home_env} // $self->{home};
 	if (defined $self->{user}) {
 		$ENV{USER} = $ENV{LOGNAME} = $self->{user};
 	}
