@@ -36,9 +36,10 @@ daemon_agentd_SOURCES = \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
 	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-codex.h daemon/agent-codex-stream.c \
 	daemon/agent-openclaw.c daemon/agent-openclaw.h daemon/agent-openclaw-stream.c \
+	daemon/agent-answer.c \
 	daemon/debrief.c \
 	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \
-	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-audit.c \
+	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-chat.c daemon/ws-audit.c \
 	daemon/ws-parse.c daemon/ws-parse.h \
 	daemon/worker.h \
 	daemon/waiter.c daemon/waiter.h \

@@ -39,6 +39,8 @@
 #define WS_PINGS_MAX		2
 /* Rounds of queue-and-send a viewer reading the log gets before it yields. */
 #define WS_PUMP_ROUNDS		8
+/* Records a chat viewer gathers for its replay in one round. */
+#define WS_REPLAY_BATCH		512
 
 static TAILQ_HEAD(ws_client_list, ws_client) ws_clients =
     TAILQ_HEAD_INITIALIZER(ws_clients);
@@ -402,7 +404,7 @@ ws_finish(struct ws_client *v, int done)
 static void
 ws_pump(struct ws_client *v)
 {
-	int	more = 1, rounds = 0;
+	int	more = 1, rounds = 0, n = 0;
 
 	if (v->state != WS_OPEN || v->dead)
 		return;
@@ -415,6 +417,14 @@ ws_pump(struct ws_client *v)
 				more = 0;
 				break;
 			}
+			/* A replay being gathered queues nothing: yield now and then. */
+			if (v->replaying && ++n % WS_REPLAY_BATCH == 0)
+				break;
+		}
+		if (!more && v->replaying && !v->closing) {
+			ws_chat_caught_up(v);
+			more = 1;
+			continue;
 		}
 		if (!more || v->closing)
 			break;
@@ -561,6 +571,8 @@ ws_client_release(struct ws_client *v)
 		wslay_event_context_free(v->ctx);
 	if (v->on_disk)
 		agd_seqlog_cur_close(&v->cur);
+	json_object_put(v->chat_replay);
+	json_object_put(v->chat_exit);
 	ws_hangup(v->fd);
 	free(v->req);
 	free(v->rbuf);
