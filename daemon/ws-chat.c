@@ -120,7 +120,29 @@ ws_chat_usage(struct ws_client *v, struct json_object *ev)
 	v->chat_cost = json_object_get_double(ws_chat_get(t, "costUsd"));
 }
 
-/* An event of agentd's own, or of an agent other than claude, in claude's shapes. */
+/*
+ * A turn_end's result subtype: claude's own (subtype), codex's turn status
+ * (completed, interrupted, failed), openclaw's exit (rc); success when unsaid.
+ */
+static const char *
+ws_chat_turn_subtype(struct json_object *ev)
+{
+	struct json_object	*rc = ws_chat_get(ev, "rc");
+	const char		*sub = ws_chat_str(ev, "subtype");
+	const char		*st = ws_chat_str(ev, "status");
+
+	if (sub != NULL)
+		return (sub);
+	if ((st != NULL && strcmp(st, "completed") != 0) ||
+	    (rc != NULL && json_object_get_int64(rc) != 0))
+		return ("error_during_execution");
+	return ("success");
+}
+
+/*
+ * An event of agentd's own, or of an agent other than claude, in claude's shapes,
+ * by its kind (the event types of doc/DESIGN.md "Events", whatever agent made them).
+ */
 static struct json_object *
 ws_chat_map(struct ws_client *v, const char *type, struct json_object *ev)
 {
@@ -154,8 +176,15 @@ ws_chat_map(struct ws_client *v, const char *type, struct json_object *ev)
 		json_object_object_add(o, "agent", ws_chat_copy(ev, "agent"));
 		return (o);
 	}
+	if (strcmp(type, "error") == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string("system"));
+		json_object_object_add(o, "subtype", json_object_new_string("error"));
+		json_object_object_add(o, "error", ws_chat_copy(ev, "text"));
+		return (o);
+	}
 	if (strcmp(type, "turn_end") == 0) {
-		sub = ws_chat_str(ev, "subtype");
+		sub = ws_chat_turn_subtype(ev);
 		o = json_object_new_object();
 		json_object_object_add(o, "type", json_object_new_string("result"));
 		json_object_object_add(o, "subtype", json_object_new_string(
@@ -181,13 +210,15 @@ static struct json_object *
 ws_chat_frame(struct ws_client *v, const char *type, struct json_object *ev)
 {
 	struct json_object	*raw = ws_chat_get(ev, "raw"), *f;
-	const char		*rt, *text;
+	const char		*ag, *rt, *text;
 	size_t			 i, len;
 	uint64_t		 h;
 
 	if (strcmp(type, "usage") == 0)
 		ws_chat_usage(v, ev);
-	rt = ws_chat_str(raw, "type");
+	/* Only claude's records are claude's shapes (openclaw's have a "type" too). */
+	ag = ws_chat_str(ev, "agent");
+	rt = ag != NULL && strcmp(ag, "claude") == 0 ? ws_chat_str(raw, "type") : NULL;
 	for (i = 0; rt != NULL && i < sizeof ws_chat_raw_types / sizeof ws_chat_raw_types[0];
 	    i++) {
 		if (strcmp(rt, ws_chat_raw_types[i]) != 0)
