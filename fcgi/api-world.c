@@ -29,7 +29,7 @@
 enum {
 	W_NAME, W_TYPE, W_ROLE, W_PARENT, W_MACHINE, W_STATE, W_SOURCE, W_SINCE,
 	W_PHASE, W_DEBRIEFING, W_COMPLETION, W_USAGE = 13, W_TASK = 18, W_TOOL,
-	W_ACTIVITY, W_PID, W_QUIET
+	W_ACTIVITY, W_PID, W_QUIET, W_TRANSPORT
 };
 
 static int	api_world_exec(struct req *);
@@ -81,11 +81,16 @@ static struct json_object *
 world_entry(sqlite3_stmt *st)
 {
 	struct json_object	*e;
+	const char		*t;
+	int			 stream;
 
 	e = json_object_new_object();
 	json_object_object_add(e, "id", world_str(st, W_NAME));
 	json_object_object_add(e, "name", world_str(st, W_NAME));
-	json_object_object_add(e, "sessionType", json_object_new_string("pty"));
+	t = (const char *)sqlite3_column_text(st, W_TRANSPORT);
+	stream = t != NULL && strcmp(t, "stream") == 0;
+	json_object_object_add(e, "sessionType", json_object_new_string(stream ? "stream" : "pty"));
+	json_object_object_add(e, "transport", json_object_new_string(stream ? "stream" : "tty"));
 	json_object_object_add(e, "agentType", world_str(st, W_TYPE));
 	json_object_object_add(e, "role", world_str(st, W_ROLE));
 	json_object_object_add(e, "parent", world_str(st, W_PARENT));

@@ -61,8 +61,8 @@ static const char *query_sql[Q__COUNT] = {
 	    " debriefing, completion_status, completion_comment, completed_at,"
 	    " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
 	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid,"
-	    " strftime('%s', 'now') - strftime('%s', coalesce(last_activity, created))"
-	    " FROM sessions AS s WHERE ended IS NULL ORDER BY id",
+	    " strftime('%s', 'now') - strftime('%s', coalesce(last_activity, created)),"
+	    " transport FROM sessions AS s WHERE ended IS NULL ORDER BY id",
 	[Q_AGENT_KINDS] = "SELECT name, skills_user, skills_project FROM agent_kinds"
 	    " ORDER BY rowid",
 	[Q_METRICS_SESSIONS] = "SELECT agent_type, status, count(*) FROM sessions"

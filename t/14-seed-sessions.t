@@ -15,11 +15,25 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AgentdTest;
+use WSClient;
 use Test::More;
 
 AgentdTest->require_stack;
 my $t = AgentdTest->new;
 my $S = '/api/agents/sessions';
+
+# The hello of agentd's own WebSocket protocol: status, state and phase as the
+# detail has them (the dashboard reads them there).
+sub hello_is {
+	my ($name, $what) = @_;
+	my $ws = WSClient->connect(port => $t->port, path => "$S/$name");
+	my $h = $ws ? $ws->recv_msg(10) : undef;
+	my $d = $t->session($name);
+	is($h && $h->{type}, 'hello', "$what: hello");
+	is($h && $h->{$_}, $d->{$_}, "$what: hello's $_ is the detail's ($d->{$_})")
+	    for qw(status state phase);
+	$ws->close if $ws;
+}
 
 # --- create, as the UI sends it ----------------------------------------------------
 my ($s, $j) = $t->post($S, { name => 'ui1', mode => 'default', cwd => $t->workdir,
@@ -49,6 +63,7 @@ ok(defined $e->{phase}, 'list: phase');
 my $d = $t->session('ui1');
 is($d->{$_}, $e->{$_}, "detail: $_ as in the list")
     for qw(sessionType cwd host processAlive label status state phase);
+hello_is('ui1', 'running');
 is($d->{completed}, JSON::PP::false, 'detail: completed false while it runs');
 ok(exists $d->{result} && !defined $d->{result}, 'detail: result null while it runs');
 
@@ -64,6 +79,7 @@ ok(defined $d->{result}{costUsd}, 'result.costUsd');
 like($d->{result}{completedAt} // '', qr/^\d{4}-.*Z$/, 'result.completedAt');
 is($d->{processAlive}, JSON::PP::true, '... the agent still runs');
 is($d->{state}, 'running', '... its state says so');
+hello_is('ui1', 'completed');
 
 # --- an agent that exits by itself: done too -------------------------------------------
 ($s) = $t->create(name => 'ex0');
@@ -76,6 +92,7 @@ is($d->{result}{status}, 'success', 'exit 0: result success');
 is($d->{result}{completedAt}, $d->{ended}, 'exit 0: completedAt is when it ended');
 is($d->{processAlive}, JSON::PP::false, 'exit 0: processAlive false');
 is($d->{phase}, 'exited', 'exit 0: phase exited');
+hello_is('ex0', 'ended');
 
 ($s) = $t->create(name => 'ex3');
 $t->message('ex3', 'exit 3');

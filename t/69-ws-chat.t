@@ -58,6 +58,14 @@ my ($s, $j) = $t->create(name => 'c1', agentType => 'fc', sessionType => 'stream
     prompt => 'hello there');
 is($s, 201, 'a stream session (sessionType stream)');
 wait_turns('c1', 1);
+# The UI picks the chat view by sessionType: the list's, the detail's and the world's.
+is($t->session('c1')->{sessionType}, 'stream', 'detail: sessionType stream');
+my ($ls, $lj) = $t->get('/api/agents/sessions');
+is((grep { $_->{name} eq 'c1' } @$lj)[0]{sessionType}, 'stream', 'list: sessionType stream');
+my ($ws_, $wj) = $t->get('/api/agents/world');
+my ($we) = grep { $_->{name} eq 'c1' } @$wj;
+is($we->{sessionType}, 'stream', 'world: sessionType stream');
+is($we->{transport}, 'stream', 'world: transport stream');
 
 # The replay frame first: the conversation so far, in claude's shapes.
 my $ws = ws(path => '/api/agents/sessions/c1/terminal');
