@@ -315,7 +315,8 @@ is($s, 201, 'create with host box1: 201') or diag(explain $j);
 is($j->{host}, 'box1', '... host box1');
 is($j->{machine}, 'box1', '... machine box1');
 is($j->{workingDirectory}, $rdir, '... its directory there');
-ok(!system('tmux', '-L', 'agentd', 'has-session', '-t', '=agentd-far1'), '... in tmux there');
+ok(!system('tmux', '-L', tmux_name('far1'), 'has-session', '-t', '=' . tmux_name('far1')),
+    '... in tmux there');
 $out = $t->wait_output('far1', qr/got: far hello/, 20);
 like($out, qr{fake-agent pid=\d+ .*cwd=\Q$rdir\E}s, '... it runs in that directory');
 $t->message('far1', 'far ping');
@@ -327,8 +328,9 @@ $t->is_err($s, $j, 422, 'bad_directory', 'create on box1 in a directory it lacks
 $t->is_err($s, $j, 422, 'unknown_machine', 'create on a machine not configured');
 ($s, $j) = $t->del('/api/agents/sessions/far1');
 is($s, 200, 'DELETE of the session on box1: 200');
-ok(eval { $t->wait_for(sub { system('tmux -L agentd has-session -t =agentd-far1 2>/dev/null')
-    != 0 }, 10, 'its tmux session to go') }, '... its tmux session is gone');
+ok(eval { $t->wait_for(sub { system('tmux -L ' . tmux_name('far1') .
+    ' has-session 2>/dev/null') != 0 }, 10, 'its tmux session to go') },
+    '... its tmux session is gone');
 
 # --- the push reads no git config that can run a command -------------------------
 # In the parent's .git/config (whoever can write the repository, an agent in it
