@@ -20,7 +20,9 @@ use Test::More;
 
 AgentdTest->require_stack;
 my $home = tempdir('agentd-seed-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $t = AgentdTest->new(conf => { home_root => $home });
+my $fcs = AgentdTest->srcdir . '/t/bin/fake-claude-stream';
+my $t = AgentdTest->new(conf => { home_root => $home },
+    agents => { fc => { default => $fcs, adapter => 'claude' } });
 my $S = '/api/agents/sessions';
 
 # --- create: no directory is the home ----------------------------------------------------
@@ -56,6 +58,21 @@ ok(length($j->{report} // ''), 'pre-kill-debrief: the report beside');
 ($s, $j) = $t->get("$S/h1/debrief-status");
 like($j->{status}, qr/^(?:completed|timed-out)$/, 'debrief-status: done');
 is($j->{kind}, 'hotwash', 'debrief-status: kind');
+# An agent's debrief, as the UI starts it: {debriefStarted, timeoutMs}, then its poll.
+($s, $j) = $t->post($S, { name => 'd1', agentType => 'fc', sessionType => 'stream',
+    cwd => $home, task => 'hello' });
+is($s, 201, 'create d1 (a stream agent)');
+$t->wait_for(sub { ($t->session('d1')->{state} // '') eq 'idle' }, 20, 'd1 idle');
+($s, $j) = $t->post("$S/d1/pre-kill-debrief?async=1", {});
+is($s, 202, 'pre-kill-debrief ?async=1: 202');
+is($j->{debriefStarted}, JSON::PP::true, '... debriefStarted');
+ok(($j->{timeoutMs} // 0) > 0, "... timeoutMs ($j->{timeoutMs})");
+is($j->{timeoutMs}, ($j->{deadlineSeconds} // 0) * 1000, '... the deadline in ms');
+my $ds;
+$t->wait_for(sub { (undef, $ds) = $t->get("$S/d1/debrief-status");
+    ($ds->{status} // '') =~ /^(?:completed|timed-out)$/ }, 60, 'the debrief to end');
+like($ds->{status}, qr/^(?:completed|timed-out)$/, 'debrief-status polled: done');
+$t->del("$S/d1");
 ($s, $j) = $t->get("$S/nosuch/debrief-status");
 $t->is_err($s, $j, 404, 'not_found', 'debrief-status of an unknown session');
 
