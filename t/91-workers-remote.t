@@ -329,7 +329,7 @@ $t->is_err($s, $j, 422, 'unknown_machine', 'create on a machine not configured')
 ($s, $j) = $t->del('/api/agents/sessions/far1');
 is($s, 200, 'DELETE of the session on box1: 200');
 ok(eval { $t->wait_for(sub { system('tmux -L ' . tmux_name('far1') .
-    ' has-session 2>/dev/null') != 0 }, 10, 'its tmux session to go') },
+    ' has-session 2>/dev/null') != 0 }, 30, 'its tmux session to go') },
     '... its tmux session is gone');
 
 # --- the push reads no git config that can run a command -------------------------
