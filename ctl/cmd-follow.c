@@ -270,7 +270,8 @@ cmd_wait(int argc, char **argv)
 			http_reply_free(&r);	/* an error reply has a body too */
 			break;
 		}
-		st = json_str(r.json, "status") != NULL ? json_str(r.json, "status") : "";
+		/* agentd's own state (status is the seed's coarse lifecycle). */
+		st = json_str(r.json, "state") != NULL ? json_str(r.json, "state") : "";
 		ended = json_int(r.json, "ended", 0) != 0 || json_str(r.json, "ended") != NULL ||
 		    strcmp(st, "exited") == 0 || strcmp(st, "terminated") == 0;
 		free(last);

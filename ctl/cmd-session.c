@@ -63,7 +63,7 @@ cmd_ls(int argc, char **argv)
 		e = json_object_array_get_idx(r.json, i);
 		snprintf(pid, sizeof pid, "%lld", (long long)json_int(e, "pid", 0));
 		table_add(&t, json_str(e, "name"), json_str(e, "agentType"),
-		    json_str(e, "status"), json_int(e, "pid", 0) > 0 ? pid : NULL,
+		    json_str(e, "state"), json_int(e, "pid", 0) > 0 ? pid : NULL,
 		    json_str(e, "created"), json_str(e, "workingDirectory"));
 	}
 	table_print(&t, 0);
@@ -128,7 +128,7 @@ cmd_new(int argc, char **argv)
 		printf("%s pid %lld %s\n", json_str(r.json, "name") != NULL ?
 		    json_str(r.json, "name") : argv[optind],
 		    (long long)json_int(r.json, "pid", 0),
-		    json_str(r.json, "status") != NULL ? json_str(r.json, "status") : "");
+		    json_str(r.json, "state") != NULL ? json_str(r.json, "state") : "");
 	http_reply_free(&r);
 	return (rc);
 }

@@ -41,16 +41,15 @@ world_usage(struct json_object *u, char *tok, size_t toklen, char *cost, size_t 
 	snprintf(cost, costlen, "$%.2f", usd);
 }
 
-/* Print the world reply j; width cuts the last column (0: no cut). */
+/* Print the world arr and its totals tot; width cuts the last column (0: no cut). */
 static void
-world_render(struct json_object *j, int width)
+world_render(struct json_object *arr, struct json_object *tot, int width)
 {
-	struct json_object	*arr, *tot, *by, *u, *e;
+	struct json_object	*by, *u, *e;
 	struct table		 t = { .ncols = 8 };
 	char			 tok[32], cost[32];
 	size_t			 i, n = 0;
 
-	json_object_object_get_ex(j, "totals", &tot);
 	printf("agents %lld", (long long)json_int(tot, "agents", 0));
 	if (json_object_object_get_ex(tot, "byStatus", &by)) {
 		json_object_object_foreach(by, k, v)
@@ -62,8 +61,7 @@ world_render(struct json_object *j, int width)
 	}
 	printf("\n\n");
 	table_add(&t, "NAME", "TYPE", "ROLE", "STATUS", "PHASE", "TOKENS", "COST", "TASK");
-	if (json_object_object_get_ex(j, "sessions", &arr) &&
-	    json_object_is_type(arr, json_type_array))
+	if (json_object_is_type(arr, json_type_array))
 		n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
@@ -71,7 +69,7 @@ world_render(struct json_object *j, int width)
 		json_object_object_get_ex(e, "usage", &u);
 		world_usage(u, tok, sizeof tok, cost, sizeof cost);
 		table_add(&t, json_str(e, "name"), json_str(e, "agentType"), json_str(e, "role"),
-		    json_str(e, "status"), json_str(e, "phase"), tok, cost, json_str(e, "task"));
+		    json_str(e, "state"), json_str(e, "phase"), tok, cost, json_str(e, "task"));
 	}
 	table_print(&t, width);
 }
@@ -85,7 +83,7 @@ cmd_world(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct http_reply	 r;
+	struct http_reply	 r, rt;
 	struct termios		 saved, t;
 	struct winsize		 ws;
 	struct sigaction	 sa;
@@ -138,12 +136,19 @@ cmd_world(int argc, char **argv)
 		if (json)
 			json_print(r.json);
 		else {
+			if ((rc = http_request("GET", "/api/agents/world/totals", NULL,
+			    &rt)) != CTL_OK) {
+				http_reply_free(&rt);
+				http_reply_free(&r);
+				break;
+			}
 			if (!once)
 				printf("\033[H\033[2J");
 			if (!once && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-				world_render(r.json, ws.ws_col);
+				world_render(r.json, rt.json, ws.ws_col);
 			else
-				world_render(r.json, 0);
+				world_render(r.json, rt.json, 0);
+			http_reply_free(&rt);
 		}
 		fflush(stdout);
 		http_reply_free(&r);
@@ -170,9 +175,9 @@ int
 cmd_workers(int argc, char **argv)
 {
 	struct http_reply	 r;
-	struct json_object	*arr, *e;
+	struct json_object	*e;
 	struct table		 t = { .ncols = 6 };
-	size_t			 i, n = 0;
+	size_t			 i, n = 0, running = 0;
 	int			 json = 0, rc;
 	const struct ctl_flag	 flags[] = { { "json", 'j', &json }, { NULL, 0, NULL } };
 
@@ -182,16 +187,19 @@ cmd_workers(int argc, char **argv)
 	if (rc == CTL_OK && json)
 		json_print(r.json);
 	else if (rc == CTL_OK) {
-		printf("%s: %lld workers, %lld running\n", argv[optind],
-		    (long long)json_int(r.json, "total", 0), (long long)json_int(r.json,
-		    "running", 0));
-		table_add(&t, "NAME", "STATUS", "BRANCH", "MACHINE", "WORKTREE", "KEEP");
-		if (json_object_object_get_ex(r.json, "workers", &arr) &&
-		    json_object_is_type(arr, json_type_array))
-			n = json_object_array_length(arr);
+		/* A bare array of session objects. */
+		if (json_object_is_type(r.json, json_type_array))
+			n = json_object_array_length(r.json);
 		for (i = 0; i < n; i++) {
-			e = json_object_array_get_idx(arr, i);
-			table_add(&t, json_str(e, "name"), json_str(e, "status"),
+			e = json_object_array_get_idx(r.json, i);
+			if (json_str(e, "ended") == NULL)
+				running++;
+		}
+		printf("%s: %zu workers, %zu running\n", argv[optind], n, running);
+		table_add(&t, "NAME", "STATUS", "BRANCH", "MACHINE", "WORKTREE", "KEEP");
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(r.json, i);
+			table_add(&t, json_str(e, "name"), json_str(e, "state"),
 			    json_str(e, "branch"), json_str(e, "machine"),
 			    json_str(e, "worktreeState"), json_str(e, "keepReason"));
 		}

@@ -58,6 +58,8 @@ static void	claude_stream_start(struct session *, struct agent *);
 static void	claude_stream_line(struct session *, struct agent *, struct json_object *);
 static int	claude_stream_send(struct session *, struct agent *, const char *);
 static int	claude_stream_approve(struct session *, struct agent *, int, const char *);
+static int	claude_stream_send_blocks(struct session *, struct agent *,
+		    struct json_object *);
 static void	claude_stream_interrupt(struct session *, struct agent *);
 static void	claude_stream_reset(struct session *, struct agent *);
 
@@ -106,6 +108,7 @@ const struct agent_kind agent_claude = {
 	.stream_line = claude_stream_line,
 	.stream_send = claude_stream_send,
 	.stream_approve = claude_stream_approve,
+	.stream_send_blocks = claude_stream_send_blocks,
 	.stream_interrupt = claude_stream_interrupt,
 	.stream_reset = claude_stream_reset
 };
@@ -585,6 +588,10 @@ claude_stream_control(struct session *s, struct agent *a, struct json_object *re
 	tool = agent_str(req, "tool_name");
 	agent_approval_asked(s, tool != NULL ? tool : "?", agent_obj(req, "input"), rec,
 	    "stream");
+	/* Which tool call asks (the seed chat view answers a question by it). */
+	if (a->pending != NULL && agent_str(req, "tool_use_id") != NULL)
+		json_object_object_add(a->pending, "toolUseId",
+		    json_object_new_string(agent_str(req, "tool_use_id")));
 }
 
 /* usage's tokens (input, output, cache read, cache write) into t. */
@@ -702,22 +709,36 @@ claude_stream_line(struct session *s, struct agent *a, struct json_object *rec)
 		claude_stream_result(s, a, rec);
 }
 
+/* A user line of content (taken): a string, or content blocks. */
 static int
-claude_stream_send(struct session *s, struct agent *a, const char *text)
+claude_stream_user(struct session *s, struct json_object *content)
 {
 	struct json_object	*o, *m;
 	int			 rc;
 
-	(void)a;
 	m = json_object_new_object();
 	json_object_object_add(m, "role", json_object_new_string("user"));
-	json_object_object_add(m, "content", json_object_new_string(text));
+	json_object_object_add(m, "content", content);
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("user"));
 	json_object_object_add(o, "message", m);
 	rc = agent_stream_write(s, o);
 	json_object_put(o);
 	return (rc);
+}
+
+static int
+claude_stream_send(struct session *s, struct agent *a, const char *text)
+{
+	(void)a;
+	return (claude_stream_user(s, json_object_new_string(text)));
+}
+
+static int
+claude_stream_send_blocks(struct session *s, struct agent *a, struct json_object *content)
+{
+	(void)a;
+	return (claude_stream_user(s, json_object_get(content)));
 }
 
 static int

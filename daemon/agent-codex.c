@@ -39,7 +39,9 @@ const struct agent_kind agent_codex = {
 	.name = "codex",
 	.rules = "codex-0.171",
 	.install_hint = "npm install -g @openai/codex",
-	.skills_user = ".codex/skills",
+	/* Its own, and the shared layout (.agents/skills) it loads too. */
+	.skills_user = ".codex/skills .agents/skills",
+	.skills_project = ".agents/skills",
 	.argv = {
 		"codex --no-daemon -a on-request -s workspace-write",
 		"codex --no-daemon -a on-request -s workspace-write",

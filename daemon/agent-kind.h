@@ -125,6 +125,12 @@ struct agent_kind {
 	/* Feed it a message (text borrowed): it starts a turn. 0, or -1 if it cannot. */
 	int		(*stream_send)(struct session *, struct agent *, const char *text);
 	/*
+	 * Feed it a message of content blocks (text, image; borrowed), the seed
+	 * chat view's message with images. NULL: it takes text only.
+	 */
+	int		(*stream_send_blocks)(struct session *, struct agent *,
+			    struct json_object *content);
+	/*
 	 * Answer the approval it asked for (a->pending, a->pending_id): allow or
 	 * deny, with message (may be NULL) as the reason. 0, or -1 if it cannot.
 	 */

@@ -41,7 +41,9 @@ const struct agent_kind agent_openclaw = {
 	.name = "openclaw",
 	.rules = "openclaw-2026.9",
 	.install_hint = "npm install -g openclaw, which needs Node.js 24",
-	.skills_user = ".openclaw/skills",
+	/* Its own and the shared ~/.agents/skills; a workspace's skills/ and .agents/skills. */
+	.skills_user = ".openclaw/skills .agents/skills",
+	.skills_project = "skills .agents/skills",
 	.argv = {
 		"openclaw tui --local",
 		"openclaw tui --local",

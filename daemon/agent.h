@@ -89,6 +89,20 @@ int	agent_approve(struct session *, int allow, const char *message, const char *
 int	agent_approval_check(struct session *, const char *id, enum agd_err *code,
 	    char **cause);
 /*
+ * A stream session's message with images (image content blocks, borrowed) from
+ * user from, written at once and recorded as a message event that counts them.
+ * 0, or -1 with *code and *cause (the caller frees it): the agent takes text only.
+ */
+int	agent_submit_images(struct session *, const char *text, struct json_object *images,
+	    const char *from, enum agd_err *code, char **cause);
+/*
+ * Answer the AskUserQuestion that waits (tool_id: its tool call) with answers
+ * (borrowed), from user by: its approval allowed with the answers in its input.
+ * 0, or -1 with *code (nothing_pending) and *cause (the caller frees it).
+ */
+int	agent_answer_tool(struct session *, const char *tool_id, struct json_object *answers,
+	    const char *by, enum agd_err *code, char **cause);
+/*
  * A hook report from the agent (agentd hook; borrowed). w is answered, now or,
  * for a hook that waits for an approval's decision, once it is decided (the
  * decision the hook prints), answered at the terminal, or given up. w NULL:

@@ -1,9 +1,13 @@
 /*
  * session.create {name, agentType, workingDirectory, permissionMode, prompt,
- * transport, maxCostUsd, maxTokens}: 201 and the session object once the agent
- * runs (the holder's hello).
+ * transport, maxCostUsd, maxTokens, machine}: 201 and the session object once the
+ * agent runs (the holder's hello). machine absent or "local": here; a machine of
+ * the config: the agent runs there over ssh as a remote worker's does (worker.c,
+ * worker_session_remote), on a terminal, in workingDirectory on that machine;
+ * another: 422 unknown_machine.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "agent.h"
 #include "agentd.h"
@@ -11,6 +15,7 @@
 #include "cmd.h"
 #include "valid.h"
 #include "waiter.h"
+#include "worker.h"
 
 static int
 cmd_create_mode(const char *mode)
@@ -46,6 +51,8 @@ static const struct agd_field cmd_session_create_fields[] = {
 	{ .name = "transport", .alias = "sessionType", .valid = cmd_create_transport,
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream" },
 	AGD_FIELDS_LIMITS,
+	{ .name = "machine", .flags = AGD_FIELD_EMPTYABSENT, .max = AGD_NAME_MAX,
+	  .code = AGD_ERR_UNKNOWN_MACHINE, .msg = "unknown machine" },
 	{ .name = NULL }
 };
 
@@ -54,8 +61,9 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session		*s;
 	struct session_opts	 opts = { NULL, 0, SESSION_TTY, -1, -1 };
+	const struct agd_machine *mach = NULL;
 	struct json_object	*v;
-	const char		*name, *type, *cwd, *mode, *prompt, *transport;
+	const char		*name, *type, *cwd, *mode, *prompt, *transport, *mid;
 	enum agd_err		 code;
 	char			*cause;
 	int			 m = AGD_MODE_DEFAULT;
@@ -64,6 +72,11 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 	type = agd_field_string(args, "agentType", NULL);
 	cwd = agd_field_string(args, "workingDirectory", NULL);
 	prompt = agd_field_string(args, "prompt", NULL);
+	mid = agd_field_string(args, "machine", NULL);
+	if (mid != NULL && strcmp(mid, "local") != 0 && (mach = machine_find(mid)) == NULL) {
+		ctl_error(c, AGD_ERR_UNKNOWN_MACHINE, "unknown machine: %s", mid);
+		return;
+	}
 	if ((mode = agd_field_string(args, "permissionMode", NULL)) != NULL)
 		m = agd_mode_parse(mode);
 	if (m == AGD_MODE_BYPASS && c->role < AGD_ROLE_ADMIN) {
@@ -80,6 +93,21 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 	if (agent_transport_check(type, opts.transport, &cause) == -1) {
 		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s", cause);
 		free(cause);
+		return;
+	}
+	if (mach != NULL) {
+		if (c->role < AGD_ROLE_ADMIN) {
+			ctl_error(c, AGD_ERR_FORBIDDEN, "forbidden: a remote machine needs"
+			    " the admin role");
+			return;
+		}
+		if (opts.transport != SESSION_TTY) {
+			ctl_error(c, AGD_ERR_INVALID_FIELD, "transport: a session on a"
+			    " machine runs on a terminal (tty)");
+			return;
+		}
+		worker_session_remote(cmd_wait(c), mach, name, type, cwd, m, prompt,
+		    c->user);
 		return;
 	}
 	s = session_create(name, type, cwd, m, prompt, c->user, &opts, &code, &cause);

@@ -1,10 +1,17 @@
 /*
- * worker.dispatch {parentSession, task, issue, branch, agent, machine}: checks
- * everything that needs no machine here (worker.c makes the worker), and
+ * worker.dispatch {parentSession, task, issue, branch, agent, machine, workerType}:
+ * checks everything that needs no machine here (worker.c makes the worker), and
  * answers 201 with the worker's session object once its agent runs.
+ *
+ * workerType is the seed CLI's: absent, the worker is <parent>.<branch> (branch
+ * given, or issue-N from the issue); "factory", a worktree worker named
+ * factory-<branch>-<unix time> (branch given, or feat-N from the issue);
+ * "agent", an agent worker in the parent's own directory, no branch and no
+ * worktree, named agent-<unix time>, on this machine.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agentd.h"
 #include "auth.h"
@@ -22,6 +29,12 @@
 #define CMD_DISPATCH_OPT	AGD_FIELD_EMPTYABSENT
 #define CMD_DISPATCH_REQ	(AGD_FIELD_EMPTYABSENT | AGD_FIELD_REQUIRED)
 
+static int
+cmd_worker_type_valid(const char *t)
+{
+	return (strcmp(t, "agent") == 0 || strcmp(t, "factory") == 0);
+}
+
 /* Which machine and agent type there are is the configuration's: exec looks. */
 static const struct agd_field cmd_worker_dispatch_fields[] = {
 	{ .name = "parentSession", .flags = CMD_DISPATCH_REQ, .valid = agd_valid_name,
@@ -35,6 +48,8 @@ static const struct agd_field cmd_worker_dispatch_fields[] = {
 	{ .name = "branch", .flags = CMD_DISPATCH_OPT },
 	{ .name = "agent", .flags = CMD_DISPATCH_OPT },
 	{ .name = "machine", .flags = CMD_DISPATCH_OPT },
+	{ .name = "workerType", .flags = CMD_DISPATCH_OPT, .valid = cmd_worker_type_valid,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "workerType: agent or factory" },
 	{ .name = NULL }
 };
 
@@ -72,10 +87,10 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	struct worktree			 head;
 	struct session			*parent;
 	const struct agd_machine	*m = NULL;
-	const char			*pname, *task, *issue, *branch, *agent, *mid;
+	const char			*pname, *task, *issue, *branch, *agent, *mid, *wtype;
 	char				*cause, *name = NULL, *bname = NULL;
 	long long			 number = 0;
-	int				 rc;
+	int				 rc, here = 0;
 
 	pname = agd_field_string(args, "parentSession", NULL);
 	task = agd_field_string(args, "task", NULL);
@@ -83,6 +98,15 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	branch = agd_field_string(args, "branch", NULL);
 	agent = agd_field_string(args, "agent", NULL);
 	mid = agd_field_string(args, "machine", NULL);
+	wtype = agd_field_string(args, "workerType", NULL);
+	if (wtype != NULL && strcmp(wtype, "agent") == 0) {
+		here = 1;
+		if (mid != NULL && strcmp(mid, "local") != 0) {
+			ctl_error(c, AGD_ERR_INVALID_FIELD, "workerType agent: runs in the"
+			    " parent's directory, on its machine");
+			return;
+		}
+	}
 	if (issue != NULL)
 		number = agd_issue_number(issue);
 	if (mid != NULL && strcmp(mid, "local") != 0 &&
@@ -108,21 +132,28 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 		    CMD_ARG_SHOWN, agent);
 		return;
 	}
-	if (branch == NULL) {
-		if (number == 0) {
-			ctl_error(c, AGD_ERR_INVALID_FIELD, "branch: missing (and no issue"
-			    " number to derive it from)");
-			return;
+	if (here) {
+		branch = NULL;
+		xasprintf(&name, "agent-%lld", (long long)time(NULL));
+	} else {
+		if (branch == NULL) {
+			if (number == 0) {
+				ctl_error(c, AGD_ERR_INVALID_FIELD, "branch: missing (and no"
+				    " issue number to derive it from)");
+				return;
+			}
+			xasprintf(&bname, wtype != NULL ? "feat-%lld" : "issue-%lld",
+			    number);
+			branch = bname;
 		}
-		xasprintf(&bname, "issue-%lld", number);
-		branch = bname;
+		if (!worktree_branch_valid(branch, &cause)) {
+			ctl_error(c, AGD_ERR_INVALID_BRANCH, "%s", cause);
+			free(cause);
+			goto out;
+		}
+		name = wtype != NULL ? worker_factory_name(branch, (long long)time(NULL)) :
+		    worker_name(pname, branch);
 	}
-	if (!worktree_branch_valid(branch, &cause)) {
-		ctl_error(c, AGD_ERR_INVALID_BRANCH, "%s", cause);
-		free(cause);
-		goto out;
-	}
-	name = worker_name(pname, branch);
 	if (session_find(name) != NULL) {
 		ctl_error(c, AGD_ERR_EXISTS, "duplicate session: %s", name);
 		goto out;
@@ -133,7 +164,7 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 		goto out;
 	}
 	memset(&head, 0, sizeof head);
-	if ((rc = worktree_head(parent->cwd, &head, &cause)) != 0) {
+	if (!here && (rc = worktree_head(parent->cwd, &head, &cause)) != 0) {
 		ctl_error(c, worker_git_err(rc), "%s", cause);
 		free(cause);
 		worktree_clear(&head);
@@ -152,7 +183,7 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	ws.branch = branch;
 	ws.name = name;
 	ws.creator = c->user;
-	ws.head = &head;
+	ws.head = here ? NULL : &head;
 	worker_dispatch(cmd_wait(c), &ws);
 out:
 	free(name);

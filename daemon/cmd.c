@@ -32,6 +32,7 @@ extern const struct cmd_entry cmd_worker_dispatch_entry;
 extern const struct cmd_entry cmd_worker_link_entry;
 extern const struct cmd_entry cmd_machine_list_entry;
 extern const struct cmd_entry cmd_session_complete_entry;
+extern const struct cmd_entry cmd_worker_clear_entry;
 extern const struct cmd_entry cmd_session_approval_entry;
 extern const struct cmd_entry cmd_session_limits_entry;
 extern const struct cmd_entry cmd_session_debrief_entry;
@@ -52,6 +53,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_worker_link_entry,
 	&cmd_machine_list_entry,
 	&cmd_session_complete_entry,
+	&cmd_worker_clear_entry,
 	&cmd_session_approval_entry,
 	&cmd_session_limits_entry,
 	&cmd_session_debrief_entry,

@@ -21,6 +21,7 @@ daemon_agentd_SOURCES = \
 	daemon/cmd-session-reset.c \
 	daemon/cmd-session-resize.c \
 	daemon/cmd-worker-dispatch.c \
+	daemon/cmd-worker-clear.c \
 	daemon/cmd-worker-link.c \
 	daemon/hproto.h \
 	daemon/persist.c \
@@ -36,9 +37,10 @@ daemon_agentd_SOURCES = \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
 	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-codex.h daemon/agent-codex-stream.c \
 	daemon/agent-openclaw.c daemon/agent-openclaw.h daemon/agent-openclaw-stream.c \
+	daemon/agent-answer.c \
 	daemon/debrief.c \
 	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \
-	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-audit.c \
+	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-chat.c daemon/ws-audit.c \
 	daemon/ws-parse.c daemon/ws-parse.h \
 	daemon/worker.h \
 	daemon/waiter.c daemon/waiter.h \
@@ -46,6 +48,7 @@ daemon_agentd_SOURCES = \
 	daemon/worker.c \
 	daemon/worker-end.c \
 	daemon/worker-push.c \
+	daemon/worker-session.c \
 	daemon/job.c daemon/job.h \
 	daemon/machine.c \
 	daemon/persist-worker.c daemon/persist-worker.h \
@@ -55,7 +58,7 @@ BUILT_SOURCES += daemon/scripts.c
 CLEANFILES += daemon/scripts.c
 
 AGENTD_SH_FILES = daemon/sh/worker-check.sh daemon/sh/worker-setup.sh \
-	daemon/sh/worker-finish.sh daemon/sh/worker-loop.sh
+	daemon/sh/worker-finish.sh daemon/sh/worker-loop.sh daemon/sh/session-setup.sh
 EXTRA_DIST += $(AGENTD_SH_FILES) daemon/sh/mkscripts.pl
 
 # The shell scripts a worker runs over ssh become C strings (as lib/migrations.c).

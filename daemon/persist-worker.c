@@ -154,3 +154,42 @@ persist_workers_of(int64_t parent_id, int64_t **ids)
 	sqlite3_clear_bindings(st);
 	return (n);
 }
+
+/*
+ * Unlink the ended workers of parent_id from it (worker.clear). *names (allocated,
+ * each too) are theirs; their number.
+ */
+size_t
+persist_workers_clear(int64_t parent_id, char ***names)
+{
+	static sqlite3_stmt	*sel, *up;
+	size_t			 n = 0;
+
+	if (sel == NULL)
+		sel = persist_prepare("SELECT name FROM sessions WHERE parent_id = ? AND"
+		    " role = 'worker' AND ended IS NOT NULL ORDER BY id");
+	*names = NULL;
+	sqlite3_bind_int64(sel, 1, parent_id);
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		*names = xreallocarray(*names, n + 1, sizeof **names);
+		(*names)[n++] = pw_col(sel, 0);
+	}
+	sqlite3_reset(sel);
+	sqlite3_clear_bindings(sel);
+	if (n > 0 && persist_exec(&up, __func__, "UPDATE sessions SET parent_id = NULL"
+	    " WHERE parent_id = ? AND role = 'worker' AND ended IS NOT NULL", "I",
+	    parent_id) == -1)
+		log_warnx("%s: the workers of %lld stay listed", __func__,
+		    (long long)parent_id);
+	return (n);
+}
+
+/* Session id runs on machine, in its directory cwd (a create with a host). */
+void
+persist_session_machine(int64_t id, const char *machine, const char *cwd)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET machine = ?,"
+	    " working_directory = ? WHERE id = ?", "ssI", machine, cwd, id);
+}

@@ -29,5 +29,7 @@ void		 persist_worktree_end(int64_t id, const char *state, const char *reason);
 int		 persist_worker_load(int64_t id, struct worker_rec *);
 void		 worker_rec_clear(struct worker_rec *);
 size_t		 persist_workers_of(int64_t parent_id, int64_t **ids);
+size_t		 persist_workers_clear(int64_t parent_id, char ***names);
+void		 persist_session_machine(int64_t id, const char *machine, const char *cwd);
 
 #endif

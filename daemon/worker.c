@@ -98,12 +98,12 @@ worker_self(void)
 	return (path != NULL ? path : "agentd");
 }
 
-char *
-worker_name(const char *parent, const char *branch)
+/* n made a session name: bytes other than [A-Za-z0-9._-] '-', at most 64. */
+static char *
+worker_name_clean(char *n)
 {
-	char	*n, *p;
+	char	*p;
 
-	xasprintf(&n, "%s.%s", parent, branch);
 	for (p = n; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
@@ -112,6 +112,27 @@ worker_name(const char *parent, const char *branch)
 	if (strlen(n) >= AGD_NAME_MAX)
 		n[AGD_NAME_MAX - 1] = '\0';
 	return (n);
+}
+
+char *
+worker_name(const char *parent, const char *branch)
+{
+	char	*n;
+
+	xasprintf(&n, "%s.%s", parent, branch);
+	return (worker_name_clean(n));
+}
+
+char *
+worker_factory_name(const char *branch, long long when)
+{
+	char	*n, *b;
+
+	/* The time stays whole: the branch gives way to it at the limit. */
+	xasprintf(&b, "%.*s", AGD_NAME_MAX - 1 - 8 - 1 - 20, branch);
+	xasprintf(&n, "factory-%s-%lld", b, when);
+	free(b);
+	return (worker_name_clean(n));
 }
 
 char *
@@ -187,18 +208,22 @@ dispatch_started(struct dispatch *d, struct session *s, const char *cwd)
 	struct session		*parent;
 
 	persist_worker(s->id, &d->w, cwd);
+	if (d->w.worktree == NULL)	/* an agent worker: nothing to settle */
+		persist_worktree_end(s->id, NULL, NULL);
 	if ((parent = worker_session_by_id(d->w.parent_id)) != NULL) {
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(s->name));
-		json_object_object_add(o, "branch", json_object_new_string(d->w.branch));
+		json_object_object_add(o, "branch", d->w.branch != NULL ?
+		    json_object_new_string(d->w.branch) : NULL);
 		json_object_object_add(o, "machine",
 		    json_object_new_string(d->w.machine));
-		json_object_object_add(o, "worktree",
-		    json_object_new_string(d->w.worktree));
+		json_object_object_add(o, "worktree", d->w.worktree != NULL ?
+		    json_object_new_string(d->w.worktree) : NULL);
 		session_event(parent, "worker", o);
 	}
-	log_info("worker %s: branch %s in %s on %s", s->name, d->w.branch,
-	    d->w.worktree, d->w.machine);
+	log_info("worker %s: branch %s in %s on %s", s->name,
+	    d->w.branch != NULL ? d->w.branch : "(none)",
+	    d->w.worktree != NULL ? d->w.worktree : s->cwd, d->w.machine);
 	if (d->waiter != NULL) {
 		session_wait_running(s, d->waiter);
 		d->waiter = NULL;
@@ -243,6 +268,24 @@ dispatch_local(struct dispatch *d)
 		return;
 	}
 	worktree_clear(&wt);
+	dispatch_started(d, s, NULL);
+}
+
+/* An agent worker: a session in the parent's directory, no worktree. */
+static void
+dispatch_here(struct dispatch *d, const char *cwd)
+{
+	struct session	*s;
+	enum agd_err	 code;
+	char		*cause;
+
+	s = session_create(d->w.name, d->type, cwd, d->mode, d->prompt, d->creator,
+	    NULL, &code, &cause);
+	if (s == NULL) {
+		dispatch_error(d, code, cause);
+		free(cause);
+		return;
+	}
 	dispatch_started(d, s, NULL);
 }
 
@@ -312,37 +355,47 @@ dispatch_remote_undo(struct dispatch *d, enum agd_err code, char *msg)
 	}
 }
 
+void
+worker_loop_argv(struct argv_buf *loop, const char *name, const struct agd_machine *m,
+    const char *tmux, const char *exitfile)
+{
+	struct argv_buf	 ssh = { NULL, 0 };
+	char		*q, *code;
+
+	q = sh_quote(tmux);
+	argv_add(loop, "sh");
+	argv_add(loop, "-c");
+	argv_add(loop, "%s", sh_worker_loop);
+	argv_add(loop, "agentd-worker");
+	argv_add(loop, "%s", name);
+	argv_add(loop, "%s", worker_self());
+	argv_add(loop, "%s", agentd_home);
+	argv_add(loop, "%s", m->host);
+	argv_add(loop, "tmux -L %s attach-session -d -t %s", q, q);
+	argv_add(loop, "tmux -L %s has-session -t %s", q, q);
+	argv_add(loop, "tmux -L %s kill-session -t %s", q, q);
+	free(q);
+	code = sh_quote(exitfile);
+	argv_add(loop, "cat %s 2>/dev/null", code);
+	free(code);
+	machine_ssh_argv(&ssh, m, MACHINE_CONNECT_S);
+	argv_addv(loop, ssh.v);
+	argv_clear(&ssh);
+}
+
 /* Step 4: the session here, attached to the tmux session there. */
 static void
 dispatch_remote_start(struct dispatch *d, const char *gitdir)
 {
 	struct session_opts	 opts;
-	struct argv_buf		 loop = { NULL, 0 }, ssh = { NULL, 0 };
+	struct argv_buf		 loop = { NULL, 0 };
 	struct session		*s;
 	enum agd_err		 err;
-	char			*q, *code, *cause;
+	char			*q, *cause;
 
-	q = sh_quote(d->tmux);
-	argv_add(&loop, "sh");
-	argv_add(&loop, "-c");
-	argv_add(&loop, "%s", sh_worker_loop);
-	argv_add(&loop, "agentd-worker");
-	argv_add(&loop, "%s", d->w.name);
-	argv_add(&loop, "%s", worker_self());
-	argv_add(&loop, "%s", agentd_home);
-	argv_add(&loop, "%s", d->m->host);
-	argv_add(&loop, "tmux -L %s attach-session -d -t %s", q, q);
-	argv_add(&loop, "tmux -L %s has-session -t %s", q, q);
-	argv_add(&loop, "tmux -L %s kill-session -t %s", q, q);
-	free(q);
 	xasprintf(&q, "%s/agentd-exit", gitdir);
-	code = sh_quote(q);
+	worker_loop_argv(&loop, d->w.name, d->m, d->tmux, q);
 	free(q);
-	argv_add(&loop, "cat %s 2>/dev/null", code);
-	free(code);
-	machine_ssh_argv(&ssh, d->m, MACHINE_CONNECT_S);
-	argv_addv(&loop, ssh.v);
-	argv_clear(&ssh);
 
 	memset(&opts, 0, sizeof opts);
 	opts.argv = loop.v;
@@ -512,11 +565,15 @@ worker_dispatch(struct waiter *wt, const struct worker_spec *ws)
 		d->prompt = xstrdup(ws->task);
 	d->w.name = xstrdup(ws->name);
 	d->w.parent_id = ws->parent->id;
-	d->w.branch = xstrdup(ws->branch);
 	d->w.machine = xstrdup(m != NULL ? m->id : "local");
 	if (ws->issue != NULL)
 		d->w.issue_url = xstrdup(ws->issue);
 	d->w.issue_number = ws->issue_number;
+	if (head == NULL) {
+		dispatch_here(d, ws->parent->cwd);
+		return;
+	}
+	d->w.branch = xstrdup(ws->branch);
 	d->w.base_commit = head->base_commit;
 	d->w.base_branch = head->base_branch;
 	head->base_commit = head->base_branch = NULL;
@@ -556,6 +613,7 @@ worker_shutdown(void)
 
 	while ((d = LIST_FIRST(&dispatches)) != NULL)
 		dispatch_free(d);
+	worker_session_shutdown();
 	worker_end_shutdown();
 	machine_shutdown();
 	job_shutdown();

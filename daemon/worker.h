@@ -67,6 +67,7 @@ extern const char sh_worker_check[];	/* remote step 1: the check */
 extern const char sh_worker_setup[];	/* remote step 3: worktree and tmux */
 extern const char sh_worker_finish[];	/* the end of a remote worker, the undo */
 extern const char sh_worker_loop[];	/* a remote worker's session, run here */
+extern const char sh_session_setup[];	/* a session created on a machine */
 
 /* worker.c: making workers */
 /* What worker_dispatch is told, all checked by cmd-worker-dispatch.c (borrowed). */
@@ -77,10 +78,12 @@ struct worker_spec {
 	const char		*task;
 	const char		*issue;		/* URL, or NULL */
 	int64_t			 issue_number;	/* 0: none */
-	const char		*branch;	/* valid, new */
+	const char		*branch;	/* valid, new; NULL with head NULL */
 	const char		*name;		/* the worker's session, new */
 	const char		*creator;
-	struct worktree		*head;		/* the parent's HEAD: emptied (taken) */
+	struct worktree		*head;		/* the parent's HEAD: emptied (taken);
+						   NULL: an agent worker in the
+						   parent's directory, here */
 };
 /*
  * Make the worker: its worktree (here with libgit2, or over ssh in steps), then
@@ -88,8 +91,28 @@ struct worker_spec {
  * runs, or with the error (a remote failure first undoes the earlier steps).
  */
 void		 worker_dispatch(struct waiter *w, const struct worker_spec *);
+/*
+ * session.create on machine m (not local): the agent started there in tmux in
+ * cwd (a directory of that machine), then the session here attached to it over
+ * ssh as a remote worker's is. w is answered as session.create answers (201 once
+ * it runs), or 422 bad_directory, 409 exists, 502 machine_unreachable or
+ * remote_failed. All strings are borrowed.
+ */
+void		 worker_session_remote(struct waiter *w, const struct agd_machine *m,
+		    const char *name, const char *type, const char *cwd, int mode,
+		    const char *prompt, const char *creator);
+/* At exit: drop the creates on machines in progress. */
+void		 worker_session_shutdown(void);
+/*
+ * The command of a session here attached to tmux session tmux on m (the loop of
+ * sh/worker-loop.sh): exitfile there holds the agent's exit status at its end.
+ */
+void		 worker_loop_argv(struct argv_buf *, const char *name,
+		    const struct agd_machine *m, const char *tmux, const char *exitfile);
 /* <parent>.<branch> made a session name: other bytes '-', at most 64. Caller frees. */
 char		*worker_name(const char *parent, const char *branch);
+/* factory-<branch>-<when>, made a session name the same way. Caller frees. */
+char		*worker_factory_name(const char *branch, long long when);
 /*
  * The tmux session of a remote worker, also the name of its own tmux server (-L):
  * agentd-<FNV-1a of "host:HOME" in hex>-<name>, so that stacks sharing a machine

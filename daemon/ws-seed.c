@@ -9,8 +9,9 @@
  *   client -> server  binary frames are keystrokes; {"type":"resize","cols","rows"};
  *                     {"type":"input","text"} is a message
  *
- * Everything else of a viewer is ws.c's: the pump, the ring and the log, the
- * per-user cap, pings (WebSocket pings only: a JSON one would reach the page).
+ * A stream session's viewer gets its chat view instead (ws-chat.c). Everything
+ * else of a viewer is ws.c's: the pump, the ring and the log, the per-user cap,
+ * pings (WebSocket pings only: a JSON one would reach the page).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,16 @@ ws_seed_open(struct ws_client *v)
 {
 	if (v->unknown)
 		ws_close_with(v, WS_SEED_CLOSE_UNKNOWN, "Session not found");
+	else if (v->chat)
+		ws_chat_open(v);
 }
 
 /*
- * The exit event: {"type":"exit","exitCode":N,"signal":S} as node-pty reports an
- * end (a signal's exitCode is 0), null where agentd knows nothing (a lost holder).
+ * The frame of the exit event: {"type":"exit","exitCode":N,"signal":S} as node-pty
+ * reports an end (a signal's exitCode is 0), null where agentd knows nothing (a
+ * lost holder). Notes whether it was killed. Returns a new object.
  */
-static void
+static struct json_object *
 ws_seed_exit(struct ws_client *v, struct json_object *ev)
 {
 	struct json_object	*o, *code, *sig;
@@ -55,18 +59,20 @@ ws_seed_exit(struct ws_client *v, struct json_object *ev)
 	json_object_object_add(o, "exitCode", code != NULL ? json_object_get(code) :
 	    sig != NULL ? json_object_new_int(0) : NULL);
 	json_object_object_add(o, "signal", sig != NULL ? json_object_get(sig) : NULL);
-	ws_queue_json(v, o);
+	return (o);
 }
 
 void
 ws_seed_rec(struct ws_client *v, int type, const uint8_t *p, size_t n)
 {
-	struct json_object	*ev;
+	struct json_object	*ev, *exit = NULL;
 	const char		*t = NULL;
 	char			*cause;
 
 	if (type == AGD_REC_TTY) {
-		ws_queue(v, WSLAY_BINARY_FRAME, p, n);
+		/* A stream session's terminal output is a rendering of its events. */
+		if (!v->chat)
+			ws_queue(v, WSLAY_BINARY_FRAME, p, n);
 		return;
 	}
 	if ((ev = agd_json_parse((const char *)p, n, &cause)) == NULL) {
@@ -74,7 +80,11 @@ ws_seed_rec(struct ws_client *v, int type, const uint8_t *p, size_t n)
 		return;
 	}
 	if (agd_json_get_string(ev, "type", &t) == 0 && t != NULL && strcmp(t, "exit") == 0)
-		ws_seed_exit(v, ev);
+		exit = ws_seed_exit(v, ev);
+	if (v->chat)
+		ws_chat_event(v, ev, exit);
+	else if (exit != NULL)
+		ws_queue_json(v, exit);
 	json_object_put(ev);
 }
 
@@ -86,6 +96,8 @@ ws_seed_text(struct ws_client *v, const uint8_t *p, size_t n)
 
 	if (ws_parse_seed_msg(p, n, &m, &f) == -1)
 		ws_queue_error(v, f.code, f.msg);
+	else if (v->chat)
+		ws_chat_message(v, &m);
 	else if (m.type == WS_MSG_TOOL_ANSWER)
 		ws_queue_error(v, "invalid_field", "tool_answer: not a stream session");
 	else

@@ -52,6 +52,21 @@ ws_http_error(struct ws_client *v, int status, const char *code, const char *msg
 	ws_client_drop(v);
 }
 
+/* 1 if the stored session id ran on the stream transport. */
+static int
+ws_upgrade_stream(int64_t id)
+{
+	struct json_object	*o = persist_session_json(id);
+	const char		*t = NULL;
+	int			 stream;
+
+	if (o != NULL)
+		agd_json_get_string(o, "transport", &t);
+	stream = t != NULL && strcmp(t, "stream") == 0;
+	json_object_put(o);
+	return (stream);
+}
+
 /* Which session v is for: live (v->s), or ended and read from its log only. 0 or -1. */
 static int
 ws_upgrade_session(struct ws_client *v, const struct ws_upgrade *u, int64_t *id)
@@ -76,8 +91,11 @@ ws_upgrade_session(struct ws_client *v, const struct ws_upgrade *u, int64_t *id)
 		xasprintf(&v->dir, "%s/sessions/%lld", agentd_home, (long long)*id);
 		v->ended = 1;
 		v->end_seq = UINT64_MAX;
-	} else
+		v->chat = v->seed && ws_upgrade_stream(*id);
+	} else {
 		v->dir = xstrdup(v->s->dir);
+		v->chat = v->seed && v->s->transport == SESSION_STREAM;
+	}
 	return (0);
 }
 
@@ -165,8 +183,14 @@ ws_upgrade_answer(struct ws_client *v)
 	}
 
 	/* Where this viewer starts (one of no session reads nothing). */
-	if (!v->unknown)
-		v->cursor = u.has_since ? u.since : ws_replay_start(v);
+	if (v->unknown)
+		;
+	else if (u.has_since)
+		v->cursor = u.since;
+	else if (v->chat)
+		v->cursor = v->s != NULL ? v->s->reset_seq : 0;	/* the whole conversation */
+	else
+		v->cursor = ws_replay_start(v);
 
 	snprintf(keyguid, sizeof keyguid, "%s%s", u.key, WS_GUID);
 	SHA1((unsigned char *)keyguid, strlen(keyguid), sha);

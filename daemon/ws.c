@@ -39,6 +39,8 @@
 #define WS_PINGS_MAX		2
 /* Rounds of queue-and-send a viewer reading the log gets before it yields. */
 #define WS_PUMP_ROUNDS		8
+/* Records a chat viewer gathers for its replay in one round. */
+#define WS_REPLAY_BATCH		512
 
 static TAILQ_HEAD(ws_client_list, ws_client) ws_clients =
     TAILQ_HEAD_INITIALIZER(ws_clients);
@@ -402,7 +404,7 @@ ws_finish(struct ws_client *v, int done)
 static void
 ws_pump(struct ws_client *v)
 {
-	int	more = 1, rounds = 0;
+	int	more = 1, rounds = 0, n = 0;
 
 	if (v->state != WS_OPEN || v->dead)
 		return;
@@ -415,6 +417,14 @@ ws_pump(struct ws_client *v)
 				more = 0;
 				break;
 			}
+			/* A replay being gathered queues nothing: yield now and then. */
+			if (v->replaying && ++n % WS_REPLAY_BATCH == 0)
+				break;
+		}
+		if (!more && v->replaying && !v->closing) {
+			ws_chat_caught_up(v);
+			more = 1;
+			continue;
 		}
 		if (!more || v->closing)
 			break;
@@ -504,6 +514,32 @@ ws_replay_start(struct ws_client *v)
 	return (agd_seqlog_tail_start(v->dir, 0, agentd_conf->ws_replay_bytes));
 }
 
+/*
+ * The hello's status, state and phase: the session object's (lib/store.c), so
+ * that they are the list's, the detail's and the world's (README "Status, state
+ * and phase"). A live session is "running" even if its row is not yet readable.
+ */
+static void
+ws_hello_status(struct ws_client *v, struct json_object *o)
+{
+	struct json_object	*so, *f;
+	int64_t			 id;
+	int			 ended;
+	const char		*k[] = { "status", "state", "phase" };
+	size_t			 i;
+
+	id = v->s != NULL ? v->s->id : persist_lookup(v->name, &ended);
+	so = id != 0 ? persist_session_json(id) : NULL;
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		if (so != NULL && json_object_object_get_ex(so, k[i], &f))
+			json_object_object_add(o, k[i], json_object_get(f));
+		else
+			json_object_object_add(o, k[i], json_object_new_string(
+			    v->s != NULL ? "running" : "exited"));
+	}
+	json_object_put(so);
+}
+
 void
 ws_open(struct ws_client *v)
 {
@@ -537,8 +573,7 @@ ws_open(struct ws_client *v)
 	json_object_object_add(o, "seq", json_object_new_int64(
 	    v->s != NULL ? (int64_t)v->s->seq : 0));
 	json_object_object_add(o, "since", json_object_new_int64((int64_t)v->cursor));
-	json_object_object_add(o, "status", json_object_new_string(
-	    v->s != NULL ? "running" : "ended"));
+	ws_hello_status(v, o);
 	if (v->s != NULL) {
 		json_object_object_add(o, "cols", json_object_new_int(v->s->cols));
 		json_object_object_add(o, "rows", json_object_new_int(v->s->rows));
@@ -561,6 +596,8 @@ ws_client_release(struct ws_client *v)
 		wslay_event_context_free(v->ctx);
 	if (v->on_disk)
 		agd_seqlog_cur_close(&v->cur);
+	json_object_put(v->chat_replay);
+	json_object_put(v->chat_exit);
 	ws_hangup(v->fd);
 	free(v->req);
 	free(v->rbuf);

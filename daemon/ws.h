@@ -9,6 +9,7 @@
  *   ws.c          one viewer's life: wslay glue, the pump, the disk reader, pings
  *   ws-ring.c     the recent output of a session, and the frames made of it
  *   ws-seed.c     what a viewer of the seed protocol is sent and may send
+ *   ws-chat.c     the same for a stream session (the seed UI's chat view)
  *   ws-linger.c   hanging up without a reset
  *
  * Every viewer has a cursor (the last seq it was sent) and pulls: when its socket
@@ -96,6 +97,15 @@ struct ws_client {
 	int			 seed;		/* the seed protocol (ws-seed.c) */
 	int			 unknown;	/* seed: no such session, closed 4004 */
 	int			 killed;	/* seed: its exit event said terminated */
+	int			 chat;		/* seed, of a stream session (ws-chat.c) */
+	int			 replaying;	/* chat: gathering the replay frame */
+	struct json_object	*chat_replay;	/* chat: its events so far */
+	size_t			 chat_replay_bytes;
+	struct json_object	*chat_exit;	/* chat: the exit frame, after the replay */
+	uint64_t		 chat_raw;	/* chat: hash of the last record sent */
+	int64_t			 chat_in;	/* chat: usage totals */
+	int64_t			 chat_out;
+	double			 chat_cost;
 	int			 can_write;
 	char			*user;
 	int			 role;		/* AGD_ROLE_* (for the audit) */
@@ -214,6 +224,20 @@ void		 ws_seed_text(struct ws_client *v, const uint8_t *p, size_t n);
 void		 ws_seed_binary(struct ws_client *v, const uint8_t *p, size_t n);
 /* The reason of a seed viewer's normal close: "Session ended" or "Session killed". */
 const char	*ws_seed_reason(struct ws_client *v);
+
+/* ws-chat.c */
+/* v (chat) starts: gather the replay frame. */
+void		 ws_chat_open(struct ws_client *v);
+/* v has read every record there is (so far): send the replay frame, once. */
+void		 ws_chat_caught_up(struct ws_client *v);
+/*
+ * A recorded event ev (borrowed) for v: kept for the replay or sent, in claude's
+ * stream-json shapes; exit (taken; NULL unless ev is the exit) is its exit frame.
+ */
+void		 ws_chat_event(struct ws_client *v, struct json_object *ev,
+		    struct json_object *exit);
+/* A parsed seed message (borrowed) for a stream session: input, tool_answer. */
+void		 ws_chat_message(struct ws_client *v, const struct ws_msg *m);
 
 /* ws-linger.c */
 /* Shut our side of fd (taken over) and read and drop what the peer sends, briefly. */

@@ -2,8 +2,11 @@
  * GET /api/agents/directories: where a session can be created. Without
  * ?path, every project root (project_roots, default the home) followed by its
  * subdirectories; with ?path=P (a root or a directory below one), the
- * subdirectories of P. Hidden ones (".name") only with ?hidden=1. Each:
- * {path, name, isGitRepo, branch}; a root also has "root": true.
+ * subdirectories of P. Hidden ones (".name") only with ?hidden=1. The reply is
+ * the seed's {parent, directories: [absolute paths]} - parent the directory
+ * listed (without ?path the first root) - with agentd's "entries" beside: each
+ * {path, name, isGitRepo, branch}, a root also "root": true; "path" and "up"
+ * (the directory above P, null at a root) with ?path, "roots" without.
  *
  * Subdirectories are real directories only: a symlink is not followed here
  * (a project elsewhere is added to project_roots instead). Each is opened
@@ -173,6 +176,22 @@ api_directories_list(struct json_object *arr, int fd, const char *path,
 	return (0);
 }
 
+/* The paths of the entries of arr (borrowed), as the seed's picker reads them. */
+static struct json_object *
+api_directories_paths(struct json_object *arr)
+{
+	struct json_object	*paths, *path;
+	size_t			 i, n = json_object_array_length(arr);
+
+	paths = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++) {
+		if (json_object_object_get_ex(json_object_array_get_idx(arr, i), "path",
+		    &path))
+			json_object_array_add(paths, json_object_get(path));
+	}
+	return (paths);
+}
+
 static int
 api_directories_exec(struct req *req)
 {
@@ -209,11 +228,13 @@ api_directories_exec(struct req *req)
 		} else {
 			json_object_object_add(o, "path",
 			    json_object_new_string(hd.path));
+			json_object_object_add(o, "parent",
+			    json_object_new_string(hd.path));
 			name = strrchr(hd.path, '/');
 			if (hd.root || name == NULL)
-				json_object_object_add(o, "parent", NULL);
+				json_object_object_add(o, "up", NULL);
 			else
-				json_object_object_add(o, "parent",
+				json_object_object_add(o, "up",
 				    json_object_new_string_len(hd.path,
 				    name == hd.path ? 1 :
 				    (int)(name - hd.path)));
@@ -230,6 +251,9 @@ api_directories_exec(struct req *req)
 				continue;
 			}
 			free(root);
+			if (json_object_array_length(roots) == 0)
+				json_object_object_add(o, "parent",
+				    json_object_new_string(canon));
 			json_object_array_add(roots,
 			    json_object_new_string(canon));
 			name = strrchr(canon, '/');
@@ -246,7 +270,8 @@ api_directories_exec(struct req *req)
 			free(canon);
 		}
 	}
-	json_object_object_add(o, "directories", arr);
+	json_object_object_add(o, "directories", api_directories_paths(arr));
+	json_object_object_add(o, "entries", arr);
 	arr = NULL;
 	json_object_object_add(o, "truncated",
 	    json_object_new_boolean(truncated));

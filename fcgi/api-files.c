@@ -228,6 +228,8 @@ api_files_exec(struct req *req)
 		e = json_object_new_object();
 		json_object_object_add(e, "name",
 		    json_object_new_string(ents[i].name));
+		json_object_object_add(e, "isDirectory",
+		    json_object_new_boolean(ents[i].type == DT_DIR));
 		if (fstatat(dfd, ents[i].name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
 			json_object_object_add(e, "type",
 			    json_object_new_string(api_files_type(sb.st_mode)));
@@ -254,7 +256,7 @@ api_files_exec(struct req *req)
 	else
 		json_object_object_add(o, "parent", json_object_new_string_len(
 		    hd.path, slash == hd.path ? 1 : (int)(slash - hd.path)));
-	json_object_object_add(o, "entries", arr);
+	json_object_object_add(o, "files", arr);
 	json_object_object_add(o, "total", json_object_new_int64((int64_t)n));
 	json_object_object_add(o, "offset",
 	    json_object_new_int64((int64_t)offset));

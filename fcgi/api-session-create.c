@@ -4,10 +4,12 @@
  * The body is checked here with the error words of DESIGN.md, the seed's
  * aliases are mapped to the canonical names (cwd -> workingDirectory, mode ->
  * permissionMode, task -> prompt; dangerouslySkipPermissions ->
- * bypassPermissions; sessionType -> transport, its "pty" -> "tty"), and op
+ * bypassPermissions; sessionType -> transport, its "pty" -> "tty"; no
+ * workingDirectory is the home, home.c), and op
  * session.create goes to agentd, which checks
  * again, including what needs the filesystem (422 bad_directory) and the agent
- * type (400 invalid_agent_type: the built-in types are the daemon's).
+ * type (400 invalid_agent_type: the built-in types are the daemon's). The
+ * reply is the session object with "sessionName" (what the seed's UI opens).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -47,7 +49,8 @@ static const struct agd_field api_session_create_fields[] = {
 	  .code = AGD_ERR_INVALID_AGENT_TYPE, .msg = "unknown agent type" },
 	{ .name = "permissionMode", .alias = "mode", .valid = api_create_mode,
 	  .code = AGD_ERR_INVALID_PERMISSION_MODE, .msg = "unknown permission mode" },
-	{ .name = "workingDirectory", .alias = "cwd", .flags = AGD_FIELD_REQUIRED,
+	/* Absent or "": the home ("leave empty to use the home directory"). */
+	{ .name = "workingDirectory", .alias = "cwd", .flags = AGD_FIELD_EMPTYABSENT,
 	  .valid = api_create_absolute, .max = PATH_MAX - 1,
 	  .code = AGD_ERR_RELATIVE_PATH, .msg = "workingDirectory must be an absolute path",
 	  .long_code = AGD_ERR_INVALID_FIELD, .long_msg = "workingDirectory: too long" },
@@ -57,6 +60,9 @@ static const struct agd_field api_session_create_fields[] = {
 	  .code = AGD_ERR_INVALID_FIELD, .msg = "transport: tty or stream"
 	  " (sessionType: pty or stream)" },
 	AGD_FIELDS_LIMITS,
+	/* The old clients' host: a machine of the config (the daemon says which). */
+	{ .name = "machine", .alias = "host", .flags = AGD_FIELD_EMPTYABSENT,
+	  .max = AGD_NAME_MAX, .code = AGD_ERR_UNKNOWN_MACHINE, .msg = "unknown machine" },
 	{ .name = NULL }
 };
 
@@ -71,8 +77,9 @@ const struct api_entry api_session_create_entry = {
 static int
 api_session_create_exec(struct req *req)
 {
-	const char	*mode, *t;
-	int		 m = AGD_MODE_DEFAULT;
+	struct json_object	*body;
+	const char		*mode, *name, *t;
+	int			 m = AGD_MODE_DEFAULT, status;
 
 	/* The older name of bypassPermissions goes to agentd as the new one. */
 	if ((mode = agd_field_string(req->args, "permissionMode", NULL)) != NULL)
@@ -83,6 +90,16 @@ api_session_create_exec(struct req *req)
 	if ((t = agd_field_string(req->args, "transport", NULL)) != NULL)
 		json_object_object_add(req->args, "transport", json_object_new_string(
 		    strcmp(t, "stream") == 0 ? "stream" : "tty"));
-	ctl_relay(req, "session.create", req->args);
+	if (agd_field_string(req->args, "workingDirectory", NULL) == NULL)
+		json_object_object_add(req->args, "workingDirectory",
+		    json_object_new_string(home_root()));
+	if (ctl_call(req, "session.create", req->args, CTL_TIMEOUT_MS, &status,
+	    &body) == -1)
+		return (0);
+	/* The seed's UI opens the new session by this name. */
+	name = agd_field_string(req->args, "name", NULL);
+	if (status == 201 && json_object_is_type(body, json_type_object))
+		json_object_object_add(body, "sessionName", json_object_new_string(name));
+	reply_json_put(req, status, body);
 	return (0);
 }

@@ -2,7 +2,8 @@
  * DELETE /api/agents/sessions/:name: terminate the agent (op session.delete).
  * agentd answers once the process group is gone, after up to kill_grace_ms.
  * A parent's workers are stopped too, unless ?keepWorkers=1; a worker's worktree
- * is removed if nothing would be lost (doc/DESIGN.md, "Workers").
+ * is removed if nothing would be lost (doc/DESIGN.md, "Workers"). The reply is
+ * {"killed": true, ...the session object}, as the seed's clients check it.
  */
 #include <string.h>
 
@@ -36,7 +37,7 @@ api_session_delete_exec(struct req *req)
 	json_object_object_add(args, "name", json_object_new_string(req->name));
 	if (k)
 		json_object_object_add(args, "keepWorkers", json_object_new_boolean(1));
-	ctl_relay(req, "session.delete", args);
+	ctl_relay_flag(req, "session.delete", args, "killed");
 	json_object_put(args);
 	return (0);
 }

@@ -5,6 +5,10 @@
  * "project"; DIR as for upload: under the home or a session's working
  * directory).
  *
+ * The directories are the ones each agent kind loads skills from, as the daemon
+ * publishes them (agent_kinds, sql/0005), under the home (home.c: $HOME of the
+ * stack) and the project. The reply is a bare array, as the seed's clients read
+ * it (X-Agentd-Truncated: true when a bound below cut it short).
  * Each: {name, description, agent, scope, path, userInvocable}, from the YAML
  * front matter (the lines between a first line "---" and the next "---" or
  * "..."), parsed by libyaml's document loader (aliases are references there,
@@ -446,7 +450,6 @@ api_skills_exec(struct req *req)
 	struct skills_kind	 kinds[SKILLS_KINDS_MAX];
 	struct skills_scan	 sc;
 	struct home_dir		 hd;
-	struct json_object	*o;
 	const char		*cwd;
 	char			*canon;
 	int			 homefd, nkinds, i;
@@ -485,10 +488,9 @@ api_skills_exec(struct req *req)
 		home_dir_close(&hd);
 	}
 	api_skills_kinds_free(kinds, nkinds);
-	o = json_object_new_object();
-	json_object_object_add(o, "skills", sc.arr);
-	json_object_object_add(o, "truncated", json_object_new_boolean(
-	    sc.count >= SKILLS_MAX || sc.dirs > SKILLS_DIRS_MAX));
-	reply_json_put(req, 200, o);
+	/* A bare array, as the seed's clients read it; the truncation in a header. */
+	reply_json_headers(req, 200, sc.count >= SKILLS_MAX || sc.dirs > SKILLS_DIRS_MAX ?
+	    "X-Agentd-Truncated: true\r\n" : "X-Agentd-Truncated: false\r\n", sc.arr);
+	json_object_put(sc.arr);
 	return (0);
 }

@@ -417,7 +417,7 @@ api_upload_exec(struct req *req)
 {
 	struct upload		 up;
 	struct multipart	*mp = NULL;
-	struct json_object	*o, *arr, *e;
+	struct json_object	*o, *arr, *e, *paths;
 	const char		*ctype, *cl, *cause;
 	char			*err, *buf, *path;
 	uint64_t		 total = 0;
@@ -477,6 +477,7 @@ api_upload_exec(struct req *req)
 		goto out;
 
 	arr = json_object_new_array();
+	paths = json_object_new_array();
 	for (i = 0; i < up.nfiles; i++) {
 		e = json_object_new_object();
 		json_object_object_add(e, "name",
@@ -485,10 +486,13 @@ api_upload_exec(struct req *req)
 		    json_object_new_int64((int64_t)up.files[i].size));
 		path = path_join(up.dir.path, up.files[i].name);
 		json_object_object_add(e, "path", json_object_new_string(path));
+		json_object_array_add(paths, json_object_new_string(path));
 		free(path);
 		json_object_array_add(arr, e);
 	}
 	o = json_object_new_object();
+	/* The seed's clients read the paths written; agentd's objects beside. */
+	json_object_object_add(o, "uploaded", paths);
 	json_object_object_add(o, "directory",
 	    json_object_new_string(up.dir.path));
 	json_object_object_add(o, "files", arr);

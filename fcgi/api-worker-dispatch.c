@@ -2,17 +2,28 @@
  * POST /api/agents/sessions/dispatch-worker: a worker agent for a parent session,
  * in a git worktree of its own, here or on a configured machine.
  *
- * The body {parentSession, issue, branch, task, agent, machine} is checked here
- * for what needs nothing but the body (the older names issueUrl and agentType are
- * accepted); op worker.dispatch goes to agentd, which checks the rest (parent,
- * branch rules, machine, repository) and answers 201 once the agent runs.
+ * The body {parentSession, issue, branch, task, agent, machine, workerType} is
+ * checked here for what needs nothing but the body (the older names issueUrl and
+ * agentType are accepted); op worker.dispatch goes to agentd, which checks the
+ * rest (parent, branch rules, machine, repository) and answers 201 once the agent
+ * runs. workerType (the seed CLI's): "agent", a worker in the parent's directory
+ * without a branch; "factory", a worktree worker (daemon/cmd-worker-dispatch.c).
  */
+#include <string.h>
+
 #include "agd.h"
 #include "api.h"
 #include "field.h"
 #include "valid.h"
 
 static int	api_worker_dispatch_exec(struct req *);
+
+/* The seed CLI's kinds: an agent in the parent's directory, or a worktree. */
+static int
+api_dispatch_type(const char *t)
+{
+	return (strcmp(t, "agent") == 0 || strcmp(t, "factory") == 0);
+}
 
 /* An empty string is as if the member were absent (the seed sends "" for unset). */
 #define DISPATCH_OPT	AGD_FIELD_EMPTYABSENT
@@ -29,6 +40,8 @@ static const struct agd_field api_worker_dispatch_fields[] = {
 	{ .name = "branch", .flags = DISPATCH_OPT },
 	{ .name = "agent", .alias = "agentType", .flags = DISPATCH_OPT },
 	{ .name = "machine", .flags = DISPATCH_OPT },
+	{ .name = "workerType", .flags = DISPATCH_OPT, .valid = api_dispatch_type,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "workerType: agent or factory" },
 	{ .name = NULL }
 };
 

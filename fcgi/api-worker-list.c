@@ -1,12 +1,18 @@
 /*
  * GET /api/agents/sessions/:name/workers: the workers of the newest session of
  * that name, oldest first, each the session object (state, branch, worktree,
- * machine, issue, created, lastActivity, completion, keepReason, ...).
+ * machine, issue, created, lastActivity, completion, keepReason, ...): a bare
+ * array, as the seed's CLI reads it; the counts ride in the headers
+ * X-Total-Count and X-Running-Count.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "api.h"
 #include "store.h"
+
+/* Two header lines of a number each. */
+#define WORKERS_HEADERS_MAX	96
 
 static int	api_worker_list_exec(struct req *);
 
@@ -20,11 +26,11 @@ const struct api_entry api_worker_list_entry = {
 static int
 api_worker_list_exec(struct req *req)
 {
-	struct json_object	*o, *arr;
+	struct json_object	*arr;
 	sqlite3_stmt		*st;
 	sqlite3_int64		 id;
 	int64_t			 running = 0;
-	char			*cause;
+	char			*cause, hdr[WORKERS_HEADERS_MAX];
 	int			 rc;
 
 	if (query_begin(&cause) == -1)
@@ -49,13 +55,10 @@ api_worker_list_exec(struct req *req)
 		goto fail;
 	}
 	query_end();
-	o = json_object_new_object();
-	json_object_object_add(o, "parent", json_object_new_string(req->name));
-	json_object_object_add(o, "total",
-	    json_object_new_int64((int64_t)json_object_array_length(arr)));
-	json_object_object_add(o, "running", json_object_new_int64(running));
-	json_object_object_add(o, "workers", arr);
-	reply_json_put(req, 200, o);
+	snprintf(hdr, sizeof hdr, "X-Total-Count: %zu\r\nX-Running-Count: %lld\r\n",
+	    json_object_array_length(arr), (long long)running);
+	reply_json_headers(req, 200, hdr, arr);
+	json_object_put(arr);
 	return (0);
 
 fail:

@@ -102,9 +102,14 @@ extern const struct api_entry api_session_approval_entry;
 extern const struct api_entry api_session_limits_entry;
 extern const struct api_entry api_session_debrief_entry;
 extern const struct api_entry api_session_debrief_get_entry;
+extern const struct api_entry api_session_debrief_status_entry;
 extern const struct api_entry api_world_entry;
+extern const struct api_entry api_world_totals_entry;
 extern const struct api_entry api_worker_dispatch_entry;
 extern const struct api_entry api_worker_list_entry;
+extern const struct api_entry api_worker_clear_entry;
+extern const struct api_entry api_session_send_entry;
+extern const struct api_entry api_session_messages_entry;
 extern const struct api_entry api_machines_entry;
 extern const struct api_entry api_me_entry;
 extern const struct api_entry api_directories_entry;
@@ -141,6 +146,8 @@ int	request_host_split(const char *s, size_t len, const char **host,
 /* reply.c */
 void	reply_json(struct req *, int status, struct json_object *);
 void	reply_json_put(struct req *, int status, struct json_object *);
+void	reply_json_headers(struct req *, int status, const char *headers,
+	    struct json_object *);
 void	reply_raw(struct req *, int status, const char *ctype,
 	    const char *headers, const void *body, size_t len);
 void	reply_error(struct req *, enum agd_err code, const char *fmt, ...)
@@ -161,6 +168,17 @@ void	refusal_flush(int all);
 struct json_object *api_debrief_json(sqlite3_stmt *);
 void	ctl_relay_timeout(struct req *, const char *op, struct json_object *args,
 	    int ms);
+int	ctl_call(struct req *, const char *op, struct json_object *args, int ms,
+	    int *status, struct json_object **body);
+void	ctl_relay_flag(struct req *, const char *op, struct json_object *args,
+	    const char *key);
+/*
+ * How long to wait for the daemon. DELETE waits for the agent's process group
+ * to go, up to kill_grace_ms (5 s by default) plus the SIGKILL: 30 s leaves
+ * room for a raised grace period without letting a stuck daemon hold a worker
+ * forever.
+ */
+#define CTL_TIMEOUT_MS	30000
 
 /* query.c */
 enum query_id {
@@ -184,6 +202,9 @@ enum query_id {
 	Q_METRICS_SESSIONS,
 	Q_METRICS_USAGE,
 	Q_METRICS_APPROVALS,
+	Q_DEBRIEF_STATUS,
+	Q_MESSAGES_COUNT,
+	Q_MESSAGES,
 	Q__COUNT
 };
 /* metrics.c: request latency by endpoint, shared by every worker process. */

@@ -13,13 +13,6 @@
 #include "log.h"
 #include "proto.h"
 
-/*
- * How long to wait for the daemon. DELETE waits for the agent's process group
- * to go, up to kill_grace_ms (5 s by default) plus the SIGKILL: 30 s leaves
- * room for a raised grace period without letting a stuck daemon hold a worker
- * forever.
- */
-#define CTL_TIMEOUT_MS	30000
 /* The audit note is best effort: never hold the worker long for it. */
 #define CTL_AUDIT_MS	5000
 
@@ -83,16 +76,22 @@ ctl_audit(struct req *req, const char *op, const char *where, int count)
 	json_object_put(args);
 }
 
-/* ctl_relay for an operation that may take up to ms (a synchronous debrief). */
-void
-ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int ms)
+/*
+ * Send op with args (borrowed) and wait up to ms for the daemon's answer: 0 with
+ * *status and *body (the caller puts it), or -1 once an error was replied.
+ */
+int
+ctl_call(struct req *req, const char *op, struct json_object *args, int ms,
+    int *status, struct json_object **body)
 {
-	struct json_object	*actor, *body = NULL;
+	struct json_object	*actor;
 	char			*cause = NULL;
-	int			 status, rc;
+	int			 rc;
 
+	*body = NULL;
 	actor = ctl_actor(req);
-	rc = agd_ctl_call(api.ctl_path, op, args, actor, ms, &status, &body, &cause);
+	rc = agd_ctl_call(api.ctl_path, op, args, actor, ms, status, body, &cause);
+	json_object_put(actor);
 	if (rc == AGD_EUNAVAIL) {
 		log_debug("%s: %s", __func__, cause);
 		free(cause);
@@ -102,14 +101,52 @@ ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int
 		free(cause);
 		reply_error(req, AGD_ERR_DAEMON_UNAVAILABLE,
 		    "agentd did not answer");
-	} else if (status < 200 || status > 599) {
+	} else if (*status < 200 || *status > 599) {
 		log_warnx("%s: %s: bad status %d from agentd", __func__, op,
-		    status);
+		    *status);
 		reply_error(req, AGD_ERR_INTERNAL, "bad reply from agentd");
 	} else {
 		req->relayed = 1;	/* the daemon decided, and audited, it */
-		reply_json(req, status, body);
+		return (0);
 	}
+	json_object_put(*body);
+	*body = NULL;
+	return (-1);
+}
+
+/* ctl_relay for an operation that may take up to ms (a synchronous debrief). */
+void
+ctl_relay_timeout(struct req *req, const char *op, struct json_object *args, int ms)
+{
+	struct json_object	*body;
+	int			 status;
+
+	if (ctl_call(req, op, args, ms, &status, &body) == 0)
+		reply_json(req, status, body);
 	json_object_put(body);
-	json_object_put(actor);
+}
+
+/*
+ * ctl_relay, with the daemon's successful object reply given to the seed's
+ * clients with member key set to true first ({"killed": true, ...}). The body of
+ * an error is relayed unchanged.
+ */
+void
+ctl_relay_flag(struct req *req, const char *op, struct json_object *args,
+    const char *key)
+{
+	struct json_object	*body, *o;
+	int			 status;
+
+	if (ctl_call(req, op, args, CTL_TIMEOUT_MS, &status, &body) == -1)
+		return;
+	if (status / 100 == 2 && json_object_is_type(body, json_type_object)) {
+		o = json_object_new_object();
+		json_object_object_add(o, key, json_object_new_boolean(1));
+		json_object_object_foreach(body, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+		reply_json_put(req, status, o);
+	} else
+		reply_json(req, status, body);
+	json_object_put(body);
 }

@@ -1,8 +1,10 @@
 /*
  * The roots of the utility endpoints and the client paths in them.
  *
- * "Home" is home_root from the configuration, else the home directory of the
- * user agentd-fcgi runs as (not $HOME: the environment is not a policy). A
+ * "Home" is home_root from the configuration, else $HOME of the stack (the home
+ * the agents it starts run with: a service account's environment may set it to
+ * somewhere else than its password entry), else the home directory of the user
+ * agentd-fcgi runs as in the password database. A
  * client path is absolute, or "~" / "~/..." for the home; it is checked
  * (path_check: no "..", no NUL, bounded), matched to a root lexically, and
  * then opened beneath that root's directory fd by path_open(), so that the
@@ -37,12 +39,17 @@
 static char		*home_default;
 static pthread_once_t	 home_default_once = PTHREAD_ONCE_INIT;
 
-/* Look up the home of our uid once (getpwuid is not thread-safe). */
+/* $HOME, else the home of our uid, once (getpwuid is not thread-safe). */
 static void
 home_default_init(void)
 {
 	struct passwd	*pw;
+	const char	*env;
 
+	if ((env = getenv("HOME")) != NULL && env[0] == '/') {
+		home_default = xstrdup(env);
+		return;
+	}
 	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
 	    pw->pw_dir[0] == '/')
 		home_default = xstrdup(pw->pw_dir);

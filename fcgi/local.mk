@@ -34,6 +34,9 @@ fcgi_agentd_fcgi_SOURCES = \
 	fcgi/api-session-message.c \
 	fcgi/api-session-output.c \
 	fcgi/api-session-reset.c \
+	fcgi/api-session-send.c \
+	fcgi/api-worker-clear.c \
+	fcgi/api-session-messages.c \
 	fcgi/api-session-resize.c \
 	fcgi/api-machines.c \
 	fcgi/api-me.c \

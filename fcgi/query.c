@@ -31,6 +31,14 @@ static const char *query_sql[Q__COUNT] = {
 	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
 	[Q_SESSION_ID] = "SELECT id FROM sessions"
 	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
+	[Q_MESSAGES_COUNT] = "SELECT count(*), coalesce(sum(type IN ('user_message',"
+	    " 'assistant_text')), 0) FROM events WHERE session_id = ?",
+	[Q_MESSAGES] = "SELECT seq, ts, type, data FROM events WHERE session_id = ?1"
+	    " AND type IN (?2, ?3, ?4) ORDER BY seq DESC LIMIT ?5",
+	[Q_DEBRIEF_STATUS] = "SELECT s.debriefing, d.source, d.kind, d.created"
+	    " FROM sessions AS s LEFT JOIN debriefs AS d ON d.id = (SELECT max(id)"
+	    " FROM debriefs WHERE session_id = s.id)"
+	    " WHERE s.name = ? ORDER BY s.id DESC LIMIT 1",
 	[Q_EVENTS] = "SELECT seq, ts, type, data FROM events"
 	    " WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
 	[Q_WORKERS] = "SELECT ended IS NULL, count(*) FROM sessions"
@@ -52,8 +60,9 @@ static const char *query_sql[Q__COUNT] = {
 	    " coalesce(machine, 'local'), status, status_source, status_since, phase,"
 	    " debriefing, completion_status, completion_comment, completed_at,"
 	    " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
-	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid"
-	    " FROM sessions AS s WHERE ended IS NULL ORDER BY id",
+	    " cost_usd, substr(prompt, 1, 200), last_tool, last_activity, pid,"
+	    " strftime('%s', 'now') - strftime('%s', coalesce(last_activity, created)),"
+	    " transport FROM sessions AS s WHERE ended IS NULL ORDER BY id",
 	[Q_AGENT_KINDS] = "SELECT name, skills_user, skills_project FROM agent_kinds"
 	    " ORDER BY rowid",
 	[Q_METRICS_SESSIONS] = "SELECT agent_type, status, count(*) FROM sessions"

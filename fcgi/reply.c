@@ -69,6 +69,18 @@ reply_json(struct req *req, int status, struct json_object *o)
 	reply_raw(req, status, "application/json", NULL, text, len);
 }
 
+/* reply_json with extra header lines (each ending in "\r\n"); o is borrowed. */
+void
+reply_json_headers(struct req *req, int status, const char *headers,
+    struct json_object *o)
+{
+	const char	*text;
+	size_t		 len;
+
+	text = agd_json_text(o, &len);
+	reply_raw(req, status, "application/json", headers, text, len);
+}
+
 /* reply_json, then put o: takes ownership of o. */
 void
 reply_json_put(struct req *req, int status, struct json_object *o)

@@ -102,10 +102,89 @@ agd_session_transport_json(struct json_object *o, sqlite3_stmt *st, int i)
 	json_object_object_add(o, "capped", col_json(st, i + 4));
 }
 
+const char *
+agd_session_status(const char *state, int ended, int exit_code, int completed)
+{
+	if (completed)
+		return ("completed");
+	if (!ended)
+		return ("running");
+	if (state != NULL && strcmp(state, "terminated") == 0)
+		return ("killed");
+	return (exit_code == 0 ? "completed" : "failed");
+}
+
+const char *
+agd_session_phase(const char *state, const char *phase, int completed, int debriefing)
+{
+	if (debriefing)
+		return ("debriefing");
+	if (completed)
+		return ("completed");
+	if (state != NULL && (strcmp(state, "exited") == 0 ||
+	    strcmp(state, "terminated") == 0))
+		return ("exited");
+	if (state != NULL && strcmp(state, "waiting_approval") == 0)
+		return ("waiting_approval");
+	if (phase != NULL)
+		return (phase);
+	/* A plain program: starting until it runs, then idle as far as we know. */
+	return (state != NULL && strcmp(state, "starting") == 0 ? "starting" : "idle");
+}
+
+/*
+ * The seed's end of a session, {status, finalComment, costUsd, completedAt}: the
+ * completion when it was marked complete, else how it ended; NULL while it runs.
+ */
+static struct json_object *
+session_result(sqlite3_stmt *st, const char *state, int ended, int exit_code)
+{
+	struct json_object	*r;
+	const char		*how;
+	int			 marked = sqlite3_column_type(st, 13) != SQLITE_NULL;
+
+	if (!marked && !ended)
+		return (NULL);
+	if (marked)
+		how = (const char *)sqlite3_column_text(st, 13);
+	else if (state != NULL && strcmp(state, "terminated") == 0)
+		how = "cancelled";
+	else
+		how = exit_code == 0 ? "success" : "failure";
+	r = json_object_new_object();
+	json_object_object_add(r, "status", json_object_new_string(how));
+	json_object_object_add(r, "finalComment", col_string(st, 14));
+	json_object_object_add(r, "costUsd", json_object_new_double(
+	    sqlite3_column_double(st, 32)));
+	json_object_object_add(r, "completedAt", col_string(st, marked ? 15 : 9));
+	return (r);
+}
+
+/* The machine a session runs on, null for this one ("local" or none). */
+static struct json_object *
+session_host(sqlite3_stmt *st)
+{
+	const char	*m;
+
+	m = (const char *)sqlite3_column_text(st, AGD_SESSION_COL_BRANCH + 2);
+	if (m == NULL || strcmp(m, "local") == 0)
+		return (NULL);
+	return (json_object_new_string(m));
+}
+
 struct json_object *
 agd_session_json(sqlite3_stmt *st)
 {
 	struct json_object	*o;
+	const char		*state, *phase;
+	int			 ended, marked, exit_code = -1;
+
+	state = (const char *)sqlite3_column_text(st, 7);
+	phase = (const char *)sqlite3_column_text(st, 25);
+	ended = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	marked = sqlite3_column_type(st, 13) != SQLITE_NULL;
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+		exit_code = sqlite3_column_int(st, 10);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "name", col_string(st, 1));
@@ -114,7 +193,21 @@ agd_session_json(sqlite3_stmt *st)
 	json_object_object_add(o, "created", col_string(st, 8));
 	json_object_object_add(o, "workingDirectory", col_string(st, 3));
 	json_object_object_add(o, "permissionMode", col_string(st, 4));
-	json_object_object_add(o, "status", col_string(st, 7));
+	/* The seed's coarse lifecycle; agentd's own state and phase beside it. */
+	json_object_object_add(o, "status", json_object_new_string(
+	    agd_session_status(state, ended, exit_code, marked)));
+	json_object_object_add(o, "state", col_string(st, 7));
+	json_object_object_add(o, "phase", json_object_new_string(agd_session_phase(state,
+	    phase, marked, sqlite3_column_int(st, AGD_SESSION_COL_DEBRIEFING))));
+	json_object_object_add(o, "completed", json_object_new_boolean(marked || ended));
+	json_object_object_add(o, "result", session_result(st, state, ended, exit_code));
+	/* The seed clients' names: its UI reads these. */
+	/* sessionType: with the transport columns below. */
+	json_object_object_add(o, "cwd", col_string(st, 3));
+	json_object_object_add(o, "host", session_host(st));
+	json_object_object_add(o, "processAlive", json_object_new_boolean(!ended &&
+	    sqlite3_column_type(st, 6) != SQLITE_NULL));
+	json_object_object_add(o, "label", col_string(st, 1));
 	json_object_object_add(o, "prompt", col_string(st, 5));
 	json_object_object_add(o, "role", col_string(st, 16));
 	json_object_object_add(o, "parent", col_string(st, 17));
@@ -131,7 +224,7 @@ agd_session_json(sqlite3_stmt *st)
 	/* What the agent says about itself (sql/0003). */
 	json_object_object_add(o, "statusSource", col_string(st, 23));
 	json_object_object_add(o, "statusSince", col_string(st, 24));
-	json_object_object_add(o, "phase", col_string(st, 25));
+	json_object_object_add(o, "agentPhase", col_string(st, 25));
 	json_object_object_add(o, "pendingApproval", col_json(st, 26));
 	json_object_object_add(o, "lastToolUse", col_json(st, 27));
 	json_object_object_add(o, "usage", agd_usage_json(st, 28));

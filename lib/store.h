@@ -21,7 +21,8 @@
 	" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd," \
 	" branch, worktree, machine, issue_url, issue_number, keep_reason," \
 	" worktree_state," \
-	" transport, status_evidence, max_cost_usd, max_tokens, capped FROM sessions"
+	" transport, status_evidence, max_cost_usd, max_tokens, capped, debriefing" \
+	" FROM sessions"
 
 /* Column index of the id in AGD_SESSION_SELECT. */
 #define AGD_SESSION_COL_ID	0
@@ -29,6 +30,8 @@
 #define AGD_SESSION_COL_BRANCH	33
 /* The first of the transport columns (sql/0006-transport.sql). */
 #define AGD_SESSION_COL_TRANSPORT	40
+/* Whether a pre-kill debrief runs (sql/0003), after the transport columns. */
+#define AGD_SESSION_COL_DEBRIEFING	45
 
 /*
  * Parts of a row: the completion {status, comment, at} from three columns from i
@@ -56,5 +59,22 @@ void		 agd_usage_add(struct agd_usage *u, sqlite3_stmt *st, int i);
 
 /* The session object of doc/DESIGN.md from the current row. Caller puts. */
 struct json_object *agd_session_json(sqlite3_stmt *);
+
+/*
+ * The three names of where a session is (README "Status, state and phase"), the
+ * same in the list, the detail, the world and the WebSocket hello:
+ *  - agd_session_status: the seed's coarse lifecycle, running, completed, failed
+ *    or killed, from agentd's state, the exit and whether it was marked complete;
+ *  - the state itself (the daemon's: starting, running, idle, working,
+ *    waiting_approval, exited, terminated), as stored;
+ *  - agd_session_phase: what it does now, finest first: debriefing, completed,
+ *    exited, waiting_approval, else the agent's own phase (thinking, tool_use,
+ *    idle, ...), else starting or idle.
+ * state and phase may be NULL; exit_code is -1 when unknown. Static strings.
+ */
+const char	*agd_session_status(const char *state, int ended, int exit_code,
+		    int completed);
+const char	*agd_session_phase(const char *state, const char *phase,
+		    int completed, int debriefing);
 
 #endif

@@ -32,7 +32,7 @@ is($j->{name}, 'alpha', 'create: name');
 is($j->{agentType}, 'fake', 'create: agentType');
 is($j->{workingDirectory}, $wd, 'create: workingDirectory');
 is($j->{permissionMode}, 'default', 'create: permissionMode defaults to default');
-like($j->{status} // '', qr/^(?:starting|running)$/, 'create: status starting or running');
+like($j->{state} // '', qr/^(?:starting|running)$/, 'create: status starting or running');
 like($j->{created} // '', $ISO, 'create: created is ISO-8601 UTC');
 my $created = iso_epoch($j->{created} // '');
 ok(defined $created && abs($created - time) < 120, 'create: created is now');
@@ -115,8 +115,8 @@ ok(!$by{delta} && !$by{epsilon}, 'list: ended sessions are not listed');
 ($s, $j) = $t->get('/api/agents/sessions?all=1');
 is($s, 200, 'list ?all=1: 200');
 %by = map { $_->{name} => $_ } @$j;
-is($by{delta}{status}, 'terminated', 'list ?all=1: the deleted session, terminated');
-is($by{epsilon}{status}, 'exited', 'list ?all=1: the exited session, exited');
+is($by{delta}{state}, 'terminated', 'list ?all=1: the deleted session, terminated');
+is($by{epsilon}{state}, 'exited', 'list ?all=1: the exited session, exited');
 ok($by{alpha}, 'list ?all=1: live sessions too');
 
 # A name can be used again once its session has ended.
@@ -142,7 +142,7 @@ ok($d->{lastSeq} > 0, 'detail: lastSeq counts the output so far');
 
 ($s, $d) = $t->get('/api/agents/sessions/epsilon');
 is($s, 200, 'detail of an exited session: 200');
-is($d->{status}, 'exited', 'detail: exited');
+is($d->{state}, 'exited', 'detail: exited');
 is($d->{exitCode}, 0, 'detail: exitCode 0');
 like($d->{ended} // '', $ISO, 'detail: ended is ISO-8601 UTC');
 

@@ -94,7 +94,7 @@ like($reset->{ts} // '', $ISO, 'reset event: ts ISO-8601 UTC');
 is_deeply([ sort keys %$reset ], [qw(event seq ts type)], 'reset event: seq, ts, type, event');
 is_deeply($reset->{event}, { type => 'reset', from => scalar getpwuid($>), ts => $reset->{ts} },
     'reset event: {type reset, from the owner (the actor), ts}');
-is($t->session('io')->{status}, 'running', 'reset: the agent keeps running');
+is($t->session('io')->{state}, 'running', 'reset: the agent keeps running');
 ($s) = $t->message('io', 'after reset');
 is($s, 200, 'message after reset: 200');
 $t->wait_output('io', qr/got: after reset/);

@@ -81,6 +81,6 @@ $t->is_err($s, $j, 400, 'invalid_field', 'status of the wrong type');
 $t->is_err($s, $j, 404, 'not_found', 'complete a session that never existed');
 
 # Completing does not stop the agent.
-is($t->session('c-failure')->{status}, 'running', 'a completed session keeps running');
+is($t->session('c-failure')->{state}, 'running', 'a completed session keeps running');
 
 $t->done;

@@ -40,11 +40,21 @@ for my $bad ([name => 123], [name => undef], [agentType => ['fake']],
 	$t->is_err($s, $j, 400, undef, "$k of the wrong type");
 	like($j->{code} // '', qr/^invalid_/, "$k of the wrong type: an invalid_* code");
 }
-for my $k (qw(name agentType workingDirectory)) {
+for my $k (qw(name agentType)) {
 	my %b = %ok;
 	delete $b{$k};
 	($s, $j) = $t->post($S, \%b);
 	$t->is_err($s, $j, 400, undef, "missing $k");
+}
+# No workingDirectory (or ""): the home, as the seed's UI offers (t/16 too).
+{
+	my %b = (%ok, name => 'nocwd');
+	delete $b{workingDirectory};
+	($s, $j) = $t->post($S, \%b);
+	is($s, 201, 'missing workingDirectory: 201');
+	is($j->{workingDirectory}, $t->home, '... the home ($HOME of the stack)');
+	($s) = $t->del("$S/nocwd");
+	is($s, 200, '... deleted');
 }
 
 # Names.
@@ -132,7 +142,7 @@ $t->start_daemon;
 ($s, $j) = $t->create(name => 'after-up');
 is($s, 201, 'create after the daemon is back: 201');
 my $d = $t->session('base');
-is($d->{status}, 'running', 'base still running after the daemon restart');
+is($d->{state}, 'running', 'base still running after the daemon restart');
 is($d->{pid}, $base_pid, 'base: same pid');
 
 $t->done;

@@ -49,7 +49,7 @@ is($s, 200, 'message without Origin: 200');
 $t->is_err($s, $j, 403, 'forbidden_origin', 'message with a forbidden Origin');
 ($s, $j) = $t->req(DELETE => "$S/h1", undef, Origin => 'http://evil.example');
 $t->is_err($s, $j, 403, 'forbidden_origin', 'DELETE with a forbidden Origin');
-is($t->session('h1')->{status}, 'running', '... the session still runs');
+is($t->session('h1')->{state}, 'running', '... the session still runs');
 $t->wait_output('h1', qr/got: no origin/);
 unlike($t->output('h1'), qr/evil says hi/, '... the forbidden message never reached the agent');
 

@@ -81,7 +81,7 @@ for (my $t0 = time; time - $t0 < 5 && $running < 2; sleep 0.2) {
 	my ($s, undef, $body) = timed_get('/api/agents/world', 1);
 	next unless $s == 200;
 	my $w = eval { JSON::PP->new->decode($body) } or next;
-	$running = grep { ($_->{phase} // '') eq 'debriefing' } @{$w->{sessions} // []};
+	$running = grep { ($_->{phase} // '') eq 'debriefing' } @{ref $w eq 'ARRAY' ? $w : []};
 }
 is($running, 2, 'both debriefs are running');
 

@@ -55,7 +55,7 @@ my ($ms) = $t->message('d1', "say $DIALOG");
 like($ms, qr/^20[02]$/, 'd1: a message that draws the dialog during the turn');
 $t->wait_for(sub { scalar $t->output('d1', $seq) =~ /Trust and continue.*Quit/s }, 10,
     'the dialog drawn by the message');
-is($t->session('d1')->{status}, 'working', 'd1: in a turn');
+is($t->session('d1')->{state}, 'working', 'd1: in a turn');
 sleep $QUIET;
 unlike(scalar $t->output('d1', $seq), qr/got: /, 'd1: during a turn: the trust dialog text pressed nothing');
 

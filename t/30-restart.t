@@ -50,11 +50,11 @@ $t->start_daemon;
 isnt($t->daemon_pid, $old, 'a new daemon');
 my $at_restart = spam_count($pid);
 my $d = $t->session('r1');
-is($d->{status}, 'running', 'after restart: still running');
+is($d->{state}, 'running', 'after restart: still running');
 is($d->{pid}, $pid, 'after restart: same pid');
 ($s, $j) = $t->get('/api/agents/sessions');
 my ($e) = grep { $_->{name} eq 'r1' } @{ref $j eq 'ARRAY' ? $j : []};
-ok($e && $e->{status} eq 'running' && $e->{pid} == $pid, 'after restart: listed, running, same pid');
+ok($e && $e->{state} eq 'running' && $e->{pid} == $pid, 'after restart: listed, running, same pid');
 
 my $out = $t->wait_output('r1', qr/^spam ${\ ($at_restart + 30)}\r?$/m, 15);
 my @n = numbers($out);

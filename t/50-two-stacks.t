@@ -93,6 +93,6 @@ SKIP: {
 $a->stop;
 ($s) = $b->get('/api/agents/sessions');
 is($s, 200, 'B still answers after A stopped');
-is($b->session('same-name')->{status}, 'running', "B's agent still runs");
+is($b->session('same-name')->{state}, 'running', "B's agent still runs");
 ok(kill(0, $pb), "B's agent process is alive");
 $b->done;

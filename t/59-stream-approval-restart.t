@@ -41,7 +41,7 @@ for my $n (qw(a1 d1)) {
 	    "$n: its approval taken back") };
 	is($@, '', "$n: its approval taken back") or diag explain $t->session($n);
 	my $d = $t->session($n);
-	is($d->{status}, 'waiting_approval', "$n: still waiting after the restart");
+	is($d->{state}, 'waiting_approval', "$n: still waiting after the restart");
 	is($d->{pendingApproval}{tool}, 'Bash', "$n: the pending tool");
 }
 

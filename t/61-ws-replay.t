@@ -60,7 +60,7 @@ ok(!grep({ $n[$_] != $_ + 1 } 0 .. $#n), 'no gap, no duplicate');
 
 # The agent was not stalled by the slow viewer: it has ended already.
 my $d = $t->session('heavy');
-is($d->{status}, 'exited', 'the agent finished while a viewer did not read');
+is($d->{state}, 'exited', 'the agent finished while a viewer did not read');
 my $rss = rss_kb($t->daemon_pid);
 ok(defined $rss, 'daemon RSS read (VmRSS in /proc/PID/status)');
 ok(defined $rss && $rss < 64 * 1024, 'daemon RSS bounded (' . ($rss // '?') . ' kB)');

@@ -58,8 +58,8 @@ my ($s, $j);
 ($s, $j) = $t->get('/api/agents/directories');
 is($s, 200, 'directories: 200');
 is_deeply($j->{roots}, [$home, $root2], 'roots: the configured ones that exist, canonical');
-my %d = map { $_->{path} => $_ } @{$j->{directories}};
-my @paths = map { $_->{path} } @{$j->{directories}};
+my %d = map { $_->{path} => $_ } @{$j->{entries}};
+my @paths = map { $_->{path} } @{$j->{entries}};
 is_deeply(\@paths, [$home, map("$home/$_", qw(detached plain repo unborn)), $root2, "$root2/other"],
     'each root, then its subdirectories by name; no hidden ones, no symlinks, no files');
 ok($d{$home}{root}, 'a root says so');
@@ -74,21 +74,22 @@ ok($d{"$home/detached"}{isGitRepo} && !defined $d{"$home/detached"}{branch},
     'detached HEAD: branch null');
 
 ($s, $j) = $t->get('/api/agents/directories?hidden=1');
-ok((grep { $_->{path} eq "$home/.hidden" } @{$j->{directories}}), '?hidden=1 lists hidden directories');
+ok((grep { $_->{path} eq "$home/.hidden" } @{$j->{entries}}), '?hidden=1 lists hidden directories');
 
 ($s, $j) = $t->get("/api/agents/directories?path=$home/repo");
 is($s, 200, '?path=: 200');
 is($j->{path}, "$home/repo", '?path=: path');
-is($j->{parent}, $home, '?path=: parent');
-is_deeply([map { $_->{name} } @{$j->{directories}}], ['lib'], '?path=: one level below, .git hidden');
+is($j->{up}, $home, '?path=: up');
+is($j->{parent}, "$home/repo", '?path=: parent, the directory listed');
+is_deeply([map { $_->{name} } @{$j->{entries}}], ['lib'], '?path=: one level below, .git hidden');
 ($s, $j) = $t->get("/api/agents/directories?path=$home/repo&hidden=1");
-is_deeply([map { $_->{name} } @{$j->{directories}}], ['.git', 'lib'], '?path=&hidden=1: .git too');
+is_deeply([map { $_->{name} } @{$j->{entries}}], ['.git', 'lib'], '?path=&hidden=1: .git too');
 ($s, $j) = $t->get("/api/agents/directories?path=$root2");
-is_deeply([map { $_->{path} } @{$j->{directories}}], ["$root2/other"], '?path= a second root');
-ok(!defined $j->{parent}, '?path= a root: parent null');
+is_deeply([map { $_->{path} } @{$j->{entries}}], ["$root2/other"], '?path= a second root');
+ok(!defined $j->{up}, '?path= a root: up null');
 ($s, $j) = $t->get("/api/agents/directories?path=$home/inside");
 is($s, 200, '?path= a symlink that stays inside: followed');
-is_deeply([map { $_->{name} } @{$j->{directories}}], ['src'], '... to its target');
+is_deeply([map { $_->{name} } @{$j->{entries}}], ['src'], '... to its target');
 
 # Confinement and bad input: a JSON error each, nothing else.
 my @bad = (

@@ -54,7 +54,7 @@ my ($s, $j);
 ($s, $j) = $t->get('/api/agents/skills');
 is($s, 200, 'skills: 200');
 my %k;
-$k{"$_->{agent}:" . ($_->{path} =~ s{^\Q$home\E/}{}r)} = $_ for @{$j->{skills}};
+$k{"$_->{agent}:" . ($_->{path} =~ s{^\Q$home\E/}{}r)} = $_ for @$j;
 my $r = $k{'claude:.claude/skills/review/SKILL.md'};
 is($r->{name}, 'code-review', 'name from the front matter');
 is($r->{description}, 'Review a diff: style, bugs, tests', 'description');
@@ -80,13 +80,13 @@ for my $b (qw(broken nofront open notmap badbool)) {
 	is($x->{name}, $b, "broken SKILL.md ($b): named after its directory") if $x && $b ne 'badbool';
 }
 like($k{'claude:.claude/skills/broken/SKILL.md'}{error}, qr/yaml/i, 'the error says what');
-ok(!grep({ ($_->{name} // '') eq 'evil' || $_->{path} =~ /outside/ } @{$j->{skills}}),
+ok(!grep({ ($_->{name} // '') eq 'evil' || $_->{path} =~ /outside/ } @$j),
     'a symlink to outside the home is not followed');
-is(scalar(grep { $_->{scope} eq 'project' } @{$j->{skills}}), 0, 'no project skills without cwd');
+is(scalar(grep { $_->{scope} eq 'project' } @$j), 0, 'no project skills without cwd');
 
 ($s, $j) = $t->get("/api/agents/skills?cwd=$home/proj");
 is($s, 200, '?cwd=: 200');
-my ($loc) = grep { $_->{scope} eq 'project' } @{$j->{skills}};
+my ($loc) = grep { $_->{scope} eq 'project' } @$j;
 is($loc->{name}, 'local', '?cwd=: the project skill');
 is($loc->{path}, "$home/proj/.claude/skills/local/SKILL.md", '?cwd=: its path');
 is($loc->{agent}, 'claude', '?cwd=: agent claude');
@@ -105,7 +105,7 @@ make_path("$outside/.claude/skills/mine");
 skill("$outside/.claude/skills/mine", "---\nname: mine\n---\n");
 ($s, $j) = $t->get("/api/agents/skills?cwd=$outside");
 is($s, 200, "?cwd= a session's working directory: 200");
-ok((grep { $_->{name} eq 'mine' && $_->{scope} eq 'project' } @{$j->{skills}}),
+ok((grep { $_->{name} eq 'mine' && $_->{scope} eq 'project' } @$j),
     "?cwd= a session's working directory: its skills");
 $t->del('/api/agents/sessions/sk');
 

@@ -42,10 +42,10 @@ my ($s, $j);
 is($s, 200, 'files: 200');
 is($j->{path}, "$home/dir", 'path');
 is($j->{parent}, $home, 'parent');
-is_deeply([map { $_->{name} } @{$j->{entries}}],
+is_deeply([map { $_->{name} } @{$j->{files}}],
     [qw(adir zdir .hidden a.txt b.txt escape-none link up)[0, 1, 2, 3, 4, 6, 7]],
     'directories first, then by name; hidden entries included');
-my %e = map { $_->{name} => $_ } @{$j->{entries}};
+my %e = map { $_->{name} => $_ } @{$j->{files}};
 is($e{'b.txt'}{type}, 'file', 'type file');
 is($e{'b.txt'}{size}, 1234, 'size');
 is($e{'b.txt'}{mtime}, '2023-11-14T22:13:20Z', 'mtime, ISO-8601 UTC');
@@ -54,7 +54,7 @@ is($e{link}{type}, 'symlink', 'type symlink (not followed)');
 is($j->{total}, 7, 'total');
 
 ($s, $j) = $t->get("/api/agents/files?path=$home/dir&limit=2&offset=1");
-is_deeply([map { $_->{name} } @{$j->{entries}}], ['zdir', '.hidden'], 'limit and offset');
+is_deeply([map { $_->{name} } @{$j->{files}}], ['zdir', '.hidden'], 'limit and offset');
 is($j->{total}, 7, 'total with a page');
 
 ($s, $j) = $t->get('/api/agents/files');
@@ -102,9 +102,9 @@ for (1 .. 5) {
 }
 is($s, 200, "$n entries: 200");
 is($j->{total}, $n + 1, "$n entries: total");
-is(scalar @{$j->{entries}}, 200, "$n entries: a page of 200 by default");
-is($j->{entries}[0]{name}, 'zz-dir', "$n entries: the directory first");
-is($j->{entries}[1]{name}, 'f000001', "$n entries: then the files by name");
+is(scalar @{$j->{files}}, 200, "$n entries: a page of 200 by default");
+is($j->{files}[0]{name}, 'zz-dir', "$n entries: the directory first");
+is($j->{files}[1]{name}, 'f000001', "$n entries: then the files by name");
 @ms = sort { $a <=> $b } @ms;
 my $median = $ms[2];
 # What the kernel alone takes to list that directory here (a loaded or slow
@@ -123,16 +123,16 @@ diag(sprintf("files: %d entries, first page in %.1f ms (median of 5, through ngi
     . "max %.1f); a bare readdir of it takes %.1f ms here", $n + 1, $median, $ms[0], $ms[-1], $base));
 # The time is measured by bench/files, not asserted here (a test must not time).
 ($s, $j) = $t->get("/api/agents/files?path=$home/big&offset=99990&limit=5000");
-is(scalar @{$j->{entries}}, 11, 'the last page');
+is(scalar @{$j->{files}}, 11, 'the last page');
 my @all;
 for (my $off = 0; $off < $n + 1; $off += 4999) {
 	($s, $j) = $t->get("/api/agents/files?path=$home/big&offset=$off&limit=4999");
-	push @all, map { $_->{name} } @{$j->{entries}};
+	push @all, map { $_->{name} } @{$j->{files}};
 }
 is_deeply(\@all, ['zz-dir', map { sprintf('f%06d', $_) } 1 .. $n], 'the pages, in order, are the whole directory');
 ($s, $j) = $t->get("/api/agents/files?path=$home/big&limit=100000");
 is($j->{limit}, 5000, 'limit is capped at 5000');
-is(scalar @{$j->{entries}}, 5000, '... and so is the page');
+is(scalar @{$j->{files}}, 5000, '... and so is the page');
 $t->stop;
 
 # Unreadable: DAC does not stop root, so as root the stack runs as nobody.

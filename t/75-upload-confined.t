@@ -117,14 +117,14 @@ for my $c ([$state, 'the state directory'], ["$state/sessions", 'below it'],
 }
 ($s, $j) = $t->get("/api/agents/files?path=$tmp", as('alice'));
 is($s, 200, 'files: the home');
-my %names = map { $_->{name} => 1 } @{$j->{entries}};
+my %names = map { $_->{name} => 1 } @{$j->{files}};
 my ($statename) = $state =~ m{([^/]+)$};
 ok(!$names{$_}, "files: $_ left out") for ('.ssh', '.bashrc', '.claude', $statename);
 ok($names{bob} && $names{proj}, 'files: the rest is listed');
-is($j->{total}, scalar @{$j->{entries}}, 'files: total counts what is listed');
+is($j->{total}, scalar @{$j->{files}}, 'files: total counts what is listed');
 ($s, $j) = $t->get("/api/agents/directories?path=$tmp&hidden=1", as('alice'));
 is($s, 200, 'directories: the home');
-%names = map { $_->{name} => 1 } @{$j->{directories}};
+%names = map { $_->{name} => 1 } @{$j->{entries}};
 ok(!$names{$_}, "directories: $_ left out") for ('.ssh', '.claude', $statename);
 ok($names{bob}, 'directories: the rest is listed');
 ($s, $j) = $t->get("/api/agents/directories?path=$state", as('alice'));

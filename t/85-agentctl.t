@@ -170,7 +170,7 @@ like($out, qr/^agents 1\b/, 'world: the totals');
 like($out, qr/^s1\s+sh\s+standalone\s+running\s/m, 'world: a row per live agent');
 unlike($out, qr/^f1\s/m, 'world: not the ended ones');
 $j = $JSON->decode(ctl_ok('world --json', 'world', '--json'));
-is_deeply([map { $_->{name} } @{$j->{sessions}}], ['s1'], 'world --json: the reply');
+is_deeply([map { $_->{name} } @$j], ['s1'], 'world --json: the reply');
 
 ctl_fails('diff: not a repository', 1, qr/\(422 not_a_repository\)/, 'diff', 's1');
 ctl_fails('diff: unknown session', 1, qr/\(404 not_found\)/, 'diff', 'nosuch');
@@ -189,7 +189,7 @@ $out = ctl_ok('workers', 'workers', 'p1');
 like($out, qr/^p1: 1 workers, 1 running$/m, 'workers: counted');
 like($out, qr/^p1\.fix-1\s+\S+\s+fix-1\s/m, 'workers: a row');
 $j = $JSON->decode(ctl_ok('workers --json', 'workers', 'p1', '--json'));
-is($j->{workers}[0]{branch}, 'fix-1', 'workers --json');
+is($j->[0]{branch}, 'fix-1', 'workers --json');
 ctl_fails('dispatch: the branch again', 1, qr/\(409 exists\)/, 'dispatch', 'p1', 'again', '-b',
     'fix-1');
 ctl_fails('dispatch: not a repository', 1, qr/\(422 not_a_repository\)/, 'dispatch', 's1', 'x',
@@ -200,7 +200,7 @@ ctl_fails('dispatch: no task', 2, qr/usage: agentctl dispatch/, 'dispatch', 'p1'
 ctl_fails('workers: unknown parent', 1, qr/\(404 not_found\)/, 'workers', 'nosuch');
 
 # --- diff: the worker's worktree against its base commit, as git prints it -----------------
-my $wt = $j->{workers}[0]{worktree};
+my $wt = $j->[0]{worktree};
 is(ctl_ok('diff: no change yet', 'diff', 'p1.fix-1'), '', 'diff: nothing to print');
 open(my $nf, '>', "$wt/notes.txt") or die;
 print $nf "one\ntwo\n";
@@ -215,8 +215,8 @@ unlink "$wt/notes.txt";
 
 # --- kill ------------------------------------------------------------------------------------
 ctl_ok('kill', 'kill', 'p1');
-like($t->session('p1')->{status}, qr/^(?:terminated|exited)$/, 'kill: the session ended');
-like($t->session('p1.fix-1')->{status}, qr/^(?:terminated|exited)$/, 'kill: its workers too');
+like($t->session('p1')->{state}, qr/^(?:terminated|exited)$/, 'kill: the session ended');
+like($t->session('p1.fix-1')->{state}, qr/^(?:terminated|exited)$/, 'kill: its workers too');
 ctl_ok('kill an ended session', 'kill', 'p1');
 ctl_fails('kill an unknown session', 1, qr/\(404 not_found\)/, 'kill', 'nosuch');
 

@@ -113,12 +113,12 @@ ok(-d "$repo/.worktrees/feature/deep-b", 'worktree path keeps the branch path');
 my $w3pid = $j->{pid};
 
 # --- listing --------------------------------------------------------------------
-($s, $j) = $t->get('/api/agents/sessions/p1/workers');
+($s, $j, my $h) = $t->get('/api/agents/sessions/p1/workers');
 is($s, 200, 'GET workers: 200');
-is($j->{parent}, 'p1', 'workers: parent');
-is($j->{total}, 3, 'workers: total 3');
-is(scalar @{$j->{workers}}, 3, 'workers: three');
-my %w = map { $_->{name} => $_ } @{$j->{workers}};
+is($h->{'x-total-count'}, 3, 'workers: X-Total-Count 3');
+is($h->{'x-running-count'}, 3, 'workers: X-Running-Count 3');
+is(scalar @$j, 3, 'workers: three');
+my %w = map { $_->{name} => $_ } @$j;
 for my $n ('p1.feat-a', 'p1.issue-42', 'p1.feature-deep-b') {
 	ok($w{$n}, "workers: $n listed");
 }
@@ -138,8 +138,8 @@ ok(grep({ $_->{type} eq 'worker' } @{$p->{events}}), 'parent history: worker eve
 $t->is_err($s, $j, 404, 'not_found', 'workers of an unknown session');
 ($s, $j) = $t->get('/api/agents/machines');
 is($s, 200, 'machines: 200');
-is_deeply([map { $_->{id} } @{$j->{machines}}], ['local'], 'machines: only local');
-ok($j->{machines}[0]{reachable}, 'local is reachable');
+is_deeply([map { $_->{id} } @$j], ['local'], 'machines: only local');
+ok($j->[0]{reachable}, 'local is reachable');
 
 # --- the end of a worker --------------------------------------------------------
 # A worker that committed keeps its worktree and branch.
@@ -149,7 +149,7 @@ git($wt1, 'add a.txt');
 git($wt1, 'commit -q -m A');
 ($s, $j) = $t->del('/api/agents/sessions/p1.feat-a');
 is($s, 200, 'DELETE of a worker with a commit: 200');
-is($j->{status}, 'terminated', 'it is terminated');
+is($j->{state}, 'terminated', 'it is terminated');
 is($j->{worktreeState}, 'kept', 'its worktree is kept');
 like($j->{keepReason} // '', qr/1 commit not in main/, 'the record says why');
 ok(!kill(0, $w1pid), 'its agent is gone');
@@ -172,25 +172,26 @@ write_file("$repo/.worktrees/feature/deep-b/notes.txt", "wip\n");
 ($s, $j) = $t->del('/api/agents/sessions/p1');
 is($s, 200, 'DELETE of the parent: 200');
 is($j->{name}, 'p1', 'the reply is the parent');
-is($j->{status}, 'terminated', 'the parent is terminated');
+is($j->{state}, 'terminated', 'the parent is terminated');
 ok(!kill(0, $w2pid), 'worker issue-42 stopped');
 ok(!kill(0, $w3pid), 'worker feature/deep-b stopped');
 my $d2 = $t->session('p1.issue-42');
-is($d2->{status}, 'terminated', 'issue-42: terminated');
+is($d2->{state}, 'terminated', 'issue-42: terminated');
 is($d2->{worktreeState}, 'removed', 'issue-42: clean, worktree removed');
 ok(!defined $d2->{keepReason}, 'issue-42: no keep reason');
 ok(!-e "$repo/.worktrees/issue-42", 'issue-42: the directory is gone');
 ok(!git($repo, 'branch --list issue-42'), 'issue-42: the branch is gone');
 unlike(git($repo, 'worktree list'), qr/issue-42/, 'issue-42: git forgot the worktree');
 my $d3 = $t->session('p1.feature-deep-b');
-is($d3->{status}, 'terminated', 'feature/deep-b: terminated');
+is($d3->{state}, 'terminated', 'feature/deep-b: terminated');
 is($d3->{worktreeState}, 'kept', 'feature/deep-b: kept');
 like($d3->{keepReason} // '', qr/uncommitted changes \(1 file\)/, 'feature/deep-b: why');
 ok(-f "$repo/.worktrees/feature/deep-b/notes.txt", 'feature/deep-b: the work is there');
 ok(git($repo, 'branch --list feature/deep-b'), 'feature/deep-b: the branch is there');
 is(git($repo, 'status --porcelain'), '', 'the repository is still clean');
-($s, $j) = $t->get('/api/agents/sessions/p1/workers');
-is($j->{running}, 0, 'no worker of p1 runs');
+($s, $j, $h) = $t->get('/api/agents/sessions/p1/workers');
+is($h->{'x-running-count'}, 0, 'no worker of p1 runs');
+ok(!grep({ $_->{processAlive} } @$j), '... none alive');
 
 # keepWorkers=1 leaves the workers running.
 ($s) = $t->create(name => 'p2', workingDirectory => $repo);
@@ -200,9 +201,9 @@ is($s, 201, 'worker of p2');
 my $kwpid = $j->{pid};
 ($s, $j) = $t->del('/api/agents/sessions/p2?keepWorkers=1');
 is($s, 200, 'DELETE p2?keepWorkers=1: 200');
-is($j->{status}, 'terminated', 'p2 terminated');
+is($j->{state}, 'terminated', 'p2 terminated');
 ok(kill(0, $kwpid), 'its worker still runs');
-is($t->session('p2.kw')->{status}, 'running', 'worker status running');
+is($t->session('p2.kw')->{state}, 'running', 'worker status running');
 ($s, $j) = $t->del('/api/agents/sessions/p2.kw');
 is($s, 200, 'DELETE the worker');
 is($j->{worktreeState}, 'removed', 'clean: removed');

@@ -167,8 +167,8 @@ $t->start_daemon;
 
 ($s, $j) = $t->get('/api/agents/machines');
 is($s, 200, 'machines: 200');
-my %m = map { $_->{id} => $_ } @{$j->{machines} // []};
-is_deeply([map { $_->{id} } @{$j->{machines}}], [qw(local box1 box2 box3)], 'machines: local and the config');
+my %m = map { $_->{id} => $_ } @{ref $j eq 'ARRAY' ? $j : []};
+is_deeply([map { $_->{id} } @$j], [qw(local box1 box2 box3)], 'machines: local and the config');
 ok($m{box1}{reachable}, 'box1 is reachable') or diag(explain $m{box1});
 is($m{box1}{host}, '127.0.0.1', 'box1: host');
 is($m{box1}{port}, $port, 'box1: port');
@@ -249,7 +249,7 @@ $t->wait_for(sub { spam_now() > $n0 + 100 }, 20, 'the agent to go on while the l
 pass('the agent keeps running on box1 while the link is down');
 ok(!system('tmux', '-L', tmux_name('p1.rw'), 'has-session', '-t', '=' . tmux_name('p1.rw')),
     'its tmux session is still there');
-is($t->session('p1.rw')->{status}, 'running', 'the worker is still running');
+is($t->session('p1.rw')->{state}, 'running', 'the worker is still running');
 my $during = spam_now();
 my ($seen_before) = sort { $b <=> $a } ($t->output('p1.rw') =~ /spam (\d+)/g);
 
@@ -272,7 +272,7 @@ pass('messages work again');
 # Its worktree holds an untracked file (the spam counter): kept.
 ($s, $j) = $t->del('/api/agents/sessions/p1.rw');
 is($s, 200, 'DELETE of the remote worker: 200');
-is($j->{status}, 'terminated', 'terminated');
+is($j->{state}, 'terminated', 'terminated');
 is($j->{worktreeState}, 'kept', 'its worktree is kept');
 like($j->{keepReason} // '', qr/uncommitted changes \(1 file\)/, 'why');
 ok(system('tmux -L ' . tmux_name('p1.rw') . ' has-session 2>/dev/null') != 0,
@@ -300,11 +300,37 @@ for my $n ('p1.rw2', 'p1.issue-9') {
 	$d = $t->session($n);
 	is($d->{worktreeState}, 'removed', "$n: clean, removed");
 }
-is($t->session('p1.rw2')->{status}, 'terminated', 'rw2 was stopped');
+is($t->session('p1.rw2')->{state}, 'terminated', 'rw2 was stopped');
 ok(!-e "$remote/repo/.worktrees/rw2", 'rw2: its worktree is gone there');
 is(sh("git -C $remote/repo branch --list rw2 issue-9"), '', 'their branches are gone there');
 ok(system('tmux -L ' . tmux_name('p1.rw2') . ' has-session 2>/dev/null') != 0,
     'no tmux session left');
+
+# --- a session created on box1: the old clients' "host" (issue #15 item 8) --------
+my $rdir = "$remote/plain";
+mkdir $rdir or die;
+($s, $j) = $t->create(name => 'far1', host => 'box1', workingDirectory => $rdir,
+    prompt => 'far hello');
+is($s, 201, 'create with host box1: 201') or diag(explain $j);
+is($j->{host}, 'box1', '... host box1');
+is($j->{machine}, 'box1', '... machine box1');
+is($j->{workingDirectory}, $rdir, '... its directory there');
+ok(!system('tmux', '-L', tmux_name('far1'), 'has-session', '-t', '=' . tmux_name('far1')),
+    '... in tmux there');
+$out = $t->wait_output('far1', qr/got: far hello/, 20);
+like($out, qr{fake-agent pid=\d+ .*cwd=\Q$rdir\E}s, '... it runs in that directory');
+$t->message('far1', 'far ping');
+$t->wait_output('far1', qr/got: far ping/, 20);
+pass('... a message reaches it');
+($s, $j) = $t->create(name => 'far2', host => 'box1', workingDirectory => "$remote/nope");
+$t->is_err($s, $j, 422, 'bad_directory', 'create on box1 in a directory it lacks');
+($s, $j) = $t->create(name => 'far3', host => 'box9', workingDirectory => $rdir);
+$t->is_err($s, $j, 422, 'unknown_machine', 'create on a machine not configured');
+($s, $j) = $t->del('/api/agents/sessions/far1');
+is($s, 200, 'DELETE of the session on box1: 200');
+ok(eval { $t->wait_for(sub { system('tmux -L ' . tmux_name('far1') .
+    ' has-session 2>/dev/null') != 0 }, 30, 'its tmux session to go') },
+    '... its tmux session is gone');
 
 # --- the push reads no git config that can run a command -------------------------
 # In the parent's .git/config (whoever can write the repository, an agent in it

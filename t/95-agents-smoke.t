@@ -133,7 +133,7 @@ sub smoke {
 		$t->wait_for(sub {
 			my $text = poll($st);
 			my $sess = $t->session($name);
-			die "the $cli session ended: status $sess->{status}, exitCode "
+			die "the $cli session ended: status $sess->{state}, exitCode "
 			    . ($sess->{exitCode} // 'null') . "\n" if $sess && $sess->{ended};
 			my $idle = last_match($text, $c->{idle});
 			for my $dlg (@{$c->{dialogs}}) {

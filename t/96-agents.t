@@ -45,7 +45,7 @@ sub wait_event {
 	return $found;
 }
 
-sub status_of { my $d = $t->session($_[0]); return $d ? $d->{status} : '' }
+sub status_of { my $d = $t->session($_[0]); return $d ? $d->{state} : '' }
 
 for my $agent (grep { $only{$_} } qw(claude codex openclaw)) {
 	SKIP: {
@@ -58,7 +58,7 @@ for my $agent (grep { $only{$_} } qw(claude codex openclaw)) {
 		my ($s, $j) = $t->create(name => $name, agentType => $agent,
 		    workingDirectory => $work, prompt => 'hello agent');
 		is($s, 201, "$agent: create with a prompt");
-		is($j->{status}, 'starting', "$agent: starting until the TUI is ready");
+		is($j->{state}, 'starting', "$agent: starting until the TUI is ready");
 
 		# The reply shows in the live stream (tty_data), after the prompt was
 		# delivered when the agent was ready.
@@ -129,7 +129,7 @@ for my $agent (grep { $only{$_} } qw(claude codex openclaw)) {
 		my $pid = $t->session($name)->{pid};
 		($s, $j) = $t->del("/api/agents/sessions/$name");
 		is($s, 200, "$agent: DELETE");
-		is($j->{status}, 'terminated', "$agent: terminated");
+		is($j->{state}, 'terminated', "$agent: terminated");
 		ok(!kill(0, -$pid), "$agent: its process group is gone");
 		$ws->close;
 	}

@@ -35,7 +35,7 @@ sub git {
 	return $out;
 }
 
-sub idle { my ($n) = @_; $t->wait_for(sub { ($t->session($n)->{status} // '') eq 'idle' }, $TURN, "$n idle") }
+sub idle { my ($n) = @_; $t->wait_for(sub { ($t->session($n)->{state} // '') eq 'idle' }, $TURN, "$n idle") }
 
 # A repository with a commit and an uncommitted change, for the fallback's diff.
 my $repo = $t->workdir . '/repo';
@@ -71,7 +71,7 @@ is($g->{report}, $j->{report}, 'the same report');
 my $d = $t->session('short');
 is($d->{debrief}{kind}, 'hotwash', 'shown in the session detail');
 ok(grep({ $_->{type} eq 'debrief' } @{$d->{events}}), 'and as a json_event');
-is($d->{status}, 'idle', 'the session was not killed');
+is($d->{state}, 'idle', 'the session was not killed');
 
 # A second request while one runs: 409; ?async=1 answers 202 at once.
 ($s, $j) = $t->post('/api/agents/sessions/short/pre-kill-debrief?async=1', {});
@@ -91,7 +91,7 @@ pass('the async report appears on GET and as an event');
 idle('long');
 for my $m ('turn two', 'turn three') {
 	($s) = $t->message('long', $m);
-	$t->wait_for(sub { ($t->session('long')->{status} // '') eq 'working' }, 30, 'working');
+	$t->wait_for(sub { ($t->session('long')->{state} // '') eq 'working' }, 30, 'working');
 	idle('long');
 }
 ($s, $j) = $t->post('/api/agents/sessions/long/pre-kill-debrief', {});
@@ -104,7 +104,7 @@ is($j->{source}, 'agent', 'from the agent');
     prompt => 'hello');
 idle('stall');
 ($s) = $t->message('stall', 'STALL now');
-$t->wait_for(sub { ($t->session('stall')->{status} // '') eq 'working' }, 30, 'working');
+$t->wait_for(sub { ($t->session('stall')->{state} // '') eq 'working' }, 30, 'working');
 $t0 = time;
 ($s, $j) = $t->post('/api/agents/sessions/stall/pre-kill-debrief', {});
 my $took = time - $t0;
@@ -129,29 +129,30 @@ idle($worker);
     prompt => 'hello');
 idle('asker');
 ($s) = $t->message('asker', 'RUNTOOL now');
-$t->wait_for(sub { ($t->session('asker')->{status} // '') eq 'waiting_approval' }, $TURN,
+$t->wait_for(sub { ($t->session('asker')->{state} // '') eq 'waiting_approval' }, $TURN,
     'asker waiting for approval');
 my $w0 = time;
 ($s, my $w) = $t->get('/api/agents/world');
 is($s, 200, 'GET world');
-my %by = map { $_->{name} => $_ } @{$w->{sessions}};
+(undef, my $tot) = $t->get('/api/agents/world/totals');
+my %by = map { $_->{name} => $_ } @$w;
 is($by{long}{role}, 'standalone', 'standalone role');
 is($by{short}{role}, 'parent', 'parent role');
 is($by{$worker}{role}, 'worker', 'worker role');
 is($by{$worker}{parent}, 'short', 'the worker names its parent');
 is($by{$worker}{machine}, 'local', 'machine');
 is($by{asker}{phase}, 'waiting_approval', 'phase waiting_approval');
-is($by{asker}{status}, 'waiting_approval', 'status waiting_approval');
+is($by{asker}{state}, 'waiting_approval', 'status waiting_approval');
 is($by{long}{phase}, 'idle', 'phase idle');
 like($by{asker}{task}, qr/^hello/, 'task');
 ok($by{asker}{lastToolUse} || 1, 'lastToolUse present when known');
 my %sum;
-for my $e (@{$w->{sessions}}) {
+for my $e (@$w) {
 	$sum{$_} += $e->{usage}{$_} for qw(inputTokens outputTokens cacheReadTokens cacheWriteTokens);
 }
-is($w->{totals}{usage}{$_}, $sum{$_}, "totals: $_ summed ($sum{$_})")
+is($tot->{usage}{$_}, $sum{$_}, "totals: $_ summed ($sum{$_})")
     for qw(inputTokens outputTokens cacheReadTokens cacheWriteTokens);
-ok($w->{totals}{usage}{outputTokens} > 0, 'usage from the agents');
+ok($tot->{usage}{outputTokens} > 0, 'usage from the agents');
 is($w->{totals}{agents}, scalar @{$w->{sessions}}, 'totals: agents');
 is($w->{totals}{byStatus}{waiting_approval}, 1, 'totals by status');
 

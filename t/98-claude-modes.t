@@ -26,7 +26,7 @@ sub events {
 	return $s == 200 ? @{$j->{events}} : ();
 }
 
-sub status_of { my $d = $t->session($_[0]); return $d ? $d->{status} : '' }
+sub status_of { my $d = $t->session($_[0]); return $d ? $d->{state} : '' }
 
 for my $mode (qw(acceptEdits bypassPermissions)) {
 	my $name = "c-$mode";

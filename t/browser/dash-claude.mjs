@@ -4,7 +4,8 @@ import { BASE, TOKEN, newPage, noErrors, ok, rest, run, shot, until, untilTerm, 
 
 const DIR = process.env.DASH_DIR;
 const go = (page, hash) => page.evaluate((x) => { location.hash = x; }, hash);
-const status = async (name) => ((await rest('GET', `/api/agents/sessions/${name}?limit=1`)).json || {}).status;
+// agentd's fine state is `state` (`status` is the seed clients' coarse lifecycle).
+const status = async (name) => ((await rest('GET', `/api/agents/sessions/${name}?limit=1`)).json || {}).state;
 const barShown = (page) => until(page, () => {
 	const b = document.querySelector('.approval');
 	return b && !b.hidden && b.textContent;

@@ -23,7 +23,7 @@ function fakeWorld(n, tick) {
 		list.push({
 			name: `s${i}`, agentType: ['claude', 'codex', 'openclaw'][i % 3],
 			role: parent ? 'worker' : 'parent', parent, machine: 'local',
-			status: statuses[(i + tick) % 4], statusSource: 'hook',
+			status: 'active', state: statuses[(i + tick) % 4], statusSource: 'hook',
 			statusSince: new Date(Date.now() - i * 1000).toISOString(),
 			phase: 'thinking', usage: { inputTokens: i * 100 + tick, outputTokens: i * 10, costUsd: i / 1000 },
 			task: `task number ${i}: fix the thing`, lastToolUse: { tool: 'Bash' },

@@ -38,6 +38,9 @@ package AgentdTest;
 #	web_prefix => '/agents/'	serve the dashboard (web/dist) there instead of at /
 #	daemon_home => sub { PATH }	agentd's -H (given HOME): another name for it
 #	home_in => DIR			make HOME in DIR (default $TMPDIR, else /tmp)
+#	home_env => DIR			the stack's $HOME (default: HOME, the state
+#					directory), as a service account's
+#					environment sets it
 #
 # real_agents => 1 (call AgentdTest::require_agent(NAME) first):
 #	* t/bin/fake-model runs for the stack (port in HOME/fake-model.port, one
@@ -167,6 +170,7 @@ sub new {
 		www => $o{www} // {},
 		web_prefix => $o{web_prefix},	# where nginx serves the dashboard (default /)
 		daemon_home => $o{daemon_home},	# sub { HOME } -> the -H agentd gets
+		home_env => $o{home_env},
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -276,7 +280,7 @@ sub _child_env {
 	$ENV{AGENTD_LISTEN} = "127.0.0.1:$self->{port}";
 	$ENV{AGENTD_TEST_HOME} = $self->{home};	# marks our processes (leftover check)
 	$ENV{AGENTD_AUTH_URL} = $self->{auth_url} if defined $self->{auth_url};
-	$ENV{HOME} = $self->{home};
+	$ENV{HOME} = $self->{home_env} // $self->{home};
 	if (defined $self->{user}) {
 		$ENV{USER} = $ENV{LOGNAME} = $self->{user};
 	}
@@ -874,7 +878,7 @@ sub wait_output {
 sub wait_status {
 	my ($self, $name, $re, $timeout) = @_;
 	my $j;
-	$self->wait_for(sub { $j = $self->session($name); $j && ($j->{status} // '') =~ $re },
+	$self->wait_for(sub { $j = $self->session($name); $j && ($j->{state} // '') =~ $re },
 	    $timeout // 10, "session $name status to match $re");
 	return $j;
 }

@@ -1,6 +1,8 @@
 # C unit tests (TAP), run by `make check` with the same driver as t/*.t
-check_PROGRAMS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test t/unit/seqlog-test
-TESTS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test t/unit/seqlog-test
+check_PROGRAMS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test t/unit/seqlog-test \
+	t/unit/ws-chat-test
+TESTS += t/unit/lib-test t/unit/ws-parse-test t/unit/agent-test t/unit/seqlog-test \
+	t/unit/ws-chat-test
 t_unit_lib_test_SOURCES = t/unit/lib-test.c t/unit/tap.h
 t_unit_lib_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 t_unit_lib_test_LDADD = $(AGD_LIBS)
@@ -20,3 +22,8 @@ t_unit_agent_test_SOURCES = t/unit/agent-test.c t/unit/tap.h \
 t_unit_agent_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(VTERM_CFLAGS) -I$(top_srcdir)/daemon
 t_unit_agent_test_LDADD = $(AGD_LIBS) $(LIBEVENT_LIBS) $(VTERM_LIBS)
+# The seed chat view's mapping of events, by kind, for every agent (issue 15, item 4).
+t_unit_ws_chat_test_SOURCES = t/unit/ws-chat-test.c daemon/ws-chat.c t/unit/tap.h
+t_unit_ws_chat_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBEVENT_CFLAGS) \
+	-I$(top_srcdir)/daemon
+t_unit_ws_chat_test_LDADD = $(AGD_LIBS)

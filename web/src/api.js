@@ -65,16 +65,16 @@ function arr(j, ...keys) {
 	return [];
 }
 
-// agentd's fine state: the seed clients' coarse `status` may replace it, with
-// the fine one in another field (issue 15, item 5).
-const FINE = ['starting', 'idle', 'working', 'waiting_approval', 'running', 'exited', 'terminated'];
+// agentd's fine state is `state` (starting, running, idle, working,
+// waiting_approval, exited, terminated); `status` is the seed clients' coarse
+// lifecycle (running, completed, failed, killed; in the world active, idle, stale,
+// completed) and never read as the state (README "Status, state and phase").
 export function fineStatus(s) {
-	for (const k of ['agentStatus', 'agentdStatus', 'state', 'detailedStatus', 'status'])
-		if (typeof s[k] === 'string' && FINE.includes(s[k]))
-			return s[k];
+	if (typeof s.state === 'string' && s.state)
+		return s.state;
 	if (s.pendingApproval || s.phase === 'waiting_approval')
 		return 'waiting_approval';
-	return s.status || (s.ended ? 'exited' : 'running');
+	return s.ended ? 'exited' : 'running';
 }
 
 // A world or session entry in one shape.
