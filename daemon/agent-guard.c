@@ -254,25 +254,50 @@ agent_approval_check(struct session *s, const char *id, enum agd_err *code, char
  * asks in its own dialog), and the refusal is recorded.
  */
 static void
-agent_hook_refuse(struct session *s, struct json_object *ev, struct waiter *w)
+agent_hook_refuse(struct session *s, struct json_object *ev, struct waiter *w,
+    const char *reason)
 {
 	struct agent		*a = s->agent;
 	struct json_object	*o;
 	const char		*tool = agent_str(ev, "tool_name");
+	const char		*name = agent_str(ev, "hook_event_name");
 
 	o = json_object_new_object();
 	json_object_object_add(o, "tool", json_object_new_string(tool != NULL ? tool : "?"));
 	json_object_object_add(o, "input", json_object_get(agent_obj(ev, "tool_input")));
-	json_object_object_add(o, "reason", json_object_new_string(
-	    "another approval is waiting: not shown, its hook answered without a decision"));
+	json_object_object_add(o, "hook", json_object_new_string(name != NULL ? name : "?"));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
 	if (a->pending != NULL && agent_str(a->pending, "id") != NULL)
 		json_object_object_add(o, "waiting",
 		    json_object_new_string(agent_str(a->pending, "id")));
-	agent_event(s, "permission_request_refused", o, NULL, "hook");
-	log_info("session %s: a second PermissionRequest (%s) while one waits: refused",
-	    s->name, tool != NULL ? tool : "?");
+	agent_event(s, name != NULL && strcmp(name, "PermissionRequest") == 0 ?
+	    "permission_request_refused" : "hook_refused", o, NULL, "hook");
+	log_info("session %s: a %s hook (%s) while an approval waits: refused",
+	    s->name, name != NULL ? name : "?", tool != NULL ? tool : "?");
 	if (w != NULL)
 		waiter_reply(w, 200, json_object_new_object());
+}
+
+/*
+ * While a hook waits for an approval, which report says the human allowed it at
+ * the terminal: the tool itself going on (its PostToolUse, or a PreToolUse of the
+ * same tool): 1. A Notification changes nothing: 0. Anything else (a Stop, a
+ * UserPromptSubmit, another tool's report - what a tool of the agent's could send
+ * with the session's key) is not claude's order of things: -1, refused, and the
+ * approval keeps waiting (the attack review of issue 12).
+ */
+static int
+agent_hook_follows(struct agent *a, const char *name, struct json_object *ev)
+{
+	const char	*tool = agent_str(ev, "tool_name");
+	const char	*want = a->pending != NULL ? agent_str(a->pending, "tool") : NULL;
+
+	if (strcmp(name, "Notification") == 0)
+		return (0);
+	if ((strcmp(name, "PostToolUse") == 0 || strcmp(name, "PreToolUse") == 0) &&
+	    tool != NULL && (want == NULL || strcmp(tool, want) == 0))
+		return (1);
+	return (-1);
 }
 
 void
@@ -288,7 +313,8 @@ agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
 		return;
 	}
 	if (a->hook_waiter != NULL && name != NULL && strcmp(name, "PermissionRequest") == 0) {
-		agent_hook_refuse(s, ev, w);
+		agent_hook_refuse(s, ev, w, "another approval is waiting: not shown, its"
+		    " hook answered without a decision");
 		return;
 	}
 	/*
@@ -296,8 +322,17 @@ agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
 	 * human allowed it at the terminal first. (Refused there, claude ends the
 	 * waiting hook: agent_hook_gone.)
 	 */
-	if (a->hook_waiter != NULL && name != NULL && strcmp(name, "PermissionRequest") != 0)
-		agent_hook_release(s, 1, "tui");
+	if (a->hook_waiter != NULL && name != NULL) {
+		switch (agent_hook_follows(a, name, ev)) {
+		case 1:
+			agent_hook_release(s, 1, "tui");
+			break;
+		case -1:
+			agent_hook_refuse(s, ev, w, "an approval is waiting and this report"
+			    " does not follow it: not taken, the approval still waits");
+			return;
+		}
+	}
 	a->ev_detail = name;
 	holds = a->kind->hook(s, a, ev);
 	if ((a = s->agent) != NULL)

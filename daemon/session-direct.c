@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "hproto.h"
 #include "log.h"
 #include "session.h"
+#include "util.h"
 
 /* The holder answers HP_AUTH_PTY at once; past this, keep sending it input. */
 #define SESSION_DIRECT_WAIT_MS	2000
@@ -119,6 +121,7 @@ session_direct_pty_cb(evutil_socket_t fd, short what, void *arg)
 	iov.iov_base = hdr;
 	iov.iov_len = sizeof hdr;
 	memset(&msg, 0, sizeof msg);
+	memset(&u, 0, sizeof u);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = u.buf;
@@ -127,7 +130,7 @@ session_direct_pty_cb(evutil_socket_t fd, short what, void *arg)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	/* Whatever came attached is ours to close unless it is the one terminal. */
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
@@ -148,9 +151,19 @@ session_direct_pty_cb(evutil_socket_t fd, short what, void *arg)
 		s->direct = SESSION_DIRECT_OFF;
 		return;
 	}
+	agd_set_nonblock(pty);		/* the holder's flag is shared; ours all the same */
 	s->pty_fd = pty;
 	s->direct = SESSION_DIRECT_WAIT;
 	session_send(s, HP_DIRECT, NULL, 0);
+}
+
+/* 1 if the terminal's other side is closed (every slave fd): writes never go. */
+static int
+session_direct_hung_up(struct session *s)
+{
+	struct pollfd	pfd = { s->pty_fd, POLLOUT, 0 };
+
+	return (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR)));
 }
 
 /* Write what is held to the terminal; wait for it to take more if it is full. */
@@ -168,12 +181,19 @@ session_direct_flush(struct session *s)
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && errno == EAGAIN) {
+		if (n == -1 && errno == EAGAIN && !session_direct_hung_up(s)) {
 			event_add(s->direct_wev, NULL);
 			return;
 		}
-		/* EIO: the agent's side of the terminal is closed; as the holder does. */
+		/*
+		 * EIO, or a hang-up with the writes refused (no process holds the
+		 * agent's side any more, while the agent may still run): what waits is
+		 * dropped, as the holder drops it, and the holder's path takes over
+		 * (else a master that reports POLLHUP would wake the loop forever).
+		 */
 		evbuffer_drain(s->pending, len);
+		session_direct_stop(s);
+		return;
 	}
 }
 

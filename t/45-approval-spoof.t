@@ -47,7 +47,7 @@ type('spoof fake Read README');
 like($t->wait_output('sp', qr/spoof fake: .*/), qr/spoof fake: 200 \{\}/,
     'the second request is answered without a decision');
 $j = $t->session('sp');
-is($j->{status}, 'waiting_approval', 'still waiting');
+is($j->{state}, 'waiting_approval', 'still waiting');
 is($j->{pendingApproval}{id}, $real, 'the waiting approval is still claude\'s');
 is($j->{pendingApproval}{tool}, 'Bash', 'and shows claude\'s tool');
 my ($ref) = grep { $_->{type} eq 'permission_request_refused' } events();
@@ -83,5 +83,29 @@ $t->is_err($s, $j, 409, 'stale_approval', 'the first one\'s id does not answer t
 ($s) = $t->post('/api/agents/sessions/sp/approval', { decision => 'allow' });
 is($s, 200, 'no id (the seed API): it answers the one that waits');
 like($t->wait_output('sp', qr/hook b: .*/), qr/hook b: .*"behavior":"allow"/, 'and it is b');
+
+# A tool's other reports with the key (UserPromptSubmit, Stop) while claude's own
+# request waits do not release it as "allowed at the terminal" (attack review):
+# they are refused and recorded, the approval still waits, the operator answers it.
+type('ask real2 Bash rm -rf /srv');
+$j = $t->wait_for(sub {
+	my $d = $t->session('sp');
+	$d->{pendingApproval} && $d->{pendingApproval}{tool} eq 'Bash'
+	    && ($d->{pendingApproval}{input}{command} // '') =~ m{/srv} ? $d : undef;
+}, 10, 'the real request waits');
+my $realid = $j->{pendingApproval}{id};
+type('flood 1');
+$t->wait_output('sp', qr/flooded 1/);
+$t->wait_for(sub { grep { $_->{type} eq 'hook_refused' } events() }, 10, 'the refusal recorded');
+pass('a report that does not follow the approval is refused and recorded');
+$j = $t->session('sp');
+is($j->{state}, 'waiting_approval', 'the approval still waits');
+is($j->{pendingApproval} && $j->{pendingApproval}{id}, $realid, '... the same request');
+ok(!(grep { ($_->{event}{by} // '') eq 'tui' } grep { $_->{type} eq 'approval' } events()),
+    'no approval "by tui" that no human made');
+($s) = $t->post('/api/agents/sessions/sp/approval', { decision => 'deny', id => $realid });
+is($s, 200, "the operator answers claude's own request");
+like($t->wait_output('sp', qr/hook real2: [^\n]*\n/), qr/hook real2: .*"behavior":"deny"/,
+    'and claude gets the deny');
 
 $t->done;

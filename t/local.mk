@@ -32,6 +32,7 @@ AGD_T_TESTS = \
 	t/35-webhooks.t \
 	t/36-metrics.t \
 	t/38-direct-input.t \
+	t/39-direct-hangup.t \
 	t/40-ctl.t \
 	t/41-holder-forged.t \
 	t/42-holder-auth.t \
