@@ -158,7 +158,8 @@ api_directories_list(struct json_object *arr, int fd, const char *path,
 			names = xreallocarray(names, n + 64, sizeof *names);
 		names[n++] = xstrdup(de->d_name);
 	}
-	qsort(names, n, sizeof *names, api_directories_cmp);
+	if (n > 0)	/* names is NULL then: qsort's argument must not be */
+		qsort(names, n, sizeof *names, api_directories_cmp);
 	for (i = 0; i < n; i++) {
 		cfd = openat(dfd, names[i], O_PATH | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);

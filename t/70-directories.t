@@ -87,6 +87,9 @@ is_deeply([map { $_->{name} } @{$j->{entries}}], ['.git', 'lib'], '?path=&hidden
 ($s, $j) = $t->get("/api/agents/directories?path=$root2");
 is_deeply([map { $_->{path} } @{$j->{entries}}], ["$root2/other"], '?path= a second root');
 ok(!defined $j->{up}, '?path= a root: up null');
+($s, $j) = $t->get("/api/agents/directories?path=$home/plain/src");
+is($s, 200, '?path= a directory without subdirectories: 200');
+is_deeply($j->{entries}, [], '... and no entries (UBSan: no qsort of nothing)');
 ($s, $j) = $t->get("/api/agents/directories?path=$home/inside");
 is($s, 200, '?path= a symlink that stays inside: followed');
 is_deeply([map { $_->{name} } @{$j->{entries}}], ['src'], '... to its target');
