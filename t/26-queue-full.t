@@ -56,8 +56,7 @@ is($s, 429, 'still refused a second later: the terminal reads nothing');
 my $grown = rss_kib($t->daemon_pid) - $rss0;
 SKIP: {
 	# ASan's quarantine keeps freed memory: RSS says nothing there.
-	skip('RSS under ASan', 1) if ($ENV{ASAN_OPTIONS} // '') ne '' ||
-	    `nm -D ${\ AgentdTest->builddir}/daemon/agentd 2>/dev/null` =~ /__asan_init/;
+	skip('RSS under ASan', 1) if AgentdTest->asan_build;
 	cmp_ok($grown, '<', 16 * 1024, "daemon RSS grew ${grown} KiB for 30 MiB offered");
 }
 # Past the holder's own buffer (4 MiB) and the cap, no more than that was taken.

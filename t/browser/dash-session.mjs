@@ -141,7 +141,10 @@ run(async (browser) => {
 	note(`flow control: ${BIG} B in ${Date.now() - t1} ms, ${fc.pauses} pauses, longest stall of the page ${fc.gap.toFixed(0)} ms, JS heap ${(fc.heap / 1048576).toFixed(1)} MiB`);
 	ok(fc.bytes - b0 >= BIG, `every byte reached the terminal (${fc.bytes - b0} B)`);
 	const slow = await slowdown(page);
-	ok(fc.gap / slow < STALL_MAX_MS, `the page stays responsive under full-speed output (longest stall ${fc.gap.toFixed(0)} ms; machine ${slow.toFixed(1)}x slower than idle; goal ${STALL_MAX_MS} ms)`);
+	if (process.env.DASH_ASAN === '1')
+		ok(true, `stall # SKIP under ASan (longest ${fc.gap.toFixed(0)} ms): the sanitizer pass measures no pace`);
+	else
+		ok(fc.gap / slow < STALL_MAX_MS, `the page stays responsive under full-speed output (longest stall ${fc.gap.toFixed(0)} ms; machine ${slow.toFixed(1)}x slower than idle; goal ${STALL_MAX_MS} ms)`);
 	ok(fc.heap < 200 * 1048576, `memory stays bounded (JS heap ${(fc.heap / 1048576).toFixed(1)} MiB)`);
 
 	// A dropped connection: the stream reconnects with since=, no gap and no duplicate.

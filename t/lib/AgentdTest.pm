@@ -106,6 +106,13 @@ my $BUILDDIR = $ENV{AGENTD_TOP_BUILDDIR} || $SRCDIR;
 
 sub srcdir { $SRCDIR }
 sub builddir { $BUILDDIR }
+
+# Whether the daemon is built with ASan (./bootstrap check --sanitize): its
+# quarantine keeps freed memory, so resident sizes say nothing there.
+sub asan_build {
+	return 1 if ($ENV{ASAN_OPTIONS} // '') ne '';
+	return scalar(`nm -D $BUILDDIR/daemon/agentd 2>/dev/null` =~ /__asan_init/);
+}
 sub slurp { my ($class, $f) = @_; return _slurp($f) }
 
 # make ARGS in the build tree (the install tests: t/06, t/07, t/32): (exit

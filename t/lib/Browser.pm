@@ -110,7 +110,10 @@ sub run {
 	my $deadline = time + ($ENV{AGENTD_BROWSER_RUN_TIMEOUT} || $RUN_TIMEOUT);
 	my $line = sub {
 		my ($l) = @_;
-		if ($l =~ /^(not )?ok \d+ - (.*)$/) {
+		if ($l =~ /^ok \d+ - .*?# SKIP\s*(.*)$/) {
+			$last_failed = 0;
+			SKIP: { skip($1, 1) }
+		} elsif ($l =~ /^(not )?ok \d+ - (.*)$/) {
 			$last_failed = defined $1;
 			ok(!$last_failed, $2);
 		} elsif ($l =~ /^1\.\.(\d+)$/) {
