@@ -57,6 +57,7 @@ EXTRA_DIST += \
 	t/lib/AgentdTest.pm \
 	t/lib/FcgiClient.pm \
 	t/lib/SourceCheck.pm \
+	t/bin/timed \
 	t/bin/fake-agent \
 	t/bin/fake-claude-stream \
 	t/bin/sandbox-probe \
