@@ -171,7 +171,7 @@ ok(@req >= @cases, 'the model saw every message after the reset');
 		$t->start_daemon;
 		for my $c (@ask) {
 			my $d = $t->session($c->{name});
-			is($d->{status}, 'waiting_approval', "$c->{name}: still waiting after it");
+			is($d->{state}, 'waiting_approval', "$c->{name}: still waiting after it");
 			my ($s, $j) = $t->post("/api/agents/sessions/$c->{name}/approval",
 			    { decision => 'allow' });
 			is($s, 200, "$c->{name}: allowed after the restart") or diag explain $j;

@@ -49,7 +49,7 @@ for my $agent (qw(codex claude)) {
 		is($s, 201, "$agent: create");
 		ok(eval { $t->wait_for(sub { -e "$work/in-cwd.txt" }, $TURN, "the tool's write") },
 		    "$agent: the tool command wrote in its working directory") or diag(
-		    "status: " . ($t->session($agent)->{status} // '?') . "\n" .
+		    "status: " . ($t->session($agent)->{state} // '?') . "\n" .
 		    AgentdTest::strip_ansi($t->output($agent)));
 		# The working directory is HOME/work/AGENT: ../../agentd.db is agentd's.
 		is(slurp("$work/db.txt"), "hidden\n", "$agent: agentd.db is not there for its tool");

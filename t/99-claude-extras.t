@@ -50,7 +50,7 @@ sub wait_ev {
 	ok($ok, "$name: $what") or diag(AgentdTest::strip_ansi(scalar $x->output($name)));
 	return $e[-1];
 }
-sub status_of { my $d = $_[0]->session($_[1]); $d ? $d->{status} : '' }
+sub status_of { my $d = $_[0]->session($_[1]); $d ? $d->{state} : '' }
 sub mk {
 	my ($x, $name, %a) = @_;
 	make_path($x->workdir . "/$name");

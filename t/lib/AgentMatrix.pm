@@ -24,7 +24,7 @@ sub events {
 	return $s == 200 ? @{$j->{events}} : ();
 }
 
-sub status_of { my $d = $t->session($_[0]); return $d ? $d->{status} // '' : '' }
+sub status_of { my $d = $t->session($_[0]); return $d ? $d->{state} // '' : '' }
 
 sub enc { JSON::PP->new->canonical->encode($_[0] // {}) }
 

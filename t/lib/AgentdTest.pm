@@ -382,15 +382,20 @@ sub _alive {
 
 # Poll $code every 20 ms until it returns true (returned) or $timeout seconds
 # pass (die "timeout waiting for $what").
+# The pause between two looks grows from 10 ms to 200 ms: a condition met at
+# once costs nothing, and a long wait (a real agent's turn, minutes) does not
+# spend the CPU the agents need on REST requests (2 cores in CI).
 sub wait_until {
 	my ($code, $timeout, $what) = @_;
 	my $deadline = time + ($timeout // 10);
+	my $nap = 0.01;
 	for (;;) {
 		my $r = $code->();
 		return $r if $r;
 		die "timeout (${\ ($timeout // 10)} s) waiting for " . ($what // 'condition') . "\n"
 		    if time > $deadline;
-		sleep 0.02;
+		sleep $nap;
+		$nap = $nap * 1.5 > 0.2 ? 0.2 : $nap * 1.5;
 	}
 }
 

@@ -41,7 +41,7 @@ sub run {
 		return scalar grep { ($_->{event}{text} // '') =~ $re }
 		    $events->($name, 'assistant_text');
 	};
-	my $status = sub { my $d = $t->session($_[0]); $d ? $d->{status} : '' };
+	my $status = sub { my $d = $t->session($_[0]); $d ? $d->{state} : '' };
 	# Wait for every session to satisfy $ok; say which did not.
 	my $all = sub {
 		my ($what, $ok, @which) = @_;
