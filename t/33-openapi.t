@@ -44,6 +44,44 @@ is_deeply([sort grep { !$documented{$_} } keys %routes], [], 'every route is doc
 note('documented, not (yet) a route: ', join(', ', sort grep { !$routes{$_} && !$extra{$_} }
     keys %documented));
 
+# The request bodies: every field and alias of fcgi's field tables (lib/field.h,
+# ".name = ..." and ".alias = ...", with its macros) is a property of the
+# operation's request schema, so an alias cannot be accepted and undocumented.
+my $macros = AgentdTest->slurp("$src/lib/field.h");
+my %macro;
+while ($macros =~ /^#define (AGD_FIELDS?_[A-Z_]+) \\\n((?:.*\\\n)*.*)$/mg) {
+	$macro{$1} = $2;
+}
+sub body_props {
+	my ($schema) = @_;
+	$schema = $schema->{'$ref'} ? $doc->{components}{schemas}{($schema->{'$ref'} =~ m{([^/]+)$})[0]}
+	    : $schema;
+	my %p = %{$schema->{properties} // {}};
+	%p = (%p, body_props($_)) for @{$schema->{allOf} // []};
+	return %p;
+}
+my @fields;
+for my $c (glob "$src/fcgi/*.c") {
+	my $text = AgentdTest->slurp($c);
+	my %table;
+	while ($text =~ /struct agd_field (\w+)\[\] = \{(.*?)\n\};/sg) {
+		my ($name, $body) = ($1, $2);
+		$body =~ s/\b(AGD_FIELDS?_[A-Z_]+)\b/$macro{$1} \/\/ $1/ge;
+		$table{$name} = [ $body =~ /\.(?:name|alias)\s*=\s*"(\w+)"/g ];
+	}
+	while ($text =~ /\.method\s*=\s*"(\w+)",\s*\.path\s*=\s*"([^"]+)",(.*?)\n\};/sg) {
+		my ($m, $p, $rest) = ($1, $2, $3);
+		my ($t) = $rest =~ /\.fields\s*=\s*(\w+)/ or next;
+		$p =~ s/:(\w+)/{$1}/g;
+		my $op = $doc->{paths}{$p}{lc $m} // next;
+		my $schema = $op->{requestBody}{content}{'application/json'}{schema} // {};
+		my %props = body_props($schema);
+		push @fields, map { "$m $p: $_" } grep { !$props{$_} } @{$table{$t} // []};
+		push @fields, "$m $p: table $t not found" unless $table{$t};
+	}
+}
+is(join(', ', @fields), '', 'every field and alias of a request body is documented');
+
 my @words = AgentdTest->slurp("$src/lib/err.c") =~ /\{ "([a-z_]+)", \d+ \}/g;
 is_deeply([sort @{$doc->{components}{schemas}{Error}{properties}{code}{enum}}], [sort @words],
     'the error words are lib/err.c\'s');

@@ -44,7 +44,7 @@ sub hook {
 }
 my $conf_text = join("\n",
 	hook('main', '/ok', events => 'exited turn_end waiting_approval', secret => 's3cret'),
-	hook('flaky', '/fail-2', events => 'exited', retry_ms => 100, retries => 3),
+	hook('flaky', '/fail-2', events => 'exited', retry_ms => 300, retries => 3),
 	hook('dead', "http://127.0.0.1:$dport/", events => 'exited', retry_ms => 50,
 	    retries => 1, timeout_ms => 1000),
 	hook('hang', '/hang', events => 'exited', timeout_ms => 1500, retries => 0),
@@ -97,6 +97,10 @@ is(scalar @f, 3, 'three attempts, no more after the 200');
 is(scalar(keys %{{ map { $_->{headers}{'x-agentd-delivery'} => 1 } @f }}), 1,
     'all of one delivery');
 ok(!defined $f[0]{headers}{'x-agentd-signature'}, 'no secret: unsigned');
+# retry_ms 300: the first retry after 300 ms, the second after 600 (doubling).
+my @gap = map { $f[$_]{t} - $f[$_ - 1]{t} } 1, 2;
+cmp_ok($gap[0], '>=', 0.29, sprintf('the first retry waits retry_ms (%.3f s)', $gap[0]));
+cmp_ok($gap[1], '>=', 0.59, sprintf('the second waits twice as long (%.3f s)', $gap[1]));
 
 # REST answers at once while a delivery hangs.
 ok(nreq('/hang') >= 1 || $t->wait_for(sub { nreq('/hang') >= 1 }, 10, 'hang'),

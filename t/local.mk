@@ -31,6 +31,7 @@ AGD_T_TESTS = \
 	t/34-logs.t \
 	t/35-webhooks.t \
 	t/36-metrics.t \
+	t/37-metrics-values.t \
 	t/38-direct-input.t \
 	t/39-direct-hangup.t \
 	t/40-ctl.t \
