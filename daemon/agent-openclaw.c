@@ -246,8 +246,15 @@ openclaw_screen(struct session *s, struct agent *a, const char *text)
 {
 	int	idle = strstr(text, OPENCLAW_IDLE) != NULL;
 
-	if (agd_now_ms() - a->delivered_ms < OPENCLAW_TYPED_MS)
+	/*
+	 * Just typed: what shows is the composer's echo. Look again at the next
+	 * poll, changed or not: a TUI that is idle again within the wait draws
+	 * nothing more, and its idle would never be seen (a /reset's).
+	 */
+	if (agd_now_ms() - a->delivered_ms < OPENCLAW_TYPED_MS) {
+		a->screen_dirty = 1;
 		return;
+	}
 	if (idle && a->status != AGENT_IDLE)
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	else if (!idle && a->status == AGENT_IDLE && !a->delivering &&

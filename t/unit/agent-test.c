@@ -990,7 +990,7 @@ test_openclaw(void)
 	struct session		*s = session_new("o1", "openclaw");
 	struct json_object	*f;
 	sqlite3			*db;
-	char			**argv = argv_of("openclaw tui --local"), *path, *want, *cause;
+	char			**argv = argv_of("openclaw tui --local"), *path, *want, *cause, *t;
 	enum agd_err		 code = AGD_ERR_INTERNAL;
 	off_t			 roff;
 
@@ -1053,6 +1053,18 @@ test_openclaw(void)
 	is_str(last_status(), "idle/screen", "openclaw: local ready | idle");
 	screen_show(s, "\xe2\xa0\x99 streaming \xe2\x80\xa2 1s | local ready\n");
 	is_str(last_status(), "working/screen", "openclaw: streaming: working");
+	/* Idle again within the typing wait (a /reset): looked at again later. */
+	s->agent->delivered_ms = agd_now_ms();
+	screen_show(s, "openclaw tui - local embedded - agent main\nlocal ready | idle\n");
+	is_str(last_status(), "working/screen", "openclaw: just typed: not judged yet");
+	t = screen_text(s->agent->screen, NULL);
+	s->agent->kind->screen(s, s->agent, t);
+	ok(s->agent->screen_dirty, "openclaw: just typed: the screen rules run again at the next poll");
+	s->agent->delivered_ms = agd_now_ms() - 2000;
+	s->agent->screen_dirty = 0;
+	s->agent->kind->screen(s, s->agent, t);
+	free(t);
+	is_str(last_status(), "idle/screen", "openclaw: then idle, with no new output");
 	s->agent->status = AGENT_WAITING;
 	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING &&
 	    strstr(cause, "openclaw has no approvals") != NULL, "openclaw: no approvals");
