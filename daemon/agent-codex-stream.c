@@ -206,7 +206,7 @@ codex_stream_start(struct session *s, struct agent *a)
 	codex_of(a);
 	ci = json_object_new_object();
 	json_object_object_add(ci, "name", json_object_new_string("agentd"));
-	json_object_object_add(ci, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(ci, "version", json_object_new_string(AGD_VERSION));
 	p = json_object_new_object();
 	json_object_object_add(p, "clientInfo", ci);
 	codex_request(s, a->priv, CODEX_ID_INIT, "initialize", p);

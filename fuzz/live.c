@@ -58,7 +58,7 @@ live_write_conf(const char *path)
 void
 live_init(void)
 {
-	char	 tmpl[] = "/tmp/agd-fuzz-XXXXXX", *path, *cause;
+	char	 tmpl[] = "/tmp/agd-fuzz-XXXXXX", *path, *hook, *cause;
 
 	if (live_started)
 		return;
@@ -72,7 +72,9 @@ live_init(void)
 	if ((agentd_conf = agd_conf_load(path, &cause)) == NULL)
 		fatalx("config: %s", cause);
 	free(path);
-	agent_kinds_configure(agentd_conf);
+	if (agent_kinds_configure(agentd_conf, &cause) == -1)
+		fatalx("config: %s", cause);
+	spawn_init();
 	xasprintf(&path, "%s/run/h", agentd_home);
 	agd_mkdirs(path, 0700);
 	free(path);
@@ -83,7 +85,9 @@ live_init(void)
 	git_libgit2_init();
 	agentd_base = event_base_new();
 	path = agd_ctl_path(agentd_home);
-	server_init(path);
+	hook = agd_hook_path(agentd_home);
+	server_init(path, hook);
+	free(hook);
 	free(path);
 	xasprintf(&path, "%s/agentd.db", agentd_home);
 	if ((agentd_db = agd_db_open(path, 1, &cause)) == NULL)
@@ -93,6 +97,7 @@ live_init(void)
 	ws_init(path);
 	free(path);
 	agent_init();
+	webhook_init();
 	/* Its own process group, so a session_kill hits only it. */
 	if ((live_agent = fork()) == 0) {
 		setsid();
