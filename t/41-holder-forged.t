@@ -1,7 +1,11 @@
 #!/usr/bin/perl
 # A process that puts its own listener where a session's holder socket was is
 # connected to by a restarting daemon.  Its oversized DATA frame must be refused
-# and logged, not copied onto the daemon's stack (issue #13, item 2).
+# and logged, not copied onto the daemon's stack (issue #13, item 2).  Since the
+# holders' keys (issue #12) the daemon refuses a listener that is not the
+# holder's pid before it reads a byte (t/42); without the key file (a session
+# of an older agentd) it connects by path as before, and then the frame's
+# length is what protects it: the key file is removed here to reach that check.
 use strict;
 use warnings;
 use FindBin;
@@ -14,7 +18,7 @@ use Socket qw(SOCK_STREAM);
 use Test::More;
 
 AgentdTest->require_stack;
-my $t = AgentdTest->new(expect_log => [qr/holder|frame|session forged/]);
+my $t = AgentdTest->new(expect_log => [qr/bad frame from holder|session forged/]);
 
 my ($s, $j) = $t->create(name => 'forged');
 is($s, 201, 'create a session');
@@ -28,6 +32,9 @@ my $path = $socks[0];
 my ($holder) = (`cat /proc/$j->{pid}/stat` =~ /^\d+ \(.*?\) \S (\d+)/);
 kill('STOP', $holder) if $holder && $holder > 1;
 $t->kill_daemon('KILL');
+my @keys = glob($t->home . '/sessions/*/holder');
+is(scalar @keys, 1, "the holder's key file");
+unlink(@keys) or die "unlink: $!";
 rename($path, "$path.real") or die "rename: $!";
 my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 1)
     or die "listen: $!";
@@ -65,8 +72,8 @@ ok(kill(0, $pid), 'the daemon is alive after the oversized frame');
 is($s, 200, 'REST answers');
 # The daemon may log after it closed the connection: wait for the line.
 ok(eval { $t->wait_for(sub { -s $t->log_path('daemon') &&
-    AgentdTest::_slurp($t->log_path('daemon')) =~ /holder/ }, 10, 'the refusal logged') },
-    'the refusal is logged');
+    AgentdTest::_slurp($t->log_path('daemon')) =~ /bad frame from holder \(524297 bytes\)/ },
+    10, 'the refusal logged') }, 'the refusal is logged: bad frame from holder (524297 bytes)');
 
 # The session was given up for the forged holder; the real holder (the agent's
 # parent) and the agent still run: end them so nothing is left behind.  (That a
