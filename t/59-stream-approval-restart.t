@@ -24,13 +24,16 @@ sub events {
 	return grep { $_->{type} eq $type } @{$j->{events}};
 }
 
+my ($s, $j);
 for my $n (qw(a1 d1)) {
-	my ($s) = $t->create(name => $n, agentType => 'fc', transport => 'stream',
+	($s) = $t->create(name => $n, agentType => 'fc', transport => 'stream',
 	    workingDirectory => $t->workdir, prompt => "RUNTOOL $n");
 	is($s, 201, "create $n with a tool call");
 	$t->wait_status($n, qr/^waiting_approval$/, 20);
 }
 unlink($t->workdir . '/out.txt');
+my %id = map { $_ => $t->session($_)->{pendingApproval}{id} } qw(a1 d1);
+ok($id{a1} && $id{d1}, 'each approval has its id (pendingApproval.id)');
 
 $t->kill_daemon('KILL');
 $t->start_daemon;
@@ -43,10 +46,13 @@ for my $n (qw(a1 d1)) {
 	my $d = $t->session($n);
 	is($d->{state}, 'waiting_approval', "$n: still waiting after the restart");
 	is($d->{pendingApproval}{tool}, 'Bash', "$n: the pending tool");
+	is($d->{pendingApproval}{id}, $id{$n}, "$n: the same approval id");
 }
+($s, $j) = $t->post('/api/agents/sessions/a1/approval', { decision => 'allow', id => $id{d1} });
+$t->is_err($s, $j, 409, 'stale_approval', "a1: another's id after the restart: 409");
 
-my ($s, $j) = $t->post('/api/agents/sessions/d1/approval',
-    { decision => 'deny', message => 'not after a restart' });
+($s, $j) = $t->post('/api/agents/sessions/d1/approval',
+    { decision => 'deny', message => 'not after a restart', id => $id{d1} });
 is($s, 200, 'd1: deny after the restart') or diag explain $j;
 $t->wait_for(sub { grep { $_->{event}{isError} } events('d1', 'tool_result') }, 20,
     'd1: the denied result');
@@ -55,8 +61,8 @@ like(ref $r->{event}{output} ? '' : $r->{event}{output}, qr/not after a restart/
     'd1: the agent got the denial, of its own request');
 ok(!-e $t->workdir . '/out.txt', 'd1: the denied tool did not run');
 
-($s, $j) = $t->post('/api/agents/sessions/a1/approval', { decision => 'allow' });
-is($s, 200, 'a1: allow after the restart') or diag explain $j;
+($s, $j) = $t->post('/api/agents/sessions/a1/approval', { decision => 'allow', id => $id{a1} });
+is($s, 200, 'a1: allow after the restart, by its id') or diag explain $j;
 $t->wait_for(sub { grep { ($_->{event}{text} // '') =~ /FAKE_DONE/ }
     events('a1', 'assistant_text') }, 20, 'a1: the turn went on');
 ok(-e $t->workdir . '/out.txt', 'a1: the allowed tool ran');
