@@ -24,6 +24,15 @@ for my $s (qw(t/bin/fake-agent t/bin/fake-backend conf/gen-nginx)) {
 	is(system($^X, '-c', "$src/$s") >> 8, 0, "$s compiles");
 }
 
+# A release's source tree carries the dashboard's bundle (web/dist/SHIPPED, made
+# by make dist): every build of it has the dashboard, with node and npm or not
+# (make distcheck builds it with AGENTD_WEB_PREBUILT=yes).
+SKIP: {
+	skip 'not a release tarball (no web/dist/SHIPPED)', 1 unless -f "$src/web/dist/SHIPPED";
+	ok(-f "$build/web/dist/index.html" && -f "$build/web/dist/BUILD",
+	    'the build has the dashboard the tarball carries');
+}
+
 # gen-nginx: a config nginx accepts, for root (user line) and for others.
 my $tmp = tempdir('agentd-t-XXXXXX', DIR => '/tmp', CLEANUP => 1);
 my $nginx = AgentdTest::nginx_path();
