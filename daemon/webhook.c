@@ -539,7 +539,10 @@ webhook_queue(const struct agd_webhook *hook, const char *event, const char *ses
 	webhook_attempt(d);
 }
 
-/* The dashboard's address of session name: public_url, or the listen address. */
+/*
+ * The dashboard's page of session name (its route #/s/NAME, web/src/main.js):
+ * under public_url, or at / of the listen address.
+ */
 static char *
 webhook_link(const char *name)
 {
@@ -547,13 +550,13 @@ webhook_link(const char *name)
 	char		*url;
 
 	if (base != NULL) {
-		xasprintf(&url, "%s%s#/sessions/%s", base,
+		xasprintf(&url, "%s%s#/s/%s", base,
 		    base[strlen(base) - 1] == '/' ? "" : "/", name);
 		return (url);
 	}
 	if ((listen = getenv("AGENTD_LISTEN")) == NULL || *listen == '\0')
 		listen = "127.0.0.1:8080";
-	xasprintf(&url, "http://%s/#/sessions/%s", listen, name);
+	xasprintf(&url, "http://%s/#/s/%s", listen, name);
 	return (url);
 }
 

@@ -24,6 +24,15 @@ for my $s (qw(t/bin/fake-agent t/bin/fake-backend conf/gen-nginx)) {
 	is(system($^X, '-c', "$src/$s") >> 8, 0, "$s compiles");
 }
 
+# A release's source tree carries the dashboard's bundle (web/dist/SHIPPED, made
+# by make dist): every build of it has the dashboard, with node and npm or not
+# (make distcheck builds it with AGENTD_WEB_PREBUILT=yes).
+SKIP: {
+	skip 'not a release tarball (no web/dist/SHIPPED)', 1 unless -f "$src/web/dist/SHIPPED";
+	ok(-f "$build/web/dist/index.html" && -f "$build/web/dist/BUILD",
+	    'the build has the dashboard the tarball carries');
+}
+
 # gen-nginx: a config nginx accepts, for root (user line) and for others.
 my $tmp = tempdir('agentd-t-XXXXXX', DIR => '/tmp', CLEANUP => 1);
 my $nginx = AgentdTest::nginx_path();
@@ -79,18 +88,17 @@ sub ping {
 	return $buf =~ /"status"\s*:\s*200/;
 }
 
-SKIP: {
-	skip 'agentd not built', 4 unless -x "$build/daemon/agentd";
-	my $home = "$tmp/example";
-	my $pid = run_daemon("$src/conf/agentd.conf.example", $home);
+# Start agentd with conf, in home: 1 if it answers a ping, then SIGTERM; its
+# exit status.
+sub start_stop {
+	my ($conf, $home) = @_;
+	my $pid = run_daemon($conf, $home);
 	my $up = 0;
 	for (1 .. 1500) {
 		last if waitpid($pid, WNOHANG) == $pid;
 		if (ping("$home/run/ctl.sock")) { $up = 1; last }
 		sleep 0.02;
 	}
-	ok($up, 'agentd starts with conf/agentd.conf.example and answers a ping')
-	    or diag(`cat '$home.log'`);
 	kill 'TERM', $pid;
 	my $st;
 	for (1 .. 500) {
@@ -98,13 +106,33 @@ SKIP: {
 		sleep 0.02;
 	}
 	if (!defined $st) { kill 'KILL', $pid; waitpid($pid, 0) }
+	return ($up, $st);
+}
+
+SKIP: {
+	skip 'agentd not built', 6 unless -x "$build/daemon/agentd";
+	my $home = "$tmp/example";
+	my ($up, $st) = start_stop("$src/conf/agentd.conf.example", $home);
+	ok($up, 'agentd starts with conf/agentd.conf.example and answers a ping')
+	    or diag(`cat '$home.log'`);
 	is($st, 0, 'agentd exits 0 on SIGTERM') or diag(`cat '$home.log'`);
 
-	open(my $fh, '>', "$tmp/bad.conf") or die;
+	# The example's top-level settings where they stand, uncommented (one in
+	# a section's place would be taken for that section's line).
+	my $ex = do { local (@ARGV, $/) = "$src/conf/agentd.conf.example"; <> };
+	ok($ex =~ s/^#(public_url\s*=)/$1/mg, 'the example has a #public_url line');
+	open(my $fh, '>', "$tmp/uncommented.conf") or die;
+	print $fh $ex;
+	close $fh;
+	$home = "$tmp/uncommented";
+	($up) = start_stop("$tmp/uncommented.conf", $home);
+	ok($up, 'agentd starts with its public_url uncommented') or diag(`cat '$home.log'`);
+
+	open($fh, '>', "$tmp/bad.conf") or die;
 	print $fh "max_sessions = 2\nno_such_setting = 1\n";
 	close $fh;
 	$home = "$tmp/bad";
-	$pid = run_daemon("$tmp/bad.conf", $home);
+	my $pid = run_daemon("$tmp/bad.conf", $home);
 	$st = undef;
 	for (1 .. 500) {
 		if (waitpid($pid, WNOHANG) == $pid) { $st = $?; last }

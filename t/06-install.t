@@ -72,6 +72,11 @@ $out = `$^X '$dest$dir{pkgdatadir}/gen-nginx' --print-locations --access-log /va
 my @loc = $out =~ /^location [^\n]*\{\n\taccess_log \/var\/log\/x\.log agentd;$/mg;
 my @all = $out =~ /^location /mg;
 ok(@all > 0 && @loc == @all, '--access-log: every location logs there');
+$out = `$^X '$dest$dir{pkgdatadir}/gen-nginx' --print-web --access-log /var/log/x.log /srv/web /agents/`;
+@loc = $out =~ /^location [^\n]*\{\n\taccess_log \/var\/log\/x\.log agentd;$/mg;
+@all = $out =~ /^location /mg;
+ok(@all > 0 && @loc == @all && $out =~ m{^location /agents/ \{$}m,
+    '--print-web --access-log: the dashboard at /agents/, every location logs there');
 
 # A changed configuration survives a second install; uninstall leaves it alone.
 my $conf = "$dest$dir{sysconfdir}/agentd/agentd.conf";

@@ -66,6 +66,8 @@ sub audit_rows {
 }
 
 my $t = AgentdTest->new(
+	# Without its trailing slash: the link is still public_url/#/s/NAME.
+	conf => { public_url => 'https://dash.example.com/agents' },
 	conf_text => $conf_text,
 	agents => { bye => q{sh -c 'echo bye; exit 3'} },
 	# The receivers that refuse or never answer are given up, and say so.
@@ -84,7 +86,8 @@ is($doc->{event}, 'exited', 'event exited');
 is($doc->{session}, 'bye', 'names the session');
 is($doc->{exitCode}, 3, 'with the exit code');
 is($doc->{agentType}, 'bye', 'and the agent type');
-like($doc->{url} // '', qr{^http://[^/]+/#/sessions/bye$}, 'and a link to the dashboard');
+is($doc->{url}, 'https://dash.example.com/agents/#/s/bye',
+    "and a link to the session's page under public_url");
 is($r->{headers}{'x-agentd-event'}, 'exited', 'X-Agentd-Event');
 like($r->{headers}{'x-agentd-delivery'} // '', qr/^[0-9a-f]{32}$/, 'X-Agentd-Delivery');
 is($r->{headers}{'x-agentd-signature'}, 'sha256=' . hmac_sha256_hex($r->{body}, 's3cret'),
