@@ -12,25 +12,13 @@ use lib "$FindBin::Bin/lib";
 use AgentdTest;
 use Digest::SHA qw(hmac_sha256_hex);
 use IO::Socket::INET;
-use File::Temp qw(tempdir);
 use JSON::PP;
-use POSIX qw(setsid);
 use Test::More;
 use Time::HiRes qw(time);
 
 AgentdTest->require_stack;
 
-my $dir = tempdir('agentd-wh-XXXXXX', DIR => '/tmp', CLEANUP => 1);
-my $log = "$dir/requests.log";
-my $rpid = fork // die "fork: $!";
-if ($rpid == 0) {
-	setsid();
-	exec($^X, "$FindBin::Bin/bin/webhook-receiver", "$dir/port", $log) or die "exec: $!";
-}
-END { kill 'TERM', -$rpid if $rpid }
-my $deadline = time + 10;
-select(undef, undef, undef, 0.02) until -s "$dir/port" || time > $deadline;
-chomp(my $rport = AgentdTest::_slurp("$dir/port"));
+my ($rport, $received) = AgentdTest->webhook_receiver;
 ok($rport, "receiver on port $rport");
 # A port nothing listens on: bind one, then close it.
 my $dead = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1);
@@ -52,9 +40,7 @@ my $conf_text = join("\n",
 
 sub requests {
 	my ($path) = @_;
-	open(my $fh, '<', $log) or return ();
-	return grep { !defined $path || $_->{path} eq $path }
-	    map { decode_json($_) } grep { /\S/ } <$fh>;
+	return grep { !defined $path || $_->{path} eq $path } $received->();
 }
 
 sub nreq { my @r = requests(@_); return scalar @r }
@@ -145,7 +131,7 @@ SKIP: {
 	my $why = AgentdTest->agent_missing('claude');
 	skip $why, 8 if defined $why;
 	my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 120;
-	unlink $log;
+	($rport, $received) = AgentdTest->webhook_receiver;	# its own, empty log
 	my $c = AgentdTest->new(real_agents => 1, conf_text => hook('main', '/ok',
 	    events => 'waiting_approval turn_end', secret => 'k'));
 	my $work = $c->workdir . '/w';

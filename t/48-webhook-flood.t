@@ -15,30 +15,18 @@ use AgentdTest;
 use Encode qw(encode);
 use File::Temp qw(tempdir);
 use JSON::PP;
-use POSIX qw(setsid);
 use Test::More;
 use Time::HiRes qw(time);
 
 AgentdTest->require_stack;
 
-my $dir = tempdir('agentd-wh-XXXXXX', DIR => '/tmp', CLEANUP => 1);
-my $log = "$dir/requests.log";
-my $rpid = fork // die "fork: $!";
-if ($rpid == 0) {
-	setsid();
-	exec($^X, "$FindBin::Bin/bin/webhook-receiver", "$dir/port", $log) or die "exec: $!";
-}
-END { kill 'TERM', -$rpid if $rpid }
-my $deadline = time + 10;
-select(undef, undef, undef, 0.02) until -s "$dir/port" || time > $deadline;
-chomp(my $rport = AgentdTest::_slurp("$dir/port"));
+my ($rport, $received) = AgentdTest->webhook_receiver;
 ok($rport, "receiver on port $rport");
 
 sub requests {
 	my ($event) = @_;
-	open(my $fh, '<', $log) or return ();
 	return grep { !defined $event || ($_->{headers}{'x-agentd-event'} // '') eq $event }
-	    map { decode_json($_) } grep { /\S/ } <$fh>;
+	    $received->();
 }
 sub hook {
 	my ($name, $path, %k) = @_;

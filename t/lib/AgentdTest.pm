@@ -1300,10 +1300,34 @@ sub DESTROY {
 	$self->stop(checks => 0) unless $self->{stopped};
 }
 
+# A local webhook receiver (t/bin/webhook-receiver) in its own process group,
+# ended with the test: (its port, a sub that returns every request it has
+# logged so far, decoded, oldest first).
+my @RECEIVERS;
+sub webhook_receiver {
+	my ($class) = @_;
+	my $dir = tempdir('agentd-wh-XXXXXX', DIR => '/tmp', CLEANUP => 1);
+	my $log = "$dir/requests.log";
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		POSIX::setsid();
+		exec($^X, "$SRCDIR/t/bin/webhook-receiver", "$dir/port", $log) or POSIX::_exit(127);
+	}
+	push @RECEIVERS, $pid;
+	wait_until(sub { -s "$dir/port" }, 10, 'the webhook receiver\'s port');
+	chomp(my $port = _slurp("$dir/port"));
+	my $requests = sub {
+		open(my $fh, '<', $log) or return ();
+		return map { decode_json($_) } grep { /\S/ } <$fh>;
+	};
+	return ($port, $requests);
+}
+
 END {
 	local ($?, $@, $!);
 	my @l = @LIVE;
 	$_->stop(checks => 0) for @l;
+	kill('TERM', -$_) for @RECEIVERS;
 }
 
 1;
