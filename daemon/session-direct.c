@@ -12,6 +12,7 @@
  * buffer before. Any failure keeps the old path (HP_INPUT): this is only faster,
  * never needed. The stream transport (pipes) keeps HP_INPUT.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -223,4 +224,27 @@ session_direct_input(struct session *s, const void *p, size_t n)
 	evbuffer_add(s->pending, p, n);
 	if (was_empty)
 		session_direct_flush(s);
+}
+
+/*
+ * The terminal's size set here while input goes here too: a resize sent to the
+ * holder would reach the terminal after input written behind it (an agent that
+ * reads its size when a key comes would see the old one). 0 if done, else -1
+ * (the holder's HP_RESIZE then).
+ */
+int
+session_direct_resize(struct session *s, int cols, int rows)
+{
+	struct winsize	ws;
+
+	if (s->direct != SESSION_DIRECT_ON)
+		return (-1);
+	memset(&ws, 0, sizeof ws);
+	ws.ws_col = (unsigned short)cols;
+	ws.ws_row = (unsigned short)rows;
+	if (ioctl(s->pty_fd, TIOCSWINSZ, &ws) == -1) {
+		log_warn("session %s: TIOCSWINSZ", s->name);
+		return (-1);
+	}
+	return (0);
 }

@@ -490,7 +490,8 @@ session_resize(struct session *s, int cols, int rows)
 	b[1] = (uint8_t)cols;
 	b[2] = (uint8_t)(rows >> 8);
 	b[3] = (uint8_t)rows;
-	session_send(s, HP_RESIZE, b, sizeof b);
+	if (session_direct_resize(s, cols, rows) == -1)
+		session_send(s, HP_RESIZE, b, sizeof b);
 	persist_resize(s);
 	session_notify_resize(s, cols, rows);
 }

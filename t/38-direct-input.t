@@ -14,7 +14,8 @@ use Socket qw(SOCK_STREAM);
 use Test::More;
 
 AgentdTest->require_stack;
-my $t = AgentdTest->new(agents => { sink => q{sh -c 'stty raw -echo; exec cat > got'} });
+my $t = AgentdTest->new(agents => { sink => q{sh -c 'stty raw -echo; exec cat > got'},
+    size => q{sh -c 'stty raw -echo; while read -r l; do stty size; done > sizes'} });
 my $wd = $t->workdir;
 my ($s, $j);
 
@@ -98,6 +99,26 @@ is(input('d1', 'still'), 200, 'the session is not disturbed by the side requests
 $want .= 'still';
 $t->wait_for(sub { got() eq $want }, 10, 'input after the side requests');
 pass('input after the side requests arrives');
+
+# 5. A resize goes where input goes: with the holder stopped, an agent that
+# reads its size when a line comes sees the new one (the resize used to wait
+# in the holder's connection while the line overtook it).
+($s, $j) = $t->post('/api/agents/sessions', { name => 'd2', agentType => 'size',
+    workingDirectory => $wd });
+is($s, 201, 'create d2 (prints its size for each line)');
+$t->wait_for(sub { daemon_ptys() >= 2 }, 10, 'the daemon to hold d2\'s terminal');
+my $h2 = holder_of($j->{pid});
+kill 'STOP', $h2;
+($s) = $t->post('/api/agents/sessions/d2/resize', { cols => 91, rows => 37 });
+is($s, 200, 'resize d2 while its holder is stopped');
+input('d2', "x\r");
+sub sizes { open(my $fh, '<', "$wd/sizes") or return ''; local $/; return <$fh> // '' }
+$ok = eval { $t->wait_for(sub { sizes() =~ /\d/ }, 10, 'd2 to print its size'); 1 };
+kill 'CONT', $h2;
+like(sizes(), qr/^37 91$/m, 'the line after the resize sees the new size ('
+    . (sizes() =~ s/\s+$//r) . ')');
+($s) = $t->del('/api/agents/sessions/d2');
+is($s, 200, 'delete d2');
 
 ($s) = $t->del('/api/agents/sessions/d1');
 is($s, 200, 'delete d1');
