@@ -111,7 +111,7 @@ my $h2 = holder_of($j->{pid});
 kill 'STOP', $h2;
 ($s) = $t->post('/api/agents/sessions/d2/resize', { cols => 91, rows => 37 });
 is($s, 200, 'resize d2 while its holder is stopped');
-input('d2', "x\r");
+input('d2', "x\n");	# raw: a \r would end no line
 sub sizes { open(my $fh, '<', "$wd/sizes") or return ''; local $/; return <$fh> // '' }
 $ok = eval { $t->wait_for(sub { sizes() =~ /\d/ }, 10, 'd2 to print its size'); 1 };
 kill 'CONT', $h2;
