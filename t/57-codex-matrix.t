@@ -57,9 +57,11 @@ for my $c (@cases) {
 }
 wait_all(\@cases, 'the reply in json_event', sub { reply_event($_[0], qr/FAKE_REPLY/) });
 diag(sprintf('create -> every reply %.1f s', time - $t0));
+# A TUI's reply event comes from its transcript, which can be written before
+# the TUI draws the reply on its screen: wait for that too.
+wait_all(\@cases, 'the reply in tty_data',
+    sub { AgentdTest::strip_ansi(scalar $t->output($_[0]{name})) =~ /FAKE_REPLY/ });
 for my $c (@cases) {
-	like(AgentdTest::strip_ansi(scalar $t->output($c->{name})), qr/FAKE_REPLY/,
-	    "$c->{name}: the reply in tty_data");
 	my ($e) = reply_event($c, qr/FAKE_REPLY/);
 	is($e->{event}{via}, $c->{tr} eq 'stream' ? 'stream' : 'transcript',
 	    "$c->{name}: via $e->{event}{via}");
