@@ -143,8 +143,8 @@ codex_stream_prepare(struct session *s, struct agent *a, char ***argvp)
 	for (i = 1; i < argc; i++)
 		free(argv[i]);
 	free(argv);
-	/* The caller chose the folder: trust it for this run (as the TUI's). */
-	if ((trust = codex_trust_arg(s->cwd)) != NULL) {
+	/* A trusted folder (SESSION_TRUSTED): for this run (as the TUI's). */
+	if ((s->flags & SESSION_TRUSTED) && (trust = codex_trust_arg(s->cwd)) != NULL) {
 		nargv = xreallocarray(nargv, k + 3, sizeof *nargv);
 		nargv[k++] = xstrdup("-c");
 		nargv[k++] = trust;

@@ -123,8 +123,8 @@ codex_prepare(struct session *s, struct agent *a, char ***argvp)
 	int	  argc = 0;
 
 	(void)a;
-	/* The caller chose the folder: trust it for this run only (-c, no file). */
-	if ((trust = codex_trust_arg(s->cwd)) == NULL)
+	/* A trusted folder (SESSION_TRUSTED): for this run only (-c, no file). */
+	if (!(s->flags & SESSION_TRUSTED) || (trust = codex_trust_arg(s->cwd)) == NULL)
 		return;
 	while (argv[argc] != NULL)
 		argc++;
@@ -324,7 +324,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	char			*line;
 	int			 busy = strstr(text, "esc to interrupt") != NULL;
 
-	/* The start dialog: the creator chose the folder (only while starting, once). */
+	/* The start dialog: a trusted folder (only while starting, once). */
 	if (strstr(text, "Trust this folder") != NULL &&
 	    strstr(text, "Trust and continue") != NULL &&
 	    agent_dialog_may(s, AGENT_DIALOG_TRUST)) {
@@ -332,6 +332,11 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 			agent_dialog(s, AGENT_DIALOG_TRUST);
 		return;
 	}
+	/* A folder not trusted: its question is a person's to answer. */
+	if (strstr(text, "Trust this folder") != NULL &&
+	    strstr(text, "Trust and continue") != NULL &&
+	    agent_dialog_left(s, AGENT_DIALOG_TRUST))
+		return;
 	if (a->status == AGENT_STARTING && !busy &&
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);

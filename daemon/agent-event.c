@@ -329,6 +329,31 @@ agent_dialog_may(struct session *s, int dialog)
 		return (0);
 	if (dialog == AGENT_DIALOG_BYPASS && s->mode != AGD_MODE_BYPASS)
 		return (0);
+	if (dialog == AGENT_DIALOG_TRUST && !(s->flags & SESSION_TRUSTED))
+		return (0);
+	return (1);
+}
+
+int
+agent_dialog_left(struct session *s, int dialog)
+{
+	struct agent		*a = s->agent;
+	struct json_object	*o;
+
+	if (dialog != AGENT_DIALOG_TRUST || (s->flags & SESSION_TRUSTED) ||
+	    a->status != AGENT_STARTING || a->started_up || (a->dialogs & dialog))
+		return (0);
+	if (a->dialogs_left & dialog)
+		return (1);
+	a->dialogs_left |= dialog;
+	o = json_object_new_object();
+	json_object_object_add(o, "dialog", json_object_new_string("trust"));
+	json_object_object_add(o, "answer", json_object_new_string("left"));
+	json_object_object_add(o, "message", json_object_new_string("the folder is"
+	    " not in a project root the creator may change (trustWhy): a person"
+	    " answers the agent's trust question on its terminal"));
+	agent_event(s, "dialog", o, NULL, "screen");
+	agent_set(s, AGENT_STARTING, "screen", "trust_dialog", NULL);
 	return (1);
 }
 

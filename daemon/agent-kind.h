@@ -203,6 +203,7 @@ struct agent {
 	double			 cost;
 	uint64_t		 answered_ms;	/* last keys sent to a dialog */
 	int			 dialogs;	/* AGENT_DIALOG_* answered (once each) */
+	int			 dialogs_left;	/* AGENT_DIALOG_* left to a person */
 	int			 started_up;	/* left starting once, or adopted: no dialogs */
 	struct event		*keys_ev;	/* keys to send a moment later */
 	char			*keys_later;
@@ -325,16 +326,24 @@ void	agent_approval_asked(struct session *, const char *tool, struct json_object
 	    struct json_object *raw, const char *via);
 /* Answering the agent's own dialogs, for the screen rules. */
 /* The start dialogs agentd answers (bits of a->dialogs). */
-#define AGENT_DIALOG_TRUST	0x1	/* folder trust: the cwd the creator chose */
+#define AGENT_DIALOG_TRUST	0x1	/* folder trust: only of a trusted folder */
 #define AGENT_DIALOG_BYPASS	0x2	/* the bypassPermissions confirmation */
 #define AGENT_DIALOG_PROMO	0x4	/* an offer of the agent's own (declined) */
 /*
  * 1 if the start dialog (AGENT_DIALOG_*) may be answered now: the session is still
  * starting (never past its first ready, never re-adopted), the dialog was not
- * answered yet, no approval is open, and the session's mode implies it (the bypass
- * confirmation only in bypassPermissions).
+ * answered yet, no approval is open, and the session implies it (the bypass
+ * confirmation only in bypassPermissions, folder trust only of a folder agentd-fcgi
+ * found the caller may change: SESSION_TRUSTED).
  */
 int	agent_dialog_may(struct session *, int dialog);
+/*
+ * A start dialog (AGENT_DIALOG_*) on screen that agentd does not answer (folder
+ * trust of a folder not trusted) while the session starts: once, the dialog event
+ * says it is left to a person, and the phase (trust_dialog) what the session
+ * waits for. 1 if it is such a dialog, 0 otherwise.
+ */
+int	agent_dialog_left(struct session *, int dialog);
 /*
  * Type now, then later (may be NULL) a moment after, as a person would. 0 if a
  * recent answer is still being processed (nothing sent).

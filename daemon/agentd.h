@@ -128,6 +128,7 @@ struct session {
 						   remote worker's loop): no adapter */
 #define SESSION_CAPPED		0x10		/* a cap reached: messages refused */
 #define SESSION_EXITED		0x20		/* the holder said its agent ended */
+#define SESSION_TRUSTED		0x40		/* its folder may be trusted (trustFolder) */
 	double			 max_cost;	/* caps: 0 none (maxCostUsd, max_cost_usd) */
 	int64_t			 max_tokens;	/* (maxTokens, max_tokens) */
 
@@ -268,6 +269,13 @@ struct session_opts {
 	int		  transport;	/* SESSION_TTY (the default) or SESSION_STREAM */
 	double		  max_cost;	/* its caps, < 0: the configured default */
 	int64_t		  max_tokens;
+	/*
+	 * Its folder may be trusted: agentd-fcgi found it in a project root the
+	 * caller may change (trustFolder; why says how, or why not). Else the
+	 * agent's trust dialog is left to a person and its folder settings unread.
+	 */
+	int		  trust;
+	const char	 *trust_why;
 };
 /* The transport of its name (tty, or its older name pty; stream), or -1. */
 int		 session_transport_parse(const char *);
@@ -385,6 +393,8 @@ int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
 		    int rows, char **cause);
 void		 persist_transport(int64_t id, const char *transport);
+/* Its folder may be trusted (1) or not, and why (may be NULL). */
+void		 persist_trust(int64_t id, int trust, const char *why);
 void		 persist_limits(int64_t id, double max_cost, int64_t max_tokens);
 void		 persist_capped(int64_t id, const char *capped);
 void		 persist_evidence(int64_t id, const char *evidence);

@@ -1,11 +1,15 @@
 /*
  * session.create {name, agentType, workingDirectory, permissionMode, prompt,
- * transport, maxCostUsd, maxTokens, machine}: 201 and the session object once the
- * agent runs (the holder's hello). machine absent or "local": here; a machine of
+ * transport, maxCostUsd, maxTokens, machine, trustFolder, trustWhy}: 201 and
+ * the session object once the agent runs (the holder's hello). machine absent or
+ * "local": here; a machine of
  * the config: the agent runs there over ssh as a remote worker's does (worker.c,
  * worker_session_remote), on a terminal, in workingDirectory on that machine;
- * another: 422 unknown_machine.
+ * another: 422 unknown_machine. trustFolder: agentd-fcgi found the working
+ * directory in a project root the caller may change (absent: not trusted, the
+ * agent's trust dialog is left to a person); trustWhy says how or why not.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +20,9 @@
 #include "valid.h"
 #include "waiter.h"
 #include "worker.h"
+
+/* A trustWhy is a sentence of agentd-fcgi's with a path in it. */
+#define CMD_TRUST_WHY_MAX	(PATH_MAX + 256)
 
 static int
 cmd_create_mode(const char *mode)
@@ -53,6 +60,10 @@ static const struct agd_field cmd_session_create_fields[] = {
 	AGD_FIELDS_LIMITS,
 	{ .name = "machine", .flags = AGD_FIELD_EMPTYABSENT, .max = AGD_NAME_MAX,
 	  .code = AGD_ERR_UNKNOWN_MACHINE, .msg = "unknown machine" },
+	{ .name = "trustFolder", .type = AGD_FIELD_BOOL, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "trustFolder: a boolean" },
+	{ .name = "trustWhy", .max = CMD_TRUST_WHY_MAX, .code = AGD_ERR_INVALID_FIELD,
+	  .msg = "trustWhy: at most %lld bytes" },
 	{ .name = NULL }
 };
 
@@ -60,7 +71,7 @@ static void
 cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session		*s;
-	struct session_opts	 opts = { NULL, 0, SESSION_TTY, -1, -1 };
+	struct session_opts	 opts = { NULL, 0, SESSION_TTY, -1, -1, 0, NULL };
 	const struct agd_machine *mach = NULL;
 	struct json_object	*v;
 	const char		*name, *type, *cwd, *mode, *prompt, *transport, *mid;
@@ -90,6 +101,9 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 		opts.max_cost = json_object_get_double(v);
 	if (json_object_object_get_ex(args, "maxTokens", &v))
 		opts.max_tokens = json_object_get_int64(v);
+	if (json_object_object_get_ex(args, "trustFolder", &v))
+		opts.trust = json_object_get_boolean(v);
+	opts.trust_why = agd_field_string(args, "trustWhy", NULL);
 	if (agent_transport_check(type, opts.transport, &cause) == -1) {
 		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s", cause);
 		free(cause);

@@ -35,7 +35,8 @@ daemon_agentd_SOURCES = \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
-	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-codex.h daemon/agent-codex-stream.c \
+	daemon/agent-claude.c daemon/agent-claude.h daemon/agent-claude-stream.c \
+	daemon/agent-codex.c daemon/agent-codex.h daemon/agent-codex-stream.c \
 	daemon/agent-openclaw.c daemon/agent-openclaw.h daemon/agent-openclaw-stream.c \
 	daemon/agent-answer.c \
 	daemon/debrief.c \

@@ -147,6 +147,15 @@ persist_transport(int64_t id, const char *transport)
 	    "sI", transport, id);
 }
 
+void
+persist_trust(int64_t id, int trust, const char *why)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET trust_folder = ?,"
+	    " trust_why = ? WHERE id = ?", "isI", trust, why, id);
+}
+
 /* The session's caps (0: none, stored as NULL). */
 void
 persist_limits(int64_t id, double max_cost, int64_t max_tokens)

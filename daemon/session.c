@@ -437,6 +437,10 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		persist_transport(id, "stream");
 	}
 	session_limits_init(s, opts);
+	if (opts != NULL && opts->trust)
+		s->flags |= SESSION_TRUSTED;
+	if (opts != NULL && (opts->trust || opts->trust_why != NULL))
+		persist_trust(id, opts->trust, opts->trust_why);
 	if (agd_mkdirs(s->dir, 0700) == -1 ||
 	    agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes, &last_seq,
 	    &last_hoff, &msg) == -1) {
@@ -566,8 +570,9 @@ session_adopt_all(void)
 
 	if (sqlite3_prepare_v2(agentd_db, "SELECT id, name, agent_type,"
 	    " working_directory, permission_mode, pid, cols, rows, reset_seq, transport,"
-	    " coalesce(max_cost_usd, 0), coalesce(max_tokens, 0), capped IS NOT NULL"
-	    " FROM sessions WHERE ended IS NULL ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	    " coalesce(max_cost_usd, 0), coalesce(max_tokens, 0), capped IS NOT NULL,"
+	    " trust_folder FROM sessions WHERE ended IS NULL ORDER BY id", -1, &st,
+	    NULL) != SQLITE_OK)
 		fatalx("sqlite: %s", sqlite3_errmsg(agentd_db));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		mode = agd_mode_parse((const char *)sqlite3_column_text(st, 4));
@@ -586,6 +591,8 @@ session_adopt_all(void)
 		s->max_tokens = sqlite3_column_int64(st, 11);
 		if (sqlite3_column_int(st, 12))
 			s->flags |= SESSION_CAPPED;
+		if (sqlite3_column_int(st, 13))
+			s->flags |= SESSION_TRUSTED;
 		s->state = s->pid > 0 ? SESSION_RUNNING : SESSION_STARTING;
 		s->flags |= SESSION_ADOPTED;
 		if (agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes,

@@ -63,6 +63,7 @@ struct dispatch {
 	char				*prompt;
 	char				*creator;
 	int				 mode;
+	int				 trust;	/* the parent's folder trust */
 	char				*local_repo;	/* remote: pushed from */
 	char				*scratch;	/* remote: the push's repository */
 	char				*tmux;		/* remote: tmux session */
@@ -75,6 +76,8 @@ struct dispatch {
 static LIST_HEAD(, dispatch)	dispatches = LIST_HEAD_INITIALIZER(dispatches);
 
 static void	dispatch_free(struct dispatch *);
+static const struct session_opts *dispatch_opts(const struct dispatch *,
+		    struct session_opts *);
 static void	dispatch_remote_check(struct dispatch *);
 
 struct session *
@@ -234,11 +237,12 @@ dispatch_started(struct dispatch *d, struct session *s, const char *cwd)
 static void
 dispatch_local(struct dispatch *d)
 {
-	struct worktree	 wt;
-	struct session	*s;
-	enum agd_err	 code;
-	char		*cause, *keep = NULL, *msg;
-	int		 rc;
+	struct worktree		 wt;
+	struct session_opts	 opts;
+	struct session		*s;
+	enum agd_err		 code;
+	char			*cause, *keep = NULL, *msg;
+	int			 rc;
 
 	memset(&wt, 0, sizeof wt);
 	wt.repo = xstrdup(d->w.repo);
@@ -253,7 +257,7 @@ dispatch_local(struct dispatch *d)
 	}
 	d->w.worktree = xstrdup(wt.path);
 	s = session_create(d->w.name, d->type, wt.path, d->mode, d->prompt, d->creator,
-	    NULL, &code, &cause);
+	    dispatch_opts(d, &opts), &code, &cause);
 	if (s == NULL) {
 		/* Fresh and clean: the end removes it all. */
 		if (worktree_finish(wt.repo, wt.path, wt.branch, wt.base_commit,
@@ -271,16 +275,31 @@ dispatch_local(struct dispatch *d)
 	dispatch_started(d, s, NULL);
 }
 
+/* A local worker's options: the defaults, and the parent's folder trust. */
+static const struct session_opts *
+dispatch_opts(const struct dispatch *d, struct session_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->transport = SESSION_TTY;
+	opts->max_cost = -1;
+	opts->max_tokens = -1;
+	opts->trust = d->trust;
+	opts->trust_why = d->trust ? "the parent session's folder is trusted" :
+	    "the parent session's folder is not trusted";
+	return (opts);
+}
+
 /* An agent worker: a session in the parent's directory, no worktree. */
 static void
 dispatch_here(struct dispatch *d, const char *cwd)
 {
-	struct session	*s;
-	enum agd_err	 code;
-	char		*cause;
+	struct session_opts	 opts;
+	struct session		*s;
+	enum agd_err		 code;
+	char			*cause;
 
 	s = session_create(d->w.name, d->type, cwd, d->mode, d->prompt, d->creator,
-	    NULL, &code, &cause);
+	    dispatch_opts(d, &opts), &code, &cause);
 	if (s == NULL) {
 		dispatch_error(d, code, cause);
 		free(cause);
@@ -555,6 +574,8 @@ worker_dispatch(struct waiter *wt, const struct worker_spec *ws)
 	d->m = m;
 	d->type = xstrdup(ws->type);
 	d->mode = ws->parent->mode;
+	/* Its folder is the parent's, or a worktree of the parent's repository. */
+	d->trust = (ws->parent->flags & SESSION_TRUSTED) != 0;
 	d->creator = xstrdup(ws->creator);
 	if (ws->issue != NULL && ws->issue_number > 0)
 		xasprintf(&d->prompt, "%s\n\nIssue: %s (#%lld)", ws->task, ws->issue,

@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "field.h"
 #include "valid.h"
+#include "xmalloc.h"
 
 static int	api_session_create_exec(struct req *);
 
@@ -39,6 +40,40 @@ static int
 api_create_absolute(const char *path)
 {
 	return (path[0] == '/');
+}
+
+/* A trustWhy past this is cut (at a character): the daemon takes PATH_MAX + 256. */
+#define API_TRUST_WHY_MAX	1024
+
+/*
+ * Whether the agent may trust its folder (run the folder's own settings and
+ * hooks): only one the caller may change, in a project root (home_may_trust).
+ * Always set here, whatever the client sent; a machine's folder is not ours to
+ * judge (its session runs agentd's own loop, which answers no dialog).
+ */
+static void
+api_create_trust(struct req *req)
+{
+	const char	*cwd, *mid;
+	char		*why;
+	size_t		 n;
+	int		 trust = 0;
+
+	mid = agd_field_string(req->args, "machine", NULL);
+	cwd = agd_field_string(req->args, "workingDirectory", NULL);
+	if (mid != NULL && strcmp(mid, "local") != 0)
+		why = xstrdup("a folder on another machine");
+	else
+		trust = home_may_trust(req, cwd, &why);
+	if ((n = strlen(why)) > API_TRUST_WHY_MAX) {
+		n = API_TRUST_WHY_MAX;
+		while (n > 0 && ((unsigned char)why[n] & 0xc0) == 0x80)
+			n--;
+		why[n] = '\0';
+	}
+	json_object_object_add(req->args, "trustFolder", json_object_new_boolean(trust));
+	json_object_object_add(req->args, "trustWhy", json_object_new_string(why));
+	free(why);
 }
 
 static const struct agd_field api_session_create_fields[] = {
@@ -93,6 +128,7 @@ api_session_create_exec(struct req *req)
 	if (agd_field_string(req->args, "workingDirectory", NULL) == NULL)
 		json_object_object_add(req->args, "workingDirectory",
 		    json_object_new_string(home_root()));
+	api_create_trust(req);
 	if (ctl_call(req, "session.create", req->args, CTL_TIMEOUT_MS, &status,
 	    &body) == -1)
 		return (0);

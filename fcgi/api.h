@@ -71,6 +71,12 @@ struct req {
 	int			 route;		/* its place in the route table; -1: none */
 	int			 code;		/* the error replied (enum agd_err); -1: none */
 	int			 relayed;	/* the daemon answered (and audited) it */
+	/*
+	 * A check that must not reply (home_may_trust): a refusal is kept in
+	 * quiet_msg (taken by the caller) and nothing is sent.
+	 */
+	int			 quiet;
+	char			*quiet_msg;
 	char			 id[AGD_REQUEST_ID_MAX + 1];	/* nginx's, or ours */
 };
 
@@ -278,6 +284,14 @@ const char *home_project_roots(void);
 int	home_forbidden(const char *path);
 int	home_forbidden_entry(int fd, const char *dirpath, const char *name);
 int	home_upload_dir(struct req *, const char *path, struct home_dir *);
+/*
+ * 1 if the folder at path may be trusted by the agent of the caller's new session
+ * (its own settings and hooks then run): a directory in a project root, not at or
+ * below the state directory, deny_paths or another user's session, as an upload
+ * (home_upload_dir) but not through a session's own working directory elsewhere.
+ * *why (the caller frees) says how, or why not. Never replies.
+ */
+int	home_may_trust(struct req *, const char *path, char **why);
 void	home_dir_close(struct home_dir *);
 
 /*

@@ -469,8 +469,42 @@ home_live_dirs(struct req *req, const char *want, const char *real, int *exact)
  * working directory of a session the caller may not change, the state
  * directory or deny_paths. 0 with *hd, or replies and returns -1.
  */
+static int	home_dir_for(struct req *, const char *, struct home_dir *, int);
+
 int
 home_upload_dir(struct req *req, const char *path, struct home_dir *hd)
+{
+	return (home_dir_for(req, path, hd, 1));
+}
+
+int
+home_may_trust(struct req *req, const char *path, char **why)
+{
+	struct home_dir	hd;
+	int		rc;
+
+	req->quiet = 1;
+	req->quiet_msg = NULL;
+	rc = home_dir_for(req, path, &hd, 0);
+	req->quiet = 0;
+	if (rc == 0) {
+		xasprintf(why, "%s is in a project root", hd.path);
+		home_dir_close(&hd);
+		free(req->quiet_msg);
+		req->quiet_msg = NULL;
+		return (1);
+	}
+	if (req->quiet_msg != NULL)
+		*why = req->quiet_msg;
+	else
+		*why = xstrdup("not in a project root");
+	req->quiet_msg = NULL;
+	return (0);
+}
+
+/* home_upload_dir; exact: a live session's own working directory will do too. */
+static int
+home_dir_for(struct req *req, const char *path, struct home_dir *hd, int exact_ok)
 {
 	const char	*p;
 	char		*want, *list, *root, *canon, real[PATH_MAX];
@@ -492,7 +526,7 @@ home_upload_dir(struct req *req, const char *path, struct home_dir *hd)
 	}
 	if (home_live_dirs(req, want, NULL, &exact) == -1)
 		goto fail;
-	if (exact) {
+	if (exact && exact_ok) {
 		if ((fd = path_root_open(want, &canon)) == -1) {
 			home_reply_errno(req, errno, path);
 			goto fail;

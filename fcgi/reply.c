@@ -36,6 +36,8 @@ reply_raw(struct req *req, int status, const char *ctype, const char *headers,
 	char	hdr[REPLY_HEADERS_MAX];
 	int	n;
 
+	if (req->quiet)
+		return;
 	if (req->status != 0) {
 		log_warnx("%s: second reply (%d after %d)", __func__, status,
 		    req->status);
@@ -100,6 +102,11 @@ reply_verror(struct req *req, enum agd_err code, const char *headers,
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatalx("%s: out of memory", __func__);
+	if (req->quiet) {
+		free(req->quiet_msg);
+		req->quiet_msg = msg;
+		return;
+	}
 	req->code = (int)code;
 	o = agd_json_error(agd_err_word(code), msg);
 	text = agd_json_text(o, &len);

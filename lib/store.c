@@ -242,5 +242,8 @@ agd_session_json(sqlite3_stmt *st)
 	json_object_object_add(o, "worktreeState",
 	    col_string(st, AGD_SESSION_COL_BRANCH + 6));
 	agd_session_transport_json(o, st, AGD_SESSION_COL_TRANSPORT);
+	json_object_object_add(o, "trustFolder", json_object_new_boolean(
+	    sqlite3_column_int(st, AGD_SESSION_COL_TRUST)));
+	json_object_object_add(o, "trustWhy", col_string(st, AGD_SESSION_COL_TRUST + 1));
 	return (o);
 }

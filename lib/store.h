@@ -21,7 +21,8 @@
 	" input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd," \
 	" branch, worktree, machine, issue_url, issue_number, keep_reason," \
 	" worktree_state," \
-	" transport, status_evidence, max_cost_usd, max_tokens, capped, debriefing" \
+	" transport, status_evidence, max_cost_usd, max_tokens, capped, debriefing," \
+	" trust_folder, trust_why" \
 	" FROM sessions"
 
 /* Column index of the id in AGD_SESSION_SELECT. */
@@ -32,6 +33,8 @@
 #define AGD_SESSION_COL_TRANSPORT	40
 /* Whether a pre-kill debrief runs (sql/0003), after the transport columns. */
 #define AGD_SESSION_COL_DEBRIEFING	45
+/* Folder trust (sql/0009): trust_folder, trust_why. */
+#define AGD_SESSION_COL_TRUST	46
 
 /*
  * Parts of a row: the completion {status, comment, at} from three columns from i

@@ -3,7 +3,8 @@
 # #12, item 4): the fake agent, adapted as codex (a program named codex), prints
 # codex's folder-trust dialog. While the session starts, agentd answers it once
 # (Enter: the fake agent echoes an empty line, "got: "); once the agent is idle,
-# and in the middle of a turn, the same text presses nothing.
+# and in the middle of a turn, the same text presses nothing. Its folders are in a
+# project root (trusted: t/52-folder-trust.t has the others).
 # Before: the screen rules pressed Enter whenever the words were on screen.
 use strict;
 use warnings;
@@ -19,7 +20,7 @@ my $DIALOG = "\e[2J\e[HTrust this folder?\\n  1. Trust and continue\\n  2. Quit"
 
 my $bin = tempdir('agentd-dialogs-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 symlink(AgentdTest->srcdir . '/t/bin/fake-agent', "$bin/codex") or die "symlink: $!";
-my $t = AgentdTest->new(agents => { codex => "$bin/codex" });
+my $t = AgentdTest->new(projects => 1, agents => { codex => "$bin/codex" });
 
 sub input {
 	my ($name, $data) = @_;

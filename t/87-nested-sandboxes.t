@@ -29,7 +29,7 @@ my $top = tempdir('agentd-tn-XXXX', DIR => '/var/tmp', CLEANUP => 1);
 my $t = do {
 	AgentdTest->new(real_agents => 1, home_in => $top,
 	    fake_cmd => 'touch "$CODEX_HOME/planted.txt"; env > env.txt;'
-	    . ' if test -e ../../agentd.db; then echo visible; else echo hidden; fi > db.txt;'
+	    . ' if test -e @HOME@/agentd.db; then echo visible; else echo hidden; fi > db.txt;'
 	    . ' touch in-cwd.txt; echo tool-done');
 };
 my $home = $t->home;
@@ -51,7 +51,7 @@ for my $agent (qw(codex claude)) {
 		    "$agent: the tool command wrote in its working directory") or diag(
 		    "status: " . ($t->session($agent)->{state} // '?') . "\n" .
 		    AgentdTest::strip_ansi($t->output($agent)));
-		# The working directory is HOME/work/AGENT: ../../agentd.db is agentd's.
+		# HOME/agentd.db (@HOME@ in the command) is agentd's, outside the tool's world.
 		is(slurp("$work/db.txt"), "hidden\n", "$agent: agentd.db is not there for its tool");
 		if ($agent eq 'codex') {
 			ok(!-e "$home/.codex/planted.txt",

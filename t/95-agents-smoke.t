@@ -117,7 +117,7 @@ sub smoke {
 	my ($cli) = @_;
 	my $c = $CLI{$cli};
 	my $name = "smoke-$cli";
-	my $wd = $t->home . "/w-$cli";
+	my $wd = $t->workdir . "/w-$cli";
 	make_path($wd);
 	my $st = { name => $name, seq => 0, raw => '', text => '' };
 

@@ -32,12 +32,18 @@ package AgentdTest;
 #					the next start
 #	real_agents => 1		run the real claude/codex/openclaw (t/agents/install)
 #					against t/bin/fake-model, see below
-#	fake_cmd => 'CMD'		the command the fake model's tool calls run
+#	fake_cmd => 'CMD'		the command the fake model's tool calls run (@HOME@:
+#					the stack's HOME)
 #	www => { '/PREFIX/' => DIR }	nginx also serves the files of DIR at /PREFIX/
 #					(pages of the browser tests, t/lib/Browser.pm)
 #	web_prefix => '/agents/'	serve the dashboard (web/dist) there instead of at /
 #	daemon_home => sub { PATH }	agentd's -H (given HOME): another name for it
 #	home_in => DIR			make HOME in DIR (default $TMPDIR, else /tmp)
+#	projects => 1			workdir is a project root outside HOME (the
+#					conf's project_roots), so the agents' folders
+#					there are trusted (fcgi/home.c home_may_trust);
+#					the default with real_agents; else workdir is
+#					HOME/work, below the state directory: not trusted
 #	home_env => DIR			the stack's $HOME (default: HOME, the state
 #					directory), as a service account's
 #					environment sets it
@@ -178,6 +184,7 @@ sub new {
 		web_prefix => $o{web_prefix},	# where nginx serves the dashboard (default /)
 		daemon_home => $o{daemon_home},	# sub { HOME } -> the -H agentd gets
 		home_env => $o{home_env},
+		projects => $o{projects} // $o{real_agents},
 	}, $class;
 	$class->require_stack(%o);
 	$self->{nginx} = nginx_path();
@@ -199,6 +206,13 @@ sub new {
 	if (defined $self->{uid}) {
 		chown($self->{uid}, $self->{gid}, map { "$self->{home}/$_" } '', 'logs', 'work');
 	}
+	if ($self->{projects}) {
+		$self->{work} = tempdir('agentd-p-XXXXXX', DIR => $tmp,
+		    CLEANUP => !$ENV{TEST_AGENTD_LEAVE});
+		chmod(0755, $self->{work});
+		chown($self->{uid}, $self->{gid}, $self->{work}) if defined $self->{uid};
+		$self->{conf}{project_roots} //= $self->{work};
+	}
 	$self->_write_conf() if $self->{backend} eq 'real';
 	push @LIVE, $self;
 	$self->start;
@@ -208,7 +222,7 @@ sub new {
 sub home { $_[0]{home} }
 sub set_argv { my ($self, $name, @argv) = @_; $self->{argv}{$name} = [@argv] }
 sub port { $_[0]{port} }
-sub workdir { "$_[0]{home}/work" }
+sub workdir { $_[0]{work} // "$_[0]{home}/work" }
 sub ctl_path { "$_[0]{home}/run/ctl.sock" }
 sub daemon_pid { $_[0]{procs}{daemon} }
 sub fcgi_pid { $_[0]{procs}{fcgi} }
@@ -355,7 +369,7 @@ sub _start_proc {
 		unlink "$home/fake-model.port";
 		@argv = ($^X, "$SRCDIR/t/bin/fake-model", '--port', $self->{model_port} // 0,
 		    '--port-file', "$home/fake-model.port", '--log', $self->model_log,
-		    defined $self->{fake_cmd} ? ('--cmd', $self->{fake_cmd}) : ());
+		    defined $self->{fake_cmd} ? ('--cmd', $self->{fake_cmd} =~ s/\@HOME\@/$home/gr) : ());
 	} elsif ($name eq 'nginx') {
 		@argv = ($self->{nginx}, '-p', "$home/nginx", '-c', "$home/nginx/nginx.conf",
 		    '-e', "$home/nginx/error.log", '-g', 'daemon off;');

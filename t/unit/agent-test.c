@@ -447,12 +447,14 @@ test_claude(void)
 	enum agd_err		 code = AGD_ERR_INTERNAL;
 
 	test_reset();
+	s->flags |= SESSION_TRUSTED;	/* test_claude_untrusted has the other */
 	agent_attach(s, &argv, 0);
 	agent_watch(s, debrief_delivered, debrief_idle);
 	ok(s->agent != NULL && s->agent->kind->name != NULL &&
 	    strcmp(s->agent->kind->name, "claude") == 0, "claude: adapter by basename");
 	ok(argv_has(argv, "--session-id") && argv_has(argv, s->agent->uuid) &&
 	    argv_has(argv, "--settings"), "claude: --session-id and --settings added");
+	ok(!argv_has(argv, "--setting-sources"), "claude: trusted: every setting source");
 	xasprintf(&path, "%s/claude-settings.json", s->dir);
 	ok(stat(path, &sb) == 0 && sb.st_size > 0, "claude: settings file written");
 	line = file_text(path);
@@ -834,6 +836,54 @@ test_codex_fallback(void)
 	session_done(s);
 }
 
+/*
+ * A folder not trusted (issue #12): claude reads the user's settings only, codex is
+ * not told to trust it, and their trust dialogs are left to a person (once, a
+ * dialog event; phase trust_dialog), still starting.
+ */
+static void
+test_untrusted(void)
+{
+	struct session	*c = session_new("u1", "claude"), *x = session_new("u2", "codex");
+	char		**argv = argv_of("claude --permission-mode default");
+	char		**xargv = argv_of("codex --no-daemon");
+	struct json_object *ev;
+	const char	*phase;
+
+	test_reset();
+	agent_attach(c, &argv, 0);
+	ok(argv_has(argv, "--setting-sources") && argv_has(argv, "user"),
+	    "untrusted claude: --setting-sources user");
+	screen_show(c, "Do you trust the files in this folder?\n"
+	    "\xe2\x9d\xaf 1. No, exit\n  2. Yes, I trust this folder\n");
+	is_str(typed, "", "untrusted claude: no key pressed");
+	ev = event_nth("dialog", 0);
+	is_str(path_str(ev, "dialog", NULL), "trust", "untrusted claude: dialog event");
+	is_str(path_str(ev, "answer", NULL), "left", "untrusted claude: left to a person");
+	phase = c->agent->phase;
+	is_str(phase, "trust_dialog", "untrusted claude: phase trust_dialog");
+	ok(c->agent->status == AGENT_STARTING, "untrusted claude: still starting");
+	screen_show(c, "Do you trust the files in this folder?\n"
+	    "  1. No, exit\n\xe2\x9d\xaf 2. Yes, I trust this folder\n");
+	is_str(typed, "", "untrusted claude: selected by a person: still no key");
+	ok(event_nth("dialog", 1) == NULL, "untrusted claude: one dialog event");
+	screen_show(c, "\xe2\x94\x80\xe2\x94\x80\n\xe2\x9d\xaf \n"
+	    "\xe2\x8f\xb8 manual mode on \xc2\xb7 ? for shortcuts\n");
+	is_str(last_status(), "idle/screen", "untrusted claude: answered by a person: idle");
+	session_done(c);
+
+	test_reset();
+	agent_attach(x, &xargv, 0);
+	ok(!argv_has(xargv, "-c"), "untrusted codex: not told to trust the folder");
+	screen_show(x, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
+	is_str(typed, "", "untrusted codex: no key pressed");
+	is_str(path_str(event_nth("dialog", 0), "answer", NULL), "left",
+	    "untrusted codex: left to a person");
+	session_done(x);
+	agd_argv_free(argv);
+	agd_argv_free(xargv);
+}
+
 /* Codex CLI: the rollout JSONL and the screen (approvals). */
 
 static void
@@ -845,6 +895,7 @@ test_codex(void)
 	char			*path, *trust, *meta;
 
 	test_reset();
+	s->flags |= SESSION_TRUSTED;	/* test_untrusted has the other */
 	agent_attach(s, &argv, 0);
 	ok(s->agent != NULL && strcmp(s->agent->kind->name, "codex") == 0,
 	    "codex: adapter by basename");
@@ -1099,6 +1150,7 @@ main(int argc, char **argv)
 	test_builtins();
 	test_plain();
 	test_claude();
+	test_untrusted();
 	test_claude_nohooks();
 	test_claude_bypass();
 	test_claude_fallback();

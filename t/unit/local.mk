@@ -16,7 +16,8 @@ t_unit_ws_parse_test_LDADD = $(AGD_LIBS)
 t_unit_agent_test_SOURCES = t/unit/agent-test.c t/unit/tap.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
-	daemon/agent-claude.c daemon/agent-codex.c daemon/agent-codex-stream.c \
+	daemon/agent-claude.c daemon/agent-claude.h daemon/agent-claude-stream.c \
+	daemon/agent-codex.c daemon/agent-codex-stream.c \
 	daemon/agent-openclaw.c daemon/agent-openclaw-stream.c \
 	daemon/screen.c daemon/screen.h daemon/job.c daemon/job.h
 t_unit_agent_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBEVENT_CFLAGS) \
