@@ -39,6 +39,22 @@ sleep $QUIET;
 my @enters = $t->output('d0') =~ /got: \r?\n/g;
 is(scalar @enters, 1, 'd0: answered once only');
 
+# Finding 4 played: while still starting, an approval box is open and a tool
+# prints the trust dialog's words: nothing is pressed (before: Enter, which
+# approved the command), and the approval stays open.
+($s) = $t->create(name => 'd2', agentType => 'codex');
+is($s, 201, 'create d2 (codex adapter)');
+$t->wait_output('d2', qr/fake-agent pid=/);
+input('d2', "say Would you like to run the following command?\\n  \$ rm -rf x\\n"
+    . "> 1. Yes, proceed (y)\\n  2. No (esc)\r");
+$t->wait_status('d2', qr/^waiting_approval$/);
+pass('d2: starting, an approval box open');
+is(input('d2', "say Trust this folder?\\n  1. Trust and continue\\n  2. Quit\r"), 200,
+    'd2: a tool prints the trust dialog under the box');
+sleep $QUIET;
+unlike(scalar $t->output('d2'), qr/got: \r?\n/, 'd2: the trust text pressed nothing');
+is($t->session('d2')->{state}, 'waiting_approval', 'd2: the approval is still open');
+
 # Idle, then in a turn: nothing is pressed.
 ($s) = $t->create(name => 'd1', agentType => 'codex');
 is($s, 201, 'create d1 (codex adapter)');
@@ -60,7 +76,7 @@ is($t->session('d1')->{state}, 'working', 'd1: in a turn');
 sleep $QUIET;
 unlike(scalar $t->output('d1', $seq), qr/got: /, 'd1: during a turn: the trust dialog text pressed nothing');
 
-for my $n (qw(d0 d1)) {
+for my $n (qw(d0 d1 d2)) {
 	($s) = $t->del("/api/agents/sessions/$n");
 	is($s, 200, "delete $n");
 }

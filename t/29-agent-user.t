@@ -2,7 +2,9 @@
 # agent_user (issue #12, going beyond the peers): a root daemon runs the agent as
 # another Unix user, made here: the agent's `id -u` is that user's, it writes its
 # working directory (the user's), and it cannot read a 0600 file of root's. A
-# pool (agent_users) gives a second live session the next user.
+# pool (agent_users) gives a second live session the next user, which cannot read
+# the first one's working tree (0700, the first user's). agent_user alone runs
+# every session as that one user.
 use strict;
 use warnings;
 use FindBin;
@@ -34,19 +36,23 @@ print $fh "root-only\n";
 close($fh);
 chmod(0600, $secret);
 
-my $agent = q{sh -c 'echo "uid=$(id -u) home=$HOME"; echo w > wrote.txt && echo WROTE-OK;}
-    . q{ cat $0 2>/dev/null || echo READ-DENIED; echo probe-done; sleep 600'} . " $secret";
-my $t = AgentdTest->new(conf => { agent_users => "@users" },
-    agents => { asuser => $agent });
-
-# Each user's working directory is its own.
+# Each user's working directory is its own, outside the state directory and /tmp
+# (the sandbox hides both: the uid, not the sandbox, must keep the peer out).
 my %wd;
 for my $u (@users) {
-	$wd{$u} = $t->workdir . "/$u";
+	$wd{$u} = "$vault/$u";
 	make_path($wd{$u});
 	chown($uid{$u}, -1, $wd{$u});
 	chmod(0700, $wd{$u});
 }
+my $peer = "$wd{$users[0]}/wrote.txt";
+
+my $agent = q{sh -c 'echo "uid=$(id -u) home=$HOME"; echo w > wrote.txt && echo WROTE-OK;}
+    . q{ cat $0 2>/dev/null || echo READ-DENIED;}
+    . q{ if cat "$1" >/dev/null 2>&1; then echo PEER-READ; else echo PEER-DENIED; fi;}
+    . q{ echo probe-done; sleep 600'} . " $secret $peer";
+my $t = AgentdTest->new(conf => { agent_users => "@users" },
+    agents => { asuser => $agent });
 
 my ($s, $j) = $t->create(name => 'u1', agentType => 'asuser', workingDirectory => $wd{$users[0]},
     permissionMode => 'bypassPermissions');
@@ -63,9 +69,22 @@ unlike($out, qr/root-only/, 'the secret is not in its output');
 is($s, 201, 'a second session');
 $out = $t->wait_output('u2', qr/probe-done/);
 like($out, qr/uid=$uid{$users[1]} /, "the next session runs as $users[1]");
+like($out, qr/PEER-DENIED/, "$users[1] cannot read $users[0]'s working tree");
+like($t->output('u1'), qr/PEER-READ/, "(the file is there: $users[0] reads it)");
 ($s, $j) = $t->create(name => 'u3', agentType => 'asuser', workingDirectory => $wd{$users[0]});
 is($s, 500, 'the pool is busy: no third session');
 like($j->{error} // '', qr/every user of agent_users is busy/, 'says why');
 $t->del("/api/agents/sessions/$_") for qw(u1 u2);
+$t->stop;
+
+# agent_user: one user for every session (two at once).
+$t = AgentdTest->new(conf => { agent_user => $users[1] }, agents => { asuser => $agent });
+for my $n (qw(o1 o2)) {
+	($s, $j) = $t->create(name => $n, agentType => 'asuser', workingDirectory => $wd{$users[1]});
+	is($s, 201, "agent_user: create $n");
+	like($t->wait_output($n, qr/probe-done/), qr/uid=$uid{$users[1]} /,
+	    "agent_user: $n runs as $users[1]");
+}
+$t->del("/api/agents/sessions/$_") for qw(o1 o2);
 $t->stop;
 done_testing;
