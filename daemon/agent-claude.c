@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "spawn.h"
 #include "xmalloc.h"
 
 /* Seconds claude waits for one `agentd hook` before it goes on without it. */
@@ -69,6 +70,9 @@ const struct agent_kind agent_claude = {
 	    " MAX_THINKING_TOKENS BASH_DEFAULT_TIMEOUT_MS BASH_MAX_TIMEOUT_MS" AGENT_NET_ENV,
 	.home_rw = "~/.claude/ ~/.claude.json ~/.claude.json.backup ~/.cache/claude-cli-nodejs/"
 	    " ~/.config/claude/ $CLAUDE_CONFIG_DIR/",
+	/* Its user settings (hooks, permissions, MCP): read, never written by a tool. */
+	.home_ro = "~/.claude/settings.json ~/.config/claude/settings.json"
+	    " $CLAUDE_CONFIG_DIR/settings.json",
 	.session_ro = "claude-settings.json " SESSION_KEY_FILE,
 	.hooks = 1,
 	/* Sandboxed from outside (so root may run bypassPermissions): claude's own rule. */
@@ -112,14 +116,18 @@ claude_free(void *p)
 /* The settings: a command hook for each event, calling `agentd hook NAME`. */
 /*
  * Claude's own Bash sandbox is bubblewrap too, reported fragile nested in another
- * namespace sandbox (AGENT-CLIS.md): agentd's sandbox is the agent's, and claude's
- * is off in the settings agentd gives it (they override the user's).
+ * namespace sandbox (AGENT-CLIS.md): when agentd sandboxes the agent, that is its
+ * sandbox, and claude's is off in the settings agentd gives it (they override the
+ * user's). Unsandboxed (sandbox = off, no bwrap), the user's setting stands.
  */
 void
 claude_sandbox_off(struct json_object *set)
 {
-	struct json_object	*sb = json_object_new_object();
+	struct json_object	*sb;
 
+	if (!spawn_sandboxed())
+		return;
+	sb = json_object_new_object();
 	json_object_object_add(sb, "enabled", json_object_new_boolean(0));
 	json_object_object_add(set, "sandbox", sb);
 }

@@ -73,6 +73,12 @@ struct agent_kind {
 	 */
 	const char	*env_keys;
 	const char	*home_rw;
+	/*
+	 * Files under home_rw it only reads that can run commands (its user
+	 * settings: hooks, MCP servers, notify): bound read-only over them, so a tool
+	 * cannot plant a command that later sessions run.
+	 */
+	const char	*home_ro;
 	const char	*session_ro;
 	const char	*session_rw;
 	int		 hooks;

@@ -29,6 +29,7 @@
 #include "json.h"
 #include "log.h"
 #include "sock.h"
+#include "spawn.h"
 #include "proto.h"
 #include "util.h"
 #include "valid.h"
@@ -326,6 +327,7 @@ main(int argc, char **argv)
 	if (agent_kinds_configure(agentd_conf, &cause) == -1)
 		fatalx("config: %s", cause);
 	spawn_init();
+	spawn_sandbox_conf(conf_path);
 	free(conf_path);
 
 	agd_sock_nofile_raise();

@@ -156,6 +156,7 @@ struct session {
 	int			 pty_fd;	/* the terminal's master, or -1 */
 	struct event		*direct_ev;	/* the side connection's answer */
 	struct event		*direct_wev;	/* pty_fd takes more */
+	int			 direct_resize;	/* cols x rows waits behind pending input */
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */
 	struct event		*connect_ev;	/* retry connecting to the holder */
@@ -276,6 +277,9 @@ struct session_opts {
 	 */
 	int		  trust;
 	const char	 *trust_why;
+	/* The directory checked (st_dev, st_ino); 0, 0: any (agentd's own). */
+	int64_t		  trust_dev;
+	int64_t		  trust_ino;
 };
 /* The transport of its name (tty, or its older name pty; stream), or -1. */
 int		 session_transport_parse(const char *);
@@ -355,6 +359,7 @@ void		 session_shutdown(void);
 struct spawn_spec {
 	const char	*env_keys;	/* its own variables: fnmatch patterns */
 	const char	*home_rw;	/* files it writes: "~/x" or "$VAR"; "x/" a directory */
+	const char	*home_ro;	/* files below those it only reads (bound read-only) */
 	const char	*session_ro;	/* files of its session directory it reads */
 	const char	*session_rw;	/* and writes */
 	int		 hooks;		/* its hooks call the daemon (agentd hook) */

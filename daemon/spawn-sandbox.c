@@ -4,6 +4,8 @@
  *
  *   - the whole file system read-only, a fresh /dev and /proc, a private /tmp
  *     (and $TMPDIR);
+ *   - agentd's config file an empty one (where it is not in the state directory,
+ *     as /etc/agentd/agentd.conf: its webhook secrets);
  *   - agentd's state directory (its config, database, sockets, every session's
  *     log and settings) an empty tmpfs; only the files of the agent's own session
  *     that its kind reads (claude's --settings) or writes (openclaw's state) are
@@ -12,7 +14,9 @@
  *     the control socket;
  *   - read-write: the working directory (and, for a git worktree such as a
  *     worker's, its repository's git directory), the agent's own config
- *     directories (its kind's home_rw) and sandbox_bind;
+ *     directories (its kind's home_rw) and sandbox_bind, but read-only the files
+ *     there that can run commands in its later sessions (home_ro: its user
+ *     settings, so a tool cannot plant a hook or an MCP server);
  *   - a PID namespace of its own, so no signal reaches the holder or the daemon
  *     (their pids do not exist there), and it dies with its holder;
  *   - the network as it is: the agent needs its model API.
@@ -30,6 +34,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +58,7 @@
 struct mnt {
 	const char	*op;		/* bwrap's option */
 	char		*path;		/* canonical: source and destination */
+	const char	*src;		/* the source instead, or NULL */
 	int		 rank;		/* MNT_* */
 	int		 depth;		/* components of path */
 	int		 n;		/* order of adding, so the sort is stable */
@@ -65,6 +71,7 @@ struct mnts {
 };
 
 static char	*sandbox_bwrap;		/* bwrap's path; NULL: agents are not sandboxed */
+static char	*sandbox_conf;		/* agentd's config: hidden (spawn_sandbox_conf) */
 
 /*
  * Run bwrap with what every sandbox uses, around true. 0 if it works here, else
@@ -128,6 +135,13 @@ spawn_sandboxed(void)
 	return (sandbox_bwrap != NULL);
 }
 
+void
+spawn_sandbox_conf(const char *path)
+{
+	free(sandbox_conf);
+	sandbox_conf = xstrdup(path);
+}
+
 /* Add a mount of path (made canonical if it exists). */
 static void
 mnt_add(struct mnts *m, const char *op, const char *path, int rank)
@@ -142,6 +156,7 @@ mnt_add(struct mnts *m, const char *op, const char *path, int rank)
 	}
 	e = &m->v[m->n];
 	e->op = op;
+	e->src = NULL;
 	e->path = xstrdup(realpath(path, real) != NULL ? real : path);
 	e->rank = rank;
 	e->n = (int)m->n;
@@ -201,12 +216,34 @@ sandbox_in_state(const char *path)
 	return (0);
 }
 
+/* Make the missing file path (its directory there): empty, "{}" if it is JSON. */
+static void
+sandbox_home_file(const char *path)
+{
+	const char	*dot = strrchr(path, '.');
+	char		*dir, *e;
+	int		 fd;
+
+	dir = xstrdup(path);
+	if ((e = strrchr(dir, '/')) != NULL)
+		*e = '\0';
+	if (access(dir, F_OK) == 0 && (fd = open(path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+		if (dot != NULL && strcmp(dot, ".json") == 0 && write(fd, "{}\n", 3) != 3)
+			log_warn("sandbox: %s", path);
+		close(fd);
+	}
+	free(dir);
+}
+
 /*
  * The agent's own files: "~/x" under home, "$VAR/x" under what VAR names (unset:
  * nothing); a word ending in / is a directory, made if it is missing and ours.
+ * Bound with op (a missing one is left out), or read-only (ro): a missing file
+ * is made first if ours (empty; "{}" for JSON), so a tool cannot create it.
  */
 static void
-sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours)
+sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours, int ro)
 {
 	char		 word[PATH_MAX], name[256], *path;
 	const char	*rest, *v;
@@ -233,10 +270,12 @@ sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours)
 			if (ours && access(path, F_OK) == -1)
 				agd_mkdirs(path, 0700);
 		}
+		if (ro && ours)
+			sandbox_home_file(path);
 		if (sandbox_in_state(path))
 			log_warnx("sandbox: not binding %s (agentd's state)", path);
 		else
-			mnt_add(m, "--bind-try", path, MNT_BIND);
+			mnt_add(m, ro ? "--ro-bind-try" : "--bind-try", path, MNT_BIND);
 		free(path);
 	}
 }
@@ -387,11 +426,18 @@ spawn_sandbox_argv(struct spawn_args *argv, struct session *s, const struct spaw
 			mnt_add(&m, "--bind", git, MNT_BIND);
 		free(git);
 	}
-	sandbox_home_paths(&m, spec->home_rw, home, ours);
+	sandbox_home_paths(&m, spec->home_rw, home, ours, 0);
+	/* Deeper than their directories in home_rw: mounted over them, read-only. */
+	sandbox_home_paths(&m, spec->home_ro, home, ours, 1);
 	sandbox_program_dirs(&m, prog);
 	while (spawn_word_next(&list, word, sizeof word)) {
 		if (!sandbox_in_state(word))
 			mnt_add(&m, "--bind-try", word, MNT_BIND);
+	}
+	/* The config outside the state directory (its webhook secrets): empty. */
+	if (sandbox_conf != NULL && access(sandbox_conf, F_OK) == 0) {
+		mnt_add(&m, "--ro-bind", sandbox_conf, MNT_HIDE);
+		m.v[m.n - 1].src = "/dev/null";
 	}
 	sandbox_session_paths(&m, s, spec->session_ro, "--ro-bind-try");
 	sandbox_session_paths(&m, s, spec->session_rw, "--bind-try");
@@ -423,7 +469,7 @@ spawn_sandbox_argv(struct spawn_args *argv, struct session *s, const struct spaw
 			continue;
 		spawn_args_add(argv, "%s", m.v[i].op);
 		if (strcmp(m.v[i].op, "--tmpfs") != 0)
-			spawn_args_add(argv, "%s", m.v[i].path);
+			spawn_args_add(argv, "%s", m.v[i].src != NULL ? m.v[i].src : m.v[i].path);
 		spawn_args_add(argv, "%s", m.v[i].path);
 	}
 	spawn_args_add(argv, "--chdir");

@@ -31,6 +31,12 @@ int	spawn_word_next(const char **pp, char *buf, size_t size);
 /* spawn-sandbox.c: 1 if agents are sandboxed (spawn_init found bwrap working). */
 int	spawn_sandboxed(void);
 /*
+ * spawn-sandbox.c: agentd's config file (path copied): an empty file in every
+ * sandbox where it is outside the state directory (/etc/agentd/agentd.conf: its
+ * webhook secrets).
+ */
+void	spawn_sandbox_conf(const char *path);
+/*
  * spawn-sandbox.c: if agents are sandboxed, append "bwrap ... --" for s's agent
  * (its program prog) to argv; home is the agent user's home (NULL: ours).
  * Borrows everything.

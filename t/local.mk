@@ -45,7 +45,7 @@ AGD_T_TESTS = \
 	t/48-webhook-flood.t \
 	t/49-hook-slots.t \
 	t/50-two-stacks.t \
-	t/51-stream-cap-interrupt.t t/52-folder-trust.t \
+	t/51-stream-cap-interrupt.t t/52-folder-trust.t t/53-sandbox-settings.t \
 	t/59-stream-approval-restart.t \
 	t/67-faults.t \
 	t/92-stream.t

@@ -1,0 +1,77 @@
+#!/usr/bin/perl
+# The agents' user settings are read-only in the sandbox (issue #12, found by the
+# review of the folder trust): their config directories are the agent's to write
+# (state, history), but a tool that adds a hook to ~/.claude/settings.json, or
+# notify or an MCP server to ~/.codex/config.toml, would have every later
+# session run it. A program adapted as claude, then as codex (named so), tries
+# to write its settings (refused; agentd made the missing file first, "{}" and
+# empty, so that it could be bound read-only) and another file in the same
+# directory (it works). agentd's config file, outside the state directory, is an
+# empty file in the sandbox.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AgentdTest;
+use File::Temp qw(tempdir);
+use Test::More;
+
+AgentdTest->require_stack;
+plan skip_all => 'bwrap is not installed (apt-get install bubblewrap)'
+    unless grep { -x "$_/bwrap" } split /:/, $ENV{PATH} // '';
+
+my $bin = tempdir('agentd-set-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
+chmod(0755, $bin);
+my %file = (claude => '.claude/settings.json', codex => '.codex/config.toml');
+for my $kind (keys %file) {
+	my ($dir) = $file{$kind} =~ m{^([^/]+)/};
+	open(my $fh, '>', "$bin/$kind") or die "$bin/$kind: $!\n";
+	print $fh <<"SH";
+#!/bin/sh
+if echo planted >> "\$HOME/$file{$kind}" 2>/dev/null; then echo SET-WRITTEN; else echo SET-DENIED; fi
+if echo ok > "\$HOME/$dir/other.txt"; then echo DIR-WRITTEN; fi
+echo probe-done
+exec sleep 600
+SH
+	close($fh);
+	chmod(0755, "$bin/$kind");
+}
+my $t = AgentdTest->new(conf => { sandbox => 'bwrap' },
+    agents => { map { $_ => { default => "$bin/$_" } } keys %file });
+for my $kind (sort keys %file) {
+	my ($s, $j) = $t->create(name => $kind, agentType => $kind);
+	is($s, 201, "create $kind") or diag explain $j;
+	my $out = $t->wait_output($kind, qr/probe-done/);
+	like($out, qr/SET-DENIED/, "$kind: its tool cannot write ~/$file{$kind}");
+	like($out, qr/DIR-WRITTEN/, "$kind: it writes the rest of its config directory");
+	my $f = $t->home . "/$file{$kind}";
+	is(AgentdTest->slurp($f), $kind eq 'claude' ? "{}\n" : '',
+	    "$kind: ~/$file{$kind} is as agentd made it");
+	$t->del("/api/agents/sessions/$kind");
+}
+
+# agentd's config outside the state directory (the package's /etc/agentd, with
+# its webhook secrets): the agent finds an empty file there.
+my $etc = tempdir('agentd-etc-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
+chmod(0755, $etc);
+my $conf = "$etc/agentd.conf";
+open(my $fh, '>', $conf) or die "$conf: $!\n";
+print $fh AgentdTest->slurp($t->home . '/agentd.conf'), "\n# secret-marker\n";
+close($fh);
+open($fh, '>', "$bin/reader") or die;
+print $fh "#!/bin/sh\nif grep -q secret-marker '$conf'; then echo CONF-READ; else echo CONF-HIDDEN; fi\n"
+    . "echo probe-done\nexec sleep 600\n";
+close($fh);
+chmod(0755, "$bin/reader");
+open($fh, '>>', $conf) or die;
+print $fh "\n[agent reader]\ndefault = $bin/reader\n";
+close($fh);
+$t->kill_daemon('TERM');
+$t->set_argv(daemon => AgentdTest->builddir . '/daemon/agentd', '-H', '@HOME@', '-f', $conf);
+$t->start_daemon;
+my ($s) = $t->create(name => 'reader', agentType => 'reader');
+is($s, 201, 'create with the config in another directory');
+like($t->wait_output('reader', qr/probe-done/), qr/CONF-HIDDEN/,
+    "the agent reads an empty file at the config's path");
+$t->del('/api/agents/sessions/reader');
+$t->done;
