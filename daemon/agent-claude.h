@@ -29,7 +29,7 @@ struct claude {
 
 /* The state, made on first use (an adopted session was never prepared). */
 struct claude	*claude_of(struct agent *);
-/* Claude's own Bash sandbox off in settings set (agentd's is the agent's). */
+/* Claude's own Bash sandbox off in settings set, if agentd sandboxes the agent. */
 void		 claude_sandbox_off(struct json_object *set);
 /*
  * The setting sources of the session, appended to argv at *argcp (room for two):

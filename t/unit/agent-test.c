@@ -22,6 +22,7 @@
 #include "waiter.h"
 #include "json.h"
 #include "screen.h"
+#include "spawn.h"
 #include "log.h"
 #include "tap.h"
 #include "util.h"
@@ -43,6 +44,13 @@ static int			 idles, delivered;
 static uint64_t			 seq;
 
 /* Stubs of session.c and persist.c, and a debrief's watcher. */
+
+/* spawn-sandbox.c: agentd sandboxes its agents (claude's own sandbox goes off). */
+int
+spawn_sandboxed(void)
+{
+	return (1);
+}
 
 uint64_t
 session_event(struct session *s, const char *type, struct json_object *fields)
