@@ -7,7 +7,8 @@
  * worker_session_remote), on a terminal, in workingDirectory on that machine;
  * another: 422 unknown_machine. trustFolder: agentd-fcgi found the working
  * directory in a project root the caller may change (absent: not trusted, the
- * agent's trust dialog is left to a person); trustWhy says how or why not.
+ * agent's trust dialog is left to a person); trustWhy says how or why not;
+ * trustDev and trustIno the directory it checked (another there now: not trusted).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -64,6 +65,10 @@ static const struct agd_field cmd_session_create_fields[] = {
 	  .msg = "trustFolder: a boolean" },
 	{ .name = "trustWhy", .max = CMD_TRUST_WHY_MAX, .code = AGD_ERR_INVALID_FIELD,
 	  .msg = "trustWhy: at most %lld bytes" },
+	{ .name = "trustDev", .type = AGD_FIELD_INT, .max = LLONG_MAX,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "trustDev: an integer" },
+	{ .name = "trustIno", .type = AGD_FIELD_INT, .max = LLONG_MAX,
+	  .code = AGD_ERR_INVALID_FIELD, .msg = "trustIno: an integer" },
 	{ .name = NULL }
 };
 
@@ -71,7 +76,7 @@ static void
 cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 {
 	struct session		*s;
-	struct session_opts	 opts = { NULL, 0, SESSION_TTY, -1, -1, 0, NULL };
+	struct session_opts	 opts = { NULL, 0, SESSION_TTY, -1, -1, 0, NULL, 0, 0 };
 	const struct agd_machine *mach = NULL;
 	struct json_object	*v;
 	const char		*name, *type, *cwd, *mode, *prompt, *transport, *mid;
@@ -103,6 +108,10 @@ cmd_session_create_exec(struct ctl_client *c, struct json_object *args)
 		opts.max_tokens = json_object_get_int64(v);
 	if (json_object_object_get_ex(args, "trustFolder", &v))
 		opts.trust = json_object_get_boolean(v);
+	if (json_object_object_get_ex(args, "trustDev", &v))
+		opts.trust_dev = json_object_get_int64(v);
+	if (json_object_object_get_ex(args, "trustIno", &v))
+		opts.trust_ino = json_object_get_int64(v);
 	opts.trust_why = agd_field_string(args, "trustWhy", NULL);
 	if (agent_transport_check(type, opts.transport, &cause) == -1) {
 		ctl_error(c, AGD_ERR_INVALID_FIELD, "%s", cause);

@@ -437,10 +437,14 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		persist_transport(id, "stream");
 	}
 	session_limits_init(s, opts);
-	if (opts != NULL && opts->trust)
+	if (opts != NULL && opts->trust && (opts->trust_dev != 0 || opts->trust_ino != 0) &&
+	    ((int64_t)sb.st_dev != opts->trust_dev || (int64_t)sb.st_ino != opts->trust_ino))
+		persist_trust(id, 0, "the folder at that path changed after it was checked");
+	else if (opts != NULL && opts->trust) {
 		s->flags |= SESSION_TRUSTED;
-	if (opts != NULL && (opts->trust || opts->trust_why != NULL))
-		persist_trust(id, opts->trust, opts->trust_why);
+		persist_trust(id, 1, opts->trust_why);
+	} else if (opts != NULL && opts->trust_why != NULL)
+		persist_trust(id, 0, opts->trust_why);
 	if (agd_mkdirs(s->dir, 0700) == -1 ||
 	    agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes, &last_seq,
 	    &last_hoff, &msg) == -1) {
@@ -494,7 +498,7 @@ session_resize(struct session *s, int cols, int rows)
 	b[1] = (uint8_t)cols;
 	b[2] = (uint8_t)(rows >> 8);
 	b[3] = (uint8_t)rows;
-	if (session_direct_resize(s, cols, rows) == -1)
+	if (session_direct_resize(s) == -1)
 		session_send(s, HP_RESIZE, b, sizeof b);
 	persist_resize(s);
 	session_notify_resize(s, cols, rows);

@@ -78,6 +78,7 @@ static LIST_HEAD(, dispatch)	dispatches = LIST_HEAD_INITIALIZER(dispatches);
 static void	dispatch_free(struct dispatch *);
 static const struct session_opts *dispatch_opts(const struct dispatch *,
 		    struct session_opts *);
+static int	dispatch_trust(const struct session *, const char *);
 static void	dispatch_remote_check(struct dispatch *);
 
 struct session *
@@ -275,7 +276,28 @@ dispatch_local(struct dispatch *d)
 	dispatch_started(d, s, NULL);
 }
 
-/* A local worker's options: the defaults, and the parent's folder trust. */
+/*
+ * A worker's folder trust: its parent's, in the parent's folder or in a worktree
+ * of a repository at or below it. A repository found elsewhere (upward, or named
+ * by a .git file the agent could write) was never checked: not trusted.
+ */
+static int
+dispatch_trust(const struct session *parent, const char *repo)
+{
+	char	p[PATH_MAX], r[PATH_MAX];
+	size_t	len;
+
+	if (!(parent->flags & SESSION_TRUSTED))
+		return (0);
+	if (repo == NULL)
+		return (1);
+	if (realpath(parent->cwd, p) == NULL || realpath(repo, r) == NULL)
+		return (0);
+	len = strlen(p);
+	return (strncmp(r, p, len) == 0 && (r[len] == '\0' || r[len] == '/'));
+}
+
+/* A local worker's options: the defaults, and its folder trust (dispatch_trust). */
 static const struct session_opts *
 dispatch_opts(const struct dispatch *d, struct session_opts *opts)
 {
@@ -285,7 +307,7 @@ dispatch_opts(const struct dispatch *d, struct session_opts *opts)
 	opts->max_tokens = -1;
 	opts->trust = d->trust;
 	opts->trust_why = d->trust ? "the parent session's folder is trusted" :
-	    "the parent session's folder is not trusted";
+	    "the parent session's folder is not trusted, or the repository is not in it";
 	return (opts);
 }
 
@@ -574,8 +596,7 @@ worker_dispatch(struct waiter *wt, const struct worker_spec *ws)
 	d->m = m;
 	d->type = xstrdup(ws->type);
 	d->mode = ws->parent->mode;
-	/* Its folder is the parent's, or a worktree of the parent's repository. */
-	d->trust = (ws->parent->flags & SESSION_TRUSTED) != 0;
+	d->trust = dispatch_trust(ws->parent, head != NULL ? head->repo : NULL);
 	d->creator = xstrdup(ws->creator);
 	if (ws->issue != NULL && ws->issue_number > 0)
 		xasprintf(&d->prompt, "%s\n\nIssue: %s (#%lld)", ws->task, ws->issue,

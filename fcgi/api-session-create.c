@@ -49,7 +49,9 @@ api_create_absolute(const char *path)
  * Whether the agent may trust its folder (run the folder's own settings and
  * hooks): only one the caller may change, in a project root (home_may_trust).
  * Always set here, whatever the client sent; a machine's folder is not ours to
- * judge (its session runs agentd's own loop, which answers no dialog).
+ * judge (its session runs agentd's own loop, which answers no dialog). The
+ * directory checked goes along (trustDev, trustIno): the daemon trusts the
+ * folder only if it finds that one at the path (a rename in between: not).
  */
 static void
 api_create_trust(struct req *req)
@@ -57,6 +59,7 @@ api_create_trust(struct req *req)
 	const char	*cwd, *mid;
 	char		*why;
 	size_t		 n;
+	long long	 dev = 0, ino = 0;
 	int		 trust = 0;
 
 	mid = agd_field_string(req->args, "machine", NULL);
@@ -64,7 +67,7 @@ api_create_trust(struct req *req)
 	if (mid != NULL && strcmp(mid, "local") != 0)
 		why = xstrdup("a folder on another machine");
 	else
-		trust = home_may_trust(req, cwd, &why);
+		trust = home_may_trust(req, cwd, &why, &dev, &ino);
 	if ((n = strlen(why)) > API_TRUST_WHY_MAX) {
 		n = API_TRUST_WHY_MAX;
 		while (n > 0 && ((unsigned char)why[n] & 0xc0) == 0x80)
@@ -73,6 +76,10 @@ api_create_trust(struct req *req)
 	}
 	json_object_object_add(req->args, "trustFolder", json_object_new_boolean(trust));
 	json_object_object_add(req->args, "trustWhy", json_object_new_string(why));
+	if (trust) {
+		json_object_object_add(req->args, "trustDev", json_object_new_int64(dev));
+		json_object_object_add(req->args, "trustIno", json_object_new_int64(ino));
+	}
 	free(why);
 }
 

@@ -289,9 +289,12 @@ int	home_upload_dir(struct req *, const char *path, struct home_dir *);
  * (its own settings and hooks then run): a directory in a project root, not at or
  * below the state directory, deny_paths or another user's session, as an upload
  * (home_upload_dir) but not through a session's own working directory elsewhere.
- * *why (the caller frees) says how, or why not. Never replies.
+ * *why (the caller frees) says how, or why not; *dev and *ino are the directory
+ * checked (the daemon trusts it only if that is what it finds at path). Never
+ * replies.
  */
-int	home_may_trust(struct req *, const char *path, char **why);
+int	home_may_trust(struct req *, const char *path, char **why, long long *dev,
+	    long long *ino);
 void	home_dir_close(struct home_dir *);
 
 /*

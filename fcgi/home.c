@@ -478,16 +478,24 @@ home_upload_dir(struct req *req, const char *path, struct home_dir *hd)
 }
 
 int
-home_may_trust(struct req *req, const char *path, char **why)
+home_may_trust(struct req *req, const char *path, char **why, long long *dev,
+    long long *ino)
 {
 	struct home_dir	hd;
+	struct stat	sb;
 	int		rc;
 
 	req->quiet = 1;
 	req->quiet_msg = NULL;
 	rc = home_dir_for(req, path, &hd, 0);
 	req->quiet = 0;
+	if (rc == 0 && fstat(hd.fd, &sb) == -1) {
+		home_dir_close(&hd);
+		rc = -1;
+	}
 	if (rc == 0) {
+		*dev = (long long)sb.st_dev;
+		*ino = (long long)sb.st_ino;
 		xasprintf(why, "%s is in a project root", hd.path);
 		home_dir_close(&hd);
 		free(req->quiet_msg);

@@ -93,6 +93,26 @@ is($s, 201, 'create in the state directory');
 is($j->{trustFolder}, JSON::PP::false, 'home: trustFolder false');
 like($j->{trustWhy} // '', qr/neither in a project root|agentd's state/, "home: trustWhy: $j->{trustWhy}");
 
+# 3b. The daemon trusts only the directory agentd-fcgi checked: another one at the
+# path by then (a rename race; here the wrong inode said directly) is not trusted.
+my @st = stat($in);
+my $me = { user => scalar getpwuid($>) };
+for my $c (['same', $st[1]], ['swapped', $st[1] + 1]) {
+	my $r = $t->ctl_call({ op => 'session.create', actor => $me, args => {
+	    name => "ino-$c->[0]", agentType => 'codex', workingDirectory => $in,
+	    trustFolder => JSON::PP::true, trustWhy => 'checked', trustDev => $st[0],
+	    trustIno => $c->[1] } });
+	is($r->{status}, 201, "ctl: create with the $c->[0] inode");
+	my $d = $t->session("ino-$c->[0]");
+	if ($c->[0] eq 'same') {
+		is($d->{trustFolder}, JSON::PP::true, 'the directory checked: trusted');
+	} else {
+		is($d->{trustFolder}, JSON::PP::false, 'another directory there: not trusted');
+		like($d->{trustWhy} // '', qr/changed after it was checked/, "why: $d->{trustWhy}");
+	}
+	$t->del("/api/agents/sessions/ino-$c->[0]");
+}
+
 # 4. Claude: its settings sources and its own sandbox, in both transports.
 for my $c (['cin', $in, 'tty'], ['cout', $out, 'tty'], ['sin', $in, 'stream'],
     ['sout', $out, 'stream']) {

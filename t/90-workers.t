@@ -8,6 +8,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use AgentdTest;
+use JSON::PP;
 use Test::More;
 
 AgentdTest->require_stack;
@@ -18,7 +19,8 @@ $ENV{GIT_AUTHOR_EMAIL} = $ENV{GIT_COMMITTER_EMAIL} = 'test@example.invalid';
 $ENV{GIT_CONFIG_NOSYSTEM} = 1;
 delete $ENV{$_} for grep { /^GIT_(?:DIR|WORK_TREE|INDEX_FILE)$/ } keys %ENV;
 
-my $t = AgentdTest->new;
+# The repository is in a project root: the parent's folder is trusted (t/52).
+my $t = AgentdTest->new(projects => 1);
 my $repo = $t->workdir . '/repo';
 my ($s, $j);
 
@@ -77,6 +79,8 @@ is($j->{role}, 'worker', 'reply: role worker');
 is($j->{parent}, 'p1', 'reply: parent');
 is($j->{agentType}, 'fake', "agentType: the parent's");
 is($j->{permissionMode}, 'default', "permissionMode: the parent's");
+is($t->session('p1')->{trustFolder}, JSON::PP::true, 'p1: its folder is trusted');
+is($j->{trustFolder}, JSON::PP::true, "trustFolder: the parent's (its repository is in its folder)");
 my $w1pid = $j->{pid};
 ok(-d "$repo/.worktrees/feat-a", 'the worktree exists');
 is(git($repo, 'rev-parse refs/heads/feat-a'), $head, "branch feat-a is at the parent's HEAD");
@@ -260,5 +264,20 @@ $r = $t->ctl_call({ op => 'worker.dispatch', actor => $me,
     args => { parentSession => 'p3', branch => 'b1', task => 't', issue => 'javascript:alert(1)' } });
 is($r->{body}{code}, 'invalid_field', 'ctl: bad issue URL');
 is(snapshot(), $before, 'still nothing created');
+
+# A parent whose folder is not trusted (the state directory): neither is its worker.
+my $urepo = $t->home . '/urepo';
+mkdir $urepo or die;
+git($urepo, 'init -q -b main');
+write_file("$urepo/README", "u\n");
+git($urepo, 'add README');
+git($urepo, 'commit -q -m u');
+($s, $j) = $t->create(name => 'pu', workingDirectory => $urepo);
+is($s, 201, 'parent pu in a folder outside the project roots');
+is($j->{trustFolder}, JSON::PP::false, 'pu: not trusted');
+($s, $j) = dispatch(parentSession => 'pu', branch => 'u1', task => 'do U');
+is($s, 201, 'dispatch from pu');
+is($j->{trustFolder}, JSON::PP::false, "pu's worker: not trusted either");
+$t->del("/api/agents/sessions/$_") for qw(pu.u1 pu);
 
 $t->done;
