@@ -44,9 +44,42 @@ session_direct_side_close(struct session *s)
 	s->direct_ev = NULL;
 }
 
+/* The size through the holder (HP_RESIZE): cols x rows of the session. */
+static void
+session_direct_resize_holder(struct session *s)
+{
+	uint8_t	b[4];
+
+	b[0] = (uint8_t)(s->cols >> 8);
+	b[1] = (uint8_t)s->cols;
+	b[2] = (uint8_t)(s->rows >> 8);
+	b[3] = (uint8_t)s->rows;
+	session_send(s, HP_RESIZE, b, sizeof b);
+}
+
+/* Set the session's size on the terminal; through the holder if that fails. */
+static void
+session_direct_winsize(struct session *s)
+{
+	struct winsize	ws;
+
+	memset(&ws, 0, sizeof ws);
+	ws.ws_col = (unsigned short)s->cols;
+	ws.ws_row = (unsigned short)s->rows;
+	if (ioctl(s->pty_fd, TIOCSWINSZ, &ws) == -1) {
+		log_warn("session %s: TIOCSWINSZ", s->name);
+		session_direct_resize_holder(s);
+	}
+}
+
 void
 session_direct_stop(struct session *s)
 {
+	/* A size that waited behind input goes the holder's way, as the input. */
+	if (s->direct_resize) {
+		s->direct_resize = 0;
+		session_direct_resize_holder(s);
+	}
 	session_direct_side_close(s);
 	if (s->direct_wev != NULL) {
 		event_free(s->direct_wev);
@@ -196,6 +229,11 @@ session_direct_flush(struct session *s)
 		session_direct_stop(s);
 		return;
 	}
+	/* Everything written before it: now the size that waited. */
+	if (s->direct_resize) {
+		s->direct_resize = 0;
+		session_direct_winsize(s);
+	}
 }
 
 static void
@@ -229,22 +267,18 @@ session_direct_input(struct session *s, const void *p, size_t n)
 /*
  * The terminal's size set here while input goes here too: a resize sent to the
  * holder would reach the terminal after input written behind it (an agent that
- * reads its size when a key comes would see the old one). 0 if done, else -1
- * (the holder's HP_RESIZE then).
+ * reads its size when a key comes would see the old one), and after the input
+ * still held for the terminal (written first: the order the client sent). s->cols
+ * and s->rows are the new size. 0 if taken, else -1 (the holder's HP_RESIZE then).
  */
 int
-session_direct_resize(struct session *s, int cols, int rows)
+session_direct_resize(struct session *s)
 {
-	struct winsize	ws;
-
 	if (s->direct != SESSION_DIRECT_ON)
 		return (-1);
-	memset(&ws, 0, sizeof ws);
-	ws.ws_col = (unsigned short)cols;
-	ws.ws_row = (unsigned short)rows;
-	if (ioctl(s->pty_fd, TIOCSWINSZ, &ws) == -1) {
-		log_warn("session %s: TIOCSWINSZ", s->name);
-		return (-1);
-	}
+	if (evbuffer_get_length(s->pending) > 0)
+		s->direct_resize = 1;
+	else
+		session_direct_winsize(s);
 	return (0);
 }

@@ -65,8 +65,11 @@ void	session_direct_ok(struct session *);
 void	session_direct_input(struct session *, const void *p, size_t n);
 /* The holder's connection is gone (or the session): back to HP_INPUT, fd closed. */
 void	session_direct_stop(struct session *);
-/* Set the terminal's size directly while input goes directly; 0, or -1. */
-int	session_direct_resize(struct session *, int cols, int rows);
+/*
+ * Set the terminal's size (s->cols x s->rows) directly while input goes directly,
+ * after the input held for it; 0, or -1 (send it to the holder).
+ */
+int	session_direct_resize(struct session *);
 
 /* session-record.c */
 /*
