@@ -578,7 +578,7 @@ request_login(struct req *req, const char *token)
 		return;
 	}
 	snprintf(hdr, sizeof hdr, "Location: %s\r\nSet-Cookie: %s=%s; HttpOnly;"
-	    " SameSite=Strict; Path=/\r\n", next, AGD_TOKEN_COOKIE, token);
+	    " SameSite=Strict; Path=/api/agents/\r\n", next, AGD_TOKEN_COOKIE, token);
 	reply_raw(req, 303, "application/json", hdr, "{}\n", 3);
 }
 

@@ -150,8 +150,8 @@ like($body, qr/"mine"/, '... the list');
 ($code, $body, my $head) = curl_as($>, "$base/api/agents/login?token=$tok&next=/api/agents/sessions");
 is($code, 303, 'login: 303');
 like($head, qr{^Location: /api/agents/sessions\r?$}mi, 'login: to next');
-like($head, qr{^Set-Cookie: agentd_token=\Q$tok\E; HttpOnly; SameSite=Strict; Path=/\r?$}mi,
-    'login: the cookie, HttpOnly, SameSite=Strict, Path=/');
+like($head, qr{^Set-Cookie: agentd_token=\Q$tok\E; HttpOnly; SameSite=Strict; Path=/api/agents/\r?$}mi,
+    'login: the cookie, HttpOnly, SameSite=Strict, Path=/api/agents/ (not the rest of the site)');
 ($code, undef, $head) = curl_as($>, "$base/api/agents/login?token=$tok");
 is($code, 303, 'login without next: 303');
 like($head, qr{^Location: /\r?$}mi, 'login without next: to /');
