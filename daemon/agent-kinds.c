@@ -83,6 +83,13 @@ agent_transport_check(const char *type, int transport, char **cause)
 	return (-1);
 }
 
+int
+agent_has_stream(const char *type)
+{
+	const struct agent_kind	*k = agent_kind_for(type, NULL);
+
+	return (k != NULL && k->stream_prepare != NULL);
+}
 
 int
 agent_kinds_configure(struct agd_conf *conf, char **cause)

@@ -7,12 +7,15 @@
  * given, or issue-N from the issue); "factory", a worktree worker named
  * factory-<branch>-<unix time> (branch given, or feat-N from the issue);
  * "agent", an agent worker in the parent's own directory, no branch and no
- * worktree, named agent-<unix time>, on this machine.
+ * worktree, named agent-<unix time>, on this machine. Both run on the stream
+ * transport (the CLI lists its workers of sessionType stream) where their agent's
+ * adapter has one and they run here; else on a terminal, as agentd's own.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "agentd.h"
 #include "auth.h"
 #include "cmd.h"
@@ -22,12 +25,39 @@
 #include "worker.h"
 #include "xmalloc.h"
 
+/* Seconds after now a seed CLI worker's name may take (cmd_worker_timed_name). */
+#define CMD_WORKER_NAME_TRIES	60
+
 #define CMD_TASK_MAX		AGD_MESSAGE_MAX	/* the task becomes the prompt */
 #define CMD_ARG_SHOWN		64		/* an unknown value in its error */
 
 /* String arguments, "" as none. */
 #define CMD_DISPATCH_OPT	AGD_FIELD_EMPTYABSENT
 #define CMD_DISPATCH_REQ	(AGD_FIELD_EMPTYABSENT | AGD_FIELD_REQUIRED)
+
+/*
+ * The seed CLI's name of a worker, agent-<unix time> (branch NULL) or
+ * factory-<branch>-<unix time>: a second worker in the same second takes the
+ * next second that is free (the CLI reads the names by that pattern).
+ */
+static char *
+cmd_worker_timed_name(const char *branch)
+{
+	long long	 when = (long long)time(NULL);
+	char		*name = NULL;
+	int		 i;
+
+	for (i = 0; i < CMD_WORKER_NAME_TRIES; i++) {
+		free(name);
+		if (branch == NULL)
+			xasprintf(&name, "agent-%lld", when + i);
+		else
+			name = worker_factory_name(branch, when + i);
+		if (session_find(name) == NULL)
+			break;
+	}
+	return (name);
+}
 
 static int
 cmd_worker_type_valid(const char *t)
@@ -134,7 +164,7 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	}
 	if (here) {
 		branch = NULL;
-		xasprintf(&name, "agent-%lld", (long long)time(NULL));
+		name = cmd_worker_timed_name(NULL);
 	} else {
 		if (branch == NULL) {
 			if (number == 0) {
@@ -151,7 +181,7 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 			free(cause);
 			goto out;
 		}
-		name = wtype != NULL ? worker_factory_name(branch, (long long)time(NULL)) :
+		name = wtype != NULL ? cmd_worker_timed_name(branch) :
 		    worker_name(pname, branch);
 	}
 	if (session_find(name) != NULL) {
@@ -184,6 +214,12 @@ cmd_worker_dispatch_exec(struct ctl_client *c, struct json_object *args)
 	ws.name = name;
 	ws.creator = c->user;
 	ws.head = here ? NULL : &head;
+	/*
+	 * The seed CLI's workers run on the stream transport (it lists its workers
+	 * of sessionType stream), where their agent has one and they run here.
+	 */
+	ws.transport = wtype != NULL && m == NULL && agent_has_stream(ws.type) ?
+	    SESSION_STREAM : SESSION_TTY;
 	worker_dispatch(cmd_wait(c), &ws);
 out:
 	free(name);

@@ -64,6 +64,7 @@ struct dispatch {
 	char				*creator;
 	int				 mode;
 	int				 trust;	/* the parent's folder trust */
+	int				 transport;	/* here: SESSION_* */
 	char				*local_repo;	/* remote: pushed from */
 	char				*scratch;	/* remote: the push's repository */
 	char				*tmux;		/* remote: tmux session */
@@ -302,7 +303,7 @@ static const struct session_opts *
 dispatch_opts(const struct dispatch *d, struct session_opts *opts)
 {
 	memset(opts, 0, sizeof *opts);
-	opts->transport = SESSION_TTY;
+	opts->transport = d->transport;
 	opts->max_cost = -1;
 	opts->max_tokens = -1;
 	opts->trust = d->trust;
@@ -597,6 +598,7 @@ worker_dispatch(struct waiter *wt, const struct worker_spec *ws)
 	d->type = xstrdup(ws->type);
 	d->mode = ws->parent->mode;
 	d->trust = dispatch_trust(ws->parent, head != NULL ? head->repo : NULL);
+	d->transport = ws->transport;
 	d->creator = xstrdup(ws->creator);
 	if (ws->issue != NULL && ws->issue_number > 0)
 		xasprintf(&d->prompt, "%s\n\nIssue: %s (#%lld)", ws->task, ws->issue,

@@ -84,6 +84,7 @@ struct worker_spec {
 	struct worktree		*head;		/* the parent's HEAD: emptied (taken);
 						   NULL: an agent worker in the
 						   parent's directory, here */
+	int			 transport;	/* here: SESSION_TTY or SESSION_STREAM */
 };
 /*
  * Make the worker: its worktree (here with libgit2, or over ssh in steps), then

@@ -4,6 +4,8 @@
 #        the parent's directory, no worktree, named agent-<unix time>
 #   CLI  {workerType: "factory"}: a worktree worker named factory-<branch>-<unix
 #        time>; the branch feat-N from an issue URL when none is given
+#   CLI  both of sessionType stream where their agent has a stream transport (the
+#        CLI lists its workers so), else pty
 #   CLI  DELETE .../workers/done: the ended workers no longer listed
 #   UI   create {host: "box9"}: 422 unknown_machine for a machine not configured
 use strict;
@@ -19,7 +21,8 @@ $ENV{GIT_AUTHOR_NAME} = $ENV{GIT_COMMITTER_NAME} = 'agentd test';
 $ENV{GIT_AUTHOR_EMAIL} = $ENV{GIT_COMMITTER_EMAIL} = 'test@example.invalid';
 $ENV{GIT_CONFIG_NOSYSTEM} = 1;
 
-my $t = AgentdTest->new;
+my $fcs = AgentdTest->srcdir . '/t/bin/fake-claude-stream';
+my $t = AgentdTest->new(agents => { fc => { default => $fcs, adapter => 'claude' } });
 my $S = '/api/agents/sessions';
 my $repo = $t->workdir . '/repo';
 mkdir $repo or die;
@@ -43,7 +46,20 @@ is($j->{role}, 'worker', 'agent worker: role worker');
 is($j->{parent}, 'boss', 'agent worker: parent');
 ok(!defined $j->{branch} && !defined $j->{worktree}, 'agent worker: no branch, no worktree');
 ok(!-d "$repo/.worktrees", 'agent worker: no worktree made');
+is($j->{sessionType}, 'pty', 'agent worker of a plain program: pty (it has no stream)');
 $t->wait_output($agent, qr/got: look around/);
+
+# The CLI's worker of an agent with a stream transport (claude here): stream.
+($s, $j) = $t->post("$S/dispatch-worker", { parentSession => 'boss', task => 'stream it',
+    workerType => 'agent', agent => 'fc' });
+is($s, 201, 'agent worker of claude: 201') or diag explain $j;
+is($j->{sessionType}, 'stream', 'agent worker of claude: sessionType stream');
+is($j->{transport}, 'stream', '... transport stream');
+my $sworker = $j->{name};
+$t->wait_status($sworker, qr/^idle$/, 30);
+pass('the stream worker ran its task and is idle');
+like($sworker, qr/^agent-\d+$/, 'a second agent worker in the same second: a name of its own');
+isnt($sworker, $agent, '... not the first one\'s');
 
 # --- workerType factory -----------------------------------------------------------------
 ($s, $j) = $t->post("$S/dispatch-worker", { parentSession => 'boss', task => 'fix it',
@@ -66,7 +82,7 @@ $t->is_err($s, $j, 400, 'invalid_field', 'an unknown workerType');
 
 # --- the list, done workers ---------------------------------------------------------------
 ($s, $j) = $t->get("$S/boss/workers");
-is(scalar @$j, 3, 'workers: three');
+is(scalar @$j, 4, 'workers: four');
 is($_->{status}, 'running', "workers: $_->{name} running") for @$j;
 ($s, $j) = $t->del("$S/$agent");
 is($s, 200, 'DELETE of the agent worker: 200');
@@ -77,7 +93,7 @@ is($s, 200, 'DELETE workers/done: 200') or diag explain $j;
 is($j->{removed}, 1, 'workers/done: one removed');
 is_deeply($j->{names}, [$agent], 'workers/done: its name');
 ($s, $j) = $t->get("$S/boss/workers");
-is(scalar @$j, 2, 'workers: the ended one is gone');
+is(scalar @$j, 3, 'workers: the ended one is gone');
 ok(!grep({ $_->{name} eq $agent } @$j), '... the agent worker');
 ok($t->session($agent), '... its record stays');
 ($s, $j) = $t->req(DELETE => "$S/nosuch/workers/done");
