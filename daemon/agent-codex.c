@@ -54,8 +54,11 @@ const struct agent_kind agent_codex = {
 	/* Its API and its own settings; a provider's env_key is given with env_allow. */
 	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
 	.home_rw = "~/.codex/ $CODEX_HOME/",
-	/* Its config (notify, MCP servers, projects' trust): read, never written by a tool. */
-	.home_ro = "~/.codex/config.toml $CODEX_HOME/config.toml",
+	/*
+	 * Its config (notify, MCP servers, projects' trust) and the .env it loads
+	 * into its environment at start: read, never written by a tool.
+	 */
+	.home_ro = "~/.codex/config.toml $CODEX_HOME/config.toml ~/.codex/.env $CODEX_HOME/.env",
 	.prepare = codex_prepare,
 	.find = codex_find,
 	.line = codex_line,

@@ -83,6 +83,26 @@ agent_transport_check(const char *type, int transport, char **cause)
 	return (-1);
 }
 
+const char *
+agent_home_ro_all(void)
+{
+	static char	*all;
+	size_t		 i;
+	char		*n;
+
+	if (all != NULL)
+		return (all);
+	all = xstrdup("");
+	for (i = 0; agent_kinds[i] != NULL; i++) {
+		if (agent_kinds[i]->home_ro == NULL)
+			continue;
+		xasprintf(&n, "%s%s%s", all, *all != '\0' ? " " : "", agent_kinds[i]->home_ro);
+		free(all);
+		all = n;
+	}
+	return (all);
+}
+
 int
 agent_has_stream(const char *type)
 {

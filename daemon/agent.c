@@ -499,12 +499,17 @@ agent_spawn_spec(struct session *s, struct spawn_spec *spec)
 	const struct agent_kind	*k;
 
 	memset(spec, 0, sizeof *spec);
+	/*
+	 * Every kind's command-running settings, in every session: one kind's
+	 * config directory may be writable in another's (a working directory that
+	 * holds it, a fake git directory there).
+	 */
+	spec->home_ro = agent_home_ro_all();
 	if (s->agent == NULL)
 		return;
 	k = s->agent->kind;
 	spec->env_keys = k->env_keys;
 	spec->home_rw = k->home_rw;
-	spec->home_ro = k->home_ro;
 	spec->session_ro = k->session_ro;
 	spec->session_rw = k->session_rw;
 	spec->hooks = k->hooks;

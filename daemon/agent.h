@@ -36,6 +36,8 @@ int	agent_kinds_configure(struct agd_conf *, char **cause);
  * stream hooks, or no kind), else -1 with *cause (the caller frees it).
  */
 int	agent_transport_check(const char *type, int transport, char **cause);
+/* Every kind's home_ro, blank separated (agent-kind.h): read-only in every sandbox. */
+const char	*agent_home_ro_all(void);
 /* 1 if the agent type's adapter has a stream transport (claude, codex, openclaw). */
 int	agent_has_stream(const char *type);
 /* How to install the program prog (by its basename), or NULL if no kind runs it. */

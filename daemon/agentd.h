@@ -103,6 +103,8 @@ struct session {
 	char			*name;
 	char			*agent_type;
 	char			*cwd;
+	dev_t			 cwd_dev;	/* the directory cwd was at create */
+	ino_t			 cwd_ino;	/* (at adoption, for an adopted one) */
 	char			*dir;		/* HOME/sessions/<id> */
 	char			*sock;		/* holder socket */
 	char			*prompt;	/* initial prompt, until delivered */
@@ -156,7 +158,8 @@ struct session {
 	int			 pty_fd;	/* the terminal's master, or -1 */
 	struct event		*direct_ev;	/* the side connection's answer */
 	struct event		*direct_wev;	/* pty_fd takes more */
-	int			 direct_resize;	/* cols x rows waits behind pending input */
+	int			 resize_due;	/* cols x rows waits behind pending input,
+						   or for the holder (session_resize_flush) */
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */
 	struct event		*connect_ev;	/* retry connecting to the holder */

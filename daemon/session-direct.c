@@ -73,13 +73,25 @@ session_direct_winsize(struct session *s)
 }
 
 void
+session_resize_flush(struct session *s)
+{
+	if (!s->resize_due || evbuffer_get_length(s->pending) > 0)
+		return;
+	if (s->direct == SESSION_DIRECT_ON) {
+		s->resize_due = 0;
+		session_direct_winsize(s);
+		return;
+	}
+	/* Input is held for the terminal, or there is no holder to tell yet. */
+	if (s->direct == SESSION_DIRECT_WAIT || s->hbev == NULL || !s->resumed)
+		return;
+	s->resize_due = 0;
+	session_direct_resize_holder(s);
+}
+
+void
 session_direct_stop(struct session *s)
 {
-	/* A size that waited behind input goes the holder's way, as the input. */
-	if (s->direct_resize) {
-		s->direct_resize = 0;
-		session_direct_resize_holder(s);
-	}
 	session_direct_side_close(s);
 	if (s->direct_wev != NULL) {
 		event_free(s->direct_wev);
@@ -89,6 +101,8 @@ session_direct_stop(struct session *s)
 		close(s->pty_fd);
 	s->pty_fd = -1;
 	s->direct = SESSION_DIRECT_OFF;
+	/* A size that waited for the terminal goes the holder's way now (or later). */
+	session_resize_flush(s);
 }
 
 void
@@ -230,10 +244,7 @@ session_direct_flush(struct session *s)
 		return;
 	}
 	/* Everything written before it: now the size that waited. */
-	if (s->direct_resize) {
-		s->direct_resize = 0;
-		session_direct_winsize(s);
-	}
+	session_resize_flush(s);
 }
 
 static void
@@ -264,21 +275,4 @@ session_direct_input(struct session *s, const void *p, size_t n)
 		session_direct_flush(s);
 }
 
-/*
- * The terminal's size set here while input goes here too: a resize sent to the
- * holder would reach the terminal after input written behind it (an agent that
- * reads its size when a key comes would see the old one), and after the input
- * still held for the terminal (written first: the order the client sent). s->cols
- * and s->rows are the new size. 0 if taken, else -1 (the holder's HP_RESIZE then).
- */
-int
-session_direct_resize(struct session *s)
-{
-	if (s->direct != SESSION_DIRECT_ON)
-		return (-1);
-	if (evbuffer_get_length(s->pending) > 0)
-		s->direct_resize = 1;
-	else
-		session_direct_winsize(s);
-	return (0);
-}
+

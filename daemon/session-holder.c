@@ -309,6 +309,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 		session_send_input(s, evbuffer_pullup(s->pending, -1), n);
 		evbuffer_drain(s->pending, n);
 	}
+	session_resize_flush(s);
 	session_direct_start(s);
 	if (s->flags & SESSION_KILLING) {
 		uint8_t	g[4];

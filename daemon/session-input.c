@@ -151,6 +151,7 @@ session_kill_stuck(struct session *s)
 	struct timeval	tv = { SESSION_STUCK_MS / 1000, (SESSION_STUCK_MS % 1000) * 1000 };
 
 	evbuffer_drain(s->pending, evbuffer_get_length(s->pending));
+	session_resize_flush(s);
 	if (session_input_queued(s) == 0 || s->pid <= 0 || s->stuck_ev != NULL)
 		return;
 	s->stuck_ev = evtimer_new(agentd_base, session_stuck_cb, s);

@@ -432,6 +432,8 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		return (NULL);
 	}
 	s = session_alloc(id, name, type, cwd, mode);
+	s->cwd_dev = sb.st_dev;
+	s->cwd_ino = sb.st_ino;
 	if (opts != NULL && opts->transport == SESSION_STREAM) {
 		s->transport = SESSION_STREAM;
 		persist_transport(id, "stream");
@@ -490,16 +492,10 @@ fail:
 void
 session_resize(struct session *s, int cols, int rows)
 {
-	uint8_t	b[4];
-
 	s->cols = cols;
 	s->rows = rows;
-	b[0] = (uint8_t)(cols >> 8);
-	b[1] = (uint8_t)cols;
-	b[2] = (uint8_t)(rows >> 8);
-	b[3] = (uint8_t)rows;
-	if (session_direct_resize(s) == -1)
-		session_send(s, HP_RESIZE, b, sizeof b);
+	s->resize_due = 1;
+	session_resize_flush(s);
 	persist_resize(s);
 	session_notify_resize(s, cols, rows);
 }
@@ -567,6 +563,7 @@ session_adopt_all(void)
 {
 	sqlite3_stmt	*st;
 	struct session	*s;
+	struct stat	 sb;
 	uint64_t	 last_seq, last_hoff;
 	char		*cause;
 	struct timeval	 tv = { SESSION_FLUSH_MS / 1000, (SESSION_FLUSH_MS % 1000) * 1000 };
@@ -597,6 +594,11 @@ session_adopt_all(void)
 			s->flags |= SESSION_CAPPED;
 		if (sqlite3_column_int(st, 13))
 			s->flags |= SESSION_TRUSTED;
+		if (stat(s->cwd, &sb) == 0) {
+			s->cwd_dev = sb.st_dev;
+			s->cwd_ino = sb.st_ino;
+		} else
+			s->flags &= ~SESSION_TRUSTED;
 		s->state = s->pid > 0 ? SESSION_RUNNING : SESSION_STARTING;
 		s->flags |= SESSION_ADOPTED;
 		if (agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes,

@@ -66,10 +66,13 @@ void	session_direct_input(struct session *, const void *p, size_t n);
 /* The holder's connection is gone (or the session): back to HP_INPUT, fd closed. */
 void	session_direct_stop(struct session *);
 /*
- * Set the terminal's size (s->cols x s->rows) directly while input goes directly,
- * after the input held for it; 0, or -1 (send it to the holder).
+ * The size that is due (s->resize_due: s->cols x s->rows), in the order the
+ * client sent it: after the input still held (s->pending), on the terminal itself
+ * while input goes there (a resize sent to the holder would reach the terminal
+ * after input written behind it), else to the holder (HP_RESIZE) once it is there;
+ * called again where the held input goes and when the holder says hello.
  */
-int	session_direct_resize(struct session *);
+void	session_resize_flush(struct session *);
 
 /* session-record.c */
 /*

@@ -299,56 +299,121 @@ sandbox_session_paths(struct mnts *m, struct session *s, const char *list, const
 	}
 }
 
-/*
- * A git worktree's repository: cwd/.git is a file "gitdir: DIR" (DIR is
- * <repo>/.git/worktrees/NAME) and DIR/commondir names the repository's own git
- * directory, where commits, refs and the index of every worktree go. Bound
- * read-write so an agent in a worker's worktree can commit; NULL if cwd is no
- * linked worktree. Caller frees.
- */
+/* The first line of the file at dir/name (the caller frees), or NULL. */
 static char *
-sandbox_git_common(const char *cwd)
+sandbox_line(const char *dir, const char *name)
 {
-	char	*path, *line = NULL, *dir, *common, *real;
+	char	*path, *line = NULL;
 	size_t	 cap = 0;
 	ssize_t	 n;
 	FILE	*f;
 
-	xasprintf(&path, "%s/.git", cwd);
+	xasprintf(&path, "%s/%s", dir, name);
 	f = fopen(path, "r");
 	free(path);
 	if (f == NULL)
 		return (NULL);
 	n = getline(&line, &cap, f);
 	fclose(f);
-	if (n <= 8 || strncmp(line, "gitdir: ", 8) != 0) {
+	if (n <= 0) {
 		free(line);
 		return (NULL);
 	}
 	line[strcspn(line, "\r\n")] = '\0';
-	if (line[8] == '/')
-		dir = xstrdup(line + 8);
-	else
-		xasprintf(&dir, "%s/%s", cwd, line + 8);
-	free(line);
-	line = NULL;
-	xasprintf(&path, "%s/commondir", dir);
-	if ((f = fopen(path, "r")) != NULL && getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '/')
-			common = xstrdup(line);
-		else
-			xasprintf(&common, "%s/%s", dir, line);
-	} else
-		common = xstrdup(dir);
-	if (f != NULL)
-		fclose(f);
-	free(line);
+	return (line);
+}
+
+/* line made canonical, relative to dir if it is not absolute (caller frees), or NULL. */
+static char *
+sandbox_real_in(const char *dir, const char *line)
+{
+	char	*path, *real;
+
+	if (line[0] == '/')
+		return (realpath(line, NULL));
+	xasprintf(&path, "%s/%s", dir, line);
+	real = realpath(path, NULL);
 	free(path);
-	free(dir);
-	real = realpath(common, NULL);
-	free(common);
 	return (real);
+}
+
+/*
+ * A git worktree's repository: cwd/.git is a file "gitdir: G" and G (the
+ * worktree's own git directory, C/worktrees/NAME) names the repository's git
+ * directory C in G/commondir, where commits, refs and the index of every worktree
+ * go. Bound read-write so an agent in a worker's worktree can commit; NULL if cwd
+ * is no linked worktree, or one that does not hold together. Caller frees.
+ *
+ * The agent writes cwd, so .git (and what it names) may be its own: only a real
+ * worktree counts - .git a plain file, G's gitdir naming that very file back, G
+ * in C/worktrees, C a git directory (HEAD, objects) outside agentd's state.
+ * Anything else (.git naming the state directory, the home, another's repository)
+ * binds nothing.
+ */
+static char *
+sandbox_git_common(const char *cwd)
+{
+	struct stat	 sb;
+	char		*dotgit, *line, *g = NULL, *back = NULL, *c = NULL, *dotreal = NULL;
+	char		*wt = NULL, *gdir = NULL, home[PATH_MAX], *e;
+	int		 ok = 0;
+
+	xasprintf(&dotgit, "%s/.git", cwd);
+	if (lstat(dotgit, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (line = sandbox_line(cwd, ".git")) == NULL)
+		goto out;
+	if (strncmp(line, "gitdir: ", 8) == 0 && line[8] != '\0')
+		g = sandbox_real_in(cwd, line + 8);
+	free(line);
+	if (g == NULL || stat(g, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		goto out;
+	/* G/gitdir names our .git back. */
+	dotreal = realpath(dotgit, NULL);
+	if ((line = sandbox_line(g, "gitdir")) != NULL) {
+		back = sandbox_real_in(g, line);
+		free(line);
+	}
+	if (dotreal == NULL || back == NULL || strcmp(dotreal, back) != 0)
+		goto out;
+	/* G is C/worktrees/NAME. */
+	if ((line = sandbox_line(g, "commondir")) == NULL)
+		goto out;
+	c = sandbox_real_in(g, line);
+	free(line);
+	if (c == NULL)
+		goto out;
+	gdir = xstrdup(g);
+	if ((e = strrchr(gdir, '/')) == NULL)
+		goto out;
+	*e = '\0';
+	xasprintf(&wt, "%s/worktrees", c);
+	if (strcmp(gdir, wt) != 0)
+		goto out;
+	/* C is a git directory, not in agentd's state. */
+	free(wt);
+	xasprintf(&wt, "%s/HEAD", c);
+	if (stat(wt, &sb) == -1 || !S_ISREG(sb.st_mode))
+		goto out;
+	free(wt);
+	xasprintf(&wt, "%s/objects", c);
+	if (stat(wt, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		goto out;
+	if (realpath(agentd_home, home) == NULL || sandbox_within(c, home) ||
+	    sandbox_within(home, c))
+		goto out;
+	ok = 1;
+out:
+	free(dotgit);
+	free(dotreal);
+	free(back);
+	free(g);
+	free(gdir);
+	free(wt);
+	if (!ok) {
+		free(c);
+		return (NULL);
+	}
+	return (c);
 }
 
 /*

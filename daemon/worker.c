@@ -31,6 +31,7 @@
  * branch has no commit that the base lacks, else kept with the reason in its row.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -278,17 +279,20 @@ dispatch_local(struct dispatch *d)
 }
 
 /*
- * A worker's folder trust: its parent's, in the parent's folder or in a worktree
+ * A worker's folder trust: its parent's, in the parent's folder (the directory
+ * the parent was created in, not another put at that path since) or in a worktree
  * of a repository at or below it. A repository found elsewhere (upward, or named
  * by a .git file the agent could write) was never checked: not trusted.
  */
 static int
 dispatch_trust(const struct session *parent, const char *repo)
 {
-	char	p[PATH_MAX], r[PATH_MAX];
-	size_t	len;
+	struct stat	sb;
+	char		p[PATH_MAX], r[PATH_MAX];
+	size_t		len;
 
-	if (!(parent->flags & SESSION_TRUSTED))
+	if (!(parent->flags & SESSION_TRUSTED) || stat(parent->cwd, &sb) == -1 ||
+	    sb.st_dev != parent->cwd_dev || sb.st_ino != parent->cwd_ino)
 		return (0);
 	if (repo == NULL)
 		return (1);

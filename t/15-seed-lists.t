@@ -40,7 +40,9 @@ mkdir $repo or die;
 system("git -C '$repo' init -q -b main && touch '$repo/a' && git -C '$repo' add a &&"
     . " git -C '$repo' commit -q -m a") == 0 or die "git";
 
-my $t = AgentdTest->new(conf => { home_root => $home });
+my $fcs = AgentdTest->srcdir . '/t/bin/fake-claude-stream';
+my $t = AgentdTest->new(conf => { home_root => $home }, agents => {
+    fc => { default => $fcs, adapter => 'claude' }, quiet => 'sleep 3600' });
 my $S = '/api/agents/sessions';
 
 # --- machines ------------------------------------------------------------------------
@@ -81,6 +83,28 @@ is($s, 200, 'world/totals: 200');
 is($j->{agents}, 1, 'world/totals: agents');
 is($j->{byStatus}{completed}, 1, 'world/totals: byStatus');
 ok(defined $j->{usage}{costUsd}, 'world/totals: usage');
+
+# An agent between turns is idle; a live session silent for over ten minutes
+# (WORLD_STALE_SECS) is stale: its last activity is moved back in the store.
+($s) = $t->create(name => 'w2', agentType => 'fc', transport => 'stream',
+    workingDirectory => $repo);
+is($s, 201, 'create w2 (claude, stream)');
+$t->wait_status('w2', qr/^idle$/, 30);
+($s) = $t->create(name => 'w3', agentType => 'quiet', workingDirectory => $repo);
+is($s, 201, 'create w3 (a silent program)');
+$t->wait_for(sub { ($t->session('w3')->{state} // '') eq 'running' }, 10, 'w3 running');
+my %ws = map { $_->{name} => $_->{status} } @{($t->get('/api/agents/world'))[1]};
+is($ws{w2}, 'idle', 'world: an agent between turns is idle');
+is($ws{w3}, 'active', 'world: a silent program just started is active');
+system('sqlite3', $t->home . '/agentd.db', "UPDATE sessions SET last_activity ="
+    . " strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-11 minutes') WHERE name = 'w3'"
+    . " AND ended IS NULL") == 0 or die "sqlite3";
+%ws = map { $_->{name} => $_->{status} } @{($t->get('/api/agents/world'))[1]};
+is($ws{w3}, 'stale', 'world: silent for eleven minutes: stale');
+($s, $j) = $t->get('/api/agents/world/totals');
+is($j->{byStatus}{idle}, 1, 'world/totals: byStatus idle');
+is($j->{byStatus}{stale}, 1, 'world/totals: byStatus stale');
+$t->del("$S/$_") for qw(w2 w3);
 
 # --- workers ---------------------------------------------------------------------------
 ($s, $j) = $t->post("$S/dispatch-worker", { parentSession => 'w1', branch => 'b1',

@@ -123,4 +123,33 @@ $t->is_err($s, $j, 409, 'session_ended', 'send to an ended session');
 ($s, $j) = $t->get("$S/m1/messages");
 is(scalar @{$j->{messages}}, 3, 'messages of an ended session still answer');
 
+# An agent whose own record is read (claude's stream here): the conversation, both
+# roles, a tool use as an assistant message with toolUse.
+($s) = $t->create(name => 'm2', agentType => 'fc', transport => 'stream',
+    permissionMode => 'bypassPermissions', prompt => 'hello there');
+is($s, 201, 'create m2 (claude, stream)');
+$t->wait_status('m2', qr/^idle$/, 30);
+$t->message('m2', 'RUNTOOL please');
+$t->wait_for(sub { my (undef, $x) = $t->get("$S/m2/messages?role=all&last=50");
+    grep { $_->{toolUse} } @{$x->{messages} // []} }, 30, 'the tool use in the messages');
+$t->wait_status('m2', qr/^idle$/, 30);
+($s, $j) = $t->get("$S/m2/messages?last=50");
+is($s, 200, 'messages of an agent: 200');
+is($j->{source}, 'transcript', "messages: source transcript (the agent's own record)");
+my @m = @{$j->{messages}};
+is($m[0]{role}, 'user', 'messages: the prompt first, role user');
+is($m[0]{content}, 'hello there', '... its text');
+ok((grep { $_->{role} eq 'assistant' && ($_->{content} // '') =~ /FAKE_REPLY/ } @m),
+    'messages: the reply, role assistant');
+my ($tu) = grep { $_->{toolUse} } @m;
+is($tu->{role}, 'assistant', 'messages: a tool use is an assistant message');
+is($tu->{toolUse}{name}, 'Bash', '... toolUse.name');
+ok(ref $tu->{toolUse}{input} eq 'HASH' && defined $tu->{toolUse}{id}, '... toolUse.input and id');
+($s, $j) = $t->get("$S/m2/messages?role=user&last=50");
+ok(!grep({ $_->{role} ne 'user' } @{$j->{messages}}), 'messages ?role=user: users only');
+($s, $j) = $t->get("$S/m2/messages?role=assistant&last=50");
+ok(@{$j->{messages}} && !grep({ $_->{role} ne 'assistant' } @{$j->{messages}}),
+    'messages ?role=assistant: the agent only');
+$t->del("$S/m2");
+
 $t->done;

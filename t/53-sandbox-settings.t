@@ -7,7 +7,8 @@
 # to write its settings (refused; agentd made the missing file first, "{}" and
 # empty, so that it could be bound read-only) and another file in the same
 # directory (it works). agentd's config file, outside the state directory, is an
-# empty file in the sandbox.
+# empty file in the sandbox. A .git file binds a git directory only for a real
+# worktree.
 use strict;
 use warnings;
 use FindBin;
@@ -74,4 +75,44 @@ is($s, 201, 'create with the config in another directory');
 like($t->wait_output('reader', qr/probe-done/), qr/CONF-HIDDEN/,
     "the agent reads an empty file at the config's path");
 $t->del('/api/agents/sessions/reader');
+
+# A working directory's .git file, which an earlier agent there may have written,
+# binds its repository's git directory read-write only for a real worktree (found
+# by the second review: "gitdir: HOME/agentd.db" bound the database read-write
+# into the next session there). The real worktree's agent still commits.
+my $db = $t->home . '/agentd.db';
+open($fh, '>', "$bin/gitprobe") or die;
+print $fh "#!/bin/sh\nif test -e '$db'; then echo DB-VISIBLE; else echo DB-HIDDEN; fi\n"
+    . "if git -c user.name=t -c user.email=t\@t commit -q --allow-empty -m in-sandbox"
+    . " >/dev/null 2>&1; then echo COMMIT-OK; else echo COMMIT-FAILED; fi\n"
+    . "echo probe-done\nexec sleep 600\n";
+close($fh);
+chmod(0755, "$bin/gitprobe");
+open($fh, '>>', $conf) or die;
+print $fh "\n[agent gitprobe]\ndefault = $bin/gitprobe\n";
+close($fh);
+$t->kill_daemon('TERM');
+$t->start_daemon;
+my $evil = $t->workdir . '/evil';
+mkdir $evil or die;
+open($fh, '>', "$evil/.git") or die;
+print $fh "gitdir: $db\n";
+close($fh);
+($s) = $t->create(name => 'evil', agentType => 'gitprobe', workingDirectory => $evil);
+is($s, 201, 'create in a folder whose .git names agentd.db');
+like($t->wait_output('evil', qr/probe-done/), qr/DB-HIDDEN/, 'agentd.db is not bound in');
+$t->del('/api/agents/sessions/evil');
+SKIP: {
+	skip 'git not found', 2 unless grep { -x "$_/git" } split /:/, $ENV{PATH};
+	my $repo = "$etc/repo";
+	local $ENV{GIT_CONFIG_NOSYSTEM} = 1;
+	system("git init -q -b main '$repo' && git -C '$repo' -c user.name=t -c user.email=t\@t"
+	    . " commit -q --allow-empty -m one && git -C '$repo' worktree add -q '$etc/wt'"
+	    . " >/dev/null 2>&1") == 0 or die "git";
+	($s) = $t->create(name => 'wt', agentType => 'gitprobe', workingDirectory => "$etc/wt");
+	is($s, 201, 'create in a real worktree');
+	like($t->wait_output('wt', qr/probe-done/), qr/COMMIT-OK/,
+	    "its agent commits (the repository's git directory is bound)");
+	$t->del('/api/agents/sessions/wt');
+}
 $t->done;
