@@ -6,8 +6,10 @@
  *
  * From the session's json events in SQLite: when the agent's own record was read
  * (user_message, assistant_text and tool_use events; source "transcript") those,
- * a tool use as an assistant message with toolUse {name, input, id}; else what
- * was sent to it (message events; source "input"), all of role user.
+ * a tool use as an assistant message with toolUse {name, input, id} - and what
+ * was sent to it (message events) as the user's where the record has none of
+ * them (a stream, claude -p, does not write the user's lines back); else only
+ * what was sent to it (source "input"), all of role user.
  * totalEvents counts every event of the session.
  */
 #include <stdint.h>
@@ -29,9 +31,12 @@ const struct api_entry api_session_messages_entry = {
 	.exec = api_session_messages_exec
 };
 
-/* The event types of a role, bound as ?2..?4 of Q_MESSAGES ("" for none). */
+/*
+ * The event types of a role, bound as ?2..?4 of Q_MESSAGES ("" for none); users:
+ * the record has the user's messages (user_message events).
+ */
 static void
-messages_types(int transcript, const char *role, const char *t[3])
+messages_types(int transcript, int users, const char *role, const char *t[3])
 {
 	t[0] = t[1] = t[2] = "";
 	if (!transcript) {
@@ -40,7 +45,7 @@ messages_types(int transcript, const char *role, const char *t[3])
 		return;
 	}
 	if (strcmp(role, "assistant") != 0)
-		t[0] = "user_message";
+		t[0] = users ? "user_message" : "message";
 	if (strcmp(role, "user") != 0) {
 		t[1] = "assistant_text";
 		t[2] = "tool_use";
@@ -94,7 +99,7 @@ api_session_messages_exec(struct req *req)
 	const char		*role, *types[3];
 	uint64_t		 last;
 	char			*cause;
-	int			 rc, transcript, i;
+	int			 rc, transcript, users, i;
 
 	if (request_query_u64(req, "last", MESSAGES_DEFAULT, MESSAGES_MAX, &last) == -1)
 		return (0);
@@ -121,9 +126,10 @@ api_session_messages_exec(struct req *req)
 	}
 	total = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	transcript = rc == 1 && sqlite3_column_int64(st, 1) > 0;
+	users = rc == 1 && sqlite3_column_int64(st, 2) > 0;
 	query_done(st);
 
-	messages_types(transcript, role, types);
+	messages_types(transcript, users, role, types);
 	if ((st = query_stmt(Q_MESSAGES, &cause)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);

@@ -126,12 +126,13 @@ is(scalar @{$j->{messages}}, 3, 'messages of an ended session still answer');
 # An agent whose own record is read (claude's stream here): the conversation, both
 # roles, a tool use as an assistant message with toolUse.
 ($s) = $t->create(name => 'm2', agentType => 'fc', transport => 'stream',
-    permissionMode => 'bypassPermissions', prompt => 'hello there');
+    prompt => 'hello there');
 is($s, 201, 'create m2 (claude, stream)');
 $t->wait_status('m2', qr/^idle$/, 30);
 $t->message('m2', 'RUNTOOL please');
-$t->wait_for(sub { my (undef, $x) = $t->get("$S/m2/messages?role=all&last=50");
-    grep { $_->{toolUse} } @{$x->{messages} // []} }, 30, 'the tool use in the messages');
+$t->wait_status('m2', qr/^waiting_approval$/, 30);
+($s) = $t->post("$S/m2/approval", { decision => 'allow' });
+is($s, 200, 'm2: the tool allowed');
 $t->wait_status('m2', qr/^idle$/, 30);
 ($s, $j) = $t->get("$S/m2/messages?last=50");
 is($s, 200, 'messages of an agent: 200');
