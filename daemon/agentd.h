@@ -158,8 +158,12 @@ struct session {
 	int			 pty_fd;	/* the terminal's master, or -1 */
 	struct event		*direct_ev;	/* the side connection's answer */
 	struct event		*direct_wev;	/* pty_fd takes more */
-	int			 resize_due;	/* cols x rows waits behind pending input,
-						   or for the holder (session_resize_flush) */
+	/*
+	 * A size (cols x rows) not yet set: it comes after the first resize_at bytes
+	 * of pending, the input the client sent before it (session_resize_flush).
+	 */
+	int			 resize_due;
+	size_t			 resize_at;
 	struct event		*stuck_ev;	/* a kill behind unread input (session-input.c) */
 	int			 stuck_signals;	/* sent by stuck_ev so far */
 	struct event		*connect_ev;	/* retry connecting to the holder */

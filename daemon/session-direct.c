@@ -75,14 +75,23 @@ session_direct_winsize(struct session *s)
 void
 session_resize_flush(struct session *s)
 {
-	if (!s->resize_due || evbuffer_get_length(s->pending) > 0)
+	size_t	len = evbuffer_get_length(s->pending);
+
+	if (!s->resize_due)
+		return;
+	if (s->resize_at > len)
+		s->resize_at = len;	/* what was before it went (dropped) */
+	if (s->resize_at > 0)
 		return;
 	if (s->direct == SESSION_DIRECT_ON) {
 		s->resize_due = 0;
 		session_direct_winsize(s);
 		return;
 	}
-	/* Input is held for the terminal, or there is no holder to tell yet. */
+	/*
+	 * Held for the terminal (the holder says HP_DIRECTOK, then what is held is
+	 * written here: the size must be set here first), or no holder yet.
+	 */
 	if (s->direct == SESSION_DIRECT_WAIT || s->hbev == NULL || !s->resumed)
 		return;
 	s->resize_due = 0;
@@ -221,10 +230,18 @@ session_direct_flush(struct session *s)
 	ssize_t	n;
 	size_t	len;
 
+	session_resize_flush(s);
 	while ((len = evbuffer_get_length(s->pending)) > 0) {
-		n = write(s->pty_fd, evbuffer_pullup(s->pending, -1), len);
+		/* Up to a size that is due: it goes in between. */
+		if (s->resize_due && s->resize_at < len)
+			len = s->resize_at;
+		n = write(s->pty_fd, evbuffer_pullup(s->pending, (ssize_t)len), len);
 		if (n > 0) {
 			evbuffer_drain(s->pending, (size_t)n);
+			if (s->resize_due) {
+				s->resize_at -= (size_t)n;
+				session_resize_flush(s);
+			}
 			continue;
 		}
 		if (n == -1 && errno == EINTR)

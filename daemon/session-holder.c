@@ -305,11 +305,17 @@ session_hello(struct session *s, const struct hp_hello *h)
 		log_info("session %s: re-adopted pid %d at offset %llu", s->name,
 		    s->pid, (unsigned long long)s->hoff);
 	}
+	/* What was held, with a size that came in between at its place. */
+	if (s->resize_due && (n = s->resize_at) > 0 && n <= evbuffer_get_length(s->pending)) {
+		session_send_input(s, evbuffer_pullup(s->pending, (ssize_t)n), n);
+		evbuffer_drain(s->pending, n);
+		s->resize_at = 0;
+	}
+	session_resize_flush(s);
 	if ((n = evbuffer_get_length(s->pending)) > 0) {
 		session_send_input(s, evbuffer_pullup(s->pending, -1), n);
 		evbuffer_drain(s->pending, n);
 	}
-	session_resize_flush(s);
 	session_direct_start(s);
 	if (s->flags & SESSION_KILLING) {
 		uint8_t	g[4];

@@ -492,8 +492,13 @@ fail:
 void
 session_resize(struct session *s, int cols, int rows)
 {
+	size_t	held = evbuffer_get_length(s->pending);
+
 	s->cols = cols;
 	s->rows = rows;
+	/* A size already due keeps its place (input between the two sees this one). */
+	if (!s->resize_due || held < s->resize_at)
+		s->resize_at = held;
 	s->resize_due = 1;
 	session_resize_flush(s);
 	persist_resize(s);

@@ -67,10 +67,11 @@ void	session_direct_input(struct session *, const void *p, size_t n);
 void	session_direct_stop(struct session *);
 /*
  * The size that is due (s->resize_due: s->cols x s->rows), in the order the
- * client sent it: after the input still held (s->pending), on the terminal itself
- * while input goes there (a resize sent to the holder would reach the terminal
- * after input written behind it), else to the holder (HP_RESIZE) once it is there;
- * called again where the held input goes and when the holder says hello.
+ * client sent it: after the input held before it (the first s->resize_at bytes of
+ * s->pending) and before what came after, on the terminal itself while input goes
+ * there (a resize sent to the holder would reach the terminal after input written
+ * behind it), else to the holder (HP_RESIZE) once it is there; called again where
+ * held input goes (or is dropped) and when the holder says hello.
  */
 void	session_resize_flush(struct session *);
 
