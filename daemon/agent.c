@@ -499,11 +499,7 @@ agent_spawn_spec(struct session *s, struct spawn_spec *spec)
 	const struct agent_kind	*k;
 
 	memset(spec, 0, sizeof *spec);
-	/*
-	 * Every kind's command-running settings, in every session: one kind's
-	 * config directory may be writable in another's (a working directory that
-	 * holds it, a fake git directory there).
-	 */
+	/* Every kind's (its config may be writable in another's session, a plain one's). */
 	spec->home_ro = agent_home_ro_all();
 	if (s->agent == NULL)
 		return;
