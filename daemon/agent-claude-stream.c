@@ -25,30 +25,12 @@ static const char *claude_stream_args[] = {
 void
 claude_stream_prepare(struct session *s, struct agent *a, char ***argvp)
 {
-	struct claude		*c = claude_of(a);
 	struct json_object	*set;
-	char			**argv = *argvp;
-	int			  argc = 0;
-	size_t			  i, n = sizeof claude_stream_args / sizeof claude_stream_args[0];
 
 	/* Its settings: the sandbox only (the control channel does the rest). */
 	set = json_object_new_object();
 	claude_sandbox_off(set);
-	free(c->settings);
-	c->settings = claude_settings_file(s, "claude-settings.json", set);
-	a->uuid = agent_uuid();
-	while (argv[argc] != NULL)
-		argc++;
-	argv = xreallocarray(argv, (size_t)argc + n + 6, sizeof *argv);
-	for (i = 0; claude_stream_args[i] != NULL; i++)
-		argv[argc++] = xstrdup(claude_stream_args[i]);
-	argv[argc++] = xstrdup("--session-id");
-	argv[argc++] = xstrdup(a->uuid);
-	argv[argc++] = xstrdup("--settings");
-	argv[argc++] = xstrdup(c->settings);
-	claude_sources(s, argv, &argc);
-	argv[argc] = NULL;
-	*argvp = argv;
+	claude_args(s, a, argvp, claude_stream_args, set);
 }
 
 /* A control request of ours: {type: control_request, request_id, request}. */

@@ -229,20 +229,24 @@ claude_settings(struct session *s)
 	return (set);
 }
 
-static void
-claude_prepare(struct session *s, struct agent *a, char ***argvp)
+void
+claude_args(struct session *s, struct agent *a, char ***argvp, const char **extra,
+    struct json_object *set)
 {
-	struct claude		*c = claude_of(a);
-	char			**argv = *argvp;
-	int			 argc = 0;
+	struct claude	*c = claude_of(a);
+	char		**argv = *argvp;
+	int		  argc = 0, n = 0;
 
 	free(c->settings);
-	c->settings = claude_settings_file(s, "claude-settings.json",
-	    claude_settings(s));
+	c->settings = claude_settings_file(s, "claude-settings.json", set);
 	a->uuid = agent_uuid();
 	while (argv[argc] != NULL)
 		argc++;
-	argv = xreallocarray(argv, (size_t)argc + 7, sizeof *argv);
+	while (extra != NULL && extra[n] != NULL)
+		n++;
+	argv = xreallocarray(argv, (size_t)argc + (size_t)n + 7, sizeof *argv);
+	for (n = 0; extra != NULL && extra[n] != NULL; n++)
+		argv[argc++] = xstrdup(extra[n]);
 	argv[argc++] = xstrdup("--session-id");
 	argv[argc++] = xstrdup(a->uuid);
 	argv[argc++] = xstrdup("--settings");
@@ -250,6 +254,12 @@ claude_prepare(struct session *s, struct agent *a, char ***argvp)
 	claude_sources(s, argv, &argc);
 	argv[argc] = NULL;
 	*argvp = argv;
+}
+
+static void
+claude_prepare(struct session *s, struct agent *a, char ***argvp)
+{
+	claude_args(s, a, argvp, NULL, claude_settings(s));
 }
 
 static void

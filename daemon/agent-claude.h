@@ -39,6 +39,13 @@ void		 claude_sources(struct session *, char **argv, int *argcp);
 /* Write set (taken) to the session's file name; its path (the caller frees). */
 char		*claude_settings_file(struct session *, const char *name,
 		    struct json_object *set);
+/*
+ * A session's claude arguments after its configured command: extra (NULL
+ * terminated, or NULL), its --session-id (a new one), --settings with set
+ * (taken) and its setting sources (claude_sources).
+ */
+void		 claude_args(struct session *, struct agent *, char ***argvp,
+		    const char **extra, struct json_object *set);
 /* A user record of its transcript or stream: the prompt, or tool results. */
 void		 claude_user(struct session *, struct json_object *content,
 		    struct json_object *rec);
