@@ -384,7 +384,8 @@ my $big = 'big-task-' . ('x' x (200 * 1024));
 ($s, $j) = $t->post('/api/agents/sessions/dispatch-worker',
     { parentSession => 'p6', branch => 'big', task => $big, machine => 'box1' });
 is($s, 201, 'dispatch of a 200 KiB task to box1: 201') or diag(explain $j);
-$t->wait_output('p6.big', qr/got: big-task-xxxx/, 20);
+# Typed into tmux there over ssh: tens of seconds on a loaded machine.
+$t->wait_output('p6.big', qr/got: big-task-xxxx/, 90);
 my @shown = grep {
 	my $c;
 	open($c, '<', "$_/cmdline") && (<$c> // '') =~ /big-task-/;
