@@ -401,12 +401,11 @@ void		 persist_bind(sqlite3_stmt *, const char *fmt, ...);
 /* Prepare sql into *stp once, bind by fmt (as persist_bind), step: 0, or -1 logged. */
 int		 persist_exec(sqlite3_stmt **, const char *what, const char *sql,
 		    const char *fmt, ...);
+/* trust, trust_why: its folder may be trusted (1) or not, and why (may be NULL). */
 int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
-		    int rows, char **cause);
+		    int rows, int trust, const char *trust_why, char **cause);
 void		 persist_transport(int64_t id, const char *transport);
-/* Its folder may be trusted (1) or not, and why (may be NULL). */
-void		 persist_trust(int64_t id, int trust, const char *why);
 void		 persist_limits(int64_t id, double max_cost, int64_t max_tokens);
 void		 persist_capped(int64_t id, const char *capped);
 void		 persist_evidence(int64_t id, const char *evidence);

@@ -113,7 +113,8 @@ now_iso(char *buf, size_t len)
  */
 int64_t
 persist_insert(const char *name, const char *type, const char *cwd, const char *mode,
-    const char *prompt, const char *creator, int cols, int rows, char **cause)
+    const char *prompt, const char *creator, int cols, int rows, int trust,
+    const char *trust_why, char **cause)
 {
 	static sqlite3_stmt	*st;
 	char			 ts[32];
@@ -121,11 +122,11 @@ persist_insert(const char *name, const char *type, const char *cwd, const char *
 	if (st == NULL)
 		st = persist_prepare("INSERT INTO sessions (name, agent_type,"
 		    " working_directory, permission_mode, prompt, status, created,"
-		    " creator, cols, rows, last_activity)"
-		    " VALUES (?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?)");
+		    " creator, cols, rows, last_activity, trust_folder, trust_why)"
+		    " VALUES (?, ?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)");
 	now_iso(ts, sizeof ts);
-	persist_bind(st, "sssssssiis", name, type, cwd, mode, prompt, ts, creator, cols,
-	    rows, ts);
+	persist_bind(st, "sssssssiisis", name, type, cwd, mode, prompt, ts, creator, cols,
+	    rows, ts, trust, trust_why);
 	if (AGD_FAULT(AGD_FAULT_STEP) || sqlite3_step(st) != SQLITE_DONE) {
 		xasprintf(cause, "cannot record session: %s", sqlite3_errmsg(agentd_db));
 		sqlite3_reset(st);
@@ -145,15 +146,6 @@ persist_transport(int64_t id, const char *transport)
 
 	persist_exec(&st, __func__, "UPDATE sessions SET transport = ? WHERE id = ?",
 	    "sI", transport, id);
-}
-
-void
-persist_trust(int64_t id, int trust, const char *why)
-{
-	static sqlite3_stmt	*st;
-
-	persist_exec(&st, __func__, "UPDATE sessions SET trust_folder = ?,"
-	    " trust_why = ? WHERE id = ?", "isI", trust, why, id);
 }
 
 /* The session's caps (0: none, stored as NULL). */

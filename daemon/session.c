@@ -366,10 +366,11 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	struct spawn_spec	 spec;
 	struct stat		 sb;
 	char			**argv, *prog, *msg;
+	const char		*why;
 	uint64_t		 last_seq, last_hoff;
 	int64_t			 id;
 	pid_t			 holder;
-	int			 fd;
+	int			 fd, trust;
 
 	if (session_find(name) != NULL) {
 		*code = AGD_ERR_EXISTS;
@@ -424,8 +425,16 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 	}
 	free(prog);
 
+	/* The folder trusted only if it is still the directory agentd-fcgi checked. */
+	trust = opts != NULL && opts->trust;
+	why = opts != NULL ? opts->trust_why : NULL;
+	if (trust && (opts->trust_dev != 0 || opts->trust_ino != 0) &&
+	    ((int64_t)sb.st_dev != opts->trust_dev || (int64_t)sb.st_ino != opts->trust_ino)) {
+		trust = 0;
+		why = "the folder at that path changed after it was checked";
+	}
 	id = persist_insert(name, type, cwd, agd_mode_name(mode), prompt, creator,
-	    agentd_conf->default_cols, agentd_conf->default_rows, cause);
+	    agentd_conf->default_cols, agentd_conf->default_rows, trust, why, cause);
 	if (id == -1) {
 		*code = AGD_ERR_INTERNAL;
 		agd_argv_free(argv);
@@ -439,14 +448,8 @@ session_create(const char *name, const char *type, const char *cwd, int mode,
 		persist_transport(id, "stream");
 	}
 	session_limits_init(s, opts);
-	if (opts != NULL && opts->trust && (opts->trust_dev != 0 || opts->trust_ino != 0) &&
-	    ((int64_t)sb.st_dev != opts->trust_dev || (int64_t)sb.st_ino != opts->trust_ino))
-		persist_trust(id, 0, "the folder at that path changed after it was checked");
-	else if (opts != NULL && opts->trust) {
+	if (trust)
 		s->flags |= SESSION_TRUSTED;
-		persist_trust(id, 1, opts->trust_why);
-	} else if (opts != NULL && opts->trust_why != NULL)
-		persist_trust(id, 0, opts->trust_why);
 	if (agd_mkdirs(s->dir, 0700) == -1 ||
 	    agd_seqlog_open(&s->log, s->dir, agentd_conf->log_max_bytes, &last_seq,
 	    &last_hoff, &msg) == -1) {

@@ -405,7 +405,8 @@ home_dir_close(struct home_dir *hd)
  * kernel resolved it, real, or NULL) belong to? The deepest working directory
  * it is at or below decides. Sets *mine: 1 if the caller may change a session
  * there (or none has it), 0 if only others' sessions do; *exact if want is
- * such a session's directory itself. 0, or replies and returns -1.
+ * such a session's directory itself (exact NULL: not asked, and a caller who may
+ * change every session needs no look at them). 0, or replies and returns -1.
  */
 static int
 home_live_dirs(struct req *req, const char *want, const char *real, int *exact)
@@ -416,7 +417,10 @@ home_live_dirs(struct req *req, const char *want, const char *real, int *exact)
 	size_t		 len, best = 0;
 	int		 rc, may, mine = 1, i, j, n;
 
-	*exact = 0;
+	if (exact == NULL && agd_auth_may_manage(api.conf, req->role, req->user, NULL))
+		return (0);
+	if (exact != NULL)
+		*exact = 0;
 	if ((st = query_stmt(Q_LIVE_DIRS, &cause)) == NULL) {
 		query_reply_error(req, cause);
 		return (-1);
@@ -442,7 +446,8 @@ home_live_dirs(struct req *req, const char *want, const char *real, int *exact)
 					mine = may;
 				} else if (len == best && may)
 					mine = 1;
-				if (may && j == 0 && strcmp(cand[0], have[i]) == 0)
+				if (may && j == 0 && exact != NULL &&
+				    strcmp(cand[0], have[i]) == 0)
 					*exact = 1;
 			}
 		}
@@ -516,7 +521,7 @@ home_dir_for(struct req *req, const char *path, struct home_dir *hd, int exact_o
 {
 	const char	*p;
 	char		*want, *list, *root, *canon, real[PATH_MAX];
-	int		 rc = 1, exact, fd;
+	int		 rc = 1, exact = 0, fd;
 
 	hd->fd = -1;
 	hd->path = NULL;
@@ -532,9 +537,9 @@ home_dir_for(struct req *req, const char *path, struct home_dir *hd, int exact_o
 		    "a path must be absolute (or start with ~/)");
 		return (-1);
 	}
-	if (home_live_dirs(req, want, NULL, &exact) == -1)
+	if (home_live_dirs(req, want, NULL, exact_ok ? &exact : NULL) == -1)
 		goto fail;
-	if (exact && exact_ok) {
+	if (exact) {
 		if ((fd = path_root_open(want, &canon)) == -1) {
 			home_reply_errno(req, errno, path);
 			goto fail;
@@ -564,7 +569,7 @@ home_dir_for(struct req *req, const char *path, struct home_dir *hd, int exact_o
 	/* Through a symlink into another's session? */
 	home_fd_real(hd->fd, real, sizeof real);
 	if (home_live_dirs(req, want, real[0] != '\0' ? real : NULL,
-	    &exact) == -1) {
+	    exact_ok ? &exact : NULL) == -1) {
 		home_dir_close(hd);
 		goto fail;
 	}

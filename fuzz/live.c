@@ -135,7 +135,7 @@ live_adopt(void)
 	free(live_name);
 	xasprintf(&live_name, "fz%d", ++live_n);
 	id = persist_insert(live_name, "fake", agentd_home, "default", NULL, "local",
-	    80, 24, &cause);
+	    80, 24, 0, NULL, &cause);
 	if (id == -1)
 		fatalx("persist_insert: %s", cause);
 	xasprintf(&sql, "UPDATE sessions SET status = 'running', pid = %d WHERE id = %lld",
