@@ -14,4 +14,4 @@ bench_wsbcast_LDADD = $(AGD_LIBS) $(WSLAY_LIBS) $(LIBCRYPTO_LIBS)
 bench_ptydrain_SOURCES = bench/ptydrain.c
 bench_ptydrain_LDADD = $(UTIL_LIBS)
 
-EXTRA_DIST += bench/run bench/soak bench/world bench/files bench/RESULTS.md bench/RESULTS-before.md
+EXTRA_DIST += bench/run bench/soak bench/world bench/files bench/ab-create bench/RESULTS.md bench/RESULTS-before.md
