@@ -91,6 +91,22 @@ $ws->send_json({ type => 'input', data => "bob-typed\r" });
 ok(@m && WSClient::tty_bytes($m[-1]) =~ /bob-typed/, "bob's input reaches his agent");
 $ws->close;
 
+# The seed clients' token ways (issue #15) are the local mode's: here they are
+# ignored, harmlessly - ?access_token= beside bob's credentials changes nothing
+# (not an identity, not an error), and alone it is no credential.
+$ws = WSClient->connect(port => $t->port, path => '/api/agents/sessions/b1/terminal?access_token='
+    . ('f' x 64), headers => { as('bob') });
+ok($ws, 'bob with a stray ?access_token= on /terminal: 101');
+$ws->close if $ws;
+(undef, $st) = WSClient->connect(port => $t->port,
+    path => '/api/agents/sessions/b1/terminal?access_token=' . ('f' x 64));
+is($st, 401, '?access_token= alone is no credential here: 401');
+($s) = $t->get('/api/agents/sessions?access_token=' . ('f' x 64), as('alice'));
+is($s, 200, 'REST with a stray ?access_token=: 200');
+($s, $j) = $t->get('/api/agents/sessions', Authorization => 'Bearer ' . ('f' x 64));
+is($s, 401, 'a Bearer token is no credential here: 401');
+is($j->{code}, 'unauthenticated', '... as JSON');
+
 # Uploads are written by agentd-fcgi itself: the operator role there too, audited.
 # (Into a session of bob's outside HOME: agentd's state is never written.)
 my $updir = File::Temp::tempdir('agentd-up-XXXXXX', TMPDIR => 1, CLEANUP => 1);
