@@ -138,7 +138,7 @@ claude_sandbox_off(struct json_object *set)
  * permissions of a cloned repository) are not run unreviewed. Appended to argv
  * at *argcp (room for two).
  */
-void
+static void
 claude_sources(struct session *s, char **argv, int *argcp)
 {
 	if (s->flags & SESSION_TRUSTED)
@@ -147,17 +147,25 @@ claude_sources(struct session *s, char **argv, int *argcp)
 	argv[(*argcp)++] = xstrdup("user");
 }
 
-/* Write set (taken) to the session's file name; the path (the caller frees). */
-char *
+/*
+ * Write set (taken) to the session's file name; the path (the caller frees). A
+ * file that cannot be written is logged: claude then starts without agentd's
+ * settings (no hooks), which the screen rules still follow.
+ */
+static char *
 claude_settings_file(struct session *s, const char *name, struct json_object *set)
 {
 	char	*path;
 	FILE	*f;
+	int	 bad;
 
 	xasprintf(&path, "%s/%s", s->dir, name);
-	if ((f = fopen(path, "w")) != NULL) {
-		fputs(agd_json_text(set, NULL), f);
-		fclose(f);
+	if ((f = fopen(path, "w")) == NULL)
+		log_warn("session %s: %s", s->name, path);
+	else {
+		bad = fputs(agd_json_text(set, NULL), f) == EOF;
+		if (fclose(f) == EOF || bad)
+			log_warn("session %s: %s", s->name, path);
 	}
 	json_object_put(set);
 	return (path);

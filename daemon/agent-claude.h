@@ -32,17 +32,10 @@ struct claude	*claude_of(struct agent *);
 /* Claude's own Bash sandbox off in settings set, if agentd sandboxes the agent. */
 void		 claude_sandbox_off(struct json_object *set);
 /*
- * The setting sources of the session, appended to argv at *argcp (room for two):
- * all of them in a trusted folder (SESSION_TRUSTED), else the user's only.
- */
-void		 claude_sources(struct session *, char **argv, int *argcp);
-/* Write set (taken) to the session's file name; its path (the caller frees). */
-char		*claude_settings_file(struct session *, const char *name,
-		    struct json_object *set);
-/*
  * A session's claude arguments after its configured command: extra (NULL
  * terminated, or NULL), its --session-id (a new one), --settings with set
- * (taken) and its setting sources (claude_sources).
+ * (taken) and its setting sources: all of them in a trusted folder
+ * (SESSION_TRUSTED), else the user's only.
  */
 void		 claude_args(struct session *, struct agent *, char ***argvp,
 		    const char **extra, struct json_object *set);

@@ -73,6 +73,8 @@ struct mnts {
 static char	*sandbox_bwrap;		/* bwrap's path; NULL: agents are not sandboxed */
 static char	*sandbox_conf;		/* agentd's config: hidden (spawn_sandbox_conf) */
 
+static int	sandbox_within(const char *, const char *);
+
 /*
  * Run bwrap with what every sandbox uses, around true. 0 if it works here, else
  * -1 with *cause (the caller frees it).
@@ -138,8 +140,14 @@ spawn_sandboxed(void)
 void
 spawn_sandbox_conf(const char *path)
 {
+	char	real[PATH_MAX], home[PATH_MAX];
+
 	free(sandbox_conf);
-	sandbox_conf = xstrdup(path);
+	sandbox_conf = NULL;
+	/* In the state directory it is under that tmpfs anyway. */
+	if (realpath(path, real) != NULL && realpath(agentd_home, home) != NULL &&
+	    !sandbox_within(real, home))
+		sandbox_conf = xstrdup(real);
 }
 
 /* Add a mount of path (made canonical if it exists). */
