@@ -97,6 +97,10 @@ static size_t		 dq_len;	/* its payload; 0: none in flight */
 static size_t		 dq_done;	/* payload bytes written */
 static struct hbuf	 rq;		/* bytes read from the daemon */
 static struct hbuf	 iq;		/* input queued for the terminal */
+/* A size (HP_RESIZE) set once the first ws_at bytes of iq, sent before it, are written. */
+static struct winsize	 ws_due;
+static size_t		 ws_at;
+static int		 ws_pending;
 
 static void
 hbuf_reserve(struct hbuf *b, size_t n)
@@ -251,7 +255,15 @@ conn_message(int type, const uint8_t *p, size_t n)
 		memset(&ws, 0, sizeof ws);
 		ws.ws_col = (unsigned short)(p[0] << 8 | p[1]);
 		ws.ws_row = (unsigned short)(p[2] << 8 | p[3]);
-		ioctl(pty_fd, TIOCSWINSZ, &ws);
+		/* After the input sent before it (a size already due keeps its place). */
+		if (iq.len == 0)
+			ioctl(pty_fd, TIOCSWINSZ, &ws);
+		else {
+			if (!ws_pending)
+				ws_at = iq.len;
+			ws_due = ws;
+			ws_pending = 1;
+		}
 		break;
 	case HP_KILL:
 		if (n != 4)
@@ -431,12 +443,22 @@ static void
 pty_write(void)
 {
 	ssize_t	n;
+	size_t	len = ws_pending && ws_at < iq.len ? ws_at : iq.len;
 
-	n = write(in_fd, iq.data + iq.start, iq.len);
-	if (n > 0)
+	n = write(in_fd, iq.data + iq.start, len);
+	if (n > 0) {
 		hbuf_drop(&iq, (size_t)n);
-	else if (n == -1 && errno != EAGAIN && errno != EINTR)
+		if (ws_pending)
+			ws_at -= (size_t)n;
+	} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
 		iq.start = iq.len = 0;
+		ws_at = 0;
+	}
+	/* Written up to a size that was due: set it now. */
+	if (ws_pending && ws_at == 0) {
+		ws_pending = 0;
+		ioctl(pty_fd, TIOCSWINSZ, &ws_due);
+	}
 }
 
 /* 1 once no process of the agent's group is left (zombies are reaped by reap()). */

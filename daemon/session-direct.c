@@ -256,7 +256,8 @@ session_direct_flush(struct session *s)
 		 * dropped, as the holder drops it, and the holder's path takes over
 		 * (else a master that reports POLLHUP would wake the loop forever).
 		 */
-		evbuffer_drain(s->pending, len);
+		evbuffer_drain(s->pending, evbuffer_get_length(s->pending));
+		s->resize_at = 0;
 		session_direct_stop(s);
 		return;
 	}

@@ -65,6 +65,8 @@ struct dispatch {
 	char				*creator;
 	int				 mode;
 	int				 trust;	/* the parent's folder trust */
+	int64_t				 trust_dev;	/* in the parent's folder: */
+	int64_t				 trust_ino;	/* that directory (else 0) */
 	int				 transport;	/* here: SESSION_* */
 	char				*local_repo;	/* remote: pushed from */
 	char				*scratch;	/* remote: the push's repository */
@@ -311,6 +313,8 @@ dispatch_opts(const struct dispatch *d, struct session_opts *opts)
 	opts->max_cost = -1;
 	opts->max_tokens = -1;
 	opts->trust = d->trust;
+	opts->trust_dev = d->trust_dev;
+	opts->trust_ino = d->trust_ino;
 	opts->trust_why = d->trust ? "the parent session's folder is trusted" :
 	    "the parent session's folder is not trusted, or the repository is not in it";
 	return (opts);
@@ -602,6 +606,10 @@ worker_dispatch(struct waiter *wt, const struct worker_spec *ws)
 	d->type = xstrdup(ws->type);
 	d->mode = ws->parent->mode;
 	d->trust = dispatch_trust(ws->parent, head != NULL ? head->repo : NULL);
+	if (head == NULL) {
+		d->trust_dev = (int64_t)ws->parent->cwd_dev;
+		d->trust_ino = (int64_t)ws->parent->cwd_ino;
+	}
 	d->transport = ws->transport;
 	d->creator = xstrdup(ws->creator);
 	if (ws->issue != NULL && ws->issue_number > 0)

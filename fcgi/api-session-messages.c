@@ -6,10 +6,11 @@
  *
  * From the session's json events in SQLite: when the agent's own record was read
  * (user_message, assistant_text and tool_use events; source "transcript") those,
- * a tool use as an assistant message with toolUse {name, input, id} - and what
- * was sent to it (message events) as the user's where the record has none of
- * them (a stream, claude -p, does not write the user's lines back); else only
- * what was sent to it (source "input"), all of role user.
+ * a tool use as an assistant message with toolUse {name, input, id} - but the
+ * user's side of a stream session from what was sent to it (message events: a
+ * stream, claude -p, does not write the user's lines back, and a user line of its
+ * own, a tool result's text, is none of the user's); else only what was sent to
+ * it (source "input"), all of role user.
  * totalEvents counts every event of the session.
  */
 #include <stdint.h>
@@ -33,7 +34,7 @@ const struct api_entry api_session_messages_entry = {
 
 /*
  * The event types of a role, bound as ?2..?4 of Q_MESSAGES ("" for none); users:
- * the record has the user's messages (user_message events).
+ * the record's user_message events are the user's (not a stream session).
  */
 static void
 messages_types(int transcript, int users, const char *role, const char *t[3])
@@ -126,7 +127,7 @@ api_session_messages_exec(struct req *req)
 	}
 	total = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	transcript = rc == 1 && sqlite3_column_int64(st, 1) > 0;
-	users = rc == 1 && sqlite3_column_int64(st, 2) > 0;
+	users = rc == 1 && sqlite3_column_int64(st, 2) == 0;
 	query_done(st);
 
 	messages_types(transcript, users, role, types);

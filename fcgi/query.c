@@ -32,8 +32,8 @@ static const char *query_sql[Q__COUNT] = {
 	[Q_SESSION_ID] = "SELECT id FROM sessions"
 	    " WHERE name = ? ORDER BY id DESC LIMIT 1",
 	[Q_MESSAGES_COUNT] = "SELECT count(*), coalesce(sum(type IN ('user_message',"
-	    " 'assistant_text')), 0), coalesce(sum(type = 'user_message'), 0)"
-	    " FROM events WHERE session_id = ?",
+	    " 'assistant_text')), 0), (SELECT coalesce(transport, 'tty') = 'stream'"
+	    " FROM sessions WHERE id = ?1) FROM events WHERE session_id = ?1",
 	[Q_MESSAGES] = "SELECT seq, ts, type, data FROM events WHERE session_id = ?1"
 	    " AND type IN (?2, ?3, ?4) ORDER BY seq DESC LIMIT ?5",
 	[Q_DEBRIEF_STATUS] = "SELECT s.debriefing, d.source, d.kind, d.created"
