@@ -23,7 +23,9 @@ $ENV{GIT_AUTHOR_NAME} = $ENV{GIT_COMMITTER_NAME} = 'agentd test';
 $ENV{GIT_AUTHOR_EMAIL} = $ENV{GIT_COMMITTER_EMAIL} = 'test@example.invalid';
 $ENV{GIT_CONFIG_NOSYSTEM} = 1;
 
-my $t = AgentdTest->new;
+# fcs: a claude-shaped stream agent, for a stream session's page.
+my $t = AgentdTest->new(agents => { fcs => { default => AgentdTest->srcdir
+    . '/t/bin/fake-claude-stream', adapter => 'claude' } });
 
 # nginx serves the page and its bundle, compressed, with no external origin.
 my ($s, undef, $h, $raw) = $t->req(GET => '/');

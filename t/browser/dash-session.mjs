@@ -213,6 +213,26 @@ run(async (browser) => {
 	ok(/got: Review of your changes:/.test(out) && /notes\.txt:2/.test(out), 'the review reaches the agent as one message, with file and line');
 	noErrors(page, 'changes view');
 
+	// A stream session takes no keys (the daemon refuses them): its terminal
+	// has no keyboard, typing shows no error, the message box is its input.
+	const st = await rest('POST', '/api/agents/sessions', { name: 'dash-stream', agentType: 'fcs',
+		transport: 'stream', workingDirectory: WORK });
+	ok(st.status === 201, 'a stream session') || note(JSON.stringify(st));
+	await go(page, '#/s/dash-stream');
+	await until(page, () => window.__agentdTerm && window.__agentdTerm.name === 'dash-stream', 'its terminal');
+	const stdin = await page.evaluate(() => window.__agentdTerm.term.options.disableStdin);
+	ok(stdin === true, `a stream session's terminal takes no keys (disableStdin ${stdin})`);
+	await page.click('.term');
+	await page.keyboard.type('no-keys');
+	await page.type('#msg', 'stream via the box');
+	await page.keyboard.press('Enter');
+	await until(page, () => [...document.querySelectorAll('.ev-message')].some((e) => e.textContent.includes('stream via the box')),
+		'the stream message in the timeline');
+	const err = await page.evaluate(() => { const b = document.querySelector('.banner'); return b && !b.hidden ? b.textContent : ''; });
+	ok(err === '', `typing into a stream session's terminal shows no error (${err})`);
+	noErrors(page, 'stream session');
+	await rest('DELETE', '/api/agents/sessions/dash-stream');
+
 	// Delete with confirmation.
 	await go(page, '#/s/dash1');
 	await clickText(page, 'Delete…');

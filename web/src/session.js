@@ -328,7 +328,9 @@ export function sessionView(root, name) {
 			renderHeader();
 			document.title = `${name} · agentd`;
 			stream = new TermStream(termEl, name, {
-				canType: can(),
+				// A stream session has no terminal to type into (the daemon
+				// refuses its keys): the message box is its input.
+				canType: can() && (s.transport || s.sessionType) !== 'stream',
 				onEvent,
 				onState: (st) => {
 					setText(connState, st === 'live' ? '' : st);
