@@ -587,6 +587,7 @@ agent_detach(struct session *s)
 	}
 	free(a->keys_later);
 	free(a->last_text);
+	free(a->approve_by);
 	screen_free(a->screen);
 	json_object_put(a->pending);
 	json_object_put(a->last_tool);
@@ -724,6 +725,8 @@ agent_approve(struct session *s, int allow, const char *message, const char *by,
 	 */
 	a->approve_keys = keys;
 	a->approve_allow = allow;
+	free(a->approve_by);
+	a->approve_by = by != NULL ? xstrdup(by) : NULL;
 	a->approve_ms = agd_now_ms();
 	agent_approve_send(s);
 	return (0);
@@ -734,7 +737,6 @@ static void
 agent_approve_send(struct session *s)
 {
 	struct agent		*a = s->agent;
-	struct json_object	*o;
 	char			*text;
 	uint64_t		 now = agd_now_ms();
 	int			 shown;
@@ -771,12 +773,10 @@ agent_approve_send(struct session *s)
 	a->approve_retries = 0;
 	a->approve_keys = NULL;
 	a->approve_seen_ms = 0;
-	o = json_object_new_object();
-	json_object_object_add(o, "decision",
-	    json_object_new_string(a->approve_allow ? "allow" : "deny"));
-	if (a->pending != NULL)
-		json_object_object_add(o, "request", json_object_get(a->pending));
-	session_event(s, "approval", o);
+	/* Who decided rides along, as on the hook and stream paths. */
+	agent_approval_event(s, a->approve_allow, a->approve_by, "screen", NULL, 0);
+	free(a->approve_by);
+	a->approve_by = NULL;
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 }
 

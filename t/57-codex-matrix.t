@@ -141,8 +141,9 @@ for my $c (@cases) {
 	for my $c (@cases) {
 		ok(!-e "$c->{work}/out.txt", "$c->{name}: the denied command did not run");
 		my ($e) = grep { $_->{type} eq 'approval' } events($c->{name}, $c->{seq});
-		is($e && $e->{event}{decision}, 'deny', "$c->{name}: approval event: deny")
-		    if $c->{tr} eq 'stream';
+		is($e && $e->{event}{decision}, 'deny', "$c->{name}: approval event: deny");
+		# Who decided, on the keys' path (tty) as on the structured one.
+		is($e && $e->{event}{by}, scalar getpwuid($>), "$c->{name}: approval event: by the caller");
 		$c->{seq} = $t->session($c->{name})->{lastSeq};
 	}
 }

@@ -35,6 +35,13 @@ run(async (browser) => {
 	await until(page, () => [...document.querySelectorAll('.ev-approval')].some((e) => /allow/.test(e.textContent)), 'the approval in the timeline');
 	await until(page, () => document.querySelector('.ev-tool_result'), 'the tool result in the timeline');
 	ok(true, 'the timeline shows the approval and the tool result');
+	const me = (await rest('GET', '/api/agents/me')).json.user;
+	const who = await page.evaluate(() => {
+		const e = [...document.querySelectorAll('.ev-approval')].find((x) => /allow/.test(x.textContent));
+		const w = e && e.querySelector('.ev-who');
+		return w ? w.textContent : '';
+	});
+	ok(who === me, `the timeline says who allowed it (${who})`);
 	await waitFor(async () => (await status('cl1')) === 'idle', 'cl1 idle');
 
 	// A second tool call, denied from the bar: the tool does not run.
