@@ -4,7 +4,8 @@
 # user without a role sees the 403 as such, an operator is not offered
 # bypassPermissions, an admin reads the audit; GET /api/agents/me says who is
 # asking.  The fleet view renders 500 sessions within the 200 ms goal and
-# updates rows in place; phone-sized pages do not overflow.
+# updates rows in place, its status and agent filters show what they select,
+# a desktop notification says how many wait; phone-sized pages do not overflow.
 use strict;
 use warnings;
 use FindBin;

@@ -134,8 +134,47 @@ run(async (browser) => {
 	await p.keyboard.press('j');
 	const focused = await p.evaluate(() => document.activeElement && document.activeElement.textContent);
 	ok(focused === 's1', `j/k move through the rows (focus on ${focused})`);
+	// Filters: by status (a quarter of the world waits), then by agent (a third is codex).
+	const visible = () => p.evaluate(() => document.querySelectorAll('div.fleet .fbody .frow:not([hidden])').length);
+	await p.select('#f-status', 'waiting_approval');
+	const nWait = await visible();
+	ok(nWait === N / 4, `the status filter shows the ${N / 4} waiting sessions (${nWait})`);
+	await p.select('#f-status', '');
+	await p.select('#f-agent', 'codex');
+	const nCodex = await visible();
+	ok(nCodex === Math.ceil((N - 1) / 3), `the agent filter shows the codex sessions (${nCodex})`);
+	await p.select('#f-agent', '');
 	noErrors(p, '500 sessions');
 	await p.close();
+
+	// The desktop notification: on, it says how many wait when that number grows.
+	const q = await newPage(browser, { auth: cred('carol') });
+	await q.evaluateOnNewDocument(() => {
+		window.__notes = [];
+		window.Notification = class { constructor(title, o) { window.__notes.push({ title, body: o && o.body }); } };
+		window.Notification.permission = 'default';
+		window.Notification.requestPermission = () => { window.Notification.permission = 'granted'; return Promise.resolve('granted'); };
+		const real = window.fetch;
+		let tick = 0;
+		window.fetch = (url, init) => {
+			if (!String(url).endsWith('/api/agents/world'))
+				return real(url, init);
+			const n = Math.min(++tick, 60);	// grows once a poll for a minute
+			const list = [...Array(n).keys()].map((i) => ({ name: `w${i}`, agentType: 'claude', role: 'parent', parent: null,
+				machine: 'local', status: 'active', state: 'waiting_approval', statusSource: 'hook',
+				statusSince: new Date().toISOString(), phase: 'tool', usage: {}, task: '', lastActivity: new Date().toISOString() }));
+			return Promise.resolve(new Response(JSON.stringify({ sessions: list, totals: { agents: n } }),
+				{ headers: { 'Content-Type': 'application/json' } }));
+		};
+	});
+	await q.goto(PAGE, { waitUntil: 'load' });
+	await until(q, () => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Notify: off'), 'the Notify button');
+	await q.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent === 'Notify: off').click());
+	await until(q, () => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Notify: on'), 'Notify: on');
+	const noteSeen = await until(q, () => window.__notes.length > 0 && window.__notes[window.__notes.length - 1].body, 'a notification');
+	ok(/^\d+ sessions? waiting for approval$/.test(noteSeen), `a desktop notification says how many wait (${noteSeen})`);
+	noErrors(q, 'notification');
+	await q.close();
 
 	// Phone-sized: no horizontal overflow of the page.
 	const m = await newPage(browser, { auth: cred('carol'), width: 390, height: 844, mobile: true });
