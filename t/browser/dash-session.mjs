@@ -166,6 +166,9 @@ run(async (browser) => {
 	await until(page, () => document.querySelector('.facts .done')?.textContent.includes('done from the page'), 'completion shown');
 	const d1 = await rest('GET', '/api/agents/sessions/dash1?limit=1');
 	ok(d1.json && d1.json.completion && d1.json.completion.status === 'success', 'complete: stored as success');
+	await until(page, () => [...document.querySelectorAll('.ev-completed')].some((e) => /success/.test(e.textContent) && /done from the page/.test(e.textContent)),
+		'the completion in the timeline');
+	ok(true, 'the timeline shows the completion with its status and comment');
 
 	// Pre-kill debrief: the report shows.
 	await clickText(page, 'Debrief');
@@ -173,6 +176,8 @@ run(async (browser) => {
 	ok(report.length > 20, `debrief: the report shows (${report.length} chars)`);
 	await shot(page, 'debrief');
 	await page.click('dialog button:not(.danger)');
+	await until(page, () => document.querySelector('.ev-debrief pre')?.textContent.length > 20, 'the debrief in the timeline');
+	ok(true, 'the timeline keeps the debrief report');
 	noErrors(page, 'session view');
 
 	// The fleet lists it with status, in place.
