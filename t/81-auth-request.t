@@ -50,6 +50,14 @@ is($j->{creator}, 'dave', 'as dave, whatever headers he sends');
     workingDirectory => $t->workdir, permissionMode => 'bypassPermissions' }, tok('dave'));
 is($s, 403, 'dave cannot use bypassPermissions');
 
+# The dashboard through auth_request: the page and who it speaks for.
+my ($ps, undef, undef, $page) = $t->req(GET => '/', undef, tok('erin'));
+is($ps, 200, 'the dashboard loads through auth_request');
+like($page // '', qr{<script src="\./app-[A-Z0-9]+\.js"></script>}, 'with its bundle');
+($s, $j) = $t->get('/api/agents/me', tok('erin'));
+is_deeply([$s, @$j{qw(user role auth)}], [200, 'erin', 'viewer', 'proxy'],
+    '/api/agents/me: erin, a viewer, by the proxy');
+
 # WebSocket through auth_request: the identity reaches the daemon.
 my $ws = WSClient->connect(port => $t->port, path => '/api/agents/sessions/d1',
     headers => { tok('erin') });
