@@ -185,6 +185,16 @@ run(async (browser) => {
 	await until(page, () => [...document.querySelectorAll('div.fleet .fbody .c-name a')].some((a) => a.textContent === 'dash1'), 'dash1 in the fleet');
 	ok(true, 'the fleet lists the session');
 
+	// The machines workers can run on, with their reachability.
+	await go(page, '#/machines');
+	const local = await until(page, () => {
+		const r = [...document.querySelectorAll('table[aria-label="Machines"] tbody tr')].find((tr) => tr.cells[0].textContent === 'local');
+		return r && [...r.cells].map((c) => c.textContent);
+	}, 'the local machine listed');
+	ok(local[2] === 'yes', `the machines page: local, reachable (${local.join(' | ')})`);
+	await shot(page, 'machines');
+	noErrors(page, 'machines');
+
 	// A worker dispatched from the page; its diff; a review comment reaches it.
 	const p = await rest('POST', '/api/agents/sessions', { name: 'par', agentType: 'fake', workingDirectory: REPO });
 	ok(p.status === 201, 'a parent session in a repository') || note(JSON.stringify(p));
