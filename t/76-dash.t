@@ -63,6 +63,7 @@ my $updir = File::Temp::tempdir('agentd-dash-XXXXXX', DIR => '/tmp', CLEANUP => 
 # ASAN: the sanitizer pass measures no pace (its daemon spends several times
 # the CPU per byte, taken from the browser on a 2-core machine).
 DashTest::run($t, 'dash-session.mjs', REPO => $repo,
+    ACTIONS => { restart_daemon => sub { $t->kill_daemon('KILL'); $t->start_daemon } },
     UPDIR => $updir, ASAN => AgentdTest->asan_build ? 1 : 0);
 
 $t->done;

@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const require = createRequire(join(process.env.NODE_PATH.split(':')[0], 'noop.js'));
 const puppeteer = require('puppeteer-core');
@@ -141,6 +142,30 @@ export async function rest(method, path, body, headers = {}) {
 		j = await r.json();
 	} catch { /* not JSON */ }
 	return { status: r.status, json: j };
+}
+
+// Ask the test (t/lib/Browser.pm) to do NAME to the stack (its ACTIONS),
+// e.g. restart the daemon; resolves when it is done.
+const answers = [];
+let waiting = null;
+createInterface({ input: process.stdin }).on('line', (l) => {
+	answers.push(l);
+	if (waiting)
+		waiting();
+});
+export async function action(name) {
+	console.log(`# ACTION ${name}`);
+	for (;;) {
+		const i = answers.findIndex((l) => l.endsWith(` ${name}`));
+		if (i >= 0) {
+			const [l] = answers.splice(i, 1);
+			if (!l.startsWith('done '))
+				throw new Error(`the test could not ${name}`);
+			return;
+		}
+		await new Promise((res) => { waiting = res; });
+		waiting = null;
+	}
 }
 
 // Run the steps in order; a step that throws fails and the rest still run

@@ -1,7 +1,7 @@
 // t/76-dash.t's browser half: the dashboard against a stack with the fake
 // agent (it answers every line with "got: LINE").
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { BASE, TOKEN, newPage, slowdown, noErrors, note, ok, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
+import { BASE, TOKEN, action, newPage, slowdown, noErrors, note, ok, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
 
 const WORK = process.env.DASH_UPDIR;	// the form's session: outside the state directory
 const REPO = process.env.DASH_REPO;
@@ -156,6 +156,24 @@ run(async (browser) => {
 	const text = await termText(page);
 	ok((text.match(/got: after-the-drop/g) || []).length === 1 && (text.match(/got: before-the-drop/g) || []).length === 1,
 		'reconnect with since: what was missed arrives once, nothing is drawn twice');
+
+	// A daemon restart (kill -9, started again): the page reconnects by itself,
+	// what the agent printed meanwhile arrives once, typing works again.
+	page.expectErrors.push(/WebSocket|502|503|Failed to load resource/);
+	await rest('POST', '/api/agents/sessions/dash1/message', { message: 'before-the-restart' });
+	await untilTerm(page, /got: before-the-restart/, 'the line before the restart');
+	await action('restart_daemon');
+	await rest('POST', '/api/agents/sessions/dash1/message', { message: 'after-the-restart' });
+	await untilTerm(page, /got: after-the-restart/, 'the line sent after the restart');
+	await page.click('.term');
+	await page.keyboard.type('typed-after-restart');
+	await page.keyboard.press('Enter');
+	await untilTerm(page, /got: typed-after-restart/, 'a line typed after the restart');
+	const rtext = await termText(page);
+	ok((rtext.match(/got: before-the-restart/g) || []).length === 1 && (rtext.match(/got: after-the-restart/g) || []).length === 1,
+		'after a daemon restart the page reconnects: nothing missed, nothing drawn twice, typing works');
+	page.expectErrors = [];
+	page.errors = [];
 
 	// Complete with status and comment.
 	await clickText(page, 'Complete…');

@@ -81,6 +81,7 @@ sub require_browser {
 # become tests here, then one test that it finished (exit 0, its plan seen).
 sub run {
 	my (undef, $t, $script, %env) = @_;
+	my $actions = delete $env{ACTIONS} // {};
 	my $path = pages() . "/$script";
 	my $shots = $ENV{AGENTD_SHOTS} //
 	    AgentdTest->builddir . '/t/browser-shots/' . basename($0, '.t');
@@ -93,24 +94,35 @@ sub run {
 		%env,
 	);
 	pipe(my $r, my $w) or die "Browser: pipe: $!\n";
+	pipe(my $cr, my $cw) or die "Browser: pipe: $!\n";
 	my $pid = fork;
 	die "Browser: fork: $!\n" unless defined $pid;
 	if ($pid == 0) {
 		close $r;
+		close $cw;
 		POSIX::setsid();
 		$ENV{$_} = $child{$_} for keys %child;
+		open(STDIN, '<&', $cr) or POSIX::_exit(127);
 		open(STDOUT, '>&', $w) or POSIX::_exit(127);
 		open(STDERR, '>&', $w) or POSIX::_exit(127);
 		exec('node', $path) or POSIX::_exit(127);
 	}
 	close $w;
+	close $cr;
+	$cw->autoflush(1);
 	my ($plan, $buf, $last_failed) = (undef, '', 0);
 	my $sel = IO::Select->new($r);
 	# A longer script (the dashboard's, t/lib/DashTest.pm) sets its own.
 	my $deadline = time + ($ENV{AGENTD_BROWSER_RUN_TIMEOUT} || $RUN_TIMEOUT);
 	my $line = sub {
 		my ($l) = @_;
-		if ($l =~ /^ok \d+ - .*?# SKIP\s*(.*)$/) {
+		if ($l =~ /^# ACTION (\w+)$/) {
+			# What the script asks of the stack (ACTIONS => {NAME => sub}),
+			# answered on its standard input when done.
+			my $ok = $actions->{$1} && eval { $actions->{$1}->(); 1 };
+			diag("action $1: " . ($@ || 'unknown')) unless $ok;
+			print $cw ($ok ? 'done' : 'failed') . " $1\n";
+		} elsif ($l =~ /^ok \d+ - .*?# SKIP\s*(.*)$/) {
 			$last_failed = 0;
 			SKIP: { skip($1, 1) }
 		} elsif ($l =~ /^(not )?ok \d+ - (.*)$/) {
@@ -136,6 +148,7 @@ sub run {
 		kill 'KILL', -$pid;
 		kill 'KILL', $pid;
 	}
+	close $cw;
 	waitpid($pid, 0);
 	my $st = $?;
 	close $r;

@@ -10,7 +10,8 @@ package DashTest;
 #	DashTest::run($t, 'dash-session.mjs', KEY => VALUE, ...);
 #
 # The extra KEY => VALUE pairs go to the script's environment as DASH_KEY;
-# DASH_WORKDIR is the stack's work directory.  Screenshots go to
+# DASH_WORKDIR is the stack's work directory.  ACTIONS => {NAME => sub} are
+# what the script may ask of the stack (dash-harness.mjs's action(NAME)).  Screenshots go to
 # BUILDDIR/t/browser-shots/TEST/ (AGENTD_SHOTS overrides).
 
 use strict;
@@ -35,7 +36,8 @@ sub require_browser {
 sub run {
 	my ($t, $script, %env) = @_;
 	local $ENV{AGENTD_BROWSER_RUN_TIMEOUT} = $RUN_TIMEOUT;
-	Browser->run($t, $script, DASH_WORKDIR => $t->workdir,
+	my $actions = delete $env{ACTIONS};
+	Browser->run($t, $script, DASH_WORKDIR => $t->workdir, ACTIONS => $actions,
 	    map { ("DASH_$_" => $env{$_}) } keys %env);
 }
 
