@@ -147,6 +147,38 @@ run(async (browser) => {
 		ok(fc.gap / slow < STALL_MAX_MS, `the page stays responsive under full-speed output (longest stall ${fc.gap.toFixed(0)} ms; machine ${slow.toFixed(1)}x slower than idle; goal ${STALL_MAX_MS} ms)`);
 	ok(fc.heap < 200 * 1048576, `memory stays bounded (JS heap ${(fc.heap / 1048576).toFixed(1)} MiB)`);
 
+	// Memory over a long run of output and events (an hour's worth and more of an
+	// agent's output, here at full speed): after each round of output and messages
+	// the heap, once collected, stays where it was after the first; the timeline
+	// and xterm's buffer keep their caps.  DASH_SOAK_S runs rounds for that long.
+	const SOAK_MS = (Number(process.env.DASH_SOAK_S) || 0) * 1000;
+	const MSGS = 100;	// six rounds pass the timeline's cap (500)
+	const heapNow = async () => {
+		await cdp.send('HeapProfiler.collectGarbage');
+		return page.evaluate(() => ({ heap: performance.memory.usedJSHeapSize,
+			events: document.querySelectorAll('ol.timeline > li').length,
+			lines: window.__agentdTerm.term.buffer.normal.length }));
+	};
+	let first = null, last = null, rounds = 0;
+	const soakStart = Date.now();
+	for (let r = 0; r < 6 || Date.now() - soakStart < SOAK_MS; r++) {
+		const b1 = await page.evaluate(() => window.__agentdTerm.bytes);
+		await rest('POST', '/api/agents/sessions/dash1/message', { message: `print ${BIG}` });
+		await until(page, (n) => window.__agentdTerm.bytes >= n, 'the round\'s bytes', b1 + BIG, 180000);
+		for (let i = 0; i < MSGS; i++)
+			await rest('POST', '/api/agents/sessions/dash1/message', { message: `round ${r} line ${i}` });
+		await untilTerm(page, new RegExp(`got: round ${r} line ${MSGS - 1}`), 'the round\'s last line');
+		last = await heapNow();
+		if (r === 0)
+			first = last;
+		rounds = r + 1;
+	}
+	const mib = (x) => (x / 1048576).toFixed(1);
+	note(`memory: ${rounds} rounds of ${BIG} B and ${MSGS} messages in ${((Date.now() - soakStart) / 1000).toFixed(0)} s: heap ${mib(first.heap)} -> ${mib(last.heap)} MiB, ${last.events} timeline entries, ${last.lines} buffer lines`);
+	ok(last.heap <= first.heap + 8 * 1048576, `memory stays bounded over ${rounds} rounds (heap ${mib(first.heap)} -> ${mib(last.heap)} MiB, at most +8)`);
+	ok(last.events <= 500, `the timeline keeps its cap of 500 (${last.events} entries)`);
+	ok(last.lines <= 5000 + 200, `xterm's buffer keeps its cap of 5000 lines and a screen (${last.lines} lines)`);
+
 	// A dropped connection: the stream reconnects with since=, no gap and no duplicate.
 	await rest('POST', '/api/agents/sessions/dash1/message', { message: 'before-the-drop' });
 	await untilTerm(page, /got: before-the-drop/, 'the line before the drop');
