@@ -152,10 +152,16 @@ createInterface({ input: process.stdin }).on('line', (l) => {
 	answers.push(l);
 	if (waiting)
 		waiting();
+}).on('close', () => {
+	answers.push('closed');	// the test is gone: a waiting action() fails
+	if (waiting)
+		waiting();
 });
 export async function action(name) {
 	console.log(`# ACTION ${name}`);
 	for (;;) {
+		if (answers.includes('closed'))
+			throw new Error(`the test's end of the pipe closed before ${name} was done`);
 		const i = answers.findIndex((l) => l.endsWith(` ${name}`));
 		if (i >= 0) {
 			const [l] = answers.splice(i, 1);

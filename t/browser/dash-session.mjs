@@ -154,10 +154,12 @@ run(async (browser) => {
 	const SOAK_MS = (Number(process.env.DASH_SOAK_S) || 0) * 1000;
 	const MSGS = 100;	// six rounds pass the timeline's cap (500)
 	const heapNow = async () => {
+		// The heap as V8 has it (performance.memory is rounded and cached).
 		await cdp.send('HeapProfiler.collectGarbage');
-		return page.evaluate(() => ({ heap: performance.memory.usedJSHeapSize,
+		const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+		return { heap: usedSize, ...(await page.evaluate(() => ({
 			events: document.querySelectorAll('ol.timeline > li').length,
-			lines: window.__agentdTerm.term.buffer.normal.length }));
+			lines: window.__agentdTerm.term.buffer.normal.length }))) };
 	};
 	let first = null, last = null, rounds = 0;
 	const soakStart = Date.now();
@@ -165,8 +167,11 @@ run(async (browser) => {
 		const b1 = await page.evaluate(() => window.__agentdTerm.bytes);
 		await rest('POST', '/api/agents/sessions/dash1/message', { message: `print ${BIG}` });
 		await until(page, (n) => window.__agentdTerm.bytes >= n, 'the round\'s bytes', b1 + BIG, 180000);
-		for (let i = 0; i < MSGS; i++)
-			await rest('POST', '/api/agents/sessions/dash1/message', { message: `round ${r} line ${i}` });
+		for (let i = 0; i < MSGS; i++) {
+			const m = await rest('POST', '/api/agents/sessions/dash1/message', { message: `round ${r} line ${i}` });
+			if (m.status !== 200)
+				throw new Error(`message ${i} of round ${r}: ${m.status} ${JSON.stringify(m.json)}`);
+		}
 		await untilTerm(page, new RegExp(`got: round ${r} line ${MSGS - 1}`), 'the round\'s last line');
 		last = await heapNow();
 		if (r === 0)
@@ -188,6 +193,8 @@ run(async (browser) => {
 	const text = await termText(page);
 	ok((text.match(/got: after-the-drop/g) || []).length === 1 && (text.match(/got: before-the-drop/g) || []).length === 1,
 		'reconnect with since: what was missed arrives once, nothing is drawn twice');
+
+	noErrors(page, 'session view, before the restart');
 
 	// A daemon restart (kill -9, started again): the page reconnects by itself,
 	// what the agent printed meanwhile arrives once, typing works again.

@@ -82,6 +82,7 @@ sub require_browser {
 sub run {
 	my (undef, $t, $script, %env) = @_;
 	my $actions = delete $env{ACTIONS} // {};
+	local $SIG{PIPE} = 'IGNORE';	# a script gone while an action ran: no answer
 	my $path = pages() . "/$script";
 	my $shots = $ENV{AGENTD_SHOTS} //
 	    AgentdTest->builddir . '/t/browser-shots/' . basename($0, '.t');
