@@ -123,7 +123,9 @@ sub descendants {
 }
 
 sub systemctl_stop {
-	my ($u, $main) = @_;
+	my ($name, $u, $main) = @_;
+	# It may be gone before kill_proc looks: not a crash.
+	$t->{expect_exit}{$name} = 1;
 	my $mode = $u->{KillMode} // 'control-group';
 	my @rest = $mode eq 'process' ? () : descendants($main);
 	kill 'TERM', $main;
@@ -133,13 +135,15 @@ sub systemctl_stop {
 # systemctl restart agentd, then agentd-fcgi: stop as the KillMode says, start
 # ExecStart again.
 my $old = $t->daemon_pid;
-systemctl_stop($d, $old);
+systemctl_stop('daemon', $d, $old);
 $t->kill_daemon('TERM');
+delete $t->{expect_exit}{daemon};	# the next one must not exit by itself
 ok(kill(0, $pid), 'the agent survives the stop of agentd.service');
 my $fcgi = $t->fcgi_pid;
 my @workers = descendants($fcgi);
-systemctl_stop($f, $fcgi);
+systemctl_stop('fcgi', $f, $fcgi);
 $t->kill_fcgi('TERM');
+delete $t->{expect_exit}{fcgi};
 $t->wait_for(sub { !grep { kill(0, $_) } @workers }, 10, 'the handlers\' workers to be gone');
 $t->start_daemon;
 $t->start_fcgi;
