@@ -244,6 +244,11 @@ void	agent_delivered(struct session *, struct qmsg *m, const char *via);
 /* agent.c: deliver what waits in the queue, if the agent may take it now. */
 void	agent_deliver_queued(struct session *);
 
+/* agent-approve.c, for the poll (agent.c): type the queued approval keys when due. */
+void	agent_approve_send(struct session *);
+/* What an agent's approval keeps (agent_detach). */
+void	agent_approve_free(struct agent *);
+
 /* agent-guard.c, for the engine (agent.c). */
 /* The evidence of a status change said by source (consumes a->ev_detail); caller puts. */
 struct json_object *agent_evidence_json(struct session *, const char *source);

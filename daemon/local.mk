@@ -38,7 +38,7 @@ daemon_agentd_SOURCES = \
 	daemon/agent-claude.c daemon/agent-claude.h daemon/agent-claude-stream.c \
 	daemon/agent-codex.c daemon/agent-codex.h daemon/agent-codex-stream.c \
 	daemon/agent-openclaw.c daemon/agent-openclaw.h daemon/agent-openclaw-stream.c \
-	daemon/agent-answer.c \
+	daemon/agent-answer.c daemon/agent-approve.c \
 	daemon/debrief.c \
 	daemon/ws.c daemon/ws.h daemon/ws-ring.c daemon/ws-upgrade.c \
 	daemon/ws-server.c daemon/ws-linger.c daemon/ws-seed.c daemon/ws-chat.c daemon/ws-audit.c \

@@ -14,7 +14,7 @@ t_unit_ws_parse_test_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/daemo
 t_unit_ws_parse_test_LDADD = $(AGD_LIBS)
 # The agent adapters, fed recorded records and screens (stubs of session.c in the test).
 t_unit_agent_test_SOURCES = t/unit/agent-test.c t/unit/tap.h \
-	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
+	daemon/agent.c daemon/agent-approve.c daemon/agent.h daemon/agent-kind.h \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
 	daemon/agent-claude.c daemon/agent-claude.h daemon/agent-claude-stream.c \
 	daemon/agent-codex.c daemon/agent-codex-stream.c \

@@ -1,0 +1,130 @@
+/*
+ * Approvals answered through the API (agent_approve): by the hook that waits
+ * for the decision, by the stream's control request, or by keys typed into the
+ * TUI once its box is on screen (and again if they were lost). Keys are never
+ * typed for an approval that was settled meanwhile.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "agent-kind.h"
+#include "agentd.h"
+#include "screen.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* An approval box takes keys once it has been drawn this long (ms). */
+#define AGENT_BOX_SHOWN_MS	300
+/* Keys for an approval whose box never showed are sent after this (ms) anyway. */
+#define AGENT_BOX_WAIT_MS	10000
+/* Sent, the box still there after this (ms): the keys were lost. */
+#define AGENT_BOX_RETRY_MS	2000
+/* Lost approval keys are sent again at most this often. */
+#define AGENT_BOX_RETRIES	2
+
+int
+agent_approve(struct session *s, int allow, const char *message, const char *by,
+    enum agd_err *code, char **cause)
+{
+	struct agent		*a = s->agent;
+	const char		*keys;
+
+	if (a != NULL && a->status != AGENT_WAITING && a->tui_answered) {
+		/* Answered at the terminal first: recorded, not applied. */
+		a->tui_answered = 0;
+		agent_approval_event(s, allow, by, "daemon", message, 1);
+		*code = AGD_ERR_NOTHING_PENDING;
+		xasprintf(cause, "the approval of %s was answered at its terminal first",
+		    s->name);
+		return (-1);
+	}
+	if (a == NULL || a->status != AGENT_WAITING) {
+		*code = AGD_ERR_NOTHING_PENDING;
+		xasprintf(cause, "no approval is pending for %s", s->name);
+		return (-1);
+	}
+	if (s->transport == SESSION_STREAM)
+		return (agent_stream_approve(s, allow, message, by, code, cause));
+	/* The hook that asked waits for the answer: it gives it, no keys. */
+	if (agent_hook_answer(s, allow, message, by) == 0)
+		return (0);
+	keys = allow ? a->kind->allow_keys : a->kind->deny_keys;
+	if (keys == NULL) {
+		*code = AGD_ERR_NOTHING_PENDING;
+		xasprintf(cause, "%s has no approvals in its terminal UI", a->kind->name);
+		return (-1);
+	}
+	if (a->approve_keys != NULL) {
+		*code = AGD_ERR_BUSY;
+		xasprintf(cause, "an answer to this approval is being sent");
+		return (-1);
+	}
+	/*
+	 * The hook can report the request before the TUI draws its box: keys sent
+	 * then would be lost. The poll sends them once the box is on screen.
+	 */
+	a->approve_keys = keys;
+	a->approve_allow = allow;
+	free(a->approve_by);
+	a->approve_by = by != NULL ? xstrdup(by) : NULL;
+	a->approve_ms = agd_now_ms();
+	agent_approve_send(s);
+	return (0);
+}
+
+/* Send the queued approval keys if the TUI shows its box (or after a while). */
+void
+agent_approve_send(struct session *s)
+{
+	struct agent		*a = s->agent;
+	char			*text;
+	uint64_t		 now = agd_now_ms();
+	int			 shown;
+
+	text = screen_text(a->screen, NULL);
+	shown = a->kind->approval_box != NULL && strstr(text, a->kind->approval_box) != NULL;
+	free(text);
+
+	/*
+	 * Sent, but the box is still there a while later and the agent did not go
+	 * on: the keys came while the box could not take them yet. Once more.
+	 */
+	if (a->approve_keys == NULL) {
+		if (a->approve_sent != NULL && shown && a->status != AGENT_WAITING &&
+		    now - a->approve_sent_ms > AGENT_BOX_RETRY_MS &&
+		    a->approve_retries < AGENT_BOX_RETRIES) {
+			a->approve_retries++;
+			a->approve_sent_ms = now;
+			session_input(s, a->approve_sent, strlen(a->approve_sent));
+			agent_event(s, "approval_retried", NULL, NULL, "screen");
+		} else if (a->approve_sent != NULL && !shown)
+			a->approve_sent = NULL;
+		return;
+	}
+	/* The box must have been on screen a moment (it takes input once drawn). */
+	if (shown && a->approve_seen_ms == 0)
+		a->approve_seen_ms = now;
+	if (!(shown && now - a->approve_seen_ms >= AGENT_BOX_SHOWN_MS) &&
+	    now - a->approve_ms < AGENT_BOX_WAIT_MS)
+		return;
+	session_input(s, a->approve_keys, strlen(a->approve_keys));
+	a->approve_sent = a->approve_keys;
+	a->approve_sent_ms = now;
+	a->approve_retries = 0;
+	a->approve_keys = NULL;
+	a->approve_seen_ms = 0;
+	/* Who decided rides along, as on the hook and stream paths. */
+	agent_approval_event(s, a->approve_allow, a->approve_by, "screen", NULL, 0);
+	free(a->approve_by);
+	a->approve_by = NULL;
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+}
+
+
+void
+agent_approve_free(struct agent *a)
+{
+	free(a->approve_by);
+	a->approve_by = NULL;
+}
