@@ -66,8 +66,9 @@ agent_approve(struct session *s, int allow, const char *message, const char *by,
 	 */
 	a->approve_keys = keys;
 	a->approve_allow = allow;
-	free(a->approve_by);
+	agent_approve_free(a);
 	a->approve_by = by != NULL ? xstrdup(by) : NULL;
+	a->approve_message = message != NULL ? xstrdup(message) : NULL;
 	a->approve_ms = agd_now_ms();
 	agent_approve_send(s);
 	return (0);
@@ -102,6 +103,19 @@ agent_approve_send(struct session *s)
 			a->approve_sent = NULL;
 		return;
 	}
+	/*
+	 * Settled while the keys waited for the box (answered at the terminal, the
+	 * turn interrupted or gone on): typed now, they would land in whatever the
+	 * TUI shows. Recorded as a late answer, not applied.
+	 */
+	if (a->status != AGENT_WAITING) {
+		agent_approval_event(s, a->approve_allow, a->approve_by, "daemon",
+		    a->approve_message, 1);
+		a->approve_keys = NULL;
+		a->approve_seen_ms = 0;
+		agent_approve_free(a);
+		return;
+	}
 	/* The box must have been on screen a moment (it takes input once drawn). */
 	if (shown && a->approve_seen_ms == 0)
 		a->approve_seen_ms = now;
@@ -114,11 +128,23 @@ agent_approve_send(struct session *s)
 	a->approve_retries = 0;
 	a->approve_keys = NULL;
 	a->approve_seen_ms = 0;
-	/* Who decided rides along, as on the hook and stream paths. */
-	agent_approval_event(s, a->approve_allow, a->approve_by, "screen", NULL, 0);
-	free(a->approve_by);
-	a->approve_by = NULL;
-	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+	/* Who decided and why ride along, as on the hook and stream paths. */
+	agent_approval_event(s, a->approve_allow, a->approve_by, "screen",
+	    a->approve_message, 0);
+	/*
+	 * The TUI's box takes no text: a denial's message goes to the agent as the
+	 * next message (typed once it is idle again), as a hook would have said it.
+	 */
+	if (!a->approve_allow && a->approve_message != NULL && *a->approve_message != '\0')
+		agent_submit_command(s, a->approve_message, 0);
+	agent_approve_free(a);
+	if (a->approve_allow) {
+		agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+		return;
+	}
+	/* Refused at its box (Esc), the TUI ends the turn and waits for input. */
+	agent_evidence(s, "denied at its box");
+	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);
 }
 
 
@@ -127,4 +153,6 @@ agent_approve_free(struct agent *a)
 {
 	free(a->approve_by);
 	a->approve_by = NULL;
+	free(a->approve_message);
+	a->approve_message = NULL;
 }

@@ -187,6 +187,7 @@ struct agent {
 	const char		*approve_keys;	/* an answer waiting for its box */
 	int			 approve_allow;
 	char			*approve_by;	/* who gave that answer */
+	char			*approve_message;	/* and why (a denial's message) */
 	uint64_t		 approve_ms;
 	uint64_t		 approve_seen_ms;	/* the box first seen */
 	const char		*approve_sent;	/* sent: checked it was taken */

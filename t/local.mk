@@ -21,6 +21,7 @@ AGD_T_TESTS = \
 	t/23-agent-start.t \
 	t/24-rest-busy.t \
 	t/26-screen-dialogs.t \
+	t/54-approve-keys.t \
 	t/25-machines-cache.t \
 	t/28-sandbox.t \
 	t/29-agent-user.t \
