@@ -1,11 +1,26 @@
 // t/78-dash-claude.t's browser half: the real claude, approvals from the bar.
-import { existsSync, unlinkSync } from 'node:fs';
-import { BASE, TOKEN, newPage, noErrors, ok, rest, run, shot, until, untilTerm, waitFor } from './dash-harness.mjs';
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { BASE, TOKEN, newPage, noErrors, note, ok, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
 
 const DIR = process.env.DASH_DIR;
 const go = (page, hash) => page.evaluate((x) => { location.hash = x; }, hash);
 // agentd's fine state is `state` (`status` is the seed clients' coarse lifecycle).
 const status = async (name) => ((await rest('GET', `/api/agents/sessions/${name}?limit=1`)).json || {}).state;
+const count = (text, re) => (text.match(new RegExp(re.source, 'g')) || []).length;
+async function output(name) {
+	const r = await fetch(`${BASE}/api/agents/sessions/${encodeURIComponent(name)}/output?since=0&limit=1048576`,
+		{ headers: { Authorization: `Bearer ${TOKEN}` } });
+	return r.ok ? r.text() : '';
+}
+// Click the button whose text is text, found and clicked in one step.
+async function clickText(page, text) {
+	await until(page, (t) => {
+		const b = [...document.querySelectorAll('button')].find((e) => e.textContent.trim() === t && !e.disabled);
+		if (b)
+			b.click();
+		return !!b;
+	}, `a button "${text}"`, text);
+}
 const barShown = (page) => until(page, () => {
 	const b = document.querySelector('.approval');
 	return b && !b.hidden && b.textContent;
@@ -57,7 +72,83 @@ run(async (browser) => {
 	ok(!existsSync(`${DIR}/out.txt`), 'Deny: the tool did not run');
 	await shot(page, 'session-claude');
 	noErrors(page, 'claude session');
-	const d = await rest('DELETE', '/api/agents/sessions/cl1');
-	ok(d.status === 200, 'delete');
+
+	// Keys typed into claude's terminal: its composer echoes them, Enter sends them.
+	const replies = count(await termText(page), /FAKE_REPLY/);
+	await page.click('.term');
+	await page.keyboard.type('typed into claude');
+	await untilTerm(page, /typed into claude/, 'the typed keys in claude\'s composer');
+	ok(true, 'typing into the terminal: claude\'s composer echoes the keys');
+	await page.keyboard.press('Enter');
+	await until(page, (n) => (window.__agentdTerm.text().match(/FAKE_REPLY/g) || []).length > n,
+		'the reply to the typed prompt', replies);
+	await waitFor(async () => (await status('cl1')) === 'idle', 'cl1 idle after the typed prompt');
+	ok(true, 'Enter in the terminal: claude answers the typed prompt');
+
+	// Complete with status and comment.
+	await clickText(page, 'Complete…');
+	await page.waitForSelector('dialog #complete-status');
+	await page.select('dialog #complete-status', 'partial');
+	await page.type('dialog #complete-comment', 'claude done from the page');
+	await page.click('dialog button.primary');
+	await until(page, () => [...document.querySelectorAll('.ev-completed')].some((e) => /partial/.test(e.textContent)
+		&& /claude done from the page/.test(e.textContent)), 'the completion in the timeline');
+	const c = await rest('GET', '/api/agents/sessions/cl1?limit=1');
+	ok(c.json && c.json.completion && c.json.completion.status === 'partial', 'complete: stored, shown in the timeline');
+
+	// Pre-kill debrief: claude writes it (the model's scripted report).
+	await clickText(page, 'Debrief');
+	const report = await until(page, () => document.querySelector('dialog pre.report')?.textContent, 'the debrief report');
+	ok(/FAKE_REPORT/.test(report), `debrief: claude's report shows (${report.slice(0, 60)})`);
+	await shot(page, 'debrief-claude');
+	await page.click('dialog button:not(.danger)');
+	await until(page, () => /FAKE_REPORT/.test(document.querySelector('.ev-debrief pre')?.textContent || ''), 'the debrief in the timeline');
+	noErrors(page, 'claude debrief');
+
+	// A claude worker dispatched from the form (issue URL, agent), its diff, a
+	// review comment that reaches it.
+	await go(page, `#/s/cl1/workers`);
+	await page.waitForSelector('#w-task');
+	await page.type('#w-task', 'improve the notes');
+	await page.type('#w-issue', 'https://example.invalid/acme/notes/issues/7');
+	await page.type('#w-agent', 'claude');
+	await page.click('form button.primary');
+	const row = await until(page, () => {
+		const r = [...document.querySelectorAll('table.list tbody tr')].find((tr) => tr.cells[0].textContent === 'cl1.issue-7');
+		return r && [...r.cells].map((x) => x.textContent);
+	}, 'the worker listed');
+	ok(row[2] === 'issue-7' && row[3] === 'local', `the worker: branch from the issue URL, on this machine (${row.join(' | ')})`);
+	const w = await rest('GET', '/api/agents/sessions/cl1.issue-7?limit=1');
+	ok(w.json && w.json.agentType === 'claude' && w.json.worktree, `a claude worker in a worktree (${w.json && w.json.worktree})`);
+	await waitFor(async () => (await status('cl1.issue-7')) === 'idle', 'the worker idle after its task');
+	const wt = w.json.workingDirectory || w.json.worktree;
+	writeFileSync(`${wt}/notes.txt`, 'line one\nline 2 changed\nline three\n');
+	await go(page, '#/s/cl1.issue-7/changes');
+	await until(page, () => document.querySelectorAll('tr.ln.oadd').length >= 1, 'the diff lines');
+	await page.evaluate(() => document.querySelector('tr.ln.oadd').click());
+	await page.waitForSelector('tr.comment textarea');
+	await page.type('tr.comment textarea', 'please spell it two');
+	await clickText(page, 'Send review');
+	await until(page, () => document.querySelector('.changes-view .count')?.textContent === 'review sent', 'review sent');
+	await waitFor(async () => /please spell it two/.test(await output('cl1.issue-7')), 'the review in the worker\'s terminal');
+	await waitFor(async () => (await status('cl1.issue-7')) === 'idle'
+		&& count(await output('cl1.issue-7'), /FAKE_REPLY/) >= 2, 'claude answering the review');
+	ok(true, 'the review reaches the claude worker as a message, and it answers');
+	await shot(page, 'changes-claude');
+	noErrors(page, 'claude worker');
+	note(`worker: ${(await rest('DELETE', '/api/agents/sessions/cl1.issue-7')).status}`);
+
+	// Delete from the page, with confirmation.
+	await go(page, '#/s/cl1');
+	await clickText(page, 'Delete…');
+	await page.waitForSelector('dialog button.danger');
+	await page.click('dialog button.danger');
+	await until(page, () => location.hash === '#/', 'back to the fleet');
+	const gone = await waitFor(async () => {
+		const r = await rest('GET', '/api/agents/sessions/cl1?limit=1');
+		return r.json && r.json.ended ? r.json : null;
+	}, 'cl1 ended');
+	ok(gone.ended, 'delete from the page ends claude\'s session');
+	noErrors(page, 'after delete');
 	await page.close();
 });

@@ -87,7 +87,7 @@ export function changesView(root, name) {
 			const d = await get(`/sessions/${enc(name)}/diff`);
 			body.textContent = '';
 			const st = d.stats || {};
-			setText(stats, `${st.files || 0} files · +${st.insertions || 0} -${st.deletions || 0}` +
+			setText(stats, `${st.files || 0} file${st.files === 1 ? '' : 's'} · +${st.insertions || 0} -${st.deletions || 0}` +
 				(d.base ? ` · base ${String(d.base).slice(0, 10)}` : '') + (d.truncated ? ' · truncated' : ''));
 			if (!(d.files || []).length)
 				body.append(h('p.empty', 'No change.'));
