@@ -4,7 +4,9 @@
 # user without a role sees the 403 as such, an operator is not offered
 # bypassPermissions, an admin reads the audit; GET /api/agents/me says who is
 # asking.  The fleet view renders 500 sessions within the 200 ms goal and
-# updates rows in place, its status and agent filters show what they select,
+# updates rows in place, its status, agent and creator filters show what they select,
+# its rows are a parent/worker tree with status source, since, tokens and cost
+# and its totals add them up,
 # a desktop notification says how many wait; phone-sized pages do not overflow.
 use strict;
 use warnings;

@@ -96,6 +96,10 @@ run(async (browser) => {
 		window.fetch = (url, init) => {
 			if (String(url).endsWith('/api/agents/world'))
 				return Promise.resolve(new Response(JSON.stringify(make(n, tick++)), { headers: { 'Content-Type': 'application/json' } }));
+			// The session list, for the creators: even sessions bob's, odd carol's.
+			if (String(url).endsWith('/api/agents/sessions'))
+				return Promise.resolve(new Response(JSON.stringify({ sessions: Array.from({ length: n },
+					(_, i) => ({ name: `s${i}`, creator: i % 2 ? 'carol' : 'bob' })) }), { headers: { 'Content-Type': 'application/json' } }));
 			return real(url, init);
 		};
 	}, N, fakeWorld.toString());
@@ -144,6 +148,25 @@ run(async (browser) => {
 	const nCodex = await visible();
 	ok(nCodex === Math.ceil((N - 1) / 3), `the agent filter shows the codex sessions (${nCodex})`);
 	await p.select('#f-agent', '');
+	await until(p, () => document.querySelector('#f-creator option[value="bob"]'), 'the creators in their filter');
+	await p.select('#f-creator', 'bob');
+	const nBob = await visible();
+	ok(nBob === N / 2, `the creator filter shows bob's sessions (${nBob})`);
+	await p.select('#f-creator', '');
+	// The cells: a parent and its workers as a tree, the status with its source
+	// and since when, tokens and cost; the totals over every session.
+	const cells = await p.evaluate(() => [...document.querySelectorAll('div.fleet .fbody .frow')].slice(0, 12)
+		.map((r) => ({ name: r.querySelector('.c-name a').textContent, indent: r.querySelector('.c-name .indent').textContent,
+			src: r.querySelector('.c-status .src').textContent, since: r.querySelector('.c-since').textContent,
+			tokens: r.querySelector('.c-tokens').textContent, cost: r.querySelector('.c-cost').textContent })));
+	ok(cells[0].name === 's0' && cells[0].indent === '' && cells.slice(1, 10).every((c, i) => c.name === `s${i + 1}` && c.indent === '└ ')
+		&& cells[10].name === 's10' && cells[10].indent === '',
+	`parents, each followed by its workers, indented (${cells.map((c) => `${c.indent}${c.name}`).join(', ')})`);
+	ok(cells.every((c) => c.src === 'hook') && cells[3].since !== '' && /\d/.test(cells[3].tokens) && /\$/.test(cells[3].cost),
+		`each row: status source, since when, tokens, cost (${JSON.stringify(cells[3])})`);
+	const totals = await p.evaluate(() => document.querySelector('.fleet-view .totals').textContent);
+	ok(/^500 sessions/.test(totals) && /125 waiting approval/.test(totals) && /in \/ .* out/.test(totals) && /\$/.test(totals),
+		`the totals: sessions by status, tokens, cost (${totals})`);
 	noErrors(p, '500 sessions');
 	await p.close();
 
