@@ -32,7 +32,22 @@ run(async (browser) => {
 	await go(page, '#/new');
 	await page.waitForSelector('#new-name');
 	await page.type('#new-name', 'cl1');
-	await page.type('#new-dir', DIR);
+	// The directory from the picker: the project root's folders, one opened
+	// (its subfolders, "..") and back, then chosen.
+	const pick = (sel) => until(page, (x) => {
+		const b = [...document.querySelectorAll('.picker button')].find((e) => e.matches(x));
+		if (b)
+			b.click();
+		return !!b;
+	}, `the picker's ${sel}`, sel);
+	await pick(`button.open[aria-label="Open ${DIR}"]`);
+	await until(page, (d) => document.querySelector('.picker .picker-path')?.textContent === d, 'the folder opened', DIR);
+	await until(page, () => [...document.querySelectorAll('.picker button')].some((b) => b.textContent === '↑ ..'), 'its ".."');
+	await pick('button.link:not(.open)');	// "↑ .." comes first
+	await pick(`button.link[title="${DIR}"]`);
+	const chosen = await page.$eval('#new-dir', (e) => e.value);
+	const tag = await page.$eval(`.picker button.link[title="${DIR}"]`, (b) => b.textContent);
+	ok(chosen === DIR && /git:main/.test(tag), `the directory picker: opened, back up, chosen (${chosen}; ${tag})`);
 	await page.type('#new-prompt', 'RUNTOOL now');
 	await page.click('form.new-form button[type=submit]');
 	await until(page, () => location.hash === '#/s/cl1', 'the session view');
@@ -104,6 +119,15 @@ run(async (browser) => {
 	await page.click('dialog button:not(.danger)');
 	await until(page, () => /FAKE_REPORT/.test(document.querySelector('.ev-debrief pre')?.textContent || ''), 'the debrief in the timeline');
 	noErrors(page, 'claude debrief');
+
+	// Reset: claude starts a new conversation (its /clear); it answers after it.
+	await clickText(page, 'Reset');
+	await until(page, () => document.querySelector('.ev-reset'), 'the reset in the timeline');
+	await waitFor(async () => (await status('cl1')) === 'idle', 'cl1 idle after the reset');
+	await page.type('#msg', 'after the reset');
+	await page.keyboard.press('Enter');
+	await untilTerm(page, /FAKE_REPLY/, 'claude\'s reply after the reset');
+	ok(true, 'reset from the page: claude answers in its new conversation');
 
 	// A claude worker dispatched from the form (issue URL, agent), its diff, a
 	// review comment that reaches it.

@@ -26,6 +26,21 @@ async function setValue(page, sel, v) {
 	await page.type(sel, v);
 }
 
+// The columns of name's terminal, as the hello of a new WebSocket says them.
+const helloCols = (page, name) => page.evaluate((n) => new Promise((res) => {
+	const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/agents/sessions/${n}`);
+	ws.onmessage = (m) => {
+		try {
+			const j = JSON.parse(m.data);
+			if (j.type === 'hello') {
+				ws.close();
+				res(j.cols);
+			}
+		} catch { /* a binary frame */ }
+	};
+	ws.onerror = () => res(-1);
+}), name);
+
 async function output(name) {
 	const r = await fetch(`${BASE}/api/agents/sessions/${encodeURIComponent(name)}/output?since=0&limit=1048576`,
 		{ headers: { Authorization: `Bearer ${TOKEN}` } });
@@ -104,6 +119,20 @@ run(async (browser) => {
 	await page.keyboard.press('Enter');
 	await untilTerm(page, /got: typed-keys-42/, 'the typed line echoed');
 	ok(true, 'typing into the terminal: the agent echoes it');
+
+	// Resize: a narrower window refits the terminal, and the agent's terminal
+	// follows (the size a new connection's hello reports).
+	const cols0 = await page.evaluate(() => window.__agentdTerm.term.cols);
+	await page.setViewport({ width: 900, height: 700 });
+	const cols1 = await until(page, (c) => { const n = window.__agentdTerm.term.cols; return n !== c && n; },
+		'the terminal refitted', cols0);
+	const agentCols = await waitFor(async () => {
+		const c = await helloCols(page, 'dash1');
+		return c === cols1 ? c : null;
+	}, 'the agent\'s terminal resized');
+	ok(cols1 < cols0 && agentCols === cols1, `resize: the terminal refits (${cols0} -> ${cols1} columns) and the agent's follows (${agentCols})`);
+	await page.setViewport({ width: 1280, height: 800 });
+	await until(page, (c) => window.__agentdTerm.term.cols === c, 'the terminal back to its width', cols0);
 
 	// The message box.
 	await page.type('#msg', 'via the box');
@@ -214,6 +243,14 @@ run(async (browser) => {
 	page.expectErrors = [];
 	page.errors = [];
 
+	// Reset: the timeline says so, the terminal starts again, the agent still answers.
+	await clickText(page, 'Reset');
+	await until(page, () => document.querySelector('.ev-reset'), 'the reset in the timeline');
+	await until(page, () => !/before-the-restart/.test(window.__agentdTerm.text()), 'the terminal cleared');
+	await rest('POST', '/api/agents/sessions/dash1/message', { message: 'after-the-reset' });
+	await untilTerm(page, /got: after-the-reset/, 'a line after the reset');
+	ok(true, 'reset: in the timeline, the terminal cleared, the agent answers after it');
+
 	// Complete with status and comment.
 	await clickText(page, 'Complete…');
 	await page.waitForSelector('dialog #complete-status');
@@ -294,6 +331,13 @@ run(async (browser) => {
 	await until(page, () => window.__agentdTerm && window.__agentdTerm.name === 'dash-stream', 'its terminal');
 	const stdin = await page.evaluate(() => window.__agentdTerm.term.options.disableStdin);
 	ok(stdin === true, `a stream session's terminal takes no keys (disableStdin ${stdin})`);
+	// It still fits the page: narrower window, fewer columns, nothing sent.
+	const sc0 = await page.evaluate(() => window.__agentdTerm.term.cols);
+	await page.setViewport({ width: 900, height: 700 });
+	const sc1 = await until(page, (c) => { const n = window.__agentdTerm.term.cols; return n < c && n; },
+		'the stream terminal refitted', sc0);
+	await page.setViewport({ width: 1280, height: 800 });
+	ok(sc1 < sc0, `a stream session's terminal fits the page (${sc0} -> ${sc1} columns)`);
 	await page.click('.term');
 	await page.keyboard.type('no-keys');
 	await page.type('#msg', 'stream via the box');

@@ -114,11 +114,17 @@ export const normWorkers = (j) => arr(j, 'workers').map(normSession);
 export const normSkills = (j) => arr(j, 'skills');
 
 // {parent, directories: [{path, name, isGitRepo, branch}]} from either shape.
+// The directories reply: the seed's {parent (the directory listed), directories:
+// [paths]}, or agentd's richer entries ({path, name, isGitRepo, branch}) and
+// up (the directory above the one listed; null at a root) beside them.
 export function normDirs(j) {
-	const dirs = arr(j, 'directories').map((d) => typeof d === 'string'
-		? { path: d, name: d.slice(d.lastIndexOf('/') + 1) || d }
-		: d);
-	return { path: j && j.path || null, parent: j && j.parent || null, roots: j && j.roots || [], dirs };
+	const base = (p) => p.slice(p.lastIndexOf('/') + 1) || p;
+	const dirs = j && Array.isArray(j.entries)
+		? j.entries.filter((e) => e && typeof e.path === 'string').map((e) => ({ ...e, name: e.name || base(e.path) }))
+		: arr(j, 'directories').map((d) => typeof d === 'string' ? { path: d, name: base(d) } : d);
+	const listed = j && (j.path || j.parent) || null;
+	const up = j && 'up' in j ? j.up : listed && listed.lastIndexOf('/') > 0 ? listed.slice(0, listed.lastIndexOf('/')) : null;
+	return { path: j && j.path || null, listed, up, roots: j && j.roots || [], dirs };
 }
 
 // {path, entries: [{name, dir}]} from `entries` (agentd) or `files` (seed).

@@ -41,8 +41,9 @@ export function newView(root) {
 			const d = normDirs(await get(path ? `/directories?path=${enc(path)}` : '/directories'));
 			clear(picker);
 			const list = h('ul');
-			if (d.parent)
-				list.append(h('li', h('button.link', { type: 'button', on: { click: () => browse(d.parent) } }, '↑ ..')));
+			// Up: the folder above, or from a root back to the project roots.
+			if (path)
+				list.append(h('li', h('button.link', { type: 'button', on: { click: () => browse(d.up) } }, '↑ ..')));
 			for (const x of d.dirs) {
 				list.append(h('li',
 					h('button.link', { type: 'button', title: x.path, on: { click: () => { dir.value = x.path; } } },

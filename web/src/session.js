@@ -327,10 +327,13 @@ export function sessionView(root, name) {
 				addEvent(e.seq, e.ts, e.event ? { type: e.type, ...e.event } : e);
 			renderHeader();
 			document.title = `${name} · agentd`;
+			const isStream = (s.transport || s.sessionType) === 'stream';
 			stream = new TermStream(termEl, name, {
 				// A stream session has no terminal to type into (the daemon
 				// refuses its keys): the message box is its input.
-				canType: can() && (s.transport || s.sessionType) !== 'stream',
+				canType: can() && !isStream,
+				// Its rendering still fits the page (nothing to resize at the agent).
+				sizing: isStream ? 'fit' : undefined,
 				onEvent,
 				onState: (st) => {
 					setText(connState, st === 'live' ? '' : st);

@@ -27,7 +27,11 @@ const INPUT_QUEUE_MAX = 64 * 1024;	// keys typed while disconnected, sent on rec
 const RETRY_MS = [250, 500, 1000, 2000, 4000];	// reconnect backoff
 
 export class TermStream {
-	// opts: {canType, onEvent(seq, ev), onHello(h), onState(text), onError(msg)}
+	// opts: {canType, sizing, onEvent(seq, ev), onHello(h), onState(text), onError(msg)}
+	// sizing: 'send' (fit the element, the agent's terminal follows: a typist's
+	// page), 'fit' (fit the element only: a stream session, which has no
+	// terminal to resize), 'follow' (the agent's size: a viewer's page).
+	// Default: 'send' for a typist, else 'follow'.
 	constructor(el, name, opts) {
 		this.name = name;
 		this.opts = opts;
@@ -59,9 +63,12 @@ export class TermStream {
 		this.term.loadAddon(new Unicode11Addon());
 		this.term.unicode.activeVersion = '11';
 		this.term.open(el);
-		if (opts.canType) {
+		this.sizing = opts.sizing || (opts.canType ? 'send' : 'follow');
+		if (opts.canType)
 			this.term.onData((d) => this.send({ type: 'input', data: d }, true));
+		if (this.sizing === 'send')
 			this.term.onResize(({ cols, rows }) => this.send({ type: 'resize', cols, rows }));
+		if (this.sizing !== 'follow') {
 			this.ro = new ResizeObserver(() => this.refit());
 			this.ro.observe(el);
 			this.refit();
@@ -100,7 +107,7 @@ export class TermStream {
 			this.inqBytes = 0;
 			for (const m of q)
 				ws.send(m);
-			if (this.opts.canType)
+			if (this.sizing === 'send')
 				this.send({ type: 'resize', cols: this.term.cols, rows: this.term.rows });
 		};
 		ws.onmessage = (m) => this.onFrame(m.data);
@@ -143,7 +150,7 @@ export class TermStream {
 		case 'hello':
 			if (this.opts.onHello)
 				this.opts.onHello(m);
-			if (!this.opts.canType && m.cols && m.rows)
+			if (this.sizing === 'follow' && m.cols && m.rows)
 				this.term.resize(m.cols, m.rows);
 			break;
 		case 'tty_data':
