@@ -22,7 +22,7 @@ use Test::More;
 
 # How long one dashboard script may run: a whole user session, page by page,
 # on a shared machine (Browser.pm's default is for a single page).
-my $RUN_TIMEOUT = 900;
+my $RUN_TIMEOUT = 900 + ($ENV{DASH_SOAK_S} || 0);	# and the soak asked for (t/76)
 
 sub require_browser {
 	Browser->require_browser;
