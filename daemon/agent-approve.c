@@ -70,6 +70,7 @@ agent_approve(struct session *s, int allow, const char *message, const char *by,
 	a->approve_by = by != NULL ? xstrdup(by) : NULL;
 	a->approve_message = message != NULL ? xstrdup(message) : NULL;
 	a->approve_ms = agd_now_ms();
+	a->approve_gen = a->wait_gen;
 	agent_approve_send(s);
 	return (0);
 }
@@ -88,11 +89,13 @@ agent_approve_send(struct session *s)
 	free(text);
 
 	/*
-	 * Sent, but the box is still there a while later and the agent did not go
-	 * on: the keys came while the box could not take them yet. Once more.
+	 * Sent, but the box is still there a while later, nothing drawn since and
+	 * no new approval asked: the keys came while the box could not take them
+	 * yet. Once more. (A box drawn again, or another approval's, is not ours.)
 	 */
 	if (a->approve_keys == NULL) {
 		if (a->approve_sent != NULL && shown && a->status != AGENT_WAITING &&
+		    a->wait_gen == a->approve_gen && a->out_bytes == a->approve_sent_out &&
 		    now - a->approve_sent_ms > AGENT_BOX_RETRY_MS &&
 		    a->approve_retries < AGENT_BOX_RETRIES) {
 			a->approve_retries++;
@@ -105,10 +108,11 @@ agent_approve_send(struct session *s)
 	}
 	/*
 	 * Settled while the keys waited for the box (answered at the terminal, the
-	 * turn interrupted or gone on): typed now, they would land in whatever the
-	 * TUI shows. Recorded as a late answer, not applied.
+	 * turn interrupted or gone on, another approval asked since): typed now,
+	 * they would land in whatever the TUI shows. Recorded as a late answer,
+	 * not applied.
 	 */
-	if (a->status != AGENT_WAITING) {
+	if (a->status != AGENT_WAITING || a->wait_gen != a->approve_gen) {
 		agent_approval_event(s, a->approve_allow, a->approve_by, "daemon",
 		    a->approve_message, 1);
 		a->approve_keys = NULL;
@@ -123,30 +127,22 @@ agent_approve_send(struct session *s)
 	    now - a->approve_ms < AGENT_BOX_WAIT_MS)
 		return;
 	session_input(s, a->approve_keys, strlen(a->approve_keys));
+	a->approve_sent_out = a->out_bytes;
 	a->approve_sent = a->approve_keys;
 	a->approve_sent_ms = now;
 	a->approve_retries = 0;
 	a->approve_keys = NULL;
 	a->approve_seen_ms = 0;
-	/* Who decided and why ride along, as on the hook and stream paths. */
+	/*
+	 * Who decided and why ride along, as on the hook and stream paths. The
+	 * TUI's box takes no text: a denial's message is recorded, not typed (a
+	 * person's next message says it to the agent).
+	 */
 	agent_approval_event(s, a->approve_allow, a->approve_by, "screen",
 	    a->approve_message, 0);
-	/*
-	 * The TUI's box takes no text: a denial's message goes to the agent as the
-	 * next message (typed once it is idle again), as a hook would have said it.
-	 */
-	if (!a->approve_allow && a->approve_message != NULL && *a->approve_message != '\0')
-		agent_submit_command(s, a->approve_message, 0);
 	agent_approve_free(a);
-	if (a->approve_allow) {
-		agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
-		return;
-	}
-	/* Refused at its box (Esc), the TUI ends the turn and waits for input. */
-	agent_evidence(s, "denied at its box");
-	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 }
-
 
 void
 agent_approve_free(struct agent *a)

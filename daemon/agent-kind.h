@@ -188,6 +188,10 @@ struct agent {
 	int			 approve_allow;
 	char			*approve_by;	/* who gave that answer */
 	char			*approve_message;	/* and why (a denial's message) */
+	unsigned		 wait_gen;	/* counts the entries into waiting_approval */
+	unsigned		 approve_gen;	/* the one the answer is for */
+	uint64_t		 out_bytes;	/* terminal output read so far */
+	uint64_t		 approve_sent_out;	/* as the keys were sent */
 	uint64_t		 approve_ms;
 	uint64_t		 approve_seen_ms;	/* the box first seen */
 	const char		*approve_sent;	/* sent: checked it was taken */

@@ -94,6 +94,8 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		a->started_up = 1;	/* the start dialogs are past */
 	if (status == AGENT_IDLE && a->status != AGENT_IDLE)
 		a->idle_ms = agd_now_ms();
+	if (status == AGENT_WAITING && a->status != AGENT_WAITING)
+		a->wait_gen++;		/* another approval: earlier answers are not its */
 	a->status = status;
 	a->source = source;
 	a->phase = phase;
@@ -605,6 +607,7 @@ agent_output(struct session *s, const void *p, size_t n)
 		return;		/* a stream's output is our rendering: no screen */
 	screen_feed(s->agent->screen, p, n);
 	s->agent->screen_dirty = 1;
+	s->agent->out_bytes += n;
 }
 
 int

@@ -453,6 +453,7 @@ test_claude(void)
 	char			**argv = argv_of("/usr/local/bin/claude --permission-mode default");
 	char			*path, *line, *cause = NULL;
 	enum agd_err		 code = AGD_ERR_INTERNAL;
+	int			 i;
 
 	test_reset();
 	s->flags |= SESSION_TRUSTED;	/* test_claude_untrusted has the other */
@@ -557,6 +558,37 @@ test_claude(void)
 	is_str(path_str(event_nth("approval", 0), "decision", NULL), "allow",
 	    "claude: approval event");
 	is_str(last_status(), "working/daemon", "claude: working after the answer");
+
+	/*
+	 * Keys for one approval never answer the next: asked, answered (the keys
+	 * wait for the box), the turn goes on and another approval is asked before
+	 * a poll: the box that shows is the new one's. Late, nothing typed.
+	 */
+	agent_output(s, "\x1b[2J\x1b[H", 7);
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
+	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	test_reset();
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == 0, "claude: approve ls");
+	f = json_tokener_parse("{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\"}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
+	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf x\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	agent_output(s, "\r\n Do you want to proceed?\r\n \xe2\x9d\xaf 1. Yes\r\n", 37);
+	for (i = 0; i < TEST_ROUNDS_MAX && event_nth("approval", 0) == NULL; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	ok(agent_obj(event_nth("approval", 0), "late") != NULL,
+	    "claude: the first answer is late for the second approval");
+	is_int((int)typed_len, 0, "claude: no keys typed into the second approval's box");
+	is_str(last_status(), "waiting_approval/hook", "claude: the second approval still waits");
+	ok(agent_approve(s, 0, NULL, "tester", &code, &cause) == 0, "claude: deny rm");
+	wait_typed("\x1b");
+	is_str(path_str(event_nth("approval", 1), "decision", NULL), "deny",
+	    "claude: the second approval answered by its own keys");
 
 	/* A hook that waits: the API's answer is its reply, no keys. */
 	test_reset();
