@@ -229,6 +229,7 @@ agent_deliver_next(struct session *s)
 	struct qmsg		*m;
 	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
 	const char		*via = NULL;
+	size_t			 line;
 
 	if (a->delivering || (m = TAILQ_FIRST(&a->queue)) == NULL ||
 	    s->state != SESSION_RUNNING || (s->flags & SESSION_CAPPED))
@@ -265,7 +266,9 @@ agent_deliver_next(struct session *s)
 	a->turn_seen = 0;
 	a->enter_retried = 0;
 	free(a->last_text);
-	a->last_text = xstrndup(m->text, AGENT_TYPED_PREFIX);
+	/* Its first line: a composer shows the next lines apart. */
+	line = strcspn(m->text, "\r\n");
+	a->last_text = xstrndup(m->text, line < AGENT_TYPED_PREFIX ? line : AGENT_TYPED_PREFIX);
 	session_input(s, m->text, strlen(m->text));
 	evtimer_add(a->enter_ev, &tv);
 	agent_delivered(s, m, via);
@@ -386,7 +389,7 @@ agent_enter_retry(struct session *s)
 
 	if (a->delivered_ms == 0 || a->delivering || a->turn_seen || a->enter_retried ||
 	    a->status != AGENT_WORKING || agd_now_ms() - a->delivered_ms <= AGENT_ENTER_RETRY_MS ||
-	    a->last_text == NULL)
+	    a->last_text == NULL || *a->last_text == '\0')
 		return;
 	text = screen_text(a->screen, NULL);
 	if (strstr(text, a->last_text) != NULL && a->kind->ready != NULL &&

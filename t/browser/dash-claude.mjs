@@ -12,6 +12,14 @@ async function output(name) {
 		{ headers: { Authorization: `Bearer ${TOKEN}` } });
 	return r.ok ? r.text() : '';
 }
+// What a session showed and did last, when a wait for it failed.
+async function explain(name, e) {
+	const out = (await output(name)).replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-B]|\x1b[=>]/g, '');
+	note(`${name}: the last of its output: ${JSON.stringify(out.slice(-1500))}`);
+	const d = await rest('GET', `/api/agents/sessions/${encodeURIComponent(name)}?limit=20`);
+	note(`${name}: state ${d.json && d.json.state}, last events: ${JSON.stringify((d.json && d.json.events || []).map((x) => [x.type, x.event && (x.event.via || x.event.status || x.event.source)]))}`);
+	throw e;
+}
 // Click the button whose text is text, found and clicked in one step.
 async function clickText(page, text) {
 	await until(page, (t) => {
@@ -144,7 +152,9 @@ run(async (browser) => {
 	ok(row[2] === 'issue-7' && row[3] === 'local', `the worker: branch from the issue URL, on this machine (${row.join(' | ')})`);
 	const w = await rest('GET', '/api/agents/sessions/cl1.issue-7?limit=1');
 	ok(w.json && w.json.agentType === 'claude' && w.json.worktree, `a claude worker in a worktree (${w.json && w.json.worktree})`);
-	await waitFor(async () => (await status('cl1.issue-7')) === 'idle', 'the worker idle after its task');
+	// Its task answered (idle alone may be its start's SessionStart).
+	await waitFor(async () => (await status('cl1.issue-7')) === 'idle' && /FAKE_REPLY/.test(await output('cl1.issue-7')),
+		'the worker answering its task').catch((e) => explain('cl1.issue-7', e));
 	const wt = w.json.workingDirectory || w.json.worktree;
 	writeFileSync(`${wt}/notes.txt`, 'line one\nline 2 changed\nline three\n');
 	await go(page, '#/s/cl1.issue-7/changes');
@@ -154,9 +164,11 @@ run(async (browser) => {
 	await page.type('tr.comment textarea', 'please spell it two');
 	await clickText(page, 'Send review');
 	await until(page, () => document.querySelector('.changes-view .count')?.textContent === 'review sent', 'review sent');
-	await waitFor(async () => /please spell it two/.test(await output('cl1.issue-7')), 'the review in the worker\'s terminal');
+	await waitFor(async () => /please spell it two/.test(await output('cl1.issue-7')), 'the review in the worker\'s terminal')
+		.catch((e) => explain('cl1.issue-7', e));
 	await waitFor(async () => (await status('cl1.issue-7')) === 'idle'
-		&& count(await output('cl1.issue-7'), /FAKE_REPLY/) >= 2, 'claude answering the review');
+		&& count(await output('cl1.issue-7'), /FAKE_REPLY/) >= 2, 'claude answering the review')
+		.catch((e) => explain('cl1.issue-7', e));
 	ok(true, 'the review reaches the claude worker as a message, and it answers');
 	await shot(page, 'changes-claude');
 	noErrors(page, 'claude worker');

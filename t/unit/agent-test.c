@@ -729,6 +729,18 @@ test_claude_nohooks(void)
 	event_base_loop(agentd_base, EVLOOP_ONCE);
 	is_int(event_count("enter_retried"), 0, "claude: only once");
 
+	/* A message of several lines: its first line in the composer says the same. */
+	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);
+	screen_show(s, "\xe2\x9d\xaf \n? for shortcuts\n");
+	test_reset();
+	agent_submit(s, "improve the notes\n\nIssue: #7", 4);
+	wait_typed("improve the notes\n\nIssue: #7\r");
+	test_reset();
+	screen_show(s, "\xe2\x9d\xaf improve the notes\n\n  Issue: #7\n? for shortcuts\n");
+	s->agent->delivered_ms -= 3000;
+	wait_typed("\r");
+	is_int(event_count("enter_retried"), 1, "claude: a lost Enter after several lines pressed again");
+
 	screen_show(s, " Bash command\n Do you want to proceed?\n \xe2\x9d\xaf 1. Yes\n");
 	is_str(last_status(), "waiting_approval/screen", "claude without hooks: box: waiting");
 	agd_argv_free(argv);
