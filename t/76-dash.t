@@ -47,15 +47,7 @@ is_deeply([@$me{qw(user role auth)}], [scalar getpwuid($>), 'admin', 'local'],
 
 # A repository for the worker and its diff.
 my $repo = $t->workdir . '/repo';
-mkdir $repo or die "$repo: $!";
-for my $cmd ('init -q -b main', 'add notes.txt', 'commit -q -m one') {
-	if ($cmd =~ /^add/) {
-		open(my $fh, '>', "$repo/notes.txt") or die;
-		print $fh "line one\nline two\nline three\n";
-		close $fh;
-	}
-	system("git -C '$repo' $cmd") == 0 or die "git $cmd failed";
-}
+AgentdTest->git_repo($repo, 'notes.txt' => "line one\nline two\nline three\n");
 
 # The form's session runs outside the state directory, where uploads may go.
 my $updir = File::Temp::tempdir('agentd-dash-XXXXXX', DIR => '/tmp', CLEANUP => 1);

@@ -29,14 +29,7 @@ my $t = AgentdTest->new(real_agents => 1, fake_cmd => 'echo hi > out.txt');
 my $work = $t->workdir . '/cl';
 make_path($work);
 # A repository: the session's folder is the worker's parent.
-for my $cmd ('init -q -b main', 'add notes.txt', 'commit -q -m one') {
-	if ($cmd =~ /^add/) {
-		open(my $fh, '>', "$work/notes.txt") or die;
-		print $fh "line one\nline two\nline three\n";
-		close $fh;
-	}
-	system("git -C '$work' $cmd") == 0 or die "git $cmd failed";
-}
+AgentdTest->git_repo($work, 'notes.txt' => "line one\nline two\nline three\n");
 
 DashTest::run($t, 'dash-claude.mjs', DIR => $work,
     STEP_MS => ($ENV{TEST_AGENTS_TURN_TIMEOUT} || 120) * 1000);

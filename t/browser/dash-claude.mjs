@@ -1,17 +1,11 @@
 // t/78-dash-claude.t's browser half: the real claude, approvals from the bar.
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
-import { BASE, TOKEN, newPage, noErrors, note, ok, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
+import { BASE, TOKEN, clickText, deleteFromPage, go, newPage, noErrors, note, ok, output, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
 
 const DIR = process.env.DASH_DIR;
-const go = (page, hash) => page.evaluate((x) => { location.hash = x; }, hash);
 // agentd's fine state is `state` (`status` is the seed clients' coarse lifecycle).
 const status = async (name) => ((await rest('GET', `/api/agents/sessions/${name}?limit=1`)).json || {}).state;
 const count = (text, re) => (text.match(new RegExp(re.source, 'g')) || []).length;
-async function output(name) {
-	const r = await fetch(`${BASE}/api/agents/sessions/${encodeURIComponent(name)}/output?since=0&limit=1048576`,
-		{ headers: { Authorization: `Bearer ${TOKEN}` } });
-	return r.ok ? r.text() : '';
-}
 // What a session showed and did last, when a wait for it failed.
 async function explain(name, e) {
 	const out = (await output(name)).replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-B]|\x1b[=>]/g, '');
@@ -19,15 +13,6 @@ async function explain(name, e) {
 	const d = await rest('GET', `/api/agents/sessions/${encodeURIComponent(name)}?limit=20`);
 	note(`${name}: state ${d.json && d.json.state}, last events: ${JSON.stringify((d.json && d.json.events || []).map((x) => [x.type, x.event && (x.event.via || x.event.status || x.event.source)]))}`);
 	throw e;
-}
-// Click the button whose text is text, found and clicked in one step.
-async function clickText(page, text) {
-	await until(page, (t) => {
-		const b = [...document.querySelectorAll('button')].find((e) => e.textContent.trim() === t && !e.disabled);
-		if (b)
-			b.click();
-		return !!b;
-	}, `a button "${text}"`, text);
 }
 const barShown = (page) => until(page, () => {
 	const b = document.querySelector('.approval');
@@ -175,15 +160,7 @@ run(async (browser) => {
 	note(`worker: ${(await rest('DELETE', '/api/agents/sessions/cl1.issue-7')).status}`);
 
 	// Delete from the page, with confirmation.
-	await go(page, '#/s/cl1');
-	await clickText(page, 'Delete…');
-	await page.waitForSelector('dialog button.danger');
-	await page.click('dialog button.danger');
-	await until(page, () => location.hash === '#/', 'back to the fleet');
-	const gone = await waitFor(async () => {
-		const r = await rest('GET', '/api/agents/sessions/cl1?limit=1');
-		return r.json && r.json.ended ? r.json : null;
-	}, 'cl1 ended');
+	const gone = await deleteFromPage(page, 'cl1');
 	ok(gone.ended, 'delete from the page ends claude\'s session');
 	noErrors(page, 'after delete');
 	await page.close();

@@ -144,6 +144,40 @@ export async function rest(method, path, body, headers = {}) {
 	return { status: r.status, json: j };
 }
 
+// All of a session's terminal output so far (REST, as node: auth = local).
+export async function output(name) {
+	const r = await fetch(`${BASE}/api/agents/sessions/${encodeURIComponent(name)}/output?since=0&limit=1048576`,
+		{ headers: bearer });
+	return r.ok ? r.text() : '';
+}
+
+export const go = (page, hash) => page.evaluate((x) => { location.hash = x; }, hash);
+
+// Click the button (or link) whose text is text, found and clicked in one step
+// (the session header is redrawn when its status changes).
+export async function clickText(page, text, scope = 'body') {
+	await until(page, ([t, sc]) => {
+		const b = [...document.querySelectorAll(`${sc} button, ${sc} a.button`)].find((e) => e.textContent.trim() === t && !e.disabled);
+		if (b)
+			b.click();
+		return !!b;
+	}, `a button "${text}"`, [text, scope]);
+}
+
+// Delete the open session NAME from its page, confirmed; back at the fleet,
+// resolves with the session once it is ended.
+export async function deleteFromPage(page, name) {
+	await go(page, `#/s/${encodeURIComponent(name)}`);
+	await clickText(page, 'Delete…');
+	await page.waitForSelector('dialog button.danger');
+	await page.click('dialog button.danger');
+	await until(page, () => location.hash === '#/', 'back to the fleet');
+	return waitFor(async () => {
+		const r = await rest('GET', `/api/agents/sessions/${encodeURIComponent(name)}?limit=1`);
+		return r.json && r.json.ended ? r.json : null;
+	}, `${name} ended`);
+}
+
 // Ask the test (t/lib/Browser.pm) to do NAME to the stack (its ACTIONS),
 // e.g. restart the daemon; resolves when it is done.
 const answers = [];

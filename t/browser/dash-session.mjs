@@ -1,25 +1,12 @@
 // t/76-dash.t's browser half: the dashboard against a stack with the fake
 // agent (it answers every line with "got: LINE").
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { BASE, TOKEN, action, newPage, slowdown, noErrors, note, ok, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
+import { BASE, TOKEN, action, clickText, deleteFromPage, go, newPage, output, slowdown, noErrors, note, ok, rest, run, shot, termText, until, untilTerm, waitFor } from './dash-harness.mjs';
 
 const WORK = process.env.DASH_UPDIR;	// the form's session: outside the state directory
 const REPO = process.env.DASH_REPO;
 const FIRST_LOAD_MAX = 300 * 1024;	// the issue's goal: JS + CSS, compressed
 const STALL_MAX_MS = 500;		// longest the page may stop answering while output floods in (idle machine)
-
-// Click the button (or link) whose text is text, found and clicked in one step
-// (the session header is redrawn when its status changes).
-async function clickText(page, text, scope = 'body') {
-	await until(page, ([t, sc]) => {
-		const b = [...document.querySelectorAll(`${sc} button, ${sc} a.button`)].find((e) => e.textContent.trim() === t && !e.disabled);
-		if (b)
-			b.click();
-		return !!b;
-	}, `a button "${text}"`, [text, scope]);
-}
-
-const go = (page, hash) => page.evaluate((x) => { location.hash = x; }, hash);
 
 async function setValue(page, sel, v) {
 	await page.$eval(sel, (e) => { e.value = ''; });
@@ -40,12 +27,6 @@ const helloCols = (page, name) => page.evaluate((n) => new Promise((res) => {
 	};
 	ws.onerror = () => res(-1);
 }), name);
-
-async function output(name) {
-	const r = await fetch(`${BASE}/api/agents/sessions/${encodeURIComponent(name)}/output?since=0&limit=1048576`,
-		{ headers: { Authorization: `Bearer ${TOKEN}` } });
-	return r.ok ? r.text() : '';
-}
 
 run(async (browser) => {
 	const page = await newPage(browser);
@@ -350,15 +331,7 @@ run(async (browser) => {
 	await rest('DELETE', '/api/agents/sessions/dash-stream');
 
 	// Delete with confirmation.
-	await go(page, '#/s/dash1');
-	await clickText(page, 'Delete…');
-	await page.waitForSelector('dialog button.danger');
-	await page.click('dialog button.danger');
-	await until(page, () => location.hash === '#/', 'back to the fleet');
-	const gone = await waitFor(async () => {
-		const r = await rest('GET', '/api/agents/sessions/dash1?limit=1');
-		return r.json && r.json.ended ? r.json : null;
-	}, 'dash1 ended');
+	const gone = await deleteFromPage(page, 'dash1');
 	ok(gone.ended, `delete from the page ends the session (${gone.status})`);
 	noErrors(page, 'after delete');
 	await page.close();

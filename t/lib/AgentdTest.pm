@@ -121,6 +121,26 @@ sub asan_build {
 }
 sub slurp { my ($class, $f) = @_; return _slurp($f) }
 
+# A git repository at $dir (made if missing) on branch main with one commit
+# holding FILE => TEXT pairs, by a test identity, system git config ignored.
+sub git_repo {
+	my ($class, $dir, %files) = @_;
+	local $ENV{GIT_AUTHOR_NAME} = local $ENV{GIT_COMMITTER_NAME} = 'agentd test';
+	local $ENV{GIT_AUTHOR_EMAIL} = local $ENV{GIT_COMMITTER_EMAIL} = 'test@example.invalid';
+	local $ENV{GIT_CONFIG_NOSYSTEM} = 1;
+	mkdir $dir unless -d $dir;
+	system('git', '-C', $dir, 'init', '-q', '-b', 'main') == 0 or die "git init $dir failed\n";
+	for my $f (sort keys %files) {
+		open(my $fh, '>', "$dir/$f") or die "$dir/$f: $!\n";
+		print $fh $files{$f};
+		close($fh);
+	}
+	system('git', '-C', $dir, 'add', '-A') == 0
+	    && system('git', '-C', $dir, 'commit', '-q', '-m', 'one') == 0
+	    or die "git commit in $dir failed\n";
+	return $dir;
+}
+
 # make ARGS in the build tree (the install tests: t/06, t/07, t/32): (exit
 # status, output).
 sub make_build {
