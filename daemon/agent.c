@@ -53,6 +53,10 @@
 #define AGENT_START_SCREEN_MS	500
 /* The typed text (its first bytes) still in the composer means the Enter was lost. */
 #define AGENT_TYPED_PREFIX	24
+/* Shorter, it could be anywhere on screen: no Enter is pressed again for it. */
+#define AGENT_TYPED_MIN		8
+/* Nor once this long (ms) has passed since it was typed. */
+#define AGENT_ENTER_RETRY_MAX_MS	10000
 /*
  * Idle by the agent's own report (hook, transcript) this long (ms) with no screen
  * rule confirming the composer: type anyway. A footer the rules do not know (a
@@ -94,7 +98,7 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		a->started_up = 1;	/* the start dialogs are past */
 	if (status == AGENT_IDLE && a->status != AGENT_IDLE)
 		a->idle_ms = agd_now_ms();
-	if (status == AGENT_WAITING && a->status != AGENT_WAITING)
+	if (pending != NULL || (status == AGENT_WAITING && a->status != AGENT_WAITING))
 		a->wait_gen++;		/* another approval: earlier answers are not its */
 	a->status = status;
 	a->source = source;
@@ -229,7 +233,6 @@ agent_deliver_next(struct session *s)
 	struct qmsg		*m;
 	struct timeval		 tv = { 0, AGENT_ENTER_MS * 1000 };
 	const char		*via = NULL;
-	size_t			 line;
 
 	if (a->delivering || (m = TAILQ_FIRST(&a->queue)) == NULL ||
 	    s->state != SESSION_RUNNING || (s->flags & SESSION_CAPPED))
@@ -266,9 +269,7 @@ agent_deliver_next(struct session *s)
 	a->turn_seen = 0;
 	a->enter_retried = 0;
 	free(a->last_text);
-	/* Its first line: a composer shows the next lines apart. */
-	line = strcspn(m->text, "\r\n");
-	a->last_text = xstrndup(m->text, line < AGENT_TYPED_PREFIX ? line : AGENT_TYPED_PREFIX);
+	a->last_text = xstrndup(m->text, AGENT_TYPED_PREFIX);
 	session_input(s, m->text, strlen(m->text));
 	evtimer_add(a->enter_ev, &tv);
 	agent_delivered(s, m, via);
@@ -385,19 +386,29 @@ static void
 agent_enter_retry(struct session *s)
 {
 	struct agent	*a = s->agent;
-	char		*text;
+	char		*text, *first;
+	size_t		 line;
 
 	if (a->delivered_ms == 0 || a->delivering || a->turn_seen || a->enter_retried ||
 	    a->status != AGENT_WORKING || agd_now_ms() - a->delivered_ms <= AGENT_ENTER_RETRY_MS ||
-	    a->last_text == NULL || *a->last_text == '\0')
+	    agd_now_ms() - a->delivered_ms > AGENT_ENTER_RETRY_MAX_MS || a->last_text == NULL)
 		return;
+	/*
+	 * Its first line (a composer shows the next ones apart), long enough not
+	 * to be found anywhere on a screen by chance.
+	 */
+	line = strcspn(a->last_text, "\r\n");
+	if (line < AGENT_TYPED_MIN)
+		return;
+	first = xstrndup(a->last_text, line);
 	text = screen_text(a->screen, NULL);
-	if (strstr(text, a->last_text) != NULL && a->kind->ready != NULL &&
+	if (strstr(text, first) != NULL && a->kind->ready != NULL &&
 	    a->kind->ready(text)) {
 		a->enter_retried = 1;
 		session_input(s, "\r", 1);
 		agent_event(s, "enter_retried", NULL, NULL, "screen");
 	}
+	free(first);
 	free(text);
 }
 

@@ -590,6 +590,26 @@ test_claude(void)
 	is_str(path_str(event_nth("approval", 1), "decision", NULL), "deny",
 	    "claude: the second approval answered by its own keys");
 
+	/* Another request while the first still waits (no hook holds it): not its. */
+	agent_output(s, "\x1b[2J\x1b[H", 7);
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
+	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	test_reset();
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == 0, "claude: approve ls again");
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\","
+	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf y\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	agent_output(s, "\r\n Do you want to proceed?\r\n \xe2\x9d\xaf 1. Yes\r\n", 37);
+	for (i = 0; i < TEST_ROUNDS_MAX && event_nth("approval", 0) == NULL; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	ok(agent_obj(event_nth("approval", 0), "late") != NULL && typed_len == 0,
+	    "claude: an answer is late for a request that replaced its own, no keys");
+	ok(agent_approve(s, 0, NULL, "tester", &code, &cause) == 0, "claude: deny rm -rf y");
+	wait_typed("\x1b");
+
 	/* A hook that waits: the API's answer is its reply, no keys. */
 	test_reset();
 	{
@@ -709,6 +729,7 @@ test_claude_nohooks(void)
 {
 	struct session	*s = session_new("c2", "claude");
 	char		**argv = argv_of("claude --permission-mode default");
+	int		 i;
 
 	test_reset();
 	agent_attach(s, &argv, 0);
@@ -740,6 +761,19 @@ test_claude_nohooks(void)
 	s->agent->delivered_ms -= 3000;
 	wait_typed("\r");
 	is_int(event_count("enter_retried"), 1, "claude: a lost Enter after several lines pressed again");
+
+	/* A first line that short could be anywhere on screen: no Enter again. */
+	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);
+	screen_show(s, "\xe2\x9d\xaf \n? for shortcuts\n");
+	test_reset();
+	agent_submit(s, "ok\nplease", 5);
+	wait_typed("ok\nplease\r");
+	test_reset();
+	screen_show(s, "\xe2\x9d\xaf ok\n  please\n? for shortcuts\n");
+	s->agent->delivered_ms -= 3000;
+	for (i = 0; i < 3; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_int(event_count("enter_retried"), 0, "claude: no Enter again for a short first line");
 
 	screen_show(s, " Bash command\n Do you want to proceed?\n \xe2\x9d\xaf 1. Yes\n");
 	is_str(last_status(), "waiting_approval/screen", "claude without hooks: box: waiting");
