@@ -156,6 +156,7 @@ struct session {
 		SESSION_DIRECT_ON		/* written to pty_fd */
 	}			 direct;
 	int			 pty_fd;	/* the terminal's master, or -1 */
+	int			 direct_tries;	/* HP_AUTH_PTY asked, unanswered */
 	struct event		*direct_ev;	/* the side connection's answer */
 	struct event		*direct_wev;	/* pty_fd takes more */
 	/*

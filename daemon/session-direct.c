@@ -28,9 +28,14 @@
 #include "session.h"
 #include "util.h"
 
-/* The holder answers HP_AUTH_PTY at once; past this, keep sending it input. */
+/*
+ * The holder answers HP_AUTH_PTY at once; past this, ask again (a loaded machine
+ * can stall it), and after SESSION_DIRECT_TRIES keep sending it input.
+ */
 #define SESSION_DIRECT_WAIT_MS	2000
+#define SESSION_DIRECT_TRIES	3
 
+static void	session_direct_ask(struct session *);
 static void	session_direct_pty_cb(evutil_socket_t, short, void *);
 
 /* The side connection, if it is still open. */
@@ -117,6 +122,13 @@ session_direct_stop(struct session *s)
 void
 session_direct_start(struct session *s)
 {
+	s->direct_tries = 0;
+	session_direct_ask(s);
+}
+
+static void
+session_direct_ask(struct session *s)
+{
 	struct sockaddr_un	 sun;
 	struct ucred		 cr;
 	struct timeval		 tv = { SESSION_DIRECT_WAIT_MS / 1000,
@@ -171,8 +183,11 @@ session_direct_pty_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t		 n;
 	int		 got[4], ngot = 0, i, pty = -1;
 
-	if (what & EV_TIMEOUT) {
+	/* An answer that came with the timeout is still the answer. */
+	if (!(what & EV_READ)) {
 		session_direct_stop(s);
+		if (++s->direct_tries < SESSION_DIRECT_TRIES)
+			session_direct_ask(s);
 		return;
 	}
 	iov.iov_base = hdr;

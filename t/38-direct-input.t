@@ -33,6 +33,10 @@ sub got { open(my $fh, '<', "$wd/got") or return '';
 	local $/; my $g = <$fh> // ''; $g =~ s/^p1\n/p1\r/; return $g }
 sub holder_of { my ($pid) = @_; open(my $fh, '<', "/proc/$pid/stat") or return;
 	my $l = <$fh>; $l =~ s/^.*\) //; return (split ' ', $l)[1] }
+# Wait until the agent has $want; a timeout says what it had instead.
+sub wait_got { my ($want, $what) = @_;
+	eval { $t->wait_for(sub { got() eq $want }, 20, $what); 1 } and return 1;
+	die "timeout waiting for $what: want '$want', got '" . got() . "'\n" }
 sub input { my ($name, $data) = @_;
 	return ($t->post("/api/agents/sessions/$name/input", { data => $data }))[0] }
 
@@ -50,7 +54,7 @@ for my $i (1 .. 30) {
 	$want .= $d;
 }
 is(scalar(grep { $_ == 200 } @st), 30, '30 inputs right after the create: 200 each');
-$t->wait_for(sub { got() eq $want }, 10, 'the prompt and 30 inputs in order');
+wait_got($want, 'the prompt and 30 inputs in order');
 is(got(), $want, 'prompt and 30 inputs arrive whole and in order');
 
 # 2. The daemon writes to the terminal itself: a stopped holder does not stop input.
@@ -61,7 +65,7 @@ ok($holder && $holder != $t->daemon_pid, "the holder is pid $holder");
 kill 'STOP', $holder;
 is(input('d1', 'while-stopped'), 200, 'input while the holder is stopped');
 $want .= 'while-stopped';
-my $ok = eval { $t->wait_for(sub { got() eq $want }, 10, 'input with the holder stopped'); 1 };
+my $ok = eval { wait_got($want, 'input with the holder stopped'); 1 };
 kill 'CONT', $holder;
 ok($ok, 'input reaches the agent while its holder is stopped (it crosses no holder)');
 
@@ -71,13 +75,13 @@ $t->start_daemon;
 $t->wait_status('d1', qr/^running$/, 15);
 is(input('d1', 'after-restart'), 200, 'input after the restart');
 $want .= 'after-restart';
-$t->wait_for(sub { got() eq $want }, 10, 'input after the restart');
+wait_got($want, 'input after the restart');
 pass('input after a restart arrives, in order');
 $t->wait_for(sub { daemon_ptys() >= 1 }, 10, 'the new daemon to hold the terminal');
 kill 'STOP', $holder;
 input('d1', 'stopped-again');
 $want .= 'stopped-again';
-$ok = eval { $t->wait_for(sub { got() eq $want }, 10, 'input, holder stopped, new daemon'); 1 };
+$ok = eval { wait_got($want, 'input, holder stopped, new daemon'); 1 };
 kill 'CONT', $holder;
 ok($ok, 'the restarted daemon writes to the terminal itself too');
 
@@ -97,7 +101,7 @@ for my $case (['a wrong secret', '00' x 32, 0], ['the secret', $key, 5]) {
 }
 is(input('d1', 'still'), 200, 'the session is not disturbed by the side requests');
 $want .= 'still';
-$t->wait_for(sub { got() eq $want }, 10, 'input after the side requests');
+wait_got($want, 'input after the side requests');
 pass('input after the side requests arrives');
 
 # 5. A resize goes where input goes: with the holder stopped, an agent that
