@@ -11,6 +11,7 @@
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* The tool whose approval is a question for the user. */
@@ -39,6 +40,16 @@ agent_submit_images(struct session *s, const char *text, struct json_object *ima
 	for (i = 0; i < json_object_array_length(images); i++)
 		json_object_array_add(content,
 		    json_object_get(json_object_array_get_idx(images, i)));
+	if (a->kind->stream_send_blocks(s, a, content) == -1) {
+		json_object_put(content);
+		*code = AGD_ERR_BUSY;
+		xasprintf(cause, "%s cannot take a message with images now (a turn or a new "
+		    "conversation is under way): send it again when it is idle", s->name);
+		return (-1);
+	}
+	json_object_put(content);
+	a->delivered_ms = agd_now_ms();
+	a->turn_seen = 0;
 	/* The event says how many images came, not their bytes (they are the agent's). */
 	o = json_object_new_object();
 	json_object_object_add(o, "text", json_object_new_string(text));
@@ -47,13 +58,6 @@ agent_submit_images(struct session *s, const char *text, struct json_object *ima
 	json_object_object_add(o, "images",
 	    json_object_new_int((int)json_object_array_length(images)));
 	session_event(s, "message", o);
-	if (a->kind->stream_send_blocks(s, a, content) == -1) {
-		json_object_put(content);
-		*code = AGD_ERR_BUSY;
-		xasprintf(cause, "the agent's stream did not take the message");
-		return (-1);
-	}
-	json_object_put(content);
 	agent_render(s, "> (a message with images)\n");
 	return (0);
 }

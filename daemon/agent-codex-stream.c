@@ -233,21 +233,36 @@ codex_thread(struct session *s, struct agent *a)
 	codex_request(s, c, CODEX_ID_THREAD, "thread/start", p);
 }
 
+/* The user input item {"type": "text", "text": text}. */
+static struct json_object *
+codex_text_item(const char *text)
+{
+	struct json_object	*item = json_object_new_object();
+
+	json_object_object_add(item, "type", json_object_new_string("text"));
+	json_object_object_add(item, "text", json_object_new_string(text));
+	return (item);
+}
+
+/* Start a turn with the user input items in (taken) on the thread. */
+static void
+codex_turn_input(struct session *s, struct agent *a, struct json_object *in)
+{
+	struct json_object	*p = json_object_new_object();
+
+	json_object_object_add(p, "threadId", json_object_new_string(a->uuid));
+	json_object_object_add(p, "input", in);
+	codex_request(s, a->priv, CODEX_ID_TURN, "turn/start", p);
+}
+
 /* Start a turn with text (borrowed) on the thread. */
 static void
 codex_turn(struct session *s, struct agent *a, const char *text)
 {
-	struct json_object	*p, *in, *item;
+	struct json_object	*in = json_object_new_array();
 
-	item = json_object_new_object();
-	json_object_object_add(item, "type", json_object_new_string("text"));
-	json_object_object_add(item, "text", json_object_new_string(text));
-	in = json_object_new_array();
-	json_object_array_add(in, item);
-	p = json_object_new_object();
-	json_object_object_add(p, "threadId", json_object_new_string(a->uuid));
-	json_object_object_add(p, "input", in);
-	codex_request(s, a->priv, CODEX_ID_TURN, "turn/start", p);
+	json_object_array_add(in, codex_text_item(text));
+	codex_turn_input(s, a, in);
 }
 
 /* The error of a response, as text; NULL if it has none. */
@@ -542,6 +557,47 @@ codex_stream_send(struct session *s, struct agent *a, const char *text)
 		return (0);
 	}
 	codex_turn(s, a, text);
+	return (0);
+}
+
+/*
+ * Content blocks (claude's shapes, checked by the chat view: text, image with a
+ * base64 source) as codex's user input: text items and image items with a data
+ * URL. Only on an idle thread: a reset's first message, or one that would wait
+ * for the turn under way (text is queued by agentd), is refused.
+ */
+int
+codex_stream_send_blocks(struct session *s, struct agent *a, struct json_object *content)
+{
+	struct codex_stream	*c = codex_of(a);
+	struct json_object	*in, *b, *src, *item;
+	const char		*type;
+	char			*url;
+	size_t			 i;
+
+	if (a->uuid == NULL || c->asking || a->status != AGENT_IDLE)
+		return (-1);
+	in = json_object_new_array();
+	for (i = 0; i < json_object_array_length(content); i++) {
+		b = json_object_array_get_idx(content, i);
+		type = agent_str(b, "type");
+		if (type != NULL && strcmp(type, "text") == 0) {
+			if (agent_str(b, "text") != NULL)
+				json_object_array_add(in, codex_text_item(agent_str(b, "text")));
+			continue;
+		}
+		if ((src = agent_obj(b, "source")) == NULL || agent_str(src, "data") == NULL ||
+		    agent_str(src, "media_type") == NULL)
+			continue;
+		xasprintf(&url, "data:%s;base64,%s", agent_str(src, "media_type"),
+		    agent_str(src, "data"));
+		item = json_object_new_object();
+		json_object_object_add(item, "type", json_object_new_string("image"));
+		json_object_object_add(item, "url", json_object_new_string(url));
+		json_object_array_add(in, item);
+		free(url);
+	}
+	codex_turn_input(s, a, in);
 	return (0);
 }
 

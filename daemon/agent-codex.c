@@ -69,6 +69,7 @@ const struct agent_kind agent_codex = {
 	.stream_start = codex_stream_start,
 	.stream_line = codex_stream_line,
 	.stream_send = codex_stream_send,
+	.stream_send_blocks = codex_stream_send_blocks,
 	.stream_approve = codex_stream_approve,
 	.stream_interrupt = codex_stream_interrupt,
 	.stream_reset = codex_stream_reset

@@ -27,6 +27,7 @@ void	codex_stream_prepare(struct session *, struct agent *, char ***);
 void	codex_stream_start(struct session *, struct agent *);
 void	codex_stream_line(struct session *, struct agent *, struct json_object *);
 int	codex_stream_send(struct session *, struct agent *, const char *);
+int	codex_stream_send_blocks(struct session *, struct agent *, struct json_object *);
 int	codex_stream_approve(struct session *, struct agent *, int, const char *);
 void	codex_stream_interrupt(struct session *, struct agent *);
 void	codex_stream_reset(struct session *, struct agent *);

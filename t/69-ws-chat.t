@@ -11,38 +11,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use AgentdTest;
 use WSClient;
-use JSON::PP;
+use SeedChat;
 use Test::More;
 
 AgentdTest->require_stack;
 my $fcs = AgentdTest->srcdir . '/t/bin/fake-claude-stream';
 my $t = AgentdTest->new(agents => { fc => { default => $fcs, adapter => 'claude' } });
 my $port = $t->port;
-my $json = JSON::PP->new->canonical;
 sub ws { WSClient->connect(port => $port, @_) }
 
-# Text frames until $stop->($frame) (decoded); binary frames are counted.
-sub frames {
-	my ($ws, $stop, $timeout) = @_;
-	my (@got, $bin);
-	my $deadline = time + ($timeout // 20);
-	while (time < $deadline) {
-		my $f = $ws->recv_frame($deadline - time) or last;
-		next if $f->{op} == 9 || $f->{op} == 10;
-		last if $f->{op} == 8;
-		if ($f->{op} == 2) { $bin++; next }
-		my $m = eval { $json->decode($f->{data}) } // { raw => $f->{data} };
-		push @got, $m;
-		last if $stop && $stop->($m);
-	}
-	return wantarray ? (\@got, $bin // 0) : \@got;
-}
-sub text_of {
-	my ($m) = @_;
-	return join('', map { $_->{type} eq 'text' ? $_->{text} : '' }
-	    @{ ref $m->{message}{content} eq 'ARRAY' ? $m->{message}{content} : [] });
-}
-sub is_result { ($_[0]{type} // '') eq 'result' }
 sub events {
 	my ($name) = @_;
 	my ($s, $j) = $t->get("/api/agents/sessions/$name?since=0&limit=1000");
@@ -70,7 +47,7 @@ is($we->{transport}, 'stream', 'world: transport stream');
 # The replay frame first: the conversation so far, in claude's shapes.
 my $ws = ws(path => '/api/agents/sessions/c1/terminal');
 ok($ws, '/terminal upgrades');
-my ($got, $bin) = frames($ws, sub { 1 }, 10);
+my ($got, $bin) = chat_frames($ws, sub { 1 }, 10);
 my $r = $got->[0];
 is($r->{type}, 'replay', 'the first frame is the replay');
 my @ev = @{$r->{events} // []};
@@ -91,7 +68,7 @@ is($bin, 0, 'no binary frame: the rendering is not sent');
 
 # Input: a message; its events come one frame each.
 $ws->send_json({ type => 'input', text => 'second one' });
-($got, $bin) = frames($ws, \&is_result, 20);
+($got, $bin) = chat_frames($ws, \&is_result, 20);
 is($got->[0]{type}, 'user', 'the message first');
 is(text_of($got->[0]), 'second one', 'with its text');
 my @a2 = grep { $_->{type} eq 'assistant' } @$got;
@@ -102,7 +79,7 @@ is($bin, 0, 'no binary frame');
 
 # AskUserQuestion: the question as a tool_use, the answer by tool_answer.
 $ws->send_json({ type => 'input', text => 'ASKQ which colour' });
-($got) = frames($ws, sub { ($_[0]{type} // '') eq 'assistant' &&
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') eq 'assistant' &&
     ($_[0]{message}{content}[0]{name} // '') eq 'AskUserQuestion' }, 20);
 my $q = $got->[-1]{message}{content}[0];
 is($q->{type}, 'tool_use', 'the question is a tool_use block');
@@ -111,42 +88,42 @@ is($q->{input}{questions}[0]{question}, 'Which colour?', 'and its questions');
 $t->wait_for(sub { ($t->session('c1')->{phase} // '') eq 'waiting_approval' }, 20,
     'the question to wait');
 $ws->send_json({ type => 'tool_answer', toolId => 'toolu_x', answers => { 'Which colour?' => 'red' } });
-($got) = frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
 is($got->[-1]{type}, 'tool_answer_error', 'an answer to another tool call: tool_answer_error');
 is($got->[-1]{toolId}, 'toolu_x', 'naming it');
 $ws->send_json({ type => 'tool_answer', toolId => 'toolu_q1', answers => { 'Which colour?' => 'blue' } });
-($got) = frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
 is_deeply($got->[-1], { type => 'tool_answer_ack', toolId => 'toolu_q1' }, 'tool_answer_ack');
-($got) = frames($ws, \&is_result, 20);
+($got) = chat_frames($ws, \&is_result, 20);
 my ($tr) = grep { $_->{type} eq 'user' } @$got;
 is($tr->{message}{content}[0]{type}, 'tool_result', 'the tool result, as a user record');
 like($tr->{message}{content}[0]{content}, qr/Which colour\?=blue/, 'the agent got the answer');
 like(text_of((grep { $_->{type} eq 'assistant' } @$got)[0]), qr/FAKE_ANSWERED: Which colour\?=blue/,
     'and answered with it');
 $ws->send_json({ type => 'tool_answer', toolId => 'toolu_q1', answers => {} });
-($got) = frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
 is($got->[-1]{type}, 'tool_answer_error', 'nothing waits: tool_answer_error');
 
 # Images: image content blocks.
 $ws->send_json({ type => 'input', text => 'look at this', images => [
     { data => 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
       mediaType => 'image/png' }] });
-($got) = frames($ws, \&is_result, 20);
+($got) = chat_frames($ws, \&is_result, 20);
 like(text_of((grep { $_->{type} eq 'assistant' } @$got)[0]), qr/^FAKE_IMAGES: 1 image\/png$/,
     'images reach the agent as image content blocks');
 $ws->send_json({ type => 'input', text => 'x', images => [{ data => '!!', mediaType => 'image/png' }] });
-($got) = frames($ws, sub { ($_[0]{type} // '') eq 'error' }, 10);
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') eq 'error' }, 10);
 is($got->[-1]{code}, 'invalid_field', 'image data that is not base64: an error frame');
 
 # Keys are refused: a stream session's stdin is the agent's channel.
 $ws->send_raw(WSClient::frame(2, "ls\r"));
-($got) = frames($ws, sub { ($_[0]{type} // '') eq 'error' }, 10);
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') eq 'error' }, 10);
 is($got->[-1]{code}, 'not_a_terminal', 'binary keystrokes: not_a_terminal');
 
 # A second viewer's replay has the whole conversation and the totals.
 wait_turns('c1', 4);
 my $ws2 = ws(path => '/api/agents/sessions/c1/ws');
-($got) = frames($ws2, sub { 1 }, 10);
+($got) = chat_frames($ws2, sub { 1 }, 10);
 $r = $got->[0];
 is($r->{type}, 'replay', 'a new viewer: the replay');
 is(scalar(grep { is_result($_) } @{$r->{events}}), 4, 'with the four turns');
@@ -159,7 +136,7 @@ $ws2->close;
 # DELETE: the exit frame, then "Session killed".
 ($s) = $t->del('/api/agents/sessions/c1');
 is($s, 200, 'DELETE c1');
-($got) = frames($ws, undef, 10);
+($got) = chat_frames($ws, undef, 10);
 my ($ex) = grep { ($_->{type} // '') eq 'exit' } @$got;
 ok($ex, 'the exit frame');
 is($ws->close_code, 1000, 'close 1000');
@@ -167,7 +144,7 @@ is($ws->close_reason, 'Session killed', '"Session killed"');
 
 # An ended stream session: the replay, its exit frame, the same close.
 $ws = ws(path => '/api/agents/sessions/c1/terminal');
-($got, $bin) = frames($ws, undef, 10);
+($got, $bin) = chat_frames($ws, undef, 10);
 is($got->[0]{type}, 'replay', 'an ended session: the replay');
 is(scalar(grep { is_result($_) } @{$got->[0]{events}}), 4, 'of its conversation');
 is($got->[1]{type}, 'exit', 'then its exit frame');
