@@ -11,6 +11,7 @@
 #include "agent-kind.h"
 #include "agentd.h"
 #include "json.h"
+#include "session.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -24,10 +25,22 @@ agent_submit_images(struct session *s, const char *text, struct json_object *ima
 	struct agent		*a = s->agent;
 	struct json_object	*content, *o, *b;
 	size_t			 i;
+	int			 rc;
 
 	if (a == NULL || s->transport != SESSION_STREAM || a->kind->stream_send_blocks == NULL) {
 		*code = AGD_ERR_INVALID_FIELD;
 		xasprintf(cause, "images: the agent of %s takes text only", s->name);
+		return (-1);
+	}
+	/* What session_message refuses, refused here too, before it is recorded. */
+	if (s->flags & SESSION_CAPPED) {
+		*code = AGD_ERR_CAPPED;
+		xasprintf(cause, "%s reached its cap: raise it with POST .../limits", s->name);
+		return (-1);
+	}
+	if (session_notify_full(s)) {
+		*code = AGD_ERR_QUEUE_FULL;
+		xasprintf(cause, "too many messages wait for %s", s->name);
 		return (-1);
 	}
 	content = json_object_new_array();
@@ -40,14 +53,20 @@ agent_submit_images(struct session *s, const char *text, struct json_object *ima
 	for (i = 0; i < json_object_array_length(images); i++)
 		json_object_array_add(content,
 		    json_object_get(json_object_array_get_idx(images, i)));
-	if (a->kind->stream_send_blocks(s, a, content) == -1) {
-		json_object_put(content);
+	rc = a->kind->stream_send_blocks(s, a, content);
+	json_object_put(content);
+	if (rc == -1) {
 		*code = AGD_ERR_BUSY;
 		xasprintf(cause, "%s cannot take a message with images now (a turn or a new "
 		    "conversation is under way): send it again when it is idle", s->name);
 		return (-1);
 	}
-	json_object_put(content);
+	if (rc != 0) {
+		*code = AGD_ERR_INPUT_FULL;
+		xasprintf(cause, "the agent of %s does not read its input: the message "
+		    "was not sent", s->name);
+		return (-1);
+	}
 	a->delivered_ms = agd_now_ms();
 	a->turn_seen = 0;
 	/* The event says how many images came, not their bytes (they are the agent's). */
@@ -59,6 +78,8 @@ agent_submit_images(struct session *s, const char *text, struct json_object *ima
 	    json_object_new_int((int)json_object_array_length(images)));
 	session_event(s, "message", o);
 	agent_render(s, "> (a message with images)\n");
+	/* Working from now (as a delivered text): what comes next waits in the queue. */
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 	return (0);
 }
 

@@ -247,7 +247,7 @@ int
 claude_stream_send_blocks(struct session *s, struct agent *a, struct json_object *content)
 {
 	(void)a;
-	return (claude_stream_user(s, json_object_get(content)));
+	return (claude_stream_user(s, json_object_get(content)) == -1 ? -2 : 0);
 }
 
 int

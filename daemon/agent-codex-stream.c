@@ -153,13 +153,14 @@ codex_stream_prepare(struct session *s, struct agent *a, char ***argvp)
 	*argvp = nargv;
 }
 
-/* Send a request of ours: id is its kind's prefix; params taken. */
-static void
+/* Send a request of ours: id is its kind's prefix; params taken. -1 if not written. */
+static int
 codex_request(struct session *s, struct codex_stream *c, const char *prefix,
     const char *method, struct json_object *params)
 {
 	struct json_object	*o;
 	char			*id;
+	int			 rc;
 
 	if (strcmp(prefix, CODEX_ID_INIT) == 0)
 		id = xstrdup(prefix);
@@ -171,9 +172,10 @@ codex_request(struct session *s, struct codex_stream *c, const char *prefix,
 	json_object_object_add(o, "method", json_object_new_string(method));
 	json_object_object_add(o, "params", params != NULL ? params :
 	    json_object_new_object());
-	agent_stream_write(s, o);
+	rc = agent_stream_write(s, o);
 	json_object_put(o);
 	free(id);
+	return (rc);
 }
 
 /* Answer its request id (borrowed) with result, or an error if result is NULL. */
@@ -244,15 +246,15 @@ codex_text_item(const char *text)
 	return (item);
 }
 
-/* Start a turn with the user input items in (taken) on the thread. */
-static void
+/* Start a turn with the user input items in (taken) on the thread; -1 if not written. */
+static int
 codex_turn_input(struct session *s, struct agent *a, struct json_object *in)
 {
 	struct json_object	*p = json_object_new_object();
 
 	json_object_object_add(p, "threadId", json_object_new_string(a->uuid));
 	json_object_object_add(p, "input", in);
-	codex_request(s, a->priv, CODEX_ID_TURN, "turn/start", p);
+	return (codex_request(s, a->priv, CODEX_ID_TURN, "turn/start", p));
 }
 
 /* Start a turn with text (borrowed) on the thread. */
@@ -597,8 +599,7 @@ codex_stream_send_blocks(struct session *s, struct agent *a, struct json_object 
 		json_object_array_add(in, item);
 		free(url);
 	}
-	codex_turn_input(s, a, in);
-	return (0);
+	return (codex_turn_input(s, a, in) == -1 ? -2 : 0);
 }
 
 int

@@ -50,6 +50,8 @@ const struct agent_kind agent_codex = {
 	.reset_cmd = "/new",
 	.allow_keys = "y",
 	.deny_keys = "\x1b",
+	/* Esc stops a turn ("esc to interrupt"; its rollout then says turn_aborted). */
+	.interrupt_keys = "\x1b",
 	.approval_box = CODEX_APPROVAL,
 	/* Its API and its own settings; a provider's env_key is given with env_allow. */
 	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
@@ -260,7 +262,7 @@ codex_item(struct session *s, struct agent *a, const char *pt, struct json_objec
 static void
 codex_line(struct session *s, struct agent *a, struct json_object *rec)
 {
-	struct json_object	*p, *info, *tot;
+	struct json_object	*p, *info, *tot, *ev;
 	const char		*type, *pt;
 	int64_t			 in, out, cread;
 
@@ -277,8 +279,17 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 		a->turn_seen = 1;
 		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
 	} else if (strcmp(pt, "task_complete") == 0 || strcmp(pt, "turn_aborted") == 0) {
-		/* Aborted: an approval denied at its box (esc) ends the turn there. */
-		agent_event(s, "turn_end", NULL, rec, "transcript");
+		/*
+		 * Aborted: an approval denied at its box (esc) ends the turn there, as
+		 * does agentd's interrupt (esc): status as the stream's turn says it.
+		 */
+		ev = json_object_new_object();
+		json_object_object_add(ev, "status", json_object_new_string(
+		    strcmp(pt, "turn_aborted") == 0 ? "interrupted" : "completed"));
+		if (agent_str(p, "reason") != NULL)
+			json_object_object_add(ev, "reason",
+			    json_object_new_string(agent_str(p, "reason")));
+		agent_event(s, "turn_end", ev, rec, "transcript");
 		/* Not the end of a turn that began before the last delivery. */
 		if (a->turn_seen || a->delivered_ms == 0)
 			agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);

@@ -132,7 +132,9 @@ struct agent_kind {
 	int		(*stream_send)(struct session *, struct agent *, const char *text);
 	/*
 	 * Feed it a message of content blocks (text, image; borrowed), the seed
-	 * chat view's message with images. NULL: it takes text only.
+	 * chat view's message with images. 0; -1 if it cannot take one now (a
+	 * turn or a new conversation under way); -2 if the write failed (its
+	 * stdin full). NULL: it takes text only.
 	 */
 	int		(*stream_send_blocks)(struct session *, struct agent *,
 			    struct json_object *content);

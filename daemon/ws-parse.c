@@ -354,9 +354,11 @@ parse_images(struct json_object *o, struct ws_fail *f)
 		    !json_object_is_type(v, json_type_string) ||
 		    (n = (size_t)json_object_get_string_len(v)) == 0)
 			return (fail(f, 400, "invalid_field", "input: an image has base64 data"));
+		/* Padded base64: groups of 4, '=' only as the last one or two. */
 		p = json_object_get_string(v);
-		if (strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789+/=") != n)
+		k = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789+/");
+		if (n % 4 != 0 || k + strspn(p + k, "=") != n || n - k > 2)
 			return (fail(f, 400, "invalid_field", "input: image data is not base64"));
 		if ((!json_object_object_get_ex(img, "mediaType", &v) &&
 		    !json_object_object_get_ex(img, "media_type", &v)) ||

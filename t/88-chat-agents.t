@@ -100,6 +100,16 @@ for my $k (@kinds) {
 		($got) = chat_frames($ws, sub { is_result($_[0]) || $_[0]{type} eq 'error' }, $TURN);
 		ok((grep { $_->{type} eq 'assistant' && text_of($_) =~ /^FAKE_IMAGES: 1 image\/png$/ }
 		    @$got), "$k: the image reaches the model") or diag explain $got;
+		# Two at once: the first starts a turn, the second is refused (not a second
+		# turn/start before codex says the first began).
+		$ws->send_json({ type => 'input', text => "SEEIMAGES $_",
+		    images => [{ data => $png, mediaType => 'image/png' }] }) for 1, 2;
+		($got) = chat_frames($ws, sub { is_result($_[0]) }, $TURN);
+		my @busy = grep { $_->{type} eq 'error' && $_->{code} eq 'busy' } @$got;
+		is(scalar(@busy), 1, "$k: two image messages at once: the second is busy");
+		is(scalar(grep { $_->{type} eq 'assistant' && text_of($_) =~ /^FAKE_IMAGES/ } @$got),
+		    1, "$k: one turn");
+		ok(!grep({ text_of($_) =~ /SEEIMAGES 2/ } @$got), "$k: the refused one not recorded");
 		# While a turn is under way codex would start another: refused, nothing recorded.
 		$ws->send_json({ type => 'input', text => 'SLOW reply' });
 		$t->wait_for(sub { ($t->session($name)->{state} // '') eq 'working' }, 60,

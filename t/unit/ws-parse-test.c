@@ -90,6 +90,22 @@ main(void)
 	    "seed: image data that is not base64 refused");
 	ws_msg_free(&m);
 	ok(ws_parse_seed_msg(MSG("{\"type\":\"input\",\"text\":\"x\",\"images\":"
+	    "[{\"data\":\"AAAAA\",\"mediaType\":\"image/png\"}]}"), &m, &f) == -1,
+	    "seed: base64 that is not groups of 4 refused");
+	ws_msg_free(&m);
+	ok(ws_parse_seed_msg(MSG("{\"type\":\"input\",\"text\":\"x\",\"images\":"
+	    "[{\"data\":\"A=AA\",\"mediaType\":\"image/png\"}]}"), &m, &f) == -1,
+	    "seed: '=' inside base64 refused");
+	ws_msg_free(&m);
+	ok(ws_parse_seed_msg(MSG("{\"type\":\"input\",\"text\":\"x\",\"images\":"
+	    "[{\"data\":\"A===\",\"mediaType\":\"image/png\"}]}"), &m, &f) == -1,
+	    "seed: three '=' refused");
+	ws_msg_free(&m);
+	ok(ws_parse_seed_msg(MSG("{\"type\":\"input\",\"text\":\"x\",\"images\":"
+	    "[{\"data\":\"AA==\",\"mediaType\":\"image/png\"}]}"), &m, &f) == 0,
+	    "seed: padded base64 taken");
+	ws_msg_free(&m);
+	ok(ws_parse_seed_msg(MSG("{\"type\":\"input\",\"text\":\"x\",\"images\":"
 	    "[{\"data\":\"AAAA\",\"mediaType\":\"text/html\"}]}"), &m, &f) == -1,
 	    "seed: an image that is not an image type refused");
 	ws_msg_free(&m);
