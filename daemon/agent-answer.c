@@ -43,6 +43,17 @@ agent_submit_images(struct session *s, const char *text, struct json_object *ima
 		xasprintf(cause, "too many messages wait for %s", s->name);
 		return (-1);
 	}
+	/*
+	 * Only to an idle agent with nothing queued: content blocks do not wait in
+	 * the queue, and claude waiting on a question or still starting would be
+	 * marked working with its request left open.
+	 */
+	if (a->status != AGENT_IDLE || !TAILQ_EMPTY(&a->queue) || a->delivering) {
+		*code = AGD_ERR_BUSY;
+		xasprintf(cause, "%s is not idle (a turn, a question or its start is under way, "
+		    "or messages wait): send the images again when it is idle", s->name);
+		return (-1);
+	}
 	content = json_object_new_array();
 	if (*text != '\0') {
 		b = json_object_new_object();

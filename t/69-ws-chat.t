@@ -87,6 +87,12 @@ is($q->{id}, 'toolu_q1', 'with its id');
 is($q->{input}{questions}[0]{question}, 'Which colour?', 'and its questions');
 $t->wait_for(sub { ($t->session('c1')->{phase} // '') eq 'waiting_approval' }, 20,
     'the question to wait');
+# A message with images now would mark claude working with its question open.
+$ws->send_json({ type => 'input', text => 'blue, see', images => [{ mediaType => 'image/png',
+    data => 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==' }] });
+($got) = chat_frames($ws, sub { ($_[0]{type} // '') eq 'error' }, 10);
+is($got->[-1]{code}, 'busy', 'images while the question waits: busy');
+is($t->session('c1')->{phase}, 'waiting_approval', 'the question still waits');
 $ws->send_json({ type => 'tool_answer', toolId => 'toolu_x', answers => { 'Which colour?' => 'red' } });
 ($got) = chat_frames($ws, sub { ($_[0]{type} // '') =~ /^tool_answer/ }, 10);
 is($got->[-1]{type}, 'tool_answer_error', 'an answer to another tool call: tool_answer_error');
