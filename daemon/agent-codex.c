@@ -57,6 +57,12 @@ const struct agent_kind agent_codex = {
 	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
 	.home_rw = "~/.codex/ $CODEX_HOME/",
 	/*
+	 * Its helpers' directory (tmp/path2, made at every start): one codex's
+	 * clean-up there removed another's as it was being made (an unlocked
+	 * moment in codex's arg0), whose sandbox then failed (seen in t/57).
+	 */
+	.home_tmp = "~/.codex/tmp/ $CODEX_HOME/tmp/",
+	/*
 	 * Its config (notify, MCP servers, projects' trust) and the .env it loads
 	 * into its environment at start: read, never written by a tool.
 	 */

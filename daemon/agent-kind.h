@@ -79,6 +79,11 @@ struct agent_kind {
 	 * cannot plant a command that later sessions run.
 	 */
 	const char	*home_ro;
+	/*
+	 * Directories under home_rw that are the session's alone (an empty tmpfs
+	 * in its sandbox): what other processes of the kind must not touch.
+	 */
+	const char	*home_tmp;
 	const char	*session_ro;
 	const char	*session_rw;
 	int		 hooks;

@@ -514,6 +514,7 @@ agent_spawn_spec(struct session *s, struct spawn_spec *spec)
 	k = s->agent->kind;
 	spec->env_keys = k->env_keys;
 	spec->home_rw = k->home_rw;
+	spec->home_tmp = k->home_tmp;
 	spec->session_ro = k->session_ro;
 	spec->session_rw = k->session_rw;
 	spec->hooks = k->hooks;

@@ -368,6 +368,7 @@ struct spawn_spec {
 	const char	*env_keys;	/* its own variables: fnmatch patterns */
 	const char	*home_rw;	/* files it writes: "~/x" or "$VAR"; "x/" a directory */
 	const char	*home_ro;	/* files below those it only reads (bound read-only) */
+	const char	*home_tmp;	/* directories below home_rw private to the session */
 	const char	*session_ro;	/* files of its session directory it reads */
 	const char	*session_rw;	/* and writes */
 	int		 hooks;		/* its hooks call the daemon (agentd hook) */

@@ -247,11 +247,15 @@ sandbox_home_file(const char *path)
 /*
  * The agent's own files: "~/x" under home, "$VAR/x" under what VAR names (unset:
  * nothing); a word ending in / is a directory, made if it is missing and ours.
- * Bound with op (a missing one is left out), or read-only (ro): a missing file
- * is made first if ours (empty; "{}" for JSON), so a tool cannot create it.
+ * Bound (a missing one is left out), read-only (HOME_RO: a missing file is made
+ * first if ours, empty or "{}" for JSON, so a tool cannot create it), or as an
+ * empty tmpfs of the sandbox's own (HOME_TMP).
  */
+#define HOME_RW		0
+#define HOME_RO		1
+#define HOME_TMP	2
 static void
-sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours, int ro)
+sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours, int how)
 {
 	char		 word[PATH_MAX], name[256], *path;
 	const char	*rest, *v;
@@ -278,12 +282,17 @@ sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours,
 			if (ours && access(path, F_OK) == -1)
 				agd_mkdirs(path, 0700);
 		}
-		if (ro && ours)
+		if (how == HOME_RO && ours)
 			sandbox_home_file(path);
 		if (sandbox_in_state(path))
 			log_warnx("sandbox: not binding %s (agentd's state)", path);
-		else
-			mnt_add(m, ro ? "--ro-bind-try" : "--bind-try", path, MNT_BIND);
+		else if (how == HOME_TMP) {
+			/* Only where it is (bwrap would make a missing one as root). */
+			if (access(path, F_OK) == 0)
+				mnt_add(m, "--tmpfs", path, MNT_PRIVATE);
+		} else
+			mnt_add(m, how == HOME_RO ? "--ro-bind-try" : "--bind-try", path,
+			    MNT_BIND);
 		free(path);
 	}
 }
@@ -499,9 +508,10 @@ spawn_sandbox_argv(struct spawn_args *argv, struct session *s, const struct spaw
 			mnt_add(&m, "--bind", git, MNT_BIND);
 		free(git);
 	}
-	sandbox_home_paths(&m, spec->home_rw, home, ours, 0);
-	/* Deeper than their directories in home_rw: mounted over them, read-only. */
-	sandbox_home_paths(&m, spec->home_ro, home, ours, 1);
+	sandbox_home_paths(&m, spec->home_rw, home, ours, HOME_RW);
+	/* Deeper than their directories in home_rw: mounted over them. */
+	sandbox_home_paths(&m, spec->home_ro, home, ours, HOME_RO);
+	sandbox_home_paths(&m, spec->home_tmp, home, ours, HOME_TMP);
 	sandbox_program_dirs(&m, prog);
 	while (spawn_word_next(&list, word, sizeof word)) {
 		if (!sandbox_in_state(word))

@@ -37,8 +37,34 @@ SH
 	close($fh);
 	chmod(0755, "$bin/$kind");
 }
+# Codex's helpers' directory (~/.codex/tmp) is each session's own: one codex's
+# clean-up there removed another's as it was being made (seen in t/57).
+mkdir("$bin/cxtmp") or die;
+open(my $fh, '>', "$bin/cxtmp/codex") or die;
+print $fh <<'SH';
+#!/bin/sh
+echo mine > "$HOME/.codex/tmp/mine-$$" && echo TMP-WRITTEN
+echo "TMP-HAS $(ls "$HOME/.codex/tmp" | wc -l)"
+echo probe-done
+exec sleep 600
+SH
+close($fh);
+chmod(0755, "$bin/cxtmp", "$bin/cxtmp/codex");
 my $t = AgentdTest->new(conf => { sandbox => 'bwrap' },
-    agents => { map { $_ => { default => "$bin/$_" } } keys %file });
+    agents => { (map { $_ => { default => "$bin/$_" } } keys %file),
+	cxtmp => { default => "$bin/cxtmp/codex", adapter => 'codex' } });
+for my $n (qw(cx1 cx2)) {
+	my ($s, $j) = $t->create(name => $n, agentType => 'cxtmp');
+	is($s, 201, "create $n (codex)") or diag explain $j;
+}
+for my $n (qw(cx1 cx2)) {
+	my $out = $t->wait_output($n, qr/probe-done/);
+	like($out, qr/TMP-WRITTEN/, "$n: it writes ~/.codex/tmp");
+	like($out, qr/TMP-HAS 1\b/, "$n: and sees only its own file there");
+}
+opendir(my $dh, $t->home . '/.codex/tmp') or die;
+is(scalar(grep { !/^\./ } readdir $dh), 0, 'the real ~/.codex/tmp got none of them');
+$t->del("/api/agents/sessions/$_") for qw(cx1 cx2);
 for my $kind (sort keys %file) {
 	my ($s, $j) = $t->create(name => $kind, agentType => $kind);
 	is($s, 201, "create $kind") or diag explain $j;
@@ -56,7 +82,7 @@ for my $kind (sort keys %file) {
 my $etc = tempdir('agentd-etc-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
 chmod(0755, $etc);
 my $conf = "$etc/agentd.conf";
-open(my $fh, '>', $conf) or die "$conf: $!\n";
+open($fh, '>', $conf) or die "$conf: $!\n";
 print $fh AgentdTest->slurp($t->home . '/agentd.conf'), "\n# secret-marker\n";
 close($fh);
 open($fh, '>', "$bin/reader") or die;
