@@ -3,7 +3,7 @@
 # (t/agents/install, run by ./bootstrap check); without them the tests skip.
 # The slowest come first (make -j runs them side by side with the others):
 # openclaw's matrix (its start-up is seconds to minutes), then codex's (issue #14),
-# then the seed chat view with both (issue #15), codex's caps and config defaults.and codex's caps.
+# then the seed chat view with both (issue #15), codex's caps and config defaults.
 AGD_T_AGENT_TESTS6 = t/58-openclaw-matrix.t t/57-codex-matrix.t t/88-chat-agents.t \
 	t/56-codex-caps.t t/55-codex-defaults.t
 TESTS += $(AGD_T_AGENT_TESTS6)
