@@ -257,7 +257,9 @@ sandbox_home_file(const char *path)
 static void
 sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours, int how)
 {
+	struct stat	 sb;
 	char		 word[PATH_MAX], name[256], *path;
+	int		 rc;
 	const char	*rest, *v;
 	size_t		 len;
 
@@ -285,11 +287,18 @@ sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours,
 		if (how == HOME_RO && ours)
 			sandbox_home_file(path);
 		if (sandbox_in_state(path))
-			log_warnx("sandbox: not binding %s (agentd's state)", path);
+			log_warnx("sandbox: not mounting %s (agentd's state)", path);
 		else if (how == HOME_TMP) {
-			/* Only where it is (bwrap would make a missing one as root). */
-			if (access(path, F_OK) == 0)
+			/*
+			 * Only a directory, not a link: another session may have put a
+			 * link there, whose target the tmpfs would hide in every later
+			 * session; a file would make bwrap fail.
+			 */
+			if ((rc = lstat(path, &sb)) == 0 && S_ISDIR(sb.st_mode))
 				mnt_add(m, "--tmpfs", path, MNT_PRIVATE);
+			else if (rc == 0 || errno != ENOENT)
+				log_warnx("sandbox: %s is not a directory: not made private",
+				    path);
 		} else
 			mnt_add(m, how == HOME_RO ? "--ro-bind-try" : "--bind-try", path,
 			    MNT_BIND);

@@ -65,6 +65,24 @@ for my $n (qw(cx1 cx2)) {
 opendir(my $dh, $t->home . '/.codex/tmp') or die;
 is(scalar(grep { !/^\./ } readdir $dh), 0, 'the real ~/.codex/tmp got none of them');
 $t->del("/api/agents/sessions/$_") for qw(cx1 cx2);
+# A link planted there (by a session working in the home, say) is not followed:
+# the tmpfs would hide its target in every codex session.
+my $target = $t->workdir . '/hidden-by-tmpfs';
+mkdir $target or die;
+open($fh, '>', "$target/keep") or die;
+close($fh);
+rename($t->home . '/.codex/tmp', $t->home . '/.codex/tmp.old') or die;
+symlink($target, $t->home . '/.codex/tmp') or die;
+open($fh, '>', "$bin/cxtmp/codex") or die;
+print $fh "#!/bin/sh\nls '$target'\necho probe-done\nexec sleep 600\n";
+close($fh);
+$t->expect_log(qr/is not a directory: not made private/);
+my ($ls, $lj) = $t->create(name => 'cx3', agentType => 'cxtmp');
+is($ls, 201, 'create cx3 (codex) with ~/.codex/tmp a link');
+like($t->wait_output('cx3', qr/probe-done/), qr/keep/, "cx3: the link's target is not hidden");
+$t->del('/api/agents/sessions/cx3');
+unlink($t->home . '/.codex/tmp');
+rename($t->home . '/.codex/tmp.old', $t->home . '/.codex/tmp') or die;
 for my $kind (sort keys %file) {
 	my ($s, $j) = $t->create(name => $kind, agentType => $kind);
 	is($s, 201, "create $kind") or diag explain $j;
