@@ -54,6 +54,11 @@
 #define MNT_BIND	1
 #define MNT_HIDE	2	/* the state directory: nothing at that path shows */
 
+/* How sandbox_home_paths mounts the agent's own files. */
+#define HOME_RW		0	/* bound */
+#define HOME_RO		1	/* bound read-only */
+#define HOME_TMP	2	/* an empty tmpfs of the session's own */
+
 /* One mount of the agent's sandbox; a list of them is sorted before use. */
 struct mnt {
 	const char	*op;		/* bwrap's option */
@@ -251,9 +256,6 @@ sandbox_home_file(const char *path)
  * first if ours, empty or "{}" for JSON, so a tool cannot create it), or as an
  * empty tmpfs of the sandbox's own (HOME_TMP).
  */
-#define HOME_RW		0
-#define HOME_RO		1
-#define HOME_TMP	2
 static void
 sandbox_home_paths(struct mnts *m, const char *list, const char *home, int ours, int how)
 {
