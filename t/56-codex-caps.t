@@ -14,26 +14,19 @@ use AgentdTest;
 use WSClient;
 use SeedChat;
 use File::Path qw(make_path);
-use File::Temp qw(tempdir);
 use Test::More;
 
 AgentdTest->require_stack;
 AgentdTest->require_agent('codex');
 my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 180;
 
-# Codex's sandbox helper needs CODEX_HOME outside the temp directory (t/57).
-my $tmp = tempdir('agentd-t56-tmpdir-for-the-agents-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
-$ENV{TMPDIR} = $tmp;
+# Codex's sandbox helper needs CODEX_HOME outside the temp directory.
+AgentdTest->agents_tmpdir('t56');
 
 my $t = AgentdTest->new(real_agents => 1);
 
-sub events {
-	my ($name, $type) = @_;
-	my ($s, $j) = $t->get("/api/agents/sessions/$name?since=0&limit=1000");
-	return () unless $s == 200;
-	return grep { $_->{type} eq $type } @{$j->{events}};
-}
-sub replies { scalar grep { ($_->{event}{text} // '') =~ $_[1] } events($_[0], 'assistant_text') }
+sub events { $t->events_of(@_) }
+sub replies { $t->replies_of(@_) }
 
 # The fake model's usage: 20 in (5 of them cached), 10 out: 30 tokens a request.
 my %work;

@@ -17,7 +17,6 @@ use lib "$FindBin::Bin/lib";
 use AgentdTest;
 use AgentMatrix;
 use File::Path qw(make_path);
-use File::Temp qw(tempdir);
 use Test::More;
 use Time::HiRes qw(time);
 
@@ -25,11 +24,8 @@ AgentdTest->require_stack;
 AgentdTest->require_agent('codex');
 my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 180;
 
-# Codex makes its sandbox helper only when CODEX_HOME is not under the temp
-# directory ($TMPDIR, else /tmp): the agents get a TMPDIR of their own, and the
-# stack's HOME stays in /tmp (AgentdTest uses TMPDIR only when it is short).
-my $tmp = tempdir('agentd-t57-tmpdir-for-the-agents-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
-$ENV{TMPDIR} = $tmp;
+# Codex's sandbox helper needs CODEX_HOME outside the temp directory.
+AgentdTest->agents_tmpdir('t57');
 
 my $t = AgentdTest->new(real_agents => 1);
 my $t0 = time;

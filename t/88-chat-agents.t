@@ -16,7 +16,6 @@ use AgentdTest;
 use WSClient;
 use SeedChat;
 use File::Path qw(make_path);
-use File::Temp qw(tempdir);
 use Test::More;
 
 AgentdTest->require_stack;
@@ -24,10 +23,9 @@ AgentdTest->require_agent($_) for qw(codex openclaw);
 my @kinds = qw(codex openclaw);
 my $TURN = $ENV{TEST_AGENTS_TURN_TIMEOUT} || 600;
 
-# Codex's sandbox helper needs CODEX_HOME outside the temp directory (t/57);
+# Codex's sandbox helper needs CODEX_HOME outside the temp directory;
 # OpenClaw's exec approvals refuse a redirection (t/58).
-my $tmp = tempdir('agentd-t88-tmpdir-for-the-agents-XXXXXX', DIR => '/var/tmp', CLEANUP => 1);
-$ENV{TMPDIR} = $tmp;
+AgentdTest->agents_tmpdir('t88');
 $ENV{FAKE_CMD} = 'touch out.txt';
 
 my $t = AgentdTest->new(real_agents => 1);

@@ -896,6 +896,21 @@ sub session {
 	return $s == 200 ? $j : undef;
 }
 
+# The session's events of type (all of them, up to 1000), or () if it is not there.
+sub events_of {
+	my ($self, $name, $type) = @_;
+	my ($s, $j) = $self->get("/api/agents/sessions/$name?since=0&limit=1000");
+	return () unless $s == 200;
+	return grep { $_->{type} eq $type } @{$j->{events}};
+}
+
+# How many of the session's assistant_text events match re.
+sub replies_of {
+	my ($self, $name, $re) = @_;
+	return scalar grep { ($_->{event}{text} // '') =~ $re }
+	    $self->events_of($name, 'assistant_text');
+}
+
 sub message {
 	my ($self, $name, $text) = @_;
 	return $self->post("/api/agents/sessions/$name/message", { message => $text });
@@ -1035,6 +1050,18 @@ sub agent_missing {
 	die "AgentdTest: $why\n" if defined $why && $ENV{AGENTD_REQUIRE_AGENTS} &&
 	    !$ENV{AGENTD_NO_AGENTS};
 	return $why;
+}
+
+# Codex makes its sandbox helper only when CODEX_HOME is not under the temp
+# directory ($TMPDIR, else /tmp): the agents get a TMPDIR of their own, under
+# /var/tmp (named for the test, tag), and the stack's HOME stays in /tmp
+# (AgentdTest uses TMPDIR only when it is short). Returns it.
+sub agents_tmpdir {
+	shift if @_ > 1;
+	my ($tag) = @_;
+	$ENV{TMPDIR} = tempdir("agentd-$tag-tmpdir-for-the-agents-XXXXXX", DIR => '/var/tmp',
+	    CLEANUP => 1);
+	return $ENV{TMPDIR};
 }
 
 # Call before the plan: skip the test file unless the real CLI name is installed.
