@@ -125,7 +125,7 @@ agd_auth_valid_user(const char *s)
 }
 
 int
-agd_secret_create(const char *path, char **cause)
+agd_secret_create(const char *path, int durable, char **cause)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 rnd[AGD_TOKEN_BYTES];
@@ -149,7 +149,8 @@ agd_secret_create(const char *path, char **cause)
 		text[2 * i + 1] = hex[rnd[i] & 0xf];
 	}
 	text[AGD_TOKEN_LEN] = '\n';
-	if (write(fd, text, sizeof text) != (ssize_t)sizeof text || fsync(fd) == -1) {
+	if (write(fd, text, sizeof text) != (ssize_t)sizeof text ||
+	    (durable && fsync(fd) == -1)) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -191,7 +192,7 @@ agd_token_create(const char *home, char **cause)
 	int	 rc;
 
 	xasprintf(&path, "%s/%s", home, AGD_TOKEN_FILE);
-	rc = agd_secret_create(path, cause);
+	rc = agd_secret_create(path, 1, cause);	/* clients keep it across reboots */
 	free(path);
 	return (rc);
 }

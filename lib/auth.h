@@ -51,9 +51,11 @@ int		 agd_auth_valid_user(const char *s);
 
 /*
  * A secret file: AGD_TOKEN_BYTES from getrandom() as hex, mode 0600, made with
- * O_EXCL (an existing file is kept: 0). 0, or -1 with *cause (the caller frees).
+ * O_EXCL (an existing file is kept: 0). durable: on disk before we return (it
+ * must outlive a reboot); else left to the page cache. 0, or -1 with *cause (the
+ * caller frees).
  */
-int		 agd_secret_create(const char *path, char **cause);
+int		 agd_secret_create(const char *path, int durable, char **cause);
 /* Read the secret at path into out (hex and a NUL). 0, or -1 if it is missing or bad. */
 int		 agd_secret_load(const char *path, char out[AGD_TOKEN_LEN + 1]);
 /*
