@@ -100,7 +100,7 @@ agent_approve_send(struct session *s)
 		    a->approve_retries < AGENT_BOX_RETRIES) {
 			a->approve_retries++;
 			a->approve_sent_ms = now;
-			session_input(s, a->approve_sent, strlen(a->approve_sent));
+			session_keys(s, a->approve_sent);
 			agent_event(s, "approval_retried", NULL, NULL, "screen");
 		} else if (a->approve_sent != NULL && !shown)
 			a->approve_sent = NULL;
@@ -126,7 +126,8 @@ agent_approve_send(struct session *s)
 	if (!(shown && now - a->approve_seen_ms >= AGENT_BOX_SHOWN_MS) &&
 	    now - a->approve_ms < AGENT_BOX_WAIT_MS)
 		return;
-	session_input(s, a->approve_keys, strlen(a->approve_keys));
+	if (session_keys(s, a->approve_keys) == -1)
+		return;		/* its terminal reads nothing: kept, tried again */
 	a->approve_sent_out = a->out_bytes;
 	a->approve_sent = a->approve_keys;
 	a->approve_sent_ms = now;

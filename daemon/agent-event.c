@@ -282,7 +282,7 @@ agent_answer(struct session *s, const char *now, const char *later)
 	if (a->answered_ms != 0 && ms - a->answered_ms < AGENT_ANSWER_GAP_MS)
 		return (0);
 	a->answered_ms = ms;
-	session_input(s, now, strlen(now));
+	session_keys(s, now);
 	if (later != NULL) {
 		free(a->keys_later);
 		a->keys_later = xstrdup(later);

@@ -66,7 +66,7 @@ agent_interrupt(struct session *s)
 	/* An approval box open: the keys deny it (claude's and codex's Esc). */
 	if (a->status == AGENT_WAITING)
 		agent_approval_event(s, 0, "daemon", "daemon", "the turn was interrupted", 0);
-	session_input(s, a->kind->interrupt_keys, strlen(a->kind->interrupt_keys));
+	session_keys(s, a->kind->interrupt_keys);
 	/* Its TUI says nothing of an interrupted turn (no Stop hook): idle now. */
 	agent_evidence(s, "interrupted");
 	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);

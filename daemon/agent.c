@@ -150,7 +150,7 @@ agent_enter_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->agent == NULL)
 		return;
-	session_input(s, "\r", 1);
+	session_keys(s, "\r");
 	s->agent->delivering = 0;
 }
 
@@ -163,7 +163,7 @@ agent_keys_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->agent == NULL || s->agent->keys_later == NULL)
 		return;
-	session_input(s, s->agent->keys_later, strlen(s->agent->keys_later));
+	session_keys(s, s->agent->keys_later);
 	free(s->agent->keys_later);
 	s->agent->keys_later = NULL;
 }
@@ -263,6 +263,9 @@ agent_deliver_next(struct session *s)
 		via = "fallback";
 	} else if (a->kind->ready != NULL)
 		via = "screen";
+	/* A terminal that reads nothing, its queue full of input: it stays queued. */
+	if (session_input(s, m->text, strlen(m->text)) == -1)
+		return;		/* the poll comes back */
 	TAILQ_REMOVE(&a->queue, m, entry);
 	a->delivering = 1;
 	a->delivered_ms = agd_now_ms();
@@ -270,7 +273,6 @@ agent_deliver_next(struct session *s)
 	a->enter_retried = 0;
 	free(a->last_text);
 	a->last_text = xstrndup(m->text, AGENT_TYPED_PREFIX);
-	session_input(s, m->text, strlen(m->text));
 	evtimer_add(a->enter_ev, &tv);
 	agent_delivered(s, m, via);
 	free(m->text);
@@ -405,7 +407,7 @@ agent_enter_retry(struct session *s)
 	if (strstr(text, first) != NULL && a->kind->ready != NULL &&
 	    a->kind->ready(text)) {
 		a->enter_retried = 1;
-		session_input(s, "\r", 1);
+		session_keys(s, "\r");
 		agent_event(s, "enter_retried", NULL, NULL, "screen");
 	}
 	free(first);

@@ -308,6 +308,13 @@ void		 session_adopt_all(void);
  */
 int		 session_input(struct session *, const void *, size_t);
 /*
+ * The daemon's own keys for the terminal (Enter, an approval's or a dialog's
+ * answer, an interrupt): as session_input, but past input_queue_bytes by up to a
+ * few KiB, so that a queue full of a client's input does not lose them. -1 (logged)
+ * only beyond that.
+ */
+int		 session_keys(struct session *, const char *);
+/*
  * 1 if s takes keystrokes from its viewers and clients: not a stream session
  * driven by an adapter (its stdin is the agent's structured channel).
  */

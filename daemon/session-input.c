@@ -22,6 +22,14 @@
 #define SESSION_STUCK_MS	1000
 
 /*
+ * The daemon's own keys (an Enter after a message, an approval's answer, an
+ * interrupt) may pass input_queue_bytes by this much: a client's input filling
+ * the queue must not make them lost. Each is a few bytes, typed once per event
+ * of the agent's, so a terminal that reads nothing never takes this much.
+ */
+#define SESSION_KEYS_SLACK	4096
+
+/*
  * Input in frames a holder takes (one longer than HP_MAX would make it hang up on
  * us): HP_DATA_MAX each, the size of the frames it sends.
  */
@@ -67,17 +75,38 @@ session_input_full(struct session *s, size_t n)
 	return (session_input_queued(s) + n > agentd_conf->input_queue_bytes);
 }
 
-int
-session_input(struct session *s, const void *p, size_t n)
+static void
+session_input_add(struct session *s, const void *p, size_t n)
 {
-	if (session_input_full(s, n))
-		return (-1);
 	if (s->direct == SESSION_DIRECT_ON)
 		session_direct_input(s, p, n);
 	else if (s->hbev == NULL || !s->resumed || s->direct == SESSION_DIRECT_WAIT)
 		evbuffer_add(s->pending, p, n);
 	else
 		session_send_input(s, p, n);
+}
+
+int
+session_input(struct session *s, const void *p, size_t n)
+{
+	if (session_input_full(s, n))
+		return (-1);
+	session_input_add(s, p, n);
+	return (0);
+}
+
+int
+session_keys(struct session *s, const char *keys)
+{
+	size_t	n = strlen(keys);
+
+	if (session_input_queued(s) + n >
+	    agentd_conf->input_queue_bytes + SESSION_KEYS_SLACK) {
+		log_warnx("session %s: its terminal reads nothing: the daemon's keys "
+		    "dropped", s->name);
+		return (-1);
+	}
+	session_input_add(s, keys, n);
 	return (0);
 }
 

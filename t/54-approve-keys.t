@@ -8,6 +8,10 @@
 #    10 s later into whatever the TUI showed, as a second, applied approval.
 #  - A denial's message: recorded in the approval event (the box takes no
 #    text; it is not typed either). Before: dropped.
+#  - The terminal's input queue full (the agent reads nothing a while): the
+#    approval's keys, and a message for it, wait their turn behind that input and
+#    are typed when it reads again. Before: session_input refused both
+#    (input_full), nothing was typed, and each was recorded as done.
 use strict;
 use warnings;
 use FindBin;
@@ -22,7 +26,8 @@ AgentdTest->require_stack;
 my $BOX = 'Do you want to proceed?\\n  1. Yes\\n  2. No';
 my $bin = tempdir('agentd-keys-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 symlink(AgentdTest->srcdir . '/t/bin/fake-agent', "$bin/claude") or die "symlink: $!";
-my $t = AgentdTest->new(projects => 1, agents => { claude => "$bin/claude" });
+my $t = AgentdTest->new(projects => 1, agents => { claude => "$bin/claude" },
+    conf => { input_queue_bytes => 65536 });
 my $json = JSON::PP->new->utf8->canonical;
 
 sub input {
@@ -99,7 +104,60 @@ ok(!$d->{late}, 'k2: applied');
 # The box takes no text: the message is recorded, never typed at a later moment.
 unlike(scalar $t->output('k2'), qr/use notes\.txt/, 'k2: the message is not typed into the TUI');
 
-for my $n (qw(k1 k2)) {
+# The agent stops reading its terminal; a client's input fills the queue (429) to
+# its last byte, in a line left open ("y"s: the next key typed ends it).
+sub deaf {
+	my ($name) = @_;
+	my ($cwd) = $t->output($name) =~ /fake-agent pid=\d+ pgid=\d+ args=\S* cwd=(\S+)/;
+	my $path = "/api/agents/sessions/$name/input";
+	input($name, "deaf $cwd/hear-$name\r");
+	$t->wait_output($name, qr/deaf until/);
+	my ($s, $j);
+	for (1 .. 1000) {
+		($s, $j) = $t->post($path, { data => ('x' x 999) . "\r" });
+		last if $s != 200;
+	}
+	is($s, 429, "$name: its input queue full");
+	is($j->{code}, 'input_full', "$name: input_full");
+	for (my $k = 512; $k >= 1; $k >>= 1) {
+		1 while ($t->post($path, { data => 'y' x $k }))[0] == 200;
+	}
+	is(($t->post($path, { data => 'y' }))[0], 429, "$name: full to the last byte");
+	return "$cwd/hear-$name";
+}
+sub hear {
+	my ($name, $file) = @_;
+	open(my $fh, '>', $file) or die "$file: $!";
+	close $fh;
+	$t->wait_output($name, qr/hearing/);
+}
+# 3. Allowed while the queue is full: the key (Enter) goes behind the input.
+waiting('k3');
+my $hear = deaf('k3');
+($s) = $t->post('/api/agents/sessions/k3/approval', { decision => 'allow' });
+is($s, 200, 'k3: allow, the queue full');
+($d) = $t->wait_for(sub { (approvals('k3'))[0] }, 15, 'the approval event of k3');
+ok(!$d->{late}, 'k3: applied');
+hear('k3', $hear);
+$t->wait_output('k3', qr/got: y+\r?\n/, 15);
+pass('k3: the key (Enter) typed behind the input once the terminal reads again');
+
+# 4. A message, the queue full: it waits in the agent's queue, not dropped.
+($s) = $t->create(name => 'k4', agentType => 'claude');
+is($s, 201, 'create k4 (claude adapter)');
+$t->wait_output('k4', qr/fake-agent pid=/);
+input('k4', "say ? for shortcuts\r");
+$t->wait_status('k4', qr/^idle$/);
+$hear = deaf('k4');
+($s) = $t->message('k4', 'hello while full');
+is($s, 200, 'k4: a message, the queue full');
+hear('k4', $hear);
+# The backlog's answers scrolled the footer away: the composer back, then it goes.
+input('k4', "say ? for shortcuts\r");
+$t->wait_output('k4', qr/got: hello while full/, 15);
+pass('k4: the message typed once the terminal reads again');
+
+for my $n (qw(k1 k2 k3 k4)) {
 	($s) = $t->del("/api/agents/sessions/$n");
 	is($s, 200, "delete $n");
 }

@@ -91,6 +91,12 @@ session_input(struct session *s, const void *p, size_t n)
 	return (0);
 }
 
+int
+session_keys(struct session *s, const char *keys)
+{
+	return (session_input(s, keys, strlen(keys)));
+}
+
 void
 session_subscribe_all(enum session_sub_rank rank, session_notify_cb *cb,
     void *(*new_arg)(struct session *))
