@@ -94,6 +94,7 @@ static void	usage(void) __attribute__((noreturn));
 static int	api_listen(const char *);
 static int	api_workers_default(void);
 static void	api_noop_signal(int);
+static void	api_accept_pause(int, int);
 static void	*api_thread_main(void *);
 static void	api_threads_stop(void);
 static void	api_worker_main(int) __attribute__((noreturn));
@@ -178,15 +179,40 @@ api_noop_signal(int sig)
 }
 
 /*
+ * Out of descriptors (lib/sock.h): the thread stops accepting for pause_ms, still
+ * idle (a stop's SIGUSR2 ends the pause), and the connection waits on the
+ * listener. Ending the worker instead would only have its successor fail the same
+ * way. Said once per pause of the worker, not by each thread.
+ */
+static void
+api_accept_pause(int err, int pause_ms)
+{
+	static uint64_t	 said_ms;
+	struct timespec	 ts = { pause_ms / 1000, (pause_ms % 1000) * 1000000L };
+	uint64_t	 now = agd_now_ms();
+	int		 say;
+
+	pthread_mutex_lock(&api_lock);
+	say = said_ms == 0 || now - said_ms >= (uint64_t)pause_ms;
+	if (say)
+		said_ms = now;
+	pthread_mutex_unlock(&api_lock);
+	if (say)
+		log_warnx("fcgi.sock: accept: %s; paused %d ms", strerror(err), pause_ms);
+	nanosleep(&ts, NULL);
+}
+
+/*
  * One request thread: accept and handle requests until the worker stops. Its
- * first failing accept other than at a stop ends the whole worker (the master
- * starts a fresh one), so a worker never runs on with fewer threads.
+ * first failing accept other than at a stop or out of descriptors ends the whole
+ * worker (the master starts a fresh one), so a worker never runs on with fewer
+ * threads.
  */
 static void *
 api_thread_main(void *arg)
 {
 	struct api_thread	*t = arg;
-	int			 rc;
+	int			 rc, pause_ms;
 
 	if (FCGX_InitRequest(&t->fr, api_lfd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		fatalx("FCGX_InitRequest failed");
@@ -199,6 +225,11 @@ api_thread_main(void *arg)
 		t->idle = 1;
 		pthread_mutex_unlock(&api_lock);
 		rc = FCGX_Accept_r(&t->fr);
+		/* libfcgi's accept() failed: -errno. */
+		if (rc < 0 && (pause_ms = agd_sock_backoff(-rc)) != 0) {
+			api_accept_pause(-rc, pause_ms);
+			continue;
+		}
 		pthread_mutex_lock(&api_lock);
 		t->idle = 0;
 		pthread_mutex_unlock(&api_lock);

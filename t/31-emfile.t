@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 # Issue #13, item 4: EMFILE backoff on every listener, not only the WebSocket's
 # (t/64-ws-fds.t): the daemon's control socket, its hook.sock and a holder's
-# socket. Out of descriptors, a level-triggered listener whose accept fails would
-# be readable again at once and spin the loop at 100% CPU; each must stop
+# socket, agentd-fcgi's FastCGI socket. Out of descriptors, a level-triggered
+# listener whose accept fails would be readable again at once and spin the loop at
+# 100% CPU (agentd-fcgi's worker ended, and its successor failed too); each must stop
 # accepting for AGD_ACCEPT_BACKOFF_MS (lib/sock.h) and take the waiting
 # connections once descriptors are back. The process's soft RLIMIT_NOFILE is cut
 # to the descriptors it holds (prlimit), connections are queued on the listener,
@@ -127,6 +128,38 @@ for my $c (@c) {
 }
 is($closed, scalar @c, 'holder socket: every queued connection taken (and dropped) afterwards');
 close($_) for @c;
+
+# agentd-fcgi's workers (libfcgi's accept, in each request thread): out of
+# descriptors, a thread pauses, and the same workers answer afterwards. Before:
+# the failed accept ended its worker, and the next one failed the same way.
+my $fcgi = $t->fcgi_pid;
+my @workers = sort split ' ', `pgrep -P $fcgi`;
+ok(@workers >= 1, 'agentd-fcgi workers: ' . join(' ', @workers));
+my %soft = map { $_ => soft($_) } @workers;
+# Its lowest free descriptor: a worker's have gaps, and the limit is on numbers.
+sub lowest_free {
+	my %open = map { m{/(\d+)$} ? ($1 => 1) : () } glob("/proc/$_[0]/fd/*");
+	my $n = 0;
+	$n++ while $open{$n};
+	return $n;
+}
+system("prlimit --pid $_ --nofile=" . lowest_free($_) . ':') == 0 or die "prlimit"
+    for @workers;
+@c = connect_to($t->home . '/run/fcgi.sock', $QUEUED);
+is(scalar @c, $QUEUED, "fcgi.sock: $QUEUED connections made");
+my $flog = $t->log_path('fcgi');
+ok(eval { $t->wait_for(sub { `grep -c 'fcgi.sock: accept' $flog` > 0 }, 10,
+    'fcgi.sock: out of descriptors'); 1 }, 'fcgi.sock: out of descriptors (the worker logs its pause)');
+my %c0 = map { $_ => cpu($_) } @workers;
+sleep $WINDOW;		# a measurement over time, as above
+my $fused = 0;
+$fused += cpu($_) - $c0{$_} for @workers;
+system("prlimit --pid $_ --nofile=$soft{$_}:") == 0 or die "prlimit" for @workers;
+cmp_ok($fused, '<', $CPU_MAX, sprintf('fcgi.sock: out of descriptors, %.2f s of CPU', $fused));
+close($_) for @c;
+($s) = $t->get('/api/agents/sessions');
+is($s, 200, 'agentd-fcgi answers afterwards');
+is(join(' ', sort split ' ', `pgrep -P $fcgi`), join(' ', @workers), 'by the same workers');
 
 # All still work: the session's output and input, the control socket.
 ($s) = $t->post('/api/agents/sessions/quiet/input', { data => "still\r" });
