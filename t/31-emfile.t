@@ -25,11 +25,17 @@ plan skip_all => 'no prlimit' if system('prlimit --version >/dev/null 2>&1') != 
 my $QUEUED = 4;			# connections left waiting on a listener
 my $WINDOW = 3;			# seconds of CPU time measured while out of descriptors
 my $CPU_MAX = 0.5;		# a spinning listener uses ~$WINDOW of it
+# The stack starts with a soft limit of 256: agentd-fcgi raises it, as the daemon
+# does (t/64), for its workers too.
+chomp(my $soft0 = `prlimit --pid $$ --nofile --noheadings --output SOFT`);
+system("prlimit --pid $$ --nofile=256:") == 0 or die "prlimit";
 my $t = AgentdTest->new(
 	agents => { quiet => q{sh -c 'echo QUIET-UP; while read l; do echo "got:$l"; done'} },
 	# The daemon's listeners say when they pause, out of descriptors.
 	expect_log => [qr/accept/],
 );
+
+system("prlimit --pid $$ --nofile=$soft0:") == 0 or die "prlimit";
 
 sub fds { my @f = glob("/proc/$_[0]/fd/*"); return scalar @f }
 
@@ -135,6 +141,11 @@ close($_) for @c;
 my $fcgi = $t->fcgi_pid;
 my @workers = sort split ' ', `pgrep -P $fcgi`;
 ok(@workers >= 1, 'agentd-fcgi workers: ' . join(' ', @workers));
+for my $p ($fcgi, @workers) {
+	cmp_ok(soft($p), '>', 256, "agentd-fcgi $p raised its descriptors: " . soft($p));
+}
+like(join('', `cat ${\ $t->log_path('fcgi')}`), qr/descriptors: up to \d+ \(was 256\)/,
+    'and logged it');
 my %soft = map { $_ => soft($_) } @workers;
 # Its lowest free descriptor: a worker's have gaps, and the limit is on numbers.
 sub lowest_free {
