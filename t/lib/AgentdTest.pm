@@ -375,10 +375,11 @@ sub _start_proc {
 		    if ref $self->{daemon_home} eq 'CODE';
 		@argv = ("$BUILDDIR/daemon/agentd", '-H', $self->{daemon_home} // $home);
 		# TEST_AGENTD_VALGRIND=1: the daemon under memcheck; any error or leak
-		# is a "fatal:" line in its log (checked at teardown).
+		# is a line in its log (checked at teardown). One log per daemon (%p):
+		# a restart would truncate what its kill -9ed predecessor reported.
 		unshift @argv, 'valgrind', '-q', '--leak-check=full', '--show-leak-kinds=definite',
 		    '--errors-for-leak-kinds=definite', '--error-exitcode=99',
-		    '--log-file=' . $self->log_path('valgrind'), '--trace-children=no'
+		    "--log-file=$home/logs/valgrind.%p.log", '--trace-children=no'
 		    if $ENV{TEST_AGENTD_VALGRIND};
 	} elsif ($name eq 'fcgi') {
 		@argv = ("$BUILDDIR/fcgi/agentd-fcgi", '-H', $home, '-n', $self->{fcgi_workers});
@@ -1322,8 +1323,10 @@ sub stop {
 		}
 	}
 	# valgrind -q writes only errors and leaks.
-	for my $line (split /\n/, _slurp($self->log_path('valgrind'))) {
-		push @bad, "valgrind: $line" if $line =~ /\S/;
+	for my $log (glob("$self->{home}/logs/valgrind.*.log")) {
+		for my $line (split /\n/, _slurp($log)) {
+			push @bad, "valgrind: $line" if $line =~ /\S/;
+		}
 	}
 	for my $line (split /\n/, _slurp("$self->{home}/nginx/error.log")) {
 		push @bad, "nginx: $line" if $line =~ /\[(?:alert|crit|emerg)\]/
