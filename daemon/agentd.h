@@ -148,6 +148,15 @@ struct session {
 	int			 log_failures;	/* writes refused in a row (session-record.c) */
 	struct evbuffer		*pending;	/* input held until the holder is up,
 						   or the terminal takes it (direct) */
+	/*
+	 * HP_INPUT sent that the holder has not said it took (HP_INPUTACK): the
+	 * holder's bytes in_acked..in_sent, sent again on the next connection if
+	 * this one breaks. in_acks: the holder acknowledges (its hello's version 2).
+	 */
+	struct evbuffer		*unacked;
+	uint64_t		 in_sent;
+	uint64_t		 in_acked;
+	int			 in_acks;
 	/* Input written to the terminal by us (session-direct.c). */
 	enum {
 		SESSION_DIRECT_OFF,		/* through the holder (HP_INPUT) */

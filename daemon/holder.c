@@ -97,6 +97,8 @@ static size_t		 dq_len;	/* its payload; 0: none in flight */
 static size_t		 dq_done;	/* payload bytes written */
 static struct hbuf	 rq;		/* bytes read from the daemon */
 static struct hbuf	 iq;		/* input queued for the terminal */
+static uint64_t		 in_taken;	/* HP_INPUT bytes taken since the start */
+static uint64_t		 in_told;	/* in_taken as the daemon was last told */
 /* A size (HP_RESIZE) set once the first ws_at bytes of iq, sent before it, are written. */
 static struct winsize	 ws_due;
 static size_t		 ws_at;
@@ -184,6 +186,8 @@ conn_hello(void)
 	h.exited = finished;
 	h.base = out_base;
 	h.end = out_base + out.len;
+	h.in_taken = in_taken;
+	in_told = in_taken;
 	queue_msg(HP_HELLO, &h, sizeof h);
 }
 
@@ -246,8 +250,10 @@ conn_message(int type, const uint8_t *p, size_t n)
 			out_ack(hp_get64(p));
 		break;
 	case HP_INPUT:
+		/* Taken, even for a terminal that is done: the daemon need not send it again. */
 		if (!pty_done)
 			hbuf_add(&iq, p, n);
+		in_taken += n;
 		break;
 	case HP_RESIZE:
 		if (n != 4 || pty_done || pipes)
@@ -317,6 +323,13 @@ conn_read(void)
 		if (conn_fd == -1)
 			return;
 		hbuf_drop(&rq, 4 + (size_t)len);
+	}
+	if (in_taken != in_told) {
+		uint8_t	v[8];
+
+		hp_put64(v, in_taken);
+		queue_msg(HP_INPUTACK, v, sizeof v);
+		in_told = in_taken;
 	}
 }
 

@@ -7,6 +7,7 @@
 #ifndef AGD_HPROTO_H
 #define AGD_HPROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define HP_HDR		5			/* type byte and uint32 length */
@@ -29,6 +30,14 @@
 #define HP_PTYFD	4
 /* Every HP_INPUT before the daemon's HP_DIRECT is written to the terminal. */
 #define HP_DIRECTOK	5
+/*
+ * u64: the bytes of HP_INPUT taken (queued for the terminal, kept across the
+ * daemon's connections) since the holder started; after each read that took some.
+ * The daemon keeps what it sent until this says it was taken, and sends the rest
+ * again on the next connection (the hello's in_taken) if one broke: input the
+ * daemon acknowledged is not lost with a connection.
+ */
+#define HP_INPUTACK	6
 
 /* daemon -> holder */
 #define HP_RESUME	10	/* u64: the daemon has recorded everything before this */
@@ -63,8 +72,17 @@ struct hp_hello {
 	int32_t		exited;		/* 1 once the agent has ended */
 	uint64_t	base;		/* lowest offset still held */
 	uint64_t	end;		/* offset after the last byte read */
+	uint64_t	in_taken;	/* version 2: as HP_INPUTACK's */
 };
-#define HP_VERSION	1	/* of this protocol, in the holder's hello */
+#define HP_VERSION	2	/* of this protocol, in the holder's hello */
+/*
+ * Version 1's hello (a holder started by an older agentd, still running after
+ * the upgrade): no in_taken, no HP_INPUTACK; the daemon keeps nothing it sent.
+ */
+#define HP_VERSION_1		1
+#define HP_HELLO_V1_SIZE	32
+_Static_assert(offsetof(struct hp_hello, in_taken) == HP_HELLO_V1_SIZE,
+    "version 1's hello is the start of version 2's");
 
 struct hp_exit {
 	int32_t		status;		/* waitpid() status */

@@ -262,7 +262,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 	struct json_object	*o;
 	size_t			 n;
 
-	if (h->version != HP_VERSION) {
+	if (h->version != HP_VERSION && h->version != HP_VERSION_1) {
 		log_warnx("%s: session %s: holder speaks version %u", __func__,
 		    s->name, h->version);
 		session_end(s, 0, 0, "holder_version");
@@ -274,6 +274,7 @@ session_hello(struct session *s, const struct hp_hello *h)
 	s->stage_len = 0;
 	session_send64(s, HP_RESUME, s->hoff);
 	s->resumed = 1;
+	session_input_resume(s, h);
 	if (s->state == SESSION_STARTING) {
 		s->pid = h->pid;
 		s->state = SESSION_RUNNING;
@@ -335,10 +336,18 @@ session_holder_message(struct session *s, int type, const uint8_t *p, size_t n)
 
 	switch (type) {
 	case HP_HELLO:
-		if (n != sizeof h)
+		/* Version 1's is the start of version 2's (hproto.h). */
+		memset(&h, 0, sizeof h);
+		if (n != sizeof h && n != HP_HELLO_V1_SIZE)
 			goto bad;
-		memcpy(&h, p, sizeof h);
+		memcpy(&h, p, n);
+		if (n == HP_HELLO_V1_SIZE && h.version != HP_VERSION_1)
+			goto bad;
 		session_hello(s, &h);
+		break;
+	case HP_INPUTACK:
+		if (n != 8 || session_input_acked(s, hp_get64(p)) == -1)
+			goto bad;
 		break;
 	case HP_DATA:
 		if (n < 8 || !s->resumed)

@@ -41,9 +41,63 @@ session_send_input(struct session *s, const uint8_t *p, size_t n)
 	while (n > 0) {
 		chunk = n > HP_DATA_MAX ? HP_DATA_MAX : n;
 		session_send(s, HP_INPUT, p, chunk);
+		if (s->in_acks)
+			evbuffer_add(s->unacked, p, chunk);
+		s->in_sent += chunk;
 		p += chunk;
 		n -= chunk;
 	}
+}
+
+/*
+ * The holder took its input up to taken (its count since it started): what it took
+ * is forgotten. -1 if taken is not within what was sent.
+ */
+int
+session_input_acked(struct session *s, uint64_t taken)
+{
+	if (!s->in_acks || taken < s->in_acked || taken > s->in_sent)
+		return (-1);
+	evbuffer_drain(s->unacked, (size_t)(taken - s->in_acked));
+	s->in_acked = taken;
+	return (0);
+}
+
+/*
+ * A hello: a holder of version 2 says what it took (h->in_taken). On the first
+ * connection of this daemon to it the counts start there; on a later one, what it
+ * did not take of what the broken one carried is sent again, before anything else.
+ */
+void
+session_input_resume(struct session *s, const struct hp_hello *h)
+{
+	struct evbuffer	*again;
+	size_t		 n;
+
+	if (h->version == HP_VERSION_1) {
+		s->in_acks = 0;
+		evbuffer_drain(s->unacked, evbuffer_get_length(s->unacked));
+		return;
+	}
+	if (!s->in_acks || session_input_acked(s, h->in_taken) == -1) {
+		if (s->in_acks)
+			log_warnx("session %s: the holder took %llu bytes of input, "
+			    "%llu..%llu were sent: none sent again", s->name,
+			    (unsigned long long)h->in_taken, (unsigned long long)s->in_acked,
+			    (unsigned long long)s->in_sent);
+		evbuffer_drain(s->unacked, evbuffer_get_length(s->unacked));
+		s->in_acks = 1;
+		s->in_acked = s->in_sent = h->in_taken;
+		return;
+	}
+	s->in_sent = s->in_acked;
+	if ((n = evbuffer_get_length(s->unacked)) == 0)
+		return;
+	log_info("session %s: %zu bytes of input sent again", s->name, n);
+	again = s->unacked;
+	s->unacked = evbuffer_new();
+	session_send_input(s, evbuffer_pullup(again, -1), n);
+	evbuffer_free(again);
 }
 
 const char *
@@ -63,7 +117,10 @@ session_input_queued(struct session *s)
 {
 	size_t	n = evbuffer_get_length(s->pending);
 
-	if (s->hbev != NULL)
+	/* Sent and not taken yet: on its way, or kept to be sent again. */
+	if (s->in_acks)
+		n += evbuffer_get_length(s->unacked);
+	else if (s->hbev != NULL)
 		n += evbuffer_get_length(bufferevent_get_output(s->hbev));
 	return (n);
 }

@@ -83,6 +83,7 @@ session_alloc(int64_t id, const char *name, const char *type, const char *cwd, i
 	xasprintf(&s->dir, "%s/sessions/%lld", agentd_home, (long long)id);
 	xasprintf(&s->sock, "%s/run/h/%lld.sock", agentd_home, (long long)id);
 	s->pending = evbuffer_new();
+	s->unacked = evbuffer_new();
 	s->pty_fd = -1;
 	TAILQ_INIT(&s->waiters);
 	session_subs_init(s);
@@ -105,6 +106,7 @@ session_free(struct session *s)
 		agd_seqlog_close(&s->log);
 	session_subs_free(s);
 	evbuffer_free(s->pending);
+	evbuffer_free(s->unacked);
 	if (s->lines != NULL)
 		evbuffer_free(s->lines);
 	free(s->name);

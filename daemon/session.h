@@ -22,6 +22,14 @@ void	session_send(struct session *, int type, const void *p, size_t n);
 const char *session_enter(struct session *);
 /* Send [p, p+n) as HP_INPUT frames of at most HP_DATA_MAX (a holder's limit is HP_MAX). */
 void	session_send_input(struct session *, const uint8_t *p, size_t n);
+struct hp_hello;
+/*
+ * The holder's HP_INPUTACK: it took its input up to taken (its count since it
+ * started). 0, or -1 if that is not within what was sent.
+ */
+int	session_input_acked(struct session *, uint64_t taken);
+/* Its hello: the input counts start, or what it did not take is sent again. */
+void	session_input_resume(struct session *, const struct hp_hello *);
 /*
  * s is being killed: drop input held for it and, if input sent before the kill is
  * still unwritten a moment later (the holder does not read, so it will not see the
