@@ -95,6 +95,7 @@ agent_approve_send(struct session *s)
 	 */
 	if (a->approve_keys == NULL) {
 		if (a->approve_sent != NULL && shown && a->status != AGENT_WAITING &&
+		    session_input_queued(s) == 0 &&
 		    a->wait_gen == a->approve_gen && a->out_bytes == a->approve_sent_out &&
 		    now - a->approve_sent_ms > AGENT_BOX_RETRY_MS &&
 		    a->approve_retries < AGENT_BOX_RETRIES) {
@@ -126,8 +127,12 @@ agent_approve_send(struct session *s)
 	if (!(shown && now - a->approve_seen_ms >= AGENT_BOX_SHOWN_MS) &&
 	    now - a->approve_ms < AGENT_BOX_WAIT_MS)
 		return;
-	if (session_keys(s, a->approve_keys) == -1)
-		return;		/* its terminal reads nothing: kept, tried again */
+	/*
+	 * Behind input its terminal has not read yet, the box would take that first
+	 * (an Enter in it picks the box's default): kept until it is read.
+	 */
+	if (session_input_queued(s) > 0 || session_keys(s, a->approve_keys) == -1)
+		return;
 	a->approve_sent_out = a->out_bytes;
 	a->approve_sent = a->approve_keys;
 	a->approve_sent_ms = now;

@@ -370,7 +370,8 @@ int	agent_dialog_may(struct session *, int dialog);
 int	agent_dialog_left(struct session *, int dialog);
 /*
  * Type now, then later (may be NULL) a moment after, as a person would. 0 if a
- * recent answer is still being processed (nothing sent).
+ * recent answer is still being processed, or input the terminal has not read yet
+ * is queued (nothing sent: the caller tries again when the screen is looked at next).
  */
 int	agent_answer(struct session *, const char *now, const char *later);
 /* A start dialog (AGENT_DIALOG_*) agentd answered: mark it, emit the dialog event. */

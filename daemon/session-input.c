@@ -22,10 +22,11 @@
 #define SESSION_STUCK_MS	1000
 
 /*
- * The daemon's own keys (an Enter after a message, an approval's answer, an
- * interrupt) may pass input_queue_bytes by this much: a client's input filling
- * the queue must not make them lost. Each is a few bytes, typed once per event
- * of the agent's, so a terminal that reads nothing never takes this much.
+ * The daemon's own keys that must follow what was typed (the Enter after a
+ * message, an interrupt at a cap) may pass input_queue_bytes by this much: a
+ * client's input filling the queue must not make them lost. Each is a few bytes,
+ * typed once per message or cap; keys that answer what is on screen (an approval,
+ * a dialog) wait for an empty queue instead (agent-approve.c, agent_answer).
  */
 #define SESSION_KEYS_SLACK	4096
 
@@ -56,7 +57,8 @@ session_send_input(struct session *s, const uint8_t *p, size_t n)
 int
 session_input_acked(struct session *s, uint64_t taken)
 {
-	if (!s->in_acks || taken < s->in_acked || taken > s->in_sent)
+	/* Modulo 2^64, as the counts run: in_acked <= taken <= in_sent. */
+	if (!s->in_acks || taken - s->in_acked > s->in_sent - s->in_acked)
 		return (-1);
 	evbuffer_drain(s->unacked, (size_t)(taken - s->in_acked));
 	s->in_acked = taken;
@@ -98,6 +100,11 @@ session_input_resume(struct session *s, const struct hp_hello *h)
 	s->unacked = evbuffer_new();
 	session_send_input(s, evbuffer_pullup(again, -1), n);
 	evbuffer_free(again);
+	/* A size sent among it went with the connection: the session's, after it. */
+	if (s->transport == SESSION_TTY && !s->resize_due) {
+		s->resize_due = 1;
+		s->resize_at = 0;
+	}
 }
 
 const char *
@@ -117,19 +124,28 @@ session_input_queued(struct session *s)
 {
 	size_t	n = evbuffer_get_length(s->pending);
 
-	/* Sent and not taken yet: on its way, or kept to be sent again. */
-	if (s->in_acks)
-		n += evbuffer_get_length(s->unacked);
-	else if (s->hbev != NULL)
+	/*
+	 * Not what was sent and not acknowledged yet (s->unacked): the daemon stops
+	 * reading the holder, its acknowledgements too, while the log refuses output,
+	 * and input must not be refused for that. unacked is bounded without it: what
+	 * this counts, plus the socket's buffers and the holder's HOLDER_INPUT_MAX.
+	 */
+	if (s->hbev != NULL)
 		n += evbuffer_get_length(bufferevent_get_output(s->hbev));
 	return (n);
 }
 
-/* 1 if n more bytes of input would pass input_queue_bytes. */
+/*
+ * 1 if n more bytes of input would pass input_queue_bytes. An empty queue takes
+ * any one input (a message is at most AGD_MESSAGE_MAX): a message longer than the
+ * limit is typed, not kept at the head of its agent's queue for ever.
+ */
 static int
 session_input_full(struct session *s, size_t n)
 {
-	return (session_input_queued(s) + n > agentd_conf->input_queue_bytes);
+	size_t	q = session_input_queued(s);
+
+	return (q > 0 && q + n > agentd_conf->input_queue_bytes);
 }
 
 static void
@@ -159,8 +175,8 @@ session_keys(struct session *s, const char *keys)
 
 	if (session_input_queued(s) + n >
 	    agentd_conf->input_queue_bytes + SESSION_KEYS_SLACK) {
-		log_warnx("session %s: its terminal reads nothing: the daemon's keys "
-		    "dropped", s->name);
+		log_warnx("session %s: its terminal reads nothing: %zu bytes of the "
+		    "daemon's keys not typed", s->name, n);
 		return (-1);
 	}
 	session_input_add(s, keys, n);

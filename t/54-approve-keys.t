@@ -9,9 +9,12 @@
 #  - A denial's message: recorded in the approval event (the box takes no
 #    text; it is not typed either). Before: dropped.
 #  - The terminal's input queue full (the agent reads nothing a while): the
-#    approval's keys, and a message for it, wait their turn behind that input and
-#    are typed when it reads again. Before: session_input refused both
-#    (input_full), nothing was typed, and each was recorded as done.
+#    approval's keys wait until the terminal has read that input (the box would
+#    take it first), and a message for it waits in the agent's queue; both are
+#    typed when it reads again. Before: session_input refused both (input_full),
+#    nothing was typed, and each was recorded as done.
+#  - A message longer than input_queue_bytes: typed into the empty queue, not
+#    kept at the head of the agent's queue.
 use strict;
 use warnings;
 use FindBin;
@@ -136,11 +139,14 @@ waiting('k3');
 my $hear = deaf('k3');
 ($s) = $t->post('/api/agents/sessions/k3/approval', { decision => 'allow' });
 is($s, 200, 'k3: allow, the queue full');
-($d) = $t->wait_for(sub { (approvals('k3'))[0] }, 15, 'the approval event of k3');
-ok(!$d->{late}, 'k3: applied');
+sleep 1;	# an absence: the keys are looked at every 200 ms once the box shows
+is(scalar(approvals('k3')), 0, 'k3: no key typed behind the unread input');
 hear('k3', $hear);
+# The box scrolled away under the backlog's answers: the keys go after its wait.
+($d) = $t->wait_for(sub { (approvals('k3'))[0] }, 20, 'the approval event of k3');
+ok(!$d->{late}, 'k3: applied');
 $t->wait_output('k3', qr/got: y+\r?\n/, 15);
-pass('k3: the key (Enter) typed behind the input once the terminal reads again');
+pass('k3: the key (Enter) typed once the terminal has read the input');
 
 # 4. A message, the queue full: it waits in the agent's queue, not dropped.
 ($s) = $t->create(name => 'k4', agentType => 'claude');
@@ -157,7 +163,18 @@ input('k4', "say ? for shortcuts\r");
 $t->wait_output('k4', qr/got: hello while full/, 15);
 pass('k4: the message typed once the terminal reads again');
 
-for my $n (qw(k1 k2 k3 k4)) {
+# 5. A message longer than the whole queue (64 KiB here): typed, since nothing waits.
+($s) = $t->create(name => 'k5', agentType => 'claude');
+is($s, 201, 'create k5 (claude adapter)');
+$t->wait_output('k5', qr/fake-agent pid=/);
+input('k5', "say ? for shortcuts\r");
+$t->wait_status('k5', qr/^idle$/);
+($s) = $t->message('k5', join("\n", map { "m$_" . ('m' x 990) } 1 .. 70));
+is($s, 200, 'k5: a message of 70 KiB');
+$t->wait_output('k5', qr/got: m70m{990}/, 15);
+pass('k5: typed whole');
+
+for my $n (qw(k1 k2 k3 k4 k5)) {
 	($s) = $t->del("/api/agents/sessions/$n");
 	is($s, 200, "delete $n");
 }

@@ -97,6 +97,13 @@ session_keys(struct session *s, const char *keys)
 	return (session_input(s, keys, strlen(keys)));
 }
 
+size_t
+session_input_queued(struct session *s)
+{
+	(void)s;
+	return (0);		/* what is typed here is read at once */
+}
+
 void
 session_subscribe_all(enum session_sub_rank rank, session_notify_cb *cb,
     void *(*new_arg)(struct session *))
