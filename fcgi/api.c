@@ -59,6 +59,11 @@
 #define API_THREADS_MAX		256
 #define API_BACKLOG		1024	/* nginx connects once per request */
 #define API_RESPAWN_MS		1000	/* a worker dying younger waits this */
+/*
+ * Out of descriptors this long without an accept that worked: the worker ends and
+ * a fresh one replaces it (a descriptor leak in it would never heal otherwise).
+ */
+#define API_EMFILE_GIVEUP_MS	30000
 #define API_STOP_MS		10000	/* for workers to finish a request */
 #define API_WAKE_MS		50	/* SIGUSR2 again to a thread still in accept */
 
@@ -89,12 +94,14 @@ static pthread_mutex_t	 api_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t	 api_main_thread;
 static int		 api_lfd;
 static int		 api_failed;	/* a thread's accept failed: exit 1 */
+static uint64_t		 api_emfile_ms;	/* out of descriptors since; 0: not */
+static uint64_t		 api_emfile_said_ms;	/* last logged so */
 
 static void	usage(void) __attribute__((noreturn));
 static int	api_listen(const char *);
 static int	api_workers_default(void);
 static void	api_noop_signal(int);
-static void	api_accept_pause(int, int);
+static int	api_accept_pause(int, int);
 static void	*api_thread_main(void *);
 static void	api_threads_stop(void);
 static void	api_worker_main(int) __attribute__((noreturn));
@@ -181,25 +188,32 @@ api_noop_signal(int sig)
 /*
  * Out of descriptors (lib/sock.h): the thread stops accepting for pause_ms, still
  * idle (a stop's SIGUSR2 ends the pause), and the connection waits on the
- * listener. Ending the worker instead would only have its successor fail the same
- * way. Said once per pause of the worker, not by each thread.
+ * listener; ending the worker at once would only have its successor fail the same
+ * way (unless it lasts API_EMFILE_GIVEUP_MS: then 0, the worker ends). Said once
+ * per pause of the worker, not by each thread. 1 to accept again.
  */
-static void
+static int
 api_accept_pause(int err, int pause_ms)
 {
-	static uint64_t	 said_ms;
 	struct timespec	 ts = { pause_ms / 1000, (pause_ms % 1000) * 1000000L };
-	uint64_t	 now = agd_now_ms();
-	int		 say;
+	uint64_t	 now;
+	int		 say, give_up;
 
 	pthread_mutex_lock(&api_lock);
-	say = said_ms == 0 || now - said_ms >= (uint64_t)pause_ms;
+	now = agd_now_ms();
+	if (api_emfile_ms == 0)
+		api_emfile_ms = now;
+	give_up = now - api_emfile_ms >= API_EMFILE_GIVEUP_MS;
+	say = api_emfile_said_ms == 0 || now - api_emfile_said_ms >= (uint64_t)pause_ms;
 	if (say)
-		said_ms = now;
+		api_emfile_said_ms = now;
 	pthread_mutex_unlock(&api_lock);
+	if (give_up)
+		return (0);
 	if (say)
 		log_warnx("fcgi.sock: accept: %s; paused %d ms", strerror(err), pause_ms);
 	nanosleep(&ts, NULL);
+	return (1);
 }
 
 /*
@@ -226,12 +240,13 @@ api_thread_main(void *arg)
 		pthread_mutex_unlock(&api_lock);
 		rc = FCGX_Accept_r(&t->fr);
 		/* libfcgi's accept() failed: -errno. */
-		if (rc < 0 && (pause_ms = agd_sock_backoff(-rc)) != 0) {
-			api_accept_pause(-rc, pause_ms);
+		if (rc < 0 && (pause_ms = agd_sock_backoff(-rc)) != 0 &&
+		    api_accept_pause(-rc, pause_ms))
 			continue;
-		}
 		pthread_mutex_lock(&api_lock);
 		t->idle = 0;
+		if (rc >= 0)
+			api_emfile_ms = 0;
 		pthread_mutex_unlock(&api_lock);
 		if (rc < 0) {
 			if (api_quit)

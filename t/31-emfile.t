@@ -33,6 +33,8 @@ my $t = AgentdTest->new(
 	agents => { quiet => q{sh -c 'echo QUIET-UP; while read l; do echo "got:$l"; done'} },
 	# The daemon's listeners say when they pause, out of descriptors.
 	expect_log => [qr/accept/],
+	# agentd-fcgi's own worker count: one per CPU, at least 2.
+	fcgi_workers => 0,
 );
 
 system("prlimit --pid $$ --nofile=$soft0:") == 0 or die "prlimit";
@@ -140,7 +142,10 @@ close($_) for @c;
 # the failed accept ended its worker, and the next one failed the same way.
 my $fcgi = $t->fcgi_pid;
 my @workers = sort split ' ', `pgrep -P $fcgi`;
-ok(@workers >= 1, 'agentd-fcgi workers: ' . join(' ', @workers));
+chomp(my $cpus = `getconf _NPROCESSORS_ONLN`);
+my $want = $cpus < 2 ? 2 : $cpus > 64 ? 64 : $cpus;
+is(scalar @workers, $want, "agentd-fcgi runs a worker per CPU, at least 2 ($cpus CPUs): "
+    . join(' ', @workers));
 for my $p ($fcgi, @workers) {
 	cmp_ok(soft($p), '>', 256, "agentd-fcgi $p raised its descriptors: " . soft($p));
 }

@@ -24,7 +24,7 @@ package AgentdTest;
 #	expect_log => [qr/.../]		daemon/fcgi log lines that may contain
 #					level=warn, error or fatal, nginx [crit]/[alert]
 #					lines that are expected
-#	fcgi_workers => N		agentd-fcgi -n N (default 2)
+#	fcgi_workers => N		agentd-fcgi -n N (default 2; 0: no -n, its own default)
 #	argv => { daemon => [...], fcgi => [...] }
 #					the command lines of agentd and agentd-fcgi instead of
 #					the build tree's (installed programs: t/07, t/32), @HOME@
@@ -382,7 +382,8 @@ sub _start_proc {
 		    "--log-file=$home/logs/valgrind.%p.log", '--trace-children=no'
 		    if $ENV{TEST_AGENTD_VALGRIND};
 	} elsif ($name eq 'fcgi') {
-		@argv = ("$BUILDDIR/fcgi/agentd-fcgi", '-H', $home, '-n', $self->{fcgi_workers});
+		@argv = ("$BUILDDIR/fcgi/agentd-fcgi", '-H', $home,
+		    $self->{fcgi_workers} ? ('-n', $self->{fcgi_workers}) : ());
 	} elsif ($name eq 'backend') {
 		@argv = ($^X, "$SRCDIR/t/bin/fake-backend", '--fcgi', "$home/run/fcgi.sock",
 		    '--ws', "$home/run/ws.sock");
