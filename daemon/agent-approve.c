@@ -131,8 +131,12 @@ agent_approve_send(struct session *s)
 	 * Behind input its terminal has not read yet, the box would take that first
 	 * (an Enter in it picks the box's default): kept until it is read.
 	 */
-	if (session_input_queued(s) > 0 || session_keys(s, a->approve_keys) == -1)
+	if (session_input_queued(s) > 0 || session_keys(s, a->approve_keys) == -1) {
+		/* Then the box must show again, as if the answer came now. */
+		a->approve_ms = now;
+		a->approve_seen_ms = 0;
 		return;
+	}
 	a->approve_sent_out = a->out_bytes;
 	a->approve_sent = a->approve_keys;
 	a->approve_sent_ms = now;

@@ -281,9 +281,14 @@ agent_answer(struct session *s, const char *now, const char *later)
 
 	if (a->answered_ms != 0 && ms - a->answered_ms < AGENT_ANSWER_GAP_MS)
 		return (0);
-	/* Behind input its terminal has not read, the dialog would take that first. */
-	if (session_input_queued(s) > 0)
+	/*
+	 * Behind input its terminal has not read, the dialog would take that first:
+	 * the screen rules run again at the next poll.
+	 */
+	if (session_input_queued(s) > 0) {
+		a->screen_dirty = 1;
 		return (0);
+	}
 	a->answered_ms = ms;
 	session_keys(s, now);
 	if (later != NULL) {

@@ -371,7 +371,7 @@ int	agent_dialog_left(struct session *, int dialog);
 /*
  * Type now, then later (may be NULL) a moment after, as a person would. 0 if a
  * recent answer is still being processed, or input the terminal has not read yet
- * is queued (nothing sent: the caller tries again when the screen is looked at next).
+ * is queued (nothing sent: the screen rules run again at the next poll).
  */
 int	agent_answer(struct session *, const char *now, const char *later);
 /* A start dialog (AGENT_DIALOG_*) agentd answered: mark it, emit the dialog event. */

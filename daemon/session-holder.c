@@ -275,6 +275,14 @@ session_hello(struct session *s, const struct hp_hello *h)
 	session_send64(s, HP_RESUME, s->hoff);
 	s->resumed = 1;
 	session_input_resume(s, h);
+	/*
+	 * The session's size again, after the input sent again: one sent on a broken
+	 * connection went with it (the same size once more changes nothing).
+	 */
+	if (s->transport == SESSION_TTY && !s->resize_due) {
+		s->resize_due = 1;
+		s->resize_at = 0;
+	}
 	if (s->state == SESSION_STARTING) {
 		s->pid = h->pid;
 		s->state = SESSION_RUNNING;

@@ -31,6 +31,14 @@
 #define SESSION_KEYS_SLACK	4096
 
 /*
+ * Input sent and not yet acknowledged may pass input_queue_bytes by this much
+ * before more is refused: the holder's own queue (HOLDER_INPUT_MAX) and the
+ * socket's buffers. Reached only while the daemon reads nothing from the holder
+ * (a log that refuses output), its acknowledgements included.
+ */
+#define SESSION_UNACKED_SLACK	(8 * 1024 * 1024)
+
+/*
  * Input in frames a holder takes (one longer than HP_MAX would make it hang up on
  * us): HP_DATA_MAX each, the size of the frames it sends.
  */
@@ -100,11 +108,6 @@ session_input_resume(struct session *s, const struct hp_hello *h)
 	s->unacked = evbuffer_new();
 	session_send_input(s, evbuffer_pullup(again, -1), n);
 	evbuffer_free(again);
-	/* A size sent among it went with the connection: the session's, after it. */
-	if (s->transport == SESSION_TTY && !s->resize_due) {
-		s->resize_due = 1;
-		s->resize_at = 0;
-	}
 }
 
 const char *
@@ -130,9 +133,20 @@ session_input_queued(struct session *s)
 	 * and input must not be refused for that. unacked is bounded without it: what
 	 * this counts, plus the socket's buffers and the holder's HOLDER_INPUT_MAX.
 	 */
-	if (s->hbev != NULL)
+	if (s->hbev != NULL && s->direct != SESSION_DIRECT_ON)
 		n += evbuffer_get_length(bufferevent_get_output(s->hbev));
 	return (n);
+}
+
+/*
+ * What a kill sent now would wait behind: the queued input, and with a holder that
+ * acknowledges, what it has not taken yet (the socket's buffers included).
+ */
+static size_t
+session_input_unwritten(struct session *s)
+{
+	return (session_input_queued(s) +
+	    (s->in_acks ? evbuffer_get_length(s->unacked) : 0));
 }
 
 /*
@@ -145,6 +159,9 @@ session_input_full(struct session *s, size_t n)
 {
 	size_t	q = session_input_queued(s);
 
+	if (evbuffer_get_length(s->unacked) + n >
+	    agentd_conf->input_queue_bytes + SESSION_UNACKED_SLACK)
+		return (1);
 	return (q > 0 && q + n > agentd_conf->input_queue_bytes);
 }
 
@@ -173,8 +190,12 @@ session_keys(struct session *s, const char *keys)
 {
 	size_t	n = strlen(keys);
 
-	if (session_input_queued(s) + n >
-	    agentd_conf->input_queue_bytes + SESSION_KEYS_SLACK) {
+	size_t	cap = agentd_conf->input_queue_bytes;
+
+	/* An Enter behind a message longer than the queue (an empty queue took it). */
+	if (cap < AGD_MESSAGE_MAX)
+		cap = AGD_MESSAGE_MAX;
+	if (session_input_queued(s) + n > cap + SESSION_KEYS_SLACK) {
 		log_warnx("session %s: its terminal reads nothing: %zu bytes of the "
 		    "daemon's keys not typed", s->name, n);
 		return (-1);
@@ -211,8 +232,8 @@ session_message(struct session *s, const char *text, const char *from, uint64_t 
 	seq = session_event(s, "message", o);
 	/* An agent's TUI gets it when idle, in order; a plain program at once. */
 	if (!session_notify_message(s, text, seq)) {
-		session_input(s, text, len);
-		session_input(s, session_enter(s), 1);
+		session_input_add(s, text, len);	/* room checked above */
+		session_input_add(s, session_enter(s), 1);
 	}
 	if (seqp != NULL)
 		*seqp = seq;
@@ -234,7 +255,7 @@ session_stuck_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (s->state == SESSION_ENDED || s->pid <= 0 || session_input_queued(s) == 0)
+	if (s->state == SESSION_ENDED || s->pid <= 0 || session_input_unwritten(s) == 0)
 		return;
 	if (s->stuck_signals++ == 0) {
 		log_info("session %s: the holder reads no input; ending the agent's group",
@@ -254,7 +275,7 @@ session_kill_stuck(struct session *s)
 
 	evbuffer_drain(s->pending, evbuffer_get_length(s->pending));
 	session_resize_flush(s);
-	if (session_input_queued(s) == 0 || s->pid <= 0 || s->stuck_ev != NULL)
+	if (session_input_unwritten(s) == 0 || s->pid <= 0 || s->stuck_ev != NULL)
 		return;
 	s->stuck_ev = evtimer_new(agentd_base, session_stuck_cb, s);
 	evtimer_add(s->stuck_ev, &tv);
