@@ -208,8 +208,12 @@ api_accept_pause(int err, int pause_ms)
 	if (say)
 		api_emfile_said_ms = now;
 	pthread_mutex_unlock(&api_lock);
-	if (give_up)
+	if (give_up) {
+		if (say)
+			log_warnx("fcgi.sock: accept: %s for %d s: the worker ends, a "
+			    "fresh one replaces it", strerror(err), API_EMFILE_GIVEUP_MS / 1000);
 		return (0);
+	}
 	if (say)
 		log_warnx("fcgi.sock: accept: %s; paused %d ms", strerror(err), pause_ms);
 	nanosleep(&ts, NULL);
@@ -251,7 +255,8 @@ api_thread_main(void *arg)
 		if (rc < 0) {
 			if (api_quit)
 				break;
-			log_warnx("FCGX_Accept_r failed: %d", rc);
+			if (agd_sock_backoff(-rc) == 0)		/* else said above */
+				log_warnx("FCGX_Accept_r failed: %d", rc);
 			pthread_mutex_lock(&api_lock);
 			api_failed = 1;
 			pthread_mutex_unlock(&api_lock);
