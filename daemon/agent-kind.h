@@ -245,10 +245,9 @@ void	agent_render(struct session *, const char *text);
 extern const struct agent_kind	*const agent_kinds[];
 /*
  * The kind that drives sessions of type: its section's adapter (none: NULL),
- * else the kind of the type's name, else that of prog's basename (prog may be
- * NULL), else NULL.
+ * else the kind of the type's name, else NULL (never the program's name).
  */
-const struct agent_kind *agent_kind_for(const char *type, const char *prog);
+const struct agent_kind *agent_kind_for(const char *type);
 
 /* agent.c, for agent-stream.c: m (borrowed) reached the agent: the event, working. */
 void	agent_delivered(struct session *, struct qmsg *m, const char *via);

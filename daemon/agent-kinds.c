@@ -53,28 +53,25 @@ agent_kind_named(const char *name)
 
 /*
  * The kind that drives sessions of type: its section's adapter (none: no kind),
- * else the kind of the type's name, else the kind of prog's basename (NULL:
- * unknown), else none.
+ * else the kind of the type's name, else none. Never by the program's name: a
+ * program that only looks like an agent is no agent, and a wrapper keeps its type's.
  */
 const struct agent_kind *
-agent_kind_for(const char *type, const char *prog)
+agent_kind_for(const char *type)
 {
 	const struct agd_agent	*cfg = NULL;
-	const struct agent_kind	*k;
 
 	if (agentd_conf != NULL)
 		cfg = agd_conf_agent(agentd_conf, type);
 	if (cfg != NULL && cfg->adapter != NULL)
 		return (agent_kind_named(cfg->adapter));	/* none: NULL */
-	if ((k = agent_kind_named(type)) != NULL)
-		return (k);
-	return (prog != NULL ? agent_kind_of(prog) : NULL);
+	return (agent_kind_named(type));
 }
 
 int
 agent_transport_check(const char *type, int transport, char **cause)
 {
-	const struct agent_kind	*k = agent_kind_for(type, NULL);
+	const struct agent_kind	*k = agent_kind_for(type);
 
 	if (transport != SESSION_STREAM || k == NULL || k->stream_prepare != NULL)
 		return (0);
@@ -106,7 +103,7 @@ agent_home_ro_all(void)
 int
 agent_has_stream(const char *type)
 {
-	const struct agent_kind	*k = agent_kind_for(type, NULL);
+	const struct agent_kind	*k = agent_kind_for(type);
 
 	return (k != NULL && k->stream_prepare != NULL);
 }

@@ -526,25 +526,21 @@ agent_spawn_spec(struct session *s, struct spawn_spec *spec)
 void
 agent_attach(struct session *s, char ***argvp, int adopted)
 {
-	const struct agd_agent	*cfg;
 	const struct agent_kind	*k;
 	struct agent		*a;
 	struct timeval		 tv = { 0, AGENT_POLL_MS * 1000 };
-	char			**tmpl = NULL, *cause;
 
 	if (s->flags & SESSION_OWN_CMD)
 		return;			/* the daemon's own program, not the agent */
 	if (argvp != NULL)
-		k = agent_kind_for(s->agent_type, (*argvp)[0]);
+		k = agent_kind_for(s->agent_type);
 	else if (persist_is_remote(s->id))
 		return;			/* a worker on another machine: a plain terminal */
 	else {
-		/* Re-adoption: as its type says, or the program of its command. */
-		if ((cfg = agd_conf_agent(agentd_conf, s->agent_type)) == NULL ||
-		    (tmpl = agd_argv_split(cfg->argv[s->mode], NULL, &cause)) == NULL)
+		/* Re-adoption: as its type says (a type no longer configured: plain). */
+		if (agd_conf_agent(agentd_conf, s->agent_type) == NULL)
 			return;
-		k = agent_kind_for(s->agent_type, tmpl[0]);
-		agd_argv_free(tmpl);
+		k = agent_kind_for(s->agent_type);
 	}
 	if (k == NULL)
 		return;

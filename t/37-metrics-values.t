@@ -28,7 +28,7 @@ symlink(AgentdTest::srcdir() . '/t/bin/approval-spoof', "$bin/claude") or die "s
 my $fcs = AgentdTest::srcdir() . '/t/bin/fake-claude-stream';
 my $t = AgentdTest->new(
 	agents => {
-		spoof => "$bin/claude",
+		spoof => { default => "$bin/claude", adapter => 'claude' },
 		fc => { default => $fcs, adapter => 'claude' },
 		mute => q{sh -c 'stty raw -echo; exec sleep 1000000'},
 	},

@@ -25,7 +25,8 @@ plan skip_all => 'bwrap is not installed (apt-get install bubblewrap)'
 my $bin = tempdir('agentd-claude-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 symlink(AgentdTest::srcdir() . '/t/bin/hook-probe', "$bin/claude") or die "symlink: $!";
 my $t = AgentdTest->new(
-    agents => { hostile => { default => "$bin/claude", bypassPermissions => "$bin/claude" } });
+    agents => { hostile => { default => "$bin/claude", bypassPermissions => "$bin/claude",
+	adapter => 'claude' } });
 $t->expect_log(qr/sessions' socket: pid \d+('s namespace)? holds \d+ connections: refused/);
 my $me = { user => scalar getpwuid($>) };
 

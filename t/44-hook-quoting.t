@@ -17,7 +17,7 @@ symlink(AgentdTest::srcdir() . '/t/bin/hook-probe', "$bin/claude") or die "symli
 # nginx takes no such path: agentd alone is given it, a link to the stack's HOME
 # (in the working directory, which the agent's sandbox shows as it is).
 my $odd;
-my $t = AgentdTest->new(agents => { probe => "$bin/claude" }, daemon_home => sub {
+my $t = AgentdTest->new(agents => { probe => { default => "$bin/claude", adapter => 'claude' } }, daemon_home => sub {
 	$odd = "$_[0]/work/a'\$(touch pwned)'b";
 	symlink($_[0], $odd) or die "symlink: $!";
 	return $odd;

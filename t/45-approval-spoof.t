@@ -19,7 +19,7 @@ AgentdTest->require_stack;
 
 my $bin = tempdir('agentd-claude-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 symlink(AgentdTest::srcdir() . '/t/bin/approval-spoof', "$bin/claude") or die "symlink: $!";
-my $t = AgentdTest->new(agents => { spoof => "$bin/claude" });
+my $t = AgentdTest->new(agents => { spoof => { default => "$bin/claude", adapter => 'claude' } });
 my ($s, $j) = $t->create(name => 'sp', agentType => 'spoof');
 is($s, 201, 'create the claude');
 $t->wait_output('sp', qr/approval-spoof ready/);

@@ -48,7 +48,8 @@ sub dropped_rows {
 my $bin = tempdir('agentd-claude-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 symlink(AgentdTest::srcdir() . '/t/bin/approval-spoof', "$bin/claude") or die "symlink: $!";
 my $fcs = AgentdTest::srcdir() . '/t/bin/fake-claude-stream';
-my %agents = (spoof => "$bin/claude", fc => { default => $fcs, adapter => 'claude' });
+my %agents = (spoof => { default => "$bin/claude", adapter => 'claude' },
+    fc => { default => $fcs, adapter => 'claude' });
 
 sub typed {
 	my ($t, $name, $line) = @_;

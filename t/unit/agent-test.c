@@ -440,19 +440,29 @@ test_builtins(void)
 static void
 test_plain(void)
 {
-	struct session	*s = session_new("plain", "fake");
+	struct session	*s = session_new("plain", "fake"), *s2;
 	char		**argv = argv_of("/bin/sh -c 'echo hi'");
+	char		**argv2 = argv_of("/usr/local/bin/claude --permission-mode default");
 	enum agd_err	 code = AGD_ERR_INTERNAL;
 	char		*cause = NULL;
 
 	agent_attach(s, &argv, 0);
 	ok(s->agent == NULL, "another program is a plain terminal");
+	/*
+	 * A program named like an agent under a type of another name: plain too (the
+	 * adapter is the type's, issue 14). Before: claude's, by argv[0]'s basename.
+	 */
+	s2 = session_new("looks", "looks-like-claude");
+	agent_attach(s2, &argv2, 0);
+	ok(s2->agent == NULL, "a program named claude under another type is a plain terminal");
 	is_int(agent_submit(s, "hi", 1), 0, "plain: the caller types a message itself");
 	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == -1 && code == AGD_ERR_NOTHING_PENDING,
 	    "plain: nothing pending");
 	free(cause);
 	agd_argv_free(argv);
+	agd_argv_free(argv2);
 	session_done(s);
+	session_done(s2);
 }
 
 /* Claude Code: hooks, the transcript JSONL and the screen. */
@@ -473,7 +483,7 @@ test_claude(void)
 	agent_attach(s, &argv, 0);
 	agent_watch(s, debrief_delivered, debrief_idle);
 	ok(s->agent != NULL && s->agent->kind->name != NULL &&
-	    strcmp(s->agent->kind->name, "claude") == 0, "claude: adapter by basename");
+	    strcmp(s->agent->kind->name, "claude") == 0, "claude: adapter by its type");
 	ok(argv_has(argv, "--session-id") && argv_has(argv, s->agent->uuid) &&
 	    argv_has(argv, "--settings"), "claude: --session-id and --settings added");
 	ok(!argv_has(argv, "--setting-sources"), "claude: trusted: every setting source");
@@ -997,7 +1007,7 @@ test_codex(void)
 	s->flags |= SESSION_TRUSTED;	/* test_untrusted has the other */
 	agent_attach(s, &argv, 0);
 	ok(s->agent != NULL && strcmp(s->agent->kind->name, "codex") == 0,
-	    "codex: adapter by basename");
+	    "codex: adapter by its type");
 	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
 	ok(argv_has(argv, "-c") && argv_has(argv, trust), "codex: the folder trusted");
 	free(trust);
@@ -1148,7 +1158,7 @@ test_openclaw(void)
 	setenv("OPENCLAW_CONFIG_PATH", "/etc/openclaw-test.json", 1);
 	agent_attach(s, &argv, 0);
 	ok(s->agent != NULL && strcmp(s->agent->kind->name, "openclaw") == 0,
-	    "openclaw: adapter by basename");
+	    "openclaw: adapter by its type");
 	xasprintf(&want, "OPENCLAW_STATE_DIR=%s/openclaw", s->dir);
 	ok(strcmp(argv[0], "env") == 0 && argv_has(argv, want) &&
 	    argv_has(argv, "OPENCLAW_CONFIG_PATH=/etc/openclaw-test.json") &&
