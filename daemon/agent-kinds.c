@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "agent-kind.h"
 #include "agentd.h"
+#include "log.h"
 #include "xmalloc.h"
 
 extern const struct agent_kind	agent_claude;
@@ -108,6 +109,28 @@ agent_has_stream(const char *type)
 	return (k != NULL && k->stream_prepare != NULL);
 }
 
+/*
+ * A type of another name running an agent's program is a plain terminal (the
+ * adapter is never the program's name): said once, at start, for a section
+ * written when it meant that agent.
+ */
+static void
+agent_kinds_note_plain(const struct agd_agent *a)
+{
+	const struct agent_kind	*k;
+	char			**argv, *cause = NULL;
+
+	if (a->argv[AGD_MODE_DEFAULT] == NULL ||
+	    (argv = agd_argv_split(a->argv[AGD_MODE_DEFAULT], NULL, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	if (argv[0] != NULL && (k = agent_kind_of(argv[0])) != NULL)
+		log_info("[agent %s] runs %s as a plain terminal: \"adapter = %s\" drives "
+		    "it as %s", a->type, argv[0], k->name, k->name);
+	agd_argv_free(argv);
+}
+
 int
 agent_kinds_configure(struct agd_conf *conf, char **cause)
 {
@@ -117,6 +140,8 @@ agent_kinds_configure(struct agd_conf *conf, char **cause)
 	for (i = 0; agent_kinds[i] != NULL; i++)
 		agd_conf_agent_default(conf, agent_kinds[i]->name, agent_kinds[i]->argv);
 	for (a = conf->agents; a != NULL; a = a->next) {
+		if (a->adapter == NULL && agent_kind_named(a->type) == NULL)
+			agent_kinds_note_plain(a);
 		if (a->adapter != NULL && strcmp(a->adapter, "none") != 0 &&
 		    agent_kind_named(a->adapter) == NULL) {
 			xasprintf(cause, "[agent %s] adapter %s: not an agent kind"

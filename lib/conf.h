@@ -16,7 +16,8 @@ struct agd_agent {
 	char	*argv[AGD_MODE_COUNT];		/* argv template per mode (unsplit) */
 	/*
 	 * adapter = KIND|none: which agent kind drives it (the daemon checks the
-	 * name); NULL: the type's name if a kind has it, else the program's basename.
+	 * name); NULL: the type's name if a kind has it, else none (never the
+	 * program's name).
 	 */
 	char	*adapter;
 	struct agd_agent *next;
