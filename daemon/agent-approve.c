@@ -2,7 +2,7 @@
  * Approvals answered through the API (agent_approve): by the hook that waits
  * for the decision, by the stream's control request, or by keys typed into the
  * TUI once its box is on screen (and again if they were lost). Keys are never
- * typed for an approval that was settled meanwhile.
+ * typed for an approval that was settled meanwhile, nor without its box.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 
 /* An approval box takes keys once it has been drawn this long (ms). */
 #define AGENT_BOX_SHOWN_MS	300
-/* Keys for an approval whose box never showed are sent after this (ms) anyway. */
+/* Keys for an approval whose box has not shown by then (ms) are not sent. */
 #define AGENT_BOX_WAIT_MS	10000
 /* Sent, the box still there after this (ms): the keys were lost. */
 #define AGENT_BOX_RETRY_MS	2000
@@ -124,9 +124,22 @@ agent_approve_send(struct session *s)
 	/* The box must have been on screen a moment (it takes input once drawn). */
 	if (shown && a->approve_seen_ms == 0)
 		a->approve_seen_ms = now;
-	if (!(shown && now - a->approve_seen_ms >= AGENT_BOX_SHOWN_MS) &&
-	    now - a->approve_ms < AGENT_BOX_WAIT_MS)
+	if (!(shown && now - a->approve_seen_ms >= AGENT_BOX_SHOWN_MS)) {
+		if (now - a->approve_ms < AGENT_BOX_WAIT_MS)
+			return;
+		/*
+		 * No box: typed now, the keys would land in the composer or whatever
+		 * else shows (a request its hook reported, by an agent's tool too,
+		 * need not have one). Given up, said; the approval still waits.
+		 */
+		agent_text_event(s, "error", "the approval box never showed: no key"
+		    " was typed for the answer; answer again, or at the terminal",
+		    NULL, "daemon");
+		a->approve_keys = NULL;
+		a->approve_seen_ms = 0;
+		agent_approve_free(a);
 		return;
+	}
 	/*
 	 * Behind input its terminal has not read yet, the box would take that first
 	 * (an Enter in it picks the box's default): kept until it is read.

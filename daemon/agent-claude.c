@@ -17,10 +17,8 @@
 #include "agent-kind.h"
 #include "agentd.h"
 #include "agent-claude.h"
-#include "job.h"
 #include "json.h"
 #include "log.h"
-#include "proc.h"
 #include "spawn.h"
 #include "xmalloc.h"
 
@@ -177,25 +175,10 @@ claude_settings(struct session *s)
 	struct json_object	*set, *hooks, *arr, *ent, *hl, *h;
 	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
 	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop", "SessionEnd" };
-	const char		*self;
-	char			*cmd, *qself, *qhome, *qname, *key, *qkey;
+	char			*cmd;
 	size_t			 i;
 
-	if ((self = agd_self_exe()) == NULL)
-		fatal("readlink /proc/self/exe");
-	/* claude runs it with sh -c: every word quoted for it (a ' in a path too). */
-	qself = sh_quote(self);
-	qhome = sh_quote(agentd_home);
-	qname = sh_quote(s->name);
-	/* The key is read from its file by the hook: not in claude's environment. */
-	xasprintf(&key, "%s/%s", s->dir, SESSION_KEY_FILE);
-	qkey = sh_quote(key);
-	xasprintf(&cmd, "%s -H %s hook %s %s", qself, qhome, qname, qkey);
-	free(key);
-	free(qkey);
-	free(qself);
-	free(qhome);
-	free(qname);
+	cmd = agent_hook_cmd(s);
 	set = json_object_new_object();
 	hooks = json_object_new_object();
 	for (i = 0; i < sizeof events / sizeof events[0]; i++) {

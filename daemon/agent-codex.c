@@ -1,9 +1,11 @@
 /*
- * The Codex CLI adapter (rules for 0.171). Its rollout JSONL
- * ($CODEX_HOME/sessions/Y/M/D/rollout-*.jsonl) reports messages, tool use, turns
- * and usage; the screen answers its trust dialog, tells readiness, and shows the
- * approvals (the rollout does not record a pending one). A stream session runs
- * `codex app-server` instead (agent-codex-stream.c).
+ * The Codex CLI adapter (rules for 0.171). Its hooks (-c hooks.EVENT=..., each
+ * calling `agentd hook`) report turns, tool use and approvals asked; its rollout
+ * JSONL ($CODEX_HOME/sessions/Y/M/D/rollout-*.jsonl) reports messages, tool use,
+ * turns (an interrupted one too: no hook says so) and usage; the screen answers
+ * its trust dialog, tells readiness before the first turn (its first hook comes
+ * with it), and shows the approval box the API's answer types into. A stream
+ * session runs `codex app-server` instead (agent-codex-stream.c).
  */
 #include <sys/stat.h>
 
@@ -23,6 +25,12 @@
 #define CODEX_META_MAX		65536
 /* A rollout this much older than the session (seconds) is another run's. */
 #define CODEX_ROLLOUT_SLACK	2
+/*
+ * Seconds codex waits for one `agentd hook` before it goes on without it. None
+ * waits for a decision: its PermissionRequest hook only reports, and answers
+ * nothing, so the TUI's box stays the human's (a hook that decides hides it).
+ */
+#define CODEX_HOOK_TIMEOUT	10
 
 #define CODEX_APPROVAL		"Would you like to run the following command?"
 /* The composer's prompt mark, at the start of its line. */
@@ -33,6 +41,7 @@ static void	codex_find(struct session *, struct agent *);
 static void	codex_line(struct session *, struct agent *, struct json_object *);
 static void	codex_screen(struct session *, struct agent *, const char *);
 static int	codex_ready(const char *);
+static int	codex_hook(struct session *, struct agent *, struct json_object *);
 
 /* Codex CLI: agent-kind.h says what each member is for. */
 const struct agent_kind agent_codex = {
@@ -66,12 +75,16 @@ const struct agent_kind agent_codex = {
 	 * Its config (notify, MCP servers, projects' trust) and the .env it loads
 	 * into its environment at start: read, never written by a tool.
 	 */
-	.home_ro = "~/.codex/config.toml $CODEX_HOME/config.toml ~/.codex/.env $CODEX_HOME/.env",
+	.home_ro = "~/.codex/config.toml $CODEX_HOME/config.toml ~/.codex/.env $CODEX_HOME/.env"
+	    " ~/.codex/hooks.json $CODEX_HOME/hooks.json",
+	.session_ro = SESSION_KEY_FILE,
+	.hooks = 1,
 	.prepare = codex_prepare,
 	.find = codex_find,
 	.line = codex_line,
 	.screen = codex_screen,
 	.ready = codex_ready,
+	.hook = codex_hook,
 	.free = codex_stream_free,
 	.stream_prepare = codex_stream_prepare,
 	.stream_start = codex_stream_start,
@@ -130,6 +143,35 @@ codex_trust_arg(const char *cwd)
 	return (trust);
 }
 
+/*
+ * Its hooks, one -c each (a layer of this run only, no file written): every
+ * event calls `agentd hook`. --dangerously-bypass-hook-trust runs them without
+ * codex's review (it asks for one at start otherwise, in a dialog, for hooks
+ * that are new to it); it runs the user's own hooks unreviewed too, as
+ * claude runs them. The words go to *argv at *argcp (room for 13).
+ */
+static void
+codex_hook_args(struct session *s, char **argv, int *argcp)
+{
+	static const char	*events[] = { "SessionStart", "UserPromptSubmit",
+	    "PreToolUse", "PermissionRequest", "PostToolUse", "Stop" };
+	char			*cmd, *tcmd;
+	size_t			 i;
+
+	cmd = agent_hook_cmd(s);
+	tcmd = codex_toml_string(cmd);
+	free(cmd);
+	if (tcmd == NULL)	/* a path that is not UTF-8: no hooks, the screen */
+		return;
+	argv[(*argcp)++] = xstrdup("--dangerously-bypass-hook-trust");
+	for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+		argv[(*argcp)++] = xstrdup("-c");
+		xasprintf(&argv[(*argcp)++], "hooks.%s=[{hooks=[{type=\"command\","
+		    "command=%s,timeout=%d}]}]", events[i], tcmd, CODEX_HOOK_TIMEOUT);
+	}
+	free(tcmd);
+}
+
 static void
 codex_prepare(struct session *s, struct agent *a, char ***argvp)
 {
@@ -137,14 +179,15 @@ codex_prepare(struct session *s, struct agent *a, char ***argvp)
 	int	  argc = 0;
 
 	(void)a;
-	/* A trusted folder (SESSION_TRUSTED): for this run only (-c, no file). */
-	if (!(s->flags & SESSION_TRUSTED) || (trust = codex_trust_arg(s->cwd)) == NULL)
-		return;
 	while (argv[argc] != NULL)
 		argc++;
-	argv = xreallocarray(argv, (size_t)argc + 3, sizeof *argv);
-	argv[argc++] = xstrdup("-c");
-	argv[argc++] = trust;
+	argv = xreallocarray(argv, (size_t)argc + 16, sizeof *argv);
+	codex_hook_args(s, argv, &argc);
+	/* A trusted folder (SESSION_TRUSTED): for this run only (-c, no file). */
+	if ((s->flags & SESSION_TRUSTED) && (trust = codex_trust_arg(s->cwd)) != NULL) {
+		argv[argc++] = xstrdup("-c");
+		argv[argc++] = trust;
+	}
 	argv[argc] = NULL;
 	*argvp = argv;
 }
@@ -417,4 +460,41 @@ codex_ready(const char *text)
 		text = p + 1;
 	return (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL ||
 	    codex_composer(text) != NULL);
+}
+
+/*
+ * A hook's report. Its tool is "Bash" for every command codex asks to run:
+ * named exec_command here, as its rollout's call and its app-server's request
+ * are. It waits for nothing: the API's answer is the box's keys.
+ */
+static int
+codex_hook(struct session *s, struct agent *a, struct json_object *ev)
+{
+	const char	*name = agent_str(ev, "hook_event_name"), *tool;
+
+	if (name == NULL)
+		return (0);
+	tool = agent_str(ev, "tool_name");
+	if (tool != NULL && strcmp(tool, "Bash") == 0)
+		tool = "exec_command";
+	if (strcmp(name, "SessionStart") == 0) {
+		agent_event(s, "agent_started", NULL, ev, "hook");
+		if (a->status == AGENT_STARTING)
+			agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+	} else if (strcmp(name, "UserPromptSubmit") == 0) {
+		a->turn_seen = 1;
+		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	} else if (strcmp(name, "PreToolUse") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "tool_use", NULL);
+	} else if (strcmp(name, "PermissionRequest") == 0) {
+		agent_approval_asked(s, tool != NULL ? tool : "?",
+		    agent_obj(ev, "tool_input"), ev, "hook");
+	} else if (strcmp(name, "PostToolUse") == 0) {
+		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	} else if (strcmp(name, "Stop") == 0) {
+		/* The rollout first, so its events come before the idle status. */
+		agent_read_records(s);
+		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+	}
+	return (0);
 }

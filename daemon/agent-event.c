@@ -14,8 +14,10 @@
 #include "agent.h"
 #include "agent-kind.h"
 #include "agentd.h"
+#include "job.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -392,4 +394,28 @@ agent_dialog(struct session *s, int dialog)
 	json_object_object_add(o, "answer", json_object_new_string(
 	    dialog == AGENT_DIALOG_PROMO ? "declined" : "accepted"));
 	agent_event(s, "dialog", o, NULL, "screen");
+}
+
+char *
+agent_hook_cmd(struct session *s)
+{
+	const char	*self;
+	char		*cmd, *qself, *qhome, *qname, *key, *qkey;
+
+	if ((self = agd_self_exe()) == NULL)
+		fatal("readlink /proc/self/exe");
+	/* The agent runs it with sh -c: every word quoted for it (a ' in a path too). */
+	qself = sh_quote(self);
+	qhome = sh_quote(agentd_home);
+	qname = sh_quote(s->name);
+	/* The key is read from its file by the hook: not in the agent's environment. */
+	xasprintf(&key, "%s/%s", s->dir, SESSION_KEY_FILE);
+	qkey = sh_quote(key);
+	xasprintf(&cmd, "%s -H %s hook %s %s", qself, qhome, qname, qkey);
+	free(key);
+	free(qkey);
+	free(qself);
+	free(qhome);
+	free(qname);
+	return (cmd);
 }

@@ -335,6 +335,11 @@ const char *agent_str(struct json_object *o, const char *key);
 struct json_object *agent_obj(struct json_object *o, const char *key);
 /* o[key] as an integer, 0 if absent or not a number. */
 int64_t	agent_int(struct json_object *o, const char *key);
+/*
+ * The command line of the agent's hooks: `agentd -H HOME hook NAME KEYFILE`,
+ * every word quoted for sh. Caller frees.
+ */
+char	*agent_hook_cmd(struct session *);
 /* $HOME/rel; caller frees. */
 char	*agent_home_path(const char *rel);
 /* A new random (v4) UUID; caller frees. */

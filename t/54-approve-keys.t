@@ -15,6 +15,10 @@
 #    nothing was typed, and each was recorded as done.
 #  - A message longer than input_queue_bytes: typed into the empty queue, not
 #    kept at the head of the agent's queue.
+#  - A request a hook reported (codex's hooks: an agent's tool may send one with
+#    its session's key) whose box never shows: the API's answer types nothing,
+#    and an error event says so. Before: the keys went 10 s later anyway, into
+#    the composer.
 use strict;
 use warnings;
 use FindBin;
@@ -28,8 +32,9 @@ use Test::More;
 AgentdTest->require_stack;
 my $BOX = 'Do you want to proceed?\\n  1. Yes\\n  2. No';
 my $bin = tempdir('agentd-keys-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-symlink(AgentdTest->srcdir . '/t/bin/fake-agent', "$bin/claude") or die "symlink: $!";
-my $t = AgentdTest->new(projects => 1, agents => { claude => "$bin/claude" },
+symlink(AgentdTest->srcdir . '/t/bin/fake-agent', "$bin/$_") or die "symlink: $!"
+    for qw(claude codex);
+my $t = AgentdTest->new(projects => 1, agents => { claude => "$bin/claude", codex => "$bin/codex" },
     conf => { input_queue_bytes => 65536 });
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -142,11 +147,16 @@ is($s, 200, 'k3: allow, the queue full');
 sleep 1;	# an absence: the keys are looked at every 200 ms once the box shows
 is(scalar(approvals('k3')), 0, 'k3: no key typed behind the unread input');
 hear('k3', $hear);
-# The box scrolled away under the backlog's answers: the keys go after its wait.
+# The backlog's answers scrolled the box away (a TUI keeps its box drawn; this
+# agent prints lines): the y's line ended, the box drawn again, the key goes
+# once the terminal has read that too, and never without the box.
+input('k3', "\r");
+$t->wait_output('k3', qr/got: y+\r?\n/, 15);
+input('k3', "say $BOX\r");
 ($d) = $t->wait_for(sub { (approvals('k3'))[0] }, 20, 'the approval event of k3');
 ok(!$d->{late}, 'k3: applied');
-$t->wait_output('k3', qr/got: y+\r?\n/, 15);
-pass('k3: the key (Enter) typed once the terminal has read the input');
+$t->wait_output('k3', qr/2\. No\s*got: \r?\n/, 15);
+pass('k3: the key (Enter) typed once the terminal has read the input, into the box');
 
 # 4. A message, the queue full: it waits in the agent's queue, not dropped.
 ($s) = $t->create(name => 'k4', agentType => 'claude');
@@ -182,7 +192,48 @@ is($s, 200, 'k5: a message of 70 KiB');
 $t->wait_output('k5', qr/got: m70m{990}/, 15);
 pass('k5: typed whole');
 
-for my $n (qw(k1 k2 k3 k4 k5)) {
+# 6. codex: its PermissionRequest hook reports a request (here sent as an agent's
+# tool could: the hook command of its arguments, -c hooks.EVENT=...) and no box
+# is ever drawn.
+sub codex_hook {
+	my ($name, $ev) = @_;
+	my ($cmd) = $t->output($name) =~ /,hooks\.$ev->{hook_event_name}=\[\{hooks=\[\{
+	    type="command",command="((?:[^"\\]|\\.)*)"/x or return;
+	$cmd =~ s/\\(.)/$1/g;
+	my $kid = open2(my $out, my $in, 'sh', '-c', $cmd);
+	print $in $json->encode($ev);
+	close $in;
+	my $o = do { local $/; <$out> };
+	waitpid($kid, 0);
+	return $? == 0 && $o eq '';
+}
+($s) = $t->create(name => 'k6', agentType => 'codex');
+is($s, 201, 'create k6 (codex adapter)');
+$t->wait_output('k6', qr/fake-agent pid=/);
+input('k6', "say Ask Codex to do anything ? for shortcuts\r");
+$t->wait_status('k6', qr/^idle$/);
+($s) = $t->message('k6', 'a turn');
+is($s, 200, 'k6: a message');
+$t->wait_output('k6', qr/got: a turn/);
+ok(codex_hook('k6', { hook_event_name => 'PermissionRequest', tool_name => 'Bash',
+    tool_input => { command => 'echo forged' } }),
+    'k6: its PermissionRequest hook reports, and prints no decision');
+$t->wait_status('k6', qr/^waiting_approval$/);
+my $k6 = $t->session('k6');
+is($k6->{statusSource}, 'hook', 'k6: waiting, said by its hook');
+is($k6->{pendingApproval}{tool}, 'exec_command', 'k6: the tool named as codex\'s rollout does');
+($s) = $t->post('/api/agents/sessions/k6/approval', { decision => 'allow' });
+is($s, 200, 'k6: allow, no box on screen');
+my $err = $t->wait_for(sub { (grep { $_->{type} eq 'error' } @{$t->session('k6')->{events}})[0] },
+    20, 'the error event of k6');
+like($err->{event}{text}, qr/approval box never showed/, 'k6: an error event says no key was typed');
+input('k6', "\r");
+$t->wait_output('k6', qr/got: \r?\n/);
+unlike(scalar $t->output('k6'), qr/got: y/, 'k6: no key typed (allow is "y")');
+is(scalar(approvals('k6')), 0, 'k6: no approval recorded as applied');
+is($t->session('k6')->{state}, 'waiting_approval', 'k6: the request still waits');
+
+for my $n (qw(k1 k2 k3 k4 k5 k6)) {
 	($s) = $t->del("/api/agents/sessions/$n");
 	is($s, 200, "delete $n");
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # The real codex in every permission mode and both transports (issue #14), against
 # t/bin/fake-model: {default, acceptEdits, bypassPermissions} x {tty, stream}.
-# tty is its TUI in the PTY (rollout + screen); stream is `codex app-server`
+# tty is its TUI in the PTY (its hooks, rollout + screen); stream is `codex app-server`
 # (JSON-RPC on pipes). For each: create with a prompt -> the reply in json_event
 # and in tty_data (stream: the readable rendering) -> a second message -> a tool
 # call: default asks (an escalated command; allow runs it, and deny in the next
@@ -66,8 +66,11 @@ for my $c (@cases) {
 wait_all(\@cases, 'idle after the first turn', sub { status_of($_[0]{name}) eq 'idle' });
 for my $c (@cases) {
 	my $d = $t->session($c->{name});
-	like($d->{statusSource}, $c->{tr} eq 'stream' ? qr/^stream$/ : qr/^(transcript|screen)$/,
+	# tty: its Stop hook says idle (before its rollout's task_complete).
+	is($d->{statusSource}, $c->{tr} eq 'stream' ? 'stream' : 'hook',
 	    "$c->{name}: statusSource $d->{statusSource}");
+	is($d->{statusEvidence}{detail}, 'Stop', "$c->{name}: evidence: its Stop hook")
+	    if $c->{tr} eq 'tty';
 	ok(($d->{usage}{outputTokens} // 0) > 0,
 	    "$c->{name}: usage counted ($d->{usage}{outputTokens} output tokens)");
 	$c->{usage} = $d->{usage}{outputTokens} // 0;
@@ -90,6 +93,11 @@ my @asking = grep { $_->{mode} eq 'default' } @cases;
 	for my $c (@cases) {
 		my $d = $t->session($c->{name});
 		is($d->{pendingApproval}{tool}, 'exec_command', "$c->{name}: the pending tool");
+		# tty: its PermissionRequest hook asked (not the screen's box).
+		is($d->{statusSource}, $c->{tr} eq 'stream' ? 'stream' : 'hook',
+		    "$c->{name}: waiting, said by $d->{statusSource}");
+		is($d->{statusEvidence}{detail}, 'PermissionRequest',
+		    "$c->{name}: evidence: its PermissionRequest hook") if $c->{tr} eq 'tty';
 		like(enc($d->{pendingApproval}{input}), qr/echo hi > out\.txt/,
 		    "$c->{name}: and its input");
 		my ($s) = $t->post("/api/agents/sessions/$c->{name}/approval",
@@ -106,7 +114,9 @@ for my $c (@cases) {
 	like(enc($use && $use->{event}{input}), qr/echo hi > out\.txt/,
 	    "$c->{name}: tool_use with its input");
 	ok((grep { $_->{type} eq 'tool_result' } @ev), "$c->{name}: tool_result");
-	my $asked = grep { $_->{type} eq 'permission_request' } @ev;
+	my ($asked) = grep { $_->{type} eq 'permission_request' } @ev;
+	is($asked->{event}{via}, 'hook', "$c->{name}: asked through its hook")
+	    if $asked && $c->{tr} eq 'tty';
 	is(!!$asked, $c->{mode} eq 'default', "$c->{name}: " .
 	    ($c->{mode} eq 'default' ? 'asked first' : 'ran without asking'));
 	my $d = $t->session($c->{name});
