@@ -248,6 +248,8 @@ extern const struct agent_kind	*const agent_kinds[];
  * else the kind of the type's name, else NULL (never the program's name).
  */
 const struct agent_kind *agent_kind_for(const char *type);
+/* The kind called name, or NULL. */
+const struct agent_kind *agent_kind_named(const char *name);
 
 /* agent.c, for agent-stream.c: m (borrowed) reached the agent: the event, working. */
 void	agent_delivered(struct session *, struct qmsg *m, const char *via);

@@ -39,8 +39,7 @@ agent_kind_of(const char *prog)
 	return (NULL);
 }
 
-/* The kind called name, or NULL. */
-static const struct agent_kind *
+const struct agent_kind *
 agent_kind_named(const char *name)
 {
 	size_t	i;

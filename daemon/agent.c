@@ -529,15 +529,28 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	const struct agent_kind	*k;
 	struct agent		*a;
 	struct timeval		 tv = { 0, AGENT_POLL_MS * 1000 };
+	char			*name;
 
-	if (s->flags & SESSION_OWN_CMD)
-		return;			/* the daemon's own program, not the agent */
-	if (argvp != NULL)
+	if (s->flags & SESSION_OWN_CMD) {
+		/* The daemon's own program (a remote worker's loop), not the agent. */
+		if (!adopted)
+			persist_adapter(s->id, "none");
+		return;
+	}
+	if (!adopted) {
 		k = agent_kind_for(s->agent_type);
-	else if (persist_is_remote(s->id))
+		persist_adapter(s->id, k != NULL ? k->name : "none");
+	} else if ((name = persist_adapter_load(s->id)) != NULL) {
+		/*
+		 * Re-adoption: by the adapter that started it, not by what the config
+		 * says now (its rules must be the running program's).
+		 */
+		k = agent_kind_named(name);
+		free(name);
+	} else if (persist_is_remote(s->id))
 		return;			/* a worker on another machine: a plain terminal */
 	else {
-		/* Re-adoption: as its type says (a type no longer configured: plain). */
+		/* An older agentd's: as its type says (a type no longer configured: plain). */
 		if (agd_conf_agent(agentd_conf, s->agent_type) == NULL)
 			return;
 		k = agent_kind_for(s->agent_type);

@@ -424,6 +424,8 @@ int64_t		 persist_insert(const char *name, const char *type, const char *cwd,
 		    const char *mode, const char *prompt, const char *creator, int cols,
 		    int rows, int trust, const char *trust_why, char **cause);
 void		 persist_transport(int64_t id, const char *transport);
+void		 persist_adapter(int64_t id, const char *adapter);
+char		*persist_adapter_load(int64_t id);
 void		 persist_limits(int64_t id, double max_cost, int64_t max_tokens);
 void		 persist_capped(int64_t id, const char *capped);
 void		 persist_evidence(int64_t id, const char *evidence);

@@ -148,6 +148,34 @@ persist_transport(int64_t id, const char *transport)
 	    "sI", transport, id);
 }
 
+/* The adapter that drives the session's agent (sql/0010): a kind's name, or none. */
+void
+persist_adapter(int64_t id, const char *adapter)
+{
+	static sqlite3_stmt	*st;
+
+	persist_exec(&st, __func__, "UPDATE sessions SET adapter = ? WHERE id = ?",
+	    "sI", adapter, id);
+}
+
+/* The adapter stored for session id (caller frees), or NULL: an older row. */
+char *
+persist_adapter_load(int64_t id)
+{
+	static sqlite3_stmt	*st;
+	const unsigned char	*v;
+	char			*adapter = NULL;
+
+	if (st == NULL)
+		st = persist_prepare("SELECT adapter FROM sessions WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && (v = sqlite3_column_text(st, 0)) != NULL)
+		adapter = xstrdup((const char *)v);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (adapter);
+}
+
 /* The session's caps (0: none, stored as NULL). */
 void
 persist_limits(int64_t id, double max_cost, int64_t max_tokens)

@@ -24,7 +24,8 @@ CLEANFILES += lib/migrations.c
 
 AGD_MIGRATIONS = sql/0001-init.sql sql/0002-audit.sql sql/0003-agents.sql \
 	sql/0004-workers.sql sql/0005-agent-kinds.sql sql/0006-transport.sql \
-	sql/0007-pending-id.sql sql/0008-request-id.sql sql/0009-trust.sql
+	sql/0007-pending-id.sql sql/0008-request-id.sql sql/0009-trust.sql \
+	sql/0010-adapter.sql
 EXTRA_DIST += $(AGD_MIGRATIONS) lib/mkmigrations.pl
 
 # The schema files become a C array, so the binaries carry their own migrations.

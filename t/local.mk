@@ -26,6 +26,7 @@ AGD_T_TESTS = \
 	t/28-sandbox.t \
 	t/29-agent-user.t \
 	t/30-restart.t \
+	t/89-adopt-adapter.t \
 	t/31-emfile.t \
 	t/32-upgrade.t \
 	t/33-openapi.t \

@@ -125,6 +125,19 @@ persist_is_remote(int64_t id)
 }
 
 void
+persist_adapter(int64_t id, const char *adapter)
+{
+	(void)id, (void)adapter;
+}
+
+char *
+persist_adapter_load(int64_t id)
+{
+	(void)id;
+	return (NULL);		/* an older row: the type's adapter */
+}
+
+void
 persist_agent(int64_t id, const char *status, const char *source, const char *since,
     const char *phase, const char *pending, const char *last_tool, const char *uuid,
     const char *tpath, int64_t toff, int64_t in, int64_t out, int64_t cread,
@@ -373,6 +386,17 @@ argv_has(char **argv, const char *word)
 {
 	for (; *argv != NULL; argv++) {
 		if (strcmp(*argv, word) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* 1 if a word of argv has text in it. */
+static int
+argv_grep(char **argv, const char *text)
+{
+	for (; *argv != NULL; argv++) {
+		if (strstr(*argv, text) != NULL)
 			return (1);
 	}
 	return (0);
@@ -983,7 +1007,7 @@ test_untrusted(void)
 
 	test_reset();
 	agent_attach(x, &xargv, 0);
-	ok(!argv_has(xargv, "-c"), "untrusted codex: not told to trust the folder");
+	ok(!argv_grep(xargv, "trust_level"), "untrusted codex: not told to trust the folder");
 	screen_show(x, "Trust this folder?\n\xe2\x80\xba 1. Trust and continue\n");
 	is_str(typed, "", "untrusted codex: no key pressed");
 	is_str(path_str(event_nth("dialog", 0), "answer", NULL), "left",
@@ -1011,12 +1035,18 @@ test_codex(void)
 	xasprintf(&trust, "projects.\"%s\".trust_level=\"trusted\"", s->cwd);
 	ok(argv_has(argv, "-c") && argv_has(argv, trust), "codex: the folder trusted");
 	free(trust);
+	/* Its hooks: one -c each, run without codex's review dialog. */
+	ok(argv_has(argv, "--dangerously-bypass-hook-trust"), "codex: its hooks need no review");
+	ok(argv_grep(argv, "hooks.PermissionRequest=[{hooks=[{type=\"command\",command=\"")
+	    && argv_grep(argv, " hook "), "codex: its PermissionRequest hook calls agentd hook");
+	ok(argv_grep(argv, "hooks.Stop=") && argv_grep(argv, "hooks.UserPromptSubmit="),
+	    "codex: and its turns' hooks");
 	/* A folder name cannot add TOML of its own to the key. */
 	free(s->cwd);
 	s->cwd = xstrdup("/tmp/a\".sandbox_mode=\"danger-full-access\\");
 	argv2 = argv_of("codex");
 	s->agent->kind->prepare(s, s->agent, &argv2);
-	ok(!argv_has(argv2, "-c"), "codex: a folder with '=' is not trusted by -c");
+	ok(!argv_grep(argv2, "trust_level"), "codex: a folder with '=' is not trusted by -c");
 	agd_argv_free(argv2);
 	s->cwd[strlen(s->cwd) - 1] = '\0';
 	*strchr(s->cwd, '=') = '-';
