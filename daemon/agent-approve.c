@@ -151,6 +151,7 @@ agent_approve_send(struct session *s)
 		return;
 	}
 	a->approve_sent_out = a->out_bytes;
+	a->box_stale = 1;
 	a->approve_sent = a->approve_keys;
 	a->approve_sent_ms = now;
 	a->approve_retries = 0;

@@ -399,9 +399,13 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 		agent_evidence(s, "claude.footer");
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	}
-	/* Approval box in a session whose hooks never reported: the screen says so. */
-	if (!claude_of(a)->hooks && a->status == AGENT_WORKING &&
-	    strstr(text, "Do you want to proceed?") != NULL) {
+	/*
+	 * Approval box in a session whose hooks never reported: the screen says so
+	 * (not the box just answered, until it is gone).
+	 */
+	if (strstr(text, "Do you want to proceed?") == NULL)
+		a->box_stale = 0;
+	else if (!claude_of(a)->hooks && a->status == AGENT_WORKING && !a->box_stale) {
 		agent_evidence(s, "claude.approval_box");
 		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", NULL);
 	}

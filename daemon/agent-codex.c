@@ -407,7 +407,11 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	codex_command_done(s, a, text, busy);
-	if (a->status != AGENT_WAITING && strstr(text, CODEX_APPROVAL) != NULL) {
+	if (strstr(text, CODEX_APPROVAL) == NULL) {
+		a->box_stale = 0;
+		if (a->status == AGENT_WAITING && strcmp(a->source, "screen") == 0)
+			agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
+	} else if (a->status != AGENT_WAITING && !a->box_stale) {
 		in = json_object_new_object();
 		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {
 			cmd += cmd[0] == '\n' ? 5 : 2;
@@ -417,9 +421,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 		}
 		agent_approval_asked(s, "exec_command", in, NULL, "screen");
 		json_object_put(in);
-	} else if (a->status == AGENT_WAITING && strcmp(a->source, "screen") == 0 &&
-	    strstr(text, CODEX_APPROVAL) == NULL)
-		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
+	}
 }
 
 /*

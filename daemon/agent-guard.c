@@ -67,6 +67,7 @@ agent_interrupt(struct session *s)
 	if (a->status == AGENT_WAITING)
 		agent_approval_event(s, 0, "daemon", "daemon", "the turn was interrupted", 0);
 	session_keys(s, a->kind->interrupt_keys);
+	a->box_stale = 1;
 	/* Its TUI says nothing of an interrupted turn (no Stop hook): idle now. */
 	agent_evidence(s, "interrupted");
 	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);

@@ -204,6 +204,12 @@ struct agent {
 	const char		*approve_sent;	/* sent: checked it was taken */
 	uint64_t		 approve_sent_ms;
 	int			 approve_retries;
+	/*
+	 * The approval box on screen was answered (its keys, an interrupt): the
+	 * screen rules do not ask for it again until it is gone (a TUI redraws it
+	 * away a moment later).
+	 */
+	int			 box_stale;
 	uint64_t		 delivered_ms;
 	uint64_t		 idle_ms;	/* the status last became idle */
 

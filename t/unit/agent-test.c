@@ -1101,6 +1101,25 @@ test_codex(void)
 	screen_show(s, "\xe2\x80\xa2 Working (1s \xe2\x80\xa2 esc to interrupt)\n");
 	is_str(last_status(), "working/screen", "codex: box gone: working");
 
+	/*
+	 * Interrupted (a cap) while its box shows: the box still drawn a moment
+	 * after the Esc is not asked for again; once gone, a new box is.
+	 */
+	test_reset();
+	screen_show(s, "  Would you like to run the following command?\n  $ rm x\n");
+	is_str(last_status(), "waiting_approval/screen", "codex: waiting again");
+	agent_interrupt(s);
+	is_str(last_status(), "idle/daemon", "codex: interrupted: idle");
+	test_reset();
+	screen_show(s, "  Would you like to run the following command?\n  $ rm x\n"
+	    "\xe2\x80\xa2 Working\n");
+	ok(event_nth("permission_request", 0) == NULL, "codex: the stale box asks nothing");
+	is_str(last_status(), "-/-", "codex: still idle (no status event)");
+	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n");
+	screen_show(s, "  Would you like to run the following command?\n  $ rm y\n");
+	is_str(path_str(event_nth("permission_request", 0), "input", "command"), "rm y",
+	    "codex: a box drawn anew asks");
+
 	/* The rollout: found by its cwd, read as it grows. */
 	test_reset();
 	xasprintf(&path, "%s/codex/sessions/2026/12/01/rollout-2026-12-01T00-00-00-01a2.jsonl",
