@@ -226,6 +226,40 @@ agent_deliver_queued(struct session *s)
 	agent_deliver_next(s);
 }
 
+/*
+ * Type text into the TUI. A text of several lines goes as one bracketed paste
+ * when the program asked for that (claude and codex do): typed as keys, each
+ * newline could be an Enter, and only the TUI's guess that fast keys are a paste
+ * keeps them in the composer. The paste's own end marker in the text is dropped
+ * (it would end the paste there, the rest typed as keys). 0, or -1: input full.
+ */
+static int
+agent_type_text(struct session *s, const char *text)
+{
+	static const char	 start[] = "\x1b[200~", end[] = "\x1b[201~";
+	const char		*p, *q;
+	char			*buf;
+	size_t			 len = strlen(text), n = 0;
+	int			 rc;
+
+	if (strchr(text, '\n') == NULL || !screen_paste_mode(s->agent->screen))
+		return (session_input(s, text, len));
+	buf = xmalloc(len + sizeof start + sizeof end);
+	memcpy(buf, start, sizeof start - 1);
+	n = sizeof start - 1;
+	for (p = text; (q = strstr(p, end)) != NULL; p = q + sizeof end - 1) {
+		memcpy(buf + n, p, (size_t)(q - p));
+		n += (size_t)(q - p);
+	}
+	memcpy(buf + n, p, strlen(p));
+	n += strlen(p);
+	memcpy(buf + n, end, sizeof end - 1);
+	n += sizeof end - 1;
+	rc = session_input(s, buf, n);
+	free(buf);
+	return (rc);
+}
+
 static void
 agent_deliver_next(struct session *s)
 {
@@ -264,7 +298,7 @@ agent_deliver_next(struct session *s)
 	} else if (a->kind->ready != NULL)
 		via = "screen";
 	/* A terminal that reads nothing, its queue full of input: it stays queued. */
-	if (session_input(s, m->text, strlen(m->text)) == -1)
+	if (agent_type_text(s, m->text) == -1)
 		return;		/* the poll comes back */
 	TAILQ_REMOVE(&a->queue, m, entry);
 	a->delivering = 1;

@@ -50,6 +50,31 @@ screen_feed(struct screen *sc, const void *p, size_t n)
 	vterm_input_write(sc->vt, p, n);
 }
 
+/* What the model would send the program (its replies to queries): nobody reads it. */
+static void
+screen_drain(struct screen *sc)
+{
+	char	buf[256];
+
+	while (vterm_output_read(sc->vt, buf, sizeof buf) > 0)
+		continue;
+}
+
+int
+screen_paste_mode(struct screen *sc)
+{
+	char	buf[16];
+	size_t	n;
+
+	/* libvterm brackets a paste only in the mode the program set (?2004). */
+	screen_drain(sc);
+	vterm_keyboard_start_paste(sc->vt);
+	n = vterm_output_read(sc->vt, buf, sizeof buf);
+	vterm_keyboard_end_paste(sc->vt);
+	screen_drain(sc);
+	return (n >= 6 && memcmp(buf, "\x1b[200~", 6) == 0);
+}
+
 void
 screen_resize(struct screen *sc, int rows, int cols)
 {

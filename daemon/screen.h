@@ -16,6 +16,8 @@ void		 screen_free(struct screen *);
 void		 screen_feed(struct screen *, const void *, size_t);
 /* The terminal's new size. */
 void		 screen_resize(struct screen *, int rows, int cols);
+/* 1 if the program asked for bracketed paste (ESC [ ? 2004 h, not reset since). */
+int		 screen_paste_mode(struct screen *);
 /* Blank the screen. */
 void		 screen_clear(struct screen *);
 /*

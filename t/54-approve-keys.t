@@ -15,6 +15,9 @@
 #    nothing was typed, and each was recorded as done.
 #  - A message longer than input_queue_bytes: typed into the empty queue, not
 #    kept at the head of the agent's queue.
+#  - A message of several lines: one bracketed paste when the TUI asked for it
+#    (claude and codex do), its newlines not Enters (and the paste's end marker
+#    in it dropped); typed as keys otherwise. Before: always as keys.
 #  - A request a hook reported (codex's hooks: an agent's tool may send one with
 #    its session's key) whose box never shows: the API's answer types nothing,
 #    and an error event says so. Before: the keys went 10 s later anyway, into
@@ -235,7 +238,29 @@ unlike(scalar $t->output('k6'), qr/got: y/, 'k6: no key typed (allow is "y")');
 is(scalar(approvals('k6')), 0, 'k6: no approval recorded as applied');
 is($t->session('k6')->{state}, 'waiting_approval', 'k6: the request still waits');
 
-for my $n (qw(k1 k2 k3 k4 k5 k6)) {
+# 7. Several lines, to a TUI that asked for bracketed paste, then to one that did not.
+for my $n (qw(k7 k8)) {
+	($s) = $t->create(name => $n, agentType => 'claude');
+	is($s, 201, "create $n (claude adapter)");
+	$t->wait_output($n, qr/fake-agent pid=/);
+	if ($n eq 'k7') {
+		input($n, "bracketed\r");
+		$t->wait_output($n, qr/bracketed on/);
+	}
+	input($n, "say ? for shortcuts\r");
+	$t->wait_status($n, qr/^idle$/);
+	($s) = $t->message($n, "first line\nsecond line\e[201~ third");
+	is($s, 200, "$n: a message of two lines");
+}
+$t->wait_output('k7', qr/pasted: first line\\nsecond line third\r?\n/);
+pass('k7: one paste, its end marker dropped');
+$t->wait_output('k7', qr/pasted: [^\n]*\n(?:.*\n)?got: \r?\n/);
+pass('k7: then Enter');
+unlike(scalar $t->output('k7'), qr/got: first line/, 'k7: no line typed as keys');
+$t->wait_output('k8', qr/got: first line\r?\n/);
+pass('k8: no bracketed paste asked for: typed as keys');
+
+for my $n (qw(k1 k2 k3 k4 k5 k6 k7 k8)) {
 	($s) = $t->del("/api/agents/sessions/$n");
 	is($s, 200, "delete $n");
 }

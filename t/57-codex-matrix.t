@@ -156,10 +156,11 @@ for my $c (@cases) {
 
 # Reset: a new conversation, and it answers there.
 reset_all(\@cases, '/new');
-message_all(\@cases, 'hello after reset', 'a message after the reset');
+# Of two lines: one message (the TUI gets it as one bracketed paste).
+message_all(\@cases, "hello after reset\nin two lines", 'a message after the reset');
 wait_all(\@cases, 'the reply after the reset', sub { reply_event($_[0], qr/FAKE_REPLY/, $_[0]{seq}) });
-my @req = grep { ($_->{prompt} // '') =~ /hello after reset/ } $t->model_requests;
-ok(@req >= @cases, 'the model saw every message after the reset');
+my @req = grep { ($_->{prompt} // '') =~ /hello after reset\nin two lines/ } $t->model_requests;
+ok(@req >= @cases, 'the model saw every message after the reset, both lines in one prompt');
 
 # A restart of the daemon (kill -9): a stream session is taken back (the same
 # app-server, its thread resumed) and answers once per message.

@@ -123,12 +123,16 @@ sub run {
 	}
 	is(($t->post("/api/agents/sessions/$_/reset", {}))[0], 200, "$_: reset") for @names;
 	$all->('idle after the reset', sub { $status->($_[0]) eq 'idle' });
-	is(($t->message($_, "after reset $_"))[0], 200, "$_: a message after the reset") for @names;
+	# Of two lines: one message (a TUI gets it as one bracketed paste).
+	is(($t->message($_, "after reset $_\nin two lines"))[0], 200,
+	    "$_: a message after the reset") for @names;
 	$all->('the reply after the reset', sub { $replies->($_[0], qr/FAKE_REPLY/) >= 3 });
 	for my $n (@names) {
 		my ($r) = grep { ($_->{prompt} // '') =~ /after reset \Q$n\E/ } $t->model_requests;
 		ok($r && defined $r->{session} && !$sid{$r->{session}},
 		    "$n: after the reset the model sees a new conversation");
+		like($r && $r->{prompt}, qr/after reset \Q$n\E\nin two lines/,
+		    "$n: both lines in one prompt");
 	}
 
 	for my $n (@names) {
