@@ -22,6 +22,82 @@
 #define AGENT_BOX_RETRY_MS	2000
 /* Lost approval keys are sent again at most this often. */
 #define AGENT_BOX_RETRIES	2
+/*
+ * A box answered is taken for the same box this long (ms), if it is still
+ * drawn: then it is another (the next approval drawn in its place) or the keys
+ * did not reach it, and the screen rules may ask for it.
+ */
+#define AGENT_BOX_STALE_MS	2500
+/* The lines above its question a box (claude's) shows its command in. */
+#define AGENT_BOX_LINES		12
+
+int
+agent_box_stale(struct agent *a, int shown)
+{
+	if (!shown || (a->box_stale_ms != 0 &&
+	    agd_now_ms() - a->box_stale_ms >= AGENT_BOX_STALE_MS))
+		a->box_stale_ms = 0;
+	return (a->box_stale_ms != 0);
+}
+
+/*
+ * s with its blanks removed (a box wraps a long command over lines, with an
+ * indent). Caller frees.
+ */
+static char *
+agent_unblank(const char *s)
+{
+	char	*out = xmalloc(strlen(s) + 1), *o = out;
+
+	for (; *s != '\0'; s++) {
+		if (*s != ' ' && *s != '\n' && *s != '\t' && *s != '\r')
+			*o++ = *s;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/*
+ * 1 if the box on screen (text) is for the approval that waits: the command it
+ * was asked for (its input's command, as a hook reported it) is shown in the
+ * box - below its question (codex) or in the lines above it (claude), not
+ * anywhere a tool could have printed it. An approval without one (the screen's
+ * own) is taken as the box's.
+ */
+static int
+agent_box_matches(struct agent *a, const char *text)
+{
+	const char	*cmd = agent_str(agent_obj(a->pending, "input"), "command");
+	const char	*q, *p, *from, *to;
+	char		*c, *t, *region;
+	int		 match, lines;
+
+	if (cmd == NULL || *cmd == '\0')
+		return (1);
+	for (q = NULL, p = text; (p = strstr(p, a->kind->approval_box)) != NULL; p++)
+		q = p;
+	if (q == NULL)
+		return (0);
+	if (a->kind->box_command_below) {
+		from = q;
+		to = text + strlen(text);
+	} else {
+		/* Its box: the lines above the question, up to AGENT_BOX_LINES. */
+		for (from = q, lines = 0; from > text && lines <= AGENT_BOX_LINES; from--) {
+			if (from[-1] == '\n')
+				lines++;
+		}
+		to = q;
+	}
+	region = xstrndup(from, (size_t)(to - from));
+	c = agent_unblank(cmd);
+	t = agent_unblank(region);
+	match = *c == '\0' || strstr(t, c) != NULL;
+	free(region);
+	free(c);
+	free(t);
+	return (match);
+}
 
 int
 agent_approve(struct session *s, int allow, const char *message, const char *by,
@@ -86,7 +162,15 @@ agent_approve_send(struct session *s)
 
 	text = screen_text(a->screen, NULL);
 	shown = a->kind->approval_box != NULL && strstr(text, a->kind->approval_box) != NULL;
+	/*
+	 * A box for another command is not this approval's: a report of the hook
+	 * can be a tool's (with the session's key), its box codex's own.
+	 */
+	if (shown && a->approve_keys != NULL && !agent_box_matches(a, text))
+		shown = 0;
 	free(text);
+	if (!shown)
+		a->approve_seen_ms = 0;		/* drawn again: the wait again */
 
 	/*
 	 * Sent, but the box is still there a while later, nothing drawn since and
@@ -132,9 +216,9 @@ agent_approve_send(struct session *s)
 		 * else shows (a request its hook reported, by an agent's tool too,
 		 * need not have one). Given up, said; the approval still waits.
 		 */
-		agent_text_event(s, "error", "the approval box never showed: no key"
-		    " was typed for the answer; answer again, or at the terminal",
-		    NULL, "daemon");
+		agent_text_event(s, "error", "the approval box never showed (or showed"
+		    " another command): no key was typed for the answer; answer again,"
+		    " or at the terminal", NULL, "daemon");
 		a->approve_keys = NULL;
 		a->approve_seen_ms = 0;
 		agent_approve_free(a);
@@ -151,7 +235,7 @@ agent_approve_send(struct session *s)
 		return;
 	}
 	a->approve_sent_out = a->out_bytes;
-	a->box_stale = 1;
+	a->box_stale_ms = now;
 	a->approve_sent = a->approve_keys;
 	a->approve_sent_ms = now;
 	a->approve_retries = 0;

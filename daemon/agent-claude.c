@@ -403,9 +403,9 @@ claude_screen(struct session *s, struct agent *a, const char *text)
 	 * Approval box in a session whose hooks never reported: the screen says so
 	 * (not the box just answered, until it is gone).
 	 */
-	if (strstr(text, "Do you want to proceed?") == NULL)
-		a->box_stale = 0;
-	else if (!claude_of(a)->hooks && a->status == AGENT_WORKING && !a->box_stale) {
+	if (!agent_box_stale(a, strstr(text, "Do you want to proceed?") != NULL) &&
+	    strstr(text, "Do you want to proceed?") != NULL &&
+	    !claude_of(a)->hooks && a->status == AGENT_WORKING) {
 		agent_evidence(s, "claude.approval_box");
 		agent_set(s, AGENT_WAITING, "screen", "waiting_approval", NULL);
 	}
@@ -524,7 +524,8 @@ claude_hook(struct session *s, struct agent *a, struct json_object *ev)
 	} else if (strcmp(name, "Stop") == 0) {
 		/* Read the transcript first, so the events come before the idle status. */
 		agent_read_records(s);
-		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+		if (s->agent != NULL)
+			agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 	} else if (strcmp(name, "SessionEnd") == 0) {
 		agent_event(s, "agent_ended", NULL, ev, "hook");
 	}

@@ -62,6 +62,7 @@ const struct agent_kind agent_codex = {
 	/* Esc stops a turn ("esc to interrupt"; its rollout then says turn_aborted). */
 	.interrupt_keys = "\x1b",
 	.approval_box = CODEX_APPROVAL,
+	.box_command_below = 1,
 	/* Its API and its own settings; a provider's env_key is given with env_allow. */
 	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
 	.home_rw = "~/.codex/ $CODEX_HOME/",
@@ -388,7 +389,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	struct json_object	*in;
 	const char		*cmd;
 	char			*line;
-	int			 busy = strstr(text, "esc to interrupt") != NULL;
+	int			 busy = strstr(text, "esc to interrupt") != NULL, box;
 
 	/* The start dialog: a trusted folder (only while starting, once). */
 	if (strstr(text, "Trust this folder") != NULL &&
@@ -407,11 +408,22 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	codex_command_done(s, a, text, busy);
-	if (strstr(text, CODEX_APPROVAL) == NULL) {
-		a->box_stale = 0;
-		if (a->status == AGENT_WAITING && strcmp(a->source, "screen") == 0)
-			agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
-	} else if (a->status != AGENT_WAITING && !a->box_stale) {
+	box = strstr(text, CODEX_APPROVAL) != NULL;
+	if (box && a->status == AGENT_WAITING)
+		a->box_seen_gen = a->wait_gen;
+	/*
+	 * Its box gone: answered at the terminal (a hook's PostToolUse says so
+	 * later, once the command ran). Not before it was drawn: the hook asks
+	 * first.
+	 */
+	if (!box && a->status == AGENT_WAITING && (strcmp(a->source, "screen") == 0 ||
+	    a->box_seen_gen == a->wait_gen)) {
+		agent_evidence(s, "codex.approval_box");
+		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
+	}
+	if (agent_box_stale(a, box) || !box)
+		return;
+	if (a->status != AGENT_WAITING) {
 		in = json_object_new_object();
 		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {
 			cmd += cmd[0] == '\n' ? 5 : 2;
@@ -419,6 +431,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 			json_object_object_add(in, "command", json_object_new_string(line));
 			free(line);
 		}
+		agent_evidence(s, "codex.approval_box");
 		agent_approval_asked(s, "exec_command", in, NULL, "screen");
 		json_object_put(in);
 	}
@@ -496,7 +509,8 @@ codex_hook(struct session *s, struct agent *a, struct json_object *ev)
 	} else if (strcmp(name, "Stop") == 0) {
 		/* The rollout first, so its events come before the idle status. */
 		agent_read_records(s);
-		agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+		if (s->agent != NULL)
+			agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 	}
 	return (0);
 }

@@ -67,7 +67,7 @@ agent_interrupt(struct session *s)
 	if (a->status == AGENT_WAITING)
 		agent_approval_event(s, 0, "daemon", "daemon", "the turn was interrupted", 0);
 	session_keys(s, a->kind->interrupt_keys);
-	a->box_stale = 1;
+	a->box_stale_ms = agd_now_ms();
 	/* Its TUI says nothing of an interrupted turn (no Stop hook): idle now. */
 	agent_evidence(s, "interrupted");
 	agent_set(s, AGENT_IDLE, "daemon", "idle", NULL);
@@ -293,13 +293,16 @@ agent_hook_refuse(struct session *s, struct json_object *ev, struct waiter *w,
 static int
 agent_hook_follows(struct agent *a, const char *name, struct json_object *ev)
 {
-	const char	*tool = agent_str(ev, "tool_name");
-	const char	*want = a->pending != NULL ? agent_str(a->pending, "tool") : NULL;
+	const char		*tool = agent_str(ev, "tool_name");
+	const char		*want = a->pending != NULL ? agent_str(a->pending, "tool") : NULL;
+	struct json_object	*in = agent_obj(a->pending, "input");
 
 	if (strcmp(name, "Notification") == 0)
 		return (0);
+	/* The same tool, or (a kind that names it otherwise: codex) its very input. */
 	if ((strcmp(name, "PostToolUse") == 0 || strcmp(name, "PreToolUse") == 0) &&
-	    tool != NULL && (want == NULL || strcmp(tool, want) == 0))
+	    tool != NULL && (want == NULL || strcmp(tool, want) == 0 || (in != NULL &&
+	    json_object_equal(in, agent_obj(ev, "tool_input")))))
 		return (1);
 	return (-1);
 }
@@ -309,27 +312,42 @@ agent_hook(struct session *s, struct json_object *ev, struct waiter *w)
 {
 	struct agent	*a = s->agent;
 	const char	*name = agent_str(ev, "hook_event_name");
-	int		 holds;
+	int		 holds, asking;
 
-	if (a == NULL || a->kind->hook == NULL) {
+	/*
+	 * A stream session's agent runs no hooks (its channel is its pipes): a
+	 * report is a tool's, with the session's key. Not taken.
+	 */
+	if (a == NULL || a->kind->hook == NULL || s->transport == SESSION_STREAM) {
 		if (w != NULL)
 			waiter_reply(w, 200, json_object_new_object());
 		return;
 	}
-	if (a->hook_waiter != NULL && name != NULL && strcmp(name, "PermissionRequest") == 0) {
+	/*
+	 * An approval waits: for its hook's decision (claude), or, of a kind whose
+	 * hook only reports (codex), on its box.
+	 */
+	asking = a->hook_waiter != NULL ||
+	    (a->status == AGENT_WAITING && a->kind->hook_decision == NULL);
+	if (asking && name != NULL && strcmp(name, "PermissionRequest") == 0) {
 		agent_hook_refuse(s, ev, w, "another approval is waiting: not shown, its"
 		    " hook answered without a decision");
 		return;
 	}
 	/*
-	 * A hook waits for an approval and the agent goes on (its next hook): the
-	 * human allowed it at the terminal first. (Refused there, claude ends the
-	 * waiting hook: agent_hook_gone.)
+	 * An approval waits and the agent goes on (its next hook): the human
+	 * allowed it at the terminal first. (Refused there, claude ends the
+	 * waiting hook: agent_hook_gone; codex's rollout says the turn ended.)
 	 */
-	if (a->hook_waiter != NULL && name != NULL) {
+	if (asking && name != NULL) {
 		switch (agent_hook_follows(a, name, ev)) {
 		case 1:
-			agent_hook_release(s, 1, "tui");
+			if (a->hook_waiter != NULL)
+				agent_hook_release(s, 1, "tui");
+			else {
+				agent_approval_event(s, 1, "tui", "hook", NULL, 0);
+				a->tui_answered = 1;
+			}
 			break;
 		case -1:
 			agent_hook_refuse(s, ev, w, "an approval is waiting and this report"

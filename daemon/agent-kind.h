@@ -54,6 +54,8 @@ struct agent_kind {
 	const char	*allow_keys;	/* keys that answer an approval box; NULL: none */
 	const char	*deny_keys;
 	const char	*approval_box;	/* on screen while an approval waits; NULL: none */
+	/* Its box shows the command below that text (codex), not above it (claude). */
+	int		 box_command_below;
 	const char	*interrupt_keys;	/* keys that stop a turn in its TUI; NULL: none */
 	/* What says it started, for the error of agent_start_timeout (per transport). */
 	const char	*start_sign;
@@ -205,11 +207,12 @@ struct agent {
 	uint64_t		 approve_sent_ms;
 	int			 approve_retries;
 	/*
-	 * The approval box on screen was answered (its keys, an interrupt): the
-	 * screen rules do not ask for it again until it is gone (a TUI redraws it
-	 * away a moment later).
+	 * When the approval box on screen was answered (its keys, an interrupt):
+	 * the screen rules do not ask for it again until it is gone (a TUI redraws
+	 * it away a moment later), or for AGENT_BOX_STALE_MS (agent_box_stale).
 	 */
-	int			 box_stale;
+	uint64_t		 box_stale_ms;
+	unsigned		 box_seen_gen;	/* the wait whose box was on screen */
 	uint64_t		 delivered_ms;
 	uint64_t		 idle_ms;	/* the status last became idle */
 
@@ -263,6 +266,11 @@ void	agent_delivered(struct session *, struct qmsg *m, const char *via);
 /* agent.c: deliver what waits in the queue, if the agent may take it now. */
 void	agent_deliver_queued(struct session *);
 
+/*
+ * agent-approve.c, for the screen rules: 1 if the approval box on screen is the
+ * one just answered (shown: it is on screen; not shown clears that).
+ */
+int	agent_box_stale(struct agent *, int shown);
 /* agent-approve.c, for the poll (agent.c): type the queued approval keys when due. */
 void	agent_approve_send(struct session *);
 /* What an agent's approval keeps (agent_detach). */

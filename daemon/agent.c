@@ -230,16 +230,17 @@ agent_deliver_queued(struct session *s)
  * Type text into the TUI. A text of several lines goes as one bracketed paste
  * when the program asked for that (claude and codex do): typed as keys, each
  * newline could be an Enter, and only the TUI's guess that fast keys are a paste
- * keeps them in the composer. The paste's own end marker in the text is dropped
- * (it would end the paste there, the rest typed as keys). 0, or -1: input full.
+ * keeps them in the composer. Its ESC characters are dropped: with them the
+ * text could end the paste (ESC [201~) and type the rest as keys. 0, or -1:
+ * the input queue is full.
  */
 static int
 agent_type_text(struct session *s, const char *text)
 {
 	static const char	 start[] = "\x1b[200~", end[] = "\x1b[201~";
-	const char		*p, *q;
+	const char		*p;
 	char			*buf;
-	size_t			 len = strlen(text), n = 0;
+	size_t			 len = strlen(text), n;
 	int			 rc;
 
 	if (strchr(text, '\n') == NULL || !screen_paste_mode(s->agent->screen))
@@ -247,12 +248,10 @@ agent_type_text(struct session *s, const char *text)
 	buf = xmalloc(len + sizeof start + sizeof end);
 	memcpy(buf, start, sizeof start - 1);
 	n = sizeof start - 1;
-	for (p = text; (q = strstr(p, end)) != NULL; p = q + sizeof end - 1) {
-		memcpy(buf + n, p, (size_t)(q - p));
-		n += (size_t)(q - p);
+	for (p = text; *p != '\0'; p++) {
+		if (*p != '\x1b')
+			buf[n++] = *p;
 	}
-	memcpy(buf + n, p, strlen(p));
-	n += strlen(p);
 	memcpy(buf + n, end, sizeof end - 1);
 	n += sizeof end - 1;
 	rc = session_input(s, buf, n);
@@ -473,13 +472,19 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	agent_approve_send(s);
 	agent_deliver_next(s);
-	if (s->agent != NULL)
-		agent_enter_retry(s);
+	if (s->agent == NULL)
+		return;
+	agent_enter_retry(s);
+	if (s->agent == NULL)
+		return;
 	/*
-	 * The screen rules run when the screen changed, and twice a second while
-	 * the agent starts (a dialog waits for keys without drawing anything).
+	 * The screen rules run when the screen changed, twice a second while the
+	 * agent starts (a dialog waits for keys without drawing anything), and
+	 * once a box answered may be asked for again (agent_box_stale).
 	 */
-	if (s->agent != NULL && a->kind->screen != NULL && (a->screen_dirty ||
+	if (a->box_stale_ms != 0 && !agent_box_stale(a, 1))
+		a->screen_dirty = 1;
+	if (a->kind->screen != NULL && (a->screen_dirty ||
 	    (a->status == AGENT_STARTING &&
 	    agd_now_ms() - a->screen_ms >= AGENT_START_SCREEN_MS))) {
 		a->screen_dirty = 0;
@@ -553,7 +558,8 @@ agent_spawn_spec(struct session *s, struct spawn_spec *spec)
 	spec->home_tmp = k->home_tmp;
 	spec->session_ro = k->session_ro;
 	spec->session_rw = k->session_rw;
-	spec->hooks = k->hooks;
+	/* A stream has no hooks (its channel is its pipes): no socket for them. */
+	spec->hooks = k->hooks && s->transport != SESSION_STREAM;
 	spec->sandbox_env = k->sandbox_env;
 }
 
@@ -580,6 +586,9 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 		 * says now (its rules must be the running program's).
 		 */
 		k = agent_kind_named(name);
+		if (k == NULL && strcmp(name, "none") != 0)
+			log_info("session %s: adapter %s unknown here: a plain terminal",
+			    s->name, name);
 		free(name);
 	} else if (persist_is_remote(s->id))
 		return;			/* a worker on another machine: a plain terminal */

@@ -9,7 +9,7 @@
  *   - agentd's state directory (its config, database, sockets, every session's
  *     log and settings) an empty tmpfs; only the files of the agent's own session
  *     that its kind reads (claude's --settings) or writes (openclaw's state) are
- *     bound back in, and for claude's hooks the sessions' socket (run/hook.sock,
+ *     bound back in, and for the TUIs' hooks the sessions' socket (run/hook.sock,
  *     which takes only a session's own hook and link reports, by its key) - never
  *     the control socket;
  *   - read-write: the working directory (and, for a git worktree such as a

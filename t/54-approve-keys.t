@@ -19,9 +19,10 @@
 #    (claude and codex do), its newlines not Enters (and the paste's end marker
 #    in it dropped); typed as keys otherwise. Before: always as keys.
 #  - A request a hook reported (codex's hooks: an agent's tool may send one with
-#    its session's key) whose box never shows: the API's answer types nothing,
-#    and an error event says so. Before: the keys went 10 s later anyway, into
-#    the composer.
+#    its session's key) whose box never shows, or shows another command: the
+#    API's answer types nothing, and an error event says so. Before: the keys
+#    went 10 s later anyway, into the composer. While it waits, another request
+#    or a report that does not follow it (a Stop) is refused.
 use strict;
 use warnings;
 use FindBin;
@@ -237,6 +238,38 @@ $t->wait_output('k6', qr/got: \r?\n/);
 unlike(scalar $t->output('k6'), qr/got: y/, 'k6: no key typed (allow is "y")');
 is(scalar(approvals('k6')), 0, 'k6: no approval recorded as applied');
 is($t->session('k6')->{state}, 'waiting_approval', 'k6: the request still waits');
+# While it waits, another request, or a report that does not follow it, is refused.
+ok(codex_hook('k6', { hook_event_name => 'PermissionRequest', tool_name => 'Bash',
+    tool_input => { command => 'ls' } }), 'k6: a second request reported');
+ok(codex_hook('k6', { hook_event_name => 'Stop' }), 'k6: a Stop reported while it waits');
+$k6 = $t->session('k6');
+my %refused = map { $_->{type} => 1 } @{$k6->{events}};
+ok($refused{permission_request_refused}, 'k6: the second request refused');
+ok($refused{hook_refused}, 'k6: the Stop refused');
+is($k6->{state}, 'waiting_approval', 'k6: still waiting');
+is($k6->{pendingApproval}{input}{command}, 'echo forged', 'k6: for the first request');
+# A box for another command than the one asked: not this approval's, no key.
+my $CBOX = '  Would you like to run the following command?\n  Reason: x\n  $ %s\n'
+    . '  1. Yes, proceed (y)';
+input('k6', sprintf("say $CBOX\r", 'rm -rf x'));
+$t->wait_output('k6', qr/\$ rm -rf x/);
+($s) = $t->post('/api/agents/sessions/k6/approval', { decision => 'allow' });
+is($s, 200, 'k6: allow, the box for another command');
+$t->wait_for(sub { (grep { $_->{type} eq 'error' } @{$t->session('k6')->{events}})[1] },
+    20, 'the second error event of k6');
+input('k6', "\r");
+$t->wait_output('k6', qr/got: \r?\n(?:.*\n)*got: \r?\n/);
+unlike(scalar $t->output('k6'), qr/got: y/, 'k6: no key typed into the other box');
+# Its own box: the key goes.
+input('k6', sprintf("say $CBOX\r", 'echo forged'));
+$t->wait_output('k6', qr/\$ echo forged/);
+($s) = $t->post('/api/agents/sessions/k6/approval', { decision => 'allow' });
+is($s, 200, 'k6: allow, its box on screen');
+my ($k6a) = $t->wait_for(sub { (approvals('k6'))[0] }, 15, 'the approval event of k6');
+ok(!$k6a->{late}, 'k6: applied');
+input('k6', "\r");
+$t->wait_output('k6', qr/got: y\r?\n/);
+pass('k6: "y" typed into its box');
 
 # 7. Several lines, to a TUI that asked for bracketed paste, then to one that did not.
 for my $n (qw(k7 k8)) {
@@ -252,8 +285,8 @@ for my $n (qw(k7 k8)) {
 	($s) = $t->message($n, "first line\nsecond line\e[201~ third");
 	is($s, 200, "$n: a message of two lines");
 }
-$t->wait_output('k7', qr/pasted: first line\\nsecond line third\r?\n/);
-pass('k7: one paste, its end marker dropped');
+$t->wait_output('k7', qr/pasted: first line\\nsecond line\[201~ third\r?\n/);
+pass('k7: one paste, the ESC of its end marker dropped');
 $t->wait_output('k7', qr/pasted: [^\n]*\n(?:.*\n)?got: \r?\n/);
 pass('k7: then Enter');
 unlike(scalar $t->output('k7'), qr/got: first line/, 'k7: no line typed as keys');

@@ -491,6 +491,18 @@ test_plain(void)
 
 /* Claude Code: hooks, the transcript JSONL and the screen. */
 
+/* Claude's approval box for command, drawn as its TUI draws it (the command shown). */
+static void
+claude_box(struct session *s, const char *command)
+{
+	char	*box;
+
+	xasprintf(&box, "\r\n Bash command\r\n   %s\r\n Do you want to proceed?\r\n"
+	    " \xe2\x9d\xaf 1. Yes\r\n", command);
+	agent_output(s, box, strlen(box));
+	free(box);
+}
+
 static void
 test_claude(void)
 {
@@ -599,7 +611,7 @@ test_claude(void)
 	    "claude: a second answer is busy");
 	free(cause);
 	is_int((int)typed_len, 0, "claude: no keys before the box shows");
-	agent_output(s, "\r\n Do you want to proceed?\r\n \xe2\x9d\xaf 1. Yes\r\n", 37);
+	claude_box(s, "echo hi > out.txt");
 	wait_typed("\r");
 	is_str(typed, "\r", "claude: approval keys sent once the box showed");
 	is_str(path_str(event_nth("approval", 0), "decision", NULL), "allow",
@@ -625,7 +637,7 @@ test_claude(void)
 	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf x\"}}");
 	agent_hook(s, f, NULL);
 	json_object_put(f);
-	agent_output(s, "\r\n Do you want to proceed?\r\n \xe2\x9d\xaf 1. Yes\r\n", 37);
+	claude_box(s, "rm -rf x");
 	for (i = 0; i < TEST_ROUNDS_MAX && event_nth("approval", 0) == NULL; i++)
 		event_base_loop(agentd_base, EVLOOP_ONCE);
 	ok(agent_obj(event_nth("approval", 0), "late") != NULL,
@@ -649,7 +661,7 @@ test_claude(void)
 	    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"rm -rf y\"}}");
 	agent_hook(s, f, NULL);
 	json_object_put(f);
-	agent_output(s, "\r\n Do you want to proceed?\r\n \xe2\x9d\xaf 1. Yes\r\n", 37);
+	claude_box(s, "rm -rf y");
 	for (i = 0; i < TEST_ROUNDS_MAX && event_nth("approval", 0) == NULL; i++)
 		event_base_loop(agentd_base, EVLOOP_ONCE);
 	ok(agent_obj(event_nth("approval", 0), "late") != NULL && typed_len == 0,
@@ -1119,6 +1131,53 @@ test_codex(void)
 	screen_show(s, "  Would you like to run the following command?\n  $ rm y\n");
 	is_str(path_str(event_nth("permission_request", 0), "input", "command"), "rm y",
 	    "codex: a box drawn anew asks");
+
+	/*
+	 * Its hooks report. While an approval waits on its box, another request
+	 * or a report that does not follow it (what a tool could send with the
+	 * session's key) is refused; its tool going on says it was allowed there.
+	 */
+	agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	screen_show(s, "\xe2\x80\xa2 Working\n");
+	test_reset();
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"echo hi > out.txt\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	is_str(last_status(), "waiting_approval/hook", "codex hook: waiting");
+	is_str(path_str(event_nth("permission_request", 0), "tool", NULL), "exec_command",
+	    "codex hook: its Bash named exec_command");
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	ok(event_nth("permission_request_refused", 0) != NULL &&
+	    event_nth("permission_request", 1) == NULL, "codex hook: a second request refused");
+	f = json_tokener_parse("{\"hook_event_name\":\"Stop\"}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	ok(event_nth("hook_refused", 0) != NULL, "codex hook: a Stop while it waits refused");
+	is_str(last_status(), "waiting_approval/hook", "codex hook: still waiting");
+	is_str(path_str(s->agent->pending, "input", "command"), "echo hi > out.txt",
+	    "codex hook: the first request still the one waiting");
+	f = json_tokener_parse("{\"hook_event_name\":\"PostToolUse\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"echo hi > out.txt\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	is_str(path_str(event_nth("approval", 0), "by", NULL), "tui",
+	    "codex hook: its command ran: allowed at the terminal");
+	is_str(last_status(), "working/hook", "codex hook: working");
+	/* A stream session runs no hooks: a report is a tool's, not taken. */
+	test_reset();
+	s->transport = SESSION_STREAM;
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	s->transport = SESSION_TTY;
+	ok(event_nth("permission_request", 0) == NULL && event_count("status") == 0,
+	    "codex hook: not taken from a stream session");
+	agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 
 	/* The rollout: found by its cwd, read as it grows. */
 	test_reset();
