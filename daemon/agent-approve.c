@@ -57,27 +57,89 @@ agent_unblank(const char *s)
 	return (out);
 }
 
+const char *
+agent_box_find(const struct agent_kind *k, const char *text, int *edits)
+{
+	const char	*q = NULL, *e = NULL, *p;
+
+	if (k->approval_box != NULL) {
+		for (p = text; (p = strstr(p, k->approval_box)) != NULL; p++)
+			q = p;
+	}
+	if (k->edits_box != NULL) {
+		for (p = text; (p = strstr(p, k->edits_box)) != NULL; p++)
+			e = p;
+	}
+	*edits = e != NULL && (q == NULL || e > q);
+	return (*edits ? e : q);
+}
+
 /*
- * 1 if the box on screen (text) is for the approval that waits: the command it
- * was asked for (its input's command, as a hook reported it) is shown in the
- * box - below its question (codex) or in the lines above it (claude), not
- * anywhere a tool could have printed it. An approval without one (the screen's
- * own) is taken as the box's.
+ * 1 if every file a patch (codex's apply_patch: "*** Add File: PATH" and its
+ * Update, Delete and "Move to" lines) changes is named in box (without blanks),
+ * as the box names it: a relative path under the session's folder. 0 also for
+ * a patch that names none.
  */
 static int
-agent_box_matches(struct agent *a, const char *text)
+agent_box_files(struct session *s, const char *patch, const char *box)
+{
+	static const char *const	 heads[] = { "*** Add File: ", "*** Update File: ",
+					    "*** Delete File: ", "*** Move to: " };
+	const char			*l, *e;
+	char				*path, *c;
+	size_t				 i, n;
+	int				 files = 0, match = 1;
+
+	for (l = patch; match && *l != '\0'; l = *e != '\0' ? e + 1 : e) {
+		e = l + strcspn(l, "\n");
+		for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+			n = strlen(heads[i]);
+			if ((size_t)(e - l) > n && strncmp(l, heads[i], n) == 0)
+				break;
+		}
+		if (i == sizeof(heads) / sizeof(heads[0]))
+			continue;
+		path = xstrndup(l + n, (size_t)(e - l) - n);
+		if (path[0] != '/') {
+			c = path;
+			xasprintf(&path, "%s/%s", s->cwd, c);
+			free(c);
+		}
+		c = agent_unblank(path);
+		match = *c != '\0' && strstr(box, c) != NULL;
+		files++;
+		free(c);
+		free(path);
+	}
+	return (match && files > 0);
+}
+
+/*
+ * 1 if the box on screen (text) is for the approval that waits: a change of
+ * files only in the box for one (edits_box), the others only in the approval
+ * box; and the command it was asked for (its input's command, as a hook
+ * reported it) is shown in the box - below its question (codex) or in the
+ * lines above it (claude), not anywhere a tool could have printed it; for a
+ * patch, each of its files. An approval without one (the screen's own) is
+ * taken as the box's.
+ */
+static int
+agent_box_matches(struct session *s, struct agent *a, const char *text)
 {
 	const char	*cmd = agent_str(agent_obj(a->pending, "input"), "command");
-	const char	*q, *p, *from, *to;
+	const char	*tool = agent_str(a->pending, "tool");
+	const char	*q, *from, *to;
 	char		*c, *t, *region;
-	int		 match, lines;
+	int		 match, lines, edits, patch;
 
+	if ((q = agent_box_find(a->kind, text, &edits)) == NULL)
+		return (0);
+	patch = tool != NULL && a->kind->edits_tool != NULL &&
+	    strcmp(tool, a->kind->edits_tool) == 0;
+	if (edits != patch)
+		return (0);
 	if (cmd == NULL || *cmd == '\0')
 		return (1);
-	for (q = NULL, p = text; (p = strstr(p, a->kind->approval_box)) != NULL; p++)
-		q = p;
-	if (q == NULL)
-		return (0);
 	if (a->kind->box_command_below) {
 		from = q;
 		to = text + strlen(text);
@@ -90,11 +152,15 @@ agent_box_matches(struct agent *a, const char *text)
 		to = q;
 	}
 	region = xstrndup(from, (size_t)(to - from));
-	c = agent_unblank(cmd);
 	t = agent_unblank(region);
-	match = *c == '\0' || strstr(t, c) != NULL;
+	if (patch)
+		match = agent_box_files(s, cmd, t);
+	else {
+		c = agent_unblank(cmd);
+		match = *c == '\0' || strstr(t, c) != NULL;
+		free(c);
+	}
 	free(region);
-	free(c);
 	free(t);
 	return (match);
 }
@@ -158,15 +224,15 @@ agent_approve_send(struct session *s)
 	struct agent		*a = s->agent;
 	char			*text;
 	uint64_t		 now = agd_now_ms();
-	int			 shown;
+	int			 shown, edits;
 
 	text = screen_text(a->screen, NULL);
-	shown = a->kind->approval_box != NULL && strstr(text, a->kind->approval_box) != NULL;
+	shown = agent_box_find(a->kind, text, &edits) != NULL;
 	/*
 	 * A box for another command is not this approval's: a report of the hook
 	 * can be a tool's (with the session's key), its box codex's own.
 	 */
-	if (shown && a->approve_keys != NULL && !agent_box_matches(a, text))
+	if (shown && a->approve_keys != NULL && !agent_box_matches(s, a, text))
 		shown = 0;
 	free(text);
 	if (!shown)

@@ -33,8 +33,13 @@
 #define CODEX_HOOK_TIMEOUT	10
 
 #define CODEX_APPROVAL		"Would you like to run the following command?"
+/* Its box for an apply_patch (the files below it: "Destination: /abs/path"). */
+#define CODEX_EDITS		"Would you like to make the following edits?"
 /* The composer's prompt mark, at the start of its line. */
 #define CODEX_COMPOSER		"\n\xe2\x80\xba "
+/* The options of its model offer (codex_offer). */
+#define CODEX_OFFER_TRY		"Try new model"
+#define CODEX_OFFER_KEEP	"Use existing model"
 
 static void	codex_prepare(struct session *, struct agent *, char ***);
 static void	codex_find(struct session *, struct agent *);
@@ -63,6 +68,8 @@ const struct agent_kind agent_codex = {
 	.interrupt_keys = "\x1b",
 	.approval_box = CODEX_APPROVAL,
 	.box_command_below = 1,
+	.edits_box = CODEX_EDITS,
+	.edits_tool = "apply_patch",
 	/* Its API and its own settings; a provider's env_key is given with env_allow. */
 	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
 	.home_rw = "~/.codex/ $CODEX_HOME/",
@@ -370,7 +377,8 @@ codex_command_done(struct session *s, struct agent *a, const char *text, int bus
 
 	if (a->status != AGENT_WORKING || a->turn_seen || a->delivering || busy ||
 	    a->last_text == NULL || a->last_text[0] != '/' ||
-	    strstr(text, "Ask Codex") == NULL || strstr(text, CODEX_APPROVAL) != NULL)
+	    strstr(text, "Ask Codex") == NULL || strstr(text, CODEX_APPROVAL) != NULL ||
+	    strstr(text, CODEX_EDITS) != NULL)
 		return;
 	if (strcmp(a->last_text, "/new") == 0 && a->records != NULL) {
 		old = codex_old_rollout(a);
@@ -383,14 +391,41 @@ codex_command_done(struct session *s, struct agent *a, const char *text, int bus
 	agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 }
 
+static const char	*codex_composer(const char *);
+
+/*
+ * An offer codex 0.171 makes at its start with a model of its catalog ("Meet
+ * GPT-6 Sol ... \xe2\x80\xba 1. Try new model 2. Use existing model"), drawn after
+ * its composer: on screen while both options show and no composer is drawn
+ * below them (text an agent printed above its composer is not the offer).
+ */
+static int
+codex_offer(const char *text)
+{
+	const char	*p;
+
+	if (strstr(text, CODEX_OFFER_TRY) == NULL ||
+	    (p = strstr(text, CODEX_OFFER_KEEP)) == NULL)
+		return (0);
+	return (codex_composer(p) == NULL);
+}
+
 static void
 codex_screen(struct session *s, struct agent *a, const char *text)
 {
 	struct json_object	*in;
 	const char		*cmd;
 	char			*line;
-	int			 busy = strstr(text, "esc to interrupt") != NULL, box;
+	int			 busy = strstr(text, "esc to interrupt") != NULL, box, edits;
 
+	/*
+	 * The model offer, declined (the session keeps the model its type names):
+	 * once, outside a turn. The prompt typed before it was drawn is sent when
+	 * it is gone (agent_enter_retry).
+	 */
+	if (!busy && codex_offer(text) &&
+	    agent_decline_offer(s, text, CODEX_OFFER_TRY, CODEX_OFFER_KEEP))
+		return;
 	/* The start dialog: a trusted folder (only while starting, once). */
 	if (strstr(text, "Trust this folder") != NULL &&
 	    strstr(text, "Trust and continue") != NULL &&
@@ -408,7 +443,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	codex_command_done(s, a, text, busy);
-	box = strstr(text, CODEX_APPROVAL) != NULL;
+	box = agent_box_find(a->kind, text, &edits) != NULL;
 	if (box && a->status == AGENT_WAITING)
 		a->box_seen_gen = a->wait_gen;
 	/*
@@ -424,15 +459,18 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	if (agent_box_stale(a, box) || !box)
 		return;
 	if (a->status != AGENT_WAITING) {
+		/* A patch's box (its hook reports it first): its files are not its input. */
 		in = json_object_new_object();
-		if ((cmd = strstr(text, "\n  $ ")) != NULL || (cmd = strstr(text, "$ ")) != NULL) {
+		if (!edits && ((cmd = strstr(text, "\n  $ ")) != NULL ||
+		    (cmd = strstr(text, "$ ")) != NULL)) {
 			cmd += cmd[0] == '\n' ? 5 : 2;
 			line = xstrndup(cmd, strcspn(cmd, "\n"));
 			json_object_object_add(in, "command", json_object_new_string(line));
 			free(line);
 		}
 		agent_evidence(s, "codex.approval_box");
-		agent_approval_asked(s, "exec_command", in, NULL, "screen");
+		agent_approval_asked(s, edits ? "apply_patch" : "exec_command", in, NULL,
+		    "screen");
 		json_object_put(in);
 	}
 }
@@ -469,7 +507,8 @@ codex_ready(const char *text)
 	const char	*p;
 
 	if (strstr(text, "esc to interrupt") != NULL ||
-	    strstr(text, "Would you like to run") != NULL)
+	    strstr(text, "Would you like to run") != NULL ||
+	    strstr(text, "Would you like to make") != NULL || codex_offer(text))
 		return (0);
 	while ((p = strstr(text, "Trust this folder")) != NULL)
 		text = p + 1;

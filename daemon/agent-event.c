@@ -281,13 +281,13 @@ agent_answer(struct session *s, const char *now, const char *later)
 	struct timeval	 tv = { 0, AGENT_KEYS_LATER_MS * 1000 };
 	uint64_t	 ms = agd_now_ms();
 
-	if (a->answered_ms != 0 && ms - a->answered_ms < AGENT_ANSWER_GAP_MS)
-		return (0);
 	/*
-	 * Behind input its terminal has not read, the dialog would take that first:
-	 * the screen rules run again at the next poll.
+	 * A recent answer still being taken, or input its terminal has not read
+	 * (the dialog would take that first): the screen rules run again at the
+	 * next poll, whether or not the screen changes in between.
 	 */
-	if (session_input_queued(s) > 0) {
+	if ((a->answered_ms != 0 && ms - a->answered_ms < AGENT_ANSWER_GAP_MS) ||
+	    session_input_queued(s) > 0) {
 		a->screen_dirty = 1;
 		return (0);
 	}
@@ -378,6 +378,24 @@ agent_choose(struct session *s, const char *text, const char *other,
 		if (agent_answer(s, "\r", NULL))
 			agent_dialog(s, dialog);
 	} else
+		agent_answer(s, "\x1b[B", NULL);
+	return (1);
+}
+
+int
+agent_decline_offer(struct session *s, const char *text, const char *other,
+    const char *want)
+{
+	struct agent	*a = s->agent;
+
+	if ((a->dialogs & AGENT_DIALOG_PROMO) || a->pending != NULL ||
+	    a->approve_keys != NULL || strstr(text, other) == NULL ||
+	    strstr(text, want) == NULL)
+		return (0);
+	if (agent_selected(text, want)) {
+		if (agent_answer(s, "\r", NULL))
+			agent_dialog(s, AGENT_DIALOG_PROMO);
+	} else if (agent_selected(text, other))
 		agent_answer(s, "\x1b[B", NULL);
 	return (1);
 }

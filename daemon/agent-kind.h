@@ -56,6 +56,12 @@ struct agent_kind {
 	const char	*approval_box;	/* on screen while an approval waits; NULL: none */
 	/* Its box shows the command below that text (codex), not above it (claude). */
 	int		 box_command_below;
+	/*
+	 * Its box for a change of files by edits_tool (codex's apply_patch), with
+	 * the files below it; the approval box's keys answer it. NULL: none.
+	 */
+	const char	*edits_box;
+	const char	*edits_tool;
 	const char	*interrupt_keys;	/* keys that stop a turn in its TUI; NULL: none */
 	/* What says it started, for the error of agent_start_timeout (per transport). */
 	const char	*start_sign;
@@ -271,6 +277,11 @@ void	agent_deliver_queued(struct session *);
  * one just answered (shown: it is on screen; not shown clears that).
  */
 int	agent_box_stale(struct agent *, int shown);
+/*
+ * agent-approve.c: the last approval box drawn on screen (text), at its question,
+ * or NULL; *edits is 1 if it is the box for a change of files (edits_box).
+ */
+const char	*agent_box_find(const struct agent_kind *, const char *text, int *edits);
 /* agent-approve.c, for the poll (agent.c): type the queued approval keys when due. */
 void	agent_approve_send(struct session *);
 /* What an agent's approval keeps (agent_detach). */
@@ -403,5 +414,14 @@ void	agent_dialog(struct session *, int dialog);
  */
 int	agent_choose(struct session *, const char *text, const char *other,
 	    const char *want, int dialog);
+/*
+ * An offer of the agent's own (AGENT_DIALOG_PROMO) showing both options, once
+ * per session and not while an approval is open: walk the cursor from other to
+ * want, the option that declines it, and confirm once the screen shows it
+ * selected; no key while the marker is on neither. 1 if the offer is on screen
+ * and may be answered (keys sent or not), 0 otherwise.
+ */
+int	agent_decline_offer(struct session *, const char *text, const char *other,
+	    const char *want);
 
 #endif

@@ -208,14 +208,14 @@ static int
 agent_box_open(struct agent *a)
 {
 	char	*text;
-	int	 open;
+	int	 open, edits;
 
 	if (a->pending != NULL)
 		return (1);
-	if (a->kind->approval_box == NULL)
+	if (a->kind->approval_box == NULL && a->kind->edits_box == NULL)
 		return (0);
 	text = screen_text(a->screen, NULL);
-	open = strstr(text, a->kind->approval_box) != NULL;
+	open = agent_box_find(a->kind, text, &edits) != NULL;
 	free(text);
 	return (open);
 }

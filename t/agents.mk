@@ -5,6 +5,7 @@
 # openclaw's matrix (its start-up is seconds to minutes), then codex's (issue #14),
 # then the seed chat view with both (issue #15), codex's caps and config defaults.
 AGD_T_AGENT_TESTS6 = t/58-openclaw-matrix.t t/57-codex-matrix.t t/88-chat-agents.t \
+	t/57-codex-file-change.t \
 	t/56-codex-caps.t t/55-codex-defaults.t
 TESTS += $(AGD_T_AGENT_TESTS6)
 EXTRA_DIST += $(AGD_T_AGENT_TESTS6) t/lib/AgentMatrix.pm

@@ -276,10 +276,8 @@ path_str(struct json_object *o, const char *a, const char *b)
 
 /* Draw text on the session's terminal (a clear screen first) and run the rules. */
 static void
-screen_show(struct session *s, const char *text)
+screen_draw(struct session *s, const char *text)
 {
-	char	*t;
-
 	agent_output(s, "\x1b[2J\x1b[H", 7);
 	for (; *text != '\0'; text++) {
 		if (*text == '\n')
@@ -287,6 +285,14 @@ screen_show(struct session *s, const char *text)
 		else
 			agent_output(s, text, 1);
 	}
+}
+
+static void
+screen_show(struct session *s, const char *text)
+{
+	char	*t;
+
+	screen_draw(s, text);
 	t = screen_text(s->agent->screen, NULL);
 	s->agent->kind->screen(s, s->agent, t);
 	s->agent->screen_dirty = 0;
@@ -1037,7 +1043,9 @@ test_codex(void)
 	struct session		*s = session_new("x1", "codex"), *s2;
 	struct json_object	*f;
 	char			**argv = argv_of("codex --no-daemon -a on-request"), **argv2;
-	char			*path, *trust, *meta;
+	char			*path, *trust, *meta, *cause;
+	enum agd_err		 code;
+	int			 i;
 
 	test_reset();
 	s->flags |= SESSION_TRUSTED;	/* test_untrusted has the other */
@@ -1101,6 +1109,41 @@ test_codex(void)
 	is_str(typed, "", "codex: trust dialog text during a turn: no key pressed");
 	ok(event_nth("dialog", 0) == NULL, "codex: no dialog event after the start");
 	agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+
+	/*
+	 * Its model offer, drawn after the composer the prompt was typed into:
+	 * down to the option that keeps the model, confirmed once the screen shows
+	 * it selected (also when that redraw comes within the gap between
+	 * answers), once; not while busy, not text printed above a composer.
+	 */
+	test_reset();
+	s->agent->answered_ms = 0;
+	screen_show(s, "\xe2\x80\xba 1. Try new model\n  2. Use existing model\n"
+	    "esc to interrupt\n");
+	is_str(typed, "", "codex offer: no key while busy");
+	screen_show(s, "  1. Try new model\n\xe2\x80\xba 2. Use existing model\n"
+	    "\xe2\x80\xba Ask Codex to do anything\n");
+	is_str(typed, "", "codex offer: not above a composer (printed text)");
+	screen_show(s, "\xe2\x80\xba say hello\n  Meet GPT-6 Sol\n"
+	    "\xe2\x80\xba 1. Try new model\n  2. Use existing model\n");
+	is_str(typed, "\x1b[B", "codex offer: down to the existing model");
+	ok(!s->agent->kind->ready("\xe2\x80\xba say hello\n  Meet GPT-6 Sol\n"
+	    "  1. Try new model\n\xe2\x80\xba 2. Use existing model\n"),
+	    "codex offer: not ready while it shows");
+	/* Drawn at once: the polls run the rules until the gap is over. */
+	screen_draw(s, "\xe2\x80\xba say hello\n  Meet GPT-6 Sol\n"
+	    "  1. Try new model\n\xe2\x80\xba 2. Use existing model\n");
+	wait_typed("\x1b[B\r");
+	is_str(typed, "\x1b[B\r", "codex offer: confirmed at a poll after the gap");
+	is_str(path_str(event_nth("dialog", 0), "dialog", NULL), "promotion",
+	    "codex offer: dialog event");
+	is_str(path_str(event_nth("dialog", 0), "answer", NULL), "declined",
+	    "codex offer: declined");
+	s->agent->answered_ms = 0;
+	screen_show(s, "  Meet GPT-6 Sol\n\xe2\x80\xba 1. Try new model\n"
+	    "  2. Use existing model\n");
+	is_str(typed, "\x1b[B\r", "codex offer: once a session");
+	s->agent->dialogs = 0;
 
 	test_reset();
 	screen_show(s, "\xe2\x80\xa2 Running echo hi > out.txt\n"
@@ -1177,6 +1220,39 @@ test_codex(void)
 	s->transport = SESSION_TTY;
 	ok(event_nth("permission_request", 0) == NULL && event_count("status") == 0,
 	    "codex hook: not taken from a stream session");
+
+	/*
+	 * A patch its hook reports (apply_patch): the API's keys go only into the
+	 * box for edits that names each of its files (a relative one under the
+	 * folder), not into a command's box, nor one naming another file.
+	 */
+	test_reset();
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"apply_patch\",\"tool_input\":{\"command\":\"*** Begin Patch\\n"
+	    "*** Add File: out.txt\\n+hi\\n*** End Patch\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	is_str(last_status(), "waiting_approval/hook", "codex patch: waiting");
+	is_str(path_str(event_nth("permission_request", 0), "tool", NULL), "apply_patch",
+	    "codex patch: its tool");
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == 0, "codex patch: allow");
+	screen_show(s, "  Would you like to run the following command?\n  $ cat out.txt\n");
+	for (i = 0; i < 4; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_str(typed, "", "codex patch: no key into a command's box");
+	screen_show(s, "  Would you like to make the following edits?\n  Destination:\n"
+	    "  /elsewhere/out.txt\n");
+	for (i = 0; i < 4; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_str(typed, "", "codex patch: no key into a box for another file");
+	xasprintf(&meta, "  Would you like to make the following edits?\n  Destination:\n"
+	    "  %s/out.txt\n\xe2\x80\xba 1. Yes, proceed (y)\n", s->cwd);
+	screen_show(s, meta);
+	free(meta);
+	wait_typed("y");
+	is_str(typed, "y", "codex patch: its keys into its box");
+	is_str(path_str(event_nth("approval", 0), "by", NULL), "tester",
+	    "codex patch: the approval says who");
 	agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 
 	/* The rollout: found by its cwd, read as it grows. */
