@@ -58,6 +58,21 @@ agent_unblank(const char *s)
 }
 
 const char *
+agent_composer(const char *text, const char *mark)
+{
+	const char	*p = text, *q;
+
+	while ((p = strstr(p, mark)) != NULL) {
+		p += strlen(mark);
+		for (q = p; *q >= '0' && *q <= '9'; q++)
+			continue;
+		if (q == p || *q != '.')
+			return (p);
+	}
+	return (NULL);
+}
+
+const char *
 agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 {
 	const char	*q = NULL, *e = NULL, *p;
@@ -71,26 +86,65 @@ agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 			e = p;
 	}
 	*edits = e != NULL && (q == NULL || e > q);
-	return (*edits ? e : q);
+	p = *edits ? e : q;
+	/* Its words above a composer are text printed in the conversation. */
+	if (p != NULL && k->composer != NULL && agent_composer(p, k->composer) != NULL)
+		return (NULL);
+	return (p);
 }
 
 /*
- * 1 if every file a patch (codex's apply_patch: "*** Add File: PATH" and its
- * Update, Delete and "Move to" lines) changes is named in box (without blanks),
- * as the box names it: a relative path under the session's folder. 0 also for
- * a patch that names none.
+ * What a box below its question q shows after mark (on a line of its own) and
+ * above its choices (the first line with k->box_choices), without blanks; NULL
+ * if it shows no such field. Caller frees.
  */
-static int
-agent_box_files(struct session *s, const char *patch, const char *box)
+static char *
+agent_box_field(const struct agent_kind *k, const char *q, const char *mark)
+{
+	const char	*p, *l, *e;
+	char		*region, *t;
+	size_t		 len;
+
+	for (p = q; (p = strstr(p, mark)) != NULL; p++) {
+		for (l = p; l > q && l[-1] == ' '; l--)
+			continue;
+		if (l > q && l[-1] == '\n')
+			break;
+	}
+	if (p == NULL)
+		return (NULL);
+	p += strlen(mark);
+	for (l = strchr(p, '\n'); l != NULL; l = strchr(l + 1, '\n')) {
+		e = strchr(l + 1, '\n');
+		len = e != NULL ? (size_t)(e - (l + 1)) : strlen(l + 1);
+		if (memmem(l + 1, len, k->box_choices, strlen(k->box_choices)) != NULL)
+			break;
+	}
+	if (l == NULL)
+		return (NULL);
+	region = xstrndup(p, (size_t)(l - p));
+	t = agent_unblank(region);
+	free(region);
+	return (t);
+}
+
+/*
+ * The one file a patch (codex's apply_patch: "*** Add File: PATH", or its
+ * Update or Delete line; a move names two) changes, as its box names it: a
+ * relative path under the session's folder, without blanks. NULL if it names
+ * none or several. Caller frees.
+ */
+static char *
+agent_patch_file(struct session *s, const char *patch)
 {
 	static const char *const	 heads[] = { "*** Add File: ", "*** Update File: ",
 					    "*** Delete File: ", "*** Move to: " };
 	const char			*l, *e;
-	char				*path, *c;
+	char				*path = NULL, *c;
 	size_t				 i, n;
-	int				 files = 0, match = 1;
+	int				 files = 0;
 
-	for (l = patch; match && *l != '\0'; l = *e != '\0' ? e + 1 : e) {
+	for (l = patch; *l != '\0'; l = *e != '\0' ? e + 1 : e) {
 		e = l + strcspn(l, "\n");
 		for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
 			n = strlen(heads[i]);
@@ -99,36 +153,41 @@ agent_box_files(struct session *s, const char *patch, const char *box)
 		}
 		if (i == sizeof(heads) / sizeof(heads[0]))
 			continue;
+		if (files++ > 0)
+			break;
 		path = xstrndup(l + n, (size_t)(e - l) - n);
-		if (path[0] != '/') {
-			c = path;
-			xasprintf(&path, "%s/%s", s->cwd, c);
-			free(c);
-		}
-		c = agent_unblank(path);
-		match = *c != '\0' && strstr(box, c) != NULL;
-		files++;
-		free(c);
-		free(path);
 	}
-	return (match && files > 0);
+	if (files != 1) {
+		free(path);
+		return (NULL);
+	}
+	if (path[0] != '/') {
+		c = path;
+		xasprintf(&path, "%s/%s", s->cwd, c);
+		free(c);
+	}
+	c = agent_unblank(path);
+	free(path);
+	return (c);
 }
 
 /*
  * 1 if the box on screen (text) is for the approval that waits: a change of
  * files only in the box for one (edits_box), the others only in the approval
- * box; and the command it was asked for (its input's command, as a hook
- * reported it) is shown in the box - below its question (codex) or in the
- * lines above it (claude), not anywhere a tool could have printed it; for a
- * patch, each of its files. An approval without one (the screen's own) is
- * taken as the box's.
+ * box; and what its hook reported is what the box shows. Below its question
+ * (codex): the command, all of it and nothing else, between box_command and
+ * the choices; for a patch, its one file after edits_files. Above it (claude):
+ * the command in the AGENT_BOX_LINES lines above the question. Blanks are
+ * ignored (a box wraps a long command with an indent). An approval the screen
+ * asked for (no command of its own) is taken as the box's; one a hook reported
+ * without a command never is.
  */
 static int
 agent_box_matches(struct session *s, struct agent *a, const char *text)
 {
 	const char	*cmd = agent_str(agent_obj(a->pending, "input"), "command");
 	const char	*tool = agent_str(a->pending, "tool");
-	const char	*q, *from, *to;
+	const char	*q, *from;
 	char		*c, *t, *region;
 	int		 match, lines, edits, patch;
 
@@ -138,29 +197,31 @@ agent_box_matches(struct session *s, struct agent *a, const char *text)
 	    strcmp(tool, a->kind->edits_tool) == 0;
 	if (edits != patch)
 		return (0);
-	if (cmd == NULL || *cmd == '\0')
-		return (1);
-	if (a->kind->box_command_below) {
-		from = q;
-		to = text + strlen(text);
+	c = cmd != NULL ? agent_unblank(cmd) : xstrdup("");
+	if (*c == '\0') {
+		free(c);
+		return (strcmp(a->source, "screen") == 0);
+	}
+	if (a->kind->box_command != NULL) {
+		t = agent_box_field(a->kind, q, patch ? a->kind->edits_files :
+		    a->kind->box_command);
+		if (patch) {
+			free(c);
+			c = agent_patch_file(s, cmd);
+		}
+		match = t != NULL && c != NULL && strcmp(t, c) == 0;
 	} else {
 		/* Its box: the lines above the question, up to AGENT_BOX_LINES. */
 		for (from = q, lines = 0; from > text && lines <= AGENT_BOX_LINES; from--) {
 			if (from[-1] == '\n')
 				lines++;
 		}
-		to = q;
+		region = xstrndup(from, (size_t)(q - from));
+		t = agent_unblank(region);
+		free(region);
+		match = strstr(t, c) != NULL;
 	}
-	region = xstrndup(from, (size_t)(to - from));
-	t = agent_unblank(region);
-	if (patch)
-		match = agent_box_files(s, cmd, t);
-	else {
-		c = agent_unblank(cmd);
-		match = *c == '\0' || strstr(t, c) != NULL;
-		free(c);
-	}
-	free(region);
+	free(c);
 	free(t);
 	return (match);
 }

@@ -67,9 +67,12 @@ const struct agent_kind agent_codex = {
 	/* Esc stops a turn ("esc to interrupt"; its rollout then says turn_aborted). */
 	.interrupt_keys = "\x1b",
 	.approval_box = CODEX_APPROVAL,
-	.box_command_below = 1,
+	.box_command = "$ ",
+	.box_choices = "1. Yes",
 	.edits_box = CODEX_EDITS,
 	.edits_tool = "apply_patch",
+	.edits_files = "Destination:",
+	.composer = CODEX_COMPOSER,
 	/* Its API and its own settings; a provider's env_key is given with env_allow. */
 	.env_keys = "OPENAI_* CODEX_* RUST_LOG" AGENT_NET_ENV,
 	.home_rw = "~/.codex/ $CODEX_HOME/",
@@ -333,7 +336,7 @@ codex_line(struct session *s, struct agent *a, struct json_object *rec)
 	if (strcmp(type, "event_msg") != 0)
 		return;
 	if (strcmp(pt, "task_started") == 0) {
-		a->turn_seen = 1;
+		a->turn_seen = a->turned = 1;
 		agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
 	} else if (strcmp(pt, "task_complete") == 0 || strcmp(pt, "turn_aborted") == 0) {
 		/*
@@ -414,7 +417,7 @@ static void
 codex_screen(struct session *s, struct agent *a, const char *text)
 {
 	struct json_object	*in;
-	const char		*cmd;
+	const char		*cmd, *q;
 	char			*line;
 	int			 busy = strstr(text, "esc to interrupt") != NULL, box, edits;
 
@@ -443,7 +446,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	    (strstr(text, "for shortcuts") != NULL || strstr(text, "Ask Codex") != NULL))
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	codex_command_done(s, a, text, busy);
-	box = agent_box_find(a->kind, text, &edits) != NULL;
+	box = (q = agent_box_find(a->kind, text, &edits)) != NULL;
 	if (box && a->status == AGENT_WAITING)
 		a->box_seen_gen = a->wait_gen;
 	/*
@@ -461,9 +464,8 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 	if (a->status != AGENT_WAITING) {
 		/* A patch's box (its hook reports it first): its files are not its input. */
 		in = json_object_new_object();
-		if (!edits && ((cmd = strstr(text, "\n  $ ")) != NULL ||
-		    (cmd = strstr(text, "$ ")) != NULL)) {
-			cmd += cmd[0] == '\n' ? 5 : 2;
+		if (!edits && (cmd = strstr(q, "\n  $ ")) != NULL) {
+			cmd += 5;
 			line = xstrndup(cmd, strcspn(cmd, "\n"));
 			json_object_object_add(in, "command", json_object_new_string(line));
 			free(line);
@@ -483,16 +485,7 @@ codex_screen(struct session *s, struct agent *a, const char *text)
 static const char *
 codex_composer(const char *text)
 {
-	const char	*p = text, *q;
-
-	while ((p = strstr(p, CODEX_COMPOSER)) != NULL) {
-		p += strlen(CODEX_COMPOSER);
-		for (q = p; *q >= '0' && *q <= '9'; q++)
-			continue;
-		if (q == p || *q != '.')
-			return (p);
-	}
-	return (NULL);
+	return (agent_composer(text, CODEX_COMPOSER));
 }
 
 /*
@@ -536,7 +529,7 @@ codex_hook(struct session *s, struct agent *a, struct json_object *ev)
 		if (a->status == AGENT_STARTING)
 			agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 	} else if (strcmp(name, "UserPromptSubmit") == 0) {
-		a->turn_seen = 1;
+		a->turn_seen = a->turned = 1;
 		agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
 	} else if (strcmp(name, "PreToolUse") == 0) {
 		agent_set(s, AGENT_WORKING, "hook", "tool_use", NULL);

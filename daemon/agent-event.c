@@ -387,10 +387,12 @@ agent_decline_offer(struct session *s, const char *text, const char *other,
     const char *want)
 {
 	struct agent	*a = s->agent;
+	int		 edits;
 
-	if ((a->dialogs & AGENT_DIALOG_PROMO) || a->pending != NULL ||
-	    a->approve_keys != NULL || strstr(text, other) == NULL ||
-	    strstr(text, want) == NULL)
+	if ((a->dialogs & AGENT_DIALOG_PROMO) || a->turned || a->status == AGENT_WAITING ||
+	    a->pending != NULL || a->approve_keys != NULL ||
+	    agent_box_find(a->kind, text, &edits) != NULL ||
+	    strstr(text, other) == NULL || strstr(text, want) == NULL)
 		return (0);
 	if (agent_selected(text, want)) {
 		if (agent_answer(s, "\r", NULL))

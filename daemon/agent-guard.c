@@ -299,10 +299,17 @@ agent_hook_follows(struct agent *a, const char *name, struct json_object *ev)
 
 	if (strcmp(name, "Notification") == 0)
 		return (0);
-	/* The same tool, or (a kind that names it otherwise: codex) its very input. */
-	if ((strcmp(name, "PostToolUse") == 0 || strcmp(name, "PreToolUse") == 0) &&
-	    tool != NULL && (want == NULL || strcmp(tool, want) == 0 || (in != NULL &&
-	    json_object_equal(in, agent_obj(ev, "tool_input")))))
+	if ((strcmp(name, "PostToolUse") != 0 && strcmp(name, "PreToolUse") != 0) ||
+	    tool == NULL)
+		return (-1);
+	/*
+	 * Its very input. A kind whose hook only reports (codex: it names the tool
+	 * otherwise, "Bash" for exec_command) has nothing else: a report named as
+	 * agentd names the tool is a forgery. Claude's may also be the same tool.
+	 */
+	if (in != NULL && json_object_equal(in, agent_obj(ev, "tool_input")))
+		return (1);
+	if (a->kind->hook_decision != NULL && (want == NULL || strcmp(tool, want) == 0))
 		return (1);
 	return (-1);
 }

@@ -54,14 +54,26 @@ struct agent_kind {
 	const char	*allow_keys;	/* keys that answer an approval box; NULL: none */
 	const char	*deny_keys;
 	const char	*approval_box;	/* on screen while an approval waits; NULL: none */
-	/* Its box shows the command below that text (codex), not above it (claude). */
-	int		 box_command_below;
 	/*
-	 * Its box for a change of files by edits_tool (codex's apply_patch), with
-	 * the files below it; the approval box's keys answer it. NULL: none.
+	 * Its box shows the command below the question (codex), after box_command
+	 * on a line of its own and above its choices (box_choices, in their first
+	 * line); NULL: in the lines above the question (claude).
+	 */
+	const char	*box_command;
+	const char	*box_choices;
+	/*
+	 * Its box for a change of files by edits_tool (codex's apply_patch), the
+	 * file below it after edits_files; the approval box's keys answer it. NULL:
+	 * none.
 	 */
 	const char	*edits_box;
 	const char	*edits_tool;
+	const char	*edits_files;
+	/*
+	 * Its composer's prompt mark (not followed by a choice's number): a box's
+	 * question above one is text in the conversation, not a box. NULL: none.
+	 */
+	const char	*composer;
 	const char	*interrupt_keys;	/* keys that stop a turn in its TUI; NULL: none */
 	/* What says it started, for the error of agent_start_timeout (per transport). */
 	const char	*start_sign;
@@ -197,6 +209,11 @@ struct agent {
 	void			(*watch_delivered)(struct session *);
 	void			(*watch_idle)(struct session *);
 	int			 turn_seen;	/* a turn began since the last delivery */
+	/*
+	 * A turn of its began once (its model and tools may have printed since), or
+	 * it was adopted: no offer on its screen is the agent's own any more.
+	 */
+	int			 turned;
 	char			*last_text;	/* the last text typed, to check it went in */
 	int			 enter_retried;
 	const char		*approve_keys;	/* an answer waiting for its box */
@@ -282,6 +299,12 @@ int	agent_box_stale(struct agent *, int shown);
  * or NULL; *edits is 1 if it is the box for a change of files (edits_box).
  */
 const char	*agent_box_find(const struct agent_kind *, const char *text, int *edits);
+/*
+ * agent-approve.c: where in text a composer's prompt mark (mark: "\n" and the
+ * mark) is followed by something other than a choice's number ("1."), past
+ * the mark; NULL if none.
+ */
+const char	*agent_composer(const char *text, const char *mark);
 /* agent-approve.c, for the poll (agent.c): type the queued approval keys when due. */
 void	agent_approve_send(struct session *);
 /* What an agent's approval keeps (agent_detach). */
@@ -416,7 +439,9 @@ int	agent_choose(struct session *, const char *text, const char *other,
 	    const char *want, int dialog);
 /*
  * An offer of the agent's own (AGENT_DIALOG_PROMO) showing both options, once
- * per session and not while an approval is open: walk the cursor from other to
+ * per session, only before its first turn (nothing its model or tools print is
+ * on screen yet: a->turned) and not while an approval is open or its box shows:
+ * walk the cursor from other to
  * want, the option that declines it, and confirm once the screen shows it
  * selected; no key while the marker is on neither. 1 if the offer is on screen
  * and may be answered (keys sent or not), 0 otherwise.

@@ -612,6 +612,7 @@ agent_attach(struct session *s, char ***argvp, int adopted)
 	a->poll_ev = event_new(agentd_base, -1, EV_PERSIST, agent_poll_cb, s);
 	a->enter_ev = evtimer_new(agentd_base, agent_enter_cb, s);
 	a->keys_ev = evtimer_new(agentd_base, agent_keys_cb, s);
+	a->turned = adopted;
 	s->agent = a;
 	if (!adopted && s->transport == SESSION_STREAM && k->stream_prepare != NULL)
 		k->stream_prepare(s, a, argvp);
