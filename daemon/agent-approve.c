@@ -28,6 +28,13 @@
  * did not reach it, and the screen rules may ask for it.
  */
 #define AGENT_BOX_STALE_MS	2500
+/*
+ * An approval a hook that only reports (codex's) said was asked, whose box has
+ * not been drawn after this (ms), is not waited for: codex draws it within a
+ * second; a report with the session's key (an agent's tool) need not have one,
+ * and would hold the session's delivery.
+ */
+#define AGENT_BOX_UNSEEN_MS	30000
 /* The lines above its question a box (claude's) shows its command in. */
 #define AGENT_BOX_LINES		12
 
@@ -377,6 +384,28 @@ agent_approve_send(struct session *s)
 	    a->approve_message, 0);
 	agent_approve_free(a);
 	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
+}
+
+void
+agent_wait_check(struct session *s)
+{
+	struct agent	*a = s->agent;
+	char		*text;
+	int		 ready;
+
+	if (a->status != AGENT_WAITING || a->kind->hook_decision != NULL ||
+	    a->hook_waiter != NULL || strcmp(a->source, "hook") != 0 ||
+	    a->box_seen_gen == a->wait_gen || agd_now_ms() - a->wait_ms < AGENT_BOX_UNSEEN_MS)
+		return;
+	agent_text_event(s, "error", "the approval its hook reported was never drawn"
+	    " on its terminal: not waited for any more", NULL, "daemon");
+	if (s->agent == NULL)
+		return;
+	text = screen_text(a->screen, NULL);
+	ready = a->kind->ready != NULL && a->kind->ready(text);
+	free(text);
+	agent_set(s, ready ? AGENT_IDLE : AGENT_WORKING, "daemon", ready ? "idle" : "thinking",
+	    NULL);
 }
 
 void

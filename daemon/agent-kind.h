@@ -236,6 +236,7 @@ struct agent {
 	 */
 	uint64_t		 box_stale_ms;
 	unsigned		 box_seen_gen;	/* the wait whose box was on screen */
+	uint64_t		 wait_ms;	/* the last entry into waiting_approval */
 	uint64_t		 delivered_ms;
 	uint64_t		 idle_ms;	/* the status last became idle */
 
@@ -307,6 +308,11 @@ const char	*agent_box_find(const struct agent_kind *, const char *text, int *edi
 const char	*agent_composer(const char *text, const char *mark);
 /* agent-approve.c, for the poll (agent.c): type the queued approval keys when due. */
 void	agent_approve_send(struct session *);
+/*
+ * agent-approve.c, for the poll: an approval a hook reported that only reports
+ * (codex), whose box never showed in AGENT_BOX_UNSEEN_MS, is not waited for.
+ */
+void	agent_wait_check(struct session *);
 /* What an agent's approval keeps (agent_detach). */
 void	agent_approve_free(struct agent *);
 

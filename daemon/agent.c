@@ -98,8 +98,10 @@ agent_set(struct session *s, int status, const char *source, const char *phase,
 		a->started_up = 1;	/* the start dialogs are past */
 	if (status == AGENT_IDLE && a->status != AGENT_IDLE)
 		a->idle_ms = agd_now_ms();
-	if (pending != NULL || (status == AGENT_WAITING && a->status != AGENT_WAITING))
+	if (pending != NULL || (status == AGENT_WAITING && a->status != AGENT_WAITING)) {
 		a->wait_gen++;		/* another approval: earlier answers are not its */
+		a->wait_ms = agd_now_ms();
+	}
 	a->status = status;
 	a->source = source;
 	a->phase = phase;
@@ -471,6 +473,9 @@ agent_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (s->agent == NULL)
 		return;
 	agent_approve_send(s);
+	agent_wait_check(s);
+	if (s->agent == NULL)
+		return;
 	agent_deliver_next(s);
 	if (s->agent == NULL)
 		return;

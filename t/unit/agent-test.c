@@ -1310,6 +1310,24 @@ test_codex(void)
 	json_object_put(f);
 	ok(event_nth("hook_refused", 0) != NULL && event_nth("approval", 0) == NULL,
 	    "codex hook: a report named exec_command is refused, not taken as allowed");
+	/*
+	 * A request its hook reported whose box is never drawn (an agent's tool
+	 * can send one): not waited for after a while, so delivery goes on.
+	 */
+	agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
+	test_reset();
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"touch x\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n");
+	event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_str(last_status(), "waiting_approval/hook", "codex hook: a request without its box waits");
+	s->agent->wait_ms -= 31000;
+	for (i = 0; i < 4 && s->agent->status == AGENT_WAITING; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_str(last_status(), "idle/daemon", "codex hook: its box never drawn: idle again");
+	ok(event_nth("error", 0) != NULL, "codex hook: an error says so");
 	/* A box's question above its composer is text in the conversation. */
 	agent_set(s, AGENT_IDLE, "hook", "idle", NULL);
 	s->agent->box_stale_ms = 0;
