@@ -232,9 +232,11 @@ agent_deliver_queued(struct session *s)
  * Type text into the TUI. A text of several lines goes as one bracketed paste
  * when the program asked for that (claude and codex do): typed as keys, each
  * newline could be an Enter, and only the TUI's guess that fast keys are a paste
- * keeps them in the composer. Its ESC characters are dropped: with them the
- * text could end the paste (ESC [201~) and type the rest as keys. 0, or -1:
- * the input queue is full.
+ * keeps them in the composer. Its ESC characters are dropped, pasted or not
+ * (not for a plain terminal, whose messages are its input as it comes): with
+ * them the text could end the paste (ESC [201~) and type the rest as keys, or
+ * press keys of the TUI's own (Esc denies its box, arrows walk its menus). 0,
+ * or -1: the input queue is full.
  */
 static int
 agent_type_text(struct session *s, const char *text)
@@ -243,19 +245,25 @@ agent_type_text(struct session *s, const char *text)
 	const char		*p;
 	char			*buf;
 	size_t			 len = strlen(text), n;
-	int			 rc;
+	int			 rc, paste;
 
-	if (strchr(text, '\n') == NULL || !screen_paste_mode(s->agent->screen))
+	paste = strchr(text, '\n') != NULL && screen_paste_mode(s->agent->screen);
+	if (!paste && (s->agent->plain || strchr(text, '\x1b') == NULL))
 		return (session_input(s, text, len));
 	buf = xmalloc(len + sizeof start + sizeof end);
-	memcpy(buf, start, sizeof start - 1);
-	n = sizeof start - 1;
+	n = 0;
+	if (paste) {
+		memcpy(buf, start, sizeof start - 1);
+		n = sizeof start - 1;
+	}
 	for (p = text; *p != '\0'; p++) {
 		if (*p != '\x1b')
 			buf[n++] = *p;
 	}
-	memcpy(buf + n, end, sizeof end - 1);
-	n += sizeof end - 1;
+	if (paste) {
+		memcpy(buf + n, end, sizeof end - 1);
+		n += sizeof end - 1;
+	}
 	rc = session_input(s, buf, n);
 	free(buf);
 	return (rc);

@@ -18,6 +18,8 @@
 #  - A message of several lines: one bracketed paste when the TUI asked for it
 #    (claude and codex do), its newlines not Enters (and the paste's end marker
 #    in it dropped); typed as keys otherwise. Before: always as keys.
+#  - A message of one line: its ESC characters dropped too (they would press
+#    the TUI's own keys: Esc denies a box). Before: typed.
 #  - A request a hook reported (codex's hooks: an agent's tool may send one with
 #    its session's key) whose box never shows, or shows another command: the
 #    API's answer types nothing, and an error event says so. Before: the keys
@@ -293,7 +295,18 @@ unlike(scalar $t->output('k7'), qr/got: first line/, 'k7: no line typed as keys'
 $t->wait_output('k8', qr/got: first line\r?\n/);
 pass('k8: no bracketed paste asked for: typed as keys');
 
-for my $n (qw(k1 k2 k3 k4 k5 k6 k7 k8)) {
+# 8. A message of one line: its ESC characters are not typed (no key of the TUI's own).
+($s) = $t->create(name => 'k9', agentType => 'claude');
+is($s, 201, 'create k9 (claude adapter)');
+$t->wait_output('k9', qr/fake-agent pid=/);
+input('k9', "say ? for shortcuts\r");
+$t->wait_status('k9', qr/^idle$/);
+($s) = $t->message('k9', "one\e[Atwo\e");
+is($s, 200, 'k9: a message of one line with ESC in it');
+$t->wait_output('k9', qr/got: one\[Atwo\r?\n/);
+pass('k9: typed without its ESC characters');
+
+for my $n (qw(k1 k2 k3 k4 k5 k6 k7 k8 k9)) {
 	($s) = $t->del("/api/agents/sessions/$n");
 	is($s, 200, "delete $n");
 }
