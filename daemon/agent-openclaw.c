@@ -162,11 +162,10 @@ static void
 openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
     int what)
 {
-	struct json_object	*msg, *content, *usage;
-	const char		*type, *role;
+	struct json_object	*msg, *content, *usage, *ev;
+	const char		*type, *role, *stop;
 	char			*text;
 
-	(void)a;
 	if ((type = agent_str(rec, "type")) == NULL || strcmp(type, "message") != 0 ||
 	    (msg = agent_obj(rec, "message")) == NULL ||
 	    (role = agent_str(msg, "role")) == NULL)
@@ -181,6 +180,11 @@ openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
 				agent_text_event(s, "user_message", text, rec, "transcript");
 			free(text);
 		}
+		/* Its TUI's turn began: what it took from its composer. */
+		if (what == OPENCLAW_READ_ALL && s->agent != NULL) {
+			a->turn_seen = 1;
+			agent_set(s, AGENT_WORKING, "transcript", "thinking", NULL);
+		}
 	} else if (strcmp(role, "assistant") == 0) {
 		if (what != OPENCLAW_READ_USAGE)
 			agent_assistant_blocks(s, content, rec, "toolCall", "arguments");
@@ -189,6 +193,20 @@ openclaw_record(struct session *s, struct agent *a, struct json_object *rec,
 			    agent_int(usage, "cacheRead"), agent_int(usage, "cacheWrite"),
 			    agent_obj(usage, "cost") != NULL ? json_object_get_double(
 			    agent_obj(agent_obj(usage, "cost"), "total")) : 0, rec);
+		/*
+		 * The message that ends its TUI's turn: any stopReason but toolUse
+		 * (stop, length, error, aborted). Not the end of a turn that began
+		 * before the last delivery.
+		 */
+		stop = agent_str(msg, "stopReason");
+		if (what == OPENCLAW_READ_ALL && stop != NULL && strcmp(stop, "toolUse") != 0 &&
+		    s->agent != NULL && (a->turn_seen || a->delivered_ms == 0)) {
+			ev = json_object_new_object();
+			json_object_object_add(ev, "status", json_object_new_string(stop));
+			agent_event(s, "turn_end", ev, rec, "transcript");
+			if (s->agent != NULL)
+				agent_set(s, AGENT_IDLE, "transcript", "idle", NULL);
+		}
 	} else if (strcmp(role, "toolResult") == 0)
 		agent_tool_result(s, agent_str(msg, "toolCallId"), content,
 		    agent_obj(msg, "isError") != NULL &&
@@ -255,9 +273,14 @@ openclaw_screen(struct session *s, struct agent *a, const char *text)
 		a->screen_dirty = 1;
 		return;
 	}
+	/*
+	 * Working by its screen only while its store has not said the turn ended
+	 * (the status line may still say streaming a moment after that row).
+	 */
 	if (idle && a->status != AGENT_IDLE)
 		agent_set(s, AGENT_IDLE, "screen", "idle", NULL);
 	else if (!idle && a->status == AGENT_IDLE && !a->delivering &&
+	    strcmp(a->source, "transcript") != 0 &&
 	    (strstr(text, "streaming") != NULL || strstr(text, "| local ready") != NULL))
 		agent_set(s, AGENT_WORKING, "screen", "thinking", NULL);
 }

@@ -7,7 +7,9 @@
 # does not start reliably under load: doc/AGENTS-STRUCTURED.md); its default exec
 # policy is full access in every mode. For each: create with a prompt -> the reply
 # in json_event and tty_data -> a tool call runs -> usage counted -> reset starts a
-# new conversation -> DELETE leaves no process. OpenClaw starts slowly: the cases
+# new conversation -> DELETE leaves no process. The TUI's turn comes from its
+# store (working at the user's message, idle and turn_end at the message whose
+# stopReason is not toolUse), not only from its status line. OpenClaw starts slowly: the cases
 # run side by side. TEST_OPENCLAW_CASES=stream-default,... limits them.
 use strict;
 use warnings;
@@ -105,6 +107,18 @@ for my $c (@cases) {
 	my $asked = grep { $_->{type} eq 'permission_request' } @ev;
 	is(!!$asked, !!$c->{asks}, "$c->{name}: " . ($c->{asks} ? 'asked first' :
 	    'ran without asking'));
+	# Its TUI's turn by its store: idle at the message that stops (turn_end),
+	# not only by its status line.
+	if ($c->{tr} eq 'tty') {
+		my @st = map { "$_->{event}{status}/$_->{event}{statusSource}" }
+		    grep { $_->{type} eq 'status' } @ev;
+		ok((grep { m{^working/(daemon|transcript)$} } @st),
+		    "$c->{name}: working (typed, or its store)") or diag("@st");
+		ok((grep { $_ eq 'idle/transcript' } @st), "$c->{name}: idle by its store")
+		    or diag("@st");
+		my ($end) = grep { $_->{type} eq 'turn_end' } @ev;
+		is($end && $end->{event}{status}, 'stop', "$c->{name}: turn_end: stop");
+	}
 	unlink("$c->{work}/out.txt");
 	$c->{seq} = $t->session($c->{name})->{lastSeq};
 }

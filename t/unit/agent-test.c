@@ -1444,13 +1444,15 @@ test_openclaw(void)
 	    "\"message\":{\"role\":\"user\",\"content\":\"<<<BEGIN_OPENCLAW_INTERNAL x\"}}'),"
 	    " ('m', 4, 'not json'), ('m', 5, NULL), ('m', 6, '{\"type\":\"message\","
 	    "\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"toolCall\",\"id\":"
-	    "\"call_2\",\"name\":\"exec\",\"arguments\":{\"command\":\"ls\"}}]}}'),"
+	    "\"call_2\",\"name\":\"exec\",\"arguments\":{\"command\":\"ls\"}}],"
+	    "\"stopReason\":\"toolUse\"}}'),"
 	    " ('m', 7, '{\"type\":\"message\",\"message\":{\"role\":\"toolResult\","
 	    "\"toolCallId\":\"call_2\",\"toolName\":\"exec\",\"isError\":true,\"content\":"
 	    "[{\"type\":\"text\",\"text\":\"(no output)\"}]}}'), ('m', 8, '{\"type\":"
 	    "\"message\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\","
 	    "\"text\":\"FAKE_DONE\"}],\"usage\":{\"input\":10,\"output\":5,\"cacheRead\":2,"
-	    "\"cacheWrite\":1,\"cost\":{\"total\":0.5}}}}');", NULL, NULL, NULL) == SQLITE_OK,
+	    "\"cacheWrite\":1,\"cost\":{\"total\":0.5}},\"stopReason\":\"stop\"}}');", NULL,
+	    NULL, NULL) == SQLITE_OK,
 	    "openclaw: a store with transcript_events");
 	sqlite3_close(db);
 	agent_ended(s);
@@ -1469,6 +1471,15 @@ test_openclaw(void)
 	is_int(json_object_get_int64(agent_obj(f, "cacheReadTokens")), 2,
 	    "openclaw: cache read tokens");
 	ok(json_object_get_double(agent_obj(f, "costUsd")) == 0.5, "openclaw: cost");
+	/* Its turn, by its store: the user's message, then the one that stops. */
+	is_str(path_str(event_nth("status", 0), "statusSource", NULL), "transcript",
+	    "openclaw: its store's user message: working");
+	is_str(path_str(event_nth("status", 0), "status", NULL), "working",
+	    "openclaw: working by its store");
+	is_int(event_count("turn_end"), 1, "openclaw: one turn_end (not at toolUse)");
+	is_str(path_str(event_nth("turn_end", 0), "status", NULL), "stop",
+	    "openclaw: turn_end: its stopReason");
+	is_str(last_status(), "idle/transcript", "openclaw: idle by its store");
 	roff = s->agent->roff;
 	is_int(roff, 8, "openclaw: read up to the last row");
 	test_reset();
@@ -1476,6 +1487,10 @@ test_openclaw(void)
 	is_int((int)json_object_array_length(events), 0, "openclaw: rows read once");
 	free(path);
 
+	/* Its status line a moment after its store said the turn ended: still idle. */
+	screen_show(s, "\xe2\xa0\x99 streaming \xe2\x80\xa2 1s | local ready\n");
+	is_int(event_count("status"), 0, "openclaw: streaming after its store's idle: idle");
+	agent_set(s, AGENT_WORKING, "daemon", "thinking", NULL);
 	screen_show(s, "openclaw tui - local embedded - agent main\nlocal ready | idle\n");
 	is_str(last_status(), "idle/screen", "openclaw: local ready | idle");
 	screen_show(s, "\xe2\xa0\x99 streaming \xe2\x80\xa2 1s | local ready\n");
