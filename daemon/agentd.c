@@ -377,6 +377,7 @@ main(int argc, char **argv)
 	evsignal_add(ev_shut, NULL);
 
 	session_adopt_all();
+	spawn_spare_later(0);	/* the first create's holder, started ahead */
 	log_info("agentd %s ready in %s (%d sessions)", AGD_VERSION, agentd_home,
 	    session_count());
 	event_base_dispatch(agentd_base);

@@ -12,6 +12,9 @@
  * come from our own uid and open with that secret before it replaces the current one
  * or hears a word; the socket path is taken back if someone else's is put there.
  * -u (we are root): the agent runs as USER, its groups and its uid, from its PTY on.
+ *    agentd-holder -z DIR: a spare, started before its session; the arguments
+ * above (and the environment) come over fd 3 first (holder-spare.c). DIR, the
+ * daemon's holder sockets, only names it.
  * -p (the stream transport): the agent's stdin is a pipe from us and its stdout
  * and stderr one pipe to us, instead of a PTY; the same buffering and offsets.
  */
@@ -512,6 +515,9 @@ main(int argc, char **argv)
 	int			 ch, n, timeout, fd, i, pause_ms;
 
 	log_init("agentd-holder", 0);
+	/* A spare: the session's own arguments come over fd 3 (holder-spare.c). */
+	if (argc == 3 && strcmp(argv[1], "-z") == 0)
+		holder_spare_wait(&argc, &argv);
 	memset(&ws, 0, sizeof ws);
 	ws.ws_col = 120;
 	ws.ws_row = 40;

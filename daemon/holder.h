@@ -26,6 +26,15 @@ struct holder_user {
 	int		 ngroups;
 };
 
+/*
+ * holder-spare.c: a spare (-z) waits on fd 3 for its session's arguments and
+ * environment (at most HOLDER_SPARE_ARGS_MAX of each, HOLDER_SPARE_BYTES_MAX in
+ * all), sets environ and *argcp, *argvp to them; it exits if the socket ends.
+ */
+#define HOLDER_SPARE_ARGS_MAX	65536
+#define HOLDER_SPARE_BYTES_MAX	(16U << 20)
+void	holder_spare_wait(int *argcp, char ***argvp);
+
 /* Look up the agent user name (-u) into u; fatal if it cannot be used. */
 void	holder_user_lookup(struct holder_user *, const char *name);
 /*

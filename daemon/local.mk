@@ -31,7 +31,7 @@ daemon_agentd_SOURCES = \
 	daemon/session.c daemon/session.h daemon/session-notify.c \
 	daemon/session-input.c daemon/session-holder.c daemon/session-direct.c \
 	daemon/session-record.c \
-	daemon/spawn.c daemon/spawn.h daemon/spawn-sandbox.c \
+	daemon/spawn.c daemon/spawn.h daemon/spawn-sandbox.c daemon/spawn-spare.c \
 	daemon/screen.c daemon/screen.h \
 	daemon/agent.c daemon/agent.h daemon/agent-kind.h \
 	daemon/agent-event.c daemon/agent-kinds.c daemon/agent-stream.c daemon/agent-guard.c \
@@ -72,6 +72,6 @@ daemon_agentd_LDADD = $(AGD_LIBS) $(CURL_LIBS) $(LIBEVENT_LIBS) $(WSLAY_LIBS) $(
 
 # The holder is small on purpose: no event library, no SQLite.
 daemon_agentd_holder_SOURCES = daemon/holder.c daemon/holder.h daemon/holder-agent.c \
-	daemon/holder-listen.c \
+	daemon/holder-listen.c daemon/holder-spare.c \
 	daemon/hproto.h
 daemon_agentd_holder_LDADD = lib/libagd.a $(UTIL_LIBS)

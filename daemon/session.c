@@ -26,6 +26,7 @@
 #include "fault.h"
 #include "log.h"
 #include "session.h"
+#include "spawn.h"
 #include "util.h"
 #include "waiter.h"
 #include "worker.h"
@@ -218,6 +219,8 @@ session_reply_create(struct session *s, int status, const char *error)
 		waiter_error(w, AGD_ERR_INTERNAL, "%s", error);
 	else
 		waiter_reply_session(w, status, s->id);
+	/* Answered: the next create's spare holder starts now (spawn-spare.c). */
+	spawn_spare_later(0);
 }
 
 static void

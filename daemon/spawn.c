@@ -81,7 +81,7 @@ spawn_resolve(const char *prog)
  * (the build tree); else the installed one, AGD_HOLDER_PATH
  * ($(libexecdir)/agentd-holder, from the Makefile).
  */
-static const char *
+const char *
 spawn_holder_path(void)
 {
 	static char	*path;
@@ -356,10 +356,6 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 	}
 	if (!spec->daemon_own && spawn_agent_user(&pw, cause) == -1)
 		return (-1);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		xasprintf(cause, "socketpair: %s", strerror(errno));
-		return (-1);
-	}
 	spawn_args_add(&hargv, "agentd-holder");
 	spawn_args_add(&hargv, "-s");
 	spawn_args_add(&hargv, "%s", s->sock);
@@ -390,6 +386,18 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 	spawn_env(&env, s, spec, pw);
 	if (pw != NULL)
 		log_debug("%s: session %s runs as %s", __func__, s->name, pw->pw_name);
+	/* A spare started ahead takes them at once; else a holder is started now. */
+	if ((sp[0] = spawn_spare_take(hpath, &hargv, &env, holder)) != -1) {
+		spawn_args_free(&hargv);
+		spawn_args_free(&env);
+		return (sp[0]);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		xasprintf(cause, "socketpair: %s", strerror(errno));
+		spawn_args_free(&hargv);
+		spawn_args_free(&env);
+		return (-1);
+	}
 
 	x.path = hpath;
 	x.argv = hargv.v;

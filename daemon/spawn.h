@@ -5,6 +5,8 @@
 #ifndef AGENTD_SPAWN_H
 #define AGENTD_SPAWN_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 struct session;
@@ -27,6 +29,19 @@ void	spawn_args_free(struct spawn_args *);
  * fit); advances *pp. 0 at the end.
  */
 int	spawn_word_next(const char **pp, char *buf, size_t size);
+
+/* spawn.c: the agentd-holder to run. */
+const char	*spawn_holder_path(void);
+/*
+ * spawn-spare.c: hand the spare holder (started ahead by hpath) its session's
+ * argv and env; its connection to the daemon, *pid set, or -1 if there is
+ * none (or it could not take them): start a holder then. Another spare is
+ * started a moment later.
+ */
+int	spawn_spare_take(const char *hpath, const struct spawn_args *argv,
+	    const struct spawn_args *env, pid_t *pid);
+/* spawn-spare.c: start a spare ms from now, if none waits. */
+void	spawn_spare_later(int ms);
 
 /* spawn-sandbox.c: 1 if agents are sandboxed (spawn_init found bwrap working). */
 int	spawn_sandboxed(void);

@@ -80,7 +80,9 @@ my ($s3, $j3) = $t->create(name => 'up3');
 is($s3, 201, 'create a session after the upgrade');
 $t->wait_output('up3', qr/fake-agent pid=/);
 my $new_holder = "$dest$dir{libexecdir}/agentd-holder";
-my @holders = grep { (readlink("/proc/$_/exe") // '') eq $new_holder }
+# (Not the spare the daemon keeps started ahead: it waits, named agentd-spare.)
+my @holders = grep { (readlink("/proc/$_/exe") // '') eq $new_holder &&
+    AgentdTest::_slurp("/proc/$_/comm") !~ /^agentd-spare/ }
     map { m{/proc/(\d+)/} ? $1 : () } glob '/proc/[0-9]*/stat';
 is(scalar @holders, 1, 'one holder runs the new agentd-holder: the new session\'s');
 $t->done;

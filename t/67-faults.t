@@ -58,12 +58,15 @@ sub wait_log {
 	    1 } // 0;
 }
 
-# The stack's holders (agentd-holder processes with a socket under its HOME).
+# The stack's holders (agentd-holder processes with a socket under its HOME;
+# a spare taken by a session names only the directory, one still waiting is named
+# agentd-spare and is no session's).
 sub holders {
-	my $dir = $t->home . '/run/h/';
+	my $dir = $t->home . '/run/h';
 	opendir(my $d, '/proc') or return ();
 	my @h = grep { /^\d+$/ && do { my $c = AgentdTest::_slurp("/proc/$_/cmdline");
-	    $c =~ /^agentd-holder\0/ && index($c, $dir) >= 0 } } readdir($d);
+	    $c =~ /^agentd-holder\0/ && index($c, $dir) >= 0 &&
+	    AgentdTest::_slurp("/proc/$_/comm") !~ /^agentd-spare/ } } readdir($d);
 	return @h;
 }
 

@@ -9,6 +9,7 @@ AGD_T_TESTS = \
 	t/05-nginx.t \
 	t/06-install.t \
 	t/07-systemd.t \
+	t/09-holder-spare.t \
 	t/10-sessions.t \
 	t/11-session-io.t \
 	t/12-complete.t \
