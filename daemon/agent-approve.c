@@ -100,6 +100,24 @@ agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 	return (p);
 }
 
+/* How many approval questions (either box's) text shows. */
+static int
+agent_box_count(const struct agent_kind *k, const char *text)
+{
+	const char	*p;
+	int		 n = 0;
+
+	if (k->approval_box != NULL) {
+		for (p = text; (p = strstr(p, k->approval_box)) != NULL; p++)
+			n++;
+	}
+	if (k->edits_box != NULL) {
+		for (p = text; (p = strstr(p, k->edits_box)) != NULL; p++)
+			n++;
+	}
+	return (n);
+}
+
 /*
  * What a box below its question q shows after mark (on a line of its own) and
  * above its choices (the first line with k->box_choices), without blanks; NULL
@@ -208,6 +226,14 @@ agent_box_matches(struct session *s, struct agent *a, const char *text)
 	if (*c == '\0') {
 		free(c);
 		return (strcmp(a->source, "screen") == 0);
+	}
+	/*
+	 * Two questions on screen: the command shown may hold one of its own (and
+	 * a "$ " line after it) to look like another box. No key; a person answers.
+	 */
+	if (a->kind->box_command != NULL && agent_box_count(a->kind, text) > 1) {
+		free(c);
+		return (0);
 	}
 	if (a->kind->box_command != NULL) {
 		t = agent_box_field(a->kind, q, patch ? a->kind->edits_files :
@@ -391,19 +417,23 @@ agent_wait_check(struct session *s)
 {
 	struct agent	*a = s->agent;
 	char		*text;
-	int		 ready;
+	int		 ready, choices;
 
 	if (a->status != AGENT_WAITING || a->kind->hook_decision != NULL ||
 	    a->hook_waiter != NULL || strcmp(a->source, "hook") != 0 ||
 	    a->box_seen_gen == a->wait_gen || agd_now_ms() - a->wait_ms < AGENT_BOX_UNSEEN_MS)
 		return;
+	text = screen_text(a->screen, NULL);
+	/* A box's choices on screen (its question not recognized: wrapped): it waits. */
+	choices = a->kind->box_choices != NULL && strstr(text, a->kind->box_choices) != NULL;
+	ready = a->kind->ready != NULL && a->kind->ready(text);
+	free(text);
+	if (choices)
+		return;
 	agent_text_event(s, "error", "the approval its hook reported was never drawn"
 	    " on its terminal: not waited for any more", NULL, "daemon");
 	if (s->agent == NULL)
 		return;
-	text = screen_text(a->screen, NULL);
-	ready = a->kind->ready != NULL && a->kind->ready(text);
-	free(text);
 	agent_set(s, ready ? AGENT_IDLE : AGENT_WORKING, "daemon", ready ? "idle" : "thinking",
 	    NULL);
 }

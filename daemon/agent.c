@@ -232,11 +232,12 @@ agent_deliver_queued(struct session *s)
  * Type text into the TUI. A text of several lines goes as one bracketed paste
  * when the program asked for that (claude and codex do): typed as keys, each
  * newline could be an Enter, and only the TUI's guess that fast keys are a paste
- * keeps them in the composer. Its ESC characters are dropped, pasted or not
- * (not for a plain terminal, whose messages are its input as it comes): with
- * them the text could end the paste (ESC [201~) and type the rest as keys, or
- * press keys of the TUI's own (Esc denies its box, arrows walk its menus). 0,
- * or -1: the input queue is full.
+ * keeps them in the composer. Its ESC characters are dropped, pasted or not,
+ * and typed as keys its other control characters but tab and newline (not for
+ * a plain terminal, whose messages are its input as it comes): with them the
+ * text could end the paste (ESC [201~) and type the rest as keys, or press keys
+ * of the TUI's own (Esc denies its box, arrows walk its menus, CR submits, ^C
+ * interrupts). 0, or -1: the input queue is full.
  */
 static int
 agent_type_text(struct session *s, const char *text)
@@ -246,9 +247,10 @@ agent_type_text(struct session *s, const char *text)
 	char			*buf;
 	size_t			 len = strlen(text), n;
 	int			 rc, paste;
+	unsigned char		 c;
 
 	paste = strchr(text, '\n') != NULL && screen_paste_mode(s->agent->screen);
-	if (!paste && (s->agent->plain || strchr(text, '\x1b') == NULL))
+	if (s->agent->plain)
 		return (session_input(s, text, len));
 	buf = xmalloc(len + sizeof start + sizeof end);
 	n = 0;
@@ -257,8 +259,12 @@ agent_type_text(struct session *s, const char *text)
 		n = sizeof start - 1;
 	}
 	for (p = text; *p != '\0'; p++) {
-		if (*p != '\x1b')
-			buf[n++] = *p;
+		c = (unsigned char)*p;
+		/* Typed as keys, a control character is one (Enter, ^C, backspace). */
+		if (c == 0x1b || (!paste && ((c < 0x20 && c != '\t' && c != '\n') ||
+		    c == 0x7f)))
+			continue;
+		buf[n++] = *p;
 	}
 	if (paste) {
 		memcpy(buf + n, end, sizeof end - 1);

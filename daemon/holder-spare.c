@@ -48,7 +48,12 @@ holder_spare_wait(int *argcp, char ***argvp)
 	char		*buf, **v, *p, *end;
 	size_t		 i, n;
 
-	/* Idle, it is known apart from a session's holder (ps, the tests). */
+	/*
+	 * Its session's environment and secret come here: not for another process
+	 * of our uid to read (ptrace, /proc/PID/mem) while it waits. Idle, it is
+	 * known apart from a session's holder (ps, the tests).
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 	prctl(PR_SET_NAME, "agentd-spare");
 	if (spare_read(3, hdr, sizeof hdr) == -1)
 		exit(0);		/* no session came: the daemon let it go */

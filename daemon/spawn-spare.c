@@ -11,7 +11,9 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,10 +30,14 @@
  * Not at once: starting it holds the daemon a few ms, as its hello comes.
  */
 #define SPARE_LATER_MS		100
-/* The longest a spare may take to read its start (ms). */
-#define SPARE_SEND_MS		1000
-/* The most a start may hold (holder.h: HOLDER_SPARE_BYTES_MAX). */
-#define SPARE_BYTES_MAX		(16U << 20)
+/*
+ * The longest a spare may take to read a part of its start (ms), and the most
+ * a start may hold (a few socket buffers; holder.h's HOLDER_SPARE_BYTES_MAX is
+ * larger): a spare that reads slowly holds the daemon a second at most, then
+ * the create starts its holder.
+ */
+#define SPARE_SEND_MS		200
+#define SPARE_BYTES_MAX		(1U << 20)
 #define SPARE_ARGS_MAX		65536
 
 static pid_t		 spare_pid = -1;
@@ -119,6 +125,30 @@ spawn_spare_later(int ms)
 	evtimer_add(spare_ev, &tv);
 }
 
+/*
+ * 1 if the spare still runs: not gone, not a zombie its reaper has not taken
+ * (killed, its start would sit in a socket nobody reads, and the create fail).
+ */
+static int
+spare_alive(void)
+{
+	char	path[64], buf[256], *p;
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)spare_pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return (0);
+	return (p[2] != 'Z' && p[2] != 'X' && p[2] != 'x');
+}
+
 /* Write all of len; 0, or -1 (its end, an error, or SPARE_SEND_MS passed). */
 static int
 spare_send(int fd, const char *p, size_t len)
@@ -149,8 +179,11 @@ spawn_spare_take(const char *hpath, const struct spawn_args *argv,
 		spawn_spare_later(SPARE_LATER_MS);
 		return (-1);
 	}
-	/* Another holder configured since (a reload): that one runs sessions now. */
-	if (strcmp(spare_path, hpath) != 0) {
+	/*
+	 * Another holder configured since (a reload): that one runs sessions now.
+	 * A spare killed is not handed the session either.
+	 */
+	if (strcmp(spare_path, hpath) != 0 || !spare_alive()) {
 		spare_drop();
 		spawn_spare_later(SPARE_LATER_MS);
 		return (-1);

