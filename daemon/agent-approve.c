@@ -35,6 +35,8 @@
  * and would hold the session's delivery.
  */
 #define AGENT_BOX_UNSEEN_MS	30000
+/* ... nor, whatever the screen shows, after this (ms). */
+#define AGENT_BOX_UNSEEN_MAX_MS	300000
 /* The lines above its question a box (claude's) shows its command in. */
 #define AGENT_BOX_LINES		12
 
@@ -79,19 +81,50 @@ agent_composer(const char *text, const char *mark)
 	return (NULL);
 }
 
+/*
+ * 1 if the question at p in text is a box's: for a kind whose box shows its
+ * command below it (codex), alone on its line after blanks, as the TUI draws
+ * it (not a line of grep's output, a diff, a sentence quoting it).
+ */
+static int
+agent_box_line(const struct agent_kind *k, const char *text, const char *p,
+    const char *question)
+{
+	const char	*b, *e = p + strlen(question);
+
+	if (k->box_command == NULL)
+		return (1);
+	for (b = p; b > text && b[-1] == ' '; b--)
+		continue;
+	if (b > text && b[-1] != '\n')
+		return (0);
+	while (*e == ' ')
+		e++;
+	return (*e == '\n' || *e == '\0');
+}
+
+/* The last question of a box (question) that text shows, or NULL. */
+static const char *
+agent_box_last(const struct agent_kind *k, const char *text, const char *question)
+{
+	const char	*p, *q = NULL;
+
+	if (question == NULL)
+		return (NULL);
+	for (p = text; (p = strstr(p, question)) != NULL; p++) {
+		if (agent_box_line(k, text, p, question))
+			q = p;
+	}
+	return (q);
+}
+
 const char *
 agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 {
-	const char	*q = NULL, *e = NULL, *p;
+	const char	*q, *e, *p;
 
-	if (k->approval_box != NULL) {
-		for (p = text; (p = strstr(p, k->approval_box)) != NULL; p++)
-			q = p;
-	}
-	if (k->edits_box != NULL) {
-		for (p = text; (p = strstr(p, k->edits_box)) != NULL; p++)
-			e = p;
-	}
+	q = agent_box_last(k, text, k->approval_box);
+	e = agent_box_last(k, text, k->edits_box);
 	*edits = e != NULL && (q == NULL || e > q);
 	p = *edits ? e : q;
 	/* Its words above a composer are text printed in the conversation. */
@@ -100,7 +133,7 @@ agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 	return (p);
 }
 
-/* How many approval questions (either box's) text shows. */
+/* How many approval questions (either box's, each on a line of its own) text shows. */
 static int
 agent_box_count(const struct agent_kind *k, const char *text)
 {
@@ -109,11 +142,11 @@ agent_box_count(const struct agent_kind *k, const char *text)
 
 	if (k->approval_box != NULL) {
 		for (p = text; (p = strstr(p, k->approval_box)) != NULL; p++)
-			n++;
+			n += agent_box_line(k, text, p, k->approval_box);
 	}
 	if (k->edits_box != NULL) {
 		for (p = text; (p = strstr(p, k->edits_box)) != NULL; p++)
-			n++;
+			n += agent_box_line(k, text, p, k->edits_box);
 	}
 	return (n);
 }
@@ -416,6 +449,7 @@ void
 agent_wait_check(struct session *s)
 {
 	struct agent	*a = s->agent;
+	const char	*p, *q;
 	char		*text;
 	int		 ready, choices;
 
@@ -424,8 +458,18 @@ agent_wait_check(struct session *s)
 	    a->box_seen_gen == a->wait_gen || agd_now_ms() - a->wait_ms < AGENT_BOX_UNSEEN_MS)
 		return;
 	text = screen_text(a->screen, NULL);
-	/* A box's choices on screen (its question not recognized: wrapped): it waits. */
-	choices = a->kind->box_choices != NULL && strstr(text, a->kind->box_choices) != NULL;
+	/*
+	 * A box's choices on screen, no composer below them (its question not
+	 * recognized: wrapped): it waits, up to AGENT_BOX_UNSEEN_MAX_MS.
+	 */
+	choices = 0;
+	if (a->kind->box_choices != NULL) {
+		for (p = NULL, q = text; (q = strstr(q, a->kind->box_choices)) != NULL; q++)
+			p = q;
+		choices = p != NULL && (a->kind->composer == NULL ||
+		    agent_composer(p, a->kind->composer) == NULL) &&
+		    agd_now_ms() - a->wait_ms < AGENT_BOX_UNSEEN_MAX_MS;
+	}
 	ready = a->kind->ready != NULL && a->kind->ready(text);
 	free(text);
 	if (choices)

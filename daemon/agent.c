@@ -275,6 +275,20 @@ agent_type_text(struct session *s, const char *text)
 	return (rc);
 }
 
+int
+agent_text_typeable(struct session *s, const char *text)
+{
+	const unsigned char	*p;
+
+	if (s->agent == NULL || s->agent->plain || s->transport == SESSION_STREAM)
+		return (1);
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != 0x7f)
+			return (1);
+	}
+	return (0);
+}
+
 static void
 agent_deliver_next(struct session *s)
 {

@@ -63,6 +63,11 @@ int	agent_queue_full(struct session *);
 /* The messages waiting for s's agent to be ready (the daemon's own commands not counted). */
 int	agent_queue_length(struct session *);
 /*
+ * 0 if text would type nothing into the session's agent TUI: only control
+ * characters, which agent_type_text drops (a plain terminal or a stream: 1).
+ */
+int	agent_text_typeable(struct session *, const char *text);
+/*
  * A message for the agent (recorded as event seq). 1 if the adapter took it (it is
  * delivered when the agent is ready), 0 if the caller should type it directly.
  */

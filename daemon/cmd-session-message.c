@@ -1,6 +1,7 @@
 /* session.message {name, message}: a message to the agent, as a turn. */
 #include <string.h>
 
+#include "agent.h"
 #include "agentd.h"
 #include "auth.h"
 #include "cmd.h"
@@ -22,6 +23,12 @@ cmd_session_message_exec(struct ctl_client *c, struct json_object *args)
 	uint64_t		 seq;
 	enum agd_err		 code;
 
+	/* Typed, it would be nothing but an Enter: not a turn. */
+	if (!agent_text_typeable(s, text)) {
+		ctl_error(c, AGD_ERR_INVALID_FIELD, "message: only control characters,"
+		    " which are not typed into the terminal of %s", s->name);
+		return;
+	}
 	if (session_message(s, text, c->user, &seq, &code) == -1) {
 		if (code == AGD_ERR_CAPPED)
 			ctl_error(c, code, "%s reached its cost or token cap: raise it"

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +20,29 @@
 
 #include "holder.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 extern char	**environ;
 
-/* 0 once all of len was read; -1 at the socket's end or an error. */
+/* 1 if a tracer is attached to us (/proc/self/status: TracerPid), or it cannot be told. */
 static int
-spare_read(int fd, void *buf, size_t len)
+spare_traced(void)
 {
-	char	*p = buf;
-	ssize_t	 n;
+	char	buf[4096], *p;
+	ssize_t	n;
+	int	fd;
 
-	while (len > 0) {
-		if ((n = read(fd, p, len)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+		return (1);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (1);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nTracerPid:")) == NULL)
+		return (1);
+	return (strtol(p + 11, NULL, 10) != 0);
 }
 
 void
@@ -54,15 +58,18 @@ holder_spare_wait(int *argcp, char ***argvp)
 	 * known apart from a session's holder (ps, the tests).
 	 */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* One that attached before that stays: then no session (the daemon falls back). */
+	if (spare_traced())
+		exit(0);
 	prctl(PR_SET_NAME, "agentd-spare");
-	if (spare_read(3, hdr, sizeof hdr) == -1)
+	if (agd_read_all(3, hdr, sizeof hdr) == -1)
 		exit(0);		/* no session came: the daemon let it go */
 	if (hdr[0] < 2 || hdr[0] > HOLDER_SPARE_ARGS_MAX || hdr[1] > HOLDER_SPARE_ARGS_MAX ||
 	    hdr[2] == 0 || hdr[2] > HOLDER_SPARE_BYTES_MAX)
 		fatalx("spare: a start of %u arguments, %u variables, %u bytes",
 		    hdr[0], hdr[1], hdr[2]);
 	buf = xmalloc(hdr[2]);
-	if (spare_read(3, buf, hdr[2]) == -1)
+	if (agd_read_all(3, buf, hdr[2]) == -1)
 		exit(0);
 	if (buf[hdr[2] - 1] != '\0')
 		fatalx("spare: its start does not end a string");

@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <poll.h>
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +22,7 @@
 #include "log.h"
 #include "proc.h"
 #include "spawn.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /*
@@ -126,44 +127,16 @@ spawn_spare_later(int ms)
 }
 
 /*
- * 1 if the spare still runs: not gone, not a zombie its reaper has not taken
- * (killed, its start would sit in a socket nobody reads, and the create fail).
+ * 1 if the spare still runs: its end of the socketpair is open (it never writes
+ * before its start; killed - a zombie not reaped yet too - its end is closed,
+ * and the start would sit in a socket nobody reads).
  */
 static int
 spare_alive(void)
 {
-	char	path[64], buf[256], *p;
-	ssize_t	n;
-	int	fd;
+	struct pollfd	pfd = { spare_fd, POLLIN | POLLRDHUP, 0 };
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)spare_pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (0);
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return (0);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return (0);
-	return (p[2] != 'Z' && p[2] != 'X' && p[2] != 'x');
-}
-
-/* Write all of len; 0, or -1 (its end, an error, or SPARE_SEND_MS passed). */
-static int
-spare_send(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
+	return (poll(&pfd, 1, 0) == 0);
 }
 
 int
@@ -208,7 +181,8 @@ spawn_spare_take(const char *hpath, const struct spawn_args *argv,
 		memcpy(buf + off, s, n);
 		off += n;
 	}
-	rc = spare_send(spare_fd, buf, off);
+	/* SIGPIPE is ignored: its end closed is EPIPE; SPARE_SEND_MS passed, EAGAIN. */
+	rc = agd_write_all(spare_fd, buf, off);
 	free(buf);
 	if (rc == -1) {
 		/* Gone (killed), or it did not read: let it go, start a holder. */

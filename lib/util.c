@@ -168,6 +168,24 @@ agd_write_all(int fd, const void *buf, size_t len)
 	return (0);
 }
 
+int
+agd_read_all(int fd, void *buf, size_t len)
+{
+	char	*p = buf;
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
 /* Length of the UTF-8 sequence that starts with c, 0 if c cannot start one. */
 static int
 utf8_seqlen(unsigned char c)

@@ -32,6 +32,8 @@ char		*agd_conf_path(const char *opt, const char *home);
 int		 agd_set_nonblock(int fd);
 /* Write all of buf, retrying EINTR; blocking fds only. 0 or -1. */
 int		 agd_write_all(int fd, const void *buf, size_t len);
+/* Read all of len from a blocking fd: 0, or -1 at its end (EOF) or an error. */
+int		 agd_read_all(int fd, void *buf, size_t len);
 /* 1 if s is valid UTF-8 of len bytes. */
 int		 agd_utf8_valid(const char *s, size_t len);
 /*

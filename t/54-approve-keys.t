@@ -308,6 +308,8 @@ $t->wait_status('k9', qr/^idle$/);
 is($s, 200, 'k9: a message of one line with ESC, ^C, CR and DEL in it');
 $t->wait_output('k9', qr/got: one\[Atwo\r?\n/);
 pass('k9: typed without its control characters');
+($s, my $j9) = $t->message('k9', "\r\x03\e");
+$t->is_err($s, $j9, 400, 'invalid_field', 'k9: a message of control characters only');
 
 for my $n (qw(k1 k2 k3 k4 k5 k6 k7 k8 k9)) {
 	($s) = $t->del("/api/agents/sessions/$n");

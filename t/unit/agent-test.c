@@ -1319,6 +1319,18 @@ test_codex(void)
 	is_str(typed, "", "codex hook: no key while two questions show");
 	s->agent->approve_keys = NULL;
 	agent_approve_free(s->agent);
+	/* The words on a line of grep's output (not alone on their line): one box. */
+	ok(agent_approve(s, 1, NULL, "tester", &code, &cause) == 0, "codex hook: allow ls again");
+	screen_show(s, "README:845:  Would you like to run the following command?\n"
+	    "  Would you like to run the following command?\n  $ ls\n"
+	    "\xe2\x80\xba 1. Yes, proceed (y)\n");
+	wait_typed("y");
+	is_str(typed, "y", "codex hook: the question quoted in a line is no second box");
+	agent_set(s, AGENT_WORKING, "hook", "thinking", NULL);
+	f = json_tokener_parse("{\"hook_event_name\":\"PermissionRequest\",\"tool_name\":"
+	    "\"Bash\",\"tool_input\":{\"command\":\"ls\"}}");
+	agent_hook(s, f, NULL);
+	json_object_put(f);
 	f = json_tokener_parse("{\"hook_event_name\":\"PostToolUse\",\"tool_name\":"
 	    "\"exec_command\",\"tool_input\":{\"command\":\"rm -rf /\"}}");
 	test_reset();
