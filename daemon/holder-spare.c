@@ -5,7 +5,7 @@
  * the session's command line and environment, then runs as if started with
  * them. It ends, with nothing started, when the daemon closes the socket.
  *
- * The daemon's message (spawn.c, spawn_spare_take): a header of three 32-bit
+ * The daemon's message (spawn-spare.c, spawn_spare_take): a header of three 32-bit
  * numbers in host order - argc, envc, bytes - then bytes of argc + envc
  * NUL-terminated strings, the arguments (argv[0] first) and then the variables.
  */
