@@ -103,17 +103,22 @@ agent_box_line(const struct agent_kind *k, const char *text, const char *p,
 	return (*e == '\n' || *e == '\0');
 }
 
-/* The last question of a box (question) that text shows, or NULL. */
+/*
+ * The last question of a box (question) that text shows, or NULL; *n counts
+ * them all.
+ */
 static const char *
-agent_box_last(const struct agent_kind *k, const char *text, const char *question)
+agent_box_last(const struct agent_kind *k, const char *text, const char *question, int *n)
 {
 	const char	*p, *q = NULL;
 
 	if (question == NULL)
 		return (NULL);
 	for (p = text; (p = strstr(p, question)) != NULL; p++) {
-		if (agent_box_line(k, text, p, question))
+		if (agent_box_line(k, text, p, question)) {
 			q = p;
+			(*n)++;
+		}
 	}
 	return (q);
 }
@@ -122,9 +127,10 @@ const char *
 agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 {
 	const char	*q, *e, *p;
+	int		 n = 0;
 
-	q = agent_box_last(k, text, k->approval_box);
-	e = agent_box_last(k, text, k->edits_box);
+	q = agent_box_last(k, text, k->approval_box, &n);
+	e = agent_box_last(k, text, k->edits_box, &n);
 	*edits = e != NULL && (q == NULL || e > q);
 	p = *edits ? e : q;
 	/* Its words above a composer are text printed in the conversation. */
@@ -137,17 +143,10 @@ agent_box_find(const struct agent_kind *k, const char *text, int *edits)
 static int
 agent_box_count(const struct agent_kind *k, const char *text)
 {
-	const char	*p;
-	int		 n = 0;
+	int	n = 0;
 
-	if (k->approval_box != NULL) {
-		for (p = text; (p = strstr(p, k->approval_box)) != NULL; p++)
-			n += agent_box_line(k, text, p, k->approval_box);
-	}
-	if (k->edits_box != NULL) {
-		for (p = text; (p = strstr(p, k->edits_box)) != NULL; p++)
-			n += agent_box_line(k, text, p, k->edits_box);
-	}
+	agent_box_last(k, text, k->approval_box, &n);
+	agent_box_last(k, text, k->edits_box, &n);
 	return (n);
 }
 

@@ -239,6 +239,9 @@ agent_deliver_queued(struct session *s)
  * of the TUI's own (Esc denies its box, arrows walk its menus, CR submits, ^C
  * interrupts). 0, or -1: the input queue is full.
  */
+/* A control character (C0 or DEL): typed, a key of its own. */
+#define AGENT_CONTROL(c)	((c) < 0x20 || (c) == 0x7f)
+
 static int
 agent_type_text(struct session *s, const char *text)
 {
@@ -261,8 +264,7 @@ agent_type_text(struct session *s, const char *text)
 	for (p = text; *p != '\0'; p++) {
 		c = (unsigned char)*p;
 		/* Typed as keys, a control character is one (Enter, ^C, backspace). */
-		if (c == 0x1b || (!paste && ((c < 0x20 && c != '\t' && c != '\n') ||
-		    c == 0x7f)))
+		if (c == 0x1b || (!paste && AGENT_CONTROL(c) && c != '\t' && c != '\n'))
 			continue;
 		buf[n++] = *p;
 	}
@@ -283,7 +285,7 @@ agent_text_typeable(struct session *s, const char *text)
 	if (s->agent == NULL || s->agent->plain || s->transport == SESSION_STREAM)
 		return (1);
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != 0x7f)
+		if (!AGENT_CONTROL(*p))
 			return (1);
 	}
 	return (0);

@@ -20,7 +20,6 @@
 
 #include "agentd.h"
 #include "log.h"
-#include "proc.h"
 #include "spawn.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -62,7 +61,6 @@ spare_start(void)
 {
 	const char		*hpath = spawn_holder_path(), *v;
 	struct spawn_args	 argv = { NULL, 0, 0 }, env = { NULL, 0, 0 };
-	struct agd_exec		 x;
 	struct timeval		 tv = { SPARE_SEND_MS / 1000, (SPARE_SEND_MS % 1000) * 1000 };
 	char			*cause = NULL;
 	int			 sp[2];
@@ -83,14 +81,7 @@ spare_start(void)
 		spawn_args_add(&env, "JOURNAL_STREAM=%s", v);
 	if ((v = getenv("AGENTD_LOG_LEVEL")) != NULL)
 		spawn_args_add(&env, "AGENTD_LOG_LEVEL=%s", v);
-	memset(&x, 0, sizeof x);
-	x.path = hpath;
-	x.argv = argv.v;
-	x.env = env.v;
-	x.fd[0] = x.fd[1] = x.fd[2] = AGD_EXEC_KEEP;
-	x.fd[3] = sp[1];
-	x.nfd = 4;
-	pid = agd_fork_exec(&x, &cause);
+	pid = spawn_holder_exec(hpath, argv.v, env.v, sp[1], &cause);
 	spawn_args_free(&argv);
 	spawn_args_free(&env);
 	close(sp[1]);

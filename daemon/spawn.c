@@ -338,6 +338,21 @@ spawn_agent_user(struct passwd **pwp, char **cause)
 	return (-1);
 }
 
+pid_t
+spawn_holder_exec(const char *path, char **argv, char **env, int fd, char **cause)
+{
+	struct agd_exec	x;
+
+	memset(&x, 0, sizeof x);
+	x.path = path;
+	x.argv = argv;
+	x.env = env;
+	x.fd[0] = x.fd[1] = x.fd[2] = AGD_EXEC_KEEP;
+	x.fd[3] = fd;
+	x.nfd = 4;
+	return (agd_fork_exec(&x, cause));
+}
+
 int
 spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_t *holder,
     char **cause)
@@ -347,7 +362,6 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 	struct passwd		*pw = NULL;
 	int			 sp[2], i;
 	pid_t			 pid;
-	struct agd_exec		 x;
 
 	hpath = spawn_holder_path();
 	if (access(hpath, X_OK) == -1) {
@@ -398,15 +412,7 @@ spawn_holder(struct session *s, char **argv, const struct spawn_spec *spec, pid_
 		spawn_args_free(&env);
 		return (-1);
 	}
-
-	x.path = hpath;
-	x.argv = hargv.v;
-	x.env = env.v;
-	x.fd[0] = x.fd[1] = x.fd[2] = AGD_EXEC_KEEP;
-	x.fd[3] = sp[1];
-	x.nfd = 4;
-	x.flags = 0;
-	pid = agd_fork_exec(&x, cause);
+	pid = spawn_holder_exec(hpath, hargv.v, env.v, sp[1], cause);
 	spawn_args_free(&hargv);
 	spawn_args_free(&env);
 	close(sp[1]);

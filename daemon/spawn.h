@@ -33,6 +33,11 @@ int	spawn_word_next(const char **pp, char *buf, size_t size);
 /* spawn.c: the agentd-holder to run. */
 const char	*spawn_holder_path(void);
 /*
+ * spawn.c: exec the holder at path with argv and env, its stdio the daemon's
+ * and fd 3 its end of the daemon's socketpair; its pid, or -1 (*cause set).
+ */
+pid_t	spawn_holder_exec(const char *path, char **argv, char **env, int fd, char **cause);
+/*
  * spawn-spare.c: hand the spare holder (started ahead by hpath) its session's
  * argv and env; its connection to the daemon, *pid set, or -1 if there is
  * none (or it could not take them): start a holder then. Another spare is
