@@ -228,6 +228,9 @@ agent_deliver_queued(struct session *s)
 	agent_deliver_next(s);
 }
 
+/* A control character (C0 or DEL): typed, a key of its own. */
+#define AGENT_CONTROL(c)	((c) < 0x20 || (c) == 0x7f)
+
 /*
  * Type text into the TUI. A text of several lines goes as one bracketed paste
  * when the program asked for that (claude and codex do): typed as keys, each
@@ -239,9 +242,6 @@ agent_deliver_queued(struct session *s)
  * of the TUI's own (Esc denies its box, arrows walk its menus, CR submits, ^C
  * interrupts). 0, or -1: the input queue is full.
  */
-/* A control character (C0 or DEL): typed, a key of its own. */
-#define AGENT_CONTROL(c)	((c) < 0x20 || (c) == 0x7f)
-
 static int
 agent_type_text(struct session *s, const char *text)
 {
