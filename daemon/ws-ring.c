@@ -111,42 +111,6 @@ ws_rec_json(struct ws_ring *ring, struct ws_rec *r, size_t *len)
 	return (r->json);
 }
 
-/* JSON string body of p (no quotes) into out, which has room for 6 * n bytes. */
-static size_t
-ws_escape(char *out, const uint8_t *p, size_t n)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	char			*o = out;
-	size_t			 i;
-	uint8_t			 c;
-
-	for (i = 0; i < n; i++) {
-		c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"':  *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 0xf];
-			break;
-		}
-	}
-	return ((size_t)(o - out));
-}
-
 /*
  * Terminal output is sent as a JSON string when it is valid UTF-8 (records are cut
  * on character boundaries), else as base64 so that no byte is lost.
@@ -155,6 +119,7 @@ char *
 ws_encode(uint64_t seq, int type, const uint8_t *p, size_t n, size_t *len)
 {
 	char	*buf, *o;
+	ssize_t	 e;
 	int	 k;
 
 	if (type == AGD_REC_EVENT) {
@@ -167,17 +132,17 @@ ws_encode(uint64_t seq, int type, const uint8_t *p, size_t n, size_t *len)
 		*len = (size_t)k + n + 1;
 		return (buf);
 	}
-	if (agd_utf8_valid((const char *)p, n)) {
-		buf = xreallocarray(NULL, n + WS_FRAME_HEAD / WS_ESCAPE_MAX + 1,
-		    WS_ESCAPE_MAX);
-		k = snprintf(buf, WS_FRAME_HEAD, "{\"type\":\"tty_data\",\"seq\":%llu,"
-		    "\"data\":\"", (unsigned long long)seq);
-		o = buf + k;
-		o += ws_escape(o, p, n);
+	buf = xreallocarray(NULL, n + WS_FRAME_HEAD / WS_ESCAPE_MAX + 1, WS_ESCAPE_MAX);
+	k = snprintf(buf, WS_FRAME_HEAD, "{\"type\":\"tty_data\",\"seq\":%llu,"
+	    "\"data\":\"", (unsigned long long)seq);
+	if ((e = agd_json_escape_utf8(buf + k, p, n)) != -1) {
+		o = buf + k + e;
 		memcpy(o, "\"}", 2);
 		*len = (size_t)(o - buf) + 2;
-		return (buf);
+		/* Room for the worst case was taken: give the rest back. */
+		return (xrealloc(buf, *len));
 	}
+	free(buf);
 	buf = xmalloc(4 * (n / 3 + 1) + WS_FRAME_HEAD64);
 	k = snprintf(buf, WS_FRAME_HEAD64, "{\"type\":\"tty_data\",\"seq\":%llu,"
 	    "\"encoding\":\"base64\",\"data\":\"", (unsigned long long)seq);

@@ -251,3 +251,74 @@ agd_utf8_cut(const unsigned char *buf, size_t len)
 	}
 	return (len);
 }
+
+/* Nonzero if one of the 8 bytes of w is below 0x20, '"', '\\' or above 0x7f. */
+static inline uint64_t
+json_special8(uint64_t w)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	high = 0x8080808080808080ULL;
+	uint64_t	q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	/* (x - ones) & ~x has a byte's top bit set below its first zero byte. */
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | w) &
+	    high;
+}
+
+ssize_t
+agd_json_escape_utf8(char *out, const uint8_t *p, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			*o = out;
+	size_t			 i = 0, j;
+	uint64_t		 w;
+	uint8_t			 c;
+
+	while (i < n) {
+		/* Plain ASCII, the bulk of a terminal's output, 8 bytes at a time. */
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if (json_special8(w) == 0) {
+				memcpy(o, p + i, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
+		c = p[i];
+		if (c >= 0x80) {
+			/* A run of non-ASCII bytes is whole characters or invalid. */
+			for (j = i + 1; j < n && p[j] >= 0x80; j++)
+				;
+			if (!agd_utf8_valid((const char *)p + i, j - i))
+				return (-1);
+			memcpy(o, p + i, j - i);
+			o += j - i;
+			i = j;
+			continue;
+		}
+		i++;
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0xf];
+			break;
+		}
+	}
+	return (o - out);
+}

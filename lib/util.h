@@ -2,6 +2,8 @@
 #ifndef AGD_UTIL_H
 #define AGD_UTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -41,5 +43,10 @@ int		 agd_utf8_valid(const char *s, size_t len);
  * that could still be completed by later bytes (at most 3 bytes are held back).
  */
 size_t		 agd_utf8_cut(const unsigned char *buf, size_t len);
+/*
+ * p[0..n) as the body of a JSON string (no quotes) into out, which has room for
+ * 6 * n bytes: its length, or -1 if p is not valid UTF-8.
+ */
+ssize_t		 agd_json_escape_utf8(char *out, const uint8_t *p, size_t n);
 
 #endif

@@ -75,6 +75,75 @@ test_utf8(void)
 	    "stray continuation bytes are not held back");
 }
 
+/* The escape agd_json_escape_utf8 must equal, one byte at a time. */
+static ssize_t
+json_escape_ref(char *out, const uint8_t *p, size_t n)
+{
+	char	*o = out;
+	size_t	 i;
+
+	if (!agd_utf8_valid((const char *)p, n))
+		return (-1);
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '"': o += sprintf(o, "\\\""); break;
+		case '\\': o += sprintf(o, "\\\\"); break;
+		case '\n': o += sprintf(o, "\\n"); break;
+		case '\r': o += sprintf(o, "\\r"); break;
+		case '\t': o += sprintf(o, "\\t"); break;
+		case '\b': o += sprintf(o, "\\b"); break;
+		case '\f': o += sprintf(o, "\\f"); break;
+		default:
+			if (p[i] < 0x20)
+				o += sprintf(o, "\\u%04x", p[i]);
+			else
+				*o++ = (char)p[i];
+		}
+	}
+	return (o - out);
+}
+
+static void
+test_json_escape(void)
+{
+	/* Bytes that matter to the 8-byte test, at every offset of a word. */
+	static const uint8_t	 pick[] = { 'a', ' ', '~', 0x7f, 0x1f, 0, '"', '\\',
+	    '\n', '\r', 0x21, 0x5b, 0x5d, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f,
+	    0x98, 0x80, 0xff, 0xc0, 0xed, 0xa0 };
+	uint8_t			 in[64];
+	char			 got[6 * 64 + 1], want[6 * 64 + 1];
+	ssize_t			 g, w;
+	unsigned int		 seed = 19, bad = 0, invalid = 0;
+	size_t			 n, i;
+	int			 k;
+
+	is_int(agd_json_escape_utf8(got, (const uint8_t *)"plain ascii text!", 17), 17,
+	    "plain ASCII is copied");
+	g = agd_json_escape_utf8(got, (const uint8_t *)"0123456\"\r\ncaf\xc3\xa9", 15);
+	ok(g == 18 && memcmp(got, "0123456\\\"\\r\\ncaf\xc3\xa9", 18) == 0,
+	    "a quote and CR LF inside a word, a character after it");
+	is_int(agd_json_escape_utf8(got, (const uint8_t *)"01234567\xc3", 9), -1,
+	    "a truncated character after a plain word is invalid");
+	for (k = 0; k < 200000; k++) {
+		n = (size_t)(rand_r(&seed) % sizeof in);
+		for (i = 0; i < n; i++)
+			in[i] = rand_r(&seed) % 4 == 0 ? (uint8_t)rand_r(&seed) :
+			    pick[rand_r(&seed) % sizeof pick];
+		if (rand_r(&seed) % 2)
+			for (i = 0; i < n; i++)
+				if (in[i] >= 0x80 && rand_r(&seed) % 3)
+					in[i] = 'x';
+		g = agd_json_escape_utf8(got, in, n);
+		w = json_escape_ref(want, in, n);
+		if (w == -1)
+			invalid++;
+		if (g != w || (g > 0 && memcmp(got, want, (size_t)g) != 0))
+			bad++;
+	}
+	is_int(bad, 0, "200000 random strings escape as one byte at a time would");
+	ok(invalid > 1000 && invalid < 190000, "both valid and invalid UTF-8 were tried");
+}
+
 /* What the daemon does with its agent kinds: a built-in "fake" under the file's. */
 static void
 agd_conf_default_agents(struct agd_conf *c)
@@ -729,6 +798,7 @@ main(void)
 {
 	test_names();
 	test_utf8();
+	test_json_escape();
 	test_conf();
 	test_conf_table();
 	test_err();
