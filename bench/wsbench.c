@@ -272,11 +272,14 @@ skip_ws(const char *p, const char *end)
 static const char *
 skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return (p + 1);
+	const char	*q, *b;
+
+	/* A quote ends it unless an odd run of backslashes is before it. */
+	for (p++; (q = memchr(p, '"', (size_t)(end - p))) != NULL; p = q + 1) {
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			return (q + 1);
 	}
 	return (NULL);
 }
